@@ -1,0 +1,3 @@
+export * from './job.js';
+export * from './errors.js';
+export * from './backoff.js';

@@ -1,0 +1,204 @@
+/**
+ * Darkroom's job vocabulary, shared by the API, the worker, the client and the web app.
+ *
+ * Glossary
+ * - job: one request for `numImages` images from one prompt; accepted at once, run later by a worker.
+ * - image: one of a job's images; the unit of generation, retry and charge.
+ * - stage: where a running job is in the pipeline: references -> prompts -> generating -> storing.
+ * - attempt: one try at running a job (or an image) on a worker; failures that may pass are retried.
+ * - provider: the adapter that turns a prompt into image bytes (`local` renders on the CPU, offline).
+ * - credit: the unit users pay in; reserved at submit, charged per succeeded image, the rest refunded.
+ */
+import { z } from 'zod';
+
+/** The most images one job may ask for. */
+export const MAX_IMAGES_PER_JOB = 8;
+/** Prompt bounds, counted after trimming. */
+export const MAX_PROMPT_LENGTH = 4000;
+export const MAX_NEGATIVE_PROMPT_LENGTH = 2000;
+/** Caller bookkeeping (`metadata`) is stored as JSON and bounded by its serialised size. */
+export const MAX_METADATA_BYTES = 8192;
+/** Pixels on the long side of an image when the request does not say otherwise. */
+export const DEFAULT_LONG_SIDE = 1024;
+
+export const PRESETS = [
+  'coloring-page',
+  'cover',
+  'illustration',
+  'character-reference',
+  'background',
+  'photo',
+] as const;
+export const Preset = z.enum(PRESETS);
+export type Preset = z.infer<typeof Preset>;
+
+export const ASPECT_RATIOS = ['1:1', '4:3', '3:4', '3:2', '2:3', '16:9', '9:16'] as const;
+export const AspectRatio = z.enum(ASPECT_RATIOS);
+export type AspectRatio = z.infer<typeof AspectRatio>;
+
+/** Order of service: urgent first, low last (low is promoted when it has waited too long). */
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export const Priority = z.enum(PRIORITIES);
+export type Priority = z.infer<typeof Priority>;
+
+export const PROVIDER_NAMES = ['local'] as const;
+export const ProviderName = z.enum(PROVIDER_NAMES);
+export type ProviderName = z.infer<typeof ProviderName>;
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export const JobStatus = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatus>;
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
+export function isTerminalStatus(status: JobStatus): boolean {
+  return TERMINAL_JOB_STATUSES.includes(status);
+}
+
+export const STAGES = ['references', 'prompts', 'generating', 'storing'] as const;
+export const Stage = z.enum(STAGES);
+export type Stage = z.infer<typeof Stage>;
+
+export const IMAGE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export const ImageStatus = z.enum(IMAGE_STATUSES);
+export type ImageStatus = z.infer<typeof ImageStatus>;
+
+/**
+ * Why a job or an image failed. Provider codes follow one taxonomy whatever the vendor;
+ * `retryable` on the error says whether trying again could help.
+ */
+export const ERROR_CODES = [
+  'rate_limited',
+  'transient',
+  'timeout',
+  'content_filtered',
+  'invalid_request',
+  'auth',
+  'quota_exhausted',
+  'canceled',
+  'invalid_payload',
+  'start_deadline_exceeded',
+  'run_timeout',
+  'internal',
+] as const;
+export const ErrorCode = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const JobError = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type JobError = z.infer<typeof JobError>;
+
+const Metadata = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  if (bytes > MAX_METADATA_BYTES) {
+    ctx.addIssue({
+      code: 'too_big',
+      origin: 'string',
+      maximum: MAX_METADATA_BYTES,
+      inclusive: true,
+      message: `metadata must serialise to at most ${MAX_METADATA_BYTES} bytes of JSON (got ${bytes})`,
+    });
+  }
+});
+
+/** What a caller sends to create a job. The web form and every API surface validate with it. */
+export const JobRequest = z.object({
+  preset: Preset.default('illustration'),
+  prompt: z.string().trim().min(1, 'prompt must not be empty').max(MAX_PROMPT_LENGTH),
+  negativePrompt: z.string().trim().max(MAX_NEGATIVE_PROMPT_LENGTH).optional(),
+  numImages: z.number().int().min(1).max(MAX_IMAGES_PER_JOB).default(1),
+  aspectRatio: AspectRatio.default('1:1'),
+  style: z.string().trim().min(1).max(64).optional(),
+  /** Fixes the randomness: the same prompt, preset and seed give the same images. */
+  seed: z.number().int().min(0).max(2_147_483_647).optional(),
+  priority: Priority.default('normal'),
+  provider: ProviderName.default('local'),
+  /** Submitting again with the same key returns the first job instead of creating a second one. */
+  idempotencyKey: z.string().trim().min(1).max(255).optional(),
+  projectId: z.string().trim().min(1).max(128).optional(),
+  pageId: z.string().trim().min(1).max(128).optional(),
+  metadata: Metadata.optional(),
+});
+/** A request as the caller writes it (defaults optional). */
+export type JobRequestInput = z.input<typeof JobRequest>;
+/** A request after validation (defaults filled in). */
+export type JobRequest = z.output<typeof JobRequest>;
+
+export const JobId = z.string().uuid();
+
+export const ImageView = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  status: ImageStatus,
+  url: z.string().nullable(),
+  mime: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  bytes: z.number().int().nullable(),
+  seed: z.number().int().nullable(),
+  error: JobError.nullable(),
+});
+export type ImageView = z.infer<typeof ImageView>;
+
+/** A job as every reader sees it: status, where it is, and what it has produced so far. */
+export const JobView = z.object({
+  id: z.string(),
+  status: JobStatus,
+  stage: Stage.nullable(),
+  /** 0-100, never goes down. */
+  progress: z.number().int().min(0).max(100),
+  preset: Preset,
+  prompt: z.string(),
+  negativePrompt: z.string().nullable(),
+  aspectRatio: AspectRatio,
+  style: z.string().nullable(),
+  seed: z.number().int().nullable(),
+  numImages: z.number().int(),
+  priority: Priority,
+  provider: ProviderName,
+  width: z.number().int(),
+  height: z.number().int(),
+  projectId: z.string().nullable(),
+  pageId: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  error: JobError.nullable(),
+  attempts: z.number().int(),
+  /** Jobs ahead of this one (0 = next); null once it has started. */
+  queuePosition: z.number().int().nullable(),
+  counts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
+  images: z.array(ImageView),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type JobView = z.infer<typeof JobView>;
+
+export const JobListInput = z.object({
+  limit: z.number().int().min(1).max(100).default(20),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().uuid().optional(),
+  status: JobStatus.optional(),
+});
+export type JobListInput = z.input<typeof JobListInput>;
+
+export const JobListView = z.object({
+  items: z.array(JobView),
+  nextCursor: z.string().nullable(),
+});
+export type JobListView = z.infer<typeof JobListView>;
+
+export const JobRef = z.object({ id: JobId });
+
+/** Width and height for an aspect ratio, `longSide` pixels on the long side, both even. */
+export function sizeFor(
+  aspectRatio: AspectRatio,
+  longSide: number = DEFAULT_LONG_SIDE,
+): { width: number; height: number } {
+  const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  return w >= h
+    ? { width: even(longSide), height: even((longSide * h) / w) }
+    : { width: even((longSide * w) / h), height: even(longSide) };
+}

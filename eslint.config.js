@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/env.ts', '**/*.test.ts', '**/*.test.tsx', '**/testing/**', '**/vitest.*.ts', 'scripts/**'],
+    files: ['**/env.ts', '**/*.test.ts', '**/*.test.tsx', '**/testing/**', '**/vitest.*.ts', 'scripts/**', 'tests/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

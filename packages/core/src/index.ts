@@ -1,3 +1,4 @@
 export * from './job.js';
 export * from './errors.js';
 export * from './backoff.js';
+export * from './prompt.js';

@@ -4,3 +4,4 @@ export type { Job, Image, JobEvent, User, CreditEntry, WorkerHeartbeat } from '.
 export * from './embedded.js';
 export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
+export * from './job-views.js';

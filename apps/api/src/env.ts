@@ -1,0 +1,39 @@
+/**
+ * The API's configuration: environment variables, validated once. Nothing else reads process.env.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const ApiEnv = z.object({
+  /** Postgres connection string. Unset: an embedded Postgres under DARKROOM_DATA_DIR (single-machine mode). */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where embedded Postgres and filesystem images live. Default `.darkroom` in the working directory. */
+  DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
+  /** Filesystem image storage root. Default `<DARKROOM_DATA_DIR>/images`. */
+  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  /** Address to listen on. Default 127.0.0.1; set 0.0.0.0 behind a load balancer. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port to listen on. Default 3000; 0 picks a free one. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The built web app to serve. Default apps/web/dist. */
+  WEB_DIST_DIR: z.string().min(1).default(path.resolve(here, '../../web/dist')),
+  /** Database connections per API process. Default 10. */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** pino level. Default info. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
+
+/** Parses `env` (default: process.env) or throws one error that lists every bad variable. */
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const parsed = ApiEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, STORAGE_DIR: parsed.data.STORAGE_DIR ?? path.join(parsed.data.DARKROOM_DATA_DIR, 'images') };
+}

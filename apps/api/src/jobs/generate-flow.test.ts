@@ -1,0 +1,85 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await makeHarness();
+  await h.startWorker();
+});
+afterAll(() => h.close());
+
+describe('create -> worker -> succeeded', () => {
+  it('stores 4 distinct PNGs of the requested size, served over HTTP', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'a friendly dragon playing in a garden', numImages: 4, aspectRatio: '3:4' });
+    const job = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: created.id });
+      return view.status === 'succeeded' ? view : null;
+    });
+
+    expect(job).toMatchObject({ progress: 100, stage: null, counts: { succeeded: 4, failed: 0 }, error: null });
+    const server = await h.server();
+    const digests = new Set<string>();
+    for (const image of job.images) {
+      expect(image).toMatchObject({ status: 'succeeded', mime: 'image/png', width: 768, height: 1024 });
+      const response = await server.inject({ method: 'GET', url: image.url! });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('image/png');
+      const metadata = await sharp(response.rawPayload).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(['png', 768, 1024]);
+      digests.add(response.rawPayload.toString('base64'));
+    }
+    expect(digests.size).toBe(4);
+  });
+
+  it('writes the timeline in order and never lowers progress', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'timeline', numImages: 2 });
+    await eventually(async () => (await h.caller.jobs.get({ id: created.id })).status === 'succeeded');
+    const events = await h.db.jobEvent.findMany({ where: { jobId: created.id }, orderBy: { id: 'asc' } });
+
+    expect(events.map((event) => event.type)).toEqual([
+      'created',
+      'started',
+      'stage',
+      'stage',
+      'stage',
+      'image_succeeded',
+      'image_succeeded',
+      'finished',
+    ]);
+    expect(events.filter((e) => e.type === 'stage').map((e) => (e.data as { stage: string }).stage)).toEqual([
+      'references',
+      'prompts',
+      'generating',
+    ]);
+    const images = await h.db.image.findMany({ where: { jobId: created.id } });
+    expect(images.every((image) => image.prompt?.startsWith('timeline, '))).toBe(true);
+  });
+
+  it('fails a job whose queue payload is malformed with invalid_payload, and keeps working', async () => {
+    // A row as the API writes it, queued with a payload an older or broken producer might send.
+    const created = await h.db.job.create({
+      data: {
+        userId: h.user.id, preset: 'photo', prompt: 'bad payload', aspectRatio: '1:1', width: 1024, height: 1024,
+        provider: 'local', numImages: 1, images: { create: [{ index: 0 }] },
+      },
+    });
+    await h.db.$executeRaw`
+      select graphile_worker.add_job('generate', json_build_object('jobId', ${created.id}::text, 'numImages', 'lots'))`;
+    const failed = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: created.id });
+      return view.status === 'failed' ? view : null;
+    });
+    expect(failed.error).toMatchObject({ code: 'invalid_payload', retryable: false });
+    expect(failed.error?.message).toContain('numImages');
+
+    const next = await h.caller.jobs.create({ prompt: 'after the bad one' });
+    await eventually(async () => (await h.caller.jobs.get({ id: next.id })).status === 'succeeded');
+  });
+
+  it('answers 404 for an image id that does not exist', async () => {
+    const server = await h.server();
+    const response = await server.inject({ method: 'GET', url: '/images/00000000-0000-4000-8000-000000000000' });
+    expect(response.statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,57 @@
+import type { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHarness, type Harness } from '../testing/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await makeHarness();
+});
+afterAll(() => h.close());
+
+describe('jobs.get', () => {
+  it('answers NOT_FOUND for an unknown id', async () => {
+    const error = await h.caller.jobs.get({ id: '00000000-0000-4000-8000-000000000000' }).catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe('NOT_FOUND');
+  });
+
+  it('answers NOT_FOUND for another user\'s job, exactly as for a missing one', async () => {
+    const other = await h.db.user.create({ data: { email: 'other@example.com' } });
+    const theirs = await h.db.job.create({
+      data: { userId: other.id, preset: 'photo', prompt: 'theirs', aspectRatio: '1:1', width: 1024, height: 1024, provider: 'local', numImages: 1 },
+    });
+    const error = await h.caller.jobs.get({ id: theirs.id }).catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe('NOT_FOUND');
+    expect((error as TRPCError).message).toBe(`job ${theirs.id} not found`);
+  });
+});
+
+describe('jobs.list', () => {
+  it('pages newest first with a cursor, each job exactly once', async () => {
+    const created = [];
+    for (let i = 0; i < 7; i++) created.push(await h.caller.jobs.create({ prompt: `page test ${i}`, projectId: 'paging' }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    const pageSizes: number[] = [];
+    do {
+      const page = await h.caller.jobs.list({ limit: 3, ...(cursor ? { cursor } : {}) });
+      pageSizes.push(page.items.length);
+      seen.push(...page.items.map((job) => job.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+
+    expect(pageSizes).toEqual([3, 3, 1]);
+    expect(seen).toEqual(created.map((job) => job.id).reverse());
+  });
+
+  it('filters by status', async () => {
+    const job = await h.caller.jobs.create({ prompt: 'to cancel' });
+    await h.caller.jobs.cancel({ id: job.id });
+    const page = await h.caller.jobs.list({ status: 'canceled' });
+    expect(page.items.map((item) => item.id)).toEqual([job.id]);
+  });
+
+  it('rejects a limit above 100', async () => {
+    const error = await h.caller.jobs.list({ limit: 101 }).catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe('BAD_REQUEST');
+  });
+});

@@ -1,0 +1,23 @@
+import { JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
+import { protectedProcedure, router } from '../trpc.js';
+import { cancelJob, createJob, getJob, listJobs } from './service.js';
+
+export const jobsRouter = router({
+  /** Accepts a job at once; a worker generates its images later. */
+  create: protectedProcedure
+    .input(JobRequest)
+    .output(JobView)
+    .mutation(({ ctx: { db, user }, input }) => createJob({ db, user, input })),
+  get: protectedProcedure
+    .input(JobRef)
+    .output(JobView)
+    .query(({ ctx: { db, user }, input }) => getJob({ db, user, id: input.id })),
+  list: protectedProcedure
+    .input(JobListInput)
+    .output(JobListView)
+    .query(({ ctx: { db, user }, input }) => listJobs({ db, user, input })),
+  cancel: protectedProcedure
+    .input(JobRef)
+    .output(JobView)
+    .mutation(({ ctx: { db, user }, input }) => cancelJob({ db, user, id: input.id })),
+});

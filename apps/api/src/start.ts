@@ -1,0 +1,37 @@
+import { makeDb } from '@darkroom/db';
+import { createFilesystemStorage } from '@darkroom/storage';
+import type { ApiConfig } from './env.js';
+import { buildServer } from './server.js';
+import { ensureLocalUser } from './users.js';
+
+export interface RunningApi {
+  /** Where the API listens, e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** Stops accepting requests, finishes those in flight, closes the pool. */
+  close(): Promise<void>;
+}
+
+/** Starts one API process against a migrated database (`config.DATABASE_URL` must be set). */
+export async function startApi(config: ApiConfig): Promise<RunningApi> {
+  if (!config.DATABASE_URL) throw new Error('startApi needs DATABASE_URL (the launcher resolves it first)');
+  const db = makeDb({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
+  const localUser = await ensureLocalUser(db);
+  const app = await buildServer({
+    db,
+    databaseUrl: config.DATABASE_URL,
+    storage: createFilesystemStorage({ root: config.STORAGE_DIR }),
+    authenticate: async () => localUser,
+    webDistDir: config.WEB_DIST_DIR,
+    logLevel: config.LOG_LEVEL,
+  });
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  return {
+    url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
+    async close() {
+      await app.close();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The one place tRPC is set up. Procedures import only what is exported here.
+ */
+import { isDomainError, type DomainErrorCode } from '@darkroom/core';
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.js';
+
+const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
+  NOT_FOUND: 'NOT_FOUND',
+  INVALID_STATE: 'PRECONDITION_FAILED',
+  CONFLICT: 'CONFLICT',
+  BAD_INPUT: 'BAD_REQUEST',
+};
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field paths and limits of every bad input, as zod reported them.
+        zodIssues:
+          cause instanceof ZodError
+            ? cause.issues.map(({ path, message, code, ...limits }) => ({ path: path.map(String), message, code, ...pick(limits) }))
+            : null,
+        domainCode: isDomainError(cause) ? cause.code : null,
+        details: isDomainError(cause) ? (cause.details ?? null) : null,
+      },
+    };
+  },
+});
+
+function pick(limits: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const key of ['minimum', 'maximum', 'expected', 'values', 'inclusive', 'origin'] as const) {
+    if (key in limits) out[key] = typeof limits[key] === 'bigint' ? Number(limits[key]) : limits[key];
+  }
+  return out;
+}
+
+/** Turns a service's DomainError into the tRPC error with the matching code. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDomainError(result.error.cause)) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: DOMAIN_TO_TRPC[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+function isAuthed() {
+  return t.middleware(({ ctx, next }) => {
+    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in or send an API key' });
+    return next({ ctx: { user: ctx.user } });
+  });
+}
+
+/** Builds a router from procedures and sub-routers. */
+export const router = t.router;
+/** Anyone may call it; `ctx.user` may be null. */
+export const publicProcedure = t.procedure.use(domainErrors);
+/** Needs a caller; `ctx.user` is non-null below it. */
+export const protectedProcedure = publicProcedure.use(isAuthed());
+/** Needs an admin. */
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
+  return next();
+});
+/** Calls procedures in-process (tests, server-side code). */
+export const createCallerFactory = t.createCallerFactory;

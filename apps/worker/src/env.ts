@@ -1,0 +1,33 @@
+/**
+ * The worker's configuration: environment variables, validated once. Nothing else reads process.env.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const WorkerEnv = z.object({
+  /** Postgres connection string; required when the worker runs on its own. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where filesystem images live; must be the directory the API serves from. Default `.darkroom/images`. */
+  DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
+  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  /** Jobs this process runs at once. Default 2. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Images of one job generated at once. Default 2. */
+  IMAGE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** How often graphile-worker looks for due jobs when no notification arrives, in ms. Default 1000. */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** Names this worker in logs and heartbeats. Default host:pid. */
+  WORKER_ID: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerConfig = z.infer<typeof WorkerEnv> & { STORAGE_DIR: string };
+
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid worker configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, STORAGE_DIR: parsed.data.STORAGE_DIR ?? path.join(parsed.data.DARKROOM_DATA_DIR, 'images') };
+}

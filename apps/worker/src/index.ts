@@ -1,0 +1,4 @@
+export { loadWorkerConfig, type WorkerConfig } from './env.js';
+export { startWorker, type RunningWorker } from './start.js';
+export { runJob, failJob, type PipelineDeps } from './pipeline.js';
+export { GeneratePayload } from './tasks/generate.js';

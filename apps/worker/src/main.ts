@@ -1,0 +1,23 @@
+/**
+ * A worker on its own (`pnpm --filter @darkroom/worker start`): start as many as you like, on any
+ * machine that reaches the same Postgres (and the same image storage).
+ */
+import { migrateDatabase } from '@darkroom/db';
+import { loadWorkerConfig } from './env.js';
+import { startWorker } from './start.js';
+
+const config = loadWorkerConfig();
+if (!config.DATABASE_URL) {
+  console.error('DATABASE_URL is required: point the worker at the Postgres the API uses (`npm start` prints it).');
+  process.exit(2);
+}
+await migrateDatabase(config.DATABASE_URL);
+const worker = await startWorker(config);
+console.log(`darkroom worker ${worker.workerId} running`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    await worker.stop();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,57 @@
+import os from 'node:os';
+import { makeDb } from '@darkroom/db';
+import { createProvider } from '@darkroom/providers';
+import { createFilesystemStorage } from '@darkroom/storage';
+import { Logger as GraphileLogger, run, type Runner } from 'graphile-worker';
+import { pino } from 'pino';
+import type { WorkerConfig } from './env.js';
+import type { ProviderName } from '@darkroom/core';
+import { makeGenerateTask } from './tasks/generate.js';
+
+export interface RunningWorker {
+  readonly workerId: string;
+  /** Takes no new jobs, lets running ones finish, then closes the pool. */
+  stop(): Promise<void>;
+}
+
+/** Starts one worker process's runner against a migrated database (`config.DATABASE_URL` set). */
+export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  if (!config.DATABASE_URL) throw new Error('the worker needs DATABASE_URL');
+  const workerId = config.WORKER_ID ?? `${os.hostname()}:${process.pid}`;
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
+  const db = makeDb({ url: config.DATABASE_URL, poolSize: config.WORKER_CONCURRENCY * 2 + 2 });
+  const storage = createFilesystemStorage({ root: config.STORAGE_DIR });
+  const providers = new Map<string, ReturnType<typeof createProvider>>();
+  const providerFor = (name: string) => {
+    let provider = providers.get(name);
+    if (!provider) providers.set(name, (provider = createProvider(name as ProviderName)));
+    return provider;
+  };
+
+  const runner: Runner = await run({
+    connectionString: config.DATABASE_URL,
+    concurrency: config.WORKER_CONCURRENCY,
+    pollInterval: config.POLL_INTERVAL_MS,
+    // The launcher (or main.ts) owns signals, so shutdown happens in the right order.
+    noHandleSignals: true,
+    logger: new GraphileLogger((scope) => (level, message, meta) => {
+      const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
+      log[method]({ ...scope, ...meta }, message);
+    }),
+    taskList: {
+      generate: makeGenerateTask({ db, storage, providerFor, log, workerId, imageConcurrency: config.IMAGE_CONCURRENCY }),
+    },
+  });
+  log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    workerId,
+    stop: () =>
+      (stopping ??= (async () => {
+        await runner.stop();
+        await db.$disconnect();
+        log.info('worker stopped');
+      })()),
+  };
+}

@@ -1,0 +1,42 @@
+import type { Task } from 'graphile-worker';
+import { z } from 'zod';
+import { failJob, runJob, type PipelineDeps } from '../pipeline.js';
+
+/**
+ * What the API enqueues: only the job's id. Our `jobs` row is the source of truth; a payload can
+ * outlive the code that queued it, so it is parsed here, at the boundary.
+ */
+export const GeneratePayload = z.object({ jobId: z.string().uuid() }).strict();
+
+export function makeGenerateTask(deps: PipelineDeps): Task {
+  return async (payload, helpers) => {
+    const parsed = GeneratePayload.safeParse(payload);
+    if (!parsed.success) {
+      const message = `malformed generate payload: ${z.prettifyError(parsed.error)}`;
+      const jobId = jobIdIn(payload);
+      deps.log.error({ jobId, payload }, message);
+      // The same payload would fail the same way: end the job now instead of retrying.
+      if (jobId) await failJob(deps.db, jobId, { code: 'invalid_payload', message, retryable: false });
+      return;
+    }
+    try {
+      await runJob(deps, parsed.data.jobId);
+    } catch (error) {
+      // graphile-worker retries a thrown task with backoff; on the last attempt the job must still end.
+      if (helpers.job.attempts >= helpers.job.max_attempts) {
+        await failJob(deps.db, parsed.data.jobId, {
+          code: 'internal',
+          message: `gave up after ${helpers.job.attempts} attempts: ${(error as Error).message}`,
+          retryable: true,
+        }).catch((failError) => deps.log.error({ err: failError }, 'could not record the job failure'));
+      }
+      throw error;
+    }
+  };
+}
+
+/** The job id in a payload that failed validation, when there is a usable one. */
+function jobIdIn(payload: unknown): string | null {
+  const candidate = (payload as { jobId?: unknown } | null)?.jobId;
+  return z.string().uuid().safeParse(candidate).success ? (candidate as string) : null;
+}

@@ -1,0 +1,31 @@
+import sharp from 'sharp';
+import { ProviderError } from '../errors.js';
+import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
+import { buildScene } from './scene.js';
+
+/**
+ * The embedded default provider: renders a real PNG on the CPU from a scene built deterministically
+ * from prompt, seed and preset. Offline, fast (tens of ms), free, and honest about what it is.
+ */
+export function createLocalProvider(): ImageProvider {
+  return {
+    name: 'local',
+    capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 2048 },
+    pricePerImage: 0,
+    async generate(request: GenerateRequest): Promise<GeneratedImage> {
+      throwIfCanceled(request.signal);
+      const svg = buildScene(request);
+      const bytes = await sharp(Buffer.from(svg))
+        .resize(request.width, request.height, { fit: 'fill' })
+        // Fixed encoder settings keep the bytes identical for identical input.
+        .png({ compressionLevel: 6, adaptiveFiltering: false })
+        .toBuffer();
+      throwIfCanceled(request.signal);
+      return { bytes, mime: 'image/png', width: request.width, height: request.height, seed: request.seed, providerRequestId: null };
+    },
+  };
+}
+
+function throwIfCanceled(signal?: AbortSignal) {
+  if (signal?.aborted) throw new ProviderError('canceled', 'the request was canceled');
+}

@@ -1,0 +1,2 @@
+export { assertValidKey, imageKey, type ImageStorage, type StoredObject } from './storage.js';
+export { createFilesystemStorage, type FilesystemStorageOptions } from './filesystem.js';

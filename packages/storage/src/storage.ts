@@ -1,0 +1,37 @@
+/**
+ * Where image bytes live. Keys are relative paths such as `jobs/<jobId>/0.png`; an implementation maps
+ * them onto its medium (a directory today, an S3 bucket later).
+ */
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  contentType: string;
+}
+
+export interface ImageStorage {
+  /** Writes `body` under `key`, replacing what was there. Readers never see a half-written object. */
+  put(key: string, body: Buffer, contentType: string): Promise<StoredObject>;
+  /** The object, or null when there is none. */
+  get(key: string): Promise<{ body: Buffer; contentType: string; bytes: number } | null>;
+  /** Size and type without reading the body, or null when absent. */
+  stat(key: string): Promise<{ bytes: number; contentType: string } | null>;
+  /** Removes the object; removing a missing one is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** The key of image `index` of job `jobId`. */
+export function imageKey(jobId: string, index: number, extension = 'png'): string {
+  return `jobs/${jobId}/${index}.${extension}`;
+}
+
+/** Throws unless `key` is a plain relative path: no absolute paths, `..`, backslashes or empty segments. */
+export function assertValidKey(key: string): void {
+  const segments = key.split('/');
+  const bad =
+    key.length === 0 ||
+    key.length > 512 ||
+    key.includes('\\') ||
+    key.includes('\0') ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..');
+  if (bad) throw new Error(`invalid storage key ${JSON.stringify(key)}: use relative paths like jobs/<id>/0.png`);
+}

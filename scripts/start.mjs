@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Single-machine Darkroom: Postgres (embedded unless DATABASE_URL is set), migrations, the API with the
+// web app, and one worker, in one process. Ctrl-C (SIGINT) or SIGTERM stops them in order: the API stops
+// accepting requests, the worker finishes what it is running, then Postgres stops. Nothing is left behind.
+//
+// Run after a build (`npm start` does both). Configuration is the API's and the worker's environment
+// variables (.env.example); they read the same DATABASE_URL, DARKROOM_DATA_DIR and STORAGE_DIR.
+import { loadApiConfig, startApi } from '@darkroom/api';
+import { migrateDatabase, resolveDatabase } from '@darkroom/db';
+import { loadWorkerConfig, startWorker } from '@darkroom/worker';
+
+const apiConfig = loadApiConfig();
+const workerConfig = loadWorkerConfig();
+
+const database = await resolveDatabase({ databaseUrl: apiConfig.DATABASE_URL, dataDir: apiConfig.DARKROOM_DATA_DIR });
+let api;
+let worker;
+let stopping = false;
+
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\ndarkroom: ${signal} received, stopping`);
+  try {
+    await api?.close();
+    await worker?.stop();
+  } finally {
+    await database.embedded?.stop();
+    console.log('darkroom: stopped');
+    process.exit(0);
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(signal));
+
+try {
+  await migrateDatabase(database.url);
+  worker = await startWorker({ ...workerConfig, DATABASE_URL: database.url });
+  api = await startApi({ ...apiConfig, DATABASE_URL: database.url });
+} catch (error) {
+  console.error('darkroom: failed to start:', error);
+  await worker?.stop().catch(() => {});
+  await database.embedded?.stop();
+  process.exit(1);
+}
+
+console.log(`
+  Darkroom is running at ${api.url}
+
+  database  ${database.embedded ? `embedded Postgres (data in ${apiConfig.DARKROOM_DATA_DIR})` : 'DATABASE_URL'}
+  images    ${apiConfig.STORAGE_DIR}
+  another worker:  DATABASE_URL=${database.url} STORAGE_DIR=${apiConfig.STORAGE_DIR} pnpm --filter @darkroom/worker start
+  stop:     Ctrl-C
+`);

@@ -1,0 +1,95 @@
+/**
+ * Runs Darkroom the way a newcomer does (`node scripts/start.mjs`, what `npm start` ends in) as a child
+ * process with its own data directory, and stops it the way Ctrl-C does: SIGINT to its process group.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface Stack {
+  url: string;
+  databaseUrl: string;
+  storageDir: string;
+  child: ChildProcess;
+  output(): string;
+  /** Sends `signal` to the whole process group and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startStack(dataDir: string, env: Record<string, string> = {}): Promise<Stack> {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 60_000;
+  let match: RegExpMatchArray | null = null;
+  while (!(match = output.match(/Darkroom is running at (http:\/\/\S+)/))) {
+    if (child.exitCode !== null) throw new Error(`darkroom exited during start:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`darkroom did not start within 60 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const databaseUrl = output.match(/DATABASE_URL=(\S+)/)?.[1];
+  const storageDir = output.match(/STORAGE_DIR=(\S+)/)?.[1];
+  if (!databaseUrl || !storageDir) throw new Error(`start banner lacks DATABASE_URL/STORAGE_DIR:\n${output}`);
+  return {
+    url: match[1]!,
+    databaseUrl,
+    storageDir,
+    child,
+    output: () => output,
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null) process.kill(-child.pid!, signal);
+      return exited;
+    },
+  };
+}
+
+/** Pids of live processes whose command line mentions `needle` (e.g. a data directory). */
+export function processesMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(needle)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** tRPC over plain HTTP, as any program without our client would call it. */
+export async function trpc<T>(baseUrl: string, procedure: string, input: unknown, kind: 'query' | 'mutation'): Promise<T> {
+  const response =
+    kind === 'query'
+      ? await fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`)
+      : await fetch(`${baseUrl}/trpc/${procedure}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(input),
+        });
+  const body = (await response.json()) as { result?: { data: T }; error?: unknown };
+  if (!response.ok || !body.result) throw new Error(`${procedure} failed (${response.status}): ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

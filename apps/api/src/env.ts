@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseConfig } from '@darkroom/core';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,10 +31,6 @@ export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
 
 /** Parses `env` (default: process.env) or throws one error that lists every bad variable. */
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const parsed = ApiEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
-  }
-  return { ...parsed.data, STORAGE_DIR: parsed.data.STORAGE_DIR ?? path.join(parsed.data.DARKROOM_DATA_DIR, 'images') };
+  const config = parseConfig('API', ApiEnv, env);
+  return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
 }

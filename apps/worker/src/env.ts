@@ -2,6 +2,7 @@
  * The worker's configuration: environment variables, validated once. Nothing else reads process.env.
  */
 import path from 'node:path';
+import { parseConfig } from '@darkroom/core';
 import { z } from 'zod';
 
 const WorkerEnv = z.object({
@@ -24,10 +25,6 @@ const WorkerEnv = z.object({
 export type WorkerConfig = z.infer<typeof WorkerEnv> & { STORAGE_DIR: string };
 
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  const parsed = WorkerEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  return { ...parsed.data, STORAGE_DIR: parsed.data.STORAGE_DIR ?? path.join(parsed.data.DARKROOM_DATA_DIR, 'images') };
+  const config = parseConfig('worker', WorkerEnv, env);
+  return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
 }

@@ -2,3 +2,4 @@ export * from './job.js';
 export * from './errors.js';
 export * from './backoff.js';
 export * from './prompt.js';
+export * from './config.js';

@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { parseConfig } from '@darkroom/core';
+import { parseMockFailures } from '@darkroom/providers';
 import { z } from 'zod';
 
 const WorkerEnv = z.object({
@@ -19,6 +20,31 @@ const WorkerEnv = z.object({
   POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Names this worker in logs and heartbeats. Default host:pid. */
   WORKER_ID: z.string().min(1).optional(),
+  /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
+  MOCK_LATENCY_MS: z
+    .string()
+    .regex(/^\d+(-\d+)?$/, 'write a latency as "1500-3500" or "250"')
+    .default('0')
+    .transform((text) => {
+      const [min, max = min] = text.split('-').map(Number) as [number, number?];
+      return [min, max] as const;
+    }),
+  /** The mock provider's failure mix, e.g. `transient:0.15,rate_limited:0.05`. Default none. */
+  MOCK_FAILURES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseMockFailures(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Retry-after the mock sends with rate_limited, in ms. Default 1000. */
+  MOCK_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(1000),
+  /** Seed of the mock's draws. Default 0. */
+  MOCK_SEED: z.coerce.number().int().default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

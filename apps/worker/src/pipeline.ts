@@ -4,7 +4,7 @@
  * Every step is written to the database before the next begins, so a run that dies half-way resumes
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
-import { buildImagePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type Preset } from '@darkroom/core';
+import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type Preset } from '@darkroom/core';
 import type { Db, Image, Job } from '@darkroom/db';
 import { isProviderError, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
@@ -113,12 +113,13 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, signal 
     try {
       const result = await provider.generate({
         prompt: image.prompt ?? job.prompt,
-        ...(job.negativePrompt ? { negativePrompt: job.negativePrompt } : {}),
+        negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
         preset: job.preset as Preset,
         ...(job.style ? { style: job.style } : {}),
         width: job.width,
         height: job.height,
         seed: image.seed ?? 0,
+        attempt,
         signal,
       });
       const key = imageKey(job.id, image.index, 'png');

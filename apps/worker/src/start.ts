@@ -24,7 +24,10 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const providers = new Map<string, ReturnType<typeof createProvider>>();
   const providerFor = (name: string) => {
     let provider = providers.get(name);
-    if (!provider) providers.set(name, (provider = createProvider(name as ProviderName)));
+    if (!provider) {
+      const mock = { latencyMs: config.MOCK_LATENCY_MS, failures: config.MOCK_FAILURES, retryAfterMs: config.MOCK_RETRY_AFTER_MS, seed: config.MOCK_SEED };
+      providers.set(name, (provider = createProvider(name as ProviderName, { mock })));
+    }
     return provider;
   };
 

@@ -14,7 +14,6 @@ describe('JobRequest', () => {
       prompt: 'a friendly dragon',
       preset: 'illustration',
       numImages: 1,
-      aspectRatio: '1:1',
       priority: 'normal',
       provider: 'local',
     });

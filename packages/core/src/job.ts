@@ -41,7 +41,7 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 
-export const PROVIDER_NAMES = ['local'] as const;
+export const PROVIDER_NAMES = ['local', 'mock'] as const;
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 
@@ -108,7 +108,9 @@ export const JobRequest = z.object({
   prompt: z.string().trim().min(1, 'prompt must not be empty').max(MAX_PROMPT_LENGTH),
   negativePrompt: z.string().trim().max(MAX_NEGATIVE_PROMPT_LENGTH).optional(),
   numImages: z.number().int().min(1).max(MAX_IMAGES_PER_JOB).default(1),
-  aspectRatio: AspectRatio.default('1:1'),
+  /** Default: the preset's own (coloring-page 3:4, cover 2:3, background 16:9, ...). */
+  aspectRatio: AspectRatio.optional(),
+  /** A named style (see STYLE_PRESETS) or free text added to the prompt. */
   style: z.string().trim().min(1).max(64).optional(),
   /** Fixes the randomness: the same prompt, preset and seed give the same images. */
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
@@ -138,6 +140,9 @@ export const ImageView = z.object({
   bytes: z.number().int().nullable(),
   seed: z.number().int().nullable(),
   error: JobError.nullable(),
+  /** The exact prompt sent to the provider for this image (null until prompts are built). */
+  prompt: z.string().nullable(),
+  attempts: z.number().int(),
 });
 export type ImageView = z.infer<typeof ImageView>;
 
@@ -190,6 +195,15 @@ export const JobListView = z.object({
 export type JobListView = z.infer<typeof JobListView>;
 
 export const JobRef = z.object({ id: JobId });
+
+/** One entry of a job's timeline. */
+export const JobEventView = z.object({
+  id: z.string(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+});
+export type JobEventView = z.infer<typeof JobEventView>;
 
 /** Width and height for an aspect ratio, `longSide` pixels on the long side, both even. */
 export function sizeFor(

@@ -29,6 +29,8 @@ export function toImageView(image: Image): ImageView {
     error: image.errorCode
       ? { code: image.errorCode as ErrorCode, message: image.errorMessage ?? '', retryable: false }
       : null,
+    prompt: image.prompt,
+    attempts: image.attempts,
   };
 }
 

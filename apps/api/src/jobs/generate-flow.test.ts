@@ -83,3 +83,22 @@ describe('create -> worker -> succeeded', () => {
     expect(response.statusCode).toBe(404);
   });
 });
+
+describe('jobs.events and the exact prompt', () => {
+  it('returns the timeline to its owner and the exact prompt of each image', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'a red kite', preset: 'cover', style: 'watercolor', numImages: 2 });
+    const job = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: created.id });
+      return view.status === 'succeeded' ? view : null;
+    });
+    const events = await h.caller.jobs.events({ id: created.id });
+
+    expect(job.aspectRatio).toBe('2:3');
+    expect(events[0]).toMatchObject({ type: 'created' });
+    expect(events.at(-1)).toMatchObject({ type: 'finished', data: { status: 'succeeded', succeeded: 2, failed: 0 } });
+    expect(job.images.map((image) => image.prompt)).toEqual([
+      expect.stringMatching(/^a red kite, book cover illustration.*style: soft watercolor painting/),
+      expect.stringMatching(/^a red kite, book cover illustration.*style: soft watercolor painting/),
+    ]);
+  });
+});

@@ -3,10 +3,12 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  aspectRatioFor,
   DomainError,
   isTerminalStatus,
   sizeFor,
   type JobListInput,
+  type JobEventView,
   type JobListView,
   type JobRequest,
   type JobView,
@@ -44,7 +46,8 @@ export async function createJob({ db, user, input }: ServiceOptions & { input: J
 }
 
 async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash: string): Promise<JobView> {
-  const { width, height } = sizeFor(input.aspectRatio);
+  const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
+  const { width, height } = sizeFor(aspectRatio);
   const job = await tx.job.create({
     data: {
       userId: user.id,
@@ -52,7 +55,7 @@ async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash:
       prompt: input.prompt,
       negativePrompt: input.negativePrompt ?? null,
       style: input.style ?? null,
-      aspectRatio: input.aspectRatio,
+      aspectRatio,
       width,
       height,
       seed: input.seed ?? null,
@@ -160,4 +163,17 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
     if (requested.count === 1) await tx.jobEvent.create({ data: { jobId: id, type: 'cancel_requested' } });
   });
   return getJob({ db, user, id });
+}
+
+/** The job's timeline, oldest first. */
+export async function listJobEvents({ db, user, id }: ServiceOptions & { id: string }): Promise<JobEventView[]> {
+  const job = await db.job.findFirst({ where: { id, userId: user.id }, select: { id: true } });
+  if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
+  const events = await db.jobEvent.findMany({ where: { jobId: id }, orderBy: { id: 'asc' } });
+  return events.map((event) => ({
+    id: event.id.toString(),
+    type: event.type,
+    data: (event.data as Record<string, unknown> | null) ?? null,
+    createdAt: event.createdAt.toISOString(),
+  }));
 }

@@ -3,8 +3,10 @@ import {
   JobRequest,
   MAX_IMAGES_PER_JOB,
   MAX_PROMPT_LENGTH,
+  PRESET_DEFINITIONS,
   PRESETS,
   PRIORITIES,
+  STYLE_PRESETS,
   type JobRequestInput,
 } from '@darkroom/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -12,21 +14,14 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
 
-const PRESET_LABELS: Record<(typeof PRESETS)[number], string> = {
-  'coloring-page': 'Coloring page',
-  cover: 'Cover',
-  illustration: 'Illustration',
-  'character-reference': 'Character reference',
-  background: 'Background',
-  photo: 'Photo',
-};
 
 interface FormState {
   preset: (typeof PRESETS)[number];
   prompt: string;
   negativePrompt: string;
   style: string;
-  aspectRatio: (typeof ASPECT_RATIOS)[number];
+  /** '' = the preset's default. */
+  aspectRatio: (typeof ASPECT_RATIOS)[number] | '';
   numImages: string;
   priority: (typeof PRIORITIES)[number];
 }
@@ -36,7 +31,7 @@ const INITIAL: FormState = {
   prompt: '',
   negativePrompt: '',
   style: '',
-  aspectRatio: '1:1',
+  aspectRatio: '',
   numImages: '4',
   priority: 'normal',
 };
@@ -47,7 +42,7 @@ function toRequest(form: FormState, idempotencyKey: string): JobRequestInput {
     prompt: form.prompt,
     ...(form.negativePrompt.trim() ? { negativePrompt: form.negativePrompt } : {}),
     ...(form.style.trim() ? { style: form.style } : {}),
-    aspectRatio: form.aspectRatio,
+    ...(form.aspectRatio ? { aspectRatio: form.aspectRatio } : {}),
     numImages: Number(form.numImages),
     priority: form.priority,
     idempotencyKey,
@@ -133,7 +128,7 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
           <select {...field('preset')} value={form.preset} onChange={(event) => set('preset', event.target.value as FormState['preset'])}>
             {PRESETS.map((preset) => (
               <option key={preset} value={preset}>
-                {PRESET_LABELS[preset]}
+                {PRESET_DEFINITIONS[preset].label}
               </option>
             ))}
           </select>
@@ -146,6 +141,7 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
             value={form.aspectRatio}
             onChange={(event) => set('aspectRatio', event.target.value as FormState['aspectRatio'])}
           >
+            <option value="">Preset default ({PRESET_DEFINITIONS[form.preset].aspectRatio})</option>
             {ASPECT_RATIOS.map((ratio) => (
               <option key={ratio} value={ratio}>
                 {ratio}
@@ -185,7 +181,18 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
       </div>
       <div className="field">
         <label htmlFor={`${id}-style`}>Style (optional)</label>
-        <input {...field('style')} value={form.style} placeholder="watercolor" onChange={(event) => set('style', event.target.value)} />
+        <input
+          {...field('style')}
+          list={`${id}-styles`}
+          value={form.style}
+          placeholder="watercolor, or your own words"
+          onChange={(event) => set('style', event.target.value)}
+        />
+        <datalist id={`${id}-styles`}>
+          {Object.keys(STYLE_PRESETS).map((style) => (
+            <option key={style} value={style} />
+          ))}
+        </datalist>
         {error('style')}
       </div>
       <div className="field">

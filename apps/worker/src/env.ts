@@ -20,6 +20,10 @@ const WorkerEnv = z.object({
   POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Names this worker in logs and heartbeats. Default host:pid. */
   WORKER_ID: z.string().min(1).optional(),
+  /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
+  MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */
+  LOW_PRIORITY_PROMOTE_AFTER_SECONDS: z.coerce.number().int().min(1).default(300),
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()

@@ -21,60 +21,97 @@ export interface PipelineDeps {
   imageConcurrency: number;
   /** Tries per image for errors that may pass (transient, timeout, rate limited). */
   maxImageAttempts?: number;
-  /** How often a running job checks whether it was canceled, in ms. */
+  /** How often a running job checks whether it was canceled, in ms. Default 500. */
   cancelCheckMs?: number;
+  /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
+  maxRunningPerUser?: number;
 }
 
-export async function runJob(deps: PipelineDeps, jobId: string): Promise<void> {
-  const { db, log } = deps;
-  const job = await db.job.findUnique({ where: { id: jobId } });
-  if (!job) {
-    log.warn({ jobId }, 'job row not found; nothing to run');
-    return;
-  }
-  if (isTerminalStatus(job.status)) return;
-  if (job.cancelRequestedAt) {
-    await finishJob(deps, job.id);
-    return;
-  }
+/** What became of a run: the job ended (or was already over), or it must wait for its owner's cap. */
+export type RunOutcome = { kind: 'finished' } | { kind: 'deferred'; queueRank: number };
 
-  const started = await markRunning(db, job, deps.workerId);
-  const cancel = watchForCancel(deps, job.id);
+export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutcome> {
+  const { db } = deps;
+  const claim = await claimStart(deps, jobId);
+  if (claim.kind === 'deferred') return claim;
+  if (claim.kind === 'over') return { kind: 'finished' };
+  const started = claim.job;
+  const stop = watchRun(deps, started);
   try {
-    await setStage(db, job.id, 'references');
-    // Reference search arrives with the job-semantics work; until then there is nothing to find.
-    await setStage(db, job.id, 'prompts');
+    await setStage(db, jobId, 'references');
+    // Reference search arrives with the references work; until then there is nothing to find.
+    await setStage(db, jobId, 'prompts');
     const images = await preparePrompts(db, started);
-    await setStage(db, job.id, 'generating');
-    const provider = deps.providerFor(job.provider);
+    await setStage(db, jobId, 'generating');
+    const provider = deps.providerFor(started.provider);
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'canceled');
     await forEachLimited(todo, deps.imageConcurrency, async (image) => {
-      if (cancel.signal.aborted) return;
-      await generateImage(deps, { job: started, image, provider, signal: cancel.signal });
+      if (stop.signal.aborted) return;
+      await generateImage(deps, { job: started, image, provider, signal: stop.signal });
     });
   } finally {
-    cancel.stop();
+    stop.stop();
   }
-  await finishJob(deps, job.id);
+  await finishJob(deps, jobId, stop.reason());
+  return { kind: 'finished' };
 }
 
-async function markRunning(db: Db, job: Job, workerId: string): Promise<Job> {
-  return db.$transaction(async (tx) => {
+type Claim = { kind: 'run'; job: Job } | { kind: 'deferred'; queueRank: number } | { kind: 'over' };
+
+/**
+ * Decides, in one transaction with the job row locked, whether this run may start: the job is still
+ * queued (or running, after a crash), its start deadline has not passed, and its owner is under the
+ * running cap (checked under a per-user advisory lock, so two workers cannot both take the last place).
+ */
+async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
+  const { db, log } = deps;
+  const outcome = await db.$transaction(async (tx) => {
+    await tx.$queryRaw`select id from jobs where id = ${jobId}::uuid for update`;
+    const job = await tx.job.findUnique({ where: { id: jobId } });
+    if (!job) {
+      log.warn({ jobId }, 'job row not found; nothing to run');
+      return { kind: 'over' } as const;
+    }
+    if (isTerminalStatus(job.status)) return { kind: 'over' } as const;
+    if (job.cancelRequestedAt) return { kind: 'finish' } as const;
+    const now = new Date();
+    if (job.status === 'queued') {
+      if (job.startBy && job.startBy < now) {
+        const error: JobError = { code: 'start_deadline_exceeded', message: `no worker started the job before ${job.startBy.toISOString()}`, retryable: false };
+        return { kind: 'fail', error } as const;
+      }
+      const cap = deps.maxRunningPerUser ?? 0;
+      if (cap > 0) {
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${job.userId}))`;
+        const running = await tx.job.count({ where: { userId: job.userId, status: 'running' } });
+        if (running >= cap) return { kind: 'deferred', queueRank: job.queueRank } as const;
+      }
+    }
     const updated = await tx.job.update({
       where: { id: job.id },
       data: {
         status: 'running',
-        startedAt: job.startedAt ?? new Date(),
+        startedAt: job.startedAt ?? now,
+        deadline: job.deadline ?? new Date(now.getTime() + job.runTimeoutSeconds * 1000),
         attempts: { increment: 1 },
         // A job without a seed gets one now, so a resumed run draws the same images.
         seed: job.seed ?? randomSeed(),
       },
     });
     await tx.jobEvent.create({
-      data: { jobId: job.id, type: 'started', data: { attempt: updated.attempts, resumed: job.status === 'running', workerId } },
+      data: { jobId: job.id, type: 'started', data: { attempt: updated.attempts, resumed: job.status === 'running', workerId: deps.workerId } },
     });
-    return updated;
+    return { kind: 'run', job: updated } as const;
   });
+  if (outcome.kind === 'finish') {
+    await finishJob(deps, jobId, null);
+    return { kind: 'over' };
+  }
+  if (outcome.kind === 'fail') {
+    await failJob(db, jobId, outcome.error);
+    return { kind: 'over' };
+  }
+  return outcome;
 }
 
 async function setStage(db: Db, jobId: string, stage: 'references' | 'prompts' | 'generating' | 'storing') {
@@ -185,7 +222,7 @@ async function raiseProgress(tx: Parameters<Parameters<Db['$transaction']>[0]>[0
 }
 
 /** The terminal status from what the images became, written with the job's last event. */
-async function finishJob(deps: PipelineDeps, jobId: string) {
+async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReason | null) {
   const { db } = deps;
   await db.$transaction(async (tx) => {
     const job = await tx.job.findUniqueOrThrow({ where: { id: jobId }, include: { images: true } });
@@ -198,6 +235,13 @@ async function finishJob(deps: PipelineDeps, jobId: string) {
     let error: JobError | null = null;
     if (job.cancelRequestedAt) {
       status = 'canceled';
+    } else if (stopReason === 'run_timeout') {
+      status = 'failed';
+      error = {
+        code: 'run_timeout',
+        message: `the run took longer than ${job.runTimeoutSeconds} s; ${succeeded} of ${job.numImages} images were stored and kept`,
+        retryable: true,
+      };
     } else if (succeeded > 0) {
       status = 'succeeded';
     } else {
@@ -280,19 +324,40 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/** Aborts `signal` once someone asks for the job to be canceled (checked every `cancelCheckMs`). */
-function watchForCancel(deps: PipelineDeps, jobId: string) {
+type StopReason = 'canceled' | 'run_timeout';
+
+/**
+ * The signal a run's provider calls listen to: aborted when someone asks for the job to be canceled
+ * (checked every `cancelCheckMs`), or when the run passes its deadline.
+ */
+function watchRun(deps: PipelineDeps, job: Job) {
   const controller = new AbortController();
-  const timer = setInterval(async () => {
+  let reason: StopReason | null = null;
+  const stopWith = (why: StopReason) => {
+    if (reason) return;
+    reason = why;
+    controller.abort(why);
+  };
+  const poll = setInterval(async () => {
     try {
-      const job = await deps.db.job.findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } });
-      if (job?.cancelRequestedAt) controller.abort();
+      const row = await deps.db.job.findUnique({ where: { id: job.id }, select: { cancelRequestedAt: true } });
+      if (row?.cancelRequestedAt) stopWith('canceled');
     } catch (error) {
-      deps.log.warn({ jobId, err: error }, 'cancel check failed');
+      deps.log.warn({ jobId: job.id, err: error }, 'cancel check failed');
     }
   }, deps.cancelCheckMs ?? 500);
-  timer.unref();
-  return { signal: controller.signal, stop: () => clearInterval(timer) };
+  poll.unref();
+  const remaining = (job.deadline?.getTime() ?? Number.MAX_SAFE_INTEGER) - Date.now();
+  const timeout = setTimeout(() => stopWith('run_timeout'), Math.min(Math.max(0, remaining), 2 ** 31 - 1));
+  timeout.unref();
+  return {
+    signal: controller.signal,
+    reason: () => reason,
+    stop: () => {
+      clearInterval(poll);
+      clearTimeout(timeout);
+    },
+  };
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {

@@ -2,11 +2,12 @@ import os from 'node:os';
 import { makeDb } from '@darkroom/db';
 import { createProvider } from '@darkroom/providers';
 import { createFilesystemStorage } from '@darkroom/storage';
-import { Logger as GraphileLogger, run, type Runner } from 'graphile-worker';
+import { Logger as GraphileLogger, parseCronItems, run, type Runner } from 'graphile-worker';
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
 import type { ProviderName } from '@darkroom/core';
 import { makeGenerateTask } from './tasks/generate.js';
+import { makeMaintenanceTask } from './tasks/maintenance.js';
 
 export interface RunningWorker {
   readonly workerId: string;
@@ -42,8 +43,19 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       log[method]({ ...scope, ...meta }, message);
     }),
     taskList: {
-      generate: makeGenerateTask({ db, storage, providerFor, log, workerId, imageConcurrency: config.IMAGE_CONCURRENCY }),
+      generate: makeGenerateTask({
+        db,
+        storage,
+        providerFor,
+        log,
+        workerId,
+        imageConcurrency: config.IMAGE_CONCURRENCY,
+        maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
+      }),
+      maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
     },
+    // Every minute, on one worker (graphile-worker's cron takes a lock per tick).
+    parsedCronItems: parseCronItems([{ task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0 } }]),
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 

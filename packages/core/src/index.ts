@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './backoff.js';
 export * from './prompt.js';
 export * from './config.js';
+export * from './queue.js';

@@ -116,6 +116,10 @@ export const JobRequest = z.object({
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
   priority: Priority.default('normal'),
   provider: ProviderName.default('local'),
+  /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
+  startBy: z.iso.datetime({ offset: true }).optional(),
+  /** How long a run may take before it fails with run_timeout, in seconds. Default 600. */
+  runTimeoutSeconds: z.number().int().min(1).max(6 * 3600).default(600),
   /** Submitting again with the same key returns the first job instead of creating a second one. */
   idempotencyKey: z.string().trim().min(1).max(255).optional(),
   projectId: z.string().trim().min(1).max(128).optional(),
@@ -171,6 +175,10 @@ export const JobView = z.object({
   attempts: z.number().int(),
   /** Jobs ahead of this one (0 = next); null once it has started. */
   queuePosition: z.number().int().nullable(),
+  /** Seconds until it is expected to start, from recent throughput; null when unknown or started. */
+  estimatedWaitSeconds: z.number().nullable(),
+  startBy: z.string().nullable(),
+  runTimeoutSeconds: z.number().int(),
   counts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
   images: z.array(ImageView),
   createdAt: z.string(),

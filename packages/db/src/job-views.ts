@@ -2,7 +2,7 @@
  * Reading jobs as callers see them (core's JobView). Used by every API surface; the worker writes,
  * this file only reads.
  */
-import type { AspectRatio, ErrorCode, ImageView, JobView, Preset, ProviderName } from '@darkroom/core';
+import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobView, type Preset, type ProviderName } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
 import type { Image, Job } from './generated/prisma/client.js';
 
@@ -34,7 +34,12 @@ export function toImageView(image: Image): ImageView {
   };
 }
 
-export function toJobView(job: JobWithImages, queuePosition: number | null): JobView {
+export interface QueuePlace {
+  position: number | null;
+  estimatedWaitSeconds: number | null;
+}
+
+export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
   return {
     id: job.id,
     status: job.status,
@@ -58,7 +63,10 @@ export function toJobView(job: JobWithImages, queuePosition: number | null): Job
       ? { code: job.errorCode as ErrorCode, message: job.errorMessage ?? '', retryable: job.errorRetryable ?? false }
       : null,
     attempts: job.attempts,
-    queuePosition,
+    queuePosition: place.position,
+    estimatedWaitSeconds: place.estimatedWaitSeconds,
+    startBy: job.startBy?.toISOString() ?? null,
+    runTimeoutSeconds: job.runTimeoutSeconds,
     counts: {
       succeeded: job.images.filter((image) => image.status === 'succeeded').length,
       failed: job.images.filter((image) => image.status === 'failed').length,
@@ -72,23 +80,53 @@ export function toJobView(job: JobWithImages, queuePosition: number | null): Job
 }
 
 /**
- * How many queued jobs will be served before this one: those of higher priority, and those of equal
- * priority submitted earlier. Null unless the job is queued. (Fairness between users refines this in
- * the job-semantics work; see docs/architecture.md.)
+ * How many queued jobs will be started before this one: those ranked ahead of it in the queue's order
+ * (priority band, then place in their owner's backlog, then age). Null unless the job is queued.
  */
-export async function queuePositionOf(db: Db | Tx, job: Pick<Job, 'id' | 'status' | 'priority' | 'createdAt'>): Promise<number | null> {
+export async function queuePositionOf(
+  db: Db | Tx,
+  job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>,
+): Promise<number | null> {
   if (job.status !== 'queued') return null;
   const [row] = await db.$queryRaw<{ ahead: bigint }[]>`
     select count(*) as ahead from jobs
-    where status = 'queued' and id <> ${job.id}::uuid
-      and (priority > ${job.priority}::"Priority"
-           or (priority = ${job.priority}::"Priority" and (created_at, id) < (${job.createdAt}, ${job.id}::uuid)))`;
+    where status = 'queued'
+      and (queue_rank, created_at, id) < (${job.queueRank}::int, ${job.createdAt}, ${job.id}::uuid)`;
   return Number(row?.ahead ?? 0);
+}
+
+const RATE_WINDOW_STARTS = 200;
+const RATE_CACHE_MS = 2000;
+const rateCache = new WeakMap<object, { at: number; rate: Promise<number | null> }>();
+
+/**
+ * Jobs started per second recently: the last 200 starts within ten minutes. Cached for two seconds
+ * per client, because every queued job's view asks for it.
+ */
+export function recentStartRate(db: Db | Tx): Promise<number | null> {
+  const cached = rateCache.get(db);
+  if (cached && Date.now() - cached.at < RATE_CACHE_MS) return cached.rate;
+  const rate = db.$queryRaw<{ n: bigint; span: number | null }[]>`
+    select count(*) as n, extract(epoch from (now() - min(started_at)))::float8 as span
+    from (select started_at from jobs where started_at > now() - interval '10 minutes'
+          order by started_at desc limit ${RATE_WINDOW_STARTS}) recent`.then(([row]) => {
+    const n = Number(row?.n ?? 0);
+    const span = row?.span ?? 0;
+    return n >= 3 && span > 0 ? n / span : null;
+  });
+  rateCache.set(db, { at: Date.now(), rate });
+  return rate;
+}
+
+export async function queuePlaceOf(db: Db | Tx, job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>): Promise<QueuePlace> {
+  const position = await queuePositionOf(db, job);
+  if (position === null) return { position: null, estimatedWaitSeconds: null };
+  return { position, estimatedWaitSeconds: estimateWaitSeconds(position, await recentStartRate(db)) };
 }
 
 /** One job as its owner sees it, or null when it does not exist or is not theirs. */
 export async function findJobView(db: Db | Tx, { userId, jobId }: { userId: string; jobId: string }): Promise<JobView | null> {
   const job = await db.job.findFirst({ where: { id: jobId, userId }, include: jobViewInclude });
   if (!job) return null;
-  return toJobView(job, await queuePositionOf(db, job));
+  return toJobView(job, await queuePlaceOf(db, job));
 }

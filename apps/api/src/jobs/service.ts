@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 import {
   aspectRatioFor,
+  BAND_WIDTH,
   DomainError,
+  PRIORITY_BANDS,
+  queueRankFor,
   isTerminalStatus,
   sizeFor,
   type JobListInput,
@@ -14,11 +17,9 @@ import {
   type JobView,
   type Priority,
 } from '@darkroom/core';
-import { findJobView, jobViewInclude, Prisma, queuePositionOf, toJobView, type Db, type Tx } from '@darkroom/db';
+import { findJobView, jobViewInclude, Prisma, queuePlaceOf, toJobView, type Db, type Tx } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 
-/** graphile-worker runs lower numbers first. */
-const GRAPHILE_PRIORITY: Record<Priority, number> = { urgent: -20, high: -10, normal: 0, low: 10 };
 /** How often graphile-worker retries a task that crashed (database down, worker killed mid-query). */
 const TASK_MAX_ATTEMPTS = 5;
 
@@ -28,6 +29,7 @@ interface ServiceOptions {
 }
 
 export async function createJob({ db, user, input }: ServiceOptions & { input: JobRequest }): Promise<JobView> {
+  assertStartByInFuture(input);
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
@@ -46,6 +48,7 @@ export async function createJob({ db, user, input }: ServiceOptions & { input: J
 }
 
 async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash: string): Promise<JobView> {
+  const queueRank = queueRankFor(input.priority, await nextSlot(tx, user.id, input.priority));
   const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
   const job = await tx.job.create({
@@ -62,6 +65,9 @@ async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash:
       provider: input.provider,
       numImages: input.numImages,
       priority: input.priority,
+      queueRank,
+      startBy: input.startBy ? new Date(input.startBy) : null,
+      runTimeoutSeconds: input.runTimeoutSeconds,
       idempotencyKey: input.idempotencyKey ?? null,
       requestHash,
       projectId: input.projectId ?? null,
@@ -78,10 +84,29 @@ async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash:
       'generate',
       json_build_object('jobId', ${job.id}::text),
       job_key := ${job.id}::text,
-      priority := ${GRAPHILE_PRIORITY[input.priority]}::int,
+      priority := ${queueRank}::int,
       max_attempts := ${TASK_MAX_ATTEMPTS}::int
     )`;
-  return toJobView(job, await queuePositionOf(tx, job));
+  return toJobView(job, await queuePlaceOf(tx, job));
+}
+
+/**
+ * The new job's place in its owner's backlog of this priority: after their last queued job, or 0 when
+ * they have none queued (see core's queue.ts for why this makes the queue fair between users).
+ */
+async function nextSlot(tx: Tx, userId: string, priority: Priority): Promise<number> {
+  const band = PRIORITY_BANDS[priority];
+  const [row] = await tx.$queryRaw<{ last: number | null }[]>`
+    select max(queue_rank) as last from jobs
+    where user_id = ${userId}::uuid and status = 'queued'
+      and queue_rank >= ${band}::int and queue_rank < ${band + BAND_WIDTH}::int`;
+  return row?.last === null || row?.last === undefined ? 0 : row.last - band + 1;
+}
+
+function assertStartByInFuture(input: JobRequest) {
+  if (input.startBy && Date.parse(input.startBy) <= Date.now()) {
+    throw new DomainError('BAD_INPUT', `startBy must be in the future (got ${input.startBy})`, { field: 'startBy', startBy: input.startBy });
+  }
 }
 
 async function findByIdempotencyKey(db: Db, userId: string, key: string, requestHash: string): Promise<JobView | null> {
@@ -128,7 +153,7 @@ export async function listJobs({ db, user, input }: ServiceOptions & { input: Re
     include: jobViewInclude,
   });
   const page = jobs.slice(0, limit);
-  const items = await Promise.all(page.map(async (job) => toJobView(job, await queuePositionOf(db, job))));
+  const items = await Promise.all(page.map(async (job) => toJobView(job, await queuePlaceOf(db, job))));
   return { items, nextCursor: jobs.length > limit ? (page.at(-1)?.id ?? null) : null };
 }
 

@@ -13,6 +13,7 @@ import { buildServer } from '../server.js';
 import { appRouter } from '../router.js';
 import { createCallerFactory } from '../trpc.js';
 import { ensureLocalUser } from '../users.js';
+import type { AuthUser } from '../context.js';
 
 export async function makeHarness() {
   const database = await createTestDatabase();
@@ -23,8 +24,16 @@ export async function makeHarness() {
   const workers: RunningWorker[] = [];
   let server: FastifyInstance | undefined;
 
+  const callerFor = (someone: AuthUser) => createCallerFactory(appRouter)({ db: database.db, storage, user: someone });
   return {
     ...database,
+    callerFor,
+    /** Another user (accounts arrive later; rows are enough for ownership). */
+    async makeUser(email: string) {
+      const row = await database.db.user.create({ data: { email } });
+      const someone: AuthUser = { id: row.id, email: row.email, role: row.role };
+      return { user: someone, caller: callerFor(someone) };
+    },
     storage,
     storageDir,
     user,

@@ -107,9 +107,9 @@ function JobProgress({ view }: { view: JobView }) {
   const stage = view.stage ? STAGE_LABELS[view.stage] ?? view.stage : null;
   const status =
     view.status === 'queued'
-      ? view.queuePosition === 0
-        ? 'Next in line'
-        : `Queued · ${view.queuePosition ?? '?'} ahead`
+      ? `${view.queuePosition === 0 ? 'Next in line' : `Queued · ${view.queuePosition ?? '?'} ahead`}${
+          view.estimatedWaitSeconds !== null ? ` · starts in ~${Math.ceil(view.estimatedWaitSeconds)} s` : ''
+        }`
       : view.status === 'running'
         ? `${stage ?? 'Running'} · ${view.counts.succeeded}/${view.numImages} done`
         : view.status === 'succeeded' && view.counts.failed > 0

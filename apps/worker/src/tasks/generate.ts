@@ -6,6 +6,9 @@ import { failJob, runJob, type PipelineDeps } from '../pipeline.js';
  * What the API enqueues: only the job's id. Our `jobs` row is the source of truth; a payload can
  * outlive the code that queued it, so it is parsed here, at the boundary.
  */
+/** How long a job waits before trying again when its owner is at the running cap. */
+const DEFER_MS = 500;
+
 export const GeneratePayload = z.object({ jobId: z.string().uuid() }).strict();
 
 export function makeGenerateTask(deps: PipelineDeps): Task {
@@ -20,7 +23,17 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
       return;
     }
     try {
-      await runJob(deps, parsed.data.jobId);
+      const outcome = await runJob(deps, parsed.data.jobId);
+      if (outcome.kind === 'deferred') {
+        // Its owner is at the running cap: queue it again, same rank, a moment later. (A job key whose
+        // job is running makes graphile-worker create a new job, so this one completes normally.)
+        await helpers.addJob('generate', { jobId: parsed.data.jobId }, {
+          jobKey: parsed.data.jobId,
+          priority: outcome.queueRank,
+          runAt: new Date(Date.now() + DEFER_MS),
+          maxAttempts: helpers.job.max_attempts,
+        });
+      }
     } catch (error) {
       // graphile-worker retries a thrown task with backoff; on the last attempt the job must still end.
       if (helpers.job.attempts >= helpers.job.max_attempts) {

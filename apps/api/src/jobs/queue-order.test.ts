@@ -1,0 +1,109 @@
+import type { TRPCError } from '@trpc/server';
+import { promoteAgedJobs, failExpiredStarts } from '@darkroom/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+
+// Queue order without workers: positions, priorities, fairness between users, aging, start deadlines.
+let h: Harness;
+beforeAll(async () => {
+  h = await makeHarness();
+});
+afterAll(() => h.close());
+
+async function graphilePriority(jobId: string) {
+  const [row] = await h.db.$queryRaw<{ priority: number }[]>`select priority from graphile_worker._private_jobs where key = ${jobId}`;
+  return row?.priority;
+}
+
+describe('queue order', () => {
+  it('puts another user\'s first job ahead of one user\'s backlog, and reports both positions', async () => {
+    const a = await h.makeUser('a@example.com');
+    const b = await h.makeUser('b@example.com');
+    const backlog = [];
+    for (let i = 0; i < 5; i++) backlog.push(await a.caller.jobs.create({ prompt: `a ${i}`, provider: 'mock' }));
+    const single = await b.caller.jobs.create({ prompt: 'b 0', provider: 'mock' });
+
+    // Only A's first job (same slot, submitted earlier) is ahead of B's.
+    expect(single.queuePosition).toBe(1);
+    expect((await a.caller.jobs.get({ id: backlog[4]!.id })).queuePosition).toBe(5);
+    // The queue's real order, graphile-worker's priority, agrees with the positions.
+    expect(await graphilePriority(single.id)).toBeLessThan((await graphilePriority(backlog[1]!.id))!);
+    expect(await graphilePriority(single.id)).toBe(await graphilePriority(backlog[0]!.id));
+    for (const job of [...backlog, single]) await h.callerFor((job === single ? b : a).user).jobs.cancel({ id: job.id });
+  });
+
+  it('serves urgent before high before normal before low', async () => {
+    const low = await h.caller.jobs.create({ prompt: 'low', priority: 'low' });
+    const normal = await h.caller.jobs.create({ prompt: 'normal' });
+    const high = await h.caller.jobs.create({ prompt: 'high', priority: 'high' });
+    const urgent = await h.caller.jobs.create({ prompt: 'urgent', priority: 'urgent' });
+    const positions = await Promise.all([urgent, high, normal, low].map(async (job) => (await h.caller.jobs.get({ id: job.id })).queuePosition));
+    expect(positions).toEqual([0, 1, 2, 3]);
+    for (const job of [low, normal, high, urgent]) await h.caller.jobs.cancel({ id: job.id });
+  });
+
+  it('promotes a low job that waited too long into the normal band, queue entry included', async () => {
+    const low = await h.caller.jobs.create({ prompt: 'patient', priority: 'low' });
+    const fresh = await h.caller.jobs.create({ prompt: 'also low', priority: 'low' });
+    await h.db.job.update({ where: { id: low.id }, data: { createdAt: new Date(Date.now() - 600_000) } });
+    const before = await graphilePriority(low.id);
+
+    const promoted = await promoteAgedJobs(h.db, 300);
+
+    expect(promoted).toEqual([low.id]);
+    const after = await graphilePriority(low.id);
+    expect(after).toBeLessThan(before!);
+    expect(after).toBe((await h.db.job.findUniqueOrThrow({ where: { id: low.id } })).queueRank);
+    expect(await graphilePriority(fresh.id)).toBe(before! + 1);
+    const events = await h.caller.jobs.events({ id: low.id });
+    expect(events.map((event) => event.type)).toContain('promoted');
+    await h.caller.jobs.cancel({ id: low.id });
+    await h.caller.jobs.cancel({ id: fresh.id });
+  });
+
+  it('rejects a start deadline in the past, writing nothing', async () => {
+    const before = await h.db.job.count();
+    const error = await h.caller.jobs.create({ prompt: 'too late', startBy: new Date(Date.now() - 1000).toISOString() }).catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe('BAD_REQUEST');
+    expect((error as TRPCError).message).toMatch(/startBy must be in the future/);
+    expect(await h.db.job.count()).toBe(before);
+  });
+
+  it('fails a queued job whose start deadline passes while no worker takes it', async () => {
+    const job = await h.caller.jobs.create({ prompt: 'in a hurry', startBy: new Date(Date.now() + 300).toISOString() });
+    expect(job.startBy).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    expect(await failExpiredStarts(h.db)).toEqual([job.id]);
+
+    const failed = await h.caller.jobs.get({ id: job.id });
+    expect([failed.status, failed.error?.code]).toEqual(['failed', 'start_deadline_exceeded']);
+    expect(await graphilePriority(job.id)).toBeUndefined();
+  });
+});
+
+describe('queue order with workers', () => {
+  it('starts user B\'s one job right after user A queued 500 (2 workers, mock at 100 ms)', async () => {
+    const worker = { MOCK_LATENCY_MS: '100', WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1' };
+    await h.startWorker({ ...worker, WORKER_ID: 'w1' });
+    await h.startWorker({ ...worker, WORKER_ID: 'w2' });
+    const a = await h.makeUser('backlog@example.com');
+    const b = await h.makeUser('newcomer@example.com');
+    for (let i = 0; i < 500; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => a.caller.jobs.create({ prompt: `backlog ${i + j}`, provider: 'mock' })));
+    }
+    const submitted = new Date();
+    const single = await b.caller.jobs.create({ prompt: 'just one', provider: 'mock' });
+
+    const started = await eventually(async () => (await b.caller.jobs.get({ id: single.id })).startedAt, 20_000);
+    // Workers that were mid-job when B submitted may each start one more of A's; then B's is next.
+    const aStartsBetween = await h.db.job.count({
+      where: { userId: a.user.id, startedAt: { gte: submitted, lt: new Date(started) } },
+    });
+    expect(aStartsBetween).toBeLessThanOrEqual(2);
+    const aQueued = await h.db.job.count({ where: { userId: a.user.id, status: 'queued' } });
+    expect(aQueued).toBeGreaterThan(400);
+    await h.db.$executeRaw`delete from graphile_worker._private_jobs`;
+    await h.db.job.updateMany({ where: { status: 'queued' }, data: { status: 'canceled' } });
+  }, 60_000);
+});

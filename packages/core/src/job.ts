@@ -153,6 +153,7 @@ export type ImageView = z.infer<typeof ImageView>;
 /** A job as every reader sees it: status, where it is, and what it has produced so far. */
 export const JobView = z.object({
   id: z.string(),
+  batchId: z.string().nullable(),
   status: JobStatus,
   stage: Stage.nullable(),
   /** 0-100, never goes down. */
@@ -203,6 +204,36 @@ export const JobListView = z.object({
 export type JobListView = z.infer<typeof JobListView>;
 
 export const JobRef = z.object({ id: JobId });
+
+/** The most jobs one batch may hold. */
+export const MAX_BATCH_SIZE = 100;
+
+/** Several jobs submitted at once: validated all-or-nothing, inserted in one transaction. */
+export const BatchRequest = z.object({
+  requests: z.array(JobRequest).min(1).max(MAX_BATCH_SIZE),
+});
+export type BatchRequestInput = z.input<typeof BatchRequest>;
+export type BatchRequest = z.output<typeof BatchRequest>;
+
+export const BatchRef = z.object({ batchId: z.string().uuid() });
+
+/** A batch as a whole: its jobs and how far they have got together. */
+export const BatchView = z.object({
+  batchId: z.string(),
+  jobs: z.array(JobView),
+  counts: z.object({
+    queued: z.number().int(),
+    running: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    canceled: z.number().int(),
+  }),
+  images: z.object({ total: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  /** 0-100, over all the batch's images. */
+  progress: z.number().int().min(0).max(100),
+  done: z.boolean(),
+});
+export type BatchView = z.infer<typeof BatchView>;
 
 /** One entry of a job's timeline. */
 export const JobEventView = z.object({

@@ -42,6 +42,7 @@ export interface QueuePlace {
 export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
   return {
     id: job.id,
+    batchId: job.batchId,
     status: job.status,
     stage: job.stage,
     progress: job.progress,

@@ -1,6 +1,6 @@
-import { JobEventView, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
+import { BatchRef, BatchRequest, BatchView, JobEventView, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
 import { protectedProcedure, router } from '../trpc.js';
-import { cancelJob, createJob, getJob, listJobEvents, listJobs } from './service.js';
+import { cancelJob, createBatch, createJob, getBatch, getJob, listJobEvents, listJobs, retryJob } from './service.js';
 
 export const jobsRouter = router({
   /** Accepts a job at once; a worker generates its images later. */
@@ -8,6 +8,20 @@ export const jobsRouter = router({
     .input(JobRequest)
     .output(JobView)
     .mutation(({ ctx: { db, user }, input }) => createJob({ db, user, input })),
+  /** Up to 100 jobs at once, validated all-or-nothing, sharing a batch id. */
+  createBatch: protectedProcedure
+    .input(BatchRequest)
+    .output(BatchView)
+    .mutation(({ ctx: { db, user }, input }) => createBatch({ db, user, input })),
+  batch: protectedProcedure
+    .input(BatchRef)
+    .output(BatchView)
+    .query(({ ctx: { db, user }, input }) => getBatch({ db, user, batchId: input.batchId })),
+  /** Runs a finished job again for the images it lacks. */
+  retry: protectedProcedure
+    .input(JobRef)
+    .output(JobView)
+    .mutation(({ ctx: { db, user }, input }) => retryJob({ db, user, id: input.id })),
   get: protectedProcedure
     .input(JobRef)
     .output(JobView)

@@ -1,7 +1,7 @@
 /**
  * Jobs as the API changes and reads them. The worker owns everything after `queued -> running`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   aspectRatioFor,
   BAND_WIDTH,
@@ -11,6 +11,8 @@ import {
   isTerminalStatus,
   sizeFor,
   type JobListInput,
+  type BatchRequest,
+  type BatchView,
   type JobEventView,
   type JobListView,
   type JobRequest,
@@ -49,11 +51,31 @@ export async function createJob({ db, user, input }: ServiceOptions & { input: J
 
 async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash: string): Promise<JobView> {
   const queueRank = queueRankFor(input.priority, await nextSlot(tx, user.id, input.priority));
+  const job = await insertJobRow(tx, user, input, { requestHash, queueRank, batchId: null });
+  // Same transaction as the row: a job never exists without its queue entry, or the reverse.
+  await tx.$executeRaw`
+    select graphile_worker.add_job(
+      'generate',
+      json_build_object('jobId', ${job.id}::text),
+      job_key := ${job.id}::text,
+      priority := ${queueRank}::int,
+      max_attempts := ${TASK_MAX_ATTEMPTS}::int
+    )`;
+  return toJobView(job, await queuePlaceOf(tx, job));
+}
+
+function insertJobRow(
+  tx: Tx,
+  user: AuthUser,
+  input: JobRequest,
+  { requestHash, queueRank, batchId }: { requestHash: string; queueRank: number; batchId: string | null },
+) {
   const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
-  const job = await tx.job.create({
+  return tx.job.create({
     data: {
       userId: user.id,
+      batchId,
       preset: input.preset,
       prompt: input.prompt,
       negativePrompt: input.negativePrompt ?? null,
@@ -74,20 +96,121 @@ async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash:
       pageId: input.pageId ?? null,
       metadata: (input.metadata as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
       images: { create: Array.from({ length: input.numImages }, (_, index) => ({ index })) },
-      events: { create: [{ type: 'created', data: { numImages: input.numImages, priority: input.priority } }] },
+      events: { create: [{ type: 'created', data: { numImages: input.numImages, priority: input.priority, ...(batchId ? { batchId } : {}) } }] },
     },
     include: jobViewInclude,
   });
-  // Same transaction as the row: a job never exists without its queue entry, or the reverse.
-  await tx.$executeRaw`
-    select graphile_worker.add_job(
-      'generate',
-      json_build_object('jobId', ${job.id}::text),
-      job_key := ${job.id}::text,
-      priority := ${queueRank}::int,
-      max_attempts := ${TASK_MAX_ATTEMPTS}::int
-    )`;
-  return toJobView(job, await queuePlaceOf(tx, job));
+}
+
+/**
+ * Up to 100 jobs at once, all or nothing: every request is validated before anything is written, the
+ * rows go in one transaction, and their queue entries in one `add_jobs` call. A request whose
+ * idempotency key was used before returns that earlier job instead of a new one.
+ */
+export async function createBatch({ db, user, input }: ServiceOptions & { input: BatchRequest }): Promise<BatchView> {
+  input.requests.forEach((request, index) => assertStartByInFuture(request, `requests.${index}.startBy`));
+  const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
+  if (new Set(keys).size !== keys.length) {
+    throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
+  }
+  const batchId = randomUUID();
+  await db.$transaction(async (tx) => {
+    const slots = new Map<Priority, number>();
+    const queued: { jobId: string; queueRank: number }[] = [];
+    for (const request of input.requests) {
+      const requestHash = hashRequest(request);
+      if (request.idempotencyKey) {
+        const earlier = await findByIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash);
+        if (earlier) continue;
+      }
+      const slot = slots.get(request.priority) ?? (await nextSlot(tx, user.id, request.priority));
+      slots.set(request.priority, slot + 1);
+      const queueRank = queueRankFor(request.priority, slot);
+      const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId });
+      queued.push({ jobId: job.id, queueRank });
+    }
+    if (queued.length === 0) return;
+    const specs = queued.map(({ jobId, queueRank }) => ({
+      identifier: 'generate',
+      payload: { jobId },
+      job_key: jobId,
+      priority: queueRank,
+      max_attempts: TASK_MAX_ATTEMPTS,
+    }));
+    await tx.$executeRaw`
+      select graphile_worker.add_jobs(array(
+        select json_populate_record(null::graphile_worker.job_spec, spec)
+        from json_array_elements(${JSON.stringify(specs)}::json) spec))`;
+  });
+  return getBatch({ db, user, batchId });
+}
+
+/** A batch and its aggregate progress, for its owner. */
+export async function getBatch({ db, user, batchId }: ServiceOptions & { batchId: string }): Promise<BatchView> {
+  const jobs = await db.job.findMany({ where: { batchId, userId: user.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], include: jobViewInclude });
+  if (jobs.length === 0) throw new DomainError('NOT_FOUND', `batch ${batchId} not found`);
+  const views = await Promise.all(jobs.map(async (job) => toJobView(job, await queuePlaceOf(db, job))));
+  const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+  for (const view of views) counts[view.status]++;
+  const images = views.flatMap((view) => view.images);
+  const total = images.length;
+  const settled = views.reduce((sum, view) => sum + (view.progress * view.numImages) / 100, 0);
+  return {
+    batchId,
+    jobs: views,
+    counts,
+    images: {
+      total,
+      succeeded: images.filter((image) => image.status === 'succeeded').length,
+      failed: images.filter((image) => image.status === 'failed').length,
+    },
+    progress: total ? Math.floor((settled / total) * 100) : 0,
+    done: views.every((view) => isTerminalStatus(view.status)),
+  };
+}
+
+/**
+ * Runs a failed or canceled job again (or a succeeded one with images missing), regenerating only the
+ * images it lacks; stored images are kept and not generated or charged again.
+ */
+export async function retryJob({ db, user, id }: ServiceOptions & { id: string }): Promise<JobView> {
+  await db.$transaction(async (tx) => {
+    await tx.$queryRaw`select id from jobs where id = ${id}::uuid and user_id = ${user.id}::uuid for update`;
+    const job = await tx.job.findFirst({ where: { id, userId: user.id }, include: { images: true } });
+    if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
+    const missing = job.images.filter((image) => image.status !== 'succeeded');
+    if (!isTerminalStatus(job.status)) {
+      throw new DomainError('INVALID_STATE', `job ${id} is ${job.status}; only a finished job can be retried`, { status: job.status });
+    }
+    if (missing.length === 0) {
+      throw new DomainError('INVALID_STATE', `job ${id} has all its images; there is nothing to retry`, { status: job.status });
+    }
+    const queueRank = queueRankFor(job.priority, await nextSlot(tx, user.id, job.priority));
+    await tx.image.updateMany({
+      where: { id: { in: missing.map((image) => image.id) } },
+      data: { status: 'pending', attempts: 0, errorCode: null, errorMessage: null, startedAt: null, finishedAt: null, durationMs: null },
+    });
+    await tx.job.update({
+      where: { id },
+      data: {
+        status: 'queued',
+        stage: null,
+        queueRank,
+        errorCode: null,
+        errorMessage: null,
+        errorRetryable: null,
+        cancelRequestedAt: null,
+        finishedAt: null,
+        deadline: null,
+        startBy: null,
+      },
+    });
+    await tx.jobEvent.create({ data: { jobId: id, type: 'retried', data: { images: missing.map((image) => image.index), previousStatus: job.status } } });
+    await tx.$executeRaw`
+      select graphile_worker.add_job('generate', json_build_object('jobId', ${id}::text),
+        job_key := ${id}::text, priority := ${queueRank}::int, max_attempts := ${TASK_MAX_ATTEMPTS}::int)`;
+  });
+  return getJob({ db, user, id });
 }
 
 /**
@@ -103,13 +226,13 @@ async function nextSlot(tx: Tx, userId: string, priority: Priority): Promise<num
   return row?.last === null || row?.last === undefined ? 0 : row.last - band + 1;
 }
 
-function assertStartByInFuture(input: JobRequest) {
+function assertStartByInFuture(input: JobRequest, field = 'startBy') {
   if (input.startBy && Date.parse(input.startBy) <= Date.now()) {
-    throw new DomainError('BAD_INPUT', `startBy must be in the future (got ${input.startBy})`, { field: 'startBy', startBy: input.startBy });
+    throw new DomainError('BAD_INPUT', `${field} must be in the future (got ${input.startBy})`, { field, startBy: input.startBy });
   }
 }
 
-async function findByIdempotencyKey(db: Db, userId: string, key: string, requestHash: string): Promise<JobView | null> {
+async function findByIdempotencyKey(db: Db | Tx, userId: string, key: string, requestHash: string): Promise<JobView | null> {
   const earlier = await db.job.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } }, select: { id: true, requestHash: true } });
   if (!earlier) return null;
   if (earlier.requestHash !== requestHash) {

@@ -6,6 +6,25 @@ import { parseConfig } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
 import { z } from 'zod';
 
+/** `name:number,name:number`, e.g. `local:4,mock:64`. */
+function namedNumbers(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const out: Record<string, number> = {};
+      for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const match = /^([a-z0-9-]+):(\d+)$/.exec(part);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not provider:number (e.g. mock:32)` });
+          return z.NEVER;
+        }
+        out[match[1]!] = Number(match[2]);
+      }
+      return out;
+    });
+}
+
 const WorkerEnv = z.object({
   /** Postgres connection string; required when the worker runs on its own. */
   DATABASE_URL: z.string().url().optional(),
@@ -24,6 +43,10 @@ const WorkerEnv = z.object({
   MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
   /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */
   LOW_PRIORITY_PROMOTE_AFTER_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Provider calls in flight at once across ALL workers, `provider:n` pairs. Default local:4,mock:64. */
+  PROVIDER_CONCURRENCY: namedNumbers('local:4,mock:64'),
+  /** Provider calls started per minute across ALL workers, `provider:n` pairs; unnamed = no limit. */
+  PROVIDER_RPM: namedNumbers(''),
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()

@@ -9,6 +9,7 @@ import type { Db, Image, Job } from '@darkroom/db';
 import { isProviderError, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
+import type { ProviderGate } from './provider-gate.js';
 
 export interface PipelineDeps {
   db: Db;
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   cancelCheckMs?: number;
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   maxRunningPerUser?: number;
+  /** Per-provider concurrency and rate limits shared by all workers. Default: none. */
+  gate?: ProviderGate;
 }
 
 /** What became of a run: the job ended (or was already over), or it must wait for its owner's cap. */
@@ -145,9 +148,10 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, signal 
   const { db, storage, log } = deps;
   const maxAttempts = deps.maxImageAttempts ?? 3;
   for (let attempt = image.attempts + 1; ; attempt++) {
-    const startedAt = new Date();
-    await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
-    try {
+    // One attempt, from the provider call to the stored image, holds one of the provider's slots.
+    const attemptOnce = async () => {
+      const startedAt = new Date();
+      await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
       const result = await provider.generate({
         prompt: image.prompt ?? job.prompt,
         negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
@@ -182,6 +186,9 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, signal 
         await tx.jobEvent.create({ data: { jobId: job.id, type: 'image_succeeded', data: { index: image.index } } });
         await raiseProgress(tx, job.id, job.numImages);
       });
+    };
+    try {
+      await (deps.gate ? deps.gate.withSlot(job.provider, signal, attemptOnce) : attemptOnce());
       return;
     } catch (error) {
       const failure = describeFailure(error, signal);

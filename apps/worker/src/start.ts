@@ -6,6 +6,7 @@ import { Logger as GraphileLogger, parseCronItems, run, type Runner } from 'grap
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
 import type { ProviderName } from '@darkroom/core';
+import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
 
@@ -32,6 +33,15 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     return provider;
   };
 
+  const gate = await makeProviderGate({
+    databaseUrl: config.DATABASE_URL,
+    workerId,
+    log,
+    limitsFor: (provider) => ({
+      concurrency: Math.max(1, config.PROVIDER_CONCURRENCY[provider] ?? 4),
+      requestsPerMinute: config.PROVIDER_RPM[provider] ?? 0,
+    }),
+  });
   const runner: Runner = await run({
     connectionString: config.DATABASE_URL,
     concurrency: config.WORKER_CONCURRENCY,
@@ -51,6 +61,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         workerId,
         imageConcurrency: config.IMAGE_CONCURRENCY,
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
+        gate,
       }),
       maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
     },
@@ -65,6 +76,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     stop: () =>
       (stopping ??= (async () => {
         await runner.stop();
+        await gate.close();
         await db.$disconnect();
         log.info('worker stopped');
       })()),

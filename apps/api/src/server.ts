@@ -4,7 +4,9 @@ import fastifyStatic from '@fastify/static';
 import { pendingMigrations, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { MAX_REFERENCE_BYTES } from '@darkroom/core';
+import { registerReferenceRoutes } from './references/routes.js';
 import type { AuthUser, Context } from './context.js';
 import { registerImageRoutes } from './images.js';
 import { appRouter, type AppRouter } from './router.js';
@@ -42,6 +44,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   registerImageRoutes(app, { db, storage, authenticate: options.authenticate });
+  registerReferenceRoutes(app, { db, storage, authenticate: options.authenticate });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom' } });
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -4,9 +4,11 @@
  * Every step is written to the database before the next begins, so a run that dies half-way resumes
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
-import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type Preset } from '@darkroom/core';
-import type { Db, Image, Job } from '@darkroom/db';
-import { isProviderError, type ImageProvider } from '@darkroom/providers';
+import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
+import type { Prisma} from '@darkroom/db';
+import { type Db, type Image, type Job } from '@darkroom/db';
+import { findReferences } from './references.js';
+import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
 import type { ProviderGate } from './provider-gate.js';
@@ -42,7 +44,7 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
   const stop = watchRun(deps, started);
   try {
     await setStage(db, jobId, 'references');
-    // Reference search arrives with the references work; until then there is nothing to find.
+    const references = await chooseReferences(deps, started);
     await setStage(db, jobId, 'prompts');
     const images = await preparePrompts(db, started);
     await setStage(db, jobId, 'generating');
@@ -50,7 +52,7 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'canceled');
     await forEachLimited(todo, deps.imageConcurrency, async (image) => {
       if (stop.signal.aborted) return;
-      await generateImage(deps, { job: started, image, provider, signal: stop.signal });
+      await generateImage(deps, { job: started, image, provider, references, signal: stop.signal });
     });
   } finally {
     stop.stop();
@@ -137,14 +139,35 @@ async function preparePrompts(db: Db, job: Job): Promise<Image[]> {
   );
 }
 
+/**
+ * Finds and records the job's references. A failing search must not fail the job: it is recorded as a
+ * warning and the job goes on without references.
+ */
+async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobReference[]> {
+  // A resumed run keeps what the first run chose.
+  if (Array.isArray(job.references)) return job.references as unknown as JobReference[];
+  let references: JobReference[] = [];
+  try {
+    references = await findReferences(deps.db, job);
+  } catch (error) {
+    deps.log.warn({ jobId: job.id, err: error }, 'reference search failed; going on without references');
+    await deps.db.jobEvent.create({
+      data: { jobId: job.id, type: 'warning', data: { stage: 'references', message: `reference search failed: ${(error as Error).message}` } },
+    });
+  }
+  await deps.db.job.update({ where: { id: job.id }, data: { references: references as unknown as Prisma.InputJsonValue } });
+  return references;
+}
+
 interface ImageRun {
   job: Job;
   image: Image;
   provider: ImageProvider;
+  references: JobReference[];
   signal: AbortSignal;
 }
 
-async function generateImage(deps: PipelineDeps, { job, image, provider, signal }: ImageRun) {
+async function generateImage(deps: PipelineDeps, { job, image, provider, references, signal }: ImageRun) {
   const { db, storage, log } = deps;
   const maxAttempts = deps.maxImageAttempts ?? 3;
   for (let attempt = image.attempts + 1; ; attempt++) {
@@ -162,9 +185,14 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, signal 
         seed: image.seed ?? 0,
         attempt,
         signal,
+        ...(provider.capabilities.imageConditioning && references.length > 0
+          ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
+          : {}),
       });
       const key = imageKey(job.id, image.index, 'png');
       await storage.put(key, result.bytes, result.mime);
+      // Kept so this image can steer later jobs (the references stage reads it).
+      const palette = await paletteOf(result.bytes).catch(() => null);
       const finishedAt = new Date();
       await db.$transaction(async (tx) => {
         await tx.image.update({
@@ -177,6 +205,7 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, signal 
             height: result.height,
             bytes: result.bytes.length,
             providerRequestId: result.providerRequestId,
+            ...(palette ? { palette } : {}),
             finishedAt,
             durationMs: finishedAt.getTime() - startedAt.getTime(),
             errorCode: null,

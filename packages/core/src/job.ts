@@ -133,6 +133,53 @@ export type JobRequest = z.output<typeof JobRequest>;
 
 export const JobId = z.string().uuid();
 
+/** References a job may use at most. */
+export const MAX_REFERENCES_PER_JOB = 6;
+/** Largest reference upload, in bytes. */
+export const MAX_REFERENCE_BYTES = 10 * 1024 * 1024;
+/** Image formats accepted as references (sniffed from the bytes, not taken from headers). */
+export const REFERENCE_FORMATS = ['png', 'jpeg', 'webp'] as const;
+
+/** Colours as #rrggbb. */
+export const Palette = z.array(z.string().regex(/^#[0-9a-f]{6}$/));
+
+/** A reference image chosen for a job, with the style metadata providers may use. */
+export const JobReference = z.object({
+  source: z.enum(['upload', 'result']),
+  /** The reference's id (upload) or the earlier image's id (result). */
+  id: z.string(),
+  palette: Palette,
+  tags: z.array(z.string()),
+  /** Full-text search rank; higher matched better. */
+  rank: z.number(),
+});
+export type JobReference = z.infer<typeof JobReference>;
+
+/** What an upload may say about itself (query string of POST /api/v1/references). */
+export const ReferenceUpload = z.object({
+  tags: z
+    .string()
+    .max(500)
+    .default('')
+    .transform((text) => text.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().min(1).max(32)).max(16)),
+  description: z.string().trim().max(500).default(''),
+});
+
+export const ReferenceView = z.object({
+  id: z.string(),
+  url: z.string(),
+  mime: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+  tags: z.array(z.string()),
+  description: z.string(),
+  palette: Palette,
+  createdAt: z.string(),
+});
+export type ReferenceView = z.infer<typeof ReferenceView>;
+
 export const ImageView = z.object({
   id: z.string(),
   index: z.number().int(),
@@ -182,6 +229,8 @@ export const JobView = z.object({
   runTimeoutSeconds: z.number().int(),
   counts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
   images: z.array(ImageView),
+  /** Reference images the references stage chose (empty until then, or when none matched). */
+  references: z.array(JobReference),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

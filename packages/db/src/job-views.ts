@@ -2,7 +2,7 @@
  * Reading jobs as callers see them (core's JobView). Used by every API surface; the worker writes,
  * this file only reads.
  */
-import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobView, type Preset, type ProviderName } from '@darkroom/core';
+import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type Preset, type ProviderName } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
 import type { Image, Job } from './generated/prisma/client.js';
 
@@ -73,6 +73,7 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
       failed: job.images.filter((image) => image.status === 'failed').length,
     },
     images: job.images.map(toImageView),
+    references: (job.references as JobReference[] | null) ?? [],
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,

@@ -67,6 +67,27 @@ describe('migrations', () => {
     expect(await catalogOf(migrated)).toEqual(expected);
   }, 120_000);
 
+  it('installs the hand-written search triggers that the schema cannot express', async () => {
+    const url = await emptyDatabase();
+    await applyMigrations(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`select tgname from pg_trigger where not tgisinternal order by tgname`);
+      expect(rows.map((row) => row.tgname)).toEqual(['jobs_search_update', 'references_search_update']);
+      const user = await client.query(`insert into users (id, email, updated_at) values (gen_random_uuid(), 'x@y.z', now()) returning id`);
+      await client.query(
+        `insert into jobs (id, user_id, preset, prompt, aspect_ratio, width, height, provider, num_images, updated_at)
+         values (gen_random_uuid(), $1, 'coloring-page', 'Dragons dancing', '1:1', 8, 8, 'local', 1, now())`,
+        [user.rows[0].id],
+      );
+      const { rows: found } = await client.query(`select prompt from jobs where search @@ websearch_to_tsquery('english', 'dragon or coloring')`);
+      expect(found).toEqual([{ prompt: 'Dragons dancing' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('records each migration in _prisma_migrations like prisma migrate deploy, and applies it once', async () => {
     const url = await emptyDatabase();
     const first = await applyMigrations(url);

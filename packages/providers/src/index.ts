@@ -4,6 +4,7 @@ import { createMockProvider, type MockProviderOptions } from './mock/provider.js
 import type { ImageProvider } from './provider.js';
 
 export * from './errors.js';
+export { paletteOf } from './palette.js';
 export * from './provider.js';
 export { createLocalProvider } from './local/provider.js';
 export * from './mock/provider.js';

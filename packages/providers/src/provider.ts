@@ -10,6 +10,8 @@ export interface GenerateRequest {
   height: number;
   /** 0..2^31-1; the same request and seed give the same image where the provider allows. */
   seed: number;
+  /** Reference images' style metadata, for providers with `imageConditioning`. */
+  references?: { palette: string[]; tags: string[] }[];
   /** 1 for the first try of this image, 2 for its first retry, ... */
   attempt?: number;
   /** Aborting rejects promptly with ProviderError('canceled'). */

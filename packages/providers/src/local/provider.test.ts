@@ -75,3 +75,15 @@ describe('the local provider', () => {
     expect(isProviderError(error) && error.code).toBe('canceled');
   });
 });
+
+describe('the local provider with references', () => {
+  it('takes its colours from the reference palette', async () => {
+    const { paletteOf } = await import('../palette.js');
+    const plain = await local.generate(request('a quiet valley'));
+    const tinted = await local.generate({ ...request('a quiet valley'), references: [{ palette: ['#ff0000', '#ff0000', '#00ff00', '#00ff00'], tags: [] }] });
+    expect(tinted.bytes.equals(plain.bytes)).toBe(false);
+    const colours = await paletteOf(tinted.bytes, 2);
+    // Sky red, land green: the two largest areas take the reference's colours.
+    expect(colours.sort()).toEqual(['#00ff00', '#ff0000']);
+  });
+});

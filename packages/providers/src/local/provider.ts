@@ -10,11 +10,13 @@ import { buildScene } from './scene.js';
 export function createLocalProvider(): ImageProvider {
   return {
     name: 'local',
-    capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 2048 },
+    capabilities: { maxImagesPerRequest: 1, imageConditioning: true, maxLongSide: 2048 },
     pricePerImage: 0,
     async generate(request: GenerateRequest): Promise<GeneratedImage> {
       throwIfCanceled(request.signal);
-      const svg = buildScene(request);
+      // Conditioning: the best-matching reference's palette colours the scene.
+      const palette = request.references?.find((reference) => reference.palette.length > 0)?.palette;
+      const svg = buildScene({ ...request, ...(palette ? { palette } : {}) });
       const bytes = await sharp(Buffer.from(svg))
         .resize(request.width, request.height, { fit: 'fill' })
         // Fixed encoder settings keep the bytes identical for identical input.

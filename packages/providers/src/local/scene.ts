@@ -14,6 +14,8 @@ export interface SceneRequest {
   width: number;
   height: number;
   seed: number;
+  /** Colours of a reference image (#rrggbb); they replace the prompt's own palette for sky and land. */
+  palette?: string[];
 }
 
 interface Theme {
@@ -59,8 +61,9 @@ export function buildScene(request: SceneRequest): string {
 
   const hue = hashString(subject) % 360;
   const hsl = (h: number, s: number, l: number) => `hsl(${Math.round(((h % 360) + 360) % 360)}, ${s}%, ${l}%)`;
-  const skyTop = theme.night ? hsl(hue + 220, 45, 12) : hsl(hue + 190, 65, theme.snow ? 80 : 62);
-  const skyBottom = theme.night ? hsl(hue + 250, 40, 28) : hsl(hue + 30, 75, 86);
+  const tint = request.palette && request.palette.length > 0 ? request.palette : null;
+  const skyTop = tint?.[0] ?? (theme.night ? hsl(hue + 220, 45, 12) : hsl(hue + 190, 65, theme.snow ? 80 : 62));
+  const skyBottom = tint?.[1] ?? tint?.[0] ?? (theme.night ? hsl(hue + 250, 40, 28) : hsl(hue + 30, 75, 86));
   const horizon = H * random.between(0.52, 0.66);
 
   const parts: string[] = [];
@@ -84,8 +87,8 @@ export function buildScene(request: SceneRequest): string {
   }
 
   // Two ranges of hills, then the ground.
-  parts.push(hills(random, W, H, horizon - H * 0.08, H * 0.12, paint(hsl(hue + 140, 30, theme.night ? 22 : theme.snow ? 92 : 55))));
-  parts.push(hills(random, W, H, horizon, H * 0.07, paint(hsl(hue + 110, 45, theme.night ? 16 : theme.snow ? 97 : 42))));
+  parts.push(hills(random, W, H, horizon - H * 0.08, H * 0.12, paint(tint?.[2] ?? hsl(hue + 140, 30, theme.night ? 22 : theme.snow ? 92 : 55))));
+  parts.push(hills(random, W, H, horizon, H * 0.07, paint(tint?.[3] ?? tint?.[2] ?? hsl(hue + 110, 45, theme.night ? 16 : theme.snow ? 97 : 42))));
   if (theme.water) {
     const top = horizon + H * 0.06;
     parts.push(`<rect x="0" y="${top}" width="${W}" height="${H * 0.16}" ${paint(hsl(hue + 200, 60, theme.night ? 25 : 52))}/>`);

@@ -1,0 +1,99 @@
+import { MAX_REFERENCE_BYTES } from '@darkroom/core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await makeHarness();
+  await h.startWorker();
+});
+afterAll(() => h.close());
+
+const solid = (r: number, g: number, b: number, format: 'png' | 'jpeg' | 'gif' = 'png') =>
+  sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } }).toFormat(format).toBuffer();
+
+async function upload(body: Buffer, contentType: string, query = '') {
+  const server = await h.server();
+  return server.inject({ method: 'POST', url: `/api/v1/references${query}`, headers: { 'content-type': contentType }, payload: body });
+}
+
+async function finished(id: string, caller = h.caller) {
+  return eventually(async () => {
+    const view = await caller.jobs.get({ id });
+    return view.status === 'succeeded' || view.status === 'failed' ? view : null;
+  });
+}
+
+describe('reference uploads', () => {
+  it('stores a sniffed image with its tags and palette', async () => {
+    const response = await upload(await solid(255, 0, 0), 'image/png', '?tags=Dragon,Red&description=a%20red%20swatch');
+    expect(response.statusCode).toBe(201);
+    const reference = response.json();
+    expect(reference).toMatchObject({ mime: 'image/png', width: 64, height: 48, tags: ['dragon', 'red'], palette: ['#ff0000'] });
+    const file = await (await h.server()).inject({ method: 'GET', url: reference.url });
+    expect([file.statusCode, file.headers['content-type']]).toEqual([200, 'image/png']);
+    expect(await h.caller.references.list()).toHaveLength(1);
+  });
+
+  it.each([
+    ['text claiming to be a PNG', () => Buffer.from('definitely not an image'), 'image/png', 415, /PNG, JPEG or WebP/],
+    ['a GIF', () => solid(0, 0, 255, 'gif'), 'image/gif', 415, /these bytes are gif/],
+    ['a non-image content type', () => Buffer.from('hello'), 'text/plain', 415, /.+/],
+    ['a body over the size cap', () => Buffer.alloc(MAX_REFERENCE_BYTES + 1), 'image/png', 413, new RegExp(`${MAX_REFERENCE_BYTES} bytes`)],
+  ])('refuses %s, storing nothing', async (_name, body, contentType, status, message) => {
+    const before = await h.db.reference.count();
+    const response = await upload(await body(), contentType);
+    expect(response.statusCode).toBe(status);
+    expect(response.json().error.message).toMatch(message);
+    expect(await h.db.reference.count()).toBe(before);
+  });
+});
+
+describe('the references stage', () => {
+  it('chooses a matching upload and hands its palette to the provider', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'a sleepy dragon on a hill', numImages: 1 });
+    const job = await finished(created.id);
+    const reference = (await h.caller.references.list())[0]!;
+
+    expect(job.status).toBe('succeeded');
+    expect(job.references).toEqual([expect.objectContaining({ source: 'upload', id: reference.id, palette: ['#ff0000'] })]);
+    // The local provider painted with the reference's red.
+    const image = await (await h.server()).inject({ method: 'GET', url: job.images[0]!.url! });
+    const { dominant } = await sharp(image.rawPayload).stats();
+    expect(dominant.r).toBeGreaterThan(200);
+    expect(dominant.g + dominant.b).toBeLessThan(120);
+  });
+
+  it('also finds the user\'s earlier results, and never another user\'s references', async () => {
+    const first = await finished((await h.caller.jobs.create({ prompt: 'a lighthouse at dusk', style: 'watercolor' })).id);
+    const stranger = await h.makeUser('stranger@example.com');
+    const theirs = await stranger.caller.jobs.create({ prompt: 'a lighthouse in a storm' });
+    const second = await finished((await h.caller.jobs.create({ prompt: 'a lighthouse in a storm' })).id);
+
+    expect(second.references.map((reference) => [reference.source, reference.id])).toContainEqual(['result', first.images[0]!.id]);
+    const strangers = await finished(theirs.id, stranger.caller);
+    expect(strangers.references.every((reference) => reference.source !== 'upload')).toBe(true);
+    expect(strangers.references.map((reference) => reference.id)).not.toContain(first.images[0]!.id);
+    expect(await stranger.caller.references.list()).toEqual([]);
+  });
+
+  it('uses at most 6 references', async () => {
+    for (let i = 0; i < 8; i++) expect((await upload(await solid(10 * i, 200, 30), 'image/png', '?tags=kite')).statusCode).toBe(201);
+    const job = await finished((await h.caller.jobs.create({ prompt: 'a kite over the sea' })).id);
+    expect(job.references).toHaveLength(6);
+  });
+
+  it('records a failing search as a warning and generates without references', async () => {
+    // A real failure: the table the search reads is gone.
+    await h.db.$executeRawUnsafe('alter table "references" rename to references_gone');
+    try {
+      const job = await finished((await h.caller.jobs.create({ prompt: 'a dragon in the rain' })).id);
+      expect([job.status, job.references]).toEqual(['succeeded', []]);
+      const events = await h.caller.jobs.events({ id: job.id });
+      expect(events.find((event) => event.type === 'warning')?.data).toMatchObject({ stage: 'references', message: expect.stringMatching(/reference search failed/) });
+    } finally {
+      await h.db.$executeRawUnsafe('alter table references_gone rename to "references"');
+    }
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * The references stage: up to MAX_REFERENCES_PER_JOB images that match a job's prompt, from the user's
+ * uploads and earlier results, found by Postgres full-text search over tags, prompts and styles.
+ */
+import { MAX_REFERENCES_PER_JOB, type JobReference } from '@darkroom/core';
+import type { Db, Job } from '@darkroom/db';
+
+/** The prompt's words as an OR query: any shared word is a match, more shared words rank higher. */
+export function searchTerms(text: string): string {
+  const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((word) => word.length > 2);
+  return [...new Set(words)].slice(0, 24).join(' or ');
+}
+
+export async function findReferences(db: Db, job: Pick<Job, 'id' | 'userId' | 'prompt' | 'style'>, limit = MAX_REFERENCES_PER_JOB): Promise<JobReference[]> {
+  const terms = searchTerms(`${job.prompt} ${job.style ?? ''}`);
+  if (!terms) return [];
+  const rows = await db.$queryRaw<{ source: 'upload' | 'result'; id: string; palette: string[] | null; tags: string[]; rank: number }[]>`
+    with q as (select websearch_to_tsquery('english', ${terms}) as query)
+    select source, id, palette, tags, rank from (
+      select 'upload' as source, r.id::text as id, r.palette, r.tags, ts_rank(r.search, q.query)::float8 as rank, r.created_at as at
+      from "references" r, q
+      where r.user_id = ${job.userId}::uuid and r.search @@ q.query
+      union all
+      select 'result', i.id::text, i.palette, array_remove(array[j.style, j.preset], null), ts_rank(j.search, q.query)::float8, i.created_at
+      from jobs j join images i on i.job_id = j.id, q
+      where j.user_id = ${job.userId}::uuid and j.id <> ${job.id}::uuid and i.status = 'succeeded'
+        and i.palette is not null and j.search @@ q.query
+    ) found
+    order by rank desc, at desc
+    limit ${limit}`;
+  return rows.map((row) => ({ source: row.source, id: row.id, palette: row.palette ?? [], tags: row.tags, rank: Math.round(row.rank * 1e4) / 1e4 }));
+}

@@ -97,12 +97,12 @@ export async function queuePositionOf(
   return Number(row?.ahead ?? 0);
 }
 
-const RATE_WINDOW_STARTS = 200;
+const RATE_WINDOW_STARTS = 100;
 const RATE_CACHE_MS = 2000;
 const rateCache = new WeakMap<object, { at: number; rate: Promise<number | null> }>();
 
 /**
- * Jobs started per second recently: the last 200 starts within ten minutes. Cached for two seconds
+ * Jobs started per second recently: the last 100 starts within five minutes. Cached for two seconds
  * per client, because every queued job's view asks for it.
  */
 export function recentStartRate(db: Db | Tx): Promise<number | null> {
@@ -110,7 +110,7 @@ export function recentStartRate(db: Db | Tx): Promise<number | null> {
   if (cached && Date.now() - cached.at < RATE_CACHE_MS) return cached.rate;
   const rate = db.$queryRaw<{ n: bigint; span: number | null }[]>`
     select count(*) as n, extract(epoch from (now() - min(started_at)))::float8 as span
-    from (select started_at from jobs where started_at > now() - interval '10 minutes'
+    from (select started_at from jobs where started_at > now() - interval '5 minutes'
           order by started_at desc limit ${RATE_WINDOW_STARTS}) recent`.then(([row]) => {
     const n = Number(row?.n ?? 0);
     const span = row?.span ?? 0;

@@ -88,6 +88,20 @@ describe('runJob', () => {
     expect(retry.data).toMatchObject({ index: 0, attempt: 1, delayMs: 20, reason: 'rate_limited' });
   });
 
+  it('gives up on an image after its 3 attempts when the error keeps coming back', async () => {
+    const job = await queuedJob(1);
+    const { provider, calls } = scriptedProvider(() => new ProviderError('transient', 'upstream 503'));
+
+    await runJob(deps(provider), job.id);
+
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+    expect(calls.map((call) => call.attempt)).toEqual([1, 2, 3]);
+    expect([done.images[0]!.status, done.images[0]!.attempts, done.images[0]!.errorCode]).toEqual(['failed', 3, 'transient']);
+    expect(done.status).toBe('failed');
+    const retries = await database.db.jobEvent.findMany({ where: { jobId: job.id, type: 'retry_scheduled' } });
+    expect(retries.map((event) => (event.data as { attempt: number }).attempt)).toEqual([1, 2]);
+  });
+
   it('fails an image at once on a permanent error, and the job when no image succeeded', async () => {
     const job = await queuedJob(2);
     const { provider, calls } = scriptedProvider(() => new ProviderError('content_filtered', 'the vendor refused the prompt'));

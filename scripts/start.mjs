@@ -34,7 +34,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => v
 
 try {
   await migrateDatabase(database.url);
-  worker = await startWorker({ ...workerConfig, DATABASE_URL: database.url });
+  if (workerConfig.LAUNCH_WORKER) worker = await startWorker({ ...workerConfig, DATABASE_URL: database.url });
   api = await startApi({ ...apiConfig, DATABASE_URL: database.url });
 } catch (error) {
   console.error('darkroom: failed to start:', error);

@@ -39,6 +39,14 @@ const WorkerEnv = z.object({
   POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Names this worker in logs and heartbeats. Default host:pid. */
   WORKER_ID: z.string().min(1).optional(),
+  /** On SIGTERM, how long running images may take to finish before their jobs go back to the queue, in ms. Default 30000. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A worker whose heartbeat is older than this is dead and its jobs are released, in seconds. Default 30. */
+  WORKER_DEAD_AFTER_SECONDS: z.coerce.number().int().min(5).default(30),
+  /** How often a worker writes its heartbeat and looks for dead workers, in ms. Default 5000. */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Whether `npm start` runs a worker inside the launcher; `false` when all workers run elsewhere. Default true. */
+  LAUNCH_WORKER: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
   /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */

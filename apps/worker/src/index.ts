@@ -4,3 +4,4 @@ export { runJob, failJob, type PipelineDeps } from './pipeline.js';
 export { GeneratePayload } from './tasks/generate.js';
 export { promoteAgedJobs, failExpiredStarts } from './tasks/maintenance.js';
 export type { RunOutcome } from './pipeline.js';
+export { recoverDeadWorkers } from './heartbeat.js';

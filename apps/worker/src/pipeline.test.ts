@@ -146,4 +146,59 @@ describe('runJob', () => {
     expect(calls).toHaveLength(2);
     expect(await storage.stat(imageKey(job.id, 0))).not.toBeNull();
   });
+
+  it('hands a job back to the queue when the shutdown grace ends, and the next run makes only the missing images', async () => {
+    const job = await queuedJob(3);
+    const { provider, calls } = scriptedProvider((call) => (call === 1 ? 'ok' : 'hang'));
+    const shutdown = new AbortController();
+    const running = runJob(deps(provider, { shutdownSignal: shutdown.signal }), job.id);
+    for (let i = 0; i < 200 && calls.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    shutdown.abort('shutdown');
+
+    const outcome = await running;
+
+    expect(outcome).toEqual({ kind: 'released', queueRank: job.queueRank });
+    const released = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } }, events: true } });
+    expect(released.status).toBe('queued');
+    expect(released.images.map((image) => image.status)).toEqual(['succeeded', 'pending', 'pending']);
+    expect(released.events.map((event) => event.type)).toContain('released');
+
+    const next = scriptedProvider(() => 'ok');
+    await runJob(deps(next.provider, { workerId: 'another' }), job.id);
+
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+    expect(done.status).toBe('succeeded');
+    expect(next.calls).toHaveLength(2);
+    expect(done.images.every((image) => image.status === 'succeeded')).toBe(true);
+  });
+
+  it('finishes a job canceled during shutdown as canceled instead of handing it back', async () => {
+    const job = await queuedJob(2);
+    const { provider, calls } = scriptedProvider(() => 'hang');
+    const shutdown = new AbortController();
+    const running = runJob(deps(provider, { shutdownSignal: shutdown.signal, cancelCheckMs: 60_000 }), job.id);
+    for (let i = 0; i < 200 && calls.length < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await database.db.job.update({ where: { id: job.id }, data: { cancelRequestedAt: new Date() } });
+    shutdown.abort('shutdown');
+
+    expect(await running).toEqual({ kind: 'finished' });
+    expect((await database.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('canceled');
+  });
+
+  it('on shutdown finishes the image in flight, starts no other, and hands the job back', async () => {
+    const job = await queuedJob(3);
+    const drain = new AbortController();
+    const { provider, calls } = scriptedProvider((call) => {
+      if (call === 1) drain.abort('shutdown');
+      return 'ok';
+    });
+
+    const outcome = await runJob(deps(provider, { drainSignal: drain.signal }), job.id);
+
+    expect(outcome.kind).toBe('released');
+    expect(calls).toHaveLength(1);
+    const released = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } } } });
+    expect(released.status).toBe('queued');
+    expect(released.images.map((image) => image.status)).toEqual(['succeeded', 'pending', 'pending']);
+  });
 });

@@ -30,10 +30,17 @@ export interface PipelineDeps {
   maxRunningPerUser?: number;
   /** Per-provider concurrency and rate limits shared by all workers. Default: none. */
   gate?: ProviderGate;
+  /** Aborted when the worker starts shutting down: runs start no new image and hand the rest back. */
+  drainSignal?: AbortSignal;
+  /** Aborted when the shutdown grace period is over: images in flight are abandoned too. */
+  shutdownSignal?: AbortSignal;
 }
 
-/** What became of a run: the job ended (or was already over), or it must wait for its owner's cap. */
-export type RunOutcome = { kind: 'finished' } | { kind: 'deferred'; queueRank: number };
+/**
+ * What became of a run: the job ended (or was already over); it must wait for its owner's cap; or this
+ * worker is shutting down and handed the job back to the queue for another.
+ */
+export type RunOutcome = { kind: 'finished' } | { kind: 'deferred'; queueRank: number } | { kind: 'released'; queueRank: number };
 
 export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutcome> {
   const { db } = deps;
@@ -42,6 +49,8 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
   if (claim.kind === 'over') return { kind: 'finished' };
   const started = claim.job;
   const stop = watchRun(deps, started);
+  // Images this worker did not start because it is shutting down.
+  let leftForOthers = false;
   try {
     await setStage(db, jobId, 'references');
     const references = await chooseReferences(deps, started);
@@ -52,12 +61,36 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'canceled');
     await forEachLimited(todo, deps.imageConcurrency, async (image) => {
       if (stop.signal.aborted) return;
+      if (deps.drainSignal?.aborted) {
+        leftForOthers = true;
+        return;
+      }
       await generateImage(deps, { job: started, image, provider, references, signal: stop.signal });
     });
   } finally {
     stop.stop();
   }
+  if (stop.reason() === 'shutdown' || (leftForOthers && stop.reason() === null)) return releaseJob(deps, started);
   await finishJob(deps, jobId, stop.reason());
+  return { kind: 'finished' };
+}
+
+/**
+ * Puts a job this worker could not finish before shutting down back in the queue, keeping its stored
+ * images. A job whose cancel arrived meanwhile is finished (canceled) instead: nobody wants it resumed.
+ */
+async function releaseJob(deps: PipelineDeps, job: Job): Promise<RunOutcome> {
+  const released = await deps.db.$transaction(async (tx) => {
+    await tx.$queryRaw`select id from jobs where id = ${job.id}::uuid for update`;
+    const current = await tx.job.findUniqueOrThrow({ where: { id: job.id }, select: { cancelRequestedAt: true } });
+    if (current.cancelRequestedAt) return false;
+    await tx.image.updateMany({ where: { jobId: job.id, status: { in: ['running', 'canceled'] } }, data: { status: 'pending', startedAt: null, finishedAt: null } });
+    await tx.job.update({ where: { id: job.id }, data: { status: 'queued', stage: null } });
+    await tx.jobEvent.create({ data: { jobId: job.id, type: 'released', data: { workerId: deps.workerId, reason: 'worker shutting down' } } });
+    return true;
+  });
+  if (released) return { kind: 'released', queueRank: job.queueRank };
+  await finishJob(deps, job.id, 'canceled');
   return { kind: 'finished' };
 }
 
@@ -360,7 +393,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-type StopReason = 'canceled' | 'run_timeout';
+type StopReason = 'canceled' | 'run_timeout' | 'shutdown';
 
 /**
  * The signal a run's provider calls listen to: aborted when someone asks for the job to be canceled
@@ -383,6 +416,9 @@ function watchRun(deps: PipelineDeps, job: Job) {
     }
   }, deps.cancelCheckMs ?? 500);
   poll.unref();
+  const onShutdown = () => stopWith('shutdown');
+  deps.shutdownSignal?.addEventListener('abort', onShutdown, { once: true });
+  if (deps.shutdownSignal?.aborted) onShutdown();
   const remaining = (job.deadline?.getTime() ?? Number.MAX_SAFE_INTEGER) - Date.now();
   const timeout = setTimeout(() => stopWith('run_timeout'), Math.min(Math.max(0, remaining), 2 ** 31 - 1));
   timeout.unref();
@@ -392,6 +428,7 @@ function watchRun(deps: PipelineDeps, job: Job) {
     stop: () => {
       clearInterval(poll);
       clearTimeout(timeout);
+      deps.shutdownSignal?.removeEventListener('abort', onShutdown);
     },
   };
 }

@@ -1,11 +1,13 @@
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { makeDb } from '@darkroom/db';
 import { createProvider } from '@darkroom/providers';
 import { createFilesystemStorage } from '@darkroom/storage';
-import { Logger as GraphileLogger, parseCronItems, run, type Runner } from 'graphile-worker';
+import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
 import type { ProviderName } from '@darkroom/core';
+import { startHeartbeat } from './heartbeat.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
@@ -42,7 +44,16 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       requestsPerMinute: config.PROVIDER_RPM[provider] ?? 0,
     }),
   });
+  const drain = new AbortController();
+  const shutdown = new AbortController();
+  // graphile-worker names its pool and workers itself and locks jobs under the pool's name (0.17);
+  // recovery needs those names to unlock a dead process's jobs.
+  const events: WorkerEvents = new EventEmitter();
+  const graphileWorkerIds = new Set<string>();
+  events.on('pool:create', ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
+  events.on('worker:create', ({ worker }) => graphileWorkerIds.add(worker.workerId));
   const runner: Runner = await run({
+    events,
     connectionString: config.DATABASE_URL,
     concurrency: config.WORKER_CONCURRENCY,
     pollInterval: config.POLL_INTERVAL_MS,
@@ -62,11 +73,23 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         imageConcurrency: config.IMAGE_CONCURRENCY,
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
         gate,
+        drainSignal: drain.signal,
+        shutdownSignal: shutdown.signal,
       }),
       maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
     },
     // Every minute, on one worker (graphile-worker's cron takes a lock per tick).
     parsedCronItems: parseCronItems([{ task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0 } }]),
+  });
+  const heartbeat = await startHeartbeat({
+    db,
+    workerId,
+    concurrency: config.WORKER_CONCURRENCY,
+    graphileWorkerIds: () => [...graphileWorkerIds],
+    deadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
+    intervalMs: config.HEARTBEAT_INTERVAL_MS,
+    recoveryIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    log,
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 
@@ -75,7 +98,13 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     workerId,
     stop: () =>
       (stopping ??= (async () => {
+        // No new jobs or images from here; images in flight get the grace period, then what is left of
+        // each running job goes back to the queue for another worker.
+        drain.abort('shutdown');
+        const grace = setTimeout(() => shutdown.abort('shutdown'), config.SHUTDOWN_GRACE_MS);
         await runner.stop();
+        clearTimeout(grace);
+        await heartbeat.stop();
         await gate.close();
         await db.$disconnect();
         log.info('worker stopped');

@@ -24,13 +24,14 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
     }
     try {
       const outcome = await runJob(deps, parsed.data.jobId);
-      if (outcome.kind === 'deferred') {
-        // Its owner is at the running cap: queue it again, same rank, a moment later. (A job key whose
-        // job is running makes graphile-worker create a new job, so this one completes normally.)
+      if (outcome.kind !== 'finished') {
+        // Deferred (its owner is at the running cap: again a moment later) or released (this worker is
+        // shutting down: now, for another worker). A job key whose job is running makes graphile-worker
+        // create a new job, so this one completes normally.
         await helpers.addJob('generate', { jobId: parsed.data.jobId }, {
           jobKey: parsed.data.jobId,
           priority: outcome.queueRank,
-          runAt: new Date(Date.now() + DEFER_MS),
+          runAt: new Date(Date.now() + (outcome.kind === 'deferred' ? DEFER_MS : 0)),
           maxAttempts: helpers.job.max_attempts,
         });
       }

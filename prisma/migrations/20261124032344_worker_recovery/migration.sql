@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "worker_heartbeats" ADD COLUMN     "graphile_worker_ids" TEXT[];
+

@@ -1,4 +1,4 @@
-import type { Db } from '@darkroom/db';
+import type { Db, JobChangeFeed } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 
 /** Who is calling. Until accounts land, every request acts as the local default user. */
@@ -12,5 +12,7 @@ export interface AuthUser {
 export interface Context {
   db: Db;
   storage: ImageStorage;
+  /** Job changes announced by Postgres, for live subscriptions. */
+  jobChanges: JobChangeFeed;
   user: AuthUser | null;
 }

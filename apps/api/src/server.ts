@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { pendingMigrations, type Db } from '@darkroom/db';
+import { listenForJobChanges, pendingMigrations, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -31,7 +31,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 1024 * 1024,
   });
 
-  const createContext = async (): Promise<Context> => ({ db, storage, user: await options.authenticate() });
+  const jobChanges = await listenForJobChanges({
+    databaseUrl: options.databaseUrl,
+    onError: (error) => app.log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
+  });
+  app.addHook('onClose', () => jobChanges.close());
+  const createContext = async (): Promise<Context> => ({ db, storage, jobChanges, user: await options.authenticate() });
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {

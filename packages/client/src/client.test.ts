@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadApiConfig, startApi, type RunningApi } from '@darkroom/api';
@@ -65,3 +67,118 @@ describe('the typed client', () => {
     expect((error as { data?: { code?: string } }).data?.code).toBe('BAD_REQUEST');
   });
 });
+
+describe('live updates', () => {
+  let other: RunningApi;
+  beforeAll(async () => {
+    // A second API process on the same database: subscribers there hear what happens anywhere.
+    other = await startApi(loadApiConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent' }));
+  });
+  afterAll(() => other?.close());
+
+  it('streams a job submitted through one API process to a subscriber on another, until it ends', async () => {
+    const submitter = createDarkroomClient({ url: api.url });
+    const watcher = createDarkroomClient({ url: other.url });
+    const job = await submitter.submit({ prompt: 'a kite over the dunes', numImages: 3 });
+    const seen: { id: string; view: JobView }[] = [];
+
+    await new Promise<void>((resolve, reject) => {
+      watcher.trpc.jobs.onUpdate.subscribe(
+        { id: job.id },
+        { onData: ({ id, data }) => seen.push({ id, view: data }), onComplete: resolve, onError: reject },
+      );
+    });
+
+    const views = seen.map(({ view }) => view);
+    expect(views.at(-1)!.status).toBe('succeeded');
+    // Each image's progress arrived as its own update (a poll every few seconds would miss them).
+    expect(new Set(views.map((view) => view.progress)).size).toBeGreaterThanOrEqual(3);
+    expect(views.map((view) => view.progress)).toEqual(views.map((view) => view.progress).sort((a, b) => a - b));
+    expect(new Set(seen.map(({ id }) => id)).size).toBe(seen.length);
+  });
+
+  it('resumes from lastEventId without resending what the client has', async () => {
+    const darkroom = createDarkroomClient({ url: other.url });
+    const job = await darkroom.submit({ prompt: 'resumed later', numImages: 1, startBy: new Date(Date.now() + 60_000).toISOString() });
+    await darkroom.wait(job.id);
+    const first = await collect(darkroom, job.id, null);
+    expect(first).toHaveLength(1);
+
+    const resumed = await collect(darkroom, job.id, first[0]!.id);
+
+    expect(resumed).toEqual([]);
+  });
+
+  it('feeds every change of the caller\'s jobs on one stream', async () => {
+    const darkroom = createDarkroomClient({ url: other.url });
+    const finished = new Map<string, JobView>();
+    let ids: string[] = [];
+    const all = new Promise<void>((resolve, reject) => {
+      const subscription = darkroom.trpc.jobs.feed.subscribe(undefined, {
+        onStarted: async () => {
+          const submitted = await Promise.all([1, 2].map((n) => createDarkroomClient({ url: api.url }).submit({ prompt: `feed ${n}`, numImages: 1 })));
+          ids = submitted.map((job) => job.id);
+        },
+        onData: ({ data }) => {
+          if (data.status === 'succeeded') finished.set(data.id, data);
+          if (ids.length === 2 && ids.every((id) => finished.has(id))) {
+            subscription.unsubscribe();
+            resolve();
+          }
+        },
+        onError: reject,
+      });
+    });
+    await all;
+    expect([...finished.keys()]).toEqual(expect.arrayContaining(ids));
+  });
+
+  it('answers NOT_FOUND on the stream for a job that does not exist', async () => {
+    const darkroom = createDarkroomClient({ url: other.url });
+    const error = await new Promise<unknown>((resolve) => {
+      darkroom.trpc.jobs.onUpdate.subscribe({ id: '00000000-0000-7000-8000-000000000000' }, { onError: resolve, onData: () => resolve(null) });
+    });
+    expect((error as { data?: { code?: string } }).data?.code).toBe('NOT_FOUND');
+  });
+
+  it('wait() falls back to polling with backoff behind a proxy that drops the live stream', async () => {
+    const target = new URL(api.url);
+    let streamsRefused = 0;
+    let polls = 0;
+    const proxy = http.createServer(async (request, response) => {
+      if (request.url?.startsWith('/trpc/jobs.onUpdate')) {
+        streamsRefused++;
+        response.writeHead(502).end('streaming not supported here');
+        return;
+      }
+      if (request.url?.includes('jobs.get')) polls++;
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const upstream = await fetch(new URL(request.url!, target), {
+        method: request.method!,
+        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      response.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const darkroom = createDarkroomClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      const job = await darkroom.generate({ prompt: 'behind a strict proxy', numImages: 2 }, { backoff: { initialMs: 50, maxMs: 200 } });
+      expect(job.status).toBe('succeeded');
+      expect(streamsRefused).toBeGreaterThanOrEqual(1);
+      expect(polls).toBeGreaterThanOrEqual(1);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
+
+/** Everything one subscription sends before the server ends it. */
+function collect(darkroom: ReturnType<typeof createDarkroomClient>, id: string, lastEventId: string | null) {
+  return new Promise<{ id: string; data: JobView }[]>((resolve, reject) => {
+    const events: { id: string; data: JobView }[] = [];
+    darkroom.trpc.jobs.onUpdate.subscribe({ id, lastEventId }, { onData: (event) => events.push(event), onComplete: () => resolve(events), onError: reject });
+  });
+}

@@ -254,6 +254,17 @@ export type JobListView = z.infer<typeof JobListView>;
 
 export const JobRef = z.object({ id: JobId });
 
+/** The id of the last live update a client saw; it resumes from there after a reconnect. */
+const LastEventId = z.string().max(200).nullish();
+
+/** Following one job live (`jobs.onUpdate`). */
+export const JobFollowInput = z.object({ id: JobId, lastEventId: LastEventId });
+export type JobFollowInput = z.infer<typeof JobFollowInput>;
+
+/** Following all of one's jobs live (`jobs.feed`). */
+export const JobFeedInput = z.object({ lastEventId: LastEventId }).optional();
+export type JobFeedInput = z.infer<typeof JobFeedInput>;
+
 /** The most jobs one batch may hold. */
 export const MAX_BATCH_SIZE = 100;
 

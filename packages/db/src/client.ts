@@ -15,5 +15,7 @@ export interface DbOptions {
 /** A Prisma 7 client over node-postgres. The caller owns it and must `$disconnect()` it. */
 export function makeDb({ url, poolSize = 10 }: DbOptions): Db {
   const adapter = new PrismaPg({ connectionString: url, max: poolSize });
-  return new PrismaClient({ adapter });
+  // A burst of submits queues for the pool's connections; Prisma's default 2 s wait for one would turn
+  // a busy moment into failed requests, so transactions wait longer for a connection (not to run).
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 15_000 } });
 }

@@ -67,14 +67,23 @@ describe('migrations', () => {
     expect(await catalogOf(migrated)).toEqual(expected);
   }, 120_000);
 
-  it('installs the hand-written search triggers that the schema cannot express', async () => {
+  it('installs the hand-written search and live-update triggers that the schema cannot express', async () => {
     const url = await emptyDatabase();
     await applyMigrations(url);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       const { rows } = await client.query(`select tgname from pg_trigger where not tgisinternal order by tgname`);
-      expect(rows.map((row) => row.tgname)).toEqual(['jobs_search_update', 'references_search_update']);
+      expect(rows.map((row) => row.tgname)).toEqual([
+        'images_notify_status',
+        'jobs_notify_insert',
+        'jobs_notify_update',
+        'jobs_search_update',
+        'references_search_update',
+      ]);
+      const heard: string[] = [];
+      client.on('notification', (message) => heard.push(message.payload ?? ''));
+      await client.query('LISTEN darkroom_jobs');
       const user = await client.query(`insert into users (id, email, updated_at) values (gen_random_uuid(), 'x@y.z', now()) returning id`);
       await client.query(
         `insert into jobs (id, user_id, preset, prompt, aspect_ratio, width, height, provider, num_images, updated_at)
@@ -83,6 +92,10 @@ describe('migrations', () => {
       );
       const { rows: found } = await client.query(`select prompt from jobs where search @@ websearch_to_tsquery('english', 'dragon or coloring')`);
       expect(found).toEqual([{ prompt: 'Dragons dancing' }]);
+      // The insert was announced with its owner, for live subscribers on any API process.
+      const job = await client.query(`select id from jobs`);
+      await client.query('select 1');
+      expect(heard.map((payload) => JSON.parse(payload))).toEqual([{ jobId: job.rows[0].id, userId: user.rows[0].id }]);
     } finally {
       await client.end();
     }

@@ -1,5 +1,6 @@
-import { BatchRef, BatchRequest, BatchView, JobEventView, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
+import { BatchRef, BatchRequest, BatchView, JobEventView, JobFeedInput, JobFollowInput, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
 import { protectedProcedure, router } from '../trpc.js';
+import { followJob, followMyJobs } from './live.js';
 import { cancelJob, createBatch, createJob, getBatch, getJob, listJobEvents, listJobs, retryJob } from './service.js';
 
 export const jobsRouter = router({
@@ -35,6 +36,18 @@ export const jobsRouter = router({
     .input(JobRef)
     .output(JobEventView.array())
     .query(({ ctx: { db, user }, input }) => listJobEvents({ db, user, id: input.id })),
+  /** One job live (SSE): its view now, then on every change, until it ends. Resumes from `lastEventId`. */
+  onUpdate: protectedProcedure
+    .input(JobFollowInput)
+    .subscription(({ ctx: { db, jobChanges, user }, input, signal }) =>
+      followJob({ db, jobChanges, user, signal, id: input.id, lastEventId: input.lastEventId }),
+    ),
+  /** All of the caller's jobs live (SSE): a view whenever one of them changes. */
+  feed: protectedProcedure
+    .input(JobFeedInput)
+    .subscription(({ ctx: { db, jobChanges, user }, input, signal }) =>
+      followMyJobs({ db, jobChanges, user, signal, lastEventId: input?.lastEventId }),
+    ),
   cancel: protectedProcedure
     .input(JobRef)
     .output(JobView)

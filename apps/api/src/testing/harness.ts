@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { listenForJobChanges } from '@darkroom/db';
 import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
@@ -20,11 +21,12 @@ export async function makeHarness() {
   const storageDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-test-images-'));
   const storage = createFilesystemStorage({ root: storageDir });
   const user = await ensureLocalUser(database.db);
-  const caller = createCallerFactory(appRouter)({ db: database.db, storage, user });
+  const jobChanges = await listenForJobChanges({ databaseUrl: database.url });
+  const caller = createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, user });
   const workers: RunningWorker[] = [];
   let server: FastifyInstance | undefined;
 
-  const callerFor = (someone: AuthUser) => createCallerFactory(appRouter)({ db: database.db, storage, user: someone });
+  const callerFor = (someone: AuthUser) => createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, user: someone });
   return {
     ...database,
     callerFor,
@@ -61,6 +63,7 @@ export async function makeHarness() {
     async close() {
       await Promise.all(workers.map((worker) => worker.stop()));
       await server?.close();
+      await jobChanges.close();
       await database.drop();
       rmSync(storageDir, { recursive: true, force: true });
     },

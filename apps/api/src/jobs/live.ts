@@ -1,0 +1,129 @@
+/**
+ * Live updates: jobs followed over SSE subscriptions. Postgres announces every change (see
+ * @darkroom/db's job-changes); a subscriber reads the job again when told and sends the view if it
+ * differs from the last one sent. Several changes between two reads collapse into one read.
+ */
+import { createHash } from 'node:crypto';
+import { isTerminalStatus, type JobView } from '@darkroom/core';
+import { jobViewInclude, queuePlaceOf, toJobView, type Db, type JobChangeFeed } from '@darkroom/db';
+import { tracked } from '@trpc/server';
+import type { AuthUser } from '../context.js';
+import { getJob } from './service.js';
+
+/** A queued job's position moves when other jobs start, which its own row does not announce. */
+const QUEUED_REFRESH_MS = 1000;
+/** A safety net: even with no announcement, a followed job is read again this often. */
+const IDLE_REFRESH_MS = 15_000;
+/** Jobs one feed read sends at most. */
+const FEED_PAGE = 100;
+
+interface FollowOptions {
+  db: Db;
+  jobChanges: JobChangeFeed;
+  user: AuthUser;
+  signal: AbortSignal | undefined;
+  lastEventId: string | null | undefined;
+}
+
+/** A version of a view: equal views, equal ids, so a reconnecting client is sent nothing it has. */
+function versionOf(view: JobView): string {
+  return createHash('sha1').update(JSON.stringify(view)).digest('base64url').slice(0, 16);
+}
+
+/**
+ * One job until it ends: its current view first (unless the client already has it), then every
+ * change. Another user's job answers NOT_FOUND, like `jobs.get`.
+ */
+export async function followJob(options: FollowOptions & { id: string }) {
+  // Read before the stream opens, so NOT_FOUND is the procedure's answer rather than a broken stream.
+  const view = await getJob({ db: options.db, user: options.user, id: options.id });
+  return streamJob(options, view);
+}
+
+async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: FollowOptions & { id: string }, first: JobView) {
+  let view = first;
+  const wake = wakeOn(signal);
+  const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);
+  try {
+    let sent = lastEventId ?? null;
+    for (;;) {
+      const version = versionOf(view);
+      if (version !== sent) {
+        sent = version;
+        yield tracked(version, view);
+      }
+      if (isTerminalStatus(view.status)) return;
+      await wake.wait(view.status === 'queued' ? QUEUED_REFRESH_MS : IDLE_REFRESH_MS);
+      if (signal?.aborted) return;
+      view = await getJob({ db, user, id });
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+/**
+ * Every change to any of the caller's jobs, as views. Event ids are `<updatedAt ms>`: a client that
+ * reconnects with one is first sent the jobs updated since then.
+ */
+export async function* followMyJobs({ db, jobChanges, user, signal, lastEventId }: FollowOptions) {
+  const changed = new Set<string>();
+  const wake = wakeOn(signal);
+  let resync = false;
+  const unsubscribe = jobChanges.subscribe({ userId: user.id }, (change) => {
+    if (change) changed.add(change.jobId);
+    else resync = true;
+    wake.poke();
+  });
+  try {
+    const since = Number(lastEventId);
+    let cursor = lastEventId && Number.isFinite(since) ? new Date(since) : null;
+    for (;;) {
+      const where = cursor || resync ? { userId: user.id, updatedAt: { gt: cursor ?? new Date(Date.now() - IDLE_REFRESH_MS) } } : null;
+      resync = false;
+      cursor = null;
+      const ids = [...changed];
+      changed.clear();
+      const jobs = !where && ids.length === 0 ? [] : await db.job.findMany({
+        where: where ? { OR: [where, { id: { in: ids }, userId: user.id }] } : { id: { in: ids }, userId: user.id },
+        include: jobViewInclude,
+        orderBy: { updatedAt: 'asc' },
+        take: FEED_PAGE,
+      });
+      for (const job of jobs) {
+        yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
+      }
+      await wake.wait(IDLE_REFRESH_MS);
+      if (signal?.aborted) return;
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Sleeps until poked, `ms` pass, or `signal` aborts; a poke while awake is kept for the next wait. */
+function wakeOn(signal: AbortSignal | undefined) {
+  let poked = false;
+  let resolve: (() => void) | null = null;
+  const poke = () => {
+    poked = true;
+    resolve?.();
+  };
+  signal?.addEventListener('abort', poke, { once: true });
+  return {
+    poke,
+    async wait(ms: number) {
+      if (!poked) {
+        await new Promise<void>((done) => {
+          const timer = setTimeout(done, ms);
+          resolve = () => {
+            clearTimeout(timer);
+            done();
+          };
+        });
+        resolve = null;
+      }
+      poked = false;
+    },
+  };
+}

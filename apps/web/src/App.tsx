@@ -3,6 +3,7 @@ import { History } from './components/History.js';
 import { JobCard } from './components/JobCard.js';
 import { SubmitForm } from './components/SubmitForm.js';
 import { follow, FOLLOWED_STORAGE_KEY, loadFollowed, saveFollowed } from './lib/followed.js';
+import { useLive } from './lib/live.js';
 
 export function App() {
   const [followed, setFollowed] = useState<string[]>(() => loadFollowed());
@@ -25,6 +26,7 @@ export function App() {
       <header className="app-header">
         <h1>Darkroom</h1>
         <p className="tagline">Ask for images; follow them as they develop.</p>
+        <LiveBadge />
       </header>
       <main className="layout">
         <section className="panel" aria-labelledby="create-heading">
@@ -42,5 +44,15 @@ export function App() {
         </section>
       </main>
     </div>
+  );
+}
+
+/** Says whether cards update live or by polling, so a slow card is explained. */
+function LiveBadge() {
+  const live = useLive();
+  return (
+    <span className="live-badge" data-testid="live-badge" data-live={live} title={live ? 'Jobs update the moment they change' : 'Live stream unavailable: checking jobs every few seconds'}>
+      {live ? 'Live' : 'Polling'}
+    </span>
   );
 }

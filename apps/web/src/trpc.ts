@@ -1,6 +1,6 @@
 import type { AppRouter } from '@darkroom/api';
 import { QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 
 /** Typed hooks for every procedure: `const trpc = useTRPC(); useQuery(trpc.jobs.get.queryOptions(...))`. */
@@ -16,5 +16,14 @@ export function makeQueryClient() {
 }
 
 export function makeTrpcClient() {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc' })] });
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        // Live updates over Server-Sent Events (the browser's EventSource, same origin, same cookies).
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: '/trpc' }),
+        false: httpBatchLink({ url: '/trpc' }),
+      }),
+    ],
+  });
 }

@@ -2,6 +2,7 @@ import { isTerminalStatus, type ImageView, type JobView } from '@darkroom/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { describeJobError, describeRequestError } from '../lib/errors.js';
+import { useLive } from '../lib/live.js';
 import { makePollSchedule } from '../lib/polling.js';
 import { useTRPC } from '../trpc.js';
 
@@ -17,11 +18,13 @@ export function JobCard({ jobId, onClose }: { jobId: string; onClose: () => void
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const schedule = useRef(makePollSchedule());
+  // The live stream brings every change; polling is the fallback for when it is down.
+  const live = useLive();
   const job = useQuery(
     trpc.jobs.get.queryOptions(
       { id: jobId },
       {
-        refetchInterval: (query) => schedule.current.next(query.state.data),
+        refetchInterval: (query) => (live ? false : schedule.current.next(query.state.data)),
         refetchIntervalInBackground: true,
         retry: (failures, error) => (error as { data?: { code?: string } }).data?.code !== 'NOT_FOUND' && failures < 3,
       },

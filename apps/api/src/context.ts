@@ -1,5 +1,6 @@
 import type { Db, JobChangeFeed } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
+import type { QueueSettings } from './queue/service.js';
 
 /** Who is calling. Until accounts land, every request acts as the local default user. */
 export interface AuthUser {
@@ -14,5 +15,7 @@ export interface Context {
   storage: ImageStorage;
   /** Job changes announced by Postgres, for live subscriptions. */
   jobChanges: JobChangeFeed;
+  /** How the queue's health is judged. */
+  settings: QueueSettings;
   user: AuthUser | null;
 }

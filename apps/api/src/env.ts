@@ -23,6 +23,10 @@ const ApiEnv = z.object({
   WEB_DIST_DIR: z.string().min(1).default(path.resolve(here, '../../web/dist')),
   /** Database connections per API process. Default 10. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** A queue longer than this makes `queue.status` a warning. Default 100. */
+  QUEUE_WARN_LENGTH: z.coerce.number().int().min(0).default(100),
+  /** A worker silent this long (seconds) is not counted alive; match the workers' setting. Default 30. */
+  WORKER_DEAD_AFTER_SECONDS: z.coerce.number().int().min(5).default(30),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,9 +1,11 @@
 import { jobsRouter } from './jobs/router.js';
+import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
 import { router } from './trpc.js';
 
 export const appRouter = router({
   jobs: jobsRouter,
+  queue: queueRouter,
   references: referencesRouter,
 });
 

@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { MAX_REFERENCE_BYTES } from '@darkroom/core';
 import { registerReferenceRoutes } from './references/routes.js';
 import type { AuthUser, Context } from './context.js';
+import type { QueueSettings } from './queue/service.js';
 import { registerImageRoutes } from './images.js';
 import { appRouter, type AppRouter } from './router.js';
 
@@ -17,6 +18,8 @@ export interface ServerOptions {
   storage: ImageStorage;
   /** Resolves the caller of a request (today: always the local default user). */
   authenticate: () => Promise<AuthUser | null>;
+  /** How `queue.status` judges the queue. Default: warn over 100 queued, workers dead after 30 s. */
+  queueSettings?: QueueSettings;
   webDistDir: string;
   logLevel: string;
 }
@@ -36,7 +39,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (error) => app.log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
   });
   app.addHook('onClose', () => jobChanges.close());
-  const createContext = async (): Promise<Context> => ({ db, storage, jobChanges, user: await options.authenticate() });
+  const settings = options.queueSettings ?? { warnQueueLength: 100, workerDeadAfterSeconds: 30 };
+  const createContext = async (): Promise<Context> => ({ db, storage, jobChanges, settings, user: await options.authenticate() });
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {

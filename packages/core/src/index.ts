@@ -4,3 +4,4 @@ export * from './backoff.js';
 export * from './prompt.js';
 export * from './config.js';
 export * from './queue.js';
+export * from './queue-status.js';

@@ -22,11 +22,12 @@ export async function makeHarness() {
   const storage = createFilesystemStorage({ root: storageDir });
   const user = await ensureLocalUser(database.db);
   const jobChanges = await listenForJobChanges({ databaseUrl: database.url });
-  const caller = createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, user });
+  const settings = { warnQueueLength: 100, workerDeadAfterSeconds: 30 };
+  const caller = createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, settings, user });
   const workers: RunningWorker[] = [];
   let server: FastifyInstance | undefined;
 
-  const callerFor = (someone: AuthUser) => createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, user: someone });
+  const callerFor = (someone: AuthUser) => createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, settings, user: someone });
   return {
     ...database,
     callerFor,

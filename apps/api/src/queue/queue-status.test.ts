@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeHarness, type Harness } from '../testing/harness.js';
+import { getQueueStatus } from './service.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await makeHarness();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  await h.db.$executeRaw`delete from graphile_worker._private_jobs`;
+  await h.db.job.deleteMany();
+  await h.db.workerHeartbeat.deleteMany();
+});
+
+/** A job row as a worker leaves it, `minutesAgo` after the fact. */
+async function endedJob(status: 'succeeded' | 'failed' | 'canceled', minutesAgo: number, waitedSeconds = 0) {
+  const finishedAt = new Date(Date.now() - minutesAgo * 60_000);
+  const startedAt = new Date(finishedAt.getTime() - 1000);
+  await h.db.job.create({
+    data: {
+      userId: h.user.id, preset: 'illustration', prompt: 'ended', aspectRatio: '1:1', width: 64, height: 64, provider: 'local', numImages: 1,
+      status, createdAt: new Date(startedAt.getTime() - waitedSeconds * 1000), startedAt, finishedAt,
+    },
+  });
+}
+
+async function beat(workerId: string, secondsAgo: number) {
+  await h.db.workerHeartbeat.create({
+    data: { workerId, host: 'test', pid: 1, concurrency: 1, graphileWorkerIds: [], lastSeenAt: new Date(Date.now() - secondsAgo * 1000) },
+  });
+}
+
+describe('queue.status', () => {
+  it('is healthy and empty with nothing to do', async () => {
+    expect(await h.caller.queue.status()).toEqual({
+      queueLength: 0, running: 0, averageWaitSeconds: null, queuedByPriority: { urgent: 0, high: 0, normal: 0, low: 0 },
+      workersAlive: 0, finishedLast15m: 0, failureRateLast15m: null, systemStatus: 'healthy', reasons: [],
+    });
+  });
+
+  it('counts the queue by priority, and is critical while jobs wait with no live worker', async () => {
+    for (const priority of ['urgent', 'high', 'high', 'low'] as const) await h.caller.jobs.create({ prompt: `a ${priority} job`, priority });
+    await beat('long-gone', 120);
+
+    const status = await h.caller.queue.status();
+
+    expect(status.queuedByPriority).toEqual({ urgent: 1, high: 2, normal: 0, low: 1 });
+    expect(status.queueLength).toBe(4);
+    expect(status.workersAlive).toBe(0);
+    expect(status.systemStatus).toBe('critical');
+    expect(status.reasons).toEqual(['4 jobs wait and no worker is alive']);
+
+    await beat('alive', 1);
+    expect(await h.caller.queue.status()).toMatchObject({ workersAlive: 1, systemStatus: 'healthy' });
+  });
+
+  it('judges the failure rate of the last 15 minutes only, canceled jobs aside', async () => {
+    await beat('alive', 1);
+    for (let i = 0; i < 4; i++) await endedJob('succeeded', 5, 10);
+    for (let i = 0; i < 2; i++) await endedJob('failed', 5, 20);
+    await endedJob('canceled', 5);
+    for (let i = 0; i < 10; i++) await endedJob('failed', 60);
+
+    const warning = await h.caller.queue.status();
+    expect(warning).toMatchObject({ finishedLast15m: 6, systemStatus: 'warning' });
+    expect(warning.failureRateLast15m).toBeCloseTo(2 / 6);
+    expect(warning.averageWaitSeconds).toBeCloseTo((4 * 10 + 2 * 20) / 7, 0);
+
+    for (let i = 0; i < 3; i++) await endedJob('failed', 1);
+    const critical = await h.caller.queue.status();
+    expect([critical.systemStatus, critical.failureRateLast15m]).toEqual(['critical', 5 / 9]);
+    expect(critical.reasons[0]).toMatch(/56 % of the jobs that ended in the last 15 minutes failed/);
+  });
+
+  it('warns when the queue is longer than configured', async () => {
+    await beat('alive', 1);
+    for (let i = 0; i < 3; i++) await h.caller.jobs.create({ prompt: `queued ${i}` });
+
+    const status = await getQueueStatus({ db: h.db, settings: { warnQueueLength: 2, workerDeadAfterSeconds: 30 } });
+
+    expect([status.systemStatus, status.reasons]).toEqual(['warning', ['3 jobs are queued (more than 2)']]);
+  });
+});

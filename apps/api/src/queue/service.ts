@@ -1,0 +1,51 @@
+/**
+ * The queue at a glance: what waits, what runs, how long waiting takes, who is alive, and how healthy
+ * that is. Every number comes from our own tables (never graphile-worker's), each from an index.
+ */
+import { MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED, systemStatusOf, type Priority, type QueueStatus } from '@darkroom/core';
+import type { Db } from '@darkroom/db';
+
+export interface QueueSettings {
+  /** A queue longer than this makes the status a warning. */
+  warnQueueLength: number;
+  /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
+  workerDeadAfterSeconds: number;
+}
+
+const RECENT = "interval '15 minutes'";
+
+export async function getQueueStatus({ db, settings }: { db: Db; settings: QueueSettings }): Promise<QueueStatus> {
+  const [queued, running, waits, outcomes, workers] = await Promise.all([
+    db.$queryRaw<{ priority: Priority; n: bigint }[]>`select priority, count(*) as n from jobs where status = 'queued' group by priority`,
+    db.$queryRaw<{ n: bigint }[]>`select count(*) as n from jobs where status = 'running'`,
+    db.$queryRawUnsafe<{ seconds: number | null }[]>(
+      `select avg(extract(epoch from started_at - created_at))::float8 as seconds from jobs where started_at > now() - ${RECENT}`,
+    ),
+    db.$queryRawUnsafe<{ failed: bigint; ended: bigint }[]>(
+      `select count(*) filter (where status = 'failed') as failed, count(*) as ended
+       from jobs where status in ('succeeded', 'failed') and finished_at > now() - ${RECENT}`,
+    ),
+    db.$queryRaw<{ n: bigint }[]>`
+      select count(*) as n from worker_heartbeats
+      where last_seen_at > now() - make_interval(secs => ${settings.workerDeadAfterSeconds}::int)`,
+  ]);
+  const queuedByPriority: Record<Priority, number> = { urgent: 0, high: 0, normal: 0, low: 0 };
+  for (const row of queued) queuedByPriority[row.priority] = Number(row.n);
+  const queueLength = Object.values(queuedByPriority).reduce((sum, n) => sum + n, 0);
+  const ended = Number(outcomes[0]?.ended ?? 0);
+  const failureRate = ended >= MIN_ENDED ? Number(outcomes[0]?.failed ?? 0) / ended : null;
+  const workersAlive = Number(workers[0]?.n ?? 0);
+  const { status, reasons } = systemStatusOf({ queueLength, workersAlive, failureRate, warnQueueLength: settings.warnQueueLength });
+  const wait = waits[0]?.seconds;
+  return {
+    queueLength,
+    running: Number(running[0]?.n ?? 0),
+    averageWaitSeconds: wait === null || wait === undefined ? null : Math.round(wait * 10) / 10,
+    queuedByPriority,
+    workersAlive,
+    finishedLast15m: ended,
+    failureRateLast15m: failureRate,
+    systemStatus: status,
+    reasons,
+  };
+}

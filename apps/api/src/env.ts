@@ -27,6 +27,8 @@ const ApiEnv = z.object({
   QUEUE_WARN_LENGTH: z.coerce.number().int().min(0).default(100),
   /** A worker silent this long (seconds) is not counted alive; match the workers' setting. Default 30. */
   WORKER_DEAD_AFTER_SECONDS: z.coerce.number().int().min(5).default(30),
+  /** When set, /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`. Default: open. */
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -10,6 +10,7 @@ import { registerReferenceRoutes } from './references/routes.js';
 import type { AuthUser, Context } from './context.js';
 import type { QueueSettings } from './queue/service.js';
 import { registerImageRoutes } from './images.js';
+import { registerMetrics } from './metrics.js';
 import { appRouter, type AppRouter } from './router.js';
 
 export interface ServerOptions {
@@ -18,6 +19,8 @@ export interface ServerOptions {
   storage: ImageStorage;
   /** Resolves the caller of a request (today: always the local default user). */
   authenticate: () => Promise<AuthUser | null>;
+  /** When set, /metrics answers only to `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
   /** How `queue.status` judges the queue. Default: warn over 100 queued, workers dead after 30 s. */
   queueSettings?: QueueSettings;
   webDistDir: string;
@@ -65,6 +68,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom' } });
   });
 
+  registerMetrics(app, { db, token: options.metricsToken });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {

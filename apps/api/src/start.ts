@@ -21,6 +21,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     databaseUrl: config.DATABASE_URL,
     storage: createFilesystemStorage({ root: config.STORAGE_DIR }),
     authenticate: async () => localUser,
+    metricsToken: config.METRICS_TOKEN,
     queueSettings: { warnQueueLength: config.QUEUE_WARN_LENGTH, workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS },
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,

@@ -47,6 +47,10 @@ const WorkerEnv = z.object({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Whether `npm start` runs a worker inside the launcher; `false` when all workers run elsewhere. Default true. */
   LAUNCH_WORKER: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** Serve this worker's Prometheus metrics at http://127.0.0.1:<port>/metrics; 0 = off. Default 0. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Address the metrics server listens on. Default 127.0.0.1. */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
   /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */

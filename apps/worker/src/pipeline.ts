@@ -11,6 +11,7 @@ import { findReferences } from './references.js';
 import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
+import { imageDuration, jobDuration, jobsFinished, providerLatency, providerRequests } from './metrics.js';
 import type { ProviderGate } from './provider-gate.js';
 
 export interface PipelineDeps {
@@ -208,7 +209,7 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
     const attemptOnce = async () => {
       const startedAt = new Date();
       await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
-      const result = await provider.generate({
+      const result = await timedCall(job.provider, () => provider.generate({
         prompt: image.prompt ?? job.prompt,
         negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
         preset: job.preset as Preset,
@@ -221,7 +222,7 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         ...(provider.capabilities.imageConditioning && references.length > 0
           ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
           : {}),
-      });
+      }));
       const key = imageKey(job.id, image.index, 'png');
       await storage.put(key, result.bytes, result.mime);
       // Kept so this image can steer later jobs (the references stage reads it).
@@ -248,6 +249,7 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         await tx.jobEvent.create({ data: { jobId: job.id, type: 'image_succeeded', data: { index: image.index } } });
         await raiseProgress(tx, job.id, job.numImages);
       });
+      imageDuration.observe({ provider: job.provider }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     };
     try {
       await (deps.gate ? deps.gate.withSlot(job.provider, signal, attemptOnce) : attemptOnce());
@@ -283,6 +285,21 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
   }
 }
 
+/** A provider call, counted by outcome (ok or the error's code) and timed, for Prometheus. */
+async function timedCall<T>(provider: string, call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await call();
+    providerRequests.inc({ provider, outcome: 'ok' });
+    return result;
+  } catch (error) {
+    providerRequests.inc({ provider, outcome: isProviderError(error) ? error.code : 'internal' });
+    throw error;
+  } finally {
+    providerLatency.observe({ provider }, (performance.now() - started) / 1000);
+  }
+}
+
 /** Progress is the share of images that are done either way; it never goes down. */
 async function raiseProgress(tx: Parameters<Parameters<Db['$transaction']>[0]>[0], jobId: string, numImages: number) {
   const done = await tx.image.count({ where: { jobId, status: { in: ['succeeded', 'failed'] } } });
@@ -293,9 +310,9 @@ async function raiseProgress(tx: Parameters<Parameters<Db['$transaction']>[0]>[0
 /** The terminal status from what the images became, written with the job's last event. */
 async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReason | null) {
   const { db } = deps;
-  await db.$transaction(async (tx) => {
+  const ended = await db.$transaction(async (tx) => {
     const job = await tx.job.findUniqueOrThrow({ where: { id: jobId }, include: { images: true } });
-    if (isTerminalStatus(job.status)) return;
+    if (isTerminalStatus(job.status)) return null;
     // Images never started (cancel arrived first) end as canceled, not pending forever.
     await tx.image.updateMany({ where: { jobId, status: { in: ['pending', 'running'] } }, data: { status: 'canceled' } });
     const succeeded = job.images.filter((image) => image.status === 'succeeded').length;
@@ -333,21 +350,31 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
       },
     });
     await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status, succeeded, failed: failed.length } } });
+    return { status, startedAt: job.startedAt };
   });
+  if (ended) countFinished(ended.status, ended.startedAt);
+}
+
+/** Prometheus: one more job ended, and how long it ran. */
+export function countFinished(status: 'succeeded' | 'failed' | 'canceled', startedAt: Date | null) {
+  jobsFinished.inc({ status });
+  if (startedAt) jobDuration.observe({ status }, (Date.now() - startedAt.getTime()) / 1000);
 }
 
 /** Ends a job that cannot run at all (bad payload, retries exhausted) with one clear error. */
 export async function failJob(db: Db, jobId: string, error: JobError): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const job = await tx.job.findUnique({ where: { id: jobId }, select: { status: true } });
-    if (!job || isTerminalStatus(job.status)) return;
+  const ended = await db.$transaction(async (tx) => {
+    const job = await tx.job.findUnique({ where: { id: jobId }, select: { status: true, startedAt: true } });
+    if (!job || isTerminalStatus(job.status)) return null;
     await tx.image.updateMany({ where: { jobId, status: { in: ['pending', 'running'] } }, data: { status: 'canceled' } });
     await tx.job.update({
       where: { id: jobId },
       data: { status: 'failed', stage: null, finishedAt: new Date(), errorCode: error.code, errorMessage: error.message, errorRetryable: error.retryable },
     });
     await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status: 'failed', code: error.code } } });
+    return job;
   });
+  if (ended) countFinished('failed', ended.startedAt);
 }
 
 interface Failure {

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
 import type { ProviderName } from '@darkroom/core';
 import { startHeartbeat } from './heartbeat.js';
+import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
@@ -91,7 +92,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     recoveryIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     log,
   });
-  log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  collectProcessMetrics();
+  const metrics = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
+  log.info({ concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null }, 'worker started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -105,6 +108,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         await runner.stop();
         clearTimeout(grace);
         await heartbeat.stop();
+        await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)));
         await gate.close();
         await db.$disconnect();
         log.info('worker stopped');

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobView } from '@darkroom/core';
@@ -67,6 +68,15 @@ async function storedImages(jobId: string) {
   );
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 const getJob = (id: string) => trpc<JobView>(stack.url, 'jobs.get', { id }, 'query');
 
 describe('crash recovery', () => {
@@ -80,7 +90,8 @@ describe('crash recovery', () => {
     const storedBeforeKill = await storedImages(job.id);
 
     // Default liveness settings: a heartbeat every 5 s, dead after 30 s of silence.
-    const rescuer = await startWorker('rescuer');
+    const metricsPort = await freePort();
+    const rescuer = await startWorker('rescuer', { WORKER_METRICS_PORT: String(metricsPort) });
     const done = await eventually(async () => {
       const view = await getJob(job.id);
       return view.status === 'succeeded' ? view : null;
@@ -106,6 +117,10 @@ describe('crash recovery', () => {
     // The dead worker's heartbeat is gone; the rescuer's is there.
     const beats = await query<{ worker_id: string }>(`select worker_id from worker_heartbeats order by worker_id`, []);
     expect(beats.map((beat) => beat.worker_id)).toEqual(['rescuer']);
+    // A worker on its own serves its Prometheus metrics: it finished one job and made the missing images.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^darkroom_jobs_finished_total\{status="succeeded"\} 1$/m);
+    expect(metrics).toMatch(new RegExp(`^darkroom_provider_requests_total\\{provider="mock",outcome="ok"\\} ${5 - storedBeforeKill.length}$`, 'm'));
     rescuer.kill('SIGTERM');
     await new Promise((resolve) => rescuer.once('exit', resolve));
   });

@@ -21,6 +21,7 @@ import {
 } from '@darkroom/core';
 import { findJobView, jobViewInclude, Prisma, queuePlaceOf, toJobView, type Db, type Tx } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
+import { jobsCreated, jobsFinished } from '../metrics.js';
 
 /** How often graphile-worker retries a task that crashed (database down, worker killed mid-query). */
 const TASK_MAX_ATTEMPTS = 5;
@@ -38,7 +39,9 @@ export async function createJob({ db, user, input }: ServiceOptions & { input: J
     if (earlier) return earlier;
   }
   try {
-    return await db.$transaction((tx) => insertJob(tx, user, input, requestHash));
+    const view = await db.$transaction((tx) => insertJob(tx, user, input, requestHash));
+    jobsCreated.inc({ priority: input.priority });
+    return view;
   } catch (error) {
     // Two submits with one key raced past the read above; the loser answers with the winner's job.
     if (input.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
@@ -114,9 +117,9 @@ export async function createBatch({ db, user, input }: ServiceOptions & { input:
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
   }
   const batchId = randomUUID();
-  await db.$transaction(async (tx) => {
+  const created = await db.$transaction(async (tx) => {
     const slots = new Map<Priority, number>();
-    const queued: { jobId: string; queueRank: number }[] = [];
+    const queued: { jobId: string; queueRank: number; priority: Priority }[] = [];
     for (const request of input.requests) {
       const requestHash = hashRequest(request);
       if (request.idempotencyKey) {
@@ -127,9 +130,9 @@ export async function createBatch({ db, user, input }: ServiceOptions & { input:
       slots.set(request.priority, slot + 1);
       const queueRank = queueRankFor(request.priority, slot);
       const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId });
-      queued.push({ jobId: job.id, queueRank });
+      queued.push({ jobId: job.id, queueRank, priority: request.priority });
     }
-    if (queued.length === 0) return;
+    if (queued.length === 0) return [];
     const specs = queued.map(({ jobId, queueRank }) => ({
       identifier: 'generate',
       payload: { jobId },
@@ -141,7 +144,9 @@ export async function createBatch({ db, user, input }: ServiceOptions & { input:
       select graphile_worker.add_jobs(array(
         select json_populate_record(null::graphile_worker.job_spec, spec)
         from json_array_elements(${JSON.stringify(specs)}::json) spec))`;
+    return queued;
   });
+  for (const { priority } of created) jobsCreated.inc({ priority });
   return getBatch({ db, user, batchId });
 }
 
@@ -291,7 +296,7 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
   if (isTerminalStatus(job.status)) {
     throw new DomainError('INVALID_STATE', `job ${id} is already ${job.status}; only queued or running jobs can be canceled`, { status: job.status });
   }
-  await db.$transaction(async (tx) => {
+  const canceledInQueue = await db.$transaction(async (tx) => {
     const now = new Date();
     const canceled = await tx.job.updateMany({
       where: { id, status: 'queued' },
@@ -301,7 +306,7 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
       await tx.image.updateMany({ where: { jobId: id, status: 'pending' }, data: { status: 'canceled' } });
       await tx.jobEvent.create({ data: { jobId: id, type: 'finished', data: { status: 'canceled', reason: 'canceled while queued' } } });
       await tx.$executeRaw`select graphile_worker.remove_job(${id}::text)`;
-      return;
+      return true;
     }
     // It started between our read and the update: ask the worker to stop instead.
     const requested = await tx.job.updateMany({
@@ -309,7 +314,10 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
       data: { cancelRequestedAt: now },
     });
     if (requested.count === 1) await tx.jobEvent.create({ data: { jobId: id, type: 'cancel_requested' } });
+    return false;
   });
+  // A running job is counted by the worker that ends it.
+  if (canceledInQueue) jobsFinished.inc({ status: 'canceled' });
   return getJob({ db, user, id });
 }
 

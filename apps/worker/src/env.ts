@@ -51,6 +51,8 @@ const WorkerEnv = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Address the metrics server listens on. Default 127.0.0.1. */
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Jobs that ended more than this many days ago are deleted with their images (hourly); 0 = keep forever. Default 0. */
+  RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
   /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */

@@ -5,3 +5,4 @@ export { GeneratePayload } from './tasks/generate.js';
 export { promoteAgedJobs, failExpiredStarts } from './tasks/maintenance.js';
 export type { RunOutcome } from './pipeline.js';
 export { recoverDeadWorkers } from './heartbeat.js';
+export { deleteExpired } from './tasks/retention.js';

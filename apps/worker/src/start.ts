@@ -12,6 +12,7 @@ import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
+import { makeRetentionTask } from './tasks/retention.js';
 
 export interface RunningWorker {
   readonly workerId: string;
@@ -78,9 +79,14 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         shutdownSignal: shutdown.signal,
       }),
       maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
+      ...(config.RETENTION_DAYS > 0 ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) } : {}),
     },
-    // Every minute, on one worker (graphile-worker's cron takes a lock per tick).
-    parsedCronItems: parseCronItems([{ task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0 } }]),
+    // On one worker per tick (graphile-worker's cron takes a lock per tick): queue upkeep every minute,
+    // retention every hour when it is on.
+    parsedCronItems: parseCronItems([
+      { task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0 } },
+      ...(config.RETENTION_DAYS > 0 ? [{ task: 'retention', match: '17 * * * *', options: { backfillPeriod: 0 } }] : []),
+    ]),
   });
   const heartbeat = await startHeartbeat({
     db,

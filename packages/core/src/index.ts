@@ -4,3 +4,5 @@ export * from './backoff.js';
 export * from './prompt.js';
 export * from './config.js';
 export * from './queue.js';
+export * from './account.js';
+export * from './credits.js';

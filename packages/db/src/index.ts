@@ -5,3 +5,4 @@ export * from './embedded.js';
 export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
 export * from './job-views.js';
+export { grantCredits, reserveCredits, settleJobCredits } from './credits.js';

@@ -56,6 +56,8 @@ const ApiEnv = z.object({
   LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(10),
   /** Log-in attempts per IP address per 15 minutes. Default 100. */
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Behind a load balancer: take the client's address from X-Forwarded-For. Default false. */
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -27,6 +27,8 @@ export interface ServerOptions {
   settings: AccountSettings;
   webDistDir: string;
   logLevel: string;
+  /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
+  trustProxy?: boolean;
   /** Where logs go; default stdout. Tests pass a stream to read them. */
   logStream?: DestinationStream;
 }
@@ -43,8 +45,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // tRPC batches put several procedure names in one path segment.
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
-    // Behind a load balancer, the client's address is in X-Forwarded-For (login throttling uses it).
-    trustProxy: true,
+    // Behind a load balancer the client's address is in X-Forwarded-For (log-in throttling uses it);
+    // trusted only when configured, or anyone could pick a fresh address per guess.
+    trustProxy: options.trustProxy ?? false,
   });
 
   // Rate-limit counters live in Postgres, shared by every replica.

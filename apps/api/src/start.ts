@@ -21,6 +21,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     settings: accountSettingsFrom(config),
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY,
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();

@@ -16,12 +16,22 @@ export async function callTrpc(
   server: FastifyInstance,
   procedure: string,
   input: unknown,
-  { kind = 'mutation', headers = {} }: { kind?: 'query' | 'mutation'; headers?: Record<string, string> } = {},
+  {
+    kind = 'mutation',
+    headers = {},
+    remoteAddress = '127.0.0.1',
+  }: { kind?: 'query' | 'mutation'; headers?: Record<string, string>; remoteAddress?: string } = {},
 ): Promise<TrpcAnswer> {
   const response =
     kind === 'query'
-      ? await server.inject({ method: 'GET', url: `/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, headers })
-      : await server.inject({ method: 'POST', url: `/trpc/${procedure}`, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(input ?? null) });
+      ? await server.inject({ method: 'GET', url: `/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, headers, remoteAddress })
+      : await server.inject({
+          method: 'POST',
+          url: `/trpc/${procedure}`,
+          headers: { 'content-type': 'application/json', ...headers },
+          payload: JSON.stringify(input ?? null),
+          remoteAddress,
+        });
   const body = response.json() as { result?: { data: unknown }; error?: TrpcAnswer['error'] };
   return { status: response.statusCode, headers: response.headers, data: body.result?.data ?? null, error: body.error ?? null, response };
 }

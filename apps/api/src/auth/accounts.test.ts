@@ -1,5 +1,7 @@
+import { createTestDatabase } from '@darkroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, TEST_PASSWORD, type Harness } from '../testing/harness.js';
+import { makeHarness, TEST_PASSWORD, testSettings, type Harness } from '../testing/harness.js';
+import { LOCAL_USER_EMAIL, signUp } from './service.js';
 import { callTrpc, sessionCookieOf } from '../testing/http.js';
 
 let h: Harness;
@@ -116,5 +118,23 @@ describe('cross-site requests', () => {
     expect([forgedLogin.statusCode, forgedLogin.headers['set-cookie']]).toEqual([403, undefined]);
     expect(own.statusCode).toBe(200);
     expect((await h.db.job.findMany({ select: { prompt: true } })).map((job) => job.prompt)).toEqual(['mine']);
+  });
+});
+
+describe('an install from before accounts', () => {
+  it('gives the local user\'s jobs and uploads to the first account', async () => {
+    const database = await createTestDatabase();
+    try {
+      const local = await database.db.user.create({ data: { email: LOCAL_USER_EMAIL, role: 'admin' } });
+      await database.db.job.create({
+        data: { userId: local.id, preset: 'photo', prompt: 'from before', aspectRatio: '1:1', width: 64, height: 64, provider: 'local', numImages: 1 },
+      });
+      const first = await signUp({ db: database.db, settings: testSettings(), input: { email: 'first@example.com', password: TEST_PASSWORD } });
+
+      expect((await database.db.job.findMany({ select: { userId: true } })).map((job) => job.userId)).toEqual([first.id]);
+      expect(await database.db.user.count({ where: { email: LOCAL_USER_EMAIL } })).toBe(0);
+    } finally {
+      await database.drop();
+    }
   });
 });

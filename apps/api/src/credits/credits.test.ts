@@ -1,7 +1,7 @@
 import { failExpiredStarts } from '@darkroom/worker';
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../testing/harness.js';
 import { ledgerViolations, makeJobRunner } from '../testing/ledger.js';
 
 let h: Harness;
@@ -131,6 +131,30 @@ describe('charging and refunding when a job ends', () => {
     const [view, balance] = await Promise.all([late.caller.jobs.get({ id: job.id }), balanceOf(late.caller)]);
     expect([view.status, view.error?.code, balance]).toEqual(['failed', 'start_deadline_exceeded', 10]);
     expect(await ledgerViolations(h.db)).toEqual([]);
+  });
+});
+
+describe('a job that can never run', () => {
+  it('refunds a job whose queue payload is malformed, in the same transaction as its failure', async () => {
+    const unlucky = await h.makeUser('unlucky@example.com');
+    const job = await unlucky.caller.jobs.create({ prompt: 'garbled', provider: 'mock', numImages: 4 });
+    // The queue entry is replaced by one this version cannot read.
+    await h.db.$executeRaw`select graphile_worker.remove_job(${job.id}::text)`;
+    await h.db.$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text, 'extra', 1))`;
+    expect(await balanceOf(unlucky.caller)).toBe(6);
+
+    const worker = await h.startWorker({ WORKER_ID: 'payload-reader' });
+    try {
+      const failed = await eventually(async () => {
+        const view = await unlucky.caller.jobs.get({ id: job.id });
+        return view.status === 'failed' ? view : null;
+      });
+      expect(failed.error?.code).toBe('invalid_payload');
+      expect(await balanceOf(unlucky.caller)).toBe(10);
+      expect(await ledgerViolations(h.db)).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
   });
 });
 

@@ -80,6 +80,9 @@ describe('log in and log out', () => {
     const answer = await callTrpc(server, 'jobs.create', { prompt: 'after expiry' }, { headers: { cookie } });
     expect([answer.status, answer.error?.data.code]).toEqual([401, 'UNAUTHORIZED']);
     expect(await h.db.job.count()).toBe(0);
+    // Signing in again clears the account's expired sessions.
+    await callTrpc(server, 'auth.logIn', { email: 'owner@darkroom.test', password: TEST_PASSWORD });
+    expect(await h.db.session.count({ where: { userId: h.user.id, expiresAt: { lt: new Date() } } })).toBe(0);
   });
 
   it('tells a fresh visitor whether anyone has signed up', async () => {

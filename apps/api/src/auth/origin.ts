@@ -14,7 +14,8 @@ export function isCrossSite(request: FastifyRequest, trustedOrigins: readonly st
   if (origin !== undefined) {
     if (trustedOrigins.includes(origin)) return false;
     try {
-      return new URL(origin).host !== request.headers.host;
+      // request.host is the Host header, or X-Forwarded-Host behind a trusted proxy (TRUST_PROXY).
+      return new URL(origin).host !== request.host;
     } catch {
       // "null" (sandboxed frames, some redirects) or garbage: not provably ours.
       return true;

@@ -83,6 +83,8 @@ export async function logIn({
 async function startSession({ db, settings, userId, session }: { db: Db; settings: AccountSettings; userId: string; session: SessionTarget }) {
   const token = newSessionToken();
   const expiresAt = new Date(Date.now() + settings.sessionTtlMs);
+  // Expired sessions of this account go when it signs in again, so the table does not grow forever.
+  await db.session.deleteMany({ where: { userId, expiresAt: { lt: new Date() } } });
   await db.session.create({ data: { id: sha256(token), userId, expiresAt, ip: session.client.ip, userAgent: session.client.userAgent?.slice(0, 500) ?? null } });
   session.cookie.set(token, expiresAt);
 }

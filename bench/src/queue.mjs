@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appRouter, createCallerFactory } from '@darkroom/api';
+import { accountSettingsFrom, loadApiConfig, makeInProcessCallers } from '@darkroom/api';
 import { makeDb, migrateDatabase, startEmbeddedPostgres } from '@darkroom/db';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker } from '@darkroom/worker';
@@ -23,11 +23,17 @@ export async function queueScenario() {
   const db = makeDb({ url: postgres.url, poolSize: 20 });
   const storage = createFilesystemStorage({ root: path.join(dir, 'images') });
   const workers = [];
+  // Credits and submit limits large enough that the scenario measures the queue, not them.
+  const settings = accountSettingsFrom(
+    loadApiConfig({ DATABASE_URL: postgres.url, STARTING_CREDITS: '1000000', SUBMITS_PER_MINUTE: '1000000', MAX_ACTIVE_JOBS_PER_USER: '1000000' }),
+  );
+  const callers = await makeInProcessCallers({ db, storage, databaseUrl: postgres.url, settings });
   try {
     await migrateDatabase(postgres.url);
     const callerFor = async (email) => {
-      const user = await db.user.create({ data: { email } });
-      return createCallerFactory(appRouter)({ db, storage, user: { id: user.id, email, role: 'user' } });
+      const user = await db.user.create({ data: { email, creditBalance: settings.startingCredits } });
+      await db.creditEntry.create({ data: { userId: user.id, kind: 'grant', amount: settings.startingCredits, balanceAfter: settings.startingCredits, note: 'bench' } });
+      return callers.callerFor({ id: user.id, email, role: 'user' });
     };
     for (const id of ['w1', 'w2']) {
       workers.push(
@@ -108,6 +114,7 @@ export async function queueScenario() {
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
+    await callers.close();
     await db.$disconnect();
     await postgres.stop();
     rmSync(dir, { recursive: true, force: true });

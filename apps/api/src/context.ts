@@ -1,12 +1,19 @@
 import type { Db, JobChangeFeed } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
-import type { QueueSettings } from './queue/service.js';
+import type { AccountSettings } from './env.js';
+import type { RateLimits } from './rate-limits.js';
 
-/** Who is calling. Until accounts land, every request acts as the local default user. */
+/** Who is calling: the account behind a session cookie or an API key. */
 export interface AuthUser {
   id: string;
   email: string;
   role: 'user' | 'admin';
+}
+
+/** Writes and clears the session cookie of the response (a no-op recorder in createCaller tests). */
+export interface SessionCookie {
+  set(token: string, expiresAt: Date): void;
+  clear(): void;
 }
 
 /** What every procedure and route may use; built once per request. */
@@ -15,7 +22,14 @@ export interface Context {
   storage: ImageStorage;
   /** Job changes announced by Postgres, for live subscriptions. */
   jobChanges: JobChangeFeed;
-  /** How the queue's health is judged. */
-  settings: QueueSettings;
+  settings: AccountSettings;
+  limits: RateLimits;
   user: AuthUser | null;
+  /** Why credentials that were sent were refused (bad key, expired session); null when none were sent. */
+  authError: string | null;
+  /** The session the request was signed in with (its id), so log out can end it. */
+  sessionId: string | null;
+  /** The caller's address and browser, for sessions and log-in throttling. */
+  client: { ip: string; userAgent: string | null };
+  cookie: SessionCookie;
 }

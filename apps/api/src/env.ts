@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '@darkroom/core';
+import { DEFAULT_PRICES, parsePriceTable, parseConfig, type PriceTable } from '@darkroom/core';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,6 +29,41 @@ const ApiEnv = z.object({
   WORKER_DEAD_AFTER_SECONDS: z.coerce.number().int().min(5).default(30),
   /** When set, /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`. Default: open. */
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Credits every new account starts with. Default 100. */
+  STARTING_CREDITS: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
+  /** Credits per image, `provider[/quality]:credits` pairs; unlisted providers cost 1. Default local:1,mock:1. */
+  CREDIT_PRICES: z
+    .string()
+    .default('')
+    .transform((text, ctx): PriceTable => {
+      try {
+        return { ...DEFAULT_PRICES, ...parsePriceTable(text) };
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** This account is an admin whenever it signs up. Unset: only the first account is. */
+  ADMIN_EMAIL: z.string().trim().toLowerCase().email().optional(),
+  /** How long a sign-in lasts, in hours. Default 720 (30 days). */
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(720),
+  /** Mark the session cookie Secure (set it when Darkroom is served over HTTPS). Default false. */
+  COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Other origins allowed to send mutations with the cookie, comma-separated (e.g. a dev server). Default none. */
+  TRUSTED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean)),
+  /** Jobs one user may submit per minute, across all API replicas (a batch counts each job). Default 300. */
+  SUBMITS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** Queued + running jobs one user may have at once. Default 500. */
+  MAX_ACTIVE_JOBS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /** Failed log-in attempts per account per 15 minutes before it is throttled. Default 10. */
+  LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(10),
+  /** Log-in attempts per IP address per 15 minutes. Default 100. */
+  LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Behind a load balancer: take the client's address from X-Forwarded-For. Default false. */
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -39,4 +74,39 @@ export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const config = parseConfig('API', ApiEnv, env);
   return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
+}
+
+/** What accounts, credits and limits follow; built from the config, and by tests directly. */
+export interface AccountSettings {
+  startingCredits: number;
+  prices: PriceTable;
+  adminEmail: string | null;
+  sessionTtlMs: number;
+  cookieSecure: boolean;
+  trustedOrigins: string[];
+  submitsPerMinute: number;
+  maxActiveJobsPerUser: number;
+  loginAttemptsPerAccount: number;
+  loginAttemptsPerIp: number;
+  /** A queue longer than this makes `queue.status` a warning. */
+  warnQueueLength: number;
+  /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
+  workerDeadAfterSeconds: number;
+}
+
+export function accountSettingsFrom(config: ApiConfig): AccountSettings {
+  return {
+    startingCredits: config.STARTING_CREDITS,
+    prices: config.CREDIT_PRICES,
+    adminEmail: config.ADMIN_EMAIL ?? null,
+    sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000,
+    cookieSecure: config.COOKIE_SECURE,
+    trustedOrigins: config.TRUSTED_ORIGINS,
+    submitsPerMinute: config.SUBMITS_PER_MINUTE,
+    maxActiveJobsPerUser: config.MAX_ACTIVE_JOBS_PER_USER,
+    loginAttemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
+    loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
+    warnQueueLength: config.QUEUE_WARN_LENGTH,
+    workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
+  };
 }

@@ -1,26 +1,27 @@
 import type { Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AuthUser } from './context.js';
+import type { Authentication } from './auth/authenticate.js';
 
 const ImageParams = z.object({ id: z.string().uuid() });
 
 /**
- * GET /images/:id - the stored bytes of one of the caller's images. Images never change once stored,
+ * GET /images/:id - the stored bytes of one of the caller's images (an admin's: any image). Images never change once stored,
  * so they are cached for a year, privately (they belong to one user).
  */
 export function registerImageRoutes(
   app: FastifyInstance,
-  { db, storage, authenticate }: { db: Db; storage: ImageStorage; authenticate: () => Promise<AuthUser | null> },
+  { db, storage, authenticate }: { db: Db; storage: ImageStorage; authenticate: (request: FastifyRequest) => Promise<Authentication> },
 ) {
   app.get('/images/:id', async (request, reply) => {
     const params = ImageParams.safeParse(request.params);
-    const user = await authenticate();
-    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'sign in or send an API key' } });
+    const { user, error: authError } = await authenticate(request);
+    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
     const image = params.success
       ? await db.image.findFirst({
-          where: { id: params.data.id, status: 'succeeded', job: { userId: user.id } },
+          // Owners see their images; admins may see any job's.
+          where: { id: params.data.id, status: 'succeeded', ...(user.role === 'admin' ? {} : { job: { userId: user.id } }) },
           select: { id: true, storageKey: true, mime: true, bytes: true },
         })
       : null;

@@ -62,7 +62,7 @@ describe('/metrics', () => {
 
   it('asks for the token when one is configured', async () => {
     const guarded = await buildServer({
-      db: h.db, databaseUrl: h.url, storage: h.storage, authenticate: async () => h.user,
+      db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings,
       webDistDir: path.join(h.storageDir, 'none'), logLevel: 'silent', metricsToken: 'a-long-enough-metrics-token',
     });
     try {

@@ -1,12 +1,19 @@
+import { apiKeysRouter, authRouter } from './auth/router.js';
+import { creditsRouter } from './credits/router.js';
 import { jobsRouter } from './jobs/router.js';
 import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
+import { statsRouter } from './stats/router.js';
 import { router } from './trpc.js';
 
 export const appRouter = router({
+  auth: authRouter,
+  apiKeys: apiKeysRouter,
+  credits: creditsRouter,
   jobs: jobsRouter,
   queue: queueRouter,
   references: referencesRouter,
+  stats: statsRouter,
 });
 
 /** The API's shape, imported as a type by the client and the web app. */

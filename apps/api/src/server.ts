@@ -1,40 +1,56 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import { isDomainError, MAX_REFERENCE_BYTES } from '@darkroom/core';
 import { listenForJobChanges, pendingMigrations, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { MAX_REFERENCE_BYTES } from '@darkroom/core';
-import { registerReferenceRoutes } from './references/routes.js';
-import type { AuthUser, Context } from './context.js';
-import type { QueueSettings } from './queue/service.js';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import pg from 'pg';
+import type { DestinationStream } from 'pino';
+import { authenticateRequest } from './auth/authenticate.js';
+import { registerOriginCheck } from './auth/origin.js';
+import { SESSION_COOKIE } from './auth/tokens.js';
+import type { Context } from './context.js';
+import type { AccountSettings } from './env.js';
 import { registerImageRoutes } from './images.js';
 import { registerMetrics } from './metrics.js';
+import { makeRateLimits } from './rate-limits.js';
+import { registerReferenceRoutes } from './references/routes.js';
 import { appRouter, type AppRouter } from './router.js';
 
 export interface ServerOptions {
   db: Db;
   databaseUrl: string;
   storage: ImageStorage;
-  /** Resolves the caller of a request (today: always the local default user). */
-  authenticate: () => Promise<AuthUser | null>;
+  settings: AccountSettings;
   /** When set, /metrics answers only to `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string | undefined;
-  /** How `queue.status` judges the queue. Default: warn over 100 queued, workers dead after 30 s. */
-  queueSettings?: QueueSettings;
   webDistDir: string;
   logLevel: string;
+  /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
+  trustProxy?: boolean;
+  /** Where logs go; default stdout. Tests pass a stream to read them. */
+  logStream?: DestinationStream;
 }
 
 /** The HTTP face of Darkroom: tRPC, images, health, and the web app. Not yet listening. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const { db, storage } = options;
+  const { db, storage, settings } = options;
   const app = Fastify({
-    logger: { level: options.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: {
+      level: options.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
     // tRPC batches put several procedure names in one path segment.
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
+    // Behind a load balancer the client's address is in X-Forwarded-For (log-in throttling uses it);
+    // trusted only when configured, or anyone could pick a fresh address per guess.
+    trustProxy: options.trustProxy ?? false,
   });
 
   const jobChanges = await listenForJobChanges({
@@ -42,8 +58,53 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (error) => app.log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
   });
   app.addHook('onClose', () => jobChanges.close());
-  const settings = options.queueSettings ?? { warnQueueLength: 100, workerDeadAfterSeconds: 30 };
-  const createContext = async (): Promise<Context> => ({ db, storage, jobChanges, settings, user: await options.authenticate() });
+  // Rate-limit counters live in Postgres, shared by every replica.
+  const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
+  limitsPool.on('error', (error) => app.log.warn({ err: error }, 'rate limit pool error'));
+  app.addHook('onClose', () => limitsPool.end());
+  const limits = makeRateLimits(limitsPool, settings);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // Only where Darkroom is served over HTTPS; on plain http it would break every asset.
+        upgradeInsecureRequests: settings.cookieSecure ? [] : null,
+      },
+    },
+    strictTransportSecurity: settings.cookieSecure,
+  });
+  registerOriginCheck(app, settings.trustedOrigins);
+
+  const cookieFor = (reply: FastifyReply): Context['cookie'] => ({
+    set: (token, expiresAt) =>
+      void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookieSecure, expires: expiresAt }),
+    clear: () => void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookieSecure }),
+  });
+  const createContext = async ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> => {
+    const auth = await authenticateRequest(db, req);
+    return {
+      db,
+      storage,
+      jobChanges,
+      settings,
+      limits,
+      user: auth.user,
+      authError: auth.error,
+      sessionId: auth.sessionId,
+      client: { ip: req.ip, userAgent: req.headers['user-agent'] ?? null },
+      cookie: cookieFor(res),
+    };
+  };
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
@@ -52,11 +113,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       onError({ error, path: procedure }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
       },
+      // A rate-limited call says when to come back, as HTTP clients expect.
+      responseMeta({ errors }) {
+        const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
+        const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
+        return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
+      },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
-  registerImageRoutes(app, { db, storage, authenticate: options.authenticate });
-  registerReferenceRoutes(app, { db, storage, authenticate: options.authenticate });
+  const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
+  registerImageRoutes(app, { db, storage, authenticate });
+  registerReferenceRoutes(app, { db, storage, authenticate });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });

@@ -1,8 +1,7 @@
 import { makeDb } from '@darkroom/db';
 import { createFilesystemStorage } from '@darkroom/storage';
-import type { ApiConfig } from './env.js';
+import { accountSettingsFrom, type ApiConfig } from './env.js';
 import { buildServer } from './server.js';
-import { ensureLocalUser } from './users.js';
 
 export interface RunningApi {
   /** Where the API listens, e.g. http://127.0.0.1:3000. */
@@ -15,16 +14,15 @@ export interface RunningApi {
 export async function startApi(config: ApiConfig): Promise<RunningApi> {
   if (!config.DATABASE_URL) throw new Error('startApi needs DATABASE_URL (the launcher resolves it first)');
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
-  const localUser = await ensureLocalUser(db);
   const app = await buildServer({
     db,
     databaseUrl: config.DATABASE_URL,
     storage: createFilesystemStorage({ root: config.STORAGE_DIR }),
-    authenticate: async () => localUser,
+    settings: accountSettingsFrom(config),
     metricsToken: config.METRICS_TOKEN,
-    queueSettings: { warnQueueLength: config.QUEUE_WARN_LENGTH, workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS },
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY,
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();

@@ -11,6 +11,10 @@ const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   INVALID_STATE: 'PRECONDITION_FAILED',
   CONFLICT: 'CONFLICT',
   BAD_INPUT: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  INSUFFICIENT_CREDITS: 'PAYMENT_REQUIRED',
 };
 
 const t = initTRPC.context<Context>().create({
@@ -57,7 +61,7 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 function isAuthed() {
   return t.middleware(({ ctx, next }) => {
-    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in or send an API key' });
+    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'sign in or send an API key' });
     return next({ ctx: { user: ctx.user } });
   });
 }

@@ -1,12 +1,54 @@
+import type { AccountView } from '@darkroom/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
+import { ApiKeys } from './components/ApiKeys.js';
+import { AuthScreen } from './components/AuthScreen.js';
 import { History } from './components/History.js';
 import { JobCard } from './components/JobCard.js';
 import { SubmitForm } from './components/SubmitForm.js';
+import { Usage } from './components/Usage.js';
 import { follow, FOLLOWED_STORAGE_KEY, loadFollowed, saveFollowed } from './lib/followed.js';
-import { useLive } from './lib/live.js';
+import { LiveUpdates, useLive } from './lib/live.js';
+import { useTRPC } from './trpc.js';
 
+type View = 'create' | 'usage' | 'keys';
+const VIEWS: { view: View; label: string }[] = [
+  { view: 'create', label: 'Create' },
+  { view: 'usage', label: 'Usage & credits' },
+  { view: 'keys', label: 'API keys' },
+];
+
+/** Signed out: sign up / log in. Signed in: the studio, usage and keys. */
 export function App() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const status = useQuery(trpc.auth.status.queryOptions(undefined, { refetchInterval: 15_000 }));
+  // Whoever signs in or out, nothing cached for the previous account may show.
+  const reset = useCallback(() => void queryClient.resetQueries(), [queryClient]);
+
+  if (status.isPending) return <div className="app" aria-busy="true" />;
+  if (status.isError) return <div className="app"><p className="form-error">Cannot reach Darkroom. It will retry.</p></div>;
+  if (!status.data.account) return <AuthScreen hasAccounts={status.data.hasAccounts} onSignedIn={reset} />;
+  // The live stream is the signed-in account's: it starts with the studio and ends with it.
+  return (
+    <LiveUpdates>
+      <Studio account={status.data.account} onSignedOut={reset} />
+    </LiveUpdates>
+  );
+}
+
+function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: () => void }) {
+  const trpc = useTRPC();
+  const [view, setView] = useState<View>('create');
   const [followed, setFollowed] = useState<string[]>(() => loadFollowed());
+  const logOut = useMutation(
+    trpc.auth.logOut.mutationOptions({
+      onSuccess: () => {
+        setFollowed([]);
+        onSignedOut();
+      },
+    }),
+  );
 
   useEffect(() => saveFollowed(followed), [followed]);
   // Another tab followed or closed a job: show the same cards here.
@@ -25,24 +67,43 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <h1>Darkroom</h1>
-        <p className="tagline">Ask for images; follow them as they develop.</p>
+        <nav className="app-nav" aria-label="Sections">
+          {VIEWS.map((item) => (
+            <button key={item.view} type="button" className="tab" aria-current={view === item.view ? 'page' : undefined} onClick={() => setView(item.view)}>
+              {item.label}
+            </button>
+          ))}
+        </nav>
         <LiveBadge />
+        <div className="account">
+          <span className="muted" data-testid="account-email">
+            {account.email}
+            {account.role === 'admin' ? ' (admin)' : ''} · {account.creditBalance} credits
+          </span>
+          <button type="button" onClick={() => logOut.mutate()} disabled={logOut.isPending}>
+            Log out
+          </button>
+        </div>
       </header>
-      <main className="layout">
-        <section className="panel" aria-labelledby="create-heading">
-          <h2 id="create-heading">New images</h2>
-          <SubmitForm onCreated={open} />
-        </section>
-        <section className="jobs" aria-labelledby="jobs-heading">
-          <h2 id="jobs-heading">Jobs</h2>
-          {followed.length === 0 ? (
-            <p className="empty">Your jobs appear here as soon as you press Generate.</p>
-          ) : (
-            followed.map((id) => <JobCard key={id} jobId={id} onClose={() => close(id)} />)
-          )}
-          <History onOpen={open} />
-        </section>
-      </main>
+      {view === 'usage' ? <Usage /> : null}
+      {view === 'keys' ? <ApiKeys /> : null}
+      {view === 'create' ? (
+        <main className="layout">
+          <section className="panel" aria-labelledby="create-heading">
+            <h2 id="create-heading">New images</h2>
+            <SubmitForm onCreated={open} />
+          </section>
+          <section className="jobs" aria-labelledby="jobs-heading">
+            <h2 id="jobs-heading">Jobs</h2>
+            {followed.length === 0 ? (
+              <p className="empty">Your jobs appear here as soon as you press Generate.</p>
+            ) : (
+              followed.map((id) => <JobCard key={id} jobId={id} onClose={() => close(id)} />)
+            )}
+            <History onOpen={open} />
+          </section>
+        </main>
+      ) : null}
     </div>
   );
 }

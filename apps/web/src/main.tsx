@@ -2,7 +2,6 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
-import { LiveUpdates } from './lib/live.js';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './trpc.js';
 import './styles.css';
 
@@ -12,9 +11,7 @@ function Root() {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <LiveUpdates>
-          <App />
-        </LiveUpdates>
+        <App />
       </TRPCProvider>
     </QueryClientProvider>
   );

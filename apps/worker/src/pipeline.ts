@@ -6,7 +6,7 @@
  */
 import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
 import type { Prisma} from '@darkroom/db';
-import { type Db, type Image, type Job } from '@darkroom/db';
+import { settleJobCredits, type Db, type Image, type Job } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
@@ -349,7 +349,9 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
         errorRetryable: error?.retryable ?? null,
       },
     });
-    await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status, succeeded, failed: failed.length } } });
+    // Same transaction as the status: held credits become charges for stored images, the rest refunds.
+    const credits = await settleJobCredits(tx, jobId);
+    await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status, succeeded, failed: failed.length, credits } } });
     return { status, startedAt: job.startedAt };
   });
   if (ended) countFinished(ended.status, ended.startedAt);
@@ -371,7 +373,8 @@ export async function failJob(db: Db, jobId: string, error: JobError): Promise<v
       where: { id: jobId },
       data: { status: 'failed', stage: null, finishedAt: new Date(), errorCode: error.code, errorMessage: error.message, errorRetryable: error.retryable },
     });
-    await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status: 'failed', code: error.code } } });
+    const credits = await settleJobCredits(tx, jobId);
+    await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status: 'failed', code: error.code, credits } } });
     return job;
   });
   if (ended) countFinished('failed', ended.startedAt);

@@ -14,13 +14,31 @@ import { createDarkroomClient } from './index.js';
 let database: TestDatabase;
 let api: RunningApi;
 let worker: RunningWorker;
+let apiKey: string;
 const storageDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-client-test-'));
 beforeAll(async () => {
   database = await createTestDatabase();
   const env = { DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent', POLL_INTERVAL_MS: '200' };
   worker = await startWorker(loadWorkerConfig(env));
   api = await startApi(loadApiConfig(env));
+  apiKey = await signUpForKey(api.url);
 });
+
+/** Signs up over HTTP (session cookie) and creates an API key with that session, as a newcomer would. */
+async function signUpForKey(url: string): Promise<string> {
+  const signUp = await fetch(`${url}/trpc/auth.signUp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'client@example.com', password: 'a long enough password' }),
+  });
+  const cookie = signUp.headers.get('set-cookie')!.split(';')[0]!;
+  const created = await fetch(`${url}/trpc/apiKeys.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: 'client tests' }),
+  });
+  return ((await created.json()) as { result: { data: { key: string } } }).result.data.key;
+}
 afterAll(async () => {
   await api?.close();
   await worker?.stop();
@@ -30,7 +48,7 @@ afterAll(async () => {
 
 describe('the typed client', () => {
   it('generate() submits, follows the job with backoff and returns the finished images', async () => {
-    const darkroom = createDarkroomClient({ url: api.url });
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const seen: JobView[] = [];
     const job = await darkroom.generate(
       { prompt: 'a paper boat on a pond', numImages: 3, preset: 'coloring-page' },
@@ -41,19 +59,19 @@ describe('the typed client', () => {
     expect(job.images.filter((image) => image.url)).toHaveLength(3);
     const progress = seen.map((view) => view.progress);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    const image = await fetch(`${api.url}${job.images[0]!.url}`);
+    const image = await fetch(`${api.url}${job.images[0]!.url}`, { headers: { authorization: `Bearer ${apiKey}` } });
     expect(image.headers.get('content-type')).toBe('image/png');
   });
 
   it('wait() gives up after timeoutMs on a job that cannot finish in time, and can wait again', async () => {
-    const darkroom = createDarkroomClient({ url: api.url });
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const job = await darkroom.submit({ prompt: 'slow enough', numImages: 8 });
     await expect(darkroom.wait(job.id, { timeoutMs: 1, backoff: { initialMs: 50 } })).rejects.toThrow(/did not finish within 1 ms/);
     expect((await darkroom.wait(job.id, { backoff: { initialMs: 50, maxMs: 200 } })).status).toBe('succeeded');
   });
 
   it('wait() stops when its signal aborts', async () => {
-    const darkroom = createDarkroomClient({ url: api.url });
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const job = await darkroom.submit({ prompt: 'abandoned', numImages: 8 });
     const controller = new AbortController();
     const waiting = darkroom.wait(job.id, { signal: controller.signal, backoff: { initialMs: 50 } });
@@ -61,8 +79,20 @@ describe('the typed client', () => {
     await expect(waiting).rejects.toThrow('user left');
   });
 
+  it('is refused without an API key, and with a revoked one', async () => {
+    const anonymous = createDarkroomClient({ url: api.url });
+    expect(((await anonymous.submit({ prompt: 'who am I' }).catch((e: unknown) => e)) as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
+    const { key, apiKey: view } = await darkroom.trpc.apiKeys.create.mutate({ name: 'short-lived' });
+    const shortLived = createDarkroomClient({ url: api.url, apiKey: key });
+    expect((await shortLived.trpc.auth.me.query()).email).toBe('client@example.com');
+    await darkroom.trpc.apiKeys.revoke.mutate({ id: view.id });
+    const error = (await shortLived.submit({ prompt: 'too late' }).catch((e: unknown) => e)) as { data?: { code?: string }; message?: string };
+    expect([error.data?.code, error.message]).toEqual(['UNAUTHORIZED', 'this API key is not valid (revoked, or never issued)']);
+  });
+
   it('surfaces bad input as a typed BAD_REQUEST', async () => {
-    const darkroom = createDarkroomClient({ url: api.url });
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const error = await darkroom.submit({ prompt: '' }).catch((e: unknown) => e);
     expect((error as { data?: { code?: string } }).data?.code).toBe('BAD_REQUEST');
   });
@@ -77,8 +107,8 @@ describe('live updates', () => {
   afterAll(() => other?.close());
 
   it('streams a job submitted through one API process to a subscriber on another, until it ends', async () => {
-    const submitter = createDarkroomClient({ url: api.url });
-    const watcher = createDarkroomClient({ url: other.url });
+    const submitter = createDarkroomClient({ url: api.url, apiKey });
+    const watcher = createDarkroomClient({ url: other.url, apiKey });
     const job = await submitter.submit({ prompt: 'a kite over the dunes', numImages: 3 });
     const seen: { id: string; view: JobView }[] = [];
 
@@ -98,7 +128,7 @@ describe('live updates', () => {
   });
 
   it('resumes from lastEventId without resending what the client has', async () => {
-    const darkroom = createDarkroomClient({ url: other.url });
+    const darkroom = createDarkroomClient({ url: other.url, apiKey });
     const job = await darkroom.submit({ prompt: 'resumed later', numImages: 1, startBy: new Date(Date.now() + 60_000).toISOString() });
     await darkroom.wait(job.id);
     const first = await collect(darkroom, job.id, null);
@@ -110,13 +140,13 @@ describe('live updates', () => {
   });
 
   it('feeds every change of the caller\'s jobs on one stream', async () => {
-    const darkroom = createDarkroomClient({ url: other.url });
+    const darkroom = createDarkroomClient({ url: other.url, apiKey });
     const finished = new Map<string, JobView>();
     let ids: string[] = [];
     const all = new Promise<void>((resolve, reject) => {
       const subscription = darkroom.trpc.jobs.feed.subscribe(undefined, {
         onStarted: async () => {
-          const submitted = await Promise.all([1, 2].map((n) => createDarkroomClient({ url: api.url }).submit({ prompt: `feed ${n}`, numImages: 1 })));
+          const submitted = await Promise.all([1, 2].map((n) => createDarkroomClient({ url: api.url, apiKey }).submit({ prompt: `feed ${n}`, numImages: 1 })));
           ids = submitted.map((job) => job.id);
         },
         onData: ({ data }) => {
@@ -134,7 +164,7 @@ describe('live updates', () => {
   });
 
   it('answers NOT_FOUND on the stream for a job that does not exist', async () => {
-    const darkroom = createDarkroomClient({ url: other.url });
+    const darkroom = createDarkroomClient({ url: other.url, apiKey });
     const error = await new Promise<unknown>((resolve) => {
       darkroom.trpc.jobs.onUpdate.subscribe({ id: '00000000-0000-7000-8000-000000000000' }, { onError: resolve, onData: () => resolve(null) });
     });
@@ -156,7 +186,7 @@ describe('live updates', () => {
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const upstream = await fetch(new URL(request.url!, target), {
         method: request.method!,
-        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+        headers: { 'content-type': request.headers['content-type'] ?? 'application/json', authorization: request.headers.authorization ?? '' },
         ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
       });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
@@ -164,7 +194,7 @@ describe('live updates', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const darkroom = createDarkroomClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      const darkroom = createDarkroomClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, apiKey });
       const job = await darkroom.generate({ prompt: 'behind a strict proxy', numImages: 2 }, { backoff: { initialMs: 50, maxMs: 200 } });
       expect(job.status).toBe('succeeded');
       expect(streamsRefused).toBeGreaterThanOrEqual(1);

@@ -13,7 +13,7 @@ import { EventSource as EventSourcePolyfill } from 'eventsource';
 export interface DarkroomClientOptions {
   /** Where Darkroom answers, e.g. http://127.0.0.1:3000 (no trailing /trpc). */
   url: string;
-  /** Sent as `Authorization: Bearer`; not needed while Darkroom runs with its local default user. */
+  /** A Darkroom API key (`dk_...`, create one in the web app or with `apiKeys.create`), sent as `Authorization: Bearer`. */
   apiKey?: string;
   /** A fetch implementation; default globalThis.fetch. */
   fetch?: typeof fetch;

@@ -11,6 +11,14 @@ export const DOMAIN_ERROR_CODES = {
   CONFLICT: 'CONFLICT',
   /** Input passed the schema but breaks a rule the schema cannot express. */
   BAD_INPUT: 'BAD_INPUT',
+  /** No caller, or the credentials are wrong, expired or revoked (never says which). */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** The caller is known but may not do this (not an admin, a cross-site request). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Too many requests; `details.retryAfterSeconds` says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The balance does not cover the cost; `details` names both. */
+  INSUFFICIENT_CREDITS: 'INSUFFICIENT_CREDITS',
 } as const;
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;
 

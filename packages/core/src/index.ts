@@ -5,3 +5,5 @@ export * from './prompt.js';
 export * from './config.js';
 export * from './queue.js';
 export * from './queue-status.js';
+export * from './account.js';
+export * from './credits.js';

@@ -6,3 +6,4 @@ export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
 export * from './job-views.js';
 export * from './job-changes.js';
+export { grantCredits, reserveCredits, settleJobCredits } from './credits.js';

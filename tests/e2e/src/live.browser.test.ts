@@ -9,15 +9,17 @@ import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser } from './browser.js';
-import { startStack, trpc, type Stack } from './stack.js';
+import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-live-'));
 let stack: Stack;
 let browser: Browser;
+let account: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
   // One image at a time, each taking 700 ms: a 5-image job runs for several seconds.
   stack = await startStack(dataDir, { MOCK_LATENCY_MS: '700', IMAGE_CONCURRENCY: '1' });
   browser = await launchBrowser();
+  account = await signUp(stack.url, 'live@example.com');
 });
 afterAll(async () => {
   await browser?.close();
@@ -31,6 +33,7 @@ async function openFollowing(page: Page, jobId: string) {
   page.on('request', (request) => {
     if (request.url().includes('/trpc/jobs.get')) reads.count++;
   });
+  await page.context().addCookies([{ ...account.cookie, url: stack.url }]);
   await page.addInitScript((id) => localStorage.setItem('darkroom.followedJobs', JSON.stringify([id])), jobId);
   await page.goto(stack.url);
   return reads;
@@ -52,7 +55,7 @@ async function recordProgress(page: Page) {
 describe('live job cards', () => {
   it('show each image\'s progress as it happens, over the stream, without polling', async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a heron in the reeds', numImages: 5, provider: 'mock' }, 'mutation');
+    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a heron in the reeds', numImages: 5, provider: 'mock' }, 'mutation', account.apiKey);
     const reads = await openFollowing(page, job.id);
     await expect.poll(() => page.getByTestId('live-badge').getAttribute('data-live'), { timeout: 15_000 }).toBe('true');
     const progress = await recordProgress(page);
@@ -74,7 +77,7 @@ describe('live job cards', () => {
     const page = await browser.newPage({ viewport: DESKTOP });
     // A proxy that refuses Server-Sent Events.
     await page.route('**/trpc/jobs.feed**', (route) => route.fulfill({ status: 502, body: 'no streaming here' }));
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'an egret at dawn', numImages: 4, provider: 'mock' }, 'mutation');
+    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'an egret at dawn', numImages: 4, provider: 'mock' }, 'mutation', account.apiKey);
     const reads = await openFollowing(page, job.id);
 
     const card = page.getByTestId('job-card').first();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, repoRoot, startStack, trpc, type Stack } from './stack.js';
+import { eventually, repoRoot, signUpForApiKey, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-workers-'));
 let stack: Stack | undefined;
@@ -29,11 +29,12 @@ describe('a second worker started by hand', () => {
     second.stderr!.on('data', (chunk) => (secondOutput += chunk));
     await eventually(async () => secondOutput.includes('second-worker running'));
 
+    const key = await signUpForApiKey(stack.url, 'shared@example.com');
     const jobs = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => trpc<JobView>(stack!.url, 'jobs.create', { prompt: `shared queue ${i}`, numImages: 2 }, 'mutation')),
+      Array.from({ length: 16 }, (_, i) => trpc<JobView>(stack!.url, 'jobs.create', { prompt: `shared queue ${i}`, numImages: 2 }, 'mutation', key)),
     );
     await eventually(async () => {
-      const views = await Promise.all(jobs.map((job) => trpc<JobView>(stack!.url, 'jobs.get', { id: job.id }, 'query')));
+      const views = await Promise.all(jobs.map((job) => trpc<JobView>(stack!.url, 'jobs.get', { id: job.id }, 'query', key)));
       return views.every((view) => view.status === 'succeeded');
     }, 90_000);
 

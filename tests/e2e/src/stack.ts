@@ -69,19 +69,44 @@ export function processesMentioning(needle: string): number[] {
   return pids;
 }
 
-/** tRPC over plain HTTP, as any program without our client would call it. */
-export async function trpc<T>(baseUrl: string, procedure: string, input: unknown, kind: 'query' | 'mutation'): Promise<T> {
+/** tRPC over plain HTTP, as any program without our client would call it (with an API key if given). */
+export async function trpc<T>(baseUrl: string, procedure: string, input: unknown, kind: 'query' | 'mutation', apiKey?: string): Promise<T> {
+  const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const response =
     kind === 'query'
-      ? await fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`)
+      ? await fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: auth })
       : await fetch(`${baseUrl}/trpc/${procedure}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...auth },
           body: JSON.stringify(input),
         });
   const body = (await response.json()) as { result?: { data: T }; error?: unknown };
   if (!response.ok || !body.result) throw new Error(`${procedure} failed (${response.status}): ${JSON.stringify(body.error)}`);
   return body.result.data;
+}
+
+/** Signs up over HTTP (the session cookie) and creates an API key with it, as a script's owner would. */
+export async function signUpForApiKey(baseUrl: string, email: string): Promise<string> {
+  return (await signUp(baseUrl, email)).apiKey;
+}
+
+/** A new account: its session cookie (`name=value`, for a browser) and an API key (for scripts). */
+export async function signUp(baseUrl: string, email: string): Promise<{ cookie: { name: string; value: string }; apiKey: string }> {
+  const response = await fetch(`${baseUrl}/trpc/auth.signUp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'an e2e password' }),
+  });
+  if (!response.ok) throw new Error(`sign up failed (${response.status}): ${await response.text()}`);
+  const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+  const created = await fetch(`${baseUrl}/trpc/apiKeys.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: 'e2e' }),
+  });
+  const apiKey = ((await created.json()) as { result: { data: { key: string } } }).result.data.key;
+  const [name, ...value] = cookie.split('=');
+  return { cookie: { name: name!, value: value.join('=') }, apiKey };
 }
 
 export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {

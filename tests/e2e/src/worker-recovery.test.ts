@@ -11,15 +11,17 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, repoRoot, startStack, trpc, type Stack } from './stack.js';
+import { eventually, repoRoot, signUpForApiKey, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-recovery-'));
 let stack: Stack;
+let apiKey: string;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   // The API alone: every worker in this file is a process the test owns and may kill.
   stack = await startStack(dataDir, { LAUNCH_WORKER: 'false' });
+  apiKey = await signUpForApiKey(stack.url, 'recovery@example.com');
 });
 afterAll(async () => {
   for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
@@ -77,12 +79,12 @@ function freePort(): Promise<number> {
   });
 }
 
-const getJob = (id: string) => trpc<JobView>(stack.url, 'jobs.get', { id }, 'query');
+const getJob = (id: string) => trpc<JobView>(stack.url, 'jobs.get', { id }, 'query', apiKey);
 
 describe('crash recovery', () => {
   it('resumes the job of a worker killed with kill -9 within 60 s, without generating its stored images again', async () => {
     const doomed = await startWorker('doomed');
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a lighthouse in a storm', numImages: 5, provider: 'mock' }, 'mutation');
+    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a lighthouse in a storm', numImages: 5, provider: 'mock' }, 'mutation', apiKey);
     await eventually(async () => (await storedImages(job.id)).length >= 2, 60_000);
     doomed.kill('SIGKILL');
     const killedAt = Date.now();
@@ -127,8 +129,8 @@ describe('crash recovery', () => {
 
   it('on SIGTERM stops taking jobs, lets images in flight finish, then hands the rest back', async () => {
     const leaving = await startWorker('leaving', { SHUTDOWN_GRACE_MS: '20000', MOCK_LATENCY_MS: '1200' });
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a quiet harbour at dawn', numImages: 6, provider: 'mock' }, 'mutation');
-    const queuedBehind = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'waits its turn', numImages: 1, provider: 'mock' }, 'mutation');
+    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a quiet harbour at dawn', numImages: 6, provider: 'mock' }, 'mutation', apiKey);
+    const queuedBehind = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'waits its turn', numImages: 1, provider: 'mock' }, 'mutation', apiKey);
     await eventually(async () => (await storedImages(job.id)).length >= 1, 60_000);
     leaving.kill('SIGTERM');
     const exitCode = await new Promise<number | null>((resolve) => leaving.once('exit', resolve));

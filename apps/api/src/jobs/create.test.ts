@@ -55,8 +55,7 @@ describe('jobs.create', () => {
 
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe('BAD_REQUEST');
-    const server = await h.server();
-    const response = await server.inject({ method: 'POST', url: '/trpc/jobs.create', payload: input });
+    const response = await h.inject({ method: 'POST', url: '/trpc/jobs.create', payload: input });
     expect(response.statusCode).toBe(400);
     const issues = response.json().error.data.zodIssues as { path: string[]; minimum?: number; maximum?: number }[];
     expect(issues).toContainEqual(expect.objectContaining({ path, ...limits }));

@@ -18,11 +18,10 @@ describe('create -> worker -> succeeded', () => {
     });
 
     expect(job).toMatchObject({ progress: 100, stage: null, counts: { succeeded: 4, failed: 0 }, error: null });
-    const server = await h.server();
     const digests = new Set<string>();
     for (const image of job.images) {
       expect(image).toMatchObject({ status: 'succeeded', mime: 'image/png', width: 768, height: 1024 });
-      const response = await server.inject({ method: 'GET', url: image.url! });
+      const response = await h.inject({ method: 'GET', url: image.url! });
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toBe('image/png');
       const metadata = await sharp(response.rawPayload).metadata();
@@ -78,8 +77,7 @@ describe('create -> worker -> succeeded', () => {
   });
 
   it('answers 404 for an image id that does not exist', async () => {
-    const server = await h.server();
-    const response = await server.inject({ method: 'GET', url: '/images/00000000-0000-4000-8000-000000000000' });
+    const response = await h.inject({ method: 'GET', url: '/images/00000000-0000-4000-8000-000000000000' });
     expect(response.statusCode).toBe(404);
   });
 });

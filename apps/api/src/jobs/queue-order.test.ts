@@ -92,8 +92,10 @@ describe('queue order with workers', () => {
     for (let i = 0; i < 500; i += 50) {
       await Promise.all(Array.from({ length: 50 }, (_, j) => a.caller.jobs.create({ prompt: `backlog ${i + j}`, provider: 'mock' })));
     }
-    const submitted = new Date();
     const single = await b.caller.jobs.create({ prompt: 'just one', provider: 'mock' });
+    // Counted from when B's job was queued (its row committed), not from when the call began: a submit
+    // also passes the rate limiter and reserves credits, and A's starts during that time are not "after".
+    const submitted = new Date(single.createdAt);
 
     const started = await eventually(async () => (await b.caller.jobs.get({ id: single.id })).startedAt, 20_000);
     // Workers that were mid-job when B submitted may each start one more of A's; then B's is next.

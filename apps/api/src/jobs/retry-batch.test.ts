@@ -82,8 +82,7 @@ describe('jobs.createBatch', () => {
     ['one bad request among good ones', { requests: [{ prompt: 'ok' }, { prompt: 'ok' }, { prompt: '' }] }, ['requests', '2', 'prompt']],
   ])('rejects %s with BAD_REQUEST and writes nothing', async (_name, input, path) => {
     const before = await counts();
-    const server = await h.server();
-    const response = await server.inject({ method: 'POST', url: '/trpc/jobs.createBatch', payload: input });
+    const response = await h.inject({ method: 'POST', url: '/trpc/jobs.createBatch', payload: input });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.data.zodIssues).toContainEqual(expect.objectContaining({ path }));
     expect(await counts()).toEqual(before);

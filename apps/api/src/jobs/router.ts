@@ -8,12 +8,12 @@ export const jobsRouter = router({
   create: protectedProcedure
     .input(JobRequest)
     .output(JobView)
-    .mutation(({ ctx: { db, user }, input }) => createJob({ db, user, input })),
+    .mutation(({ ctx: { db, user, settings, limits }, input }) => createJob({ db, user, settings, limits, input })),
   /** Up to 100 jobs at once, validated all-or-nothing, sharing a batch id. */
   createBatch: protectedProcedure
     .input(BatchRequest)
     .output(BatchView)
-    .mutation(({ ctx: { db, user }, input }) => createBatch({ db, user, input })),
+    .mutation(({ ctx: { db, user, settings, limits }, input }) => createBatch({ db, user, settings, limits, input })),
   batch: protectedProcedure
     .input(BatchRef)
     .output(BatchView)
@@ -22,7 +22,8 @@ export const jobsRouter = router({
   retry: protectedProcedure
     .input(JobRef)
     .output(JobView)
-    .mutation(({ ctx: { db, user }, input }) => retryJob({ db, user, id: input.id })),
+    .mutation(({ ctx: { db, user, settings, limits }, input }) => retryJob({ db, user, settings, limits, id: input.id })),
+  /** The caller's job (an admin's: any job). */
   get: protectedProcedure
     .input(JobRef)
     .output(JobView)
@@ -48,6 +49,7 @@ export const jobsRouter = router({
     .subscription(({ ctx: { db, jobChanges, user }, input, signal }) =>
       followMyJobs({ db, jobChanges, user, signal, lastEventId: input?.lastEventId }),
     ),
+  /** Cancels the caller's job (an admin: any job); a queued one gets its credits back at once. */
   cancel: protectedProcedure
     .input(JobRef)
     .output(JobView)

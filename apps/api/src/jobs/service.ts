@@ -9,6 +9,7 @@ import {
   PRIORITY_BANDS,
   queueRankFor,
   isTerminalStatus,
+  pricePerImage,
   sizeFor,
   type JobListInput,
   type BatchRequest,
@@ -19,9 +20,11 @@ import {
   type JobView,
   type Priority,
 } from '@darkroom/core';
-import { findJobView, jobViewInclude, Prisma, queuePlaceOf, toJobView, type Db, type Tx } from '@darkroom/db';
+import { jobViewInclude, Prisma, queuePlaceOf, reserveCredits, settleJobCredits, toJobView, type Db, type Tx } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import { jobsCreated, jobsFinished } from '../metrics.js';
+import type { AccountSettings } from '../env.js';
+import type { RateLimits } from '../rate-limits.js';
 
 /** How often graphile-worker retries a task that crashed (database down, worker killed mid-query). */
 const TASK_MAX_ATTEMPTS = 5;
@@ -31,15 +34,34 @@ interface ServiceOptions {
   user: AuthUser;
 }
 
-export async function createJob({ db, user, input }: ServiceOptions & { input: JobRequest }): Promise<JobView> {
+/** What a submit needs beyond the caller: prices and the user's limits. */
+interface SubmitOptions extends ServiceOptions {
+  settings: AccountSettings;
+  limits: RateLimits;
+}
+
+/** How long a caller at the active-jobs cap is told to wait before submitting again. */
+const ACTIVE_CAP_RETRY_AFTER_SECONDS = 5;
+
+/** The jobs a caller may read and cancel: their own, or any for an admin. */
+function visibleTo(user: AuthUser): { userId?: string } {
+  return user.role === 'admin' ? {} : { userId: user.id };
+}
+
+/**
+ * Accepts a job: counts it against the submit rate, then in one transaction inserts it, reserves
+ * numImages x price credits (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
+ */
+export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
     if (earlier) return earlier;
   }
+  await limits.consumeSubmits(user.id, 1);
   try {
-    const view = await db.$transaction((tx) => insertJob(tx, user, input, requestHash));
+    const view = await db.$transaction((tx) => insertJob(tx, user, settings, input, requestHash));
     jobsCreated.inc({ priority: input.priority });
     return view;
   } catch (error) {
@@ -52,9 +74,14 @@ export async function createJob({ db, user, input }: ServiceOptions & { input: J
   }
 }
 
-async function insertJob(tx: Tx, user: AuthUser, input: JobRequest, requestHash: string): Promise<JobView> {
+async function insertJob(tx: Tx, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
   const queueRank = queueRankFor(input.priority, await nextSlot(tx, user.id, input.priority));
-  const job = await insertJobRow(tx, user, input, { requestHash, queueRank, batchId: null });
+  const price = pricePerImage(settings.prices, { provider: input.provider });
+  const job = await insertJobRow(tx, user, input, { requestHash, queueRank, batchId: null, price });
+  // Takes the user's row lock: concurrent submits of one user line up here, so neither the balance
+  // nor the active-jobs count can be overrun.
+  await reserveCredits(tx, { userId: user.id, jobId: job.id, amount: job.creditsReserved, note: `${input.numImages} images x ${price}` });
+  await assertUnderActiveCap(tx, user.id, settings.maxActiveJobsPerUser);
   // Same transaction as the row: a job never exists without its queue entry, or the reverse.
   await tx.$executeRaw`
     select graphile_worker.add_job(
@@ -71,7 +98,7 @@ function insertJobRow(
   tx: Tx,
   user: AuthUser,
   input: JobRequest,
-  { requestHash, queueRank, batchId }: { requestHash: string; queueRank: number; batchId: string | null },
+  { requestHash, queueRank, batchId, price }: { requestHash: string; queueRank: number; batchId: string | null; price: number },
 ) {
   const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
@@ -98,6 +125,8 @@ function insertJobRow(
       projectId: input.projectId ?? null,
       pageId: input.pageId ?? null,
       metadata: (input.metadata as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
+      creditPrice: price,
+      creditsReserved: price * input.numImages,
       images: { create: Array.from({ length: input.numImages }, (_, index) => ({ index })) },
       events: { create: [{ type: 'created', data: { numImages: input.numImages, priority: input.priority, ...(batchId ? { batchId } : {}) } }] },
     },
@@ -110,14 +139,24 @@ function insertJobRow(
  * rows go in one transaction, and their queue entries in one `add_jobs` call. A request whose
  * idempotency key was used before returns that earlier job instead of a new one.
  */
-export async function createBatch({ db, user, input }: ServiceOptions & { input: BatchRequest }): Promise<BatchView> {
+export async function createBatch({ db, user, settings, limits, input }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
   input.requests.forEach((request, index) => assertStartByInFuture(request, `requests.${index}.startBy`));
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
   }
+  await limits.consumeSubmits(user.id, input.requests.length);
   const batchId = randomUUID();
   const created = await db.$transaction(async (tx) => {
+    // All or nothing for credits too: the whole batch's cost is checked before any job is inserted.
+    const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`select credit_balance from users where id = ${user.id}::uuid for update`;
+    const cost = input.requests.reduce((sum, request) => sum + request.numImages * pricePerImage(settings.prices, { provider: request.provider }), 0);
+    if ((balance?.credit_balance ?? 0) < cost) {
+      throw new DomainError('INSUFFICIENT_CREDITS', `this batch needs ${cost} credits and the balance is ${balance?.credit_balance ?? 0}`, {
+        balance: balance?.credit_balance ?? 0,
+        cost,
+      });
+    }
     const slots = new Map<Priority, number>();
     const queued: { jobId: string; queueRank: number; priority: Priority }[] = [];
     for (const request of input.requests) {
@@ -129,10 +168,13 @@ export async function createBatch({ db, user, input }: ServiceOptions & { input:
       const slot = slots.get(request.priority) ?? (await nextSlot(tx, user.id, request.priority));
       slots.set(request.priority, slot + 1);
       const queueRank = queueRankFor(request.priority, slot);
-      const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId });
+      const price = pricePerImage(settings.prices, { provider: request.provider });
+      const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId, price });
+      await reserveCredits(tx, { userId: user.id, jobId: job.id, amount: job.creditsReserved, note: `${request.numImages} images x ${price} (batch)` });
       queued.push({ jobId: job.id, queueRank, priority: request.priority });
     }
     if (queued.length === 0) return [];
+    await assertUnderActiveCap(tx, user.id, settings.maxActiveJobsPerUser);
     const specs = queued.map(({ jobId, queueRank }) => ({
       identifier: 'generate',
       payload: { jobId },
@@ -178,7 +220,8 @@ export async function getBatch({ db, user, batchId }: ServiceOptions & { batchId
  * Runs a failed or canceled job again (or a succeeded one with images missing), regenerating only the
  * images it lacks; stored images are kept and not generated or charged again.
  */
-export async function retryJob({ db, user, id }: ServiceOptions & { id: string }): Promise<JobView> {
+export async function retryJob({ db, user, settings, limits, id }: SubmitOptions & { id: string }): Promise<JobView> {
+  await limits.consumeSubmits(user.id, 1);
   await db.$transaction(async (tx) => {
     await tx.$queryRaw`select id from jobs where id = ${id}::uuid and user_id = ${user.id}::uuid for update`;
     const job = await tx.job.findFirst({ where: { id, userId: user.id }, include: { images: true } });
@@ -208,14 +251,32 @@ export async function retryJob({ db, user, id }: ServiceOptions & { id: string }
         finishedAt: null,
         deadline: null,
         startBy: null,
+        // The images it lacks are paid for again up front, at the job's own price.
+        creditsReserved: missing.length * job.creditPrice,
       },
     });
+    await reserveCredits(tx, { userId: user.id, jobId: id, amount: missing.length * job.creditPrice, note: `retry of ${missing.length} images x ${job.creditPrice}` });
+    await assertUnderActiveCap(tx, user.id, settings.maxActiveJobsPerUser);
     await tx.jobEvent.create({ data: { jobId: id, type: 'retried', data: { images: missing.map((image) => image.index), previousStatus: job.status } } });
     await tx.$executeRaw`
       select graphile_worker.add_job('generate', json_build_object('jobId', ${id}::text),
         job_key := ${id}::text, priority := ${queueRank}::int, max_attempts := ${TASK_MAX_ATTEMPTS}::int)`;
   });
   return getJob({ db, user, id });
+}
+
+/**
+ * Refuses a submit that would give the user more than `cap` queued or running jobs. Run it after
+ * reserveCredits in the same transaction: the user's row lock makes the count exact.
+ */
+async function assertUnderActiveCap(tx: Tx, userId: string, cap: number) {
+  const active = await tx.job.count({ where: { userId, status: { in: ['queued', 'running'] } } });
+  if (active > cap) {
+    throw new DomainError('RATE_LIMITED', `at most ${cap} jobs may be queued or running at once; wait for some to finish`, {
+      retryAfterSeconds: ACTIVE_CAP_RETRY_AFTER_SECONDS,
+      maximum: cap,
+    });
+  }
 }
 
 /**
@@ -243,7 +304,12 @@ async function findByIdempotencyKey(db: Db | Tx, userId: string, key: string, re
   if (earlier.requestHash !== requestHash) {
     throw new DomainError('CONFLICT', `idempotencyKey "${key}" was already used with a different request`, { jobId: earlier.id });
   }
-  return findJobView(db, { userId, jobId: earlier.id });
+  return findJobView(db, { userId, id: earlier.id });
+}
+
+async function findJobView(db: Db | Tx, where: { id: string; userId?: string }): Promise<JobView | null> {
+  const job = await db.job.findFirst({ where, include: jobViewInclude });
+  return job ? toJobView(job, await queuePlaceOf(db, job)) : null;
 }
 
 /** Stable across key order, so the same request always hashes the same. */
@@ -264,7 +330,7 @@ function stableStringify(value: unknown): string {
 }
 
 export async function getJob({ db, user, id }: ServiceOptions & { id: string }): Promise<JobView> {
-  const view = await findJobView(db, { userId: user.id, jobId: id });
+  const view = await findJobView(db, { id, ...visibleTo(user) });
   // Another user's job answers exactly like a missing one.
   if (!view) throw new DomainError('NOT_FOUND', `job ${id} not found`);
   return view;
@@ -291,7 +357,7 @@ export async function listJobs({ db, user, input }: ServiceOptions & { input: Re
  * stored.
  */
 export async function cancelJob({ db, user, id }: ServiceOptions & { id: string }): Promise<JobView> {
-  const job = await db.job.findFirst({ where: { id, userId: user.id }, select: { id: true, status: true } });
+  const job = await db.job.findFirst({ where: { id, ...visibleTo(user) }, select: { id: true, status: true } });
   if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
   if (isTerminalStatus(job.status)) {
     throw new DomainError('INVALID_STATE', `job ${id} is already ${job.status}; only queued or running jobs can be canceled`, { status: job.status });
@@ -304,7 +370,9 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
     });
     if (canceled.count === 1) {
       await tx.image.updateMany({ where: { jobId: id, status: 'pending' }, data: { status: 'canceled' } });
-      await tx.jobEvent.create({ data: { jobId: id, type: 'finished', data: { status: 'canceled', reason: 'canceled while queued' } } });
+      // Same transaction as the status: what it held comes back (a retried job keeps its earlier charges).
+      const credits = await settleJobCredits(tx, id);
+      await tx.jobEvent.create({ data: { jobId: id, type: 'finished', data: { status: 'canceled', reason: 'canceled while queued', credits } } });
       await tx.$executeRaw`select graphile_worker.remove_job(${id}::text)`;
       return true;
     }
@@ -323,7 +391,7 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
 
 /** The job's timeline, oldest first. */
 export async function listJobEvents({ db, user, id }: ServiceOptions & { id: string }): Promise<JobEventView[]> {
-  const job = await db.job.findFirst({ where: { id, userId: user.id }, select: { id: true } });
+  const job = await db.job.findFirst({ where: { id, ...visibleTo(user) }, select: { id: true } });
   if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
   const events = await db.jobEvent.findMany({ where: { jobId: id }, orderBy: { id: 'asc' } });
   return events.map((event) => ({

@@ -14,8 +14,7 @@ const solid = (r: number, g: number, b: number, format: 'png' | 'jpeg' | 'gif' =
   sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } }).toFormat(format).toBuffer();
 
 async function upload(body: Buffer, contentType: string, query = '') {
-  const server = await h.server();
-  return server.inject({ method: 'POST', url: `/api/v1/references${query}`, headers: { 'content-type': contentType }, payload: body });
+  return h.inject({ method: 'POST', url: `/api/v1/references${query}`, headers: { 'content-type': contentType }, payload: body });
 }
 
 async function finished(id: string, caller = h.caller) {
@@ -31,7 +30,7 @@ describe('reference uploads', () => {
     expect(response.statusCode).toBe(201);
     const reference = response.json();
     expect(reference).toMatchObject({ mime: 'image/png', width: 64, height: 48, tags: ['dragon', 'red'], palette: ['#ff0000'] });
-    const file = await (await h.server()).inject({ method: 'GET', url: reference.url });
+    const file = await h.inject({ method: 'GET', url: reference.url });
     expect([file.statusCode, file.headers['content-type']]).toEqual([200, 'image/png']);
     expect(await h.caller.references.list()).toHaveLength(1);
   });
@@ -60,7 +59,7 @@ describe('the references stage', () => {
     expect(job.status).toBe('succeeded');
     expect(job.references).toEqual([expect.objectContaining({ source: 'upload', id: reference.id, palette: ['#ff0000'] })]);
     // The local provider painted with the reference's red.
-    const image = await (await h.server()).inject({ method: 'GET', url: job.images[0]!.url! });
+    const image = await h.inject({ method: 'GET', url: job.images[0]!.url! });
     const { dominant } = await sharp(image.rawPayload).stats();
     expect(dominant.r).toBeGreaterThan(200);
     expect(dominant.g + dominant.b).toBeLessThan(120);

@@ -1,9 +1,9 @@
 import { isDomainError, MAX_REFERENCE_BYTES, ReferenceUpload } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AuthUser } from '../context.js';
+import type { Authentication } from '../auth/authenticate.js';
 import { uploadReference } from './service.js';
 
 /**
@@ -13,14 +13,14 @@ import { uploadReference } from './service.js';
  */
 export function registerReferenceRoutes(
   app: FastifyInstance,
-  { db, storage, authenticate }: { db: Db; storage: ImageStorage; authenticate: () => Promise<AuthUser | null> },
+  { db, storage, authenticate }: { db: Db; storage: ImageStorage; authenticate: (request: FastifyRequest) => Promise<Authentication> },
 ) {
   app.register(async (scope) => {
     // Raw bytes for any image/* body, capped; the sniffing happens in the service.
     scope.addContentTypeParser(/^image\/[\w.+-]+$/, { parseAs: 'buffer', bodyLimit: MAX_REFERENCE_BYTES }, (_request, body, done) => done(null, body));
     scope.post('/api/v1/references', async (request, reply) => {
-      const user = await authenticate();
-      if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'sign in or send an API key' } });
+      const { user, error: authError } = await authenticate(request);
+      if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
       const query = ReferenceUpload.safeParse(request.query);
       if (!query.success) {
         return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: z.prettifyError(query.error), issues: query.error.issues } });
@@ -39,8 +39,8 @@ export function registerReferenceRoutes(
   });
 
   app.get('/references/:id/file', async (request, reply) => {
-    const user = await authenticate();
-    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'sign in or send an API key' } });
+    const { user, error: authError } = await authenticate(request);
+    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
     const id = z.string().uuid().safeParse((request.params as { id?: string }).id);
     const reference = id.success ? await db.reference.findFirst({ where: { id: id.data, userId: user.id } }) : null;
     const stored = reference ? await storage.get(reference.storageKey) : null;

@@ -1,57 +1,96 @@
 /**
- * A real API for one test file: a fresh migrated database, filesystem storage in a temp dir, the
- * local user, a tRPC caller, and (on demand) the Fastify server and an in-process worker.
+ * A real API for one test file: a fresh migrated database, filesystem storage in a temp dir, real
+ * accounts (an admin, then the owner most tests act as), tRPC callers, and (on demand) the Fastify
+ * server and an in-process worker.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listenForJobChanges } from '@darkroom/db';
+import { DEFAULT_PRICES } from '@darkroom/core';
 import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../server.js';
-import { appRouter } from '../router.js';
-import { createCallerFactory } from '../trpc.js';
-import { ensureLocalUser } from '../users.js';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createApiKey } from '../auth/api-keys.js';
+import { signUp } from '../auth/service.js';
 import type { AuthUser } from '../context.js';
+import type { AccountSettings } from '../env.js';
+import { makeInProcessCallers } from '../in-process.js';
+import { buildServer } from '../server.js';
 
-export async function makeHarness() {
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** Generous limits and credits, so only the tests about them meet them. */
+export function testSettings(overrides: Partial<AccountSettings> = {}): AccountSettings {
+  return {
+    startingCredits: 1_000_000,
+    prices: DEFAULT_PRICES,
+    adminEmail: null,
+    sessionTtlMs: 3600_000,
+    cookieSecure: false,
+    trustedOrigins: [],
+    submitsPerMinute: 1_000_000,
+    maxActiveJobsPerUser: 1_000_000,
+    loginAttemptsPerAccount: 1_000,
+    loginAttemptsPerIp: 1_000_000,
+    warnQueueLength: 100,
+    workerDeadAfterSeconds: 30,
+    ...overrides,
+  };
+}
+
+export async function makeHarness({ settings: overrides = {} }: { settings?: Partial<AccountSettings> } = {}) {
+  const settings = testSettings(overrides);
   const database = await createTestDatabase();
   const storageDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-test-images-'));
   const storage = createFilesystemStorage({ root: storageDir });
-  const user = await ensureLocalUser(database.db);
-  const jobChanges = await listenForJobChanges({ databaseUrl: database.url });
-  const settings = { warnQueueLength: 100, workerDeadAfterSeconds: 30 };
-  const caller = createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, settings, user });
+  const callers = await makeInProcessCallers({ db: database.db, storage, databaseUrl: database.url, settings });
+  const callerFor = (someone: AuthUser | null) => callers.callerFor(someone);
   const workers: RunningWorker[] = [];
   let server: FastifyInstance | undefined;
 
-  const callerFor = (someone: AuthUser) => createCallerFactory(appRouter)({ db: database.db, storage, jobChanges, settings, user: someone });
+  /** A real account (argon2id password, starting credits) with an API key for HTTP calls. */
+  async function makeUser(email: string) {
+    const account = await signUp({ db: database.db, settings, input: { email, password: TEST_PASSWORD } });
+    const someone: AuthUser = { id: account.id, email: account.email, role: account.role };
+    const { key } = await createApiKey({ db: database.db, user: someone, name: 'tests' });
+    return { user: someone, caller: callerFor(someone), apiKey: key, headers: { authorization: `Bearer ${key}` } };
+  }
+
+  // The first account is the admin; most tests act as the second, an ordinary user.
+  const admin = await makeUser('admin@darkroom.test');
+  const owner = await makeUser('owner@darkroom.test');
+
+  async function getServer() {
+    server ??= await buildServer({
+      db: database.db,
+      databaseUrl: database.url,
+      storage,
+      settings,
+      webDistDir: path.join(storageDir, 'no-web-app'),
+      logLevel: 'silent',
+    });
+    return server;
+  }
+
   return {
     ...database,
+    settings,
     callerFor,
-    /** Another user (accounts arrive later; rows are enough for ownership). */
-    async makeUser(email: string) {
-      const row = await database.db.user.create({ data: { email } });
-      const someone: AuthUser = { id: row.id, email: row.email, role: row.role };
-      return { user: someone, caller: callerFor(someone) };
-    },
+    makeUser,
     storage,
     storageDir,
-    user,
-    caller,
+    admin,
+    user: owner.user,
+    caller: owner.caller,
+    /** `Authorization` for the owner, for HTTP calls. */
+    headers: owner.headers,
+    apiKey: owner.apiKey,
     /** The HTTP server (not listening; use `inject`). */
-    async server() {
-      server ??= await buildServer({
-        db: database.db,
-        databaseUrl: database.url,
-        storage,
-        authenticate: async () => user,
-        webDistDir: path.join(storageDir, 'no-web-app'),
-        logLevel: 'silent',
-      });
-      return server;
+    server: getServer,
+    /** An HTTP request to the server as the owner (unless `headers` say otherwise). */
+    async inject(options: InjectOptions): Promise<LightMyRequestResponse> {
+      return (await getServer()).inject({ ...options, headers: { ...owner.headers, ...options.headers } });
     },
     /** A worker in this process, on this database and storage. */
     async startWorker(overrides: Record<string, string> = {}) {
@@ -64,7 +103,7 @@ export async function makeHarness() {
     async close() {
       await Promise.all(workers.map((worker) => worker.stop()));
       await server?.close();
-      await jobChanges.close();
+      await callers.close();
       await database.drop();
       rmSync(storageDir, { recursive: true, force: true });
     },

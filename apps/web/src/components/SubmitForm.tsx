@@ -67,6 +67,8 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
         idempotencyKey.current = crypto.randomUUID();
         setForm((current) => ({ ...current, prompt: '', negativePrompt: '' }));
         void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+        // The balance in the header went down by the job's reservation.
+        void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
       },
       onError: (error) => setErrors(fieldErrors(zodIssuesOf(error))),
     }),

@@ -1,0 +1,17 @@
+import { CreditGrant, CreditsView } from '@darkroom/core';
+import { z } from 'zod';
+import { adminProcedure, protectedProcedure, router } from '../trpc.js';
+import { getCredits, grantCreditsTo } from './service.js';
+
+export const creditsRouter = router({
+  /** Balance and the newest ledger entries. */
+  get: protectedProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
+    .output(CreditsView)
+    .query(({ ctx: { db, user }, input }) => getCredits({ db, user, limit: input.limit })),
+  /** Admins only: add credits to an account (negative amounts take them back, never below 0). */
+  grant: adminProcedure
+    .input(CreditGrant)
+    .output(z.object({ email: z.string(), balance: z.number().int() }))
+    .mutation(({ ctx: { db, user }, input }) => grantCreditsTo({ db, admin: user, input })),
+});

@@ -1,0 +1,49 @@
+/**
+ * Procedures called in-process (tests, benchmarks, scripts) with the same context the HTTP server
+ * builds, minus the transport: the session cookie is recorded instead of sent.
+ */
+import { listenForJobChanges, type Db } from '@darkroom/db';
+import type { ImageStorage } from '@darkroom/storage';
+import pg from 'pg';
+import type { AuthUser, Context } from './context.js';
+import type { AccountSettings } from './env.js';
+import { makeRateLimits } from './rate-limits.js';
+import { appRouter } from './router.js';
+import { createCallerFactory } from './trpc.js';
+
+const createCaller = createCallerFactory(appRouter);
+
+export interface InProcessCallers {
+  /** A caller acting as `user` (or anonymous), from 127.0.0.1. */
+  callerFor(user: AuthUser | null, options?: { sessionId?: string; ip?: string }): ReturnType<typeof createCaller> & { cookie: { token: string | null } };
+  /** Closes the rate limiter's pool and the job change feed. */
+  close(): Promise<void>;
+}
+
+export async function makeInProcessCallers({ db, storage, databaseUrl, settings }: { db: Db; storage: ImageStorage; databaseUrl: string; settings: AccountSettings }): Promise<InProcessCallers> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  const jobChanges = await listenForJobChanges({ databaseUrl });
+  const limits = makeRateLimits(pool, settings);
+  return {
+    callerFor(user, { sessionId, ip = '127.0.0.1' } = {}) {
+      const jar = { token: null as string | null };
+      const context: Context = {
+        db,
+        storage,
+        jobChanges,
+        settings,
+        limits,
+        user,
+        authError: null,
+        sessionId: sessionId ?? null,
+        client: { ip, userAgent: 'in-process' },
+        cookie: { set: (token) => void (jar.token = token), clear: () => void (jar.token = null) },
+      };
+      return Object.assign(createCaller(context), { cookie: jar });
+    },
+    close: async () => {
+      await jobChanges.close();
+      await pool.end();
+    },
+  };
+}

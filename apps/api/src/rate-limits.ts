@@ -1,0 +1,51 @@
+/**
+ * Request limits shared by every API replica: rate-limiter-flexible's counters live in Postgres
+ * (`rate_limits`, the table the worker's provider limits use too), so a caller cannot get around a
+ * limit by landing on another replica.
+ */
+import { DomainError } from '@darkroom/core';
+import type pg from 'pg';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { AccountSettings } from './env.js';
+
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+
+export interface RateLimits {
+  /** Counts `count` submitted jobs against the user's per-minute budget, or throws RATE_LIMITED. */
+  consumeSubmits(userId: string, count: number): Promise<void>;
+  /** Counts one log-in attempt for the account and the address, or throws RATE_LIMITED. */
+  consumeLoginAttempt(email: string, ip: string): Promise<void>;
+  /** A correct password clears the account's failed attempts. */
+  forgetLoginAttempts(email: string): Promise<void>;
+}
+
+export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLimits {
+  const limiter = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration });
+  const submits = limiter('submits', settings.submitsPerMinute, 60);
+  const loginAccount = limiter('login-account', settings.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS);
+  const loginIp = limiter('login-ip', settings.loginAttemptsPerIp, LOGIN_WINDOW_SECONDS);
+
+  return {
+    async consumeSubmits(userId, count) {
+      await consume(submits, userId, count, `more than ${settings.submitsPerMinute} jobs submitted in a minute`);
+    },
+    async consumeLoginAttempt(email, ip) {
+      await consume(loginIp, ip, 1, 'too many log-in attempts from this address');
+      await consume(loginAccount, email, 1, 'too many log-in attempts for this account');
+    },
+    async forgetLoginAttempts(email) {
+      await loginAccount.delete(email);
+    },
+  };
+}
+
+async function consume(limiter: RateLimiterPostgres, key: string, points: number, message: string) {
+  try {
+    await limiter.consume(key, points);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw new DomainError('RATE_LIMITED', `${message}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}

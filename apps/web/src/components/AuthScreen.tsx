@@ -1,0 +1,79 @@
+import { LogInInput, MIN_PASSWORD_LENGTH, SignUpInput } from '@darkroom/core';
+import { useMutation } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
+import { useTRPC } from '../trpc.js';
+
+/**
+ * Sign up or log in. A fresh install opens on sign up (the first account becomes the admin); after
+ * that, on log in. The session lives in an httpOnly cookie the page never sees.
+ */
+export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; onSignedIn: () => void }) {
+  const trpc = useTRPC();
+  const [mode, setMode] = useState<'signUp' | 'logIn'>(hasAccounts ? 'logIn' : 'signUp');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const id = useId();
+  const onError = (error: unknown) => {
+    const fields = fieldErrors(zodIssuesOf(error));
+    setErrors(Object.keys(fields).length ? fields : { form: describeRequestError(error) });
+  };
+  const signUp = useMutation(trpc.auth.signUp.mutationOptions({ onSuccess: onSignedIn, onError }));
+  const logIn = useMutation(trpc.auth.logIn.mutationOptions({ onSuccess: onSignedIn, onError }));
+  const pending = signUp.isPending || logIn.isPending;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (pending) return;
+    const schema = mode === 'signUp' ? SignUpInput : LogInInput;
+    const parsed = schema.safeParse({ email, password });
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
+    setErrors({});
+    (mode === 'signUp' ? signUp : logIn).mutate(parsed.data);
+  }
+
+  const title = mode === 'signUp' ? 'Create your account' : 'Log in';
+  return (
+    <div className="app auth">
+      <header className="app-header">
+        <h1>Darkroom</h1>
+        <p className="tagline">Ask for images; follow them as they develop.</p>
+      </header>
+      <section className="panel auth-panel" aria-labelledby={`${id}-title`}>
+        <h2 id={`${id}-title`}>{title}</h2>
+        {mode === 'signUp' && !hasAccounts ? <p className="muted">The first account runs this Darkroom: it becomes the admin.</p> : null}
+        <form className="submit-form" onSubmit={submit} noValidate>
+          <div className="field">
+            <label htmlFor={`${id}-email`}>Email</label>
+            <input id={`${id}-email`} type="email" autoComplete="email" value={email} onChange={(event) => setEmail(event.target.value)} aria-invalid={errors.email ? true : undefined} />
+            {errors.email ? <p className="field-error" role="alert">{errors.email}</p> : null}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-password`}>Password</label>
+            <input
+              id={`${id}-password`}
+              type="password"
+              autoComplete={mode === 'signUp' ? 'new-password' : 'current-password'}
+              minLength={mode === 'signUp' ? MIN_PASSWORD_LENGTH : undefined}
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              aria-invalid={errors.password ? true : undefined}
+            />
+            {errors.password ? <p className="field-error" role="alert">{errors.password}</p> : null}
+          </div>
+          {errors.form ? <p className="form-error" role="alert">{errors.form}</p> : null}
+          <button type="submit" className="primary" disabled={pending}>
+            {mode === 'signUp' ? 'Sign up' : 'Log in'}
+          </button>
+        </form>
+        <p className="muted">
+          {mode === 'signUp' ? 'Already have an account? ' : 'New here? '}
+          <button type="button" className="link" onClick={() => (setErrors({}), setMode(mode === 'signUp' ? 'logIn' : 'signUp'))}>
+            {mode === 'signUp' ? 'Log in' : 'Create an account'}
+          </button>
+        </p>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * Accounts, sessions and API keys as every surface sees them.
+ *
+ * Glossary
+ * - account: a user who signs in with email + password (argon2id); the first one, or the one named by
+ *   ADMIN_EMAIL, is an admin.
+ * - session: a signed-in browser; an httpOnly cookie holds its token, the database only its hash.
+ * - API key: `dk_<prefix>_<secret>` for programs, sent as `Authorization: Bearer`; shown once.
+ */
+import { z } from 'zod';
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 256;
+
+export const Email = z.string().trim().toLowerCase().email().max(254);
+
+export const SignUpInput = z.object({
+  email: Email,
+  password: z.string().min(MIN_PASSWORD_LENGTH, `a password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH),
+});
+export type SignUpInput = z.infer<typeof SignUpInput>;
+
+export const LogInInput = z.object({
+  email: Email,
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+});
+export type LogInInput = z.infer<typeof LogInInput>;
+
+export const Role = z.enum(['user', 'admin']);
+
+/** The signed-in caller. */
+export const AccountView = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: Role,
+  creditBalance: z.number().int(),
+});
+export type AccountView = z.infer<typeof AccountView>;
+
+/** What the web app needs before anyone signs in: whether to offer sign up first. */
+export const AuthStatusView = z.object({
+  account: AccountView.nullable(),
+  /** False on a fresh install: the first account to sign up becomes the admin. */
+  hasAccounts: z.boolean(),
+});
+export type AuthStatusView = z.infer<typeof AuthStatusView>;
+
+export const ApiKeyCreateInput = z.object({ name: z.string().trim().min(1).max(100) });
+
+export const ApiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The key's first characters (`dk_ab12cd34`), enough to recognise it. */
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+export type ApiKeyView = z.infer<typeof ApiKeyView>;
+
+/** The only time the whole key is shown. */
+export const ApiKeyCreated = z.object({ key: z.string(), apiKey: ApiKeyView });
+export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
+
+export const ApiKeyRef = z.object({ id: z.string().uuid() });
+
+/** `dk_` + 8 lowercase hex (the prefix, stored and shown) + `_` + 43 base64url characters (the secret). */
+export const API_KEY_PATTERN = /^dk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
+
+export const STATS_WINDOWS = ['24h', '7d', 'all'] as const;
+
+export const UsageWindow = z.object({
+  jobs: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  canceled: z.number().int(),
+  images: z.number().int(),
+  /** Over finished runs (succeeded or failed), from start to finish; null without any. */
+  averageProcessingMs: z.number().nullable(),
+  p95ProcessingMs: z.number().nullable(),
+  creditsUsed: z.number().int(),
+  /** Most used first, at most five. */
+  topPresets: z.array(z.object({ preset: z.string(), jobs: z.number().int() })),
+  topProviders: z.array(z.object({ provider: z.string(), jobs: z.number().int() })),
+});
+export type UsageWindow = z.infer<typeof UsageWindow>;
+
+/** `stats.me`: the caller's usage over three windows. */
+export const UsageView = z.object({ '24h': UsageWindow, '7d': UsageWindow, all: UsageWindow });
+export type UsageView = z.infer<typeof UsageView>;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { CreditGrant, parsePriceTable, pricePerImage } from './credits.js';
+
+describe('prices', () => {
+  it('prefers provider/quality, then provider, then the fallback', () => {
+    const table = parsePriceTable('local:1, openai:4, openai/hd:8');
+    expect(table).toEqual({ local: 1, openai: 4, 'openai/hd': 8 });
+    expect(pricePerImage(table, { provider: 'openai', quality: 'hd' })).toBe(8);
+    expect(pricePerImage(table, { provider: 'openai', quality: 'standard' })).toBe(4);
+    expect(pricePerImage(table, { provider: 'fal' }, 3)).toBe(3);
+  });
+
+  it('names a malformed price', () => {
+    expect(() => parsePriceTable('local:1,openai=4')).toThrow('"openai=4" is not provider[/quality]:credits');
+    expect(() => parsePriceTable('local:-1')).toThrow(/local:-1/);
+  });
+});
+
+describe('CreditGrant', () => {
+  it('refuses zero, fractions and amounts beyond a million either way', () => {
+    for (const amount of [0, 1.5, 1_000_001, -1_000_001]) {
+      expect(CreditGrant.safeParse({ email: 'a@b.co', amount }).success).toBe(false);
+    }
+    expect(CreditGrant.parse({ email: ' A@B.co ', amount: -5 })).toEqual({ email: 'a@b.co', amount: -5 });
+  });
+});

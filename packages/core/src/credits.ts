@@ -1,0 +1,72 @@
+/**
+ * What images cost, in credits. Pure: the API reads the table from its configuration and fixes a job's
+ * price per image when the job is submitted, so a later change of prices never touches old jobs.
+ */
+import { z } from 'zod';
+
+/**
+ * Credits per image by provider, optionally refined by quality: keys are `provider` or
+ * `provider/quality` (e.g. `{ local: 1, mock: 1, 'openai/hd': 8 }`).
+ */
+export type PriceTable = Readonly<Record<string, number>>;
+
+/** Default prices: every built-in provider costs one credit per image. */
+export const DEFAULT_PRICES: PriceTable = { local: 1, mock: 1 };
+
+/** The price of one image: `provider/quality` when listed, else `provider`, else `fallback`. */
+export function pricePerImage(table: PriceTable, { provider, quality }: { provider: string; quality?: string | null }, fallback = 1): number {
+  if (quality) {
+    const refined = table[`${provider}/${quality}`];
+    if (refined !== undefined) return refined;
+  }
+  return table[provider] ?? fallback;
+}
+
+/** Parses `local:1,mock:2,openai/hd:8` (what CREDIT_PRICES holds) into a price table. */
+export function parsePriceTable(text: string): PriceTable {
+  const table: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9-]+(?:\/[a-z0-9-]+)?):(\d+)$/.exec(part);
+    if (!match) throw new Error(`"${part}" is not provider[/quality]:credits (e.g. local:1 or openai/hd:8)`);
+    table[match[1]!] = Number(match[2]);
+  }
+  return table;
+}
+
+/** The most credits one grant may add or remove, so a typo cannot mint billions. */
+export const MAX_CREDIT_GRANT = 1_000_000;
+
+export const CreditGrant = z.object({
+  /** The account to credit, by email. */
+  email: z.string().trim().toLowerCase().email(),
+  /** Credits to add (negative takes credits back, never below zero). */
+  amount: z
+    .number()
+    .int()
+    .min(-MAX_CREDIT_GRANT)
+    .max(MAX_CREDIT_GRANT)
+    .refine((amount) => amount !== 0, 'a grant of 0 credits changes nothing'),
+  note: z.string().trim().max(200).optional(),
+});
+export type CreditGrant = z.infer<typeof CreditGrant>;
+
+export const CREDIT_ENTRY_KINDS = ['grant', 'reserve', 'charge', 'refund'] as const;
+
+/** One line of the ledger. `amount` is what it did to the balance; `balanceAfter` the balance then. */
+export const CreditEntryView = z.object({
+  id: z.string(),
+  kind: z.enum(CREDIT_ENTRY_KINDS),
+  amount: z.number().int(),
+  balanceAfter: z.number().int(),
+  jobId: z.string().nullable(),
+  note: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type CreditEntryView = z.infer<typeof CreditEntryView>;
+
+export const CreditsView = z.object({
+  balance: z.number().int(),
+  /** Newest first. */
+  entries: z.array(CreditEntryView),
+});
+export type CreditsView = z.infer<typeof CreditsView>;

@@ -1,0 +1,87 @@
+/**
+ * The credit ledger. Every change to a balance is one `credit_entries` row written in the same
+ * transaction as the balance update, so the sum of a user's entries is always their balance:
+ *
+ * - grant   +n  an admin (or sign-up) adds credits; negative grants take credits back, never below 0.
+ * - reserve -n  a submit (or retry) holds numImages x price; the balance never goes below 0.
+ * - charge   0  when a job ends, held credits for its succeeded images become spent; the balance
+ *               already went down at reserve, so a charge moves nothing (its note says how much).
+ * - refund  +n  when a job ends, held credits for images not produced come back.
+ *
+ * A job's own entries always sum to -(creditsCharged + creditsReserved).
+ */
+import { DomainError } from '@darkroom/core';
+import type { Tx } from './client.js';
+
+type Kind = 'grant' | 'reserve' | 'charge' | 'refund';
+
+async function addEntry(tx: Tx, entry: { userId: string; jobId: string | null; kind: Kind; amount: number; balanceAfter: number; note: string | null }) {
+  await tx.creditEntry.create({ data: entry });
+}
+
+/**
+ * Holds `amount` credits of `userId` for `jobId`, or throws INSUFFICIENT_CREDITS naming balance and
+ * cost. The conditional update takes the user's row lock, so concurrent submits of one user line up
+ * here and can never spend the same credit twice; it is taken even for a free job, which lets the
+ * caller count the user's active jobs safely after it.
+ */
+export async function reserveCredits(tx: Tx, { userId, jobId, amount, note }: { userId: string; jobId: string; amount: number; note: string }): Promise<number> {
+  const rows = await tx.$queryRaw<{ credit_balance: number }[]>`
+    update users set credit_balance = credit_balance - ${amount}::int, updated_at = now()
+    where id = ${userId}::uuid and credit_balance >= ${amount}::int
+    returning credit_balance`;
+  const row = rows[0];
+  if (!row) {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { creditBalance: true } });
+    const balance = user?.creditBalance ?? 0;
+    throw new DomainError('INSUFFICIENT_CREDITS', `this needs ${amount} credits and the balance is ${balance}`, { balance, cost: amount });
+  }
+  if (amount > 0) await addEntry(tx, { userId, jobId, kind: 'reserve', amount: -amount, balanceAfter: row.credit_balance, note });
+  return row.credit_balance;
+}
+
+/**
+ * Releases a job's held credits: charges its price for each succeeded image not charged before and
+ * refunds the rest. Call it in the transaction that gives the job its terminal status; calling it
+ * again is harmless (nothing is held any more).
+ */
+export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged: number; refunded: number }> {
+  const [job] = await tx.$queryRaw<{ user_id: string; credits_reserved: number; credits_charged: number; credit_price: number }[]>`
+    select user_id, credits_reserved, credits_charged, credit_price from jobs where id = ${jobId}::uuid for update`;
+  if (!job || job.credits_reserved === 0) return { charged: 0, refunded: 0 };
+  const succeeded = await tx.image.count({ where: { jobId, status: 'succeeded' } });
+  const due = Math.max(0, succeeded * job.credit_price - job.credits_charged);
+  const charged = Math.min(due, job.credits_reserved);
+  const refunded = job.credits_reserved - charged;
+  await tx.job.update({ where: { id: jobId }, data: { creditsReserved: 0, creditsCharged: { increment: charged } } });
+  const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`
+    update users set credit_balance = credit_balance + ${refunded}::int, updated_at = now()
+    where id = ${job.user_id}::uuid returning credit_balance`;
+  if (!balance) return { charged, refunded };
+  if (charged > 0) {
+    await addEntry(tx, { userId: job.user_id, jobId, kind: 'charge', amount: 0, balanceAfter: balance.credit_balance - refunded, note: `${charged} credits spent on ${charged / (job.credit_price || 1)} images` });
+  }
+  if (refunded > 0) {
+    await addEntry(tx, { userId: job.user_id, jobId, kind: 'refund', amount: refunded, balanceAfter: balance.credit_balance, note: 'credits held for images not produced' });
+  }
+  return { charged, refunded };
+}
+
+/**
+ * Adds `amount` credits (negative takes them back). A grant that would leave the balance below zero
+ * is refused and changes nothing.
+ */
+export async function grantCredits(tx: Tx, { userId, amount, note }: { userId: string; amount: number; note: string }): Promise<number> {
+  const rows = await tx.$queryRaw<{ credit_balance: number }[]>`
+    update users set credit_balance = credit_balance + ${amount}::int, updated_at = now()
+    where id = ${userId}::uuid and credit_balance + ${amount}::int >= 0
+    returning credit_balance`;
+  const row = rows[0];
+  if (!row) {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { creditBalance: true } });
+    if (!user) throw new DomainError('NOT_FOUND', `user ${userId} not found`);
+    throw new DomainError('BAD_INPUT', `taking back ${-amount} credits would leave a negative balance (it is ${user.creditBalance})`, { field: 'amount', balance: user.creditBalance });
+  }
+  await addEntry(tx, { userId, jobId: null, kind: 'grant', amount, balanceAfter: row.credit_balance, note });
+  return row.credit_balance;
+}

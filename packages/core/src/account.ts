@@ -87,3 +87,20 @@ export type UsageWindow = z.infer<typeof UsageWindow>;
 /** `stats.me`: the caller's usage over three windows. */
 export const UsageView = z.object({ '24h': UsageWindow, '7d': UsageWindow, all: UsageWindow });
 export type UsageView = z.infer<typeof UsageView>;
+
+/** Everyone's usage over one window, as an operator sees it. */
+export const GlobalStatsWindow = UsageWindow.extend({
+  /** Accounts that submitted at least one job. */
+  activeUsers: z.number().int(),
+  /** succeeded / (succeeded + failed); canceled jobs are not outcomes. Null without any. */
+  successRate: z.number().nullable(),
+  /** Per provider, most used first. */
+  outcomesByProvider: z.array(
+    z.object({ provider: z.string(), succeeded: z.number().int(), failed: z.number().int(), canceled: z.number().int(), successRate: z.number().nullable() }),
+  ),
+});
+export type GlobalStatsWindow = z.infer<typeof GlobalStatsWindow>;
+
+/** `stats.global` (admins): everyone's usage over the last 24 hours and 7 days. */
+export const GlobalStatsView = z.object({ '24h': GlobalStatsWindow, '7d': GlobalStatsWindow });
+export type GlobalStatsView = z.infer<typeof GlobalStatsView>;

@@ -4,9 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
 
-const scenarios = { queue: queueScenario };
+const scenarios = { queue: queueScenario, live: liveScenario };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });
@@ -22,7 +23,9 @@ for (const name of wanted) {
   const result = await scenario();
   for (const [section, value] of Object.entries(result)) {
     console.log(`\n-- ${section}`);
-    if (Array.isArray(value.probes)) {
+    if (Array.isArray(value)) {
+      console.table(value);
+    } else if (Array.isArray(value.probes)) {
       console.table(value.probes);
       const { probes: _probes, ...summary } = value;
       console.table([summary]);

@@ -1,4 +1,5 @@
 import type { Db, JobChangeFeed } from '@darkroom/db';
+import type { FastifyBaseLogger } from 'fastify';
 import type { ImageStorage } from '@darkroom/storage';
 import type { AccountSettings } from './env.js';
 import type { RateLimits } from './rate-limits.js';
@@ -20,6 +21,8 @@ export interface SessionCookie {
 export interface Context {
   db: Db;
   storage: ImageStorage;
+  /** The request's logger: every line carries its request id and, once known, the caller's user id. */
+  log: FastifyBaseLogger;
   /** Job changes announced by Postgres, for live subscriptions. */
   jobChanges: JobChangeFeed;
   settings: AccountSettings;

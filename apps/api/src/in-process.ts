@@ -5,6 +5,7 @@
 import { listenForJobChanges, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import pg from 'pg';
+import { pino } from 'pino';
 import type { AuthUser, Context } from './context.js';
 import type { AccountSettings } from './env.js';
 import { makeRateLimits } from './rate-limits.js';
@@ -23,11 +24,13 @@ export interface InProcessCallers {
 export async function makeInProcessCallers({ db, storage, databaseUrl, settings }: { db: Db; storage: ImageStorage; databaseUrl: string; settings: AccountSettings }): Promise<InProcessCallers> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
   const jobChanges = await listenForJobChanges({ databaseUrl });
+  const silent = pino({ level: 'silent' });
   const limits = makeRateLimits(pool, settings);
   return {
     callerFor(user, { sessionId, ip = '127.0.0.1' } = {}) {
       const jar = { token: null as string | null };
       const context: Context = {
+        log: silent,
         db,
         storage,
         jobChanges,

@@ -92,7 +92,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const createContext = async ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> => {
     const auth = await authenticateRequest(db, req);
+    if (auth.user) {
+      // From here on (the procedure, and the request's "completed" line) logs say who asked.
+      req.log = req.log.child({ userId: auth.user.id });
+      res.log = req.log;
+    }
     return {
+      log: req.log,
       db,
       storage,
       jobChanges,

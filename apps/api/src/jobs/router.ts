@@ -8,7 +8,11 @@ export const jobsRouter = router({
   create: protectedProcedure
     .input(JobRequest)
     .output(JobView)
-    .mutation(({ ctx: { db, user, settings, limits }, input }) => createJob({ db, user, settings, limits, input })),
+    .mutation(async ({ ctx: { db, log, user, settings, limits }, input }) => {
+      const job = await createJob({ db, user, settings, limits, input });
+      log.info({ jobId: job.id, preset: job.preset, numImages: job.numImages, provider: job.provider }, 'job accepted');
+      return job;
+    }),
   /** Up to 100 jobs at once, validated all-or-nothing, sharing a batch id. */
   createBatch: protectedProcedure
     .input(BatchRequest)
@@ -53,5 +57,9 @@ export const jobsRouter = router({
   cancel: protectedProcedure
     .input(JobRef)
     .output(JobView)
-    .mutation(({ ctx: { db, user }, input }) => cancelJob({ db, user, id: input.id })),
+    .mutation(async ({ ctx: { db, log, user }, input }) => {
+      const job = await cancelJob({ db, user, id: input.id });
+      log.info({ jobId: job.id, status: job.status }, 'job cancel requested');
+      return job;
+    }),
 });

@@ -4,10 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cancelScenario } from './cancel.mjs';
 import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
 
-const scenarios = { queue: queueScenario, live: liveScenario };
+const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });

@@ -5,8 +5,7 @@
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
 import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
-import type { Prisma} from '@darkroom/db';
-import { settleJobCredits, type Db, type Image, type Job } from '@darkroom/db';
+import { settleJobCredits, type Db, type Image, type Job, type JobChangeFeed, type Prisma } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
@@ -27,6 +26,8 @@ export interface PipelineDeps {
   maxImageAttempts?: number;
   /** How often a running job checks whether it was canceled, in ms. Default 500. */
   cancelCheckMs?: number;
+  /** Job changes announced by Postgres: a cancel is heard at once instead of at the next check. */
+  jobChanges?: JobChangeFeed;
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   maxRunningPerUser?: number;
   /** Per-provider concurrency and rate limits shared by all workers. Default: none. */
@@ -427,7 +428,7 @@ type StopReason = 'canceled' | 'run_timeout' | 'shutdown';
 
 /**
  * The signal a run's provider calls listen to: aborted when someone asks for the job to be canceled
- * (checked every `cancelCheckMs`), or when the run passes its deadline.
+ * (heard through `jobChanges`, and checked every `cancelCheckMs`), or when the run passes its deadline.
  */
 function watchRun(deps: PipelineDeps, job: Job) {
   const controller = new AbortController();
@@ -437,14 +438,19 @@ function watchRun(deps: PipelineDeps, job: Job) {
     reason = why;
     controller.abort(why);
   };
-  const poll = setInterval(async () => {
+  const checkCancel = async () => {
+    if (reason) return;
     try {
       const row = await deps.db.job.findUnique({ where: { id: job.id }, select: { cancelRequestedAt: true } });
       if (row?.cancelRequestedAt) stopWith('canceled');
     } catch (error) {
       deps.log.warn({ jobId: job.id, err: error }, 'cancel check failed');
     }
-  }, deps.cancelCheckMs ?? 500);
+  };
+  // Told by Postgres when the job row changes (a cancel request is such a change); the interval is the
+  // safety net for a missed notification.
+  const unsubscribe = deps.jobChanges?.subscribe({ jobId: job.id }, () => void checkCancel());
+  const poll = setInterval(checkCancel, deps.cancelCheckMs ?? 500);
   poll.unref();
   const onShutdown = () => stopWith('shutdown');
   deps.shutdownSignal?.addEventListener('abort', onShutdown, { once: true });
@@ -456,6 +462,7 @@ function watchRun(deps: PipelineDeps, job: Job) {
     signal: controller.signal,
     reason: () => reason,
     stop: () => {
+      unsubscribe?.();
       clearInterval(poll);
       clearTimeout(timeout);
       deps.shutdownSignal?.removeEventListener('abort', onShutdown);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { makeDb } from '@darkroom/db';
+import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createProvider } from '@darkroom/providers';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
@@ -46,6 +46,10 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       requestsPerMinute: config.PROVIDER_RPM[provider] ?? 0,
     }),
   });
+  const jobChanges = await listenForJobChanges({
+    databaseUrl: config.DATABASE_URL,
+    onError: (error) => log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
+  });
   const drain = new AbortController();
   const shutdown = new AbortController();
   // graphile-worker names its pool and workers itself and locks jobs under the pool's name (0.17);
@@ -75,6 +79,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         imageConcurrency: config.IMAGE_CONCURRENCY,
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
         gate,
+        jobChanges,
         drainSignal: drain.signal,
         shutdownSignal: shutdown.signal,
       }),
@@ -114,6 +119,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         await runner.stop();
         clearTimeout(grace);
         await heartbeat.stop();
+        await jobChanges.close();
         await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)));
         await gate.close();
         await db.$disconnect();

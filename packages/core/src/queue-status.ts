@@ -55,3 +55,19 @@ export function systemStatusOf({ queueLength, workersAlive, failureRate, warnQue
   if (warning.length > 0) return { status: 'warning', reasons: warning };
   return { status: 'healthy', reasons: [] };
 }
+
+/** A worker process as its heartbeats describe it (`queue.workers`, admins). */
+export const WorkerView = z.object({
+  workerId: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  /** Jobs it runs at once. */
+  concurrency: z.number().int(),
+  /** Jobs it is running now. */
+  running: z.number().int(),
+  startedAt: z.string(),
+  lastSeenAt: z.string(),
+  /** Heard from within the dead-after window. */
+  alive: z.boolean(),
+});
+export type WorkerView = z.infer<typeof WorkerView>;

@@ -27,7 +27,7 @@ async function endedJob(status: 'succeeded' | 'failed' | 'canceled', minutesAgo:
 
 async function beat(workerId: string, secondsAgo: number) {
   await h.db.workerHeartbeat.create({
-    data: { workerId, host: 'test', pid: 1, concurrency: 1, graphileWorkerIds: [], lastSeenAt: new Date(Date.now() - secondsAgo * 1000) },
+    data: { workerId, host: 'test', pid: 1, concurrency: 1, graphileWorkerIds: [], startedAt: new Date(Date.now() - secondsAgo * 1000), lastSeenAt: new Date(Date.now() - secondsAgo * 1000) },
   });
 }
 
@@ -80,5 +80,22 @@ describe('queue.status', () => {
     const status = await getQueueStatus({ db: h.db, settings: { warnQueueLength: 2, workerDeadAfterSeconds: 30 } });
 
     expect([status.systemStatus, status.reasons]).toEqual(['warning', ['3 jobs are queued (more than 2)']]);
+  });
+
+  it('lists workers for admins, alive or silent, with the jobs each runs', async () => {
+    await beat('busy', 2);
+    await beat('silent', 120);
+    const job = await h.caller.jobs.create({ prompt: 'running on busy' });
+    await h.db.job.update({ where: { id: job.id }, data: { status: 'running' } });
+    await h.db.jobEvent.create({ data: { jobId: job.id, type: 'started', data: { workerId: 'busy' } } });
+
+    const workers = await h.admin.caller.queue.workers();
+
+    expect(workers.map(({ workerId, alive, running }) => ({ workerId, alive, running }))).toEqual([
+      { workerId: 'silent', alive: false, running: 0 },
+      { workerId: 'busy', alive: true, running: 1 },
+    ]);
+    const refused = await h.caller.queue.workers().catch((error: unknown) => error);
+    expect((refused as { code?: string }).code).toBe('FORBIDDEN');
   });
 });

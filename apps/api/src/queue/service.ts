@@ -2,7 +2,7 @@
  * The queue at a glance: what waits, what runs, how long waiting takes, who is alive, and how healthy
  * that is. Every number comes from our own tables (never graphile-worker's), each from an index.
  */
-import { MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED, systemStatusOf, type Priority, type QueueStatus } from '@darkroom/core';
+import { MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED, systemStatusOf, type Priority, type QueueStatus, type WorkerView } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 
 export interface QueueSettings {
@@ -48,4 +48,30 @@ export async function getQueueStatus({ db, settings }: { db: Db; settings: Queue
     systemStatus: status,
     reasons,
   };
+}
+
+/** Every worker with a heartbeat row (dead ones stay until recovery clears them), with what it runs. */
+export async function listWorkers({ db, settings }: { db: Db; settings: QueueSettings }): Promise<WorkerView[]> {
+  const [workers, running] = await Promise.all([
+    db.workerHeartbeat.findMany({ orderBy: { startedAt: 'asc' } }),
+    // Who runs each running job: the worker named by its latest start.
+    db.$queryRaw<{ worker: string; n: bigint }[]>`
+      select started.worker, count(*) as n from jobs j
+      cross join lateral (
+        select data->>'workerId' as worker from job_events e
+        where e.job_id = j.id and e.type = 'started' order by e.id desc limit 1
+      ) started
+      where j.status = 'running' group by started.worker`,
+  ]);
+  const aliveSince = Date.now() - settings.workerDeadAfterSeconds * 1000;
+  return workers.map((worker) => ({
+    workerId: worker.workerId,
+    host: worker.host,
+    pid: worker.pid,
+    concurrency: worker.concurrency,
+    running: Number(running.find((row) => row.worker === worker.workerId)?.n ?? 0),
+    startedAt: worker.startedAt.toISOString(),
+    lastSeenAt: worker.lastSeenAt.toISOString(),
+    alive: worker.lastSeenAt.getTime() > aliveSince,
+  }));
 }

@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { isDomainError, MAX_REFERENCE_BYTES } from '@darkroom/core';
-import { listenForJobChanges, pendingMigrations, type Db } from '@darkroom/db';
+import { isDatabaseUnavailable, listenForJobChanges, pendingMigrations, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -20,6 +20,7 @@ import { registerMetrics } from './metrics.js';
 import { makeRateLimits } from './rate-limits.js';
 import { registerReferenceRoutes } from './references/routes.js';
 import { appRouter, type AppRouter } from './router.js';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
 export interface ServerOptions {
   db: Db;
@@ -91,7 +92,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clear: () => void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookieSecure }),
   });
   const createContext = async ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> => {
-    const auth = await authenticateRequest(db, req);
+    const auth = await authenticateRequest(db, req).catch((error: unknown) => {
+      throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
+    });
     if (auth.user) {
       // From here on (the procedure, and the request's "completed" line) logs say who asked.
       req.log = req.log.child({ userId: auth.user.id });
@@ -121,6 +124,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
       // A rate-limited call says when to come back, as HTTP clients expect.
       responseMeta({ errors }) {
+        if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')) return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
         const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
         const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
         return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
@@ -138,6 +142,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
     }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable right now; retry shortly' } });
+    }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom' } });
   });
@@ -151,7 +162,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       if (pending.length > 0) return reply.code(503).send({ status: 'migrations pending', pending });
       return { status: 'ready' };
     } catch (error) {
-      return reply.code(503).send({ status: 'database unavailable', error: (error as Error).message });
+      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'database unavailable', error: (error as Error).message });
     }
   });
 

@@ -2,6 +2,8 @@
  * The one place tRPC is set up. Procedures import only what is exported here.
  */
 import { isDomainError, type DomainErrorCode } from '@darkroom/core';
+import { isDatabaseUnavailable } from '@darkroom/db';
+import { databaseUnavailable } from './unavailable.js';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
@@ -49,13 +51,17 @@ function pick(limits: Record<string, unknown>) {
   return out;
 }
 
-/** Turns a service's DomainError into the tRPC error with the matching code. */
+/**
+ * Turns a service's DomainError into the tRPC error with the matching code, and a lost database into
+ * SERVICE_UNAVAILABLE rather than an internal error.
+ */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && isDomainError(result.error.cause)) {
     const cause = result.error.cause;
     throw new TRPCError({ code: DOMAIN_TO_TRPC[cause.code], message: cause.message, cause });
   }
+  if (!result.ok && isDatabaseUnavailable(result.error.cause ?? result.error)) throw databaseUnavailable(result.error.cause);
   return result;
 });
 

@@ -6,4 +6,5 @@ export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
 export * from './job-views.js';
 export * from './job-changes.js';
-export { grantCredits, reserveCredits, settleJobCredits } from './credits.js';
+export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits } from './credits.js';
+export { isDatabaseUnavailable } from './unavailable.js';

@@ -41,7 +41,8 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 
-export const PROVIDER_NAMES = ['local', 'mock'] as const;
+/** `local` and `mock` run offline; the others are real vendors, enabled per deployment (worker env). */
+export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicate', 'fal'] as const;
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 

@@ -24,3 +24,4 @@ export function createProvider(name: ProviderName, config: ProvidersConfig = {})
       throw new Error(`unknown provider ${String(name)}`);
   }
 }
+export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js';

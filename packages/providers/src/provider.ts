@@ -1,5 +1,10 @@
 import type { Preset, ProviderName } from '@darkroom/core';
 
+/** Image formats a provider may return; the stored object keeps the vendor's format. */
+export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
+export type OutputFormat = 'png' | 'jpeg' | 'webp';
+
 export interface GenerateRequest {
   /** The full provider prompt (preset instructions already added). */
   prompt: string;
@@ -14,13 +19,18 @@ export interface GenerateRequest {
   references?: { palette: string[]; tags: string[] }[];
   /** 1 for the first try of this image, 2 for its first retry, ... */
   attempt?: number;
-  /** Aborting rejects promptly with ProviderError('canceled'). */
+  /**
+   * When the vendor must have started the work, or give up (vendors with a queue take it as their own
+   * start deadline). Default: none.
+   */
+  startBy?: Date;
+  /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
 }
 
 export interface GeneratedImage {
   bytes: Buffer;
-  mime: 'image/png';
+  mime: ImageMime;
   width: number;
   height: number;
   seed: number;
@@ -43,7 +53,17 @@ export interface ImageProvider {
   readonly capabilities: ProviderCapabilities;
   /** Credits per image. */
   readonly pricePerImage: number;
+  /** Makes one image from start to end (for queued vendors: submit, then resume). */
   generate(request: GenerateRequest): Promise<GeneratedImage>;
+  /**
+   * Vendors whose work outlives one HTTP call (a queue, a prediction) split `generate` in two, so the
+   * caller can record the vendor's request id before waiting: a worker that takes over after a crash
+   * then resumes that request instead of paying for a second one. `submit` starts the work and answers
+   * the vendor's request id; `resume` waits for it (from any process) and downloads the image at once,
+   * because vendors delete results after a while.
+   */
+  submit?(request: GenerateRequest): Promise<string>;
+  resume?(providerRequestId: string, request: GenerateRequest): Promise<GeneratedImage>;
   /** Asks the vendor to stop a request (where it has such an endpoint). */
   cancel?(providerRequestId: string): Promise<void>;
 }

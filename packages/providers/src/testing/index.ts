@@ -1,0 +1,3 @@
+/** Fake vendor servers for tests (this package's and the worker's): real HTTP on 127.0.0.1. */
+export * from './fake-http.js';
+export * from './openai.js';

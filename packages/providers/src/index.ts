@@ -25,3 +25,4 @@ export function createProvider(name: ProviderName, config: ProvidersConfig = {})
   }
 }
 export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js';
+export { createReplicateProvider, type ReplicateProviderOptions } from './replicate/provider.js';

@@ -1,3 +1,4 @@
+import { tryJson } from '../http/json.js';
 import type { OutputFormat, GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { codeForStatus, decodeImage, makeVendorHttp, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { OPENAI_QUOTA_CODES, OPENAI_SAFETY_CODES, OPENAI_SIZES, OpenAIErrorBody, OpenAIImagesResponse, type OpenAIImageRequest } from './wire.js';
@@ -46,7 +47,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
   }
 
   function failure(response: VendorResponse) {
-    const parsed = OpenAIErrorBody.safeParse(safeJson(response.body));
+    const parsed = OpenAIErrorBody.safeParse(tryJson(response.body));
     const detail = parsed.success ? parsed.data.error : null;
     const message = `${response.status} ${detail?.code ?? detail?.type ?? ''}: ${detail?.message ?? 'no error body'}`.replace(/ +:/, ':');
     const code = detail?.code ?? '';
@@ -98,12 +99,4 @@ export function nearestSize(sizes: string[], width: number, height: number): str
     }
   }
   return best;
-}
-
-function safeJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return null;
-  }
 }

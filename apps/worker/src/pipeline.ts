@@ -8,10 +8,13 @@ import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, ran
 import type { Prisma} from '@darkroom/db';
 import { type Db, type Image, type Job } from '@darkroom/db';
 import { findReferences } from './references.js';
-import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
+import { isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageMime, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
 import type { ProviderGate } from './provider-gate.js';
+
+/** Stored keys are named for the format the vendor returned (storage checks the two agree). */
+const EXTENSIONS: Record<ImageMime, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
 export interface PipelineDeps {
   db: Db;
@@ -170,12 +173,14 @@ interface ImageRun {
 async function generateImage(deps: PipelineDeps, { job, image, provider, references, signal }: ImageRun) {
   const { db, storage, log } = deps;
   const maxAttempts = deps.maxImageAttempts ?? 3;
+  // A request recorded by an earlier run (a worker that crashed while waiting) is resumed, not paid twice.
+  let requestId = image.providerRequestId;
   for (let attempt = image.attempts + 1; ; attempt++) {
     // One attempt, from the provider call to the stored image, holds one of the provider's slots.
     const attemptOnce = async () => {
       const startedAt = new Date();
       await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
-      const result = await provider.generate({
+      const request: GenerateRequest = {
         prompt: image.prompt ?? job.prompt,
         negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
         preset: job.preset as Preset,
@@ -188,8 +193,21 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         ...(provider.capabilities.imageConditioning && references.length > 0
           ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
           : {}),
-      });
-      const key = imageKey(job.id, image.index, 'png');
+        // A queued vendor need not start the work once the run can no longer use it.
+        ...(job.deadline ? { startBy: job.deadline } : {}),
+      };
+      let result: GeneratedImage;
+      if (provider.submit && provider.resume) {
+        if (!requestId) {
+          requestId = await provider.submit(request);
+          // Written BEFORE waiting: a worker that takes this image over resumes this very request.
+          await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+        }
+        result = await provider.resume(requestId, request);
+      } else {
+        result = await provider.generate(request);
+      }
+      const key = imageKey(job.id, image.index, EXTENSIONS[result.mime]);
       await storage.put(key, result.bytes, result.mime);
       // Kept so this image can steer later jobs (the references stage reads it).
       const palette = await paletteOf(result.bytes).catch(() => null);
@@ -221,6 +239,11 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
       return;
     } catch (error) {
       const failure = describeFailure(error, signal);
+      if (isProviderError(error) && error.requestEnded && requestId) {
+        // The vendor's request is over; the next attempt (or a later run) must submit a new one.
+        requestId = null;
+        await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
+      }
       if (failure.code === 'canceled') {
         await db.image.update({ where: { id: image.id }, data: { status: 'canceled', finishedAt: new Date() } });
         return;

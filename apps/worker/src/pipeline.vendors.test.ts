@@ -1,0 +1,132 @@
+/**
+ * The worker against real vendor adapters talking to fake vendor servers on 127.0.0.1: the request id
+ * is recorded before waiting, a worker taking over resumes it instead of paying twice, and one job per
+ * vendor runs end to end, with the image kept after the vendor deletes its copy.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findJobView } from '@darkroom/db';
+import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
+import { createOpenAIProvider, createReplicateProvider, type ImageProvider } from '@darkroom/providers';
+import { startFakeOpenAI, startFakeReplicate, until, type FakeOpenAI, type FakeReplicate } from '@darkroom/providers/testing';
+import { createFilesystemStorage } from '@darkroom/storage';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob, type PipelineDeps } from './pipeline.js';
+
+const OPENAI_KEY = 'sk-worker-test-0123456789';
+const REPLICATE_KEY = 'r8_worker_test_0123456789';
+let database: TestDatabase;
+let userId: string;
+let openai: FakeOpenAI;
+let replicate: FakeReplicate;
+const storage = createFilesystemStorage({ root: mkdtempSync(path.join(os.tmpdir(), 'darkroom-vendors-test-')) });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  userId = (await database.db.user.create({ data: { email: 'vendors@example.com' } })).id;
+  openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
+  replicate = await startFakeReplicate({ apiKey: REPLICATE_KEY });
+});
+afterAll(async () => {
+  await openai.close();
+  await replicate.close();
+  await database.drop();
+});
+
+const replicateAdapter = () => createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: replicate.url, pollIntervalMs: 5 });
+
+async function queuedJob(provider: string, prompt = 'a quiet harbour') {
+  return database.db.job.create({
+    data: {
+      userId, preset: 'illustration', prompt, aspectRatio: '1:1', width: 512, height: 512, provider, numImages: 1,
+      images: { create: [{ index: 0 }] },
+    },
+  });
+}
+
+function deps(provider: ImageProvider, extra: Partial<PipelineDeps> = {}): PipelineDeps {
+  return { db: database.db, storage, providerFor: () => provider, log: pino({ level: 'silent' }), workerId: 'vendors-test', imageConcurrency: 1, ...extra };
+}
+
+const imageOf = (jobId: string) => database.db.image.findFirstOrThrow({ where: { jobId } });
+
+describe('runJob with queued vendors', () => {
+  it('records the request id before waiting for the result, and cancel reaches the vendor', async () => {
+    const job = await queuedJob('replicate', 'hold the pose');
+    const running = runJob(deps(replicateAdapter(), { cancelCheckMs: 20 }), job.id);
+    await until(() => replicate.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/')));
+
+    const recorded = (await imageOf(job.id)).providerRequestId;
+    await database.db.job.update({ where: { id: job.id }, data: { cancelRequestedAt: new Date() } });
+    await running;
+
+    expect(recorded).toMatch(/^[0-9a-f]{26}$/);
+    expect(replicate.canceled).toContain(recorded);
+    expect((await database.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('canceled');
+  });
+
+  it('resumes the recorded request after a crash: the vendor sees exactly one create', async () => {
+    const job = await queuedJob('replicate', 'a lighthouse, resumed');
+    // The first worker submitted, recorded the id, and died while waiting.
+    const creates = replicate.creates;
+    const requestId = await replicateAdapter().submit!({ prompt: 'a lighthouse, resumed', preset: 'illustration', width: 512, height: 512, seed: 1 });
+    await database.db.job.update({ where: { id: job.id }, data: { status: 'running', startedAt: new Date(), attempts: 1, seed: 1 } });
+    await database.db.image.update({ where: { id: (await imageOf(job.id)).id }, data: { status: 'running', attempts: 1, providerRequestId: requestId } });
+
+    await runJob(deps(replicateAdapter()), job.id);
+
+    const image = await imageOf(job.id);
+    expect([image.status, image.providerRequestId, image.mime]).toEqual(['succeeded', requestId, 'image/png']);
+    expect(replicate.creates - creates).toBe(1);
+    expect(replicate.requests.filter((r) => r.method === 'GET' && r.path === `/v1/predictions/${requestId}`).length).toBeGreaterThan(0);
+    expect(await storage.stat(image.storageKey!)).toEqual({ bytes: image.bytes, contentType: 'image/png' });
+  });
+
+  it('submits anew when the recorded request is gone at the vendor', async () => {
+    const job = await queuedJob('replicate', 'a forgotten request');
+    const stale = await replicateAdapter().submit!({ prompt: 'a forgotten request', preset: 'illustration', width: 512, height: 512, seed: 1 });
+    replicate.forgetPredictions();
+    await database.db.image.update({ where: { id: (await imageOf(job.id)).id }, data: { providerRequestId: stale } });
+    const creates = replicate.creates;
+
+    await runJob(deps(replicateAdapter()), job.id);
+
+    const image = await imageOf(job.id);
+    expect(image.status).toBe('succeeded');
+    expect(image.providerRequestId).not.toBe(stale);
+    expect(replicate.creates - creates).toBe(1);
+  });
+});
+
+describe('one job per vendor, end to end', () => {
+  it.each([
+    ['openai', () => createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }), () => openai.expireUrls()],
+    ['replicate', replicateAdapter, () => replicate.expireOutputs()],
+  ] as const)('%s: the job succeeds and its image outlives the vendor copy', async (name, adapter, expireAtVendor) => {
+    const job = await queuedJob(name);
+
+    await runJob(deps(adapter()), job.id);
+    expireAtVendor();
+
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+    expect(done.status).toBe('succeeded');
+    const image = done.images[0]!;
+    expect(image.providerRequestId).toBeTruthy();
+    const stored = await storage.get(image.storageKey!);
+    expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
+  });
+
+  it('fails the job with auth when the vendor refuses the key, and the key appears in no view', async () => {
+    const job = await queuedJob('openai');
+    const wrongKey = 'sk-wrong-worker-key-987654321';
+
+    await runJob(deps(createOpenAIProvider({ apiKey: wrongKey, baseUrl: openai.baseUrl })), job.id);
+
+    const view = await findJobView(database.db, { userId, jobId: job.id });
+    expect([view?.status, view?.error?.code, view?.images[0]?.error?.code]).toEqual(['failed', 'auth', 'auth']);
+    const events = await database.db.jobEvent.findMany({ where: { jobId: job.id } });
+    expect(JSON.stringify({ view, events }, (_key, value) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(wrongKey);
+  });
+});

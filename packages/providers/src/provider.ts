@@ -24,8 +24,16 @@ export interface GenerateRequest {
    * start deadline). Default: none.
    */
   startBy?: Date;
+  /** Told where the vendor has the request (its queue position), when the vendor says. */
+  onVendorStatus?: (status: VendorStatus) => void;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
+}
+
+/** Where a queued vendor has a request: waiting (with how many ahead, when known) or running. */
+export interface VendorStatus {
+  state: 'queued' | 'running';
+  queuePosition?: number;
 }
 
 export interface GeneratedImage {

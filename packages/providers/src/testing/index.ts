@@ -3,3 +3,4 @@ export * from './fake-http.js';
 export * from './openai.js';
 export * from './replicate.js';
 export * from './expect-failure.js';
+export * from './fal.js';

@@ -27,3 +27,4 @@ export function createProvider(name: ProviderName, config: ProvidersConfig = {})
 export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js';
 export { createReplicateProvider, type ReplicateProviderOptions } from './replicate/provider.js';
 export { createFalProvider, type FalProviderOptions } from './fal/provider.js';
+export { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';

@@ -4,3 +4,4 @@ export * from './openai.js';
 export * from './replicate.js';
 export * from './expect-failure.js';
 export * from './fal.js';
+export * from './stability.js';

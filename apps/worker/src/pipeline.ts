@@ -33,6 +33,11 @@ export interface PipelineDeps {
   maxRunningPerUser?: number;
   /** Per-provider concurrency and rate limits shared by all workers. Default: none. */
   gate?: ProviderGate;
+  /**
+   * Providers tried in order when an image's provider is down (its attempts ended in one of
+   * PROVIDER_DOWN_CODES). Default none.
+   */
+  fallbackOrder?: readonly string[];
 }
 
 /** What became of a run: the job ended (or was already over), or it must wait for its owner's cap. */
@@ -51,11 +56,12 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     await setStage(db, jobId, 'prompts');
     const images = await preparePrompts(db, started);
     await setStage(db, jobId, 'generating');
-    const provider = deps.providerFor(started.provider);
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'canceled');
     await forEachLimited(todo, deps.imageConcurrency, async (image) => {
       if (stop.signal.aborted) return;
-      await generateImage(deps, { job: started, image, provider, references, signal: stop.signal });
+      // An image a fallback provider took over stays with it: its recorded request id is that provider's.
+      const providerName = image.provider ?? started.provider;
+      await generateImage(deps, { job: started, image, providerName, references, signal: stop.signal });
     });
   } finally {
     stop.stop();
@@ -162,24 +168,33 @@ async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobRefere
   return references;
 }
 
+/** Failures that say the provider, not the request, is the trouble: worth trying the next provider. */
+const PROVIDER_DOWN_CODES: readonly ErrorCode[] = ['transient', 'timeout', 'rate_limited', 'auth', 'quota_exhausted'];
+
 interface ImageRun {
   job: Job;
   image: Image;
-  provider: ImageProvider;
+  providerName: string;
   references: JobReference[];
   signal: AbortSignal;
 }
 
-async function generateImage(deps: PipelineDeps, { job, image, provider, references, signal }: ImageRun) {
+async function generateImage(deps: PipelineDeps, { job, image, providerName, references, signal }: ImageRun) {
   const { db, storage, log } = deps;
   const maxAttempts = deps.maxImageAttempts ?? 3;
   // A request recorded by an earlier run (a worker that crashed while waiting) is resumed, not paid twice.
   let requestId = image.providerRequestId;
+  let provider = deps.providerFor(providerName);
+  const tried = new Set([providerName, job.provider]);
+  let attemptsHere = 0;
   for (let attempt = image.attempts + 1; ; attempt++) {
+    attemptsHere++;
     // One attempt, from the provider call to the stored image, holds one of the provider's slots.
     const attemptOnce = async () => {
       const startedAt = new Date();
       await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
+      let lastStatus = '';
+      let statusWrites = Promise.resolve();
       const request: GenerateRequest = {
         prompt: image.prompt ?? job.prompt,
         negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
@@ -195,17 +210,35 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
           : {}),
         // A queued vendor need not start the work once the run can no longer use it.
         ...(job.deadline ? { startBy: job.deadline } : {}),
+        onVendorStatus: (status) => {
+          const said = JSON.stringify(status);
+          if (said === lastStatus) return;
+          lastStatus = said;
+          // In order, off the provider's path: a failed write costs a timeline entry, never the image.
+          statusWrites = statusWrites.then(() =>
+            db.jobEvent
+              .create({ data: { jobId: job.id, type: 'provider_status', data: { index: image.index, provider: providerName, ...status } } })
+              .then(
+                () => undefined,
+                (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
+              ),
+          );
+        },
       };
       let result: GeneratedImage;
-      if (provider.submit && provider.resume) {
-        if (!requestId) {
-          requestId = await provider.submit(request);
-          // Written BEFORE waiting: a worker that takes this image over resumes this very request.
-          await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+      try {
+        if (provider.submit && provider.resume) {
+          if (!requestId) {
+            requestId = await provider.submit(request);
+            // Written BEFORE waiting: a worker that takes this image over resumes this very request.
+            await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+          }
+          result = await provider.resume(requestId, request);
+        } else {
+          result = await provider.generate(request);
         }
-        result = await provider.resume(requestId, request);
-      } else {
-        result = await provider.generate(request);
+      } finally {
+        await statusWrites;
       }
       const key = imageKey(job.id, image.index, EXTENSIONS[result.mime]);
       await storage.put(key, result.bytes, result.mime);
@@ -235,7 +268,7 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
       });
     };
     try {
-      await (deps.gate ? deps.gate.withSlot(job.provider, signal, attemptOnce) : attemptOnce());
+      await (deps.gate ? deps.gate.withSlot(providerName, signal, attemptOnce) : attemptOnce());
       return;
     } catch (error) {
       const failure = describeFailure(error, signal);
@@ -248,7 +281,7 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         await db.image.update({ where: { id: image.id }, data: { status: 'canceled', finishedAt: new Date() } });
         return;
       }
-      if (failure.retryable && attempt < maxAttempts) {
+      if (failure.retryable && attemptsHere < maxAttempts) {
         const delayMs = retryDelay(attempt, failure.retryAfterMs);
         await db.jobEvent.create({
           data: { jobId: job.id, type: 'retry_scheduled', data: { index: image.index, attempt, delayMs, reason: failure.code } },
@@ -257,6 +290,21 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         if (await sleep(delayMs, signal)) continue;
         await db.image.update({ where: { id: image.id }, data: { status: 'canceled', finishedAt: new Date() } });
         return;
+      }
+      const next = PROVIDER_DOWN_CODES.includes(failure.code) ? deps.fallbackOrder?.find((name) => !tried.has(name)) : undefined;
+      if (next) {
+        // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
+        tried.add(next);
+        await db.$transaction([
+          db.image.update({ where: { id: image.id }, data: { provider: next, providerRequestId: null } }),
+          db.jobEvent.create({ data: { jobId: job.id, type: 'provider_fallback', data: { index: image.index, from: providerName, to: next, reason: failure.code } } }),
+        ]);
+        log.warn({ jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code }, 'provider down; falling back');
+        providerName = next;
+        provider = deps.providerFor(next);
+        requestId = null;
+        attemptsHere = 0;
+        continue;
       }
       await db.$transaction(async (tx) => {
         await tx.image.update({

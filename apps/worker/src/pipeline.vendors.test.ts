@@ -8,8 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { findJobView } from '@darkroom/db';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
-import { createOpenAIProvider, createReplicateProvider, type ImageProvider } from '@darkroom/providers';
-import { startFakeOpenAI, startFakeReplicate, until, type FakeOpenAI, type FakeReplicate } from '@darkroom/providers/testing';
+import { createFalProvider, createOpenAIProvider, createReplicateProvider, createStabilityProvider, type ImageProvider } from '@darkroom/providers';
+import {
+  startFakeFal, startFakeOpenAI, startFakeReplicate, startFakeStability, until,
+  type FakeFal, type FakeOpenAI, type FakeReplicate, type FakeStability,
+} from '@darkroom/providers/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +20,11 @@ import { runJob, type PipelineDeps } from './pipeline.js';
 
 const OPENAI_KEY = 'sk-worker-test-0123456789';
 const REPLICATE_KEY = 'r8_worker_test_0123456789';
+const FAL_KEY = 'fal-worker-test:0123456789';
+const STABILITY_KEY = 'sk-stability-worker-0123456789';
 let database: TestDatabase;
+let fal: FakeFal;
+let stability: FakeStability;
 let userId: string;
 let openai: FakeOpenAI;
 let replicate: FakeReplicate;
@@ -28,14 +35,19 @@ beforeAll(async () => {
   userId = (await database.db.user.create({ data: { email: 'vendors@example.com' } })).id;
   openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
   replicate = await startFakeReplicate({ apiKey: REPLICATE_KEY });
+  fal = await startFakeFal({ apiKey: FAL_KEY, queueAhead: 2 });
+  stability = await startFakeStability({ apiKey: STABILITY_KEY });
 });
 afterAll(async () => {
+  await fal.close();
+  await stability.close();
   await openai.close();
   await replicate.close();
   await database.drop();
 });
 
 const replicateAdapter = () => createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: replicate.url, pollIntervalMs: 5 });
+const falAdapter = () => createFalProvider({ apiKey: FAL_KEY, baseUrl: fal.url, model: 'fal-ai/flux/schnell', pollIntervalMs: 5 });
 
 async function queuedJob(provider: string, prompt = 'a quiet harbour') {
   return database.db.job.create({
@@ -101,21 +113,43 @@ describe('runJob with queued vendors', () => {
 });
 
 describe('one job per vendor, end to end', () => {
-  it.each([
-    ['openai', () => createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }), () => openai.expireUrls()],
-    ['replicate', replicateAdapter, () => replicate.expireOutputs()],
-  ] as const)('%s: the job succeeds and its image outlives the vendor copy', async (name, adapter, expireAtVendor) => {
-    const job = await queuedJob(name);
+  // Each starts its own fake, since expiring the vendor's copies would spoil the shared one.
+  const vendors = {
+    openai: async () => {
+      const fake = await startFakeOpenAI({ apiKey: OPENAI_KEY });
+      return { fake, adapter: createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: fake.baseUrl, model: 'dall-e-3', responseFormat: 'url' }), expire: () => fake.expireUrls() };
+    },
+    replicate: async () => {
+      const fake = await startFakeReplicate({ apiKey: REPLICATE_KEY });
+      return { fake, adapter: createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: fake.url, pollIntervalMs: 5 }), expire: () => fake.expireOutputs() };
+    },
+    fal: async () => {
+      const fake = await startFakeFal({ apiKey: FAL_KEY });
+      return { fake, adapter: createFalProvider({ apiKey: FAL_KEY, baseUrl: fake.url, pollIntervalMs: 5 }), expire: () => fake.expireFiles() };
+    },
+    stability: async () => {
+      const fake = await startFakeStability({ apiKey: STABILITY_KEY });
+      return { fake, adapter: createStabilityProvider({ apiKey: STABILITY_KEY, baseUrl: fake.url, pollIntervalMs: 5 }), expire: () => fake.expireResults() };
+    },
+  };
 
-    await runJob(deps(adapter()), job.id);
-    expireAtVendor();
+  it.each(Object.keys(vendors) as (keyof typeof vendors)[])('%s: the job succeeds and its image outlives the vendor copy', async (name) => {
+    const { fake, adapter, expire } = await vendors[name]();
+    try {
+      const job = await queuedJob(name);
 
-    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
-    expect(done.status).toBe('succeeded');
-    const image = done.images[0]!;
-    expect(image.providerRequestId).toBeTruthy();
-    const stored = await storage.get(image.storageKey!);
-    expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
+      await runJob(deps(adapter), job.id);
+      expire();
+
+      const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+      expect(done.status).toBe('succeeded');
+      const image = done.images[0]!;
+      expect(image.providerRequestId).toBeTruthy();
+      const stored = await storage.get(image.storageKey!);
+      expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('fails the job with auth when the vendor refuses the key, and the key appears in no view', async () => {
@@ -128,5 +162,68 @@ describe('one job per vendor, end to end', () => {
     expect([view?.status, view?.error?.code, view?.images[0]?.error?.code]).toEqual(['failed', 'auth', 'auth']);
     const events = await database.db.jobEvent.findMany({ where: { jobId: job.id } });
     expect(JSON.stringify({ view, events }, (_key, value) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(wrongKey);
+  });
+
+  it('fal: the queue position is on the job timeline, and the run deadline went out as the start timeout', async () => {
+    const job = await queuedJob('fal', 'a queued kite');
+
+    await runJob(deps(falAdapter()), job.id);
+
+    const statuses = await database.db.jobEvent.findMany({ where: { jobId: job.id, type: 'provider_status' }, orderBy: { id: 'asc' } });
+    expect(statuses.map((event) => event.data)).toEqual([
+      { index: 0, provider: 'fal', state: 'queued', queuePosition: 2 },
+      { index: 0, provider: 'fal', state: 'queued', queuePosition: 1 },
+      { index: 0, provider: 'fal', state: 'queued', queuePosition: 0 },
+      { index: 0, provider: 'fal', state: 'running' },
+    ]);
+    // The job's default run timeout is 600 s; the header carries what is left of it.
+    expect(Number(fal.requestTimeouts.at(-1))).toBeGreaterThan(500);
+    expect(Number(fal.requestTimeouts.at(-1))).toBeLessThanOrEqual(600);
+  });
+});
+
+describe('fallback when a provider is down', () => {
+  it('moves the image to the next provider in the fallback order, and resumes it there after a crash', async () => {
+    const job = await queuedJob('openai', 'a falling leaf');
+    const adapters: Record<string, ImageProvider> = {
+      openai: createOpenAIProvider({ apiKey: 'sk-revoked-key-000000', baseUrl: openai.baseUrl }),
+      replicate: replicateAdapter(),
+    };
+    const creates = replicate.creates;
+
+    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'] }), job.id);
+
+    const image = await imageOf(job.id);
+    expect([image.status, image.provider]).toEqual(['succeeded', 'replicate']);
+    expect(replicate.creates - creates).toBe(1);
+    const fallback = await database.db.jobEvent.findFirstOrThrow({ where: { jobId: job.id, type: 'provider_fallback' } });
+    expect(fallback.data).toEqual({ index: 0, from: 'openai', to: 'replicate', reason: 'auth' });
+  });
+
+  it('a resumed image stays with the provider that holds its request', async () => {
+    const job = await queuedJob('openai', 'resumed on the fallback');
+    const requestId = await replicateAdapter().submit!({ prompt: 'resumed on the fallback', preset: 'illustration', width: 512, height: 512, seed: 1 });
+    await database.db.image.update({ where: { id: (await imageOf(job.id)).id }, data: { status: 'running', attempts: 1, provider: 'replicate', providerRequestId: requestId } });
+    const adapters: Record<string, ImageProvider> = { openai: createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }), replicate: replicateAdapter() };
+    const generations = openai.generations;
+    const creates = replicate.creates;
+
+    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'] }), job.id);
+
+    const image = await imageOf(job.id);
+    expect([image.status, image.providerRequestId]).toEqual(['succeeded', requestId]);
+    expect([openai.generations - generations, replicate.creates - creates]).toEqual([0, 0]);
+  });
+
+  it('does not fall back on a refusal of the prompt itself', async () => {
+    const job = await queuedJob('replicate', 'something forbidden');
+    const adapters: Record<string, ImageProvider> = { replicate: replicateAdapter(), fal: falAdapter() };
+    const submits = fal.submits;
+
+    await runJob(deps(adapters.replicate!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['fal'] }), job.id);
+
+    const image = await imageOf(job.id);
+    expect([image.status, image.errorCode, image.provider]).toEqual(['failed', 'content_filtered', null]);
+    expect(fal.submits - submits).toBe(0);
   });
 });

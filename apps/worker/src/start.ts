@@ -1,11 +1,10 @@
 import os from 'node:os';
 import { makeDb } from '@darkroom/db';
-import { createProvider } from '@darkroom/providers';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner } from 'graphile-worker';
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
-import type { ProviderName } from '@darkroom/core';
+import { makeProviderRegistry } from './providers.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
@@ -23,15 +22,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.WORKER_CONCURRENCY * 2 + 2 });
   const storage = createFilesystemStorage({ root: config.STORAGE_DIR });
-  const providers = new Map<string, ReturnType<typeof createProvider>>();
-  const providerFor = (name: string) => {
-    let provider = providers.get(name);
-    if (!provider) {
-      const mock = { latencyMs: config.MOCK_LATENCY_MS, failures: config.MOCK_FAILURES, retryAfterMs: config.MOCK_RETRY_AFTER_MS, seed: config.MOCK_SEED };
-      providers.set(name, (provider = createProvider(name as ProviderName, { mock })));
-    }
-    return provider;
-  };
+  const providers = makeProviderRegistry(config);
 
   const gate = await makeProviderGate({
     databaseUrl: config.DATABASE_URL,
@@ -56,7 +47,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       generate: makeGenerateTask({
         db,
         storage,
-        providerFor,
+        providerFor: providers.providerFor,
+        fallbackOrder: providers.fallbackOrder,
         log,
         workerId,
         imageConcurrency: config.IMAGE_CONCURRENCY,

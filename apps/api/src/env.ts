@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '@darkroom/core';
+import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -13,8 +14,8 @@ const ApiEnv = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Where embedded Postgres and filesystem images live. Default `.darkroom` in the working directory. */
   DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
-  /** Filesystem image storage root. Default `<DARKROOM_DATA_DIR>/images`. */
-  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the worker; see @darkroom/storage). */
+  ...StorageEnvShape,
   /** Address to listen on. Default 127.0.0.1; set 0.0.0.0 behind a load balancer. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Port to listen on. Default 3000; 0 picks a free one. */
@@ -31,6 +32,6 @@ export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
 
 /** Parses `env` (default: process.env) or throws one error that lists every bad variable. */
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const config = parseConfig('API', ApiEnv, env);
+  const config = parseConfig('API', ApiEnv.superRefine(checkStorageConfig), env);
   return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
 }

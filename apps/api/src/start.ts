@@ -1,5 +1,5 @@
 import { makeDb } from '@darkroom/db';
-import { createFilesystemStorage } from '@darkroom/storage';
+import { createStorage } from '@darkroom/storage';
 import type { ApiConfig } from './env.js';
 import { buildServer } from './server.js';
 import { ensureLocalUser } from './users.js';
@@ -16,10 +16,11 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   if (!config.DATABASE_URL) throw new Error('startApi needs DATABASE_URL (the launcher resolves it first)');
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
   const localUser = await ensureLocalUser(db);
+  const storage = createStorage(config, config.STORAGE_DIR);
   const app = await buildServer({
     db,
     databaseUrl: config.DATABASE_URL,
-    storage: createFilesystemStorage({ root: config.STORAGE_DIR }),
+    storage,
     authenticate: async () => localUser,
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,
@@ -32,6 +33,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     async close() {
       await app.close();
       await db.$disconnect();
+      await storage.close?.();
     },
   };
 }

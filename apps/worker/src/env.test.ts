@@ -67,4 +67,8 @@ describe('worker provider configuration', () => {
     expect([registry.isEnabled('mock'), registry.isEnabled('stability')]).toEqual([false, true]);
     expect(registry.fallbackOrder).toEqual(['fal', 'stability']);
   });
+
+  it('refuses S3 storage without a bucket, naming the variable', () => {
+    expect(failureOf({ STORAGE_DRIVER: 's3' })).toContain('S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3');
+  });
 });

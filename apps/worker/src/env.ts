@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
+import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { z } from 'zod';
 
 /** `name:number,name:number`, e.g. `local:4,mock:64`. */
@@ -57,7 +58,8 @@ const WorkerEnv = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Where filesystem images live; must be the directory the API serves from. Default `.darkroom/images`. */
   DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
-  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the API; see @darkroom/storage). */
+  ...StorageEnvShape,
   /** Jobs this process runs at once. Default 2. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Images of one job generated at once. Default 2. */
@@ -154,6 +156,7 @@ const WorkerEnv = z.object({
 
 /** Rules across variables: every enabled vendor has its key; default and fallbacks are enabled. */
 const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
+  checkStorageConfig(config, ctx);
   for (const provider of config.PROVIDERS_ENABLED) {
     if (!(provider in API_KEY_VARIABLES)) continue;
     const variable = API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES];

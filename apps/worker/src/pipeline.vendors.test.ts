@@ -13,7 +13,9 @@ import {
   startFakeFal, startFakeOpenAI, startFakeReplicate, startFakeStability, until,
   type FakeFal, type FakeOpenAI, type FakeReplicate, type FakeStability,
 } from '@darkroom/providers/testing';
-import { createFilesystemStorage } from '@darkroom/storage';
+import { createFilesystemStorage, createS3Storage } from '@darkroom/storage';
+import type { AddressInfo } from 'node:net';
+import S3rver from 's3rver';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob, type PipelineDeps } from './pipeline.js';
@@ -149,6 +151,29 @@ describe('one job per vendor, end to end', () => {
       expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
     } finally {
       await fake.close();
+    }
+  });
+
+  it('replicate into S3: the stored image is served from the bucket after Replicate deleted its output', async () => {
+    const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: mkdtempSync(path.join(os.tmpdir(), 'darkroom-worker-s3-')), configureBuckets: [{ name: 'images', configs: [] }] });
+    const { port } = (await s3.run()) as AddressInfo;
+    const bucket = createS3Storage({ bucket: 'images', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const { fake, adapter, expire } = await vendors.replicate();
+    try {
+      const job = await queuedJob('replicate', 'kept in a bucket');
+
+      await runJob(deps(adapter, { storage: bucket }), job.id);
+      expire();
+
+      const image = await imageOf(job.id);
+      const served = await fetch(`http://127.0.0.1:${port}/images/${image.storageKey}`);
+      expect([image.status, served.status, served.headers.get('content-type')]).toEqual(['succeeded', 200, 'image/png']);
+      expect((await served.arrayBuffer()).byteLength).toBe(image.bytes);
+      expect((await fetch(`${fake.url}/output/${image.providerRequestId}.png`)).status).toBe(404);
+    } finally {
+      await fake.close();
+      await bucket.close?.();
+      await s3.close();
     }
   });
 

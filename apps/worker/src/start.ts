@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { makeDb } from '@darkroom/db';
-import { createFilesystemStorage } from '@darkroom/storage';
+import { createStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner } from 'graphile-worker';
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
@@ -21,7 +21,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const workerId = config.WORKER_ID ?? `${os.hostname()}:${process.pid}`;
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.WORKER_CONCURRENCY * 2 + 2 });
-  const storage = createFilesystemStorage({ root: config.STORAGE_DIR });
+  const storage = createStorage(config, config.STORAGE_DIR);
   const providers = makeProviderRegistry(config);
 
   const gate = await makeProviderGate({
@@ -70,6 +70,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         await runner.stop();
         await gate.close();
         await db.$disconnect();
+        await storage.close?.();
         log.info('worker stopped');
       })()),
   };

@@ -252,3 +252,42 @@ describe('fallback when a provider is down', () => {
     expect(fal.submits - submits).toBe(0);
   });
 });
+
+describe('a misbehaving vendor fails the image with a code, and the worker goes on', () => {
+  // A short timeout only where silence is the point; elsewhere it must never be what ends the call.
+  const openaiAdapter = (timeoutMs = 30_000) => createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl, timeoutMs, maxBytes: 200_000 });
+
+  it('honours the retry-after of a 429 and then succeeds', async () => {
+    const job = await queuedJob('openai', 'after a pause');
+    openai.replyOnce('POST', /images\/generations/, { status: 429, headers: { 'retry-after-ms': '40' }, json: { error: { message: 'Rate limit reached for images per minute', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
+
+    await runJob(deps(openaiAdapter()), job.id);
+
+    const retry = await database.db.jobEvent.findFirstOrThrow({ where: { jobId: job.id, type: 'retry_scheduled' } });
+    expect(retry.data).toEqual({ index: 0, attempt: 1, delayMs: 40, reason: 'rate_limited' });
+    expect((await imageOf(job.id)).status).toBe('succeeded');
+  });
+
+  it.each([
+    ['malformed JSON', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [' }, 'transient'],
+    ['an unexpected status', { status: 418, body: 'teapot' }, 'invalid_request'],
+    ['a huge body', { status: 200, body: Buffer.alloc(400_000, 65) }, 'transient'],
+    ['a redirect loop', { status: 307, headers: { location: '/v1/images/generations' } }, 'transient'],
+    ['nothing at all', { hang: true }, 'timeout'],
+    ['a reset connection', { reset: true }, 'transient'],
+  ] as const)('%s', async (_name, reply, code) => {
+    const job = await queuedJob('openai', 'a vendor having a bad day');
+    // fetch follows 20 redirects and fails on the 21st answer: exactly that many copies, none left over.
+    const copies = 'status' in reply && reply.status === 307 ? 21 : 1;
+    for (let i = 0; i < copies; i++) openai.replyOnce('POST', /images\/generations/, reply);
+
+    await runJob(deps(openaiAdapter('hang' in reply ? 300 : 30_000), { maxImageAttempts: 1 }), job.id);
+
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+    expect([done.status, done.images[0]!.errorCode]).toEqual(['failed', code]);
+    // The same worker runs the next job normally.
+    const next = await queuedJob('openai', 'the next job');
+    await runJob(deps(openaiAdapter()), next.id);
+    expect((await database.db.job.findUniqueOrThrow({ where: { id: next.id } })).status).toBe('succeeded');
+  });
+});

@@ -91,6 +91,19 @@ describe('fal adapter', () => {
     expect([image.providerRequestId, fake.submits - submits]).toEqual([id, 0]);
   });
 
+  it.each([
+    ['malformed JSON', { status: 202, headers: { 'content-type': 'application/json' }, body: '{"status": "IN_Q' }],
+    ['an unknown status', { status: 202, json: { status: 'EXPLODED' } }],
+    ['a 500', { status: 500, json: { detail: 'Internal error', error_type: 'internal_error' } }],
+  ] as const)('fails transient on a status poll answering %s, keeping the request', async (_name, reply) => {
+    const id = await provider().submit!(request);
+    fake.replyOnce('GET', /\/status$/, reply);
+
+    const error = await providerFailure(provider().resume!(id, request));
+
+    expect([error.code, error.requestEnded]).toEqual(['transient', false]);
+  });
+
   it('ends the request when fal no longer knows it', async () => {
     const error = await providerFailure(provider().resume!('00000000-0000-0000-0000-000000000000', request));
     expect([error.code, error.requestEnded]).toEqual(['transient', true]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest } from '../provider.js';
+import { fakePng } from '../testing/fake-http.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../testing/openai.js';
 import { createOpenAIProvider, type OpenAIProviderOptions } from './provider.js';
 
@@ -105,12 +106,13 @@ describe('openai adapter', () => {
     });
 
     it('a redirect loop', async () => {
-      fake.replyOnce('POST', /images\/generations/, { status: 307, headers: { location: `${fake.baseUrl}/images/generations` } });
-      for (let i = 0; i < 25; i++) fake.replyOnce('POST', /images\/generations/, { status: 307, headers: { location: `${fake.baseUrl}/images/generations` } });
+      // fetch follows 20 redirects and fails on the 21st answer: exactly that many, none left over.
+      for (let i = 0; i < 21; i++) fake.replyOnce('POST', /images\/generations/, { status: 307, headers: { location: `${fake.baseUrl}/images/generations` } });
 
       const error = await failureOf(provider().generate(request));
 
       expect(error.code).toBe('transient');
+      expect(fake.requests.slice(-21).every((r) => r.method === 'POST')).toBe(true);
     });
 
     it('a body larger than the cap', async () => {
@@ -128,6 +130,15 @@ describe('openai adapter', () => {
 
       expect([error.code, error.retryable]).toEqual(['timeout', true]);
     });
+  });
+
+  it('waits for a slow answer within its timeout', async () => {
+    const png = await fakePng(64, 64);
+    fake.replyOnce('POST', /images\/generations/, { status: 200, delayMs: 300, headers: { 'x-request-id': 'req_slow' }, json: { created: 1, data: [{ b64_json: png.toString('base64') }] } });
+
+    const image = await provider({ timeoutMs: 30_000 }).generate(request);
+
+    expect([image.providerRequestId, image.width]).toEqual(['req_slow', 64]);
   });
 
   it('stops waiting as soon as the signal aborts', async () => {

@@ -108,6 +108,19 @@ describe('replicate adapter', () => {
     expect(image.providerRequestId).toBe(id);
   });
 
+  it.each([
+    ['malformed JSON', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id": "x", "status": ' }],
+    ['an unknown status', { status: 200, json: { id: 'x', status: 'exploded' } }],
+    ['a 500', { status: 500, json: { title: 'Internal server error', status: 500 } }],
+  ] as const)('fails transient on a status poll answering %s, keeping the request', async (_name, reply) => {
+    const id = await provider().submit!(request);
+    fake.replyOnce('GET', /^\/v1\/predictions\//, reply);
+
+    const error = await providerFailure(provider().resume!(id, request));
+
+    expect([error.code, error.requestEnded]).toEqual(['transient', false]);
+  });
+
   it('ends the request when Replicate has forgotten the prediction', async () => {
     const id = await provider().submit!(request);
     fake.forgetPredictions();

@@ -16,7 +16,8 @@ export interface RecordedRequest {
 }
 
 export type FakeReply =
-  | { status: number; headers?: Record<string, string>; json?: unknown; body?: string | Buffer }
+  /** `delayMs`: answers only after that long (a slow vendor). */
+  | { status: number; headers?: Record<string, string>; json?: unknown; body?: string | Buffer; delayMs?: number }
   /** Never answers (the client's timeout or abort must end the call). */
   | { hang: true }
   /** Closes the connection without an answer. */
@@ -55,6 +56,7 @@ export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHtt
       req.socket.destroy();
       return;
     }
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     const headers: Record<string, string> = { ...reply.headers };
     let body: string | Buffer = reply.body ?? '';
     if (reply.json !== undefined) {

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadWorkerConfig } from './env.js';
+import { loadWorkerConfig, WORKER_ENV_VARIABLES } from './env.js';
 import { makeProviderRegistry } from './providers.js';
 
 const KEY = 'sk-config-test-0123456789';
@@ -70,5 +71,12 @@ describe('worker provider configuration', () => {
 
   it('refuses S3 storage without a bucket, naming the variable', () => {
     expect(failureOf({ STORAGE_DRIVER: 's3' })).toContain('S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3');
+  });
+
+  it('.env.example lists every variable the worker reads', () => {
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+
+    expect(WORKER_ENV_VARIABLES.filter((name) => !listed.has(name))).toEqual([]);
   });
 });

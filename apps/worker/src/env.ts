@@ -154,6 +154,9 @@ const WorkerEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable the worker reads (.env.example must list each). */
+export const WORKER_ENV_VARIABLES = Object.keys(WorkerEnv.shape);
+
 /** Rules across variables: every enabled vendor has its key; default and fallbacks are enabled. */
 const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
   checkStorageConfig(config, ctx);

@@ -56,6 +56,13 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     await setStage(db, jobId, 'prompts');
     const images = await preparePrompts(db, started);
     await setStage(db, jobId, 'generating');
+    const runsOn = deps.providerFor(started.provider).name;
+    if (runsOn !== started.provider) {
+      // PROVIDER_DEFAULT stands in for a provider this deployment does not run; the timeline says so.
+      await db.jobEvent.create({
+        data: { jobId, type: 'warning', data: { stage: 'generating', message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images` } },
+      });
+    }
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'canceled');
     await forEachLimited(todo, deps.imageConcurrency, async (image) => {
       if (stop.signal.aborted) return;
@@ -185,7 +192,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
   // A request recorded by an earlier run (a worker that crashed while waiting) is resumed, not paid twice.
   let requestId = image.providerRequestId;
   let provider = deps.providerFor(providerName);
-  const tried = new Set([providerName, job.provider]);
+  const tried = new Set([providerName, job.provider, provider.name]);
   let attemptsHere = 0;
   for (let attempt = image.attempts + 1; ; attempt++) {
     attemptsHere++;
@@ -217,7 +224,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
           // In order, off the provider's path: a failed write costs a timeline entry, never the image.
           statusWrites = statusWrites.then(() =>
             db.jobEvent
-              .create({ data: { jobId: job.id, type: 'provider_status', data: { index: image.index, provider: providerName, ...status } } })
+              .create({ data: { jobId: job.id, type: 'provider_status', data: { index: image.index, provider: provider.name, ...status } } })
               .then(
                 () => undefined,
                 (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
@@ -268,7 +275,8 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       });
     };
     try {
-      await (deps.gate ? deps.gate.withSlot(providerName, signal, attemptOnce) : attemptOnce());
+      // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
+      await (deps.gate ? deps.gate.withSlot(provider.name, signal, attemptOnce) : attemptOnce());
       return;
     } catch (error) {
       const failure = describeFailure(error, signal);

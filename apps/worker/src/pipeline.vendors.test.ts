@@ -18,7 +18,9 @@ import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from './env.js';
 import { runJob, type PipelineDeps } from './pipeline.js';
+import { makeProviderRegistry } from './providers.js';
 
 const OPENAI_KEY = 'sk-worker-test-0123456789';
 const REPLICATE_KEY = 'r8_worker_test_0123456789';
@@ -238,6 +240,18 @@ describe('fallback when a provider is down', () => {
     const image = await imageOf(job.id);
     expect([image.status, image.providerRequestId]).toEqual(['succeeded', requestId]);
     expect([openai.generations - generations, replicate.creates - creates]).toEqual([0, 0]);
+  });
+
+  it('runs a job naming a provider not enabled here on PROVIDER_DEFAULT, and says so on its timeline', async () => {
+    const job = await queuedJob('openai', 'nobody here speaks openai');
+    const registry = makeProviderRegistry(loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock', PROVIDER_DEFAULT: 'local' }));
+    const generations = openai.generations;
+
+    await runJob(deps(registry.providerFor('openai'), { providerFor: registry.providerFor }), job.id);
+
+    const warning = await database.db.jobEvent.findFirstOrThrow({ where: { jobId: job.id, type: 'warning' } });
+    expect(warning.data).toEqual({ stage: 'generating', message: 'provider openai is not enabled here; local makes the images' });
+    expect([(await imageOf(job.id)).status, openai.generations - generations]).toEqual(['succeeded', 0]);
   });
 
   it('does not fall back on a refusal of the prompt itself', async () => {

@@ -30,6 +30,18 @@ export interface GenerateRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * Abort a request's signal with this reason to stop waiting WITHOUT canceling the vendor's request: a
+ * worker shutting down hands the image to another worker, which resumes the same request. Any other
+ * reason (the job was canceled, the run timed out) also cancels the request at the vendor.
+ */
+export const DETACH = Symbol.for('darkroom.provider.detach');
+
+/** Whether an aborted `signal` asks for the vendor's request to be canceled too (see DETACH). */
+export function abortCancelsRequest(signal: AbortSignal | undefined): boolean {
+  return Boolean(signal?.aborted) && signal?.reason !== DETACH;
+}
+
 /** Where a queued vendor has a request: waiting (with how many ahead, when known) or running. */
 export interface VendorStatus {
   state: 'queued' | 'running';

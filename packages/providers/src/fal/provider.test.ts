@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateRequest, VendorStatus } from '../provider.js';
+import { DETACH, type GenerateRequest, type VendorStatus } from '../provider.js';
 import { providerFailure } from '../testing/expect-failure.js';
 import { startFakeFal, type FakeFal } from '../testing/fal.js';
 import { until } from '../testing/fake-http.js';
@@ -122,5 +122,18 @@ describe('fal adapter', () => {
     expect(error.code).toBe('canceled');
     expect(fake.canceled).toContain(id);
     expect(fake.requests.at(-1)!.method).toBe('PUT');
+  });
+
+  it('leaves the request queued at fal when the abort is a DETACH', async () => {
+    const controller = new AbortController();
+    const mark = fake.requests.length;
+    const running = provider().generate({ ...request, prompt: 'hold for the next worker', signal: controller.signal });
+    await until(() => since(mark).some((r) => r.path.endsWith('/status')));
+
+    controller.abort(DETACH);
+    const error = await providerFailure(running);
+
+    expect(error.code).toBe('canceled');
+    expect(since(mark).filter((r) => r.method === 'PUT')).toEqual([]);
   });
 });

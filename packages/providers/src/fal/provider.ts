@@ -1,7 +1,7 @@
 import type { ProviderErrorCode } from '../errors.js';
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
-import type { GenerateRequest, ImageProvider, OutputFormat } from '../provider.js';
+import { abortCancelsRequest, type GenerateRequest, type ImageProvider, type OutputFormat } from '../provider.js';
 import { FAL_SAFETY_TYPES, FAL_TIMEOUT_TYPES, FAL_TRANSIENT_TYPES, FalError, FalImageResult, FalStatus, FalSubmitResponse } from './wire.js';
 
 export interface FalProviderOptions {
@@ -112,7 +112,7 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
         const image = await http.download(result.images[0]!.url, request.signal);
         return { ...image, seed: result.seed ?? request.seed, providerRequestId: id };
       } catch (error) {
-        if (request.signal?.aborted) await cancel(id).catch(() => {});
+        if (abortCancelsRequest(request.signal)) await cancel(id).catch(() => {});
         throw error;
       }
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateRequest } from '../provider.js';
+import { DETACH, type GenerateRequest } from '../provider.js';
 import { providerFailure } from '../testing/expect-failure.js';
 import { until } from '../testing/fake-http.js';
 import { startFakeReplicate, type FakeReplicate } from '../testing/replicate.js';
@@ -154,5 +154,20 @@ describe('replicate adapter', () => {
     expect(error.code).toBe('canceled');
     expect(fake.canceled).toContain(id);
     expect(fake.statusOf(id)).toBe('canceled');
+  });
+
+  it('leaves the prediction running when the abort is a DETACH (a worker handing the image over)', async () => {
+    const controller = new AbortController();
+    const mark = fake.requests.length;
+    const running = provider().generate({ ...request, prompt: 'hold for the next worker', signal: controller.signal });
+    await until(() => fake.requests.slice(mark).some((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/')));
+    const id = fake.requests.slice(mark).find((r) => r.method === 'GET')!.path.split('/').pop()!;
+
+    controller.abort(DETACH);
+    const error = await providerFailure(running);
+
+    expect(error.code).toBe('canceled');
+    expect(fake.canceled).not.toContain(id);
+    expect(fake.statusOf(id)).toBe('processing');
   });
 });

@@ -1,6 +1,6 @@
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, decodeImage, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
-import type { GenerateRequest, GeneratedImage, ImageProvider, OutputFormat } from '../provider.js';
+import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider, type OutputFormat } from '../provider.js';
 import { REPLICATE_TERMINAL, ReplicatePrediction, ReplicateProblem, type ReplicateCreateBody } from './wire.js';
 
 export interface ReplicateProviderOptions {
@@ -129,7 +129,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
         }
       } catch (error) {
         // The job was canceled while the prediction ran: stop paying for it.
-        if (request.signal?.aborted) await cancel(id).catch(() => {});
+        if (abortCancelsRequest(request.signal)) await cancel(id).catch(() => {});
         throw error;
       }
       return outcomeOf(prediction, request);

@@ -9,7 +9,7 @@ import type { Prisma} from '@darkroom/db';
 import { type Db, type Image, type Job } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageMime, type ImageProvider } from '@darkroom/providers';
-import { imageKey, type ImageStorage } from '@darkroom/storage';
+import { imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
 import type { ProviderGate } from './provider-gate.js';
 
@@ -249,6 +249,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       }
       const key = imageKey(job.id, image.index, EXTENSIONS[result.mime]);
       await storage.put(key, result.bytes, result.mime);
+      const thumbnail = await storeThumbnail(deps, job.id, image.index, result.bytes);
       // Kept so this image can steer later jobs (the references stage reads it).
       const palette = await paletteOf(result.bytes).catch(() => null);
       const finishedAt = new Date();
@@ -258,6 +259,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
           data: {
             status: 'succeeded',
             storageKey: key,
+            thumbnailKey: thumbnail,
             mime: result.mime,
             width: result.width,
             height: result.height,
@@ -326,6 +328,21 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       });
       return;
     }
+  }
+}
+
+/**
+ * Stores the image's webp thumbnail and answers its key. A thumbnail is a convenience: failing to make
+ * one is logged and leaves the key null, never failing an image that was paid for and stored.
+ */
+async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, bytes: Buffer): Promise<string | null> {
+  try {
+    const key = thumbnailKey(jobId, index);
+    await deps.storage.put(key, (await makeThumbnail(bytes)).body, 'image/webp');
+    return key;
+  } catch (error) {
+    deps.log.warn({ err: error, jobId, index }, 'could not store the thumbnail');
+    return null;
   }
 }
 

@@ -151,6 +151,7 @@ describe('one job per vendor, end to end', () => {
       expect(image.providerRequestId).toBeTruthy();
       const stored = await storage.get(image.storageKey!);
       expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
+      expect([image.thumbnailKey, (await storage.stat(image.thumbnailKey!))?.contentType]).toEqual([`jobs/${job.id}/0.thumb.webp`, 'image/webp']);
     } finally {
       await fake.close();
     }

@@ -186,6 +186,8 @@ export const ImageView = z.object({
   index: z.number().int(),
   status: ImageStatus,
   url: z.string().nullable(),
+  /** A webp of at most 256 px on its long side, for galleries; null until stored (or if none was made). */
+  thumbnailUrl: z.string().nullable(),
   mime: z.string().nullable(),
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),

@@ -21,6 +21,7 @@ export function toImageView(image: Image): ImageView {
     index: image.index,
     status: image.status,
     url: image.status === 'succeeded' && image.storageKey ? imageUrl(image.id) : null,
+    thumbnailUrl: image.status === 'succeeded' && image.thumbnailKey ? `${imageUrl(image.id)}/thumbnail` : null,
     mime: image.mime,
     width: image.width,
     height: image.height,

@@ -26,6 +26,11 @@ export function imageKey(jobId: string, index: number, extension = 'png'): strin
   return `jobs/${jobId}/${index}.${extension}`;
 }
 
+/** The key of the webp thumbnail of image `index` of job `jobId`. */
+export function thumbnailKey(jobId: string, index: number): string {
+  return `jobs/${jobId}/${index}.thumb.webp`;
+}
+
 /** Throws unless `key` is a plain relative path: no absolute paths, `..`, backslashes or empty segments. */
 export function assertValidKey(key: string): void {
   const segments = key.split('/');

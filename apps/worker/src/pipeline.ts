@@ -4,17 +4,14 @@
  * Every step is written to the database before the next begins, so a run that dies half-way resumes
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
-import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
+import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
 import type { Prisma} from '@darkroom/db';
 import { type Db, type Image, type Job } from '@darkroom/db';
 import { findReferences } from './references.js';
-import { isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageMime, type ImageProvider } from '@darkroom/providers';
-import { imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
+import { isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageProvider } from '@darkroom/providers';
+import { encodeAs, formatInfo, imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
 import type { ProviderGate } from './provider-gate.js';
-
-/** Stored keys are named for the format the vendor returned (storage checks the two agree). */
-const EXTENSIONS: Record<ImageMime, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
 export interface PipelineDeps {
   db: Db;
@@ -194,6 +191,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
   let provider = deps.providerFor(providerName);
   const tried = new Set([providerName, job.provider, provider.name]);
   let attemptsHere = 0;
+  const outputFormat = OutputFormat.catch('png').parse(job.outputFormat);
   for (let attempt = image.attempts + 1; ; attempt++) {
     attemptsHere++;
     // One attempt, from the provider call to the stored image, holds one of the provider's slots.
@@ -215,6 +213,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
         ...(provider.capabilities.imageConditioning && references.length > 0
           ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
           : {}),
+        outputFormat,
         // A queued vendor need not start the work once the run can no longer use it.
         ...(job.deadline ? { startBy: job.deadline } : {}),
         onVendorStatus: (status) => {
@@ -247,11 +246,14 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       } finally {
         await statusWrites;
       }
-      const key = imageKey(job.id, image.index, EXTENSIONS[result.mime]);
-      await storage.put(key, result.bytes, result.mime);
-      const thumbnail = await storeThumbnail(deps, job.id, image.index, result.bytes);
+      // Stored in the format the job asked for, whatever the vendor made; the key says which.
+      const format = formatInfo(outputFormat);
+      const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
+      const key = imageKey(job.id, image.index, format.extension);
+      await storage.put(key, bytes, format.mime);
+      const thumbnail = await storeThumbnail(deps, job.id, image.index, bytes);
       // Kept so this image can steer later jobs (the references stage reads it).
-      const palette = await paletteOf(result.bytes).catch(() => null);
+      const palette = await paletteOf(bytes).catch(() => null);
       const finishedAt = new Date();
       await db.$transaction(async (tx) => {
         await tx.image.update({
@@ -260,10 +262,10 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
             status: 'succeeded',
             storageKey: key,
             thumbnailKey: thumbnail,
-            mime: result.mime,
+            mime: format.mime,
             width: result.width,
             height: result.height,
-            bytes: result.bytes.length,
+            bytes: bytes.length,
             providerRequestId: result.providerRequestId,
             ...(palette ? { palette } : {}),
             finishedAt,

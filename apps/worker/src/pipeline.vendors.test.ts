@@ -17,6 +17,7 @@ import { createFilesystemStorage, createS3Storage } from '@darkroom/storage';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import { pino } from 'pino';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from './env.js';
 import { runJob, type PipelineDeps } from './pipeline.js';
@@ -53,10 +54,10 @@ afterAll(async () => {
 const replicateAdapter = () => createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: replicate.url, pollIntervalMs: 5 });
 const falAdapter = () => createFalProvider({ apiKey: FAL_KEY, baseUrl: fal.url, model: 'fal-ai/flux/schnell', pollIntervalMs: 5 });
 
-async function queuedJob(provider: string, prompt = 'a quiet harbour') {
+async function queuedJob(provider: string, prompt = 'a quiet harbour', outputFormat = 'png') {
   return database.db.job.create({
     data: {
-      userId, preset: 'illustration', prompt, aspectRatio: '1:1', width: 512, height: 512, provider, numImages: 1,
+      userId, preset: 'illustration', prompt, aspectRatio: '1:1', width: 512, height: 512, provider, numImages: 1, outputFormat,
       images: { create: [{ index: 0 }] },
     },
   });
@@ -207,6 +208,37 @@ describe('one job per vendor, end to end', () => {
     // The job's default run timeout is 600 s; the header carries what is left of it.
     expect(Number(fal.requestTimeouts.at(-1))).toBeGreaterThan(500);
     expect(Number(fal.requestTimeouts.at(-1))).toBeLessThanOrEqual(600);
+  });
+});
+
+describe('output formats as the job asks', () => {
+  // What each vendor was asked to make, read from the request the fake server received.
+  const asked = {
+    openai: () => JSON.parse(openai.requests.at(-1)!.body.toString()).output_format,
+    fal: () => JSON.parse(fal.requests.find((r) => r.method === 'POST' && r.body.includes('webp picture'))!.body.toString()).output_format,
+    replicate: () => JSON.parse(replicate.requests.find((r) => r.method === 'POST' && r.body.includes('jpeg picture'))!.body.toString()).input.output_format,
+  };
+
+  it.each([
+    ['openai makes webp itself', 'openai', 'webp', 'webp', 'image/webp'],
+    ['fal makes png, stored as webp', 'fal', 'webp', 'png', 'image/webp'],
+    ['replicate makes jpg, stored as jpeg', 'replicate', 'jpeg', 'jpg', 'image/jpeg'],
+  ] as const)('%s', async (_name, name, format, vendorFormat, mime) => {
+    const adapters = {
+      openai: () => createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }),
+      fal: falAdapter,
+      replicate: replicateAdapter,
+    };
+    const job = await queuedJob(name, `a ${format} picture`, format);
+
+    await runJob(deps(adapters[name]()), job.id);
+
+    const image = await imageOf(job.id);
+    const stored = await storage.get(image.storageKey!);
+    expect(asked[name]()).toBe(vendorFormat);
+    expect([image.status, image.mime, stored?.contentType]).toEqual(['succeeded', mime, mime]);
+    expect(image.storageKey).toBe(`jobs/${job.id}/0.${format === 'jpeg' ? 'jpg' : format}`);
+    expect((await sharp(stored!.body).metadata()).format).toBe(format);
   });
 });
 

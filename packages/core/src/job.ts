@@ -46,6 +46,11 @@ export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicat
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 
+/** Formats an image can be stored in. */
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+export const OutputFormat = z.enum(OUTPUT_FORMATS);
+export type OutputFormat = z.infer<typeof OutputFormat>;
+
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -117,6 +122,8 @@ export const JobRequest = z.object({
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
   priority: Priority.default('normal'),
   provider: ProviderName.default('local'),
+  /** How images are stored and served: png (default), jpeg or webp, whatever the provider returns. */
+  outputFormat: OutputFormat.default('png'),
   /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
   startBy: z.iso.datetime({ offset: true }).optional(),
   /** How long a run may take before it fails with run_timeout, in seconds. Default 600. */
@@ -217,6 +224,7 @@ export const JobView = z.object({
   numImages: z.number().int(),
   priority: Priority,
   provider: ProviderName,
+  outputFormat: OutputFormat,
   width: z.number().int(),
   height: z.number().int(),
   projectId: z.string().nullable(),

@@ -1,9 +1,8 @@
-import type { Preset, ProviderName } from '@darkroom/core';
+import type { OutputFormat, Preset, ProviderName } from '@darkroom/core';
 
 /** Image formats a provider may return; the stored object keeps the vendor's format. */
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
-export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
 export interface GenerateRequest {
   /** The full provider prompt (preset instructions already added). */
@@ -17,6 +16,11 @@ export interface GenerateRequest {
   seed: number;
   /** Reference images' style metadata, for providers with `imageConditioning`. */
   references?: { palette: string[]; tags: string[] }[];
+  /**
+   * The format the image will be stored in. Adapters ask the vendor for it where the vendor can make
+   * it; the caller converts anything else. Default: the adapter's configured format.
+   */
+  outputFormat?: OutputFormat;
   /** 1 for the first try of this image, 2 for its first retry, ... */
   attempt?: number;
   /**

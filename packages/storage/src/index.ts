@@ -4,3 +4,4 @@ export { contentTypeOf } from './content-type.js';
 export { createFilesystemStorage, type FilesystemStorageOptions } from './filesystem.js';
 export { createS3Storage, type S3StorageOptions } from './s3.js';
 export { StorageEnv, StorageEnvShape, checkStorageConfig, createStorage, describeStorage, type StorageConfig } from './config.js';
+export { encodeAs, formatInfo } from './convert.js';

@@ -32,6 +32,20 @@ describe('create -> worker -> succeeded', () => {
     expect(digests.size).toBe(4);
   });
 
+  it('stores and serves images in the output format the request asks for', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'a jpeg of a harbour', outputFormat: 'jpeg' });
+    const job = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: created.id });
+      return view.status === 'succeeded' ? view : null;
+    });
+    const server = await h.server();
+
+    const response = await server.inject({ method: 'GET', url: job.images[0]!.url! });
+
+    expect([created.outputFormat, job.images[0]!.mime, response.headers['content-type']]).toEqual(['jpeg', 'image/jpeg', 'image/jpeg']);
+    expect((await sharp(response.rawPayload).metadata()).format).toBe('jpeg');
+  });
+
   it('serves each image\'s webp thumbnail with its own ETag', async () => {
     const created = await h.caller.jobs.create({ prompt: 'a lighthouse for the gallery', aspectRatio: '16:9' });
     const job = await eventually(async () => {

@@ -1,7 +1,8 @@
 import type { ProviderErrorCode } from '../errors.js';
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
-import { abortCancelsRequest, type GenerateRequest, type ImageProvider, type OutputFormat } from '../provider.js';
+import type { OutputFormat } from '@darkroom/core';
+import { abortCancelsRequest, type GenerateRequest, type ImageProvider } from '../provider.js';
 import { FAL_SAFETY_TYPES, FAL_TIMEOUT_TYPES, FAL_TRANSIENT_TYPES, FalError, FalImageResult, FalStatus, FalSubmitResponse } from './wire.js';
 
 export interface FalProviderOptions {
@@ -80,7 +81,8 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
           image_size: { width: request.width, height: request.height },
           seed: request.seed,
           num_images: 1,
-          output_format: options.outputFormat ?? 'png',
+          // fal's image models make png or jpeg; a webp request gets png, converted by the caller.
+          output_format: request.outputFormat === 'jpeg' || request.outputFormat === 'png' ? request.outputFormat : (options.outputFormat ?? 'png'),
           enable_safety_checker: true,
           ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
           ...options.extraInput,

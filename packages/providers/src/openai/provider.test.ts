@@ -36,6 +36,13 @@ describe('openai adapter', () => {
     expect(image.providerRequestId).toMatch(/^req_[0-9a-f]{32}$/);
   });
 
+  it('asks gpt-image for the output format the request wants', async () => {
+    const image = await provider({ outputFormat: 'png' }).generate({ ...request, outputFormat: 'webp' });
+
+    expect(lastBody().output_format).toBe('webp');
+    expect(image.mime).toBe('image/webp');
+  });
+
   it('asks dall-e-3 for its own sizes, and downloads a URL answer at once so its expiry does not matter', async () => {
     const image = await provider({ model: 'dall-e-3', responseFormat: 'url', quality: 'hd' }).generate({ ...request, width: 768, height: 1344 });
     fake.expireUrls();

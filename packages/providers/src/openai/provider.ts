@@ -1,5 +1,6 @@
 import { tryJson } from '../http/json.js';
-import type { OutputFormat, GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
+import type { OutputFormat } from '@darkroom/core';
+import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { codeForStatus, decodeImage, makeVendorHttp, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { OPENAI_QUOTA_CODES, OPENAI_SAFETY_CODES, OPENAI_SIZES, OpenAIErrorBody, OpenAIImagesResponse, type OpenAIImageRequest } from './wire.js';
 
@@ -38,7 +39,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     const body: OpenAIImageRequest = { model, prompt: request.prompt, n: 1, size: nearestSize(OPENAI_SIZES[family], request.width, request.height) };
     if (options.quality) body.quality = options.quality;
     if (family === 'gpt-image') {
-      body.output_format = outputFormat;
+      body.output_format = request.outputFormat ?? outputFormat;
       if (options.background) body.background = options.background;
     } else {
       body.response_format = options.responseFormat ?? 'b64_json';

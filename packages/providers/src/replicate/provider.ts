@@ -1,6 +1,7 @@
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, decodeImage, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
-import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider, type OutputFormat } from '../provider.js';
+import type { OutputFormat } from '@darkroom/core';
+import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
 import { REPLICATE_TERMINAL, ReplicatePrediction, ReplicateProblem, type ReplicateCreateBody } from './wire.js';
 
 export interface ReplicateProviderOptions {
@@ -97,7 +98,8 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
         seed: request.seed,
         aspect_ratio: aspectRatioOf(request.width, request.height),
         num_outputs: 1,
-        output_format: options.outputFormat ?? 'png',
+        // Replicate's image models spell jpeg `jpg`.
+        output_format: replicateFormat(request.outputFormat ?? options.outputFormat ?? 'png'),
         ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
         ...options.extraInput,
       };
@@ -140,6 +142,10 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
     },
   };
   return provider;
+}
+
+function replicateFormat(format: OutputFormat): string {
+  return format === 'jpeg' ? 'jpg' : format;
 }
 
 const RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'];

@@ -1,6 +1,7 @@
 import { codeForStatus, decodeImage, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
-import type { GenerateRequest, GeneratedImage, ImageProvider, OutputFormat } from '../provider.js';
+import type { OutputFormat } from '@darkroom/core';
+import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { aspectRatioOf } from '../replicate/provider.js';
 import { STABILITY_ASPECT_RATIOS, StabilityAsyncStarted, StabilityErrorBody, StabilityInProgress, StabilityJsonResult, type StabilityEndpoint } from './wire.js';
 
@@ -82,7 +83,7 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       if (request.negativePrompt) form.set('negative_prompt', request.negativePrompt);
       form.set('aspect_ratio', aspectRatioOf(request.width, request.height, STABILITY_ASPECT_RATIOS));
       form.set('seed', String(request.seed));
-      form.set('output_format', options.outputFormat ?? 'png');
+      form.set('output_format', request.outputFormat ?? options.outputFormat ?? 'png');
       if (options.model) form.set('model', options.model);
       const response = await http.request({
         url: `${baseUrl}/v2beta/stable-image/generate/${endpoint}`,

@@ -5,6 +5,7 @@
  * `x-request-id` on every answer.
  */
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
 
 export interface FakeOpenAI extends FakeHttpServer {
@@ -45,13 +46,16 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
     }
     const [width, height] = (body.size ?? '1024x1024').split('x').map(Number) as [number, number];
     const png = await fakePng(width / 16, height / 16);
+    // gpt-image models answer in the output_format asked for.
+    const format = (body as { output_format?: 'png' | 'jpeg' | 'webp' }).output_format ?? 'png';
+    const image = format === 'png' ? png : await sharp(png).toFormat(format).toBuffer();
     generations++;
     if (body.response_format === 'url') {
       const name = `${randomUUID()}.png`;
       files.set(name, png);
       return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ url: `${server.url}/files/${name}`, revised_prompt: body.prompt }] } };
     }
-    return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ b64_json: png.toString('base64') }], output_format: 'png' } };
+    return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ b64_json: image.toString('base64') }], output_format: format } };
   });
   return {
     ...server,

@@ -1,3 +1,0 @@
--- AlterTable
-ALTER TABLE "images" ADD COLUMN     "provider" TEXT;
-

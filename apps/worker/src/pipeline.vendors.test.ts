@@ -181,16 +181,23 @@ describe('one job per vendor, end to end', () => {
     }
   });
 
-  it('fails the job with auth when the vendor refuses the key, and the key appears in no view', async () => {
+  it('fails the job with auth when the vendor refuses the key, and the key appears in no view and no log line', async () => {
     const job = await queuedJob('openai');
     const wrongKey = 'sk-wrong-worker-key-987654321';
+    const lines: string[] = [];
+    const log = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
+    const config = loadWorkerConfig({ PROVIDERS_ENABLED: 'local,openai', OPENAI_API_KEY: wrongKey, OPENAI_BASE_URL: openai.baseUrl });
+    // What an operator might well log at start.
+    log.info({ config }, 'worker configuration');
 
-    await runJob(deps(createOpenAIProvider({ apiKey: wrongKey, baseUrl: openai.baseUrl })), job.id);
+    await runJob(deps(makeProviderRegistry(config).providerFor('openai'), { log }), job.id);
 
     const view = await findJobView(database.db, { userId, jobId: job.id });
     expect([view?.status, view?.error?.code, view?.images[0]?.error?.code]).toEqual(['failed', 'auth', 'auth']);
     const events = await database.db.jobEvent.findMany({ where: { jobId: job.id } });
     expect(JSON.stringify({ view, events }, (_key, value) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(wrongKey);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(wrongKey);
   });
 
   it('fal: the queue position is on the job timeline, and the run deadline went out as the start timeout', async () => {

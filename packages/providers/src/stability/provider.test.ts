@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../provider.js';
 import { providerFailure } from '../testing/expect-failure.js';
+import { until } from '../testing/fake-http.js';
 import { startFakeStability, type FakeStability } from '../testing/stability.js';
 import { createStabilityProvider, type StabilityProviderOptions } from './provider.js';
 
@@ -99,5 +100,21 @@ describe('stability adapter', () => {
   it('fails with transient when an image answer is not an image', async () => {
     fake.replyOnce('POST', /generate/, { status: 200, headers: { 'content-type': 'image/png', 'finish-reason': 'SUCCESS' }, body: 'not a png' });
     expect((await providerFailure(provider().generate(request))).code).toBe('transient');
+  });
+
+  it('stops polling an async generation as soon as the signal aborts', async () => {
+    const slow = await startFakeStability({ apiKey: KEY, pollsToFinish: 1_000_000 });
+    try {
+      const controller = new AbortController();
+      const running = createStabilityProvider({ apiKey: KEY, baseUrl: slow.url, pollIntervalMs: 5 }).generate({ ...request, prompt: 'async forever', signal: controller.signal });
+      await until(() => slow.requests.some((r) => r.path.startsWith('/v2beta/results/')));
+
+      controller.abort();
+      const error = await providerFailure(running);
+
+      expect(error.code).toBe('canceled');
+    } finally {
+      await slow.close();
+    }
   });
 });

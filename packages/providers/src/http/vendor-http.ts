@@ -64,14 +64,23 @@ export function makeVendorHttp(options: VendorHttpOptions): VendorHttp {
 
   async function request(call: VendorRequest): Promise<VendorResponse> {
     if (call.signal?.aborted) throw error('canceled', 'the request was canceled');
-    const timeout = AbortSignal.timeout(call.timeoutMs ?? timeoutMs);
-    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    const limitMs = call.timeoutMs ?? timeoutMs;
+    // One controller per call, with its listener and timer removed when the call ends: a run's signal
+    // lives through hundreds of status polls and must not collect a listener per poll.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, limitMs);
+    const onAbort = () => controller.abort();
+    call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const response = await fetch(call.url, {
         method: call.method ?? 'GET',
         ...(call.headers ? { headers: call.headers } : {}),
         ...(call.body !== undefined ? { body: call.body } : {}),
-        signal,
+        signal: controller.signal,
       });
       const body = await readCapped(response, maxBytes);
       if (body === null) throw error('transient', `answered more than ${maxBytes} bytes`);
@@ -79,10 +88,13 @@ export function makeVendorHttp(options: VendorHttpOptions): VendorHttp {
     } catch (cause) {
       if (cause instanceof ProviderError) throw cause;
       if (call.signal?.aborted) throw error('canceled', 'the request was canceled');
-      if (timeout.aborted) throw error('timeout', `no answer within ${call.timeoutMs ?? timeoutMs} ms`);
+      if (timedOut) throw error('timeout', `no answer within ${limitMs} ms`);
       // undici reports resets, refusals and redirect loops as a TypeError with the reason as its cause.
       const reason = (cause as { cause?: { message?: string; code?: string } }).cause;
       throw error('transient', `no usable answer (${reason?.code ?? reason?.message ?? (cause as Error).message})`);
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest } from '../provider.js';
@@ -158,5 +159,12 @@ describe('openai adapter', () => {
     controller.abort();
 
     expect((await failureOf(running)).code).toBe('canceled');
+  });
+
+  it('leaves no listener behind on a long-lived signal, however many calls it spans', async () => {
+    const controller = new AbortController();
+    for (let i = 0; i < 5; i++) await provider().generate({ ...request, signal: controller.signal });
+
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });

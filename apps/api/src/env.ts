@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '@darkroom/core';
+import { parseConfig, Secret } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { z } from 'zod';
 
@@ -24,6 +24,15 @@ const ApiEnv = z.object({
   WEB_DIST_DIR: z.string().min(1).default(path.resolve(here, '../../web/dist')),
   /** Database connections per API process. Default 10. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Signs expiring image links (POST /images/:id/signed-url); at least 32 characters, the same on every
+   * API replica. Unset: a random secret per process, so links work only on the process that made them.
+   */
+  IMAGE_URL_SECRET: z
+    .string()
+    .min(32, 'use at least 32 random characters')
+    .transform((secret) => new Secret(secret))
+    .optional(),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

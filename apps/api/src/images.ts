@@ -3,25 +3,41 @@ import type { ImageStorage } from '@darkroom/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuthUser } from './context.js';
+import { MAX_SIGNED_URL_TTL_SECONDS, type UrlSigner } from './signed-urls.js';
 
 const ImageParams = z.object({ id: z.string().uuid() });
+const SignedQuery = z.object({ expires: z.string().optional(), signature: z.string().optional() });
+const SignRequest = z.object({ ttlSeconds: z.coerce.number().int().min(1).max(MAX_SIGNED_URL_TTL_SECONDS).default(3600) });
 
 /**
  * GET /images/:id - the stored bytes of one of the caller's images, and GET /images/:id/thumbnail its
- * webp thumbnail. Images never change once stored, so both are cached for a year, privately (they
- * belong to one user).
+ * webp thumbnail, for their owner or by a signed, expiring link (see signed-urls.ts). Images never
+ * change once stored, so both are cached for a year, privately (they belong to one user); a signed
+ * response only until its link expires.
  */
 export function registerImageRoutes(
   app: FastifyInstance,
-  { db, storage, authenticate }: { db: Db; storage: ImageStorage; authenticate: () => Promise<AuthUser | null> },
+  { db, storage, authenticate, signer }: { db: Db; storage: ImageStorage; authenticate: () => Promise<AuthUser | null>; signer: UrlSigner },
 ) {
   const serve = (variant: 'image' | 'thumbnail') => async (request: FastifyRequest, reply: FastifyReply) => {
     const params = ImageParams.safeParse(request.params);
-    const user = await authenticate();
-    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'sign in or send an API key' } });
+    const query = SignedQuery.safeParse(request.query);
+    const signed = query.success && query.data.signature !== undefined;
+    // A signed link opens the image for whoever holds it; anything else needs its owner.
+    let owner: { userId: string } | undefined;
+    if (signed) {
+      const path = request.url.split('?')[0]!;
+      if (!signer.verify(path, query.data.expires, query.data.signature)) {
+        return reply.code(403).send({ error: { code: 'FORBIDDEN', message: 'the link is invalid or has expired' } });
+      }
+    } else {
+      const user = await authenticate();
+      if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'sign in or send an API key' } });
+      owner = { userId: user.id };
+    }
     const image = params.success
       ? await db.image.findFirst({
-          where: { id: params.data.id, status: 'succeeded', job: { userId: user.id } },
+          where: { id: params.data.id, status: 'succeeded', ...(owner ? { job: owner } : {}) },
           select: { id: true, storageKey: true, thumbnailKey: true, mime: true, bytes: true },
         })
       : null;
@@ -30,7 +46,9 @@ export function registerImageRoutes(
     if (!image || !key) return reply.code(404).send(notFound);
 
     const etag = variant === 'image' ? `"${image.id}"` : `"${image.id}-thumb"`;
-    reply.header('ETag', etag).header('Cache-Control', 'private, max-age=31536000, immutable');
+    // A signed response may be cached only while its link is valid.
+    const maxAge = signed ? Math.max(0, Number(query.data!.expires) - Math.floor(Date.now() / 1000)) : 31536000;
+    reply.header('ETag', etag).header('Cache-Control', `private, max-age=${maxAge}${signed ? '' : ', immutable'}`);
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     const stored = await storage.get(key);
     if (!stored) return reply.code(404).send(notFound);
@@ -39,4 +57,23 @@ export function registerImageRoutes(
   };
   app.get('/images/:id', serve('image'));
   app.get('/images/:id/thumbnail', serve('thumbnail'));
+
+  /** POST /images/:id/signed-url?ttlSeconds=3600 - links to the caller's image that work without signing in. */
+  app.post('/images/:id/signed-url', async (request, reply) => {
+    const params = ImageParams.safeParse(request.params);
+    const ttl = SignRequest.safeParse(request.query);
+    if (!ttl.success) return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: `ttlSeconds must be 1-${MAX_SIGNED_URL_TTL_SECONDS}` } });
+    const user = await authenticate();
+    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'sign in or send an API key' } });
+    const image = params.success
+      ? await db.image.findFirst({ where: { id: params.data.id, status: 'succeeded', job: { userId: user.id } }, select: { id: true, thumbnailKey: true } })
+      : null;
+    if (!image) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'image not found' } });
+    const expiresAt = new Date(Date.now() + ttl.data.ttlSeconds * 1000);
+    return {
+      url: signer.sign(`/images/${image.id}`, expiresAt),
+      thumbnailUrl: image.thumbnailKey ? signer.sign(`/images/${image.id}/thumbnail`, expiresAt) : null,
+      expiresAt: expiresAt.toISOString(),
+    };
+  });
 }

@@ -9,6 +9,7 @@ import { MAX_REFERENCE_BYTES } from '@darkroom/core';
 import { registerReferenceRoutes } from './references/routes.js';
 import type { AuthUser, Context } from './context.js';
 import { registerImageRoutes } from './images.js';
+import { makeUrlSigner } from './signed-urls.js';
 import { appRouter, type AppRouter } from './router.js';
 
 export interface ServerOptions {
@@ -19,6 +20,8 @@ export interface ServerOptions {
   authenticate: () => Promise<AuthUser | null>;
   webDistDir: string;
   logLevel: string;
+  /** Signs expiring image links; the same on every API replica. Default: random per process. */
+  imageUrlSecret?: string;
 }
 
 /** The HTTP face of Darkroom: tRPC, images, health, and the web app. Not yet listening. */
@@ -43,7 +46,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
-  registerImageRoutes(app, { db, storage, authenticate: options.authenticate });
+  registerImageRoutes(app, { db, storage, authenticate: options.authenticate, signer: makeUrlSigner(options.imageUrlSecret) });
   registerReferenceRoutes(app, { db, storage, authenticate: options.authenticate });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -24,6 +24,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     authenticate: async () => localUser,
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,
+    ...(config.IMAGE_URL_SECRET ? { imageUrlSecret: config.IMAGE_URL_SECRET.reveal() } : {}),
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();

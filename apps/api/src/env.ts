@@ -37,6 +37,9 @@ const ApiEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable the API reads (.env.example must list each). */
+export const API_ENV_VARIABLES = Object.keys(ApiEnv.shape);
+
 export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
 
 /** Parses `env` (default: process.env) or throws one error that lists every bad variable. */

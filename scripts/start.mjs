@@ -7,6 +7,7 @@
 // variables (.env.example); they read the same DATABASE_URL, DARKROOM_DATA_DIR and STORAGE_DIR.
 import { loadApiConfig, startApi } from '@darkroom/api';
 import { migrateDatabase, resolveDatabase } from '@darkroom/db';
+import { describeStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker } from '@darkroom/worker';
 
 const apiConfig = loadApiConfig();
@@ -47,7 +48,7 @@ console.log(`
   Darkroom is running at ${api.url}
 
   database  ${database.embedded ? `embedded Postgres (data in ${apiConfig.DARKROOM_DATA_DIR})` : 'DATABASE_URL'}
-  images    ${apiConfig.STORAGE_DIR}
-  another worker:  DATABASE_URL=${database.url} STORAGE_DIR=${apiConfig.STORAGE_DIR} pnpm --filter @darkroom/worker start
+  images    ${describeStorage(apiConfig, apiConfig.STORAGE_DIR)}
+  another worker:  DATABASE_URL=${database.url} ${apiConfig.STORAGE_DRIVER === 's3' ? 'STORAGE_DRIVER=s3 S3_...' : `STORAGE_DIR=${apiConfig.STORAGE_DIR}`} pnpm --filter @darkroom/worker start
   stop:     Ctrl-C
 `);

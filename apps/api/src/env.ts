@@ -3,7 +3,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PRICES, parsePriceTable, parseConfig, type PriceTable } from '@darkroom/core';
+import { DEFAULT_PRICES, parseConfig, parsePriceTable, Secret, type PriceTable } from '@darkroom/core';
+import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -13,8 +14,8 @@ const ApiEnv = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Where embedded Postgres and filesystem images live. Default `.darkroom` in the working directory. */
   DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
-  /** Filesystem image storage root. Default `<DARKROOM_DATA_DIR>/images`. */
-  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the worker; see @darkroom/storage). */
+  ...StorageEnvShape,
   /** Address to listen on. Default 127.0.0.1; set 0.0.0.0 behind a load balancer. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Port to listen on. Default 3000; 0 picks a free one. */
@@ -64,15 +65,27 @@ const ApiEnv = z.object({
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Behind a load balancer: take the client's address from X-Forwarded-For. Default false. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /**
+   * Signs expiring image links (POST /images/:id/signed-url); at least 32 characters, the same on every
+   * API replica. Unset: a random secret per process, so links work only on the process that made them.
+   */
+  IMAGE_URL_SECRET: z
+    .string()
+    .min(32, 'use at least 32 random characters')
+    .transform((secret) => new Secret(secret))
+    .optional(),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Every variable the API reads (.env.example must list each). */
+export const API_ENV_VARIABLES = Object.keys(ApiEnv.shape);
 
 export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
 
 /** Parses `env` (default: process.env) or throws one error that lists every bad variable. */
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const config = parseConfig('API', ApiEnv, env);
+  const config = parseConfig('API', ApiEnv.superRefine(checkStorageConfig), env);
   return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
 }
 

@@ -19,6 +19,7 @@ import { registerImageRoutes } from './images.js';
 import { registerMetrics } from './metrics.js';
 import { makeRateLimits } from './rate-limits.js';
 import { registerReferenceRoutes } from './references/routes.js';
+import { makeUrlSigner } from './signed-urls.js';
 import { appRouter, type AppRouter } from './router.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
@@ -35,6 +36,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Where logs go; default stdout. Tests pass a stream to read them. */
   logStream?: DestinationStream;
+  /** Signs expiring image links; the same on every API replica. Default: random per process. */
+  imageUrlSecret?: string;
 }
 
 /** The HTTP face of Darkroom: tRPC, images, health, and the web app. Not yet listening. */
@@ -133,7 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
-  registerImageRoutes(app, { db, storage, authenticate });
+  registerImageRoutes(app, { db, storage, authenticate, signer: makeUrlSigner(options.imageUrlSecret) });
   registerReferenceRoutes(app, { db, storage, authenticate });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

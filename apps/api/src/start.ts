@@ -1,5 +1,5 @@
 import { makeDb } from '@darkroom/db';
-import { createFilesystemStorage } from '@darkroom/storage';
+import { createStorage } from '@darkroom/storage';
 import { accountSettingsFrom, type ApiConfig } from './env.js';
 import { buildServer } from './server.js';
 
@@ -14,15 +14,17 @@ export interface RunningApi {
 export async function startApi(config: ApiConfig): Promise<RunningApi> {
   if (!config.DATABASE_URL) throw new Error('startApi needs DATABASE_URL (the launcher resolves it first)');
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
+  const storage = createStorage(config, config.STORAGE_DIR);
   const app = await buildServer({
     db,
     databaseUrl: config.DATABASE_URL,
-    storage: createFilesystemStorage({ root: config.STORAGE_DIR }),
+    storage,
     settings: accountSettingsFrom(config),
     metricsToken: config.METRICS_TOKEN,
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,
     trustProxy: config.TRUST_PROXY,
+    ...(config.IMAGE_URL_SECRET ? { imageUrlSecret: config.IMAGE_URL_SECRET.reveal() } : {}),
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
@@ -32,6 +34,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     async close() {
       await app.close();
       await db.$disconnect();
+      await storage.close?.();
     },
   };
 }

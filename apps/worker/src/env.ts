@@ -2,8 +2,9 @@
  * The worker's configuration: environment variables, validated once. Nothing else reads process.env.
  */
 import path from 'node:path';
-import { parseConfig } from '@darkroom/core';
+import { parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
+import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { z } from 'zod';
 
 /** `name:number,name:number`, e.g. `local:4,mock:64`. */
@@ -25,12 +26,40 @@ function namedNumbers(fallback: string) {
     });
 }
 
+/** `a,b,c` of provider names, each known. */
+function providerList(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(ProviderName, { error: `list provider names separated by commas (${PROVIDER_NAMES.join(', ')})` }));
+}
+
+/** An API key: kept as a Secret, so it never reaches a log, an error or a response. */
+const apiKey = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((key) => new Secret(key))
+  .optional();
+
+const baseUrl = z.string().url().transform((url) => url.replace(/\/+$/, '')).optional();
+
+/** The variable holding each vendor's key, so a missing one can be named. */
+export const API_KEY_VARIABLES = {
+  openai: 'OPENAI_API_KEY',
+  stability: 'STABILITY_API_KEY',
+  replicate: 'REPLICATE_API_TOKEN',
+  fal: 'FAL_KEY',
+} as const;
+
 const WorkerEnv = z.object({
   /** Postgres connection string; required when the worker runs on its own. */
   DATABASE_URL: z.string().url().optional(),
   /** Where filesystem images live; must be the directory the API serves from. Default `.darkroom/images`. */
   DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
-  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the API; see @darkroom/storage). */
+  ...StorageEnvShape,
   /** Jobs this process runs at once. Default 2. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Images of one job generated at once. Default 2. */
@@ -61,6 +90,54 @@ const WorkerEnv = z.object({
   PROVIDER_CONCURRENCY: namedNumbers('local:4,mock:64'),
   /** Provider calls started per minute across ALL workers, `provider:n` pairs; unnamed = no limit. */
   PROVIDER_RPM: namedNumbers(''),
+  /** Providers this deployment runs. Default local,mock. Each real vendor needs its key (below). */
+  PROVIDERS_ENABLED: providerList('local,mock'),
+  /** Runs jobs that name a provider not enabled here (such jobs fail when unset). Default local. */
+  PROVIDER_DEFAULT: ProviderName.default('local'),
+  /**
+   * Providers tried in order when an image's own provider is down (its attempts ended in transient,
+   * timeout, rate_limited, auth or quota_exhausted). Default none: the image fails.
+   */
+  PROVIDER_FALLBACK: providerList(''),
+  /** Longest wait for one HTTP exchange with a vendor, `provider:ms` pairs. Default: the adapter's. */
+  PROVIDER_TIMEOUT_MS: namedNumbers(''),
+  /** How often queued vendors (replicate, fal, stability async) are polled, in ms. Default 1000. */
+  PROVIDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+
+  OPENAI_API_KEY: apiKey,
+  /** Default https://api.openai.com/v1 (any OpenAI-compatible Images endpoint works). */
+  OPENAI_BASE_URL: baseUrl,
+  /** gpt-image-1 (default), gpt-image-1-mini, dall-e-3, ... */
+  OPENAI_MODEL: z.string().min(1).default('gpt-image-1'),
+  /** gpt-image: low|medium|high|auto; dall-e-3: standard|hd. Default: the vendor's. */
+  OPENAI_QUALITY: z.string().min(1).optional(),
+  /** gpt-image only: png (default), jpeg or webp. */
+  OPENAI_OUTPUT_FORMAT: z.enum(['png', 'jpeg', 'webp']).default('png'),
+  /** gpt-image only: transparent, opaque or auto. Default: the vendor's. */
+  OPENAI_BACKGROUND: z.enum(['transparent', 'opaque', 'auto']).optional(),
+
+  STABILITY_API_KEY: apiKey,
+  /** Default https://api.stability.ai */
+  STABILITY_BASE_URL: baseUrl,
+  /** Which stable-image generate endpoint: ultra, core (default) or sd3. */
+  STABILITY_ENDPOINT: z.enum(['ultra', 'core', 'sd3']).default('core'),
+  /** The sd3 endpoint's model, e.g. sd3.5-large. */
+  STABILITY_MODEL: z.string().min(1).optional(),
+
+  REPLICATE_API_TOKEN: apiKey,
+  /** Default https://api.replicate.com */
+  REPLICATE_BASE_URL: baseUrl,
+  /** `owner/name`, `owner/name:version` or `deployment:owner/name`. Default black-forest-labs/flux-schnell. */
+  REPLICATE_MODEL: z.string().regex(/^(deployment:)?[\w.-]+\/[\w.-]+(:[0-9a-f]+)?$/, 'write owner/name, owner/name:version or deployment:owner/name').default('black-forest-labs/flux-schnell'),
+  /** Seconds a create may wait for the result (`Prefer: wait`); 0 (default) records the id first. */
+  REPLICATE_WAIT_SECONDS: z.coerce.number().int().min(0).max(60).default(0),
+
+  FAL_KEY: apiKey,
+  /** Default https://queue.fal.run */
+  FAL_BASE_URL: baseUrl,
+  /** The model id, `owner/app[/path]`. Default fal-ai/flux/schnell. */
+  FAL_MODEL: z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'write owner/app or owner/app/path').default('fal-ai/flux/schnell'),
+
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()
@@ -89,9 +166,28 @@ const WorkerEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable the worker reads (.env.example must list each). */
+export const WORKER_ENV_VARIABLES = Object.keys(WorkerEnv.shape);
+
+/** Rules across variables: every enabled vendor has its key; default and fallbacks are enabled. */
+const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
+  checkStorageConfig(config, ctx);
+  for (const provider of config.PROVIDERS_ENABLED) {
+    if (!(provider in API_KEY_VARIABLES)) continue;
+    const variable = API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES];
+    if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `${variable} is required because PROVIDERS_ENABLED includes ${provider}` });
+  }
+  if (!config.PROVIDERS_ENABLED.includes(config.PROVIDER_DEFAULT)) {
+    ctx.addIssue({ code: 'custom', path: ['PROVIDER_DEFAULT'], message: `${config.PROVIDER_DEFAULT} is not in PROVIDERS_ENABLED` });
+  }
+  for (const provider of config.PROVIDER_FALLBACK) {
+    if (!config.PROVIDERS_ENABLED.includes(provider)) ctx.addIssue({ code: 'custom', path: ['PROVIDER_FALLBACK'], message: `${provider} is not in PROVIDERS_ENABLED` });
+  }
+});
+
 export type WorkerConfig = z.infer<typeof WorkerEnv> & { STORAGE_DIR: string };
 
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  const config = parseConfig('worker', WorkerEnv, env);
+  const config = parseConfig('worker', CheckedWorkerEnv, env);
   return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
 }

@@ -4,11 +4,11 @@
  * Every step is written to the database before the next begins, so a run that dies half-way resumes
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
-import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
+import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
 import { settleJobCredits, type Db, type Image, type Job, type JobChangeFeed, type Prisma } from '@darkroom/db';
 import { findReferences } from './references.js';
-import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
-import { imageKey, type ImageStorage } from '@darkroom/storage';
+import { DETACH, isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageProvider } from '@darkroom/providers';
+import { encodeAs, formatInfo, imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
 import { imageDuration, jobDuration, jobsFinished, providerLatency, providerRequests } from './metrics.js';
 import type { ProviderGate } from './provider-gate.js';
@@ -36,6 +36,11 @@ export interface PipelineDeps {
   drainSignal?: AbortSignal;
   /** Aborted when the shutdown grace period is over: images in flight are abandoned too. */
   shutdownSignal?: AbortSignal;
+  /**
+   * Providers tried in order when an image's provider is down (its attempts ended in one of
+   * PROVIDER_DOWN_CODES). Default none.
+   */
+  fallbackOrder?: readonly string[];
 }
 
 /**
@@ -59,7 +64,13 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     await setStage(db, jobId, 'prompts');
     const images = await preparePrompts(db, started);
     await setStage(db, jobId, 'generating');
-    const provider = deps.providerFor(started.provider);
+    const runsOn = deps.providerFor(started.provider).name;
+    if (runsOn !== started.provider) {
+      // PROVIDER_DEFAULT stands in for a provider this deployment does not run; the timeline says so.
+      await db.jobEvent.create({
+        data: { jobId, type: 'warning', data: { stage: 'generating', message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images` } },
+      });
+    }
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'canceled');
     await forEachLimited(todo, deps.imageConcurrency, async (image) => {
       if (stop.signal.aborted) return;
@@ -67,7 +78,9 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
         leftForOthers = true;
         return;
       }
-      await generateImage(deps, { job: started, image, provider, references, signal: stop.signal });
+      // An image a fallback provider took over stays with it: its recorded request id is that provider's.
+      const providerName = image.provider ?? started.provider;
+      await generateImage(deps, { job: started, image, providerName, references, signal: stop.signal });
     });
   } finally {
     stop.stop();
@@ -194,23 +207,35 @@ async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobRefere
   return references;
 }
 
+/** Failures that say the provider, not the request, is the trouble: worth trying the next provider. */
+const PROVIDER_DOWN_CODES: readonly ErrorCode[] = ['transient', 'timeout', 'rate_limited', 'auth', 'quota_exhausted'];
+
 interface ImageRun {
   job: Job;
   image: Image;
-  provider: ImageProvider;
+  providerName: string;
   references: JobReference[];
   signal: AbortSignal;
 }
 
-async function generateImage(deps: PipelineDeps, { job, image, provider, references, signal }: ImageRun) {
+async function generateImage(deps: PipelineDeps, { job, image, providerName, references, signal }: ImageRun) {
   const { db, storage, log } = deps;
   const maxAttempts = deps.maxImageAttempts ?? 3;
+  // A request recorded by an earlier run (a worker that crashed while waiting) is resumed, not paid twice.
+  let requestId = image.providerRequestId;
+  let provider = deps.providerFor(providerName);
+  const tried = new Set([providerName, job.provider, provider.name]);
+  let attemptsHere = 0;
+  const outputFormat = OutputFormat.catch('png').parse(job.outputFormat);
   for (let attempt = image.attempts + 1; ; attempt++) {
+    attemptsHere++;
     // One attempt, from the provider call to the stored image, holds one of the provider's slots.
     const attemptOnce = async () => {
       const startedAt = new Date();
       await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
-      const result = await timedCall(job.provider, () => provider.generate({
+      let lastStatus = '';
+      let statusWrites = Promise.resolve();
+      const request: GenerateRequest = {
         prompt: image.prompt ?? job.prompt,
         negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
         preset: job.preset as Preset,
@@ -223,11 +248,46 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         ...(provider.capabilities.imageConditioning && references.length > 0
           ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
           : {}),
-      }));
-      const key = imageKey(job.id, image.index, 'png');
-      await storage.put(key, result.bytes, result.mime);
+        outputFormat,
+        // A queued vendor need not start the work once the run can no longer use it.
+        ...(job.deadline ? { startBy: job.deadline } : {}),
+        onVendorStatus: (status) => {
+          const said = JSON.stringify(status);
+          if (said === lastStatus) return;
+          lastStatus = said;
+          // In order, off the provider's path: a failed write costs a timeline entry, never the image.
+          statusWrites = statusWrites.then(() =>
+            db.jobEvent
+              .create({ data: { jobId: job.id, type: 'provider_status', data: { index: image.index, provider: provider.name, ...status } } })
+              .then(
+                () => undefined,
+                (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
+              ),
+          );
+        },
+      };
+      let result: GeneratedImage;
+      try {
+        result = await timedCall(provider.name, async () => {
+          if (!provider.submit || !provider.resume) return provider.generate(request);
+          if (!requestId) {
+            requestId = await provider.submit(request);
+            // Written BEFORE waiting: a worker that takes this image over resumes this very request.
+            await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+          }
+          return provider.resume(requestId, request);
+        });
+      } finally {
+        await statusWrites;
+      }
+      // Stored in the format the job asked for, whatever the vendor made; the key says which.
+      const format = formatInfo(outputFormat);
+      const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
+      const key = imageKey(job.id, image.index, format.extension);
+      await storage.put(key, bytes, format.mime);
+      const thumbnail = await storeThumbnail(deps, job.id, image.index, bytes);
       // Kept so this image can steer later jobs (the references stage reads it).
-      const palette = await paletteOf(result.bytes).catch(() => null);
+      const palette = await paletteOf(bytes).catch(() => null);
       const finishedAt = new Date();
       await db.$transaction(async (tx) => {
         await tx.image.update({
@@ -235,10 +295,11 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
           data: {
             status: 'succeeded',
             storageKey: key,
-            mime: result.mime,
+            thumbnailKey: thumbnail,
+            mime: format.mime,
             width: result.width,
             height: result.height,
-            bytes: result.bytes.length,
+            bytes: bytes.length,
             providerRequestId: result.providerRequestId,
             ...(palette ? { palette } : {}),
             finishedAt,
@@ -250,18 +311,24 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         await tx.jobEvent.create({ data: { jobId: job.id, type: 'image_succeeded', data: { index: image.index } } });
         await raiseProgress(tx, job.id, job.numImages);
       });
-      imageDuration.observe({ provider: job.provider }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+      imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     };
     try {
-      await (deps.gate ? deps.gate.withSlot(job.provider, signal, attemptOnce) : attemptOnce());
+      // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
+      await (deps.gate ? deps.gate.withSlot(provider.name, signal, attemptOnce) : attemptOnce());
       return;
     } catch (error) {
       const failure = describeFailure(error, signal);
+      if (isProviderError(error) && error.requestEnded && requestId) {
+        // The vendor's request is over; the next attempt (or a later run) must submit a new one.
+        requestId = null;
+        await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
+      }
       if (failure.code === 'canceled') {
         await db.image.update({ where: { id: image.id }, data: { status: 'canceled', finishedAt: new Date() } });
         return;
       }
-      if (failure.retryable && attempt < maxAttempts) {
+      if (failure.retryable && attemptsHere < maxAttempts) {
         const delayMs = retryDelay(attempt, failure.retryAfterMs);
         await db.jobEvent.create({
           data: { jobId: job.id, type: 'retry_scheduled', data: { index: image.index, attempt, delayMs, reason: failure.code } },
@@ -270,6 +337,21 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
         if (await sleep(delayMs, signal)) continue;
         await db.image.update({ where: { id: image.id }, data: { status: 'canceled', finishedAt: new Date() } });
         return;
+      }
+      const next = PROVIDER_DOWN_CODES.includes(failure.code) ? deps.fallbackOrder?.find((name) => !tried.has(name)) : undefined;
+      if (next) {
+        // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
+        tried.add(next);
+        await db.$transaction([
+          db.image.update({ where: { id: image.id }, data: { provider: next, providerRequestId: null } }),
+          db.jobEvent.create({ data: { jobId: job.id, type: 'provider_fallback', data: { index: image.index, from: providerName, to: next, reason: failure.code } } }),
+        ]);
+        log.warn({ jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code }, 'provider down; falling back');
+        providerName = next;
+        provider = deps.providerFor(next);
+        requestId = null;
+        attemptsHere = 0;
+        continue;
       }
       await db.$transaction(async (tx) => {
         await tx.image.update({
@@ -283,6 +365,21 @@ async function generateImage(deps: PipelineDeps, { job, image, provider, referen
       });
       return;
     }
+  }
+}
+
+/**
+ * Stores the image's webp thumbnail and answers its key. A thumbnail is a convenience: failing to make
+ * one is logged and leaves the key null, never failing an image that was paid for and stored.
+ */
+async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, bytes: Buffer): Promise<string | null> {
+  try {
+    const key = thumbnailKey(jobId, index);
+    await deps.storage.put(key, (await makeThumbnail(bytes)).body, 'image/webp');
+    return key;
+  } catch (error) {
+    deps.log.warn({ err: error, jobId, index }, 'could not store the thumbnail');
+    return null;
   }
 }
 
@@ -436,7 +533,9 @@ function watchRun(deps: PipelineDeps, job: Job) {
   const stopWith = (why: StopReason) => {
     if (reason) return;
     reason = why;
-    controller.abort(why);
+    // A worker shutting down only stops waiting: the vendor keeps working, and the next worker resumes
+    // the recorded request instead of paying for another.
+    controller.abort(why === 'shutdown' ? DETACH : why);
   };
   const checkCancel = async () => {
     if (reason) return;

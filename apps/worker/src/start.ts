@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { listenForJobChanges, makeDb } from '@darkroom/db';
-import { createProvider } from '@darkroom/providers';
-import { createFilesystemStorage } from '@darkroom/storage';
+import { createStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
-import type { ProviderName } from '@darkroom/core';
 import { startHeartbeat } from './heartbeat.js';
 import { collectProcessMetrics, serveMetrics } from './metrics.js';
+import { makeProviderRegistry } from './providers.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
@@ -26,16 +25,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const workerId = config.WORKER_ID ?? `${os.hostname()}:${process.pid}`;
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.WORKER_CONCURRENCY * 2 + 2 });
-  const storage = createFilesystemStorage({ root: config.STORAGE_DIR });
-  const providers = new Map<string, ReturnType<typeof createProvider>>();
-  const providerFor = (name: string) => {
-    let provider = providers.get(name);
-    if (!provider) {
-      const mock = { latencyMs: config.MOCK_LATENCY_MS, failures: config.MOCK_FAILURES, retryAfterMs: config.MOCK_RETRY_AFTER_MS, seed: config.MOCK_SEED };
-      providers.set(name, (provider = createProvider(name as ProviderName, { mock })));
-    }
-    return provider;
-  };
+  const storage = createStorage(config, config.STORAGE_DIR);
+  const providers = makeProviderRegistry(config);
 
   const gate = await makeProviderGate({
     databaseUrl: config.DATABASE_URL,
@@ -73,7 +64,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       generate: makeGenerateTask({
         db,
         storage,
-        providerFor,
+        providerFor: providers.providerFor,
+        fallbackOrder: providers.fallbackOrder,
         log,
         workerId,
         imageConcurrency: config.IMAGE_CONCURRENCY,
@@ -123,6 +115,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)));
         await gate.close();
         await db.$disconnect();
+        await storage.close?.();
         log.info('worker stopped');
       })()),
   };

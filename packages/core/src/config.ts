@@ -14,3 +14,26 @@ export function parseConfig<Schema extends z.ZodType>(
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   throw new Error(`invalid ${app} configuration:\n${lines.join('\n')}`);
 }
+
+/**
+ * A configuration value that must never be printed (an API key). Logging, JSON or string conversion
+ * show `[redacted]`; only `reveal()` gives the value, at the one place that sends it to its vendor.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret([redacted])';
+  }
+}

@@ -41,9 +41,15 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 
-export const PROVIDER_NAMES = ['local', 'mock'] as const;
+/** `local` and `mock` run offline; the others are real vendors, enabled per deployment (worker env). */
+export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicate', 'fal'] as const;
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
+
+/** Formats an image can be stored in. */
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+export const OutputFormat = z.enum(OUTPUT_FORMATS);
+export type OutputFormat = z.infer<typeof OutputFormat>;
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
@@ -116,6 +122,8 @@ export const JobRequest = z.object({
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
   priority: Priority.default('normal'),
   provider: ProviderName.default('local'),
+  /** How images are stored and served: png (default), jpeg or webp, whatever the provider returns. */
+  outputFormat: OutputFormat.default('png'),
   /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
   startBy: z.iso.datetime({ offset: true }).optional(),
   /** How long a run may take before it fails with run_timeout, in seconds. Default 600. */
@@ -185,6 +193,8 @@ export const ImageView = z.object({
   index: z.number().int(),
   status: ImageStatus,
   url: z.string().nullable(),
+  /** A webp of at most 256 px on its long side, for galleries; null until stored (or if none was made). */
+  thumbnailUrl: z.string().nullable(),
   mime: z.string().nullable(),
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
@@ -214,6 +224,7 @@ export const JobView = z.object({
   numImages: z.number().int(),
   priority: Priority,
   provider: ProviderName,
+  outputFormat: OutputFormat,
   width: z.number().int(),
   height: z.number().int(),
   projectId: z.string().nullable(),

@@ -22,17 +22,30 @@ export const PROVIDER_ERROR_CODES = {
 } as const;
 export type ProviderErrorCode = keyof typeof PROVIDER_ERROR_CODES;
 
+export interface ProviderErrorOptions {
+  /**
+   * The vendor's request is over (it failed, was canceled, or the vendor forgot it), so another attempt
+   * must submit a new one instead of resuming it. Default false: a failure while waiting (a 5xx on a
+   * status poll) leaves the request alive at the vendor, and resuming it costs nothing.
+   */
+  requestEnded?: boolean;
+}
+
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
   /** Whether another attempt could succeed. */
   readonly retryable: boolean;
+  /** See ProviderErrorOptions.requestEnded. */
+  readonly requestEnded: boolean;
   constructor(
     readonly code: ProviderErrorCode,
     message: string,
     readonly retryAfterMs?: number,
+    options: ProviderErrorOptions = {},
   ) {
     super(message);
     this.retryable = PROVIDER_ERROR_CODES[code];
+    this.requestEnded = options.requestEnded ?? false;
   }
 }
 

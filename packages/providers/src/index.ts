@@ -2,6 +2,10 @@ import type { ProviderName } from '@darkroom/core';
 import { createLocalProvider } from './local/provider.js';
 import { createMockProvider, type MockProviderOptions } from './mock/provider.js';
 import type { ImageProvider } from './provider.js';
+import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js';
+import { createReplicateProvider, type ReplicateProviderOptions } from './replicate/provider.js';
+import { createFalProvider, type FalProviderOptions } from './fal/provider.js';
+import { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';
 
 export * from './errors.js';
 export { paletteOf } from './palette.js';
@@ -9,18 +13,40 @@ export * from './provider.js';
 export { createLocalProvider } from './local/provider.js';
 export * from './mock/provider.js';
 
+/** Each provider's options; a real vendor's adapter cannot be made without its own (its API key). */
 export interface ProvidersConfig {
   mock?: MockProviderOptions;
+  openai?: OpenAIProviderOptions;
+  stability?: StabilityProviderOptions;
+  replicate?: ReplicateProviderOptions;
+  fal?: FalProviderOptions;
 }
 
 /** The adapter for a configured provider name. */
 export function createProvider(name: ProviderName, config: ProvidersConfig = {}): ImageProvider {
+  const missing = () => new Error(`provider ${name} is not configured`);
   switch (name) {
     case 'local':
       return createLocalProvider();
     case 'mock':
       return createMockProvider(config.mock);
+    case 'openai':
+      if (!config.openai) throw missing();
+      return createOpenAIProvider(config.openai);
+    case 'stability':
+      if (!config.stability) throw missing();
+      return createStabilityProvider(config.stability);
+    case 'replicate':
+      if (!config.replicate) throw missing();
+      return createReplicateProvider(config.replicate);
+    case 'fal':
+      if (!config.fal) throw missing();
+      return createFalProvider(config.fal);
     default:
       throw new Error(`unknown provider ${String(name)}`);
   }
 }
+export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js';
+export { createReplicateProvider, type ReplicateProviderOptions } from './replicate/provider.js';
+export { createFalProvider, type FalProviderOptions } from './fal/provider.js';
+export { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';

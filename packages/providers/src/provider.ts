@@ -1,4 +1,8 @@
-import type { Preset, ProviderName } from '@darkroom/core';
+import type { OutputFormat, Preset, ProviderName } from '@darkroom/core';
+
+/** Image formats a provider may return; the stored object keeps the vendor's format. */
+export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
 
 export interface GenerateRequest {
   /** The full provider prompt (preset instructions already added). */
@@ -12,15 +16,45 @@ export interface GenerateRequest {
   seed: number;
   /** Reference images' style metadata, for providers with `imageConditioning`. */
   references?: { palette: string[]; tags: string[] }[];
+  /**
+   * The format the image will be stored in. Adapters ask the vendor for it where the vendor can make
+   * it; the caller converts anything else. Default: the adapter's configured format.
+   */
+  outputFormat?: OutputFormat;
   /** 1 for the first try of this image, 2 for its first retry, ... */
   attempt?: number;
-  /** Aborting rejects promptly with ProviderError('canceled'). */
+  /**
+   * When the vendor must have started the work, or give up (vendors with a queue take it as their own
+   * start deadline). Default: none.
+   */
+  startBy?: Date;
+  /** Told where the vendor has the request (its queue position), when the vendor says. */
+  onVendorStatus?: (status: VendorStatus) => void;
+  /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
+}
+
+/**
+ * Abort a request's signal with this reason to stop waiting WITHOUT canceling the vendor's request: a
+ * worker shutting down hands the image to another worker, which resumes the same request. Any other
+ * reason (the job was canceled, the run timed out) also cancels the request at the vendor.
+ */
+export const DETACH = Symbol.for('darkroom.provider.detach');
+
+/** Whether an aborted `signal` asks for the vendor's request to be canceled too (see DETACH). */
+export function abortCancelsRequest(signal: AbortSignal | undefined): boolean {
+  return Boolean(signal?.aborted) && signal?.reason !== DETACH;
+}
+
+/** Where a queued vendor has a request: waiting (with how many ahead, when known) or running. */
+export interface VendorStatus {
+  state: 'queued' | 'running';
+  queuePosition?: number;
 }
 
 export interface GeneratedImage {
   bytes: Buffer;
-  mime: 'image/png';
+  mime: ImageMime;
   width: number;
   height: number;
   seed: number;
@@ -43,7 +77,17 @@ export interface ImageProvider {
   readonly capabilities: ProviderCapabilities;
   /** Credits per image. */
   readonly pricePerImage: number;
+  /** Makes one image from start to end (for queued vendors: submit, then resume). */
   generate(request: GenerateRequest): Promise<GeneratedImage>;
+  /**
+   * Vendors whose work outlives one HTTP call (a queue, a prediction) split `generate` in two, so the
+   * caller can record the vendor's request id before waiting: a worker that takes over after a crash
+   * then resumes that request instead of paying for a second one. `submit` starts the work and answers
+   * the vendor's request id; `resume` waits for it (from any process) and downloads the image at once,
+   * because vendors delete results after a while.
+   */
+  submit?(request: GenerateRequest): Promise<string>;
+  resume?(providerRequestId: string, request: GenerateRequest): Promise<GeneratedImage>;
   /** Asks the vendor to stop a request (where it has such an endpoint). */
   cancel?(providerRequestId: string): Promise<void>;
 }

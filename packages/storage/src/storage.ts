@@ -1,6 +1,6 @@
 /**
  * Where image bytes live. Keys are relative paths such as `jobs/<jobId>/0.png`; an implementation maps
- * them onto its medium (a directory today, an S3 bucket later).
+ * them onto its medium (a directory, or an S3-compatible bucket).
  */
 export interface StoredObject {
   key: string;
@@ -17,11 +17,18 @@ export interface ImageStorage {
   stat(key: string): Promise<{ bytes: number; contentType: string } | null>;
   /** Removes the object; removing a missing one is not an error. */
   delete(key: string): Promise<void>;
+  /** Releases connections (S3's HTTP agent); the storage is unusable afterwards. */
+  close?(): Promise<void>;
 }
 
 /** The key of image `index` of job `jobId`. */
 export function imageKey(jobId: string, index: number, extension = 'png'): string {
   return `jobs/${jobId}/${index}.${extension}`;
+}
+
+/** The key of the webp thumbnail of image `index` of job `jobId`. */
+export function thumbnailKey(jobId: string, index: number): string {
+  return `jobs/${jobId}/${index}.thumb.webp`;
 }
 
 /** Throws unless `key` is a plain relative path: no absolute paths, `..`, backslashes or empty segments. */

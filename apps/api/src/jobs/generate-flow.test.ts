@@ -31,6 +31,39 @@ describe('create -> worker -> succeeded', () => {
     expect(digests.size).toBe(4);
   });
 
+  it('stores and serves images in the output format the request asks for', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'a jpeg of a harbour', outputFormat: 'jpeg' });
+    const job = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: created.id });
+      return view.status === 'succeeded' ? view : null;
+    });
+    const server = await h.server();
+
+    const response = await server.inject({ method: 'GET', url: job.images[0]!.url! });
+
+    expect([created.outputFormat, job.images[0]!.mime, response.headers['content-type']]).toEqual(['jpeg', 'image/jpeg', 'image/jpeg']);
+    expect((await sharp(response.rawPayload).metadata()).format).toBe('jpeg');
+  });
+
+  it('serves each image\'s webp thumbnail with its own ETag', async () => {
+    const created = await h.caller.jobs.create({ prompt: 'a lighthouse for the gallery', aspectRatio: '16:9' });
+    const job = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: created.id });
+      return view.status === 'succeeded' ? view : null;
+    });
+    const server = await h.server();
+    const image = job.images[0]!;
+
+    const response = await server.inject({ method: 'GET', url: image.thumbnailUrl! });
+    const again = await server.inject({ method: 'GET', url: image.thumbnailUrl!, headers: { 'if-none-match': String(response.headers.etag) } });
+
+    expect(image.thumbnailUrl).toBe(`${image.url}/thumbnail`);
+    expect([response.statusCode, response.headers['content-type'], response.headers.etag]).toEqual([200, 'image/webp', `"${image.id}-thumb"`]);
+    const metadata = await sharp(response.rawPayload).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 256, 144]);
+    expect(again.statusCode).toBe(304);
+  });
+
   it('writes the timeline in order and never lowers progress', async () => {
     const created = await h.caller.jobs.create({ prompt: 'timeline', numImages: 2 });
     await eventually(async () => (await h.caller.jobs.get({ id: created.id })).status === 'succeeded');

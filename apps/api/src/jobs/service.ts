@@ -115,6 +115,7 @@ function insertJobRow(
       height,
       seed: input.seed ?? null,
       provider: input.provider,
+      outputFormat: input.outputFormat,
       numImages: input.numImages,
       priority: input.priority,
       queueRank,

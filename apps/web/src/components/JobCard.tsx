@@ -164,7 +164,7 @@ function ImageTile({ image, view }: { image: ImageView; view: JobView }) {
       {image.url ? (
         <>
           <img data-testid="job-image" src={image.url} width={width} height={height} alt={`${view.prompt} (image ${image.index + 1})`} loading="lazy" />
-          <a className="download" href={image.url} download={`darkroom-${view.id}-${image.index + 1}.png`}>
+          <a className="download" href={image.url} download={`darkroom-${view.id}-${image.index + 1}.${view.outputFormat === 'jpeg' ? 'jpg' : view.outputFormat}`}>
             Download
           </a>
         </>

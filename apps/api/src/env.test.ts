@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { API_ENV_VARIABLES, loadApiConfig } from './env.js';
+
+describe('API configuration', () => {
+  it('.env.example lists every variable the API reads', () => {
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+
+    expect(API_ENV_VARIABLES.filter((name) => !listed.has(name))).toEqual([]);
+  });
+
+  it('refuses a short IMAGE_URL_SECRET and S3 without a bucket, without repeating the secrets', () => {
+    let refusal = '';
+    try {
+      loadApiConfig({ IMAGE_URL_SECRET: 'short-secret-xyz', STORAGE_DRIVER: 's3', S3_SECRET_ACCESS_KEY: 'sss-top-secret', S3_ACCESS_KEY_ID: 'AKIA' });
+    } catch (error) {
+      refusal = (error as Error).message;
+    }
+
+    expect(refusal).toMatch(/IMAGE_URL_SECRET: use at least 32 random characters/);
+    expect(refusal).toMatch(/S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3/);
+    expect(refusal).not.toContain('short-secret-xyz');
+    expect(refusal).not.toContain('sss-top-secret');
+  });
+
+  it('keeps the image link secret out of the parsed configuration when printed', () => {
+    const secret = 'x'.repeat(16) + 'y'.repeat(16) + '-secret';
+    const config = loadApiConfig({ IMAGE_URL_SECRET: secret });
+
+    expect(JSON.stringify(config)).not.toContain(secret);
+    expect(config.IMAGE_URL_SECRET?.reveal()).toBe(secret);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Which adapters this worker runs, built from its configuration: only the enabled providers, each
+ * with its key, base URL, model, price and timeout. Keys leave their Secret only here, into the adapter.
+ */
+import type { ProviderName } from '@darkroom/core';
+import { createProvider, type ImageProvider, type ProvidersConfig } from '@darkroom/providers';
+import type { WorkerConfig } from './env.js';
+
+export interface ProviderRegistry {
+  /** The adapter for a job's provider; one not enabled here is replaced by PROVIDER_DEFAULT. */
+  providerFor(name: string): ImageProvider;
+  /** Whether `name` is enabled on this worker. */
+  isEnabled(name: string): boolean;
+  /** The fallback order, for when an image's provider is down. */
+  readonly fallbackOrder: readonly ProviderName[];
+}
+
+export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
+  const common = (name: ProviderName) => ({
+    ...(config.PROVIDER_TIMEOUT_MS[name] !== undefined ? { timeoutMs: config.PROVIDER_TIMEOUT_MS[name] } : {}),
+  });
+  const out: ProvidersConfig = {
+    mock: {
+      latencyMs: config.MOCK_LATENCY_MS,
+      failures: config.MOCK_FAILURES,
+      retryAfterMs: config.MOCK_RETRY_AFTER_MS,
+      seed: config.MOCK_SEED,
+    },
+  };
+  const pollIntervalMs = config.PROVIDER_POLL_INTERVAL_MS;
+  if (config.OPENAI_API_KEY) {
+    out.openai = {
+      ...common('openai'),
+      apiKey: config.OPENAI_API_KEY.reveal(),
+      model: config.OPENAI_MODEL,
+      outputFormat: config.OPENAI_OUTPUT_FORMAT,
+      ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
+      ...(config.OPENAI_QUALITY ? { quality: config.OPENAI_QUALITY } : {}),
+      ...(config.OPENAI_BACKGROUND ? { background: config.OPENAI_BACKGROUND } : {}),
+    };
+  }
+  if (config.STABILITY_API_KEY) {
+    out.stability = {
+      ...common('stability'),
+      apiKey: config.STABILITY_API_KEY.reveal(),
+      endpoint: config.STABILITY_ENDPOINT,
+      pollIntervalMs,
+      ...(config.STABILITY_BASE_URL ? { baseUrl: config.STABILITY_BASE_URL } : {}),
+      ...(config.STABILITY_MODEL ? { model: config.STABILITY_MODEL } : {}),
+    };
+  }
+  if (config.REPLICATE_API_TOKEN) {
+    out.replicate = {
+      ...common('replicate'),
+      apiKey: config.REPLICATE_API_TOKEN.reveal(),
+      model: config.REPLICATE_MODEL,
+      waitSeconds: config.REPLICATE_WAIT_SECONDS,
+      pollIntervalMs,
+      ...(config.REPLICATE_BASE_URL ? { baseUrl: config.REPLICATE_BASE_URL } : {}),
+    };
+  }
+  if (config.FAL_KEY) {
+    out.fal = {
+      ...common('fal'),
+      apiKey: config.FAL_KEY.reveal(),
+      model: config.FAL_MODEL,
+      pollIntervalMs,
+      ...(config.FAL_BASE_URL ? { baseUrl: config.FAL_BASE_URL } : {}),
+    };
+  }
+  return out;
+}
+
+export function makeProviderRegistry(config: WorkerConfig): ProviderRegistry {
+  const options = providersConfigOf(config);
+  const enabled = new Set<string>(config.PROVIDERS_ENABLED);
+  // Built up front, so a misconfigured provider stops the worker at start, not at its first job.
+  const adapters = new Map<string, ImageProvider>(config.PROVIDERS_ENABLED.map((name) => [name, createProvider(name, options)]));
+  return {
+    providerFor: (name) => adapters.get(name) ?? adapters.get(config.PROVIDER_DEFAULT)!,
+    isEnabled: (name) => enabled.has(name),
+    fallbackOrder: config.PROVIDER_FALLBACK,
+  };
+}

@@ -1,0 +1,127 @@
+import type { ProviderErrorCode } from '../errors.js';
+import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
+import { tryJson } from '../http/json.js';
+import type { OutputFormat } from '@darkroom/core';
+import { abortCancelsRequest, type GenerateRequest, type ImageProvider } from '../provider.js';
+import { FAL_SAFETY_TYPES, FAL_TIMEOUT_TYPES, FAL_TRANSIENT_TYPES, FalError, FalImageResult, FalStatus, FalSubmitResponse } from './wire.js';
+
+export interface FalProviderOptions {
+  apiKey: string;
+  /** Default https://queue.fal.run */
+  baseUrl?: string;
+  /** Model id, `owner/app[/path]`. Default fal-ai/flux/schnell. */
+  model?: string;
+  /** Between status polls, in ms. Default 1000. */
+  pollIntervalMs?: number;
+  outputFormat?: Extract<OutputFormat, 'png' | 'jpeg'>;
+  /** Inputs added to every request (model specific). */
+  extraInput?: Record<string, unknown>;
+  /** Longest wait for one HTTP exchange, in ms. Default 30 000. */
+  timeoutMs?: number;
+  /** Credits per image. Default 1. */
+  pricePerImage?: number;
+  maxBytes?: number;
+}
+
+/**
+ * fal's queue: submit (the start deadline goes in `X-Fal-Request-Timeout`), poll the status (its
+ * `queue_position` is passed on as the vendor status), fetch the result, download the image at once,
+ * cancel on abort.
+ */
+export function createFalProvider(options: FalProviderOptions): ImageProvider {
+  const { apiKey, baseUrl = 'https://queue.fal.run', model = 'fal-ai/flux/schnell', pollIntervalMs = 1000 } = options;
+  const http = makeVendorHttp({ vendor: 'fal', secrets: [apiKey], timeoutMs: options.timeoutMs ?? 30_000, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const auth = { authorization: `Key ${apiKey}` };
+  // Status, result and cancel live under owner/app only (fal's documented URL rule).
+  const app = model.split('/').slice(0, 2).join('/');
+  const requestUrl = (id: string, suffix = '') => `${baseUrl}/${app}/requests/${encodeURIComponent(id)}${suffix}`;
+
+  function failure(response: VendorResponse, what: string) {
+    const parsed = FalError.safeParse(tryJson(response.body));
+    const body = parsed.success ? parsed.data : {};
+    const errorType = response.headers.get('x-fal-error-type') ?? body.error_type ?? null;
+    const first = Array.isArray(body.detail) ? body.detail[0] : undefined;
+    const detail = typeof body.detail === 'string' ? body.detail : (first?.msg ?? 'no detail');
+    const type = errorType ?? first?.type ?? null;
+    const message = `${what} answered ${response.status}${type ? ` ${type}` : ''}: ${detail}`;
+    // A request that failed at fal is over: a retry must submit again.
+    const ended = { requestEnded: what === 'result' };
+    let code: ProviderErrorCode;
+    if (type && FAL_SAFETY_TYPES.includes(type)) code = 'content_filtered';
+    else if (type && FAL_TIMEOUT_TYPES.includes(type)) code = 'timeout';
+    else if (type && FAL_TRANSIENT_TYPES.includes(type)) code = 'transient';
+    else if (type === 'client_cancelled') code = 'canceled';
+    else if (response.status === 403 && /balance|locked/i.test(detail)) code = 'quota_exhausted';
+    else code = codeForStatus(response.status);
+    return http.error(code, message, code === 'rate_limited' ? retryAfterFrom(response.headers) : undefined, ended);
+  }
+
+  async function cancel(id: string) {
+    const response = await http.request({ url: requestUrl(id, '/cancel'), method: 'PUT', headers: auth, timeoutMs: 10_000 });
+    // 400 ALREADY_COMPLETED: nothing left to stop.
+    if (response.status !== 202 && response.status !== 200 && response.status !== 400) throw failure(response, 'cancel');
+  }
+
+  const provider: ImageProvider = {
+    name: 'fal',
+    capabilities: { maxImagesPerRequest: 4, imageConditioning: false, maxLongSide: 2048 },
+    pricePerImage: options.pricePerImage ?? 1,
+    async submit(request) {
+      const headers: Record<string, string> = { ...auth, 'content-type': 'application/json' };
+      if (request.startBy) {
+        // fal's time-to-start deadline (queue wait included), in seconds; its minimum is above 0.1 s.
+        headers['x-fal-request-timeout'] = String(Math.max(1, Math.floor((request.startBy.getTime() - Date.now()) / 1000)));
+      }
+      const response = await http.request({
+        url: `${baseUrl}/${model}`,
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          prompt: request.prompt,
+          image_size: { width: request.width, height: request.height },
+          seed: request.seed,
+          num_images: 1,
+          // fal's image models make png or jpeg; a webp request gets png, converted by the caller.
+          output_format: request.outputFormat === 'jpeg' || request.outputFormat === 'png' ? request.outputFormat : (options.outputFormat ?? 'png'),
+          enable_safety_checker: true,
+          ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
+          ...options.extraInput,
+        }),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      if (response.status !== 200 && response.status !== 202) throw failure(response, 'submit');
+      const submitted = http.json(response, FalSubmitResponse);
+      if (submitted.queue_position !== undefined) request.onVendorStatus?.({ state: 'queued', queuePosition: submitted.queue_position });
+      return submitted.request_id;
+    },
+    async resume(id, request) {
+      const signal = request.signal ? { signal: request.signal } : {};
+      try {
+        for (let first = true; ; first = false) {
+          if (!first) await pause(pollIntervalMs, request.signal, http.error);
+          const response = await http.request({ url: requestUrl(id, '/status'), headers: auth, ...signal });
+          if (response.status === 404) throw http.error('transient', `request ${id} is unknown (expired?)`, undefined, { requestEnded: true });
+          if (response.status !== 200 && response.status !== 202) throw failure(response, 'status');
+          const status = http.json(response, FalStatus);
+          if (status.status === 'COMPLETED') break;
+          request.onVendorStatus?.(status.status === 'IN_QUEUE' ? { state: 'queued', ...(status.queue_position !== undefined ? { queuePosition: status.queue_position } : {}) } : { state: 'running' });
+        }
+        const response = await http.request({ url: requestUrl(id), headers: auth, ...signal });
+        if (response.status === 404) throw http.error('transient', `result of ${id} is gone (expired?)`, undefined, { requestEnded: true });
+        if (response.status !== 200) throw failure(response, 'result');
+        const result = http.json(response, FalImageResult);
+        if (result.has_nsfw_concepts?.[0]) throw http.error('content_filtered', 'the safety checker flagged the image', undefined, { requestEnded: true });
+        const image = await http.download(result.images[0]!.url, request.signal);
+        return { ...image, seed: result.seed ?? request.seed, providerRequestId: id };
+      } catch (error) {
+        if (abortCancelsRequest(request.signal)) await cancel(id).catch(() => {});
+        throw error;
+      }
+    },
+    cancel,
+    async generate(request: GenerateRequest) {
+      return provider.resume!(await provider.submit!(request), request);
+    },
+  };
+  return provider;
+}

@@ -1,0 +1,103 @@
+import { tryJson } from '../http/json.js';
+import type { OutputFormat } from '@darkroom/core';
+import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
+import { codeForStatus, decodeImage, makeVendorHttp, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
+import { OPENAI_QUOTA_CODES, OPENAI_SAFETY_CODES, OPENAI_SIZES, OpenAIErrorBody, OpenAIImagesResponse, type OpenAIImageRequest } from './wire.js';
+
+export interface OpenAIProviderOptions {
+  apiKey: string;
+  /** Default https://api.openai.com/v1 */
+  baseUrl?: string;
+  /** gpt-image-1 (default), gpt-image-1-mini, dall-e-3, ... */
+  model?: string;
+  /** gpt-image: low | medium | high | auto; dall-e-3: standard | hd. Default: the vendor's. */
+  quality?: string;
+  /** gpt-image models only. Default png. */
+  outputFormat?: OutputFormat;
+  /** gpt-image models only. Default: the vendor's (auto). */
+  background?: 'transparent' | 'opaque' | 'auto';
+  /** dall-e models only: how the image comes back. Default b64_json (a URL must be fetched at once anyway). */
+  responseFormat?: 'b64_json' | 'url';
+  /** Longest wait for one generation, in ms. Default 180 000 (gpt-image can take a minute or two). */
+  timeoutMs?: number;
+  /** Credits per image. Default 4. */
+  pricePerImage?: number;
+  /** Largest answer read, in bytes. Default 50 MiB. */
+  maxBytes?: number;
+}
+
+/**
+ * OpenAI Images: one synchronous call per image. There is no request to resume (the answer is the
+ * image), so the adapter has no submit/resume; the `x-request-id` header is recorded for support.
+ */
+export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvider {
+  const { apiKey, baseUrl = 'https://api.openai.com/v1', model = 'gpt-image-1', outputFormat = 'png' } = options;
+  const http = makeVendorHttp({ vendor: 'openai', secrets: [apiKey], timeoutMs: options.timeoutMs ?? 180_000, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const family = model.startsWith('dall-e-3') ? 'dall-e-3' : model.startsWith('dall-e-2') ? 'dall-e-2' : 'gpt-image';
+
+  function bodyFor(request: GenerateRequest): OpenAIImageRequest {
+    const body: OpenAIImageRequest = { model, prompt: request.prompt, n: 1, size: nearestSize(OPENAI_SIZES[family], request.width, request.height) };
+    if (options.quality) body.quality = options.quality;
+    if (family === 'gpt-image') {
+      body.output_format = request.outputFormat ?? outputFormat;
+      if (options.background) body.background = options.background;
+    } else {
+      body.response_format = options.responseFormat ?? 'b64_json';
+    }
+    return body;
+  }
+
+  function failure(response: VendorResponse) {
+    const parsed = OpenAIErrorBody.safeParse(tryJson(response.body));
+    const detail = parsed.success ? parsed.data.error : null;
+    const message = `${response.status} ${detail?.code ?? detail?.type ?? ''}: ${detail?.message ?? 'no error body'}`.replace(/ +:/, ':');
+    const code = detail?.code ?? '';
+    if (OPENAI_QUOTA_CODES.includes(code) || detail?.type === 'insufficient_quota') return http.error('quota_exhausted', message);
+    if (OPENAI_SAFETY_CODES.includes(code)) return http.error('content_filtered', message);
+    if (response.status === 429) return http.error('rate_limited', message, retryAfterFrom(response.headers));
+    return http.error(codeForStatus(response.status), message);
+  }
+
+  return {
+    name: 'openai',
+    capabilities: { maxImagesPerRequest: family === 'gpt-image' ? 10 : 1, imageConditioning: false, maxLongSide: family === 'dall-e-3' ? 1792 : 1536 },
+    pricePerImage: options.pricePerImage ?? 4,
+    async generate(request: GenerateRequest): Promise<GeneratedImage> {
+      const response = await http.request({
+        url: `${baseUrl}/images/generations`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(bodyFor(request)),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      if (response.status !== 200) throw failure(response);
+      const answer = http.json(response, OpenAIImagesResponse);
+      const first = answer.data[0]!;
+      // Base64 is the default; a URL expires after 60 minutes, so it is fetched now, not later.
+      const image = first.b64_json
+        ? await decodeImage(Buffer.from(first.b64_json, 'base64'), http.error)
+        : first.url
+          ? await http.download(first.url, request.signal)
+          : null;
+      if (!image) throw http.error('transient', 'answered 200 with neither b64_json nor url');
+      return { ...image, seed: request.seed, providerRequestId: response.headers.get('x-request-id') };
+    },
+  };
+}
+
+/** The allowed size whose aspect ratio is closest to the requested one. */
+export function nearestSize(sizes: string[], width: number, height: number): string {
+  const want = Math.log(width / height);
+  let best = sizes[0]!;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const size of sizes) {
+    const [w, h] = size.split('x').map(Number) as [number, number];
+    // Among equal ratios, the one nearest the requested area.
+    const distance = Math.abs(Math.log(w / h) - want) * 1000 + Math.abs(w * h - width * height) / 1e9;
+    if (distance < bestDistance) {
+      best = size;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}

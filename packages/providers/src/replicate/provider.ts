@@ -1,0 +1,161 @@
+import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, decodeImage, type VendorResponse } from '../http/vendor-http.js';
+import { tryJson } from '../http/json.js';
+import type { OutputFormat } from '@darkroom/core';
+import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
+import { REPLICATE_TERMINAL, ReplicatePrediction, ReplicateProblem, type ReplicateCreateBody } from './wire.js';
+
+export interface ReplicateProviderOptions {
+  apiKey: string;
+  /** Default https://api.replicate.com */
+  baseUrl?: string;
+  /**
+   * What to run, one of: `owner/name` (the model's latest version), `owner/name:version`, or
+   * `deployment:owner/name`. Default black-forest-labs/flux-schnell.
+   */
+  model?: string;
+  /**
+   * Seconds the create call may hold the line for the result (`Prefer: wait`, 1-60). Default 0: the
+   * create answers at once with the prediction's id, which is recorded before waiting; with a wait, a
+   * crash during the create cannot be resumed.
+   */
+  waitSeconds?: number;
+  /** Between status polls, in ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Inputs added to every prediction (model specific, e.g. `{"go_fast": true}`). */
+  extraInput?: Record<string, unknown>;
+  outputFormat?: OutputFormat;
+  /** Longest wait for one HTTP exchange, in ms. Default 30 000 (plus `waitSeconds` on create). */
+  timeoutMs?: number;
+  /** Credits per image. Default 1. */
+  pricePerImage?: number;
+  maxBytes?: number;
+}
+
+/**
+ * Replicate predictions: create (by model, version or deployment), poll until terminal, download the
+ * output at once (Replicate deletes outputs an hour after completion), cancel on abort.
+ */
+export function createReplicateProvider(options: ReplicateProviderOptions): ImageProvider {
+  const { apiKey, baseUrl = 'https://api.replicate.com', model = 'black-forest-labs/flux-schnell', waitSeconds = 0, pollIntervalMs = 1000 } = options;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const http = makeVendorHttp({ vendor: 'replicate', secrets: [apiKey], timeoutMs, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const auth = { authorization: `Bearer ${apiKey}` };
+  // Predictions that came back finished from a `Prefer: wait` create, so resume needs no extra poll.
+  const finished = new Map<string, ReplicatePrediction>();
+
+  function target(): { url: string; version?: string } {
+    if (model.startsWith('deployment:')) return { url: `${baseUrl}/v1/deployments/${model.slice('deployment:'.length)}/predictions` };
+    const [name, version] = model.split(':');
+    if (version) return { url: `${baseUrl}/v1/predictions`, version };
+    return { url: `${baseUrl}/v1/models/${name}/predictions` };
+  }
+
+  function failure(response: VendorResponse, what: string) {
+    const parsed = ReplicateProblem.safeParse(tryJson(response.body));
+    const problem = parsed.success ? parsed.data : {};
+    const message = `${what} answered ${response.status}: ${problem.detail ?? problem.title ?? 'no detail'}`;
+    if (response.status === 429) {
+      const seconds = problem.retry_after;
+      return http.error('rate_limited', message, seconds !== undefined ? seconds * 1000 : retryAfterFrom(response.headers));
+    }
+    if (response.status === 402) return http.error('quota_exhausted', message);
+    return http.error(codeForStatus(response.status), message);
+  }
+
+  async function cancel(id: string) {
+    const response = await http.request({ url: `${baseUrl}/v1/predictions/${encodeURIComponent(id)}/cancel`, method: 'POST', headers: auth, timeoutMs: 10_000 });
+    if (response.status !== 200) throw failure(response, 'cancel');
+  }
+
+  /** The image of a terminal prediction, or the taxonomy error that explains why there is none. */
+  async function outcomeOf(prediction: ReplicatePrediction, request: GenerateRequest): Promise<GeneratedImage> {
+    const ended = { requestEnded: true };
+    if (prediction.status === 'failed') {
+      const message = prediction.error ?? 'the prediction failed';
+      // Replicate's safety checker fails the prediction with a message naming NSFW content.
+      if (/nsfw|safety|sensitive/i.test(message)) throw http.error('content_filtered', message, undefined, ended);
+      throw http.error('transient', `prediction failed: ${message}`, undefined, ended);
+    }
+    if (prediction.status === 'canceled') throw http.error(request.signal?.aborted ? 'canceled' : 'transient', 'the prediction was canceled', undefined, ended);
+    if (prediction.status === 'aborted') throw http.error('timeout', 'the prediction was aborted before it started', undefined, ended);
+    if (prediction.data_removed) throw http.error('transient', 'the prediction output was already removed', undefined, ended);
+    const output = Array.isArray(prediction.output) ? prediction.output[0] : prediction.output;
+    if (!output) throw http.error('transient', 'the prediction succeeded without an output', undefined, ended);
+    const image = output.startsWith('data:')
+      ? await decodeImage(Buffer.from(output.slice(output.indexOf(',') + 1), 'base64'), http.error)
+      : await http.download(output, request.signal);
+    return { ...image, seed: request.seed, providerRequestId: prediction.id };
+  }
+
+  const provider: ImageProvider = {
+    name: 'replicate',
+    capabilities: { maxImagesPerRequest: 4, imageConditioning: false, maxLongSide: 1440 },
+    pricePerImage: options.pricePerImage ?? 1,
+    async submit(request) {
+      const { url, version } = target();
+      const input: Record<string, unknown> = {
+        prompt: request.prompt,
+        seed: request.seed,
+        aspect_ratio: aspectRatioOf(request.width, request.height),
+        num_outputs: 1,
+        // Replicate's image models spell jpeg `jpg`.
+        output_format: replicateFormat(request.outputFormat ?? options.outputFormat ?? 'png'),
+        ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
+        ...options.extraInput,
+      };
+      const body: ReplicateCreateBody = { ...(version ? { version } : {}), input };
+      const response = await http.request({
+        url,
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', ...(waitSeconds > 0 ? { prefer: `wait=${waitSeconds}` } : {}) },
+        body: JSON.stringify(body),
+        timeoutMs: timeoutMs + waitSeconds * 1000,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      if (response.status !== 201 && response.status !== 200) throw failure(response, 'create');
+      const prediction = http.json(response, ReplicatePrediction);
+      if (REPLICATE_TERMINAL.includes(prediction.status)) finished.set(prediction.id, prediction);
+      return prediction.id;
+    },
+    async resume(id, request) {
+      let prediction = finished.get(id);
+      finished.delete(id);
+      try {
+        while (!prediction || !REPLICATE_TERMINAL.includes(prediction.status)) {
+          if (prediction) await pause(pollIntervalMs, request.signal, http.error);
+          const response = await http.request({ url: `${baseUrl}/v1/predictions/${encodeURIComponent(id)}`, headers: auth, ...(request.signal ? { signal: request.signal } : {}) });
+          // Replicate forgets predictions after its retention window: nothing left to resume.
+          if (response.status === 404) throw http.error('transient', `prediction ${id} is unknown (expired?)`, undefined, { requestEnded: true });
+          if (response.status !== 200) throw failure(response, 'status');
+          prediction = http.json(response, ReplicatePrediction);
+        }
+      } catch (error) {
+        // The job was canceled while the prediction ran: stop paying for it.
+        if (abortCancelsRequest(request.signal)) await cancel(id).catch(() => {});
+        throw error;
+      }
+      return outcomeOf(prediction, request);
+    },
+    cancel,
+    async generate(request) {
+      return provider.resume!(await provider.submit!(request), request);
+    },
+  };
+  return provider;
+}
+
+function replicateFormat(format: OutputFormat): string {
+  return format === 'jpeg' ? 'jpg' : format;
+}
+
+const RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'];
+
+/** The listed aspect ratio nearest to width:height. */
+export function aspectRatioOf(width: number, height: number, ratios = RATIOS): string {
+  const want = Math.log(width / height);
+  return ratios.reduce((best, ratio) => {
+    const [w, h] = ratio.split(':').map(Number) as [number, number];
+    const [bw, bh] = best.split(':').map(Number) as [number, number];
+    return Math.abs(Math.log(w / h) - want) < Math.abs(Math.log(bw / bh) - want) ? ratio : best;
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * A real HTTP server on 127.0.0.1 for the fake vendors: every request is recorded (what a vendor's bill
+ * would count), and a test can queue replies that take precedence over the fake's normal behaviour
+ * (a 429 with headers, a 5xx, a malformed body, silence, a reset).
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import sharp from 'sharp';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, e.g. `/v1/predictions/abc`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type FakeReply =
+  /** `delayMs`: answers only after that long (a slow vendor). */
+  | { status: number; headers?: Record<string, string>; json?: unknown; body?: string | Buffer; delayMs?: number }
+  /** Never answers (the client's timeout or abort must end the call). */
+  | { hang: true }
+  /** Closes the connection without an answer. */
+  | { reset: true };
+
+export type FakeHandler = (request: RecordedRequest, url: URL) => FakeReply | Promise<FakeReply>;
+
+export interface FakeHttpServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Queues `reply` for the next request whose method and path match; used once. */
+  replyOnce(method: string, path: RegExp, reply: FakeReply): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHttpServer> {
+  const requests: RecordedRequest[] = [];
+  const queued: { method: string; path: RegExp; reply: FakeReply }[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+    requests.push(recorded);
+    const url = new URL(recorded.path, 'http://127.0.0.1');
+    const index = queued.findIndex((entry) => entry.method === recorded.method && entry.path.test(url.pathname));
+    let reply: FakeReply;
+    try {
+      reply = index >= 0 ? queued.splice(index, 1)[0]!.reply : await handler(recorded, url);
+    } catch (error) {
+      reply = { status: 500, json: { error: String(error) } };
+    }
+    if ('hang' in reply) return;
+    if ('reset' in reply) {
+      req.socket.destroy();
+      return;
+    }
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    const headers: Record<string, string> = { ...reply.headers };
+    let body: string | Buffer = reply.body ?? '';
+    if (reply.json !== undefined) {
+      body = JSON.stringify(reply.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    res.writeHead(reply.status, headers);
+    res.end(body);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    replyOnce(method, path, reply) {
+      queued.push({ method, path, reply });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Hanging replies keep sockets open; a fake must never outlive its test.
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const pngs = new Map<string, Promise<Buffer>>();
+/** A real PNG of the given size, as a vendor would return. */
+export function fakePng(width = 64, height = 64): Promise<Buffer> {
+  const key = `${width}x${height}`;
+  let png = pngs.get(key);
+  if (!png) {
+    png = sharp({ create: { width, height, channels: 3, background: { r: 40, g: 120, b: 200 } } }).png().toBuffer();
+    pngs.set(key, png);
+  }
+  return png;
+}
+
+/** Waits until `predicate` holds, polling; the timeout is only a safety net. */
+export async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

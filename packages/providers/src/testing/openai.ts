@@ -1,0 +1,70 @@
+/**
+ * A fake OpenAI Images API: `POST /v1/images/generations` checks the bearer key and the body as the
+ * real one does, answers base64 (gpt-image) or a URL valid until `expireUrls()` (dall-e with
+ * response_format=url), refuses prompts containing "forbidden" with `moderation_blocked`, and sends
+ * `x-request-id` on every answer.
+ */
+import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
+
+export interface FakeOpenAI extends FakeHttpServer {
+  /** Base URL to configure the adapter with (`.../v1`). */
+  readonly baseUrl: string;
+  /** Generations billed (successful creates). */
+  readonly generations: number;
+  /** URL outputs answer 404 from now on, as after OpenAI's 60 minutes. */
+  expireUrls(): void;
+}
+
+export async function startFakeOpenAI(options: { apiKey: string }): Promise<FakeOpenAI> {
+  let generations = 0;
+  let urlsExpired = false;
+  const files = new Map<string, Buffer>();
+  const server = await startFakeHttpServer(async (request, url) => {
+    const headers = { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` };
+    if (request.method === 'GET' && url.pathname.startsWith('/files/')) {
+      const file = files.get(url.pathname.slice('/files/'.length));
+      return file && !urlsExpired ? { status: 200, headers: { 'content-type': 'image/png' }, body: file } : { status: 404, body: 'expired' };
+    }
+    if (request.method !== 'POST' || url.pathname !== '/v1/images/generations') {
+      return { status: 404, headers, json: { error: { message: `Invalid URL (${request.method} ${url.pathname})`, type: 'invalid_request_error', param: null, code: null } } };
+    }
+    if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
+      // The real API masks most of the key; the fake echoes it whole to prove Darkroom redacts it.
+      return { status: 401, headers, json: { error: { message: `Incorrect API key provided: ${request.headers.authorization?.slice(7)}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+    }
+    const body = JSON.parse(request.body.toString('utf8')) as { model?: string; prompt?: string; size?: string; response_format?: string; n?: number };
+    if (!body.model || !body.prompt) {
+      return { status: 400, headers, json: { error: { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', param: 'prompt', code: 'missing_required_parameter' } } };
+    }
+    if (body.model.startsWith('gpt-image') && body.response_format) {
+      return { status: 400, headers, json: { error: { message: "Unknown parameter: 'response_format'.", type: 'invalid_request_error', param: 'response_format', code: 'unknown_parameter' } } };
+    }
+    if (body.prompt.includes('forbidden')) {
+      return { status: 400, headers, json: { error: { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' } } };
+    }
+    const [width, height] = (body.size ?? '1024x1024').split('x').map(Number) as [number, number];
+    const png = await fakePng(width / 16, height / 16);
+    // gpt-image models answer in the output_format asked for.
+    const format = (body as { output_format?: 'png' | 'jpeg' | 'webp' }).output_format ?? 'png';
+    const image = format === 'png' ? png : await sharp(png).toFormat(format).toBuffer();
+    generations++;
+    if (body.response_format === 'url') {
+      const name = `${randomUUID()}.png`;
+      files.set(name, png);
+      return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ url: `${server.url}/files/${name}`, revised_prompt: body.prompt }] } };
+    }
+    return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ b64_json: image.toString('base64') }], output_format: format } };
+  });
+  return {
+    ...server,
+    baseUrl: `${server.url}/v1`,
+    get generations() {
+      return generations;
+    },
+    expireUrls() {
+      urlsExpired = true;
+    },
+  };
+}

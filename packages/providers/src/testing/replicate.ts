@@ -1,0 +1,115 @@
+/**
+ * A fake Replicate: predictions created by model, version or deployment start as `starting`, move to
+ * `processing` and then a terminal status as they are polled (`pollsToFinish`), honour `Prefer: wait`,
+ * can be canceled, and keep outputs at URLs that `expireOutputs()` turns into 404s (Replicate deletes
+ * them an hour after completion). Prompt words choose the outcome, as a model's behaviour would:
+ * "forbidden" fails with Replicate's NSFW message, "crash" fails, "abort" ends `aborted`, "hold" never
+ * finishes.
+ */
+import { randomUUID } from 'node:crypto';
+import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
+
+interface FakePrediction {
+  id: string;
+  status: 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
+  prompt: string;
+  polls: number;
+  output: string[] | null;
+  error: string | null;
+}
+
+export interface FakeReplicate extends FakeHttpServer {
+  /** Predictions created (what Replicate bills for). */
+  readonly creates: number;
+  /** Ids whose cancel endpoint was called. */
+  readonly canceled: string[];
+  expireOutputs(): void;
+  /** Forgets every prediction, as after Replicate's retention window (GET answers 404). */
+  forgetPredictions(): void;
+  statusOf(id: string): string | undefined;
+}
+
+export async function startFakeReplicate(options: { apiKey: string; pollsToFinish?: number }): Promise<FakeReplicate> {
+  const pollsToFinish = options.pollsToFinish ?? 2;
+  const predictions = new Map<string, FakePrediction>();
+  const canceled: string[] = [];
+  let creates = 0;
+  let outputsExpired = false;
+  const problem = (status: number, title: string, detail: string) => ({ status, headers: { 'content-type': 'application/problem+json' }, json: { title, detail, status } });
+
+  const view = (prediction: FakePrediction) => ({
+    id: prediction.id,
+    model: 'owner/model',
+    version: 'v1',
+    input: { prompt: prediction.prompt },
+    status: prediction.status,
+    output: prediction.output,
+    error: prediction.error,
+    logs: '',
+    urls: { get: `${server.url}/v1/predictions/${prediction.id}`, cancel: `${server.url}/v1/predictions/${prediction.id}/cancel` },
+    created_at: new Date().toISOString(),
+  });
+
+  const finish = (prediction: FakePrediction) => {
+    if (prediction.prompt.includes('hold')) return;
+    if (prediction.prompt.includes('forbidden')) {
+      Object.assign(prediction, { status: 'failed', error: 'NSFW content detected. Try running it again, or try a different prompt.' });
+    } else if (prediction.prompt.includes('crash')) {
+      Object.assign(prediction, { status: 'failed', error: 'CUDA out of memory' });
+    } else if (prediction.prompt.includes('abort')) {
+      prediction.status = 'aborted';
+    } else {
+      Object.assign(prediction, { status: 'succeeded', output: [`${server.url}/output/${prediction.id}.png`] });
+    }
+  };
+
+  const server = await startFakeHttpServer(async (request, url) => {
+    const path = url.pathname;
+    if (request.method === 'GET' && path.startsWith('/output/')) {
+      const prediction = predictions.get(path.slice('/output/'.length).replace(/\.png$/, ''));
+      if (!prediction || outputsExpired) return { status: 404, body: 'not found' };
+      return { status: 200, headers: { 'content-type': 'image/png' }, body: await fakePng(48, 64) };
+    }
+    if (request.headers.authorization !== `Bearer ${options.apiKey}`) return problem(401, 'Unauthenticated', 'You did not pass a valid authentication token');
+    const create = /^\/v1\/(?:models\/[^/]+\/[^/]+\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.exec(path);
+    if (request.method === 'POST' && create) {
+      const body = JSON.parse(request.body.toString('utf8')) as { version?: string; input?: { prompt?: string } };
+      if (path === '/v1/predictions' && !body.version) return problem(422, 'Invalid version', 'version is required');
+      if (!body.input?.prompt) return problem(422, 'Input validation failed', 'input: prompt is required');
+      creates++;
+      const prediction: FakePrediction = { id: randomUUID().replace(/-/g, '').slice(0, 26), status: 'starting', prompt: body.input.prompt, polls: 0, output: null, error: null };
+      predictions.set(prediction.id, prediction);
+      if (/wait/.test(String(request.headers.prefer ?? ''))) finish(prediction);
+      return { status: 201, json: view(prediction) };
+    }
+    const one = /^\/v1\/predictions\/([^/]+)(\/cancel)?$/.exec(path);
+    const prediction = one ? predictions.get(one[1]!) : undefined;
+    if (!one || !prediction) return problem(404, 'Not found', 'The requested resource could not be found.');
+    if (request.method === 'POST' && one[2]) {
+      canceled.push(prediction.id);
+      if (prediction.status === 'starting' || prediction.status === 'processing') prediction.status = 'canceled';
+      return { status: 200, json: view(prediction) };
+    }
+    if (request.method === 'GET' && !one[2]) {
+      prediction.polls++;
+      if (prediction.status === 'starting') prediction.status = 'processing';
+      if (prediction.status === 'processing' && prediction.polls >= pollsToFinish) finish(prediction);
+      return { status: 200, json: view(prediction) };
+    }
+    return problem(405, 'Method not allowed', `${request.method} ${path}`);
+  });
+  return {
+    ...server,
+    get creates() {
+      return creates;
+    },
+    canceled,
+    expireOutputs() {
+      outputsExpired = true;
+    },
+    forgetPredictions() {
+      predictions.clear();
+    },
+    statusOf: (id) => predictions.get(id)?.status,
+  };
+}

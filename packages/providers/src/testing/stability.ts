@@ -1,0 +1,76 @@
+/**
+ * A fake Stability v2beta: `POST /v2beta/stable-image/generate/{ultra,core,sd3}` reads multipart form
+ * data and answers the image (`Accept: image/*`, with `finish-reason` and `seed` headers) or JSON
+ * (`Accept: application/json`). With `asyncResults` (or a prompt containing "async") it answers `{id}`
+ * and `GET /v2beta/results/{id}` answers 202 in-progress for `pollsToFinish` polls, then 200; results
+ * answer 404 after `expireResults()` (Stability keeps them 24 hours). Prompt words: "forbidden" (403
+ * content_moderation), "filtered" (finish_reason CONTENT_FILTERED).
+ */
+import { randomBytes } from 'node:crypto';
+import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
+
+export interface FakeStability extends FakeHttpServer {
+  readonly generations: number;
+  /** The form fields of the last generate call. */
+  readonly lastForm: Record<string, string>;
+  expireResults(): void;
+}
+
+export async function startFakeStability(options: { apiKey: string; pollsToFinish?: number }): Promise<FakeStability> {
+  const pollsToFinish = options.pollsToFinish ?? 2;
+  const pending = new Map<string, { polls: number; accept: string; prompt: string }>();
+  let generations = 0;
+  let lastForm: Record<string, string> = {};
+  let expired = false;
+  const error = (status: number, name: string, message: string): FakeReply => ({ status, json: { id: randomBytes(16).toString('hex'), name, errors: [message] } });
+
+  async function result(prompt: string, accept: string, seed: number): Promise<FakeReply> {
+    const filtered = prompt.includes('filtered');
+    const png = await fakePng(56, 40);
+    const finish = filtered ? 'CONTENT_FILTERED' : 'SUCCESS';
+    if (accept.includes('application/json')) return { status: 200, json: { image: png.toString('base64'), finish_reason: finish, seed } };
+    return { status: 200, headers: { 'content-type': 'image/png', 'finish-reason': finish, seed: String(seed) }, body: png };
+  }
+
+  const server = await startFakeHttpServer(async (incoming, url) => {
+    if (incoming.headers.authorization !== `Bearer ${options.apiKey}`) return error(401, 'unauthorized', 'authorization: invalid or missing header value');
+    const accept = String(incoming.headers.accept ?? 'image/*');
+    const generate = /^\/v2beta\/stable-image\/generate\/(ultra|core|sd3)$/.exec(url.pathname);
+    if (incoming.method === 'POST' && generate) {
+      if (!String(incoming.headers['content-type']).startsWith('multipart/form-data')) return error(400, 'bad_request', 'content-type: must be multipart/form-data');
+      const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': String(incoming.headers['content-type']) }, body: incoming.body }).formData();
+      lastForm = Object.fromEntries([...form.entries()].map(([key, value]) => [key, String(value)]));
+      const prompt = lastForm.prompt ?? '';
+      if (!prompt) return error(400, 'bad_request', 'prompt: cannot be empty');
+      if (prompt.includes('forbidden')) return error(403, 'content_moderation', 'Your request was flagged by our content moderation system, as a result your request was denied and you were not charged.');
+      generations++;
+      const seed = Number(lastForm.seed ?? 0) || 1234;
+      if (prompt.includes('async')) {
+        const id = randomBytes(32).toString('hex');
+        pending.set(id, { polls: 0, accept, prompt });
+        return { status: 200, json: { id } };
+      }
+      return result(prompt, accept, seed);
+    }
+    const results = /^\/v2beta\/results\/([^/]+)$/.exec(url.pathname);
+    if (incoming.method === 'GET' && results) {
+      const entry = pending.get(results[1]!);
+      if (!entry || expired) return error(404, 'not_found', `generation ${results[1]} not found or expired`);
+      if (++entry.polls < pollsToFinish) return { status: 202, json: { id: results[1], status: 'in-progress' } };
+      return result(entry.prompt, accept, 99);
+    }
+    return error(404, 'not_found', `${incoming.method} ${url.pathname}`);
+  });
+  return {
+    ...server,
+    get generations() {
+      return generations;
+    },
+    get lastForm() {
+      return lastForm;
+    },
+    expireResults() {
+      expired = true;
+    },
+  };
+}

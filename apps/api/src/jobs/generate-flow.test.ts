@@ -37,9 +37,7 @@ describe('create -> worker -> succeeded', () => {
       const view = await h.caller.jobs.get({ id: created.id });
       return view.status === 'succeeded' ? view : null;
     });
-    const server = await h.server();
-
-    const response = await server.inject({ method: 'GET', url: job.images[0]!.url! });
+    const response = await h.inject({ method: 'GET', url: job.images[0]!.url! });
 
     expect([created.outputFormat, job.images[0]!.mime, response.headers['content-type']]).toEqual(['jpeg', 'image/jpeg', 'image/jpeg']);
     expect((await sharp(response.rawPayload).metadata()).format).toBe('jpeg');
@@ -51,11 +49,10 @@ describe('create -> worker -> succeeded', () => {
       const view = await h.caller.jobs.get({ id: created.id });
       return view.status === 'succeeded' ? view : null;
     });
-    const server = await h.server();
     const image = job.images[0]!;
 
-    const response = await server.inject({ method: 'GET', url: image.thumbnailUrl! });
-    const again = await server.inject({ method: 'GET', url: image.thumbnailUrl!, headers: { 'if-none-match': String(response.headers.etag) } });
+    const response = await h.inject({ method: 'GET', url: image.thumbnailUrl! });
+    const again = await h.inject({ method: 'GET', url: image.thumbnailUrl!, headers: { 'if-none-match': String(response.headers.etag) } });
 
     expect(image.thumbnailUrl).toBe(`${image.url}/thumbnail`);
     expect([response.statusCode, response.headers['content-type'], response.headers.etag]).toEqual([200, 'image/webp', `"${image.id}-thumb"`]);

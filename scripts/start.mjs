@@ -44,6 +44,17 @@ try {
   process.exit(1);
 }
 
+// Crash-only, like a worker on its own: if the worker's queue runner dies (the database went away
+// mid-write), stop everything and exit non-zero, for a supervisor (or you) to start again.
+if (worker) {
+  void worker.crashed.then(async (error) => {
+    console.error(`darkroom: the worker crashed (${error.message}); stopping`);
+    await api?.close().catch(() => {});
+    await database.embedded?.stop();
+    process.exit(1);
+  });
+}
+
 console.log(`
   Darkroom is running at ${api.url}
 

@@ -41,6 +41,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
     const data = { host: os.hostname(), pid: process.pid, concurrency: options.concurrency, graphileWorkerIds: options.graphileWorkerIds(), lastSeenAt: new Date() };
     await db.workerHeartbeat.upsert({ where: { workerId }, create: { workerId, ...data }, update: data });
   };
+  await releasePreviousIncarnation(db, workerId, log);
   await beat();
   const beating = setInterval(() => beat().catch((error) => log.warn({ err: error }, 'heartbeat failed')), intervalMs);
   const recovering = setInterval(
@@ -80,4 +81,17 @@ export async function recoverDeadWorkers(db: Db, deadAfterSeconds: number, log?:
     log?.warn({ workers: dead.map((worker) => worker.workerId), graphileIds }, 'released the jobs of silent workers');
     return dead.map((worker) => worker.workerId);
   });
+}
+
+/**
+ * A worker restarted under the same WORKER_ID (a supervisor restarting a crashed process) finds its
+ * previous incarnation's row: those graphile ids are dead, and overwriting them would leave the jobs
+ * they locked stuck for graphile-worker's four hours. Unlock them first.
+ */
+async function releasePreviousIncarnation(db: Db, workerId: string, log: Logger) {
+  const previous = await db.workerHeartbeat.findUnique({ where: { workerId } });
+  if (!previous || previous.graphileWorkerIds.length === 0) return;
+  await db.$executeRaw`select graphile_worker.force_unlock_workers(${previous.graphileWorkerIds}::text[])`;
+  await db.providerLease.updateMany({ where: { holder: workerId }, data: { holder: null, acquiredAt: null, expiresAt: null } });
+  log.warn({ graphileIds: previous.graphileWorkerIds }, 'released the jobs of this worker id\'s previous process');
 }

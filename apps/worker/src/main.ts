@@ -14,6 +14,12 @@ if (!config.DATABASE_URL) {
 await migrateDatabase(config.DATABASE_URL);
 const worker = await startWorker(config);
 console.log(`darkroom worker ${worker.workerId} running`);
+// Crash-only: a worker whose queue runner died exits non-zero for its supervisor to restart it; the
+// jobs it held are released by the other workers' recovery once its heartbeat stops.
+void worker.crashed.then((error) => {
+  console.error(`darkroom worker ${worker.workerId} crashed: ${error.message}`);
+  process.exit(1);
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {

@@ -15,6 +15,12 @@ import { makeRetentionTask } from './tasks/retention.js';
 
 export interface RunningWorker {
   readonly workerId: string;
+  /**
+   * Settles with graphile-worker's error if its runner dies (it cannot record a job's outcome, e.g. the
+   * database went away mid-write). The process should then exit non-zero and be restarted by its
+   * supervisor: the jobs it held are released by the other workers' recovery (heartbeats).
+   */
+  readonly crashed: Promise<Error>;
   /** Takes no new jobs, lets running ones finish, then closes the pool. */
   stop(): Promise<void>;
 }
@@ -100,8 +106,16 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   log.info({ concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null }, 'worker started');
 
   let stopping: Promise<void> | undefined;
+  const crashed = new Promise<Error>((resolve) => {
+    runner.promise.catch((error: unknown) => {
+      if (stopping) return;
+      log.fatal({ err: error }, 'graphile-worker runner died; this worker must be restarted');
+      resolve(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
   return {
     workerId,
+    crashed,
     stop: () =>
       (stopping ??= (async () => {
         // No new jobs or images from here; images in flight get the grace period, then what is left of

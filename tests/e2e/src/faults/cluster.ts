@@ -10,6 +10,11 @@ import { eventually, repoRoot, type Stack } from '../stack.js';
 
 export interface Processes {
   worker(id: string, env?: Record<string, string>): Promise<ChildProcess>;
+  /**
+   * A worker under a supervisor, as systemd's Restart=always or Kubernetes would run it: when it exits
+   * on its own with an error, it is started again under the same WORKER_ID. Returns how many restarts.
+   */
+  supervisedWorker(id: string, env?: Record<string, string>): Promise<{ restarts: () => number }>;
   api(env?: Record<string, string>): Promise<{ child: ChildProcess; url: string }>;
   /** SIGKILLs whatever is still running. */
   killAll(): void;
@@ -17,6 +22,7 @@ export interface Processes {
 
 export function processes(stack: Stack): Processes {
   const children: ChildProcess[] = [];
+  let stopped = false;
   const spawnWith = (script: string, env: Record<string, string>) => {
     const child = spawn(process.execPath, [script], {
       cwd: repoRoot,
@@ -27,6 +33,11 @@ export function processes(stack: Stack): Processes {
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
+    // For a failing fault run: DARKROOM_FAULTS_VERBOSE=1 shows what the processes said.
+    if (process.env.DARKROOM_FAULTS_VERBOSE) {
+      child.stdout!.pipe(process.stderr);
+      child.stderr!.pipe(process.stderr);
+    }
     return { child, output: () => output };
   };
   return {
@@ -35,12 +46,29 @@ export function processes(stack: Stack): Processes {
       await eventually(async () => output().includes(`${id} running`) || (child.exitCode !== null && Promise.reject(new Error(output()))));
       return child;
     },
+    async supervisedWorker(id, env = {}) {
+      let restarts = 0;
+      const restart = () => {
+        if (stopped) return;
+        restarts++;
+        // A start that fails (the database still down) is retried, as a supervisor would.
+        setTimeout(() => void this.worker(id, env).then(keep, restart), 500);
+      };
+      const keep = (child: ChildProcess) => {
+        child.once('exit', (code) => {
+          if (code !== null && code !== 0) restart();
+        });
+      };
+      keep(await this.worker(id, env));
+      return { restarts: () => restarts };
+    },
     async api(env = {}) {
       const { child, output } = spawnWith('apps/api/dist/main.js', { PORT: '0', ...env });
       const url = await eventually(async () => output().match(/listening on (http:\/\/\S+)/)?.[1] ?? (child.exitCode !== null && Promise.reject(new Error(output()))));
       return { child, url };
     },
     killAll() {
+      stopped = true;
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };

@@ -1,30 +1,97 @@
-import { JOB_STATUSES, type JobStatus } from '@darkroom/core';
+import { JOB_STATUSES, PRESET_DEFINITIONS, PRESETS, type JobListInput, type JobStatus, type JobView, type Preset } from '@darkroom/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
 
 const PAGE_SIZE = 10;
 
-/** Every job, newest first, a page at a time; a click opens it as a card. */
+interface Filters {
+  status: JobStatus | '';
+  preset: Preset | '';
+  projectId: string;
+  /** yyyy-mm-dd (the browser's date input), local time. */
+  from: string;
+  to: string;
+  search: string;
+}
+
+const NO_FILTERS: Filters = { status: '', preset: '', projectId: '', from: '', to: '', search: '' };
+
+/** The list query's filters from the form's: empty fields left out, dates as local-midnight instants. */
+export function listFilters(filters: Filters): Omit<JobListInput, 'limit' | 'cursor'> {
+  const day = (text: string, plusDays = 0) => {
+    const [y, m, d] = text.split('-').map(Number) as [number, number, number];
+    return new Date(y, m - 1, d + plusDays).toISOString();
+  };
+  return {
+    ...(filters.status ? { status: filters.status } : {}),
+    ...(filters.preset ? { preset: filters.preset } : {}),
+    ...(filters.projectId.trim() ? { projectId: filters.projectId.trim() } : {}),
+    ...(filters.from ? { createdFrom: day(filters.from) } : {}),
+    // The "to" day is included: up to the next midnight.
+    ...(filters.to ? { createdTo: day(filters.to, 1) } : {}),
+    ...(filters.search.trim() ? { search: filters.search.trim() } : {}),
+  };
+}
+
+/** Consecutive jobs of one batch become one group; other jobs stand alone. */
+export function groupByBatch(jobs: JobView[]): { key: string; batchId: string | null; jobs: JobView[] }[] {
+  const groups: { key: string; batchId: string | null; jobs: JobView[] }[] = [];
+  for (const job of jobs) {
+    const last = groups.at(-1);
+    if (job.batchId && last?.batchId === job.batchId) last.jobs.push(job);
+    else groups.push({ key: job.id, batchId: job.batchId, jobs: [job] });
+  }
+  return groups;
+}
+
+/** Every job, newest first, a page at a time, filtered and searchable; a click opens it as a card. */
 export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
   const trpc = useTRPC();
-  const [status, setStatus] = useState<JobStatus | ''>('');
+  const id = useId();
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // Typing in the search box asks once the typing pauses.
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setFilters((current) => ({ ...current, search })), 300);
+    return () => clearTimeout(timer);
+  }, [search]);
   const history = useInfiniteQuery(
     trpc.jobs.list.infiniteQueryOptions(
-      { limit: PAGE_SIZE, ...(status ? { status } : {}) },
+      { limit: PAGE_SIZE, ...listFilters(filters) },
       { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: 10_000 },
     ),
   );
   const items = history.data?.pages.flatMap((page) => page.items) ?? [];
+  const set = <K extends keyof Filters>(key: K, value: Filters[K]) => setFilters((current) => ({ ...current, [key]: value }));
+  const filtered = Object.values(filters).some(Boolean) || search !== '';
 
   return (
     <section className="history" aria-labelledby="history-heading">
       <div className="history-header">
         <h2 id="history-heading">History</h2>
-        <label className="inline">
-          Status{' '}
-          <select value={status} onChange={(event) => setStatus(event.target.value as JobStatus | '')}>
+        {filtered ? (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setFilters(NO_FILTERS);
+              setSearch('');
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+      <form className="history-filters" role="search" aria-label="Filter history" onSubmit={(event) => event.preventDefault()}>
+        <label className="field">
+          Search prompts
+          <input type="search" value={search} placeholder="lighthouse" onChange={(event) => setSearch(event.target.value)} />
+        </label>
+        <label className="field">
+          Status
+          <select value={filters.status} onChange={(event) => set('status', event.target.value as Filters['status'])}>
             <option value="">all</option>
             {JOB_STATUSES.map((value) => (
               <option key={value} value={value}>
@@ -33,31 +100,49 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
             ))}
           </select>
         </label>
-      </div>
+        <label className="field">
+          Preset
+          <select value={filters.preset} onChange={(event) => set('preset', event.target.value as Filters['preset'])}>
+            <option value="">all</option>
+            {PRESETS.map((value) => (
+              <option key={value} value={value}>
+                {PRESET_DEFINITIONS[value].label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Project
+          <input value={filters.projectId} placeholder="any" onChange={(event) => set('projectId', event.target.value)} />
+        </label>
+        <label className="field" htmlFor={`${id}-from`}>
+          From
+          <input id={`${id}-from`} type="date" value={filters.from} onChange={(event) => set('from', event.target.value)} />
+        </label>
+        <label className="field" htmlFor={`${id}-to`}>
+          To
+          <input id={`${id}-to`} type="date" value={filters.to} onChange={(event) => set('to', event.target.value)} />
+        </label>
+      </form>
       {history.isError ? <p className="form-error">{describeRequestError(history.error)}</p> : null}
-      {history.isSuccess && items.length === 0 ? <p className="empty">No jobs yet.</p> : null}
-      <ul className="history-list">
-        {items.map((job) => {
-          const thumb = job.images.find((image) => image.url);
-          return (
-            <li key={job.id} data-testid="history-item" data-status={job.status}>
-              <button type="button" className="history-entry" onClick={() => onOpen(job.id)}>
-                {thumb?.url ? (
-                  <img src={thumb.url} alt="" width={48} height={48} loading="lazy" />
-                ) : (
-                  <span className="thumb-placeholder" aria-hidden="true" />
-                )}
-                <span className="history-text">
-                  <span className="history-prompt">{job.prompt}</span>
-                  <span className="muted">
-                    {new Date(job.createdAt).toLocaleString()} · {job.numImages} image{job.numImages === 1 ? '' : 's'}
-                  </span>
-                </span>
-                <span className={`badge badge-${job.status}`}>{job.status}</span>
-              </button>
+      {history.isSuccess && items.length === 0 ? <p className="empty">{filtered ? 'No jobs match these filters.' : 'No jobs yet.'}</p> : null}
+      <ul className="history-list" aria-busy={history.isFetching}>
+        {groupByBatch(items).map((group) =>
+          group.batchId && group.jobs.length > 1 ? (
+            <li key={group.key} className="history-batch" data-testid="history-batch">
+              <p className="muted">
+                Batch · {group.jobs.length} prompts · {new Date(group.jobs[0]!.createdAt).toLocaleString()}
+              </p>
+              <ul className="history-list">
+                {group.jobs.map((job) => (
+                  <HistoryEntry key={job.id} job={job} onOpen={onOpen} />
+                ))}
+              </ul>
             </li>
-          );
-        })}
+          ) : (
+            <HistoryEntry key={group.key} job={group.jobs[0]!} onOpen={onOpen} />
+          ),
+        )}
       </ul>
       {history.hasNextPage ? (
         <button type="button" onClick={() => void history.fetchNextPage()} disabled={history.isFetchingNextPage}>
@@ -65,5 +150,24 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
         </button>
       ) : null}
     </section>
+  );
+}
+
+function HistoryEntry({ job, onOpen }: { job: JobView; onOpen: (jobId: string) => void }) {
+  const thumb = job.images.find((image) => image.url);
+  return (
+    <li data-testid="history-item" data-status={job.status} data-job-id={job.id}>
+      <button type="button" className="history-entry" onClick={() => onOpen(job.id)}>
+        {thumb?.url ? <img src={thumb.url} alt="" width={48} height={48} loading="lazy" /> : <span className="thumb-placeholder" aria-hidden="true" />}
+        <span className="history-text">
+          <span className="history-prompt">{job.prompt}</span>
+          <span className="muted">
+            {new Date(job.createdAt).toLocaleString()} · {PRESET_DEFINITIONS[job.preset].label} · {job.numImages} image{job.numImages === 1 ? '' : 's'}
+            {job.projectId ? ` · ${job.projectId}` : ''}
+          </span>
+        </span>
+        <span className={`badge badge-${job.status}`}>{job.status}</span>
+      </button>
+    </li>
   );
 }

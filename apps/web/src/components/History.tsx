@@ -85,13 +85,13 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
         ) : null}
       </div>
       <form className="history-filters" role="search" aria-label="Filter history" onSubmit={(event) => event.preventDefault()}>
-        <label className="field">
-          Search prompts
-          <input type="search" value={search} placeholder="lighthouse" onChange={(event) => setSearch(event.target.value)} />
-        </label>
-        <label className="field">
-          Status
-          <select value={filters.status} onChange={(event) => set('status', event.target.value as Filters['status'])}>
+        <div className="field">
+          <label htmlFor={`${id}-search`}>Search prompts</label>
+          <input id={`${id}-search`} type="search" value={search} placeholder="lighthouse" onChange={(event) => setSearch(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-status`}>Status</label>
+          <select id={`${id}-status`} value={filters.status} onChange={(event) => set('status', event.target.value as Filters['status'])}>
             <option value="">all</option>
             {JOB_STATUSES.map((value) => (
               <option key={value} value={value}>
@@ -99,10 +99,10 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          Preset
-          <select value={filters.preset} onChange={(event) => set('preset', event.target.value as Filters['preset'])}>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-preset`}>Preset</label>
+          <select id={`${id}-preset`} value={filters.preset} onChange={(event) => set('preset', event.target.value as Filters['preset'])}>
             <option value="">all</option>
             {PRESETS.map((value) => (
               <option key={value} value={value}>
@@ -110,19 +110,19 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          Project
-          <input value={filters.projectId} placeholder="any" onChange={(event) => set('projectId', event.target.value)} />
-        </label>
-        <label className="field" htmlFor={`${id}-from`}>
-          From
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-project`}>Project</label>
+          <input id={`${id}-project`} value={filters.projectId} placeholder="any" onChange={(event) => set('projectId', event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-from`}>From</label>
           <input id={`${id}-from`} type="date" value={filters.from} onChange={(event) => set('from', event.target.value)} />
-        </label>
-        <label className="field" htmlFor={`${id}-to`}>
-          To
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-to`}>To</label>
           <input id={`${id}-to`} type="date" value={filters.to} onChange={(event) => set('to', event.target.value)} />
-        </label>
+        </div>
       </form>
       {history.isError ? <p className="form-error">{describeRequestError(history.error)}</p> : null}
       {history.isSuccess && items.length === 0 ? <p className="empty">{filtered ? 'No jobs match these filters.' : 'No jobs yet.'}</p> : null}

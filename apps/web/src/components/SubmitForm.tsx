@@ -113,10 +113,12 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
     promptRef.current?.focus();
   }, [remix]);
 
+  // What was sent: the form is cleared after a submit only if nobody typed a new prompt meanwhile.
+  const sentPrompt = useRef('');
   const done = (jobIds: string[]) => {
     onCreated(jobIds);
     idempotencyKey.current = crypto.randomUUID();
-    setForm((current) => ({ ...current, prompt: '', negativePrompt: '' }));
+    setForm((current) => (current.prompt === sentPrompt.current ? { ...current, prompt: '', negativePrompt: '' } : current));
     void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
     // The balance in the header went down by the jobs' reservation.
     void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
@@ -160,6 +162,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         return;
       }
       setErrors({});
+      sentPrompt.current = form.prompt;
       createBatch.mutate({ requests });
       return;
     }
@@ -170,6 +173,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       return;
     }
     setErrors({});
+    sentPrompt.current = form.prompt;
     create.mutate(request);
   }
 
@@ -236,7 +240,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           {error('aspectRatio')}
         </div>
         <div className="field">
-          <label htmlFor={`${id}-numImages`}>Images{form.several ? ' per prompt' : ''}</label>
+          <label htmlFor={`${id}-numImages`}>Number of images{form.several ? ' per prompt' : ''}</label>
           <input {...field('numImages')} type="number" min={1} max={MAX_IMAGES_PER_JOB} value={form.numImages} onChange={(event) => set('numImages', event.target.value)} />
           {error('numImages')}
         </div>

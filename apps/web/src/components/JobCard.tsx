@@ -60,10 +60,13 @@ export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: (
   const [note, setNote] = useState<string | null>(null);
   const [zipping, setZipping] = useState(false);
 
-  // A job that just ended changes what history shows.
+  // A job that just ended changes what history and the balance show.
   const ended = job.data ? isTerminalStatus(job.data.status) : false;
   useEffect(() => {
-    if (ended) void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+    if (!ended) return;
+    void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+    // Its credits were settled (charged or refunded) with the status change: the header's balance moved.
+    void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
   }, [ended, queryClient, trpc]);
 
   if (job.isPending) {

@@ -52,6 +52,7 @@ async function fillForm(page: Page, { prompt, numImages, provider }: { prompt: s
   await page.getByLabel('Provider').selectOption(provider);
 }
 
+const tab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
 const cardFor = (page: Page, prompt: string) => page.getByTestId('job-card').filter({ has: page.getByRole('heading', { name: prompt }) });
 
 async function jobsWithPrompt(account: Account, words: string): Promise<JobView[]> {
@@ -188,9 +189,15 @@ describe('results', () => {
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => page.getByTestId('lightbox-position').textContent()).toBe('3 / 3');
-    await screenshot(page, 'lightbox-desktop');
+    await screenshot(page, 'lightbox-desktop', { fullPage: false });
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'lightbox-phone', { fullPage: false });
+    await page.setViewportSize(DESKTOP);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('lightbox');
     await page.keyboard.press('Escape');
     await expect.poll(() => lightbox.count()).toBe(0);
+    // Focus goes back to the image that opened it, for keyboard users.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Open image 1 large');
 
     const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: /Download all \(3\)/ }).click()]);
     const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
@@ -241,6 +248,15 @@ describe('history', () => {
     await screenshot(page, 'history-phone');
     await page.setViewportSize(DESKTOP);
 
+    // Nothing was made tomorrow; everything of the project was made today.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('en-CA');
+    await filters.getByLabel('Search prompts').fill('');
+    await filters.getByLabel('From').fill(day(1));
+    await expect.poll(() => page.getByText('No jobs match these filters.').count()).toBe(1);
+    await filters.getByLabel('From').fill(day(0));
+    await filters.getByLabel('To').fill(day(0));
+    await expect.poll(() => items.count()).toBe(10);
+
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await filters.getByLabel('Status').selectOption('canceled');
     await expect.poll(() => items.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).toEqual(['canceled', 'canceled']);
@@ -257,11 +273,11 @@ describe('history', () => {
 describe('admin', () => {
   it('shows admins the queue, workers and everyone\'s usage, and hides the tab from others', async () => {
     const mine = await openStudio(user);
-    expect(await mine.getByRole('button', { name: 'Admin' }).count()).toBe(0);
+    expect(await tab(mine, 'Admin').count()).toBe(0);
     await mine.context().close();
 
     const page = await openStudio(admin);
-    await page.getByRole('button', { name: 'Admin' }).click();
+    await tab(page, 'Admin').click();
     await expect.poll(() => page.getByTestId('system-status').textContent(), { timeout: 15_000 }).toMatch(/System (healthy|warning|critical)/);
     await expect.poll(() => page.getByTestId('workers-alive').textContent()).toBe('1');
     await expect.poll(() => page.locator('[data-testid="worker-row"][data-alive="true"]').count()).toBe(1);
@@ -270,10 +286,17 @@ describe('admin', () => {
     await page.setViewportSize(PHONE);
     await screenshot(page, 'admin-phone');
     await page.setViewportSize(DESKTOP);
-    await page.getByRole('button', { name: 'Create' }).click();
-    await screenshot(page, 'create-empty-desktop');
-    await page.setViewportSize(PHONE);
+    await tab(page, 'Usage & credits').click();
+    await page.getByTestId('credit-balance').waitFor();
+    await screenshot(page, 'usage-phone');
+    await tab(page, 'API keys').click();
+    await page.getByLabel('Key name').waitFor();
+    await screenshot(page, 'api-keys-phone');
+    await tab(page, 'Create').click();
     await screenshot(page, 'create-phone');
+    await page.setViewportSize(DESKTOP);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'create-dark-desktop');
     await page.context().close();
   });
 });

@@ -285,7 +285,6 @@ describe('admin', () => {
     await screenshot(page, 'admin-desktop');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'admin-phone');
-    await page.setViewportSize(DESKTOP);
     await tab(page, 'Usage & credits').click();
     await page.getByTestId('credit-balance').waitFor();
     await screenshot(page, 'usage-phone');

@@ -1,7 +1,7 @@
 /**
  * What goes wrong, said in words: a provider that refuses every prompt (the mock with
- * MOCK_FAILURES=content_filtered:1), an account out of credits, and a lost network connection that the
- * page recovers from by itself. One stack for the file.
+ * MOCK_FAILURES=content_filtered:1), a submit over the rate limit, an account out of credits, and a lost
+ * network connection that the page recovers from by itself. One stack for the file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,8 @@ let stack: Stack;
 let browser: Browser;
 let admin: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
-  stack = await startStack(dataDir, { MOCK_FAILURES: 'content_filtered:1' });
+  // Every mock image is refused; each account may submit 3 jobs a minute.
+  stack = await startStack(dataDir, { MOCK_FAILURES: 'content_filtered:1', SUBMITS_PER_MINUTE: '3' });
   browser = await launchBrowser();
   admin = await signUp(stack.url, 'operator@example.com');
 });
@@ -54,6 +55,23 @@ describe('errors in words', () => {
     // Nothing was made, so nothing was charged: the header's balance is back to the start.
     await expect.poll(() => page.getByTestId('account-email').textContent(), { timeout: 15_000 }).toContain('100 credits');
     await screenshot(page, 'failed-job-desktop');
+
+    // Retry runs it again (and the provider refuses again): the card follows the second attempt.
+    await card.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(async () => (await trpc<JobView>(stack.url, 'jobs.get', { id: await card.getAttribute('data-job-id') }, 'query', user.apiKey)).attempts, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed');
+    await page.context().close();
+  });
+
+  it('a submit over the rate limit says when to try again', async () => {
+    const user = await signUp(stack.url, 'hasty@example.com');
+    for (let i = 0; i < 3; i++) await trpc(stack.url, 'jobs.create', { prompt: `hasty ${i}`, provider: 'local' }, 'mutation', user.apiKey);
+    const page = await openStudio(user);
+    await page.getByLabel('Prompt', { exact: true }).fill('one job too many');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.getByTestId('submit-error').textContent(), { timeout: 15_000 }).toMatch(/^Too many requests right now\. Try again in \d+ s \(at .+\)\.$/);
+    // The prompt stays, to send again later.
+    expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('one job too many');
     await page.context().close();
   });
 

@@ -119,6 +119,8 @@ describe('create and follow', () => {
     await page.reload();
     await expect.poll(() => running.getAttribute('data-status'), { timeout: 15_000 }).toBe('running');
     await expect.poll(() => running.textContent()).toMatch(/elapsed/);
+    // Once an image is done, the card estimates the time left from the pace so far.
+    await expect.poll(() => running.textContent(), { timeout: 15_000 }).toMatch(/Generating · [1-7]\/8 done.*~\d+ s left/);
     await expect.poll(() => queued.getAttribute('data-status')).toBe('queued');
 
     await queued.getByRole('button', { name: 'Cancel' }).click();
@@ -194,6 +196,9 @@ describe('results', () => {
     await screenshot(page, 'lightbox-phone', { fullPage: false });
     await page.setViewportSize(DESKTOP);
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('lightbox');
+    // Tab cycles through the dialog's controls and never leaves it.
+    for (let i = 0; i < 7; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('[data-testid="lightbox"]')))).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => lightbox.count()).toBe(0);
     // Focus goes back to the image that opened it, for keyboard users.

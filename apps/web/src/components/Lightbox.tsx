@@ -36,6 +36,17 @@ export function Lightbox({ images, index, onIndex, onClose }: { images: Lightbox
         tabIndex={-1}
         onClick={(event) => event.stopPropagation()}
         onKeyDown={(event) => {
+          if (event.key === 'Tab') {
+            // Keep keyboard focus inside the dialog while it is open.
+            const focusable = Array.from(dialog.current?.querySelectorAll<HTMLElement>('button:not(:disabled), a[href]') ?? []);
+            const first = focusable[0];
+            const last = focusable.at(-1);
+            if (event.shiftKey && (document.activeElement === first || document.activeElement === dialog.current)) last?.focus();
+            else if (!event.shiftKey && document.activeElement === last) first?.focus();
+            else return;
+            event.preventDefault();
+            return;
+          }
           if (event.key === 'Escape') onClose();
           else if (event.key === 'ArrowRight') move(1);
           else if (event.key === 'ArrowLeft') move(-1);

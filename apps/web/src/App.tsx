@@ -1,21 +1,24 @@
-import type { AccountView } from '@darkroom/core';
+import type { AccountView, JobView } from '@darkroom/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
+import { Admin } from './components/Admin.js';
 import { ApiKeys } from './components/ApiKeys.js';
 import { AuthScreen } from './components/AuthScreen.js';
 import { History } from './components/History.js';
 import { JobCard } from './components/JobCard.js';
-import { SubmitForm } from './components/SubmitForm.js';
+import { SubmitForm, type Remix } from './components/SubmitForm.js';
 import { Usage } from './components/Usage.js';
+import { OfflineBanner } from './lib/connection.js';
 import { follow, FOLLOWED_STORAGE_KEY, loadFollowed, saveFollowed } from './lib/followed.js';
 import { LiveUpdates, useLive } from './lib/live.js';
 import { useTRPC } from './trpc.js';
 
-type View = 'create' | 'usage' | 'keys';
-const VIEWS: { view: View; label: string }[] = [
+type View = 'create' | 'usage' | 'keys' | 'admin';
+const VIEWS: { view: View; label: string; adminOnly?: boolean }[] = [
   { view: 'create', label: 'Create' },
   { view: 'usage', label: 'Usage & credits' },
   { view: 'keys', label: 'API keys' },
+  { view: 'admin', label: 'Admin', adminOnly: true },
 ];
 
 /** Signed out: sign up / log in. Signed in: the studio, usage and keys. */
@@ -27,7 +30,15 @@ export function App() {
   const reset = useCallback(() => void queryClient.resetQueries(), [queryClient]);
 
   if (status.isPending) return <div className="app" aria-busy="true" />;
-  if (status.isError) return <div className="app"><p className="form-error">Cannot reach Darkroom. It will retry.</p></div>;
+  // A failed re-check keeps the last answer: an offline moment must not sign anyone out of the page.
+  if (!status.data) {
+    return (
+      <div className="app">
+        <OfflineBanner />
+        <p className="form-error">Cannot reach Darkroom. It will retry.</p>
+      </div>
+    );
+  }
   if (!status.data.account) return <AuthScreen hasAccounts={status.data.hasAccounts} onSignedIn={reset} />;
   // The live stream is the signed-in account's: it starts with the studio and ends with it.
   return (
@@ -60,7 +71,14 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
     return () => window.removeEventListener('storage', onStorage);
   }, []);
 
+  const [remix, setRemix] = useState<Remix | null>(null);
   const open = useCallback((id: string) => setFollowed((ids) => follow(ids, id)), []);
+  const openAll = useCallback((ids: string[]) => setFollowed((current) => ids.reduceRight((all, id) => follow(all, id), current)), []);
+  const remixJob = useCallback((job: JobView) => {
+    setRemix((current) => ({ job, nonce: (current?.nonce ?? 0) + 1 }));
+    setView('create');
+    window.scrollTo({ top: 0 });
+  }, []);
   const close = useCallback((id: string) => setFollowed((ids) => ids.filter((other) => other !== id)), []);
 
   return (
@@ -68,7 +86,7 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
       <header className="app-header">
         <h1>Darkroom</h1>
         <nav className="app-nav" aria-label="Sections">
-          {VIEWS.map((item) => (
+          {VIEWS.filter((item) => !item.adminOnly || account.role === 'admin').map((item) => (
             <button key={item.view} type="button" className="tab" aria-current={view === item.view ? 'page' : undefined} onClick={() => setView(item.view)}>
               {item.label}
             </button>
@@ -85,20 +103,26 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
           </button>
         </div>
       </header>
+      <OfflineBanner />
       {view === 'usage' ? <Usage /> : null}
       {view === 'keys' ? <ApiKeys /> : null}
+      {view === 'admin' && account.role === 'admin' ? <Admin /> : null}
       {view === 'create' ? (
         <main className="layout">
           <section className="panel" aria-labelledby="create-heading">
             <h2 id="create-heading">New images</h2>
-            <SubmitForm onCreated={open} />
+            <SubmitForm onCreated={openAll} remix={remix} />
           </section>
           <section className="jobs" aria-labelledby="jobs-heading">
             <h2 id="jobs-heading">Jobs</h2>
             {followed.length === 0 ? (
               <p className="empty">Your jobs appear here as soon as you press Generate.</p>
             ) : (
-              followed.map((id) => <JobCard key={id} jobId={id} onClose={() => close(id)} />)
+              <div className="job-cards">
+                {followed.map((id) => (
+                  <JobCard key={id} jobId={id} onClose={() => close(id)} onRemix={remixJob} />
+                ))}
+              </div>
             )}
             <History onOpen={open} />
           </section>

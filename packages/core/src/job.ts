@@ -254,8 +254,26 @@ export const JobListInput = z.object({
   /** The `nextCursor` of the previous page. */
   cursor: z.string().uuid().optional(),
   status: JobStatus.optional(),
+  preset: Preset.optional(),
+  projectId: z.string().trim().min(1).max(128).optional(),
+  batchId: z.string().uuid().optional(),
+  /** Jobs created at or after this instant (ISO 8601). */
+  createdFrom: z.iso.datetime({ offset: true }).optional(),
+  /** Jobs created before this instant (ISO 8601). */
+  createdTo: z.iso.datetime({ offset: true }).optional(),
+  /** Words to find in the prompt, style or preset (Postgres full-text search, `websearch` syntax). */
+  search: z.string().trim().min(1).max(200).optional(),
 });
 export type JobListInput = z.input<typeof JobListInput>;
+
+/** What one image costs per provider (`credits.prices`), so a form can show a job's cost before submit. */
+export const PriceListView = z.object({
+  /** Credits per image, keyed `provider` or `provider/quality`. */
+  prices: z.record(z.string(), z.number().int()),
+  /** The providers a job may name, cheapest first. */
+  providers: z.array(z.object({ provider: ProviderName, creditsPerImage: z.number().int() })),
+});
+export type PriceListView = z.infer<typeof PriceListView>;
 
 export const JobListView = z.object({
   items: z.array(JobView),

@@ -17,9 +17,12 @@ export async function launchBrowser(): Promise<Browser> {
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
-/** Saves a full-page screenshot under test-results/screenshots/ (the README links the main ones). */
-export async function screenshot(page: Page, name: string) {
+/**
+ * Saves a full-page screenshot under test-results/screenshots/ (the README links the main ones);
+ * `fullPage: false` keeps to the viewport, for overlays such as a lightbox.
+ */
+export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}) {
   const dir = path.join(repoRoot, 'test-results/screenshots');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage });
 }

@@ -77,14 +77,15 @@ describe('live job cards', () => {
     const page = await browser.newPage({ viewport: DESKTOP });
     // A proxy that refuses Server-Sent Events.
     await page.route('**/trpc/jobs.feed**', (route) => route.fulfill({ status: 502, body: 'no streaming here' }));
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'an egret at dawn', numImages: 4, provider: 'mock' }, 'mutation', account.apiKey);
+    // Six images (over 4 s): enough polls to see even when the page is slow to load on a busy machine.
+    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'an egret at dawn', numImages: 6, provider: 'mock' }, 'mutation', account.apiKey);
     const reads = await openFollowing(page, job.id);
 
     const card = page.getByTestId('job-card').first();
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
     expect(await page.getByTestId('live-badge').getAttribute('data-live')).toBe('false');
     expect(reads.count).toBeGreaterThanOrEqual(3);
-    expect(await card.getByTestId('job-image').count()).toBe(4);
+    expect(await card.getByTestId('job-image').count()).toBe(6);
     await page.close();
   });
 });

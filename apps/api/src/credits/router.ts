@@ -1,7 +1,7 @@
-import { CreditGrant, CreditsView } from '@darkroom/core';
+import { CreditGrant, CreditsView, PriceListView } from '@darkroom/core';
 import { z } from 'zod';
 import { adminProcedure, protectedProcedure, router } from '../trpc.js';
-import { getCredits, grantCreditsTo } from './service.js';
+import { getCredits, grantCreditsTo, listPrices } from './service.js';
 
 export const creditsRouter = router({
   /** Balance and the newest ledger entries. */
@@ -9,6 +9,8 @@ export const creditsRouter = router({
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
     .output(CreditsView)
     .query(({ ctx: { db, user }, input }) => getCredits({ db, user, limit: input.limit })),
+  /** What one image costs per provider, so a form can show a job's cost before it is submitted. */
+  prices: protectedProcedure.output(PriceListView).query(({ ctx: { settings } }) => listPrices({ settings })),
   /** Admins only: add credits to an account (negative amounts take them back, never below 0). */
   grant: adminProcedure
     .input(CreditGrant)

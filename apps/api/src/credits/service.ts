@@ -2,9 +2,16 @@
  * Reading the caller's credits and, for admins, granting them. Reservations, charges and refunds are
  * written by the job services and the worker (see @darkroom/db's credits.ts).
  */
-import { DomainError, type CreditGrant, type CreditsView } from '@darkroom/core';
+import { DomainError, pricePerImage, PROVIDER_NAMES, type CreditGrant, type CreditsView, type PriceListView } from '@darkroom/core';
 import { grantCredits, type Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
+import type { AccountSettings } from '../env.js';
+
+/** The configured price table, and each provider's price per image as a submit would charge it. */
+export function listPrices({ settings }: { settings: Pick<AccountSettings, 'prices'> }): PriceListView {
+  const providers = PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: pricePerImage(settings.prices, { provider }) }));
+  return { prices: { ...settings.prices }, providers: providers.sort((a, b) => a.creditsPerImage - b.creditsPerImage) };
+}
 
 /** The balance and the newest ledger entries (at most `limit`). */
 export async function getCredits({ db, user, limit }: { db: Db; user: AuthUser; limit: number }): Promise<CreditsView> {

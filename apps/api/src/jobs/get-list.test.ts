@@ -50,6 +50,41 @@ describe('jobs.list', () => {
     expect(page.items.map((item) => item.id)).toEqual([job.id]);
   });
 
+  it('filters by preset, project, batch and creation time, and pages within the filter', async () => {
+    const user = await h.makeUser('filters@example.com');
+    const a = await user.caller.jobs.create({ prompt: 'a lighthouse at dusk', preset: 'cover', projectId: 'book-1' });
+    const b = await user.caller.jobs.create({ prompt: 'a lighthouse keeper', preset: 'photo', projectId: 'book-1' });
+    const c = await user.caller.jobs.create({ prompt: 'a fox in snow', preset: 'cover', projectId: 'book-2' });
+    const batch = await user.caller.jobs.createBatch({ requests: [{ prompt: 'batch one' }, { prompt: 'batch two' }] });
+    const ids = async (input: Parameters<typeof user.caller.jobs.list>[0]) => (await user.caller.jobs.list(input)).items.map((job) => job.id);
+
+    expect(await ids({ preset: 'cover' })).toEqual([c.id, a.id]);
+    expect(await ids({ projectId: 'book-1' })).toEqual([b.id, a.id]);
+    expect(await ids({ batchId: batch.batchId })).toEqual(batch.jobs.map((job) => job.id).reverse());
+    expect(await ids({ preset: 'cover', projectId: 'book-2' })).toEqual([c.id]);
+    expect(await ids({ createdFrom: c.createdAt })).toEqual([...batch.jobs.map((job) => job.id).reverse(), c.id]);
+    expect(await ids({ createdTo: b.createdAt })).toEqual([a.id]);
+    expect(await ids({ createdFrom: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
+
+    const first = await user.caller.jobs.list({ projectId: 'book-1', limit: 1 });
+    expect(first.items.map((job) => job.id)).toEqual([b.id]);
+    const second = await user.caller.jobs.list({ projectId: 'book-1', limit: 1, cursor: first.nextCursor! });
+    expect(second.items.map((job) => job.id)).toEqual([a.id]);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('searches prompts by words (full text: stems, any order), only among the caller\'s own jobs', async () => {
+    const user = await h.makeUser('search@example.com');
+    const stranger = await h.makeUser('stranger@example.com');
+    const keepers = await user.caller.jobs.create({ prompt: 'two lighthouse keepers playing chess' });
+    await user.caller.jobs.create({ prompt: 'a dragon over the sea' });
+    await stranger.caller.jobs.create({ prompt: 'a lighthouse of my own' });
+
+    expect((await user.caller.jobs.list({ search: 'keeper lighthouse' })).items.map((job) => job.id)).toEqual([keepers.id]);
+    expect((await user.caller.jobs.list({ search: 'lighthouse', status: 'canceled' })).items).toEqual([]);
+    expect((await user.caller.jobs.list({ search: 'unicorn' })).items).toEqual([]);
+  });
+
   it('rejects a limit above 100', async () => {
     const error = await h.caller.jobs.list({ limit: 101 }).catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe('BAD_REQUEST');

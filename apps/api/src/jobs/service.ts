@@ -26,6 +26,9 @@ import { jobsCreated, jobsFinished } from '../metrics.js';
 import type { AccountSettings } from '../env.js';
 import type { RateLimits } from '../rate-limits.js';
 
+/** The most jobs a prompt search looks at (the newest that match). */
+const MAX_SEARCH_MATCHES = 2000;
+
 /** How often graphile-worker retries a task that crashed (database down, worker killed mid-query). */
 const TASK_MAX_ATTEMPTS = 5;
 
@@ -340,8 +343,27 @@ export async function getJob({ db, user, id }: ServiceOptions & { id: string }):
 /** Newest first; `nextCursor` is the id to pass for the following page, null on the last one. */
 export async function listJobs({ db, user, input }: ServiceOptions & { input: Required<Pick<JobListInput, 'limit'>> & JobListInput }): Promise<JobListView> {
   const limit = input.limit;
+  const where: Prisma.JobWhereInput = {
+    userId: user.id,
+    ...(input.status ? { status: input.status } : {}),
+    ...(input.preset ? { preset: input.preset } : {}),
+    ...(input.projectId ? { projectId: input.projectId } : {}),
+    ...(input.batchId ? { batchId: input.batchId } : {}),
+    ...(input.createdFrom || input.createdTo
+      ? { createdAt: { ...(input.createdFrom ? { gte: new Date(input.createdFrom) } : {}), ...(input.createdTo ? { lt: new Date(input.createdTo) } : {}) } }
+      : {}),
+  };
+  if (input.search) {
+    // The `search` column is Prisma-unsupported (tsvector), so the match is one raw query over the
+    // caller's jobs (GIN index), and the page is read through Prisma as usual.
+    const matches = await db.$queryRaw<{ id: string }[]>`
+      select id::text as id from jobs
+      where user_id = ${user.id}::uuid and search @@ websearch_to_tsquery('english', ${input.search})
+      order by created_at desc limit ${MAX_SEARCH_MATCHES}`;
+    where.id = { in: matches.map((row) => row.id) };
+  }
   const jobs = await db.job.findMany({
-    where: { userId: user.id, ...(input.status ? { status: input.status } : {}) },
+    where,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
     ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),

@@ -1,10 +1,20 @@
 import { isTerminalStatus, type ImageView, type JobView } from '@darkroom/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { imageFileName, downloadZip } from '../lib/download.js';
 import { describeJobError, describeRequestError } from '../lib/errors.js';
 import { useLive } from '../lib/live.js';
 import { makePollSchedule } from '../lib/polling.js';
 import { useTRPC } from '../trpc.js';
+import { Lightbox, type LightboxImage } from './Lightbox.js';
+
+const IMAGE_STATUS_LABELS: Record<ImageView['status'], string> = {
+  pending: 'Pending',
+  running: 'Generating',
+  succeeded: 'Done',
+  failed: 'Failed',
+  canceled: 'Canceled',
+};
 
 const STAGE_LABELS: Record<string, string> = {
   references: 'Finding references',
@@ -13,8 +23,11 @@ const STAGE_LABELS: Record<string, string> = {
   storing: 'Storing',
 };
 
-/** One job, followed until it ends: status, stage, progress, queue position, images, cancel. */
-export function JobCard({ jobId, onClose }: { jobId: string; onClose: () => void }) {
+/**
+ * One job, followed until it ends: status, stage, progress, queue position, ETA, elapsed time, one slot
+ * per image, cancel; then its gallery (lightbox, downloads), copy prompt, remix and retry.
+ */
+export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: () => void; onRemix: (job: JobView) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const schedule = useRef(makePollSchedule());
@@ -35,11 +48,25 @@ export function JobCard({ jobId, onClose }: { jobId: string; onClose: () => void
       onSuccess: (view) => queryClient.setQueryData(trpc.jobs.get.queryKey({ id: jobId }), view),
     }),
   );
+  const retry = useMutation(
+    trpc.jobs.retry.mutationOptions({
+      onSuccess: (view) => {
+        queryClient.setQueryData(trpc.jobs.get.queryKey({ id: jobId }), view);
+        void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
+      },
+    }),
+  );
+  const [lightbox, setLightbox] = useState<number | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [zipping, setZipping] = useState(false);
 
-  // A job that just ended changes what history shows.
+  // A job that just ended changes what history and the balance show.
   const ended = job.data ? isTerminalStatus(job.data.status) : false;
   useEffect(() => {
-    if (ended) void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+    if (!ended) return;
+    void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+    // Its credits were settled (charged or refunded) with the status change: the header's balance moved.
+    void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
   }, [ended, queryClient, trpc]);
 
   if (job.isPending) {
@@ -62,6 +89,38 @@ export function JobCard({ jobId, onClose }: { jobId: string; onClose: () => void
 
   const view = job.data;
   const active = !isTerminalStatus(view.status);
+  const stopping = view.status === 'running' && cancel.isSuccess;
+  const shown: LightboxImage[] = view.images
+    .filter((image) => image.url)
+    .map((image) => ({
+      url: image.url!,
+      alt: `${view.prompt} (image ${image.index + 1})`,
+      fileName: imageFileName(view.id, image.index, image.mime),
+      width: image.width ?? view.width,
+      height: image.height ?? view.height,
+    }));
+
+  async function copyPrompt() {
+    try {
+      await navigator.clipboard.writeText(view.prompt);
+      setNote('Prompt copied');
+    } catch {
+      setNote('Copy failed: select the prompt and copy it by hand');
+    }
+  }
+
+  async function downloadAll() {
+    setZipping(true);
+    setNote(null);
+    try {
+      await downloadZip(`darkroom-${view.id.slice(0, 8)}`, shown);
+    } catch (error) {
+      setNote(`Download failed: ${describeRequestError(error)}`);
+    } finally {
+      setZipping(false);
+    }
+  }
+
   return (
     <article className="job-card" data-testid="job-card" data-status={view.status} data-job-id={view.id} aria-labelledby={`job-${view.id}-title`}>
       <header className="job-card-header">
@@ -70,37 +129,60 @@ export function JobCard({ jobId, onClose }: { jobId: string; onClose: () => void
             {view.prompt}
           </h3>
           <p className="muted">
-            {view.preset} · {view.aspectRatio} · {view.numImages} image{view.numImages === 1 ? '' : 's'} · {view.priority}
+            {view.preset} · {view.aspectRatio} · {view.numImages} image{view.numImages === 1 ? '' : 's'} · {view.priority} · {view.provider}
           </p>
         </div>
-        <span className={`badge badge-${view.status}`}>{view.status}</span>
+        <span className={`badge badge-${view.status}`}>{stopping ? 'stopping' : view.status}</span>
       </header>
 
       <JobProgress view={view} />
 
       {view.error ? (
-        <p className="job-error" role="alert">
+        <p className="job-error" role="alert" data-testid="job-error">
           {describeJobError(view.error)} <span className="muted">({view.error.code}: {view.error.message})</span>
         </p>
       ) : null}
 
       <ul className="image-grid" aria-label="Images">
         {view.images.map((image) => (
-          <ImageTile key={image.id} image={image} view={view} />
+          <ImageTile key={image.id} image={image} view={view} onOpen={() => setLightbox(shown.findIndex((item) => item.url === image.url))} />
         ))}
       </ul>
 
       <footer className="job-card-footer">
         {active ? (
-          <button type="button" onClick={() => cancel.mutate({ id: view.id })} disabled={cancel.isPending || view.status === 'canceled'}>
-            Cancel
+          <button type="button" onClick={() => cancel.mutate({ id: view.id })} disabled={cancel.isPending || stopping}>
+            {stopping ? 'Stopping…' : 'Cancel'}
+          </button>
+        ) : null}
+        {shown.length > 0 ? (
+          <button type="button" onClick={() => void downloadAll()} disabled={zipping}>
+            {zipping ? 'Zipping…' : `Download all (${shown.length}) as .zip`}
+          </button>
+        ) : null}
+        <button type="button" onClick={() => void copyPrompt()}>
+          Copy prompt
+        </button>
+        <button type="button" onClick={() => onRemix(view)}>
+          Remix
+        </button>
+        {view.status === 'failed' || (view.status === 'succeeded' && view.counts.failed > 0) ? (
+          <button type="button" onClick={() => retry.mutate({ id: view.id })} disabled={retry.isPending}>
+            Retry
           </button>
         ) : null}
         <button type="button" className="ghost" onClick={onClose} aria-label={`Close job ${view.prompt}`}>
           Close
         </button>
+        {note ? (
+          <span className="muted" role="status">
+            {note}
+          </span>
+        ) : null}
         {cancel.isError ? <span className="form-error">{describeRequestError(cancel.error)}</span> : null}
+        {retry.isError ? <span className="form-error">{describeRequestError(retry.error)}</span> : null}
       </footer>
+      {lightbox !== null && lightbox >= 0 ? <Lightbox images={shown} index={lightbox} onIndex={setLightbox} onClose={() => setLightbox(null)} /> : null}
     </article>
   );
 }
@@ -134,12 +216,24 @@ function JobProgress({ view }: { view: JobView }) {
       >
         <div className="progress-bar" style={{ width: `${view.progress}%` }} />
       </div>
-      <p className="muted" aria-live="polite">
-        {status}
-        {elapsed !== null ? ` · ${elapsed}s` : ''}
+      <p className="muted">
+        {/* Screen readers hear what changed in the job; the clock ticking every second stays quiet. */}
+        <span aria-live="polite" data-testid="job-status-text">
+          {status}
+        </span>
+        <span>
+          {view.status === 'running' ? eta(view, elapsed) : ''}
+          {elapsed !== null ? ` · ${elapsed} s elapsed` : ''}
+        </span>
       </p>
     </div>
   );
+}
+
+/** Time left while running, from the pace so far (elapsed per percent of progress). */
+function eta(view: JobView, elapsed: number | null): string {
+  if (elapsed === null || view.progress <= 0 || view.progress >= 100) return '';
+  return ` · ~${Math.max(1, Math.round((elapsed * (100 - view.progress)) / view.progress))} s left`;
 }
 
 /** Seconds since the job started (while it runs), or its total run time once finished. */
@@ -156,20 +250,31 @@ function useElapsed(view: JobView): number | null {
   return Math.max(0, Math.round((end - Date.parse(view.startedAt)) / 1000));
 }
 
-function ImageTile({ image, view }: { image: ImageView; view: JobView }) {
+/** One image's slot, sized by its aspect ratio from the start so nothing moves when the image arrives. */
+function ImageTile({ image, view, onOpen }: { image: ImageView; view: JobView; onOpen: () => void }) {
   const width = image.width ?? view.width;
   const height = image.height ?? view.height;
+  const label = IMAGE_STATUS_LABELS[image.status];
   return (
-    <li className={`image-tile image-${image.status}`} style={{ aspectRatio: `${width} / ${height}` }}>
+    <li
+      className={`image-tile image-${image.status}`}
+      data-testid="image-slot"
+      data-status={image.status}
+      style={{ aspectRatio: `${width} / ${height}` }}
+    >
       {image.url ? (
         <>
-          <img data-testid="job-image" src={image.url} width={width} height={height} alt={`${view.prompt} (image ${image.index + 1})`} loading="lazy" />
-          <a className="download" href={image.url} download={`darkroom-${view.id}-${image.index + 1}.${view.outputFormat === 'jpeg' ? 'jpg' : view.outputFormat}`}>
+          <button type="button" className="image-open" onClick={onOpen} aria-label={`Open image ${image.index + 1} large`}>
+            <img data-testid="job-image" src={image.url} width={width} height={height} alt={`${view.prompt} (image ${image.index + 1})`} loading="lazy" />
+          </button>
+          <a className="download" href={image.url} download={imageFileName(view.id, image.index, image.mime)} aria-label={`Download image ${image.index + 1}`}>
             Download
           </a>
         </>
       ) : (
-        <span className="image-placeholder">{image.status === 'failed' ? image.error?.code ?? 'failed' : image.status}</span>
+        <span className="image-placeholder">
+          {image.index + 1} · {image.status === 'failed' ? `${label}: ${image.error ? describeJobError(image.error) : ''}` : label}
+        </span>
       )}
     </li>
   );

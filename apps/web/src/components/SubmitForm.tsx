@@ -1,19 +1,24 @@
 import {
   ASPECT_RATIOS,
+  BatchRequest,
   JobRequest,
+  MAX_BATCH_SIZE,
   MAX_IMAGES_PER_JOB,
+  MAX_NEGATIVE_PROMPT_LENGTH,
   MAX_PROMPT_LENGTH,
   PRESET_DEFINITIONS,
   PRESETS,
   PRIORITIES,
+  PROVIDER_NAMES,
   STYLE_PRESETS,
   type JobRequestInput,
+  type JobView,
 } from '@darkroom/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
-
+import { PresetSwatch } from './PresetSwatch.js';
 
 interface FormState {
   preset: (typeof PRESETS)[number];
@@ -24,6 +29,9 @@ interface FormState {
   aspectRatio: (typeof ASPECT_RATIOS)[number] | '';
   numImages: string;
   priority: (typeof PRIORITIES)[number];
+  provider: (typeof PROVIDER_NAMES)[number];
+  /** One job per line of `prompt` (jobs.createBatch) instead of one job. */
+  several: boolean;
 }
 
 const INITIAL: FormState = {
@@ -34,68 +42,145 @@ const INITIAL: FormState = {
   aspectRatio: '',
   numImages: '4',
   priority: 'normal',
+  provider: 'local',
+  several: false,
 };
 
-function toRequest(form: FormState, idempotencyKey: string): JobRequestInput {
+/** A job to start again from: its parameters fill the form, and `nonce` makes the same job remixable twice. */
+export interface Remix {
+  job: JobView;
+  nonce: number;
+}
+
+function fromJob(job: JobView): FormState {
+  return {
+    preset: job.preset,
+    prompt: job.prompt,
+    negativePrompt: job.negativePrompt ?? '',
+    style: job.style ?? '',
+    aspectRatio: job.aspectRatio,
+    numImages: String(job.numImages),
+    priority: job.priority,
+    provider: job.provider,
+    several: false,
+  };
+}
+
+function toRequest(form: FormState, prompt: string, idempotencyKey: string): JobRequestInput {
   return {
     preset: form.preset,
-    prompt: form.prompt,
+    prompt,
     ...(form.negativePrompt.trim() ? { negativePrompt: form.negativePrompt } : {}),
     ...(form.style.trim() ? { style: form.style } : {}),
     ...(form.aspectRatio ? { aspectRatio: form.aspectRatio } : {}),
     numImages: Number(form.numImages),
     priority: form.priority,
+    provider: form.provider,
     idempotencyKey,
   };
 }
 
+/** The prompts of a "generate several" submit: one per non-empty line. */
+export function promptLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
 /**
  * The submit form. Validates with the same schema as the API. One form fill carries one idempotency
- * key, so a double click or Enter pressed twice creates one job, never two.
+ * key (a batch: one per line, derived from it), so a double click or Enter pressed twice creates the
+ * jobs once, never twice; the button is also disabled while the submit is in flight.
  */
-export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }) {
+export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[]) => void; remix: Remix | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FormState>(INITIAL);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const idempotencyKey = useRef(crypto.randomUUID());
+  const promptRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
+  const prices = useQuery(trpc.credits.prices.queryOptions(undefined, { staleTime: 60_000 }));
+  const status = useQuery(trpc.auth.status.queryOptions());
+  const balance = status.data?.account?.creditBalance ?? null;
+
+  useEffect(() => {
+    if (!remix) return;
+    setForm(fromJob(remix.job));
+    setErrors({});
+    idempotencyKey.current = crypto.randomUUID();
+    promptRef.current?.focus();
+  }, [remix]);
+
+  // What was sent: the form is cleared after a submit only if nobody typed a new prompt meanwhile.
+  const sentPrompt = useRef('');
+  const done = (jobIds: string[]) => {
+    onCreated(jobIds);
+    idempotencyKey.current = crypto.randomUUID();
+    setForm((current) => (current.prompt === sentPrompt.current ? { ...current, prompt: '', negativePrompt: '' } : current));
+    void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+    // The balance in the header went down by the jobs' reservation.
+    void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
+  };
   const create = useMutation(
     trpc.jobs.create.mutationOptions({
-      onSuccess: (job) => {
-        onCreated(job.id);
-        idempotencyKey.current = crypto.randomUUID();
-        setForm((current) => ({ ...current, prompt: '', negativePrompt: '' }));
-        void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
-        // The balance in the header went down by the job's reservation.
-        void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
-      },
+      onSuccess: (job) => done([job.id]),
       onError: (error) => setErrors(fieldErrors(zodIssuesOf(error))),
     }),
   );
+  const createBatch = useMutation(
+    trpc.jobs.createBatch.mutationOptions({
+      // The cards read top to bottom in the order of the lines.
+      onSuccess: (batch) => done(batch.jobs.map((job) => job.id)),
+      onError: (error) => setErrors(fieldErrors(zodIssuesOf(error))),
+    }),
+  );
+  const pending = create.isPending || createBatch.isPending;
+  const failure = form.several ? createBatch : create;
 
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
     setForm((current) => ({ ...current, [key]: value }));
     setErrors(({ [key]: _cleared, ...rest }) => rest);
   };
 
+  const lines = form.several ? promptLines(form.prompt) : [form.prompt];
+  const price = prices.data?.providers.find((entry) => entry.provider === form.provider)?.creditsPerImage ?? null;
+  const count = Number(form.numImages);
+  const cost = price !== null && Number.isInteger(count) && count > 0 ? price * count * lines.length : null;
+
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (create.isPending) return;
-    const request = toRequest(form, idempotencyKey.current);
+    if (pending) return;
+    if (form.several) {
+      const requests = lines.map((prompt, index) => toRequest(form, prompt, `${idempotencyKey.current}:${index}`));
+      const parsed = BatchRequest.safeParse({ requests });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path[0] === 'requests' && typeof issue.path[2] === 'string' ? issue.path[2] : 'prompt';
+        setErrors({ [field]: requests.length === 0 ? 'write at least one prompt' : issue.message });
+        return;
+      }
+      setErrors({});
+      sentPrompt.current = form.prompt;
+      createBatch.mutate({ requests });
+      return;
+    }
+    const request = toRequest(form, form.prompt, idempotencyKey.current);
     const parsed = JobRequest.safeParse(request);
     if (!parsed.success) {
       setErrors(fieldErrors(parsed.error.issues));
       return;
     }
     setErrors({});
+    sentPrompt.current = form.prompt;
     create.mutate(request);
   }
 
-  const field = (name: keyof FormState) => ({
+  const field = (name: keyof FormState, hint?: string) => ({
     id: `${id}-${name}`,
     'aria-invalid': errors[name] ? true : undefined,
-    'aria-describedby': errors[name] ? `${id}-${name}-error` : undefined,
+    'aria-describedby': [errors[name] ? `${id}-${name}-error` : null, hint ?? null].filter(Boolean).join(' ') || undefined,
   });
   const error = (name: keyof FormState) =>
     errors[name] ? (
@@ -103,46 +188,48 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
         {errors[name]}
       </p>
     ) : null;
-  const promptLength = form.prompt.trim().length;
+  const promptLength = form.several ? Math.max(0, ...lines.map((line) => line.length)) : form.prompt.trim().length;
 
   return (
-    <form className="submit-form" onSubmit={submit} noValidate>
+    <form className="submit-form" onSubmit={submit} noValidate aria-label="New images">
+      <fieldset className="preset-picker">
+        <legend>Preset</legend>
+        {PRESETS.map((preset) => (
+          <label key={preset} className="preset-option" data-testid={`preset-${preset}`}>
+            <input type="radio" name={`${id}-preset`} value={preset} checked={form.preset === preset} onChange={() => set('preset', preset)} />
+            <PresetSwatch preset={preset} />
+            <span>{PRESET_DEFINITIONS[preset].label}</span>
+          </label>
+        ))}
+      </fieldset>
       <div className="field">
-        <label htmlFor={`${id}-prompt`}>Prompt</label>
+        <div className="label-row">
+          <label htmlFor={`${id}-prompt`}>{form.several ? 'Prompts, one per line' : 'Prompt'}</label>
+          <label className="toggle">
+            <input type="checkbox" checked={form.several} onChange={(event) => set('several', event.target.checked)} /> Generate several
+          </label>
+        </div>
         <textarea
-          {...field('prompt')}
-          rows={4}
+          {...field('prompt', `${id}-prompt-count`)}
+          ref={promptRef}
+          rows={form.several ? 6 : 4}
           value={form.prompt}
-          placeholder="a friendly dragon playing in a garden"
+          placeholder={form.several ? 'a fox in the snow\na heron at dawn\na lighthouse in a storm' : 'a friendly dragon playing in a garden'}
           onChange={(event) => set('prompt', event.target.value)}
           onKeyDown={(event) => {
             if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) submit(event);
           }}
         />
-        <p className={`hint ${promptLength > MAX_PROMPT_LENGTH ? 'over' : ''}`}>
-          {promptLength} / {MAX_PROMPT_LENGTH}
+        <p id={`${id}-prompt-count`} className={`hint ${promptLength > MAX_PROMPT_LENGTH ? 'over' : ''}`} data-testid="prompt-count">
+          {form.several ? `${lines.length} / ${MAX_BATCH_SIZE} prompts · longest ` : ''}
+          {promptLength} / {MAX_PROMPT_LENGTH} characters
         </p>
         {error('prompt')}
       </div>
       <div className="row">
         <div className="field">
-          <label htmlFor={`${id}-preset`}>Preset</label>
-          <select {...field('preset')} value={form.preset} onChange={(event) => set('preset', event.target.value as FormState['preset'])}>
-            {PRESETS.map((preset) => (
-              <option key={preset} value={preset}>
-                {PRESET_DEFINITIONS[preset].label}
-              </option>
-            ))}
-          </select>
-          {error('preset')}
-        </div>
-        <div className="field">
           <label htmlFor={`${id}-aspectRatio`}>Aspect ratio</label>
-          <select
-            {...field('aspectRatio')}
-            value={form.aspectRatio}
-            onChange={(event) => set('aspectRatio', event.target.value as FormState['aspectRatio'])}
-          >
+          <select {...field('aspectRatio')} value={form.aspectRatio} onChange={(event) => set('aspectRatio', event.target.value as FormState['aspectRatio'])}>
             <option value="">Preset default ({PRESET_DEFINITIONS[form.preset].aspectRatio})</option>
             {ASPECT_RATIOS.map((ratio) => (
               <option key={ratio} value={ratio}>
@@ -152,27 +239,16 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
           </select>
           {error('aspectRatio')}
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-numImages`}>Number of images{form.several ? ' per prompt' : ''}</label>
+          <input {...field('numImages')} type="number" min={1} max={MAX_IMAGES_PER_JOB} value={form.numImages} onChange={(event) => set('numImages', event.target.value)} />
+          {error('numImages')}
+        </div>
       </div>
       <div className="row">
         <div className="field">
-          <label htmlFor={`${id}-numImages`}>Number of images</label>
-          <input
-            {...field('numImages')}
-            type="number"
-            min={1}
-            max={MAX_IMAGES_PER_JOB}
-            value={form.numImages}
-            onChange={(event) => set('numImages', event.target.value)}
-          />
-          {error('numImages')}
-        </div>
-        <div className="field">
           <label htmlFor={`${id}-priority`}>Priority</label>
-          <select
-            {...field('priority')}
-            value={form.priority}
-            onChange={(event) => set('priority', event.target.value as FormState['priority'])}
-          >
+          <select {...field('priority')} value={form.priority} onChange={(event) => set('priority', event.target.value as FormState['priority'])}>
             {PRIORITIES.map((priority) => (
               <option key={priority} value={priority}>
                 {priority}
@@ -180,16 +256,21 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-provider`}>Provider</label>
+          <select {...field('provider')} value={form.provider} onChange={(event) => set('provider', event.target.value as FormState['provider'])}>
+            {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map((entry) => (
+              <option key={entry.provider} value={entry.provider}>
+                {entry.provider}
+                {entry.creditsPerImage !== null ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)` : ''}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
       <div className="field">
         <label htmlFor={`${id}-style`}>Style (optional)</label>
-        <input
-          {...field('style')}
-          list={`${id}-styles`}
-          value={form.style}
-          placeholder="watercolor, or your own words"
-          onChange={(event) => set('style', event.target.value)}
-        />
+        <input {...field('style')} list={`${id}-styles`} value={form.style} placeholder="watercolor, or your own words" onChange={(event) => set('style', event.target.value)} />
         <datalist id={`${id}-styles`}>
           {Object.keys(STYLE_PRESETS).map((style) => (
             <option key={style} value={style} />
@@ -202,17 +283,29 @@ export function SubmitForm({ onCreated }: { onCreated: (jobId: string) => void }
         <input
           {...field('negativePrompt')}
           value={form.negativePrompt}
+          maxLength={MAX_NEGATIVE_PROMPT_LENGTH}
           placeholder="text, watermark"
           onChange={(event) => set('negativePrompt', event.target.value)}
         />
         {error('negativePrompt')}
       </div>
-      <button type="submit" className="primary" disabled={create.isPending} aria-busy={create.isPending}>
-        {create.isPending ? 'Submitting…' : 'Generate'}
+      <p className="cost" data-testid="cost" aria-live="polite">
+        {cost !== null ? (
+          <>
+            Costs <strong>{cost}</strong> credit{cost === 1 ? '' : 's'}
+            {balance !== null ? ` · you have ${balance}` : ''}
+            {balance !== null && cost > balance ? <span className="over"> (not enough)</span> : null}
+          </>
+        ) : (
+          'Cost: …'
+        )}
+      </p>
+      <button type="submit" className="primary" disabled={pending} aria-busy={pending}>
+        {pending ? 'Submitting…' : form.several ? `Generate ${lines.length} job${lines.length === 1 ? '' : 's'}` : 'Generate'}
       </button>
-      {create.isError && !zodIssuesOf(create.error) ? (
-        <p className="form-error" role="alert">
-          {describeRequestError(create.error)}
+      {failure.isError && !zodIssuesOf(failure.error) ? (
+        <p className="form-error" role="alert" data-testid="submit-error">
+          {describeRequestError(failure.error)}
         </p>
       ) : null}
     </form>

@@ -1,6 +1,6 @@
 import { JobRequest } from '@darkroom/core';
 import { describe, expect, it } from 'vitest';
-import { describeJobError, fieldErrors, zodIssuesOf } from './errors.js';
+import { describeJobError, describeRequestError, fieldErrors, isNetworkError, retryAfterSecondsOf, zodIssuesOf } from './errors.js';
 
 describe('fieldErrors', () => {
   it('maps the shared schema\'s issues to the first message per field', () => {
@@ -21,5 +21,41 @@ describe('fieldErrors', () => {
 describe('describeJobError', () => {
   it('says what happened in words', () => {
     expect(describeJobError({ code: 'content_filtered', message: 'x', retryable: false })).toMatch(/safety/);
+  });
+});
+
+describe('describeRequestError', () => {
+  const at = new Date('2026-01-01T12:00:00Z');
+
+  it('says when a rate-limited caller may try again', () => {
+    const error = Object.assign(new Error('too many submits; try again in 42 s'), {
+      data: { code: 'TOO_MANY_REQUESTS', domainCode: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } },
+    });
+    expect(describeRequestError(error, at)).toMatch(/Try again in 42 s \(at .+\)/);
+    expect(retryAfterSecondsOf(error)).toBe(42);
+  });
+
+  it('names the balance and the cost when credits run out', () => {
+    const error = Object.assign(new Error('this needs 8 credits'), {
+      data: { code: 'PAYMENT_REQUIRED', domainCode: 'INSUFFICIENT_CREDITS', details: { balance: 3, cost: 8 } },
+    });
+    expect(describeRequestError(error, at)).toBe(
+      'Not enough credits: this needs 8 credits and your balance is 3. Ask an admin for more, or ask for fewer images.',
+    );
+  });
+
+  it('tells a lost connection from an answer', () => {
+    const lost = new TypeError('Failed to fetch');
+    expect(isNetworkError(lost)).toBe(true);
+    expect(describeRequestError(lost)).toMatch(/network connection was lost/);
+    expect(isNetworkError(Object.assign(new Error('fetch'), { data: { code: 'BAD_REQUEST' } }))).toBe(false);
+  });
+});
+
+describe('describeJobError in words', () => {
+  it('covers provider down, timeout and rate limits', () => {
+    expect(describeJobError({ code: 'transient', message: '503', retryable: true })).toMatch(/down/);
+    expect(describeJobError({ code: 'timeout', message: 'x', retryable: true })).toMatch(/too long/);
+    expect(describeJobError({ code: 'rate_limited', message: 'x', retryable: true })).toMatch(/rate limiting/);
   });
 });

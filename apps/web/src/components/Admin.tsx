@@ -1,0 +1,134 @@
+import { PRIORITIES, type GlobalStatsWindow } from '@darkroom/core';
+import { useQuery } from '@tanstack/react-query';
+import { describeRequestError } from '../lib/errors.js';
+import { useTRPC } from '../trpc.js';
+
+const percent = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 100)} %`);
+const seconds = (value: number | null, unit: 'ms' | 's') => (value === null ? '–' : `${(unit === 'ms' ? value / 1000 : value).toFixed(1)} s`);
+
+/** Admins: the queue by priority, workers, failure rate and system status, and everyone's usage. */
+export function Admin() {
+  const trpc = useTRPC();
+  const queue = useQuery(trpc.queue.status.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const workers = useQuery(trpc.queue.workers.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const stats = useQuery(trpc.stats.global.queryOptions(undefined, { refetchInterval: 30_000 }));
+
+  return (
+    <main className="admin" data-testid="admin">
+      <section className="panel" aria-labelledby="queue-heading">
+        <h2 id="queue-heading">Queue</h2>
+        {queue.isError ? <p className="form-error">{describeRequestError(queue.error)}</p> : null}
+        {queue.data ? (
+          <>
+            <p className={`system-status status-${queue.data.systemStatus}`} data-testid="system-status" role="status">
+              System {queue.data.systemStatus}
+            </p>
+            {queue.data.reasons.length > 0 ? (
+              <ul className="reasons">
+                {queue.data.reasons.map((reason) => (
+                  <li key={reason}>{reason}</li>
+                ))}
+              </ul>
+            ) : null}
+            <dl className="usage-card">
+              <dt>Queued</dt>
+              <dd data-testid="queue-length">{queue.data.queueLength}</dd>
+              {[...PRIORITIES].reverse().map((priority) => (
+                <FragmentRow key={priority} label={`· ${priority}`} value={queue.data.queuedByPriority[priority]} />
+              ))}
+              <dt>Running</dt>
+              <dd>{queue.data.running}</dd>
+              <dt>Average wait (15 min)</dt>
+              <dd>{seconds(queue.data.averageWaitSeconds, 's')}</dd>
+              <dt>Workers alive</dt>
+              <dd data-testid="workers-alive">{queue.data.workersAlive}</dd>
+              <dt>Failure rate (15 min)</dt>
+              <dd>
+                {percent(queue.data.failureRateLast15m)} of {queue.data.finishedLast15m}
+              </dd>
+            </dl>
+          </>
+        ) : null}
+      </section>
+      <section className="panel" aria-labelledby="workers-heading">
+        <h2 id="workers-heading">Workers</h2>
+        {workers.isError ? <p className="form-error">{describeRequestError(workers.error)}</p> : null}
+        {workers.data && workers.data.length === 0 ? <p className="empty">No worker has checked in.</p> : null}
+        <div className="table-scroll">
+          <table className="ledger">
+            <thead>
+              <tr>
+                <th>Worker</th>
+                <th>Host / pid</th>
+                <th>Running</th>
+                <th>Last seen</th>
+                <th>State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {workers.data?.map((worker) => (
+                <tr key={worker.workerId} data-testid="worker-row" data-alive={worker.alive}>
+                  <td>{worker.workerId}</td>
+                  <td>
+                    {worker.host} / {worker.pid}
+                  </td>
+                  <td>
+                    {worker.running} / {worker.concurrency}
+                  </td>
+                  <td>{new Date(worker.lastSeenAt).toLocaleTimeString()}</td>
+                  <td>{worker.alive ? 'alive' : 'silent'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="panel admin-stats" aria-labelledby="global-heading">
+        <h2 id="global-heading">Everyone&apos;s usage</h2>
+        {stats.isError ? <p className="form-error">{describeRequestError(stats.error)}</p> : null}
+        {stats.data ? (
+          <div className="usage-windows">
+            <GlobalWindow title="Last 24 hours" window={stats.data['24h']} />
+            <GlobalWindow title="Last 7 days" window={stats.data['7d']} />
+          </div>
+        ) : null}
+      </section>
+    </main>
+  );
+}
+
+function FragmentRow({ label, value }: { label: string; value: number | string }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </>
+  );
+}
+
+function GlobalWindow({ title, window }: { title: string; window: GlobalStatsWindow }) {
+  return (
+    <dl className="usage-card">
+      <h3>{title}</h3>
+      <dt>Jobs</dt>
+      <dd>{window.jobs}</dd>
+      <dt>Active users</dt>
+      <dd>{window.activeUsers}</dd>
+      <dt>Success rate</dt>
+      <dd>{percent(window.successRate)}</dd>
+      <dt>Images</dt>
+      <dd>{window.images}</dd>
+      <dt>Average / p95 time</dt>
+      <dd>
+        {seconds(window.averageProcessingMs, 'ms')} / {seconds(window.p95ProcessingMs, 'ms')}
+      </dd>
+      <dt>Credits used</dt>
+      <dd>{window.creditsUsed}</dd>
+      {window.outcomesByProvider.map((row) => (
+        <FragmentRow key={row.provider} label={`${row.provider} ok / failed`} value={`${row.succeeded} / ${row.failed}`} />
+      ))}
+      <dt>Popular presets</dt>
+      <dd>{window.topPresets.map((entry) => `${entry.preset} (${entry.jobs})`).join(', ') || '–'}</dd>
+    </dl>
+  );
+}

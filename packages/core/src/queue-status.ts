@@ -71,3 +71,27 @@ export const WorkerView = z.object({
   alive: z.boolean(),
 });
 export type WorkerView = z.infer<typeof WorkerView>;
+
+/** One minute of the queue's recent past (`queue.history`, admins). */
+export const QueueHistoryPoint = z.object({
+  /** The minute's end (ISO). */
+  at: z.string(),
+  /** Jobs waiting at that moment, by priority. */
+  queued: z.object({ urgent: z.number().int(), high: z.number().int(), normal: z.number().int(), low: z.number().int() }),
+  /** Jobs that ended in that minute. */
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+});
+export type QueueHistoryPoint = z.infer<typeof QueueHistoryPoint>;
+
+/** A job that failed recently, as an operator needs to see it (`queue.recentFailures`, admins). */
+export const RecentFailure = z.object({
+  jobId: z.string(),
+  owner: z.string(),
+  provider: z.string(),
+  preset: z.string(),
+  code: z.string(),
+  message: z.string(),
+  finishedAt: z.string(),
+});
+export type RecentFailure = z.infer<typeof RecentFailure>;

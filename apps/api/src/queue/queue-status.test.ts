@@ -98,4 +98,43 @@ describe('queue.status', () => {
     const refused = await h.caller.queue.workers().catch((error: unknown) => error);
     expect((refused as { code?: string }).code).toBe('FORBIDDEN');
   });
+
+  it('rebuilds the last hour minute by minute for admins: queued by priority, ended by outcome', async () => {
+    const minute = 60_000;
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    /** A job of `priority` that waited from `createdAgo` until `startedAgo` (null: still waiting). */
+    const waited = async (priority: 'urgent' | 'low', createdAgo: number, startedAgo: number | null, status: 'queued' | 'succeeded' | 'failed' = 'queued') => {
+      const job = await h.caller.jobs.create({ prompt: `waited ${priority}`, priority });
+      await h.db.job.update({
+        where: { id: job.id },
+        data: { createdAt: ago(createdAgo), status, ...(startedAgo === null ? {} : { startedAt: ago(startedAgo), finishedAt: ago(startedAgo - 1000) }) },
+      });
+    };
+    await waited('low', 30 * minute, null);
+    await waited('urgent', 10 * minute + 5000, 5 * minute + 5000, 'succeeded');
+    await waited('urgent', 10 * minute + 5000, 5 * minute + 5000, 'failed');
+
+    const history = await h.admin.caller.queue.history();
+
+    expect(history).toHaveLength(60);
+    const at = (msAgo: number) => history.find((point) => Date.parse(point.at) > Date.now() - msAgo && Date.parse(point.at) <= Date.now() - msAgo + minute)!;
+    // Half an hour ago only the low job had arrived; seven minutes ago the two urgent ones waited too;
+    // now only the low one is left.
+    expect(at(20 * minute).queued).toEqual({ urgent: 0, high: 0, normal: 0, low: 1 });
+    expect(at(7 * minute).queued).toEqual({ urgent: 2, high: 0, normal: 0, low: 1 });
+    expect(history.at(-1)!.queued).toEqual({ urgent: 0, high: 0, normal: 0, low: 1 });
+    expect(history.reduce((sum, point) => sum + point.succeeded, 0)).toBe(1);
+    expect(history.reduce((sum, point) => sum + point.failed, 0)).toBe(1);
+  });
+
+  it('lists the latest failures with their codes, for admins', async () => {
+    const job = await h.caller.jobs.create({ prompt: 'refused' });
+    await h.db.job.update({ where: { id: job.id }, data: { status: 'failed', finishedAt: new Date(), errorCode: 'content_filtered', errorMessage: 'the provider refused the prompt' } });
+
+    const failures = await h.admin.caller.queue.recentFailures();
+
+    expect(failures[0]).toMatchObject({ jobId: job.id, owner: h.user.email, code: 'content_filtered', message: 'the provider refused the prompt' });
+    const refused = await h.caller.queue.recentFailures().catch((error: unknown) => error);
+    expect((refused as { code?: string }).code).toBe('FORBIDDEN');
+  });
 });

@@ -2,7 +2,7 @@
  * The queue at a glance: what waits, what runs, how long waiting takes, who is alive, and how healthy
  * that is. Every number comes from our own tables (never graphile-worker's), each from an index.
  */
-import { MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED, systemStatusOf, type Priority, type QueueStatus, type WorkerView } from '@darkroom/core';
+import { MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED, systemStatusOf, type Priority, type QueueHistoryPoint, type QueueStatus, type RecentFailure, type WorkerView } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 
 export interface QueueSettings {
@@ -73,5 +73,67 @@ export async function listWorkers({ db, settings }: { db: Db; settings: QueueSet
     startedAt: worker.startedAt.toISOString(),
     lastSeenAt: worker.lastSeenAt.toISOString(),
     alive: worker.lastSeenAt.getTime() > aliveSince,
+  }));
+}
+
+/** Minutes of history `queue.history` answers. */
+export const HISTORY_MINUTES = 60;
+
+/**
+ * The last hour, minute by minute: how many jobs waited at the end of each minute (by priority), and
+ * how many ended succeeded or failed during it. Rebuilt from the jobs' own timestamps, so it needs no
+ * sampler: a job waited from `created_at` until it started or ended, whichever came first.
+ */
+export async function getQueueHistory({ db }: { db: Db }): Promise<QueueHistoryPoint[]> {
+  const rows = await db.$queryRaw<
+    { at: Date; urgent: bigint; high: bigint; normal: bigint; low: bigint; succeeded: bigint; failed: bigint }[]
+  >`
+    with minutes as (
+      select generate_series(date_trunc('minute', now()) - make_interval(mins => ${HISTORY_MINUTES - 1}::int), date_trunc('minute', now()), interval '1 minute') + interval '1 minute' as at
+    ),
+    waiting as (
+      select priority, created_at, coalesce(started_at, finished_at, 'infinity'::timestamptz) as left_at from jobs
+      where coalesce(started_at, finished_at, 'infinity'::timestamptz) > now() - make_interval(mins => ${HISTORY_MINUTES}::int)
+    ),
+    ended as (
+      select date_trunc('minute', finished_at) + interval '1 minute' as at,
+        count(*) filter (where status = 'succeeded') as succeeded, count(*) filter (where status = 'failed') as failed
+      from jobs where status in ('succeeded', 'failed') and finished_at > now() - make_interval(mins => ${HISTORY_MINUTES}::int)
+      group by 1
+    )
+    select m.at,
+      count(w.*) filter (where w.priority = 'urgent') as urgent,
+      count(w.*) filter (where w.priority = 'high') as high,
+      count(w.*) filter (where w.priority = 'normal') as normal,
+      count(w.*) filter (where w.priority = 'low') as low,
+      coalesce(max(e.succeeded), 0) as succeeded, coalesce(max(e.failed), 0) as failed
+    from minutes m
+    left join waiting w on w.created_at <= least(m.at, now()) and w.left_at > least(m.at, now())
+    left join ended e on e.at = m.at
+    group by m.at order by m.at`;
+  return rows.map((row) => ({
+    at: row.at.toISOString(),
+    queued: { urgent: Number(row.urgent), high: Number(row.high), normal: Number(row.normal), low: Number(row.low) },
+    succeeded: Number(row.succeeded),
+    failed: Number(row.failed),
+  }));
+}
+
+/** The latest failed jobs, newest first, with their error codes. */
+export async function listRecentFailures({ db, limit = 20 }: { db: Db; limit?: number }): Promise<RecentFailure[]> {
+  const jobs = await db.job.findMany({
+    where: { status: 'failed' },
+    orderBy: { finishedAt: 'desc' },
+    take: limit,
+    select: { id: true, provider: true, preset: true, errorCode: true, errorMessage: true, finishedAt: true, user: { select: { email: true } } },
+  });
+  return jobs.map((job) => ({
+    jobId: job.id,
+    owner: job.user.email,
+    provider: job.provider,
+    preset: job.preset,
+    code: job.errorCode ?? 'internal',
+    message: job.errorMessage ?? '',
+    finishedAt: (job.finishedAt ?? new Date(0)).toISOString(),
   }));
 }

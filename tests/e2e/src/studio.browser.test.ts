@@ -287,6 +287,12 @@ describe('admin', () => {
     await expect.poll(() => page.getByTestId('workers-alive').textContent()).toBe('1');
     await expect.poll(() => page.locator('[data-testid="worker-row"][data-alive="true"]').count()).toBe(1);
     await expect.poll(() => page.getByTestId('admin').textContent()).toMatch(/Active users/);
+    // The last hour as charts (canvas, drawn by the charting library), and the recent failures.
+    for (const chart of ['queue-chart', 'outcome-chart']) {
+      await expect.poll(() => page.getByTestId(chart).locator('canvas').count()).toBeGreaterThan(0);
+    }
+    await expect.poll(() => page.getByTestId('queue-chart').locator('.u-legend').textContent()).toMatch(/urgent.*high.*normal.*low/s);
+    await expect.poll(() => page.getByRole('heading', { name: 'Recent failures' }).count()).toBe(1);
     await screenshot(page, 'admin-desktop');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'admin-phone');

@@ -1,7 +1,11 @@
 import { PRIORITIES, type GlobalStatsWindow } from '@darkroom/core';
 import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
+import { TimeChart } from './TimeChart.js';
+
+const PRIORITY_COLORS = { urgent: '#c0392b', high: '#d68910', normal: '#2e86c1', low: '#7d8a96' } as const;
 
 const percent = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 100)} %`);
 const seconds = (value: number | null, unit: 'ms' | 's') => (value === null ? '–' : `${(unit === 'ms' ? value / 1000 : value).toFixed(1)} s`);
@@ -12,6 +16,19 @@ export function Admin() {
   const queue = useQuery(trpc.queue.status.queryOptions(undefined, { refetchInterval: 5_000 }));
   const workers = useQuery(trpc.queue.workers.queryOptions(undefined, { refetchInterval: 5_000 }));
   const stats = useQuery(trpc.stats.global.queryOptions(undefined, { refetchInterval: 30_000 }));
+  const history = useQuery(trpc.queue.history.queryOptions(undefined, { refetchInterval: 15_000 }));
+  const failures = useQuery(trpc.queue.recentFailures.queryOptions(undefined, { refetchInterval: 15_000 }));
+  const charts = useMemo(() => {
+    const points = history.data ?? [];
+    return {
+      times: points.map((point) => Date.parse(point.at) / 1000),
+      queued: [...PRIORITIES].reverse().map((priority) => ({ label: priority, color: PRIORITY_COLORS[priority], values: points.map((point) => point.queued[priority]) })),
+      outcomes: [
+        { label: 'succeeded', color: '#2f7d4f', values: points.map((point) => point.succeeded) },
+        { label: 'failed', color: '#b3261e', values: points.map((point) => point.failed) },
+      ],
+    };
+  }, [history.data]);
 
   return (
     <main className="admin" data-testid="admin">
@@ -48,6 +65,49 @@ export function Admin() {
               </dd>
             </dl>
           </>
+        ) : null}
+      </section>
+      <section className="panel admin-history" aria-labelledby="history-heading">
+        <h2 id="history-heading">The last hour</h2>
+        {history.isError ? <p className="form-error">{describeRequestError(history.error)}</p> : null}
+        {history.data ? (
+          <>
+            <TimeChart title="Queued, by priority" times={charts.times} series={charts.queued} testId="queue-chart" />
+            <TimeChart title="Jobs ended per minute" times={charts.times} series={charts.outcomes} bars testId="outcome-chart" />
+          </>
+        ) : null}
+      </section>
+      <section className="panel" aria-labelledby="failures-heading">
+        <h2 id="failures-heading">Recent failures</h2>
+        {failures.isError ? <p className="form-error">{describeRequestError(failures.error)}</p> : null}
+        {failures.data && failures.data.length === 0 ? <p className="empty">No job has failed.</p> : null}
+        {failures.data && failures.data.length > 0 ? (
+          <div className="table-scroll">
+            <table className="ledger">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Code</th>
+                  <th>Provider</th>
+                  <th>Owner</th>
+                  <th>Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {failures.data.map((failure) => (
+                  <tr key={failure.jobId} data-testid="failure-row">
+                    <td>{new Date(failure.finishedAt).toLocaleTimeString()}</td>
+                    <td>
+                      <code>{failure.code}</code>
+                    </td>
+                    <td>{failure.provider}</td>
+                    <td>{failure.owner}</td>
+                    <td>{failure.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : null}
       </section>
       <section className="panel" aria-labelledby="workers-heading">

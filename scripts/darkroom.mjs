@@ -44,8 +44,18 @@ if (command === 'start') {
 } else if (command === 'test') {
   const [cmd, pre] = prepare();
   rmSync(path.join(root, 'test-results/vitest'), { recursive: true, force: true });
-  run(cmd, [...pre, 'exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--concurrency=2']);
+  // --continue: one package's failure must not hide the others'; the summary counts them all, and the
+  // command fails if anything did.
+  const suites = spawnSync(cmd, [...pre, 'exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+  });
   run('node', ['scripts/test-summary.mjs']);
+  if (suites.status !== 0) {
+    console.error(`darkroom: typecheck, lint or tests failed (turbo exit ${suites.status ?? suites.signal})`);
+    process.exit(suites.status ?? 1);
+  }
 } else {
   console.error('usage: node scripts/darkroom.mjs start|test');
   process.exit(2);

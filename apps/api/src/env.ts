@@ -64,6 +64,8 @@ const ApiEnv = z.object({
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Behind a load balancer: take the client's address from X-Forwarded-For. Default false. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** How long POST /v1/images/generations (OpenAI-compatible) waits for its job before canceling it, in seconds. Default 120. */
+  OPENAI_COMPAT_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

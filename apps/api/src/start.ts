@@ -23,6 +23,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     webDistDir: config.WEB_DIST_DIR,
     logLevel: config.LOG_LEVEL,
     trustProxy: config.TRUST_PROXY,
+    openAiWaitSeconds: config.OPENAI_COMPAT_WAIT_SECONDS,
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();

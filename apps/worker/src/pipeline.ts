@@ -6,7 +6,7 @@
  */
 import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
 import type { Prisma} from '@darkroom/db';
-import { settleJobCredits, type Db, type Image, type Job } from '@darkroom/db';
+import { enqueueJobWebhook, settleJobCredits, type Db, type Image, type Job } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { isProviderError, paletteOf, type ImageProvider } from '@darkroom/providers';
 import { imageKey, type ImageStorage } from '@darkroom/storage';
@@ -352,6 +352,8 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
     // Same transaction as the status: held credits become charges for stored images, the rest refunds.
     const credits = await settleJobCredits(tx, jobId);
     await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status, succeeded, failed: failed.length, credits } } });
+    // Same transaction: the webhook is queued exactly when the end is recorded.
+    await enqueueJobWebhook(tx, jobId);
     return { status, startedAt: job.startedAt };
   });
   if (ended) countFinished(ended.status, ended.startedAt);
@@ -375,6 +377,7 @@ export async function failJob(db: Db, jobId: string, error: JobError): Promise<v
     });
     const credits = await settleJobCredits(tx, jobId);
     await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status: 'failed', code: error.code, credits } } });
+    await enqueueJobWebhook(tx, jobId);
     return job;
   });
   if (ended) countFinished('failed', ended.startedAt);

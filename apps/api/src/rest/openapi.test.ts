@@ -22,7 +22,15 @@ describe('the OpenAPI document and the docs page', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.servers).toEqual([{ url: '/api/v1' }]);
     const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
-    expect(operations.sort()).toEqual(['DELETE /jobs/{id}', 'GET /jobs', 'GET /jobs/{id}', 'GET /queue', 'POST /generations', 'POST /jobs/{id}/retry']);
+    expect(operations.sort()).toEqual([
+      'DELETE /jobs/{id}',
+      'GET /jobs',
+      'GET /jobs/{id}',
+      'GET /jobs/{id}/webhook-deliveries',
+      'GET /queue',
+      'POST /generations',
+      'POST /jobs/{id}/retry',
+    ]);
     const request = document.components.schemas.JobRequest!;
     expect(request.properties.prompt!.maxLength).toBe(MAX_PROMPT_LENGTH);
     expect(request.properties.numImages!.maximum).toBe(MAX_IMAGES_PER_JOB);

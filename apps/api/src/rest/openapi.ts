@@ -3,7 +3,7 @@
  * with (`z.toJSONSchema`, JSON Schema 2020-12, which is OpenAPI 3.1's dialect), so the two cannot
  * drift apart field by field.
  */
-import { ApiError, JobAccepted, JobListQuery, JobListView, JobRequest, JobView, QueueStatus } from '@darkroom/core';
+import { ApiError, JobAccepted, JobListQuery, JobListView, JobRequest, JobView, QueueStatus, WebhookDeliveryView } from '@darkroom/core';
 import { z } from 'zod';
 import { REST_PREFIX } from './routes.js';
 
@@ -59,6 +59,7 @@ export function buildOpenApiDocument(): JsonSchema {
         JobView: schemaOf(JobView, 'output'),
         JobList: schemaOf(JobListView, 'output'),
         QueueStatus: schemaOf(QueueStatus, 'output'),
+        WebhookDeliveries: schemaOf(WebhookDeliveryView.array(), 'output'),
         Error: schemaOf(ApiError, 'output'),
       },
     },
@@ -122,6 +123,21 @@ export function buildOpenApiDocument(): JsonSchema {
             '402': error('INSUFFICIENT_CREDITS'),
             '404': error('No such job (or not yours)'),
             '409': error('INVALID_STATE: the job is still queued or running, or has every image'),
+          },
+        },
+      },
+      '/jobs/{id}/webhook-deliveries': {
+        get: {
+          operationId: 'listWebhookDeliveries',
+          summary: "Every attempt at delivering the job's webhook",
+          description:
+            'A job with `webhookUrl` is POSTed to when it ends, signed with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature). ' +
+            'Each attempt is one entry: status code, error, and whether another attempt follows.',
+          parameters: [JOB_ID],
+          responses: {
+            '200': { description: 'Delivery attempts, oldest first', content: json(ref('WebhookDeliveries')) },
+            ...COMMON_ERRORS,
+            '404': error('No such job (or not yours)'),
           },
         },
       },

@@ -9,6 +9,7 @@ import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
 import { cancelJob, createJob, getJob, listJobs, retryJob } from '../jobs/service.js';
 import { getQueueStatus } from '../queue/service.js';
+import { listWebhookDeliveries } from '../webhooks/service.js';
 import { sendRestError } from './errors.js';
 
 export const REST_PREFIX = '/api/v1';
@@ -58,6 +59,11 @@ export function registerRestRoutes(
       scope.post('/jobs/:id/retry', async (request, reply) => {
         const user = await callerOf(request);
         return accepted(reply, await retryJob({ db, user, settings, limits, id: JobRef.parse(request.params).id }));
+      });
+
+      scope.get('/jobs/:id/webhook-deliveries', async (request) => {
+        const user = await callerOf(request);
+        return listWebhookDeliveries({ db, user, id: JobRef.parse(request.params).id });
       });
 
       scope.get('/queue', async (request) => {

@@ -74,6 +74,8 @@ describe('webhooks', () => {
     expect(() => new Webhook(secret).verify(body.replace('succeeded', 'failed'), headers as Record<string, string>)).toThrow();
     expect(String(headers['webhook-signature'])).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(deliveries[0]).toMatchObject({ attempt: 1, statusCode: 204, succeeded: true, willRetry: false, error: null, event: 'job.finished', messageId: headers['webhook-id'] });
+    const overRest = await h.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}/webhook-deliveries` });
+    expect(overRest.json()).toEqual(deliveries);
   });
 
   it('retries a receiver that answered 500 with the same message id, and records both attempts', async () => {

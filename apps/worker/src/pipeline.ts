@@ -140,6 +140,8 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
     await tx.jobEvent.create({
       data: { jobId: job.id, type: 'started', data: { attempt: updated.attempts, resumed: job.status === 'running', workerId: deps.workerId } },
     });
+    // A resumed run (after a crash) is not a new start for the caller.
+    if (job.status === 'queued') await enqueueJobWebhook(tx, job.id, 'job.started');
     return { kind: 'run', job: updated } as const;
   });
   if (outcome.kind === 'finish') {

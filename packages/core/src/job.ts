@@ -10,7 +10,7 @@
  * - credit: the unit users pay in; reserved at submit, charged per succeeded image, the rest refunded.
  */
 import { z } from 'zod';
-import { WebhookUrl } from './webhook.js';
+import { WebhookEvent, WebhookUrl } from './webhook.js';
 
 /** The most images one job may ask for. */
 export const MAX_IMAGES_PER_JOB = 8;
@@ -128,6 +128,8 @@ export const JobRequest = z.object({
   metadata: Metadata.optional(),
   /** Darkroom POSTs the job's view here, signed (Standard Webhooks), when the job ends. Public addresses only. */
   webhookUrl: WebhookUrl.optional(),
+  /** Which events call `webhookUrl`. Default `['job.finished']`. */
+  webhookEvents: z.array(WebhookEvent).min(1).max(2).optional(),
 });
 /** A request as the caller writes it (defaults optional). */
 export type JobRequestInput = z.input<typeof JobRequest>;

@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 
-/** Events a webhook is sent for. */
-export const WEBHOOK_EVENTS = ['job.finished'] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+/** Events a webhook is sent for: a job started running (each run), a job ended (succeeded, failed, canceled). */
+export const WEBHOOK_EVENTS = ['job.started', 'job.finished'] as const;
+export const WebhookEvent = z.enum(WEBHOOK_EVENTS);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
 
 /** A webhook target as a request names it: http(s), at most 2048 characters, no credentials in it. */
 export const WebhookUrl = z

@@ -8,8 +8,9 @@ import type { Tx } from './client.js';
 const DELIVERY_TASK_MAX_ATTEMPTS = 25;
 
 /**
- * Queues the webhook of a job that has a webhook URL (a no-op otherwise). Call it in the transaction
- * that writes the job's terminal status, so a webhook is sent exactly when the job really ended.
+ * Queues the webhook of a job that has a webhook URL and asked for `event` (a no-op otherwise). Call it
+ * in the transaction that writes the status change, so a webhook is sent exactly when the job really
+ * started or ended.
  */
 export async function enqueueJobWebhook(tx: Tx, jobId: string, event: WebhookEvent = 'job.finished'): Promise<void> {
   await tx.$executeRaw`
@@ -18,5 +19,5 @@ export async function enqueueJobWebhook(tx: Tx, jobId: string, event: WebhookEve
       json_build_object('jobId', id::text, 'event', ${event}::text, 'messageId', 'msg_' || replace(gen_random_uuid()::text, '-', '')),
       max_attempts := ${DELIVERY_TASK_MAX_ATTEMPTS}::int
     )
-    from jobs where id = ${jobId}::uuid and webhook_url is not null`;
+    from jobs where id = ${jobId}::uuid and webhook_url is not null and ${event}::text = any(webhook_events)`;
 }

@@ -128,6 +128,7 @@ function insertJobRow(
       pageId: input.pageId ?? null,
       metadata: (input.metadata as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
       webhookUrl: input.webhookUrl ?? null,
+      ...(input.webhookEvents ? { webhookEvents: [...new Set(input.webhookEvents)] } : {}),
       creditPrice: price,
       creditsReserved: price * input.numImages,
       images: { create: Array.from({ length: input.numImages }, (_, index) => ({ index })) },

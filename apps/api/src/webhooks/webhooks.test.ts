@@ -78,6 +78,23 @@ describe('webhooks', () => {
     expect(overRest.json()).toEqual(deliveries);
   });
 
+  it('with webhookEvents job.started too, calls back when a worker starts the job and when it ends, as two messages', async () => {
+    const { secret } = await h.caller.webhooks.secret();
+    const job = await h.caller.jobs.create({ prompt: 'tell me everything', webhookUrl: `${base}/ok/both`, webhookEvents: ['job.started', 'job.finished'] });
+
+    const { deliveries } = await eventually(async () => {
+      const rows = await h.caller.jobs.webhookDeliveries({ id: job.id });
+      return rows.length === 2 ? { deliveries: rows } : null;
+    });
+
+    expect(deliveries.map((delivery) => delivery.event).sort()).toEqual(['job.finished', 'job.started']);
+    const messages = received
+      .filter((request) => request.path === '/ok/both')
+      .map(({ body, headers }) => ({ id: headers['webhook-id'], payload: new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string } }));
+    expect(messages.map((message) => message.payload.type).sort()).toEqual(['job.finished', 'job.started']);
+    expect(messages[0]!.id).not.toBe(messages[1]!.id);
+  });
+
   it('retries a receiver that answered 500 with the same message id, and records both attempts', async () => {
     const job = await h.caller.jobs.create({ prompt: 'try again', webhookUrl: `${base}/flaky/1` });
 
@@ -167,10 +184,13 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
     },
   );
 
-  it('refuses a URL that is not http(s) with the field path, as schema input', async () => {
+  it('refuses a URL that is not http(s), and an unknown event, with their field paths, as schema input', async () => {
     const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookUrl: 'file:///etc/passwd' } });
+    const event = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookEvents: ['job.progress'] } });
 
     expect(rest.statusCode).toBe(400);
     expect(rest.json().error.details.issues[0].path).toEqual(['webhookUrl']);
+    expect(event.statusCode).toBe(400);
+    expect(event.json().error.details.issues[0].path).toEqual(['webhookEvents', '0']);
   });
 });

@@ -36,3 +36,6 @@ export interface Context {
   client: { ip: string; userAgent: string | null };
   cookie: SessionCookie;
 }
+
+/** What the routes outside tRPC (REST, OpenAI-compatible) share with procedures: everything but the request. */
+export type Services = Pick<Context, 'db' | 'storage' | 'jobChanges' | 'settings' | 'limits'>;

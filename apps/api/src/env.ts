@@ -74,6 +74,10 @@ const ApiEnv = z.object({
     .min(32, 'use at least 32 random characters')
     .transform((secret) => new Secret(secret))
     .optional(),
+  /** How long POST /v1/images/generations (OpenAI-compatible) waits for its job before canceling it, in seconds. Default 120. */
+  OPENAI_COMPAT_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** Accept webhook URLs on loopback and private addresses (tests, a trusted internal network); workers have the same switch. Default false. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -105,6 +109,8 @@ export interface AccountSettings {
   warnQueueLength: number;
   /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
   workerDeadAfterSeconds: number;
+  /** Accept webhook URLs that resolve to loopback or private addresses. */
+  webhookAllowPrivateTargets: boolean;
 }
 
 export function accountSettingsFrom(config: ApiConfig): AccountSettings {
@@ -121,5 +127,6 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
+    webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   };
 }

@@ -5,6 +5,7 @@ import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
 import { statsRouter } from './stats/router.js';
 import { router } from './trpc.js';
+import { webhooksRouter } from './webhooks/router.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -14,6 +15,7 @@ export const appRouter = router({
   queue: queueRouter,
   references: referencesRouter,
   stats: statsRouter,
+  webhooks: webhooksRouter,
 });
 
 /** The API's shape, imported as a type by the client and the web app. */

@@ -3,6 +3,8 @@ import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import { isDomainError, MAX_REFERENCE_BYTES } from '@darkroom/core';
 import { isDatabaseUnavailable, listenForJobChanges, pendingMigrations, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
@@ -13,13 +15,16 @@ import type { DestinationStream } from 'pino';
 import { authenticateRequest } from './auth/authenticate.js';
 import { registerOriginCheck } from './auth/origin.js';
 import { SESSION_COOKIE } from './auth/tokens.js';
-import type { Context } from './context.js';
+import type { Context, Services } from './context.js';
 import type { AccountSettings } from './env.js';
 import { registerImageRoutes } from './images.js';
 import { registerMetrics } from './metrics.js';
 import { makeRateLimits } from './rate-limits.js';
+import { registerOpenAiRoutes } from './openai/routes.js';
 import { registerReferenceRoutes } from './references/routes.js';
 import { makeUrlSigner } from './signed-urls.js';
+import { buildOpenApiDocument } from './rest/openapi.js';
+import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
@@ -34,6 +39,8 @@ export interface ServerOptions {
   logLevel: string;
   /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
   trustProxy?: boolean;
+  /** How long `POST /v1/images/generations` waits for its job before giving up, in seconds. Default 120. */
+  openAiWaitSeconds?: number;
   /** Where logs go; default stdout. Tests pass a stream to read them. */
   logStream?: DestinationStream;
   /** Signs expiring image links; the same on every API replica. Default: random per process. */
@@ -138,6 +145,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
   registerImageRoutes(app, { db, storage, authenticate, signer: makeUrlSigner(options.imageUrlSecret) });
   registerReferenceRoutes(app, { db, storage, authenticate });
+  const services: Services = { db, storage, jobChanges, settings, limits };
+  registerRestRoutes(app, { services, authenticate });
+  registerOpenAiRoutes(app, { services, authenticate, waitSeconds: options.openAiWaitSeconds ?? 120 });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });
@@ -156,6 +166,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom' } });
   });
 
+  // After the error handler: awaiting a plugin loads the scopes registered above, which take the
+  // error handler in force at that moment.
+  await registerApiDocs(app);
   registerMetrics(app, { db, token: options.metricsToken });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -171,6 +184,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await serveWebApp(app, options.webDistDir);
   return app;
+}
+
+/**
+ * The OpenAPI document at /api/v1/openapi.json and Swagger UI at /api/docs. Swagger UI's scripts and
+ * styles are served from the package's own files, so the page works under the CSP (`'self'` only).
+ */
+async function registerApiDocs(app: FastifyInstance) {
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: buildOpenApiDocument() as never } });
+  app.get(`${REST_PREFIX}/openapi.json`, async () => app.swagger());
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    // No calls to the public validator service: the CSP forbids them, and the document is local anyway.
+    uiConfig: { validatorUrl: null, deepLinking: true },
+  });
 }
 
 /** The built SPA, with index.html for any other GET so client-side routes survive a reload. */

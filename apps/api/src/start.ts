@@ -25,6 +25,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     logLevel: config.LOG_LEVEL,
     trustProxy: config.TRUST_PROXY,
     ...(config.IMAGE_URL_SECRET ? { imageUrlSecret: config.IMAGE_URL_SECRET.reveal() } : {}),
+    openAiWaitSeconds: config.OPENAI_COMPAT_WAIT_SECONDS,
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();

@@ -7,6 +7,7 @@ import { databaseUnavailable } from './unavailable.js';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
+import { fieldIssues } from './zod-issues.js';
 
 const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   NOT_FOUND: 'NOT_FOUND',
@@ -32,24 +33,13 @@ const t = initTRPC.context<Context>().create({
       data: {
         ...shape.data,
         // Field paths and limits of every bad input, as zod reported them.
-        zodIssues:
-          cause instanceof ZodError
-            ? cause.issues.map(({ path, message, code, ...limits }) => ({ path: path.map(String), message, code, ...pick(limits) }))
-            : null,
+        zodIssues: cause instanceof ZodError ? fieldIssues(cause) : null,
         domainCode: isDomainError(cause) ? cause.code : null,
         details: isDomainError(cause) ? (cause.details ?? null) : null,
       },
     };
   },
 });
-
-function pick(limits: Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  for (const key of ['minimum', 'maximum', 'expected', 'values', 'inclusive', 'origin'] as const) {
-    if (key in limits) out[key] = typeof limits[key] === 'bigint' ? Number(limits[key]) : limits[key];
-  }
-  return out;
-}
 
 /**
  * Turns a service's DomainError into the tRPC error with the matching code, and a lost database into

@@ -163,6 +163,12 @@ const WorkerEnv = z.object({
   MOCK_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(1000),
   /** Seed of the mock's draws. Default 0. */
   MOCK_SEED: z.coerce.number().int().default(0),
+  /** Attempts at delivering one webhook before it is marked failed (backoff between them grows e^n s). Default 8. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** How long a webhook receiver has to answer, in ms. Default 10000. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Deliver webhooks to loopback and private addresses too (tests, a trusted internal network). Default false. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

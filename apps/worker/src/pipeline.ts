@@ -5,7 +5,7 @@
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
 import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
-import { settleJobCredits, type Db, type Image, type Job, type JobChangeFeed, type Prisma } from '@darkroom/db';
+import { enqueueJobWebhook, settleJobCredits, type Db, type Image, type Job, type JobChangeFeed, type Prisma } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { DETACH, isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageProvider } from '@darkroom/providers';
 import { encodeAs, formatInfo, imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
@@ -154,6 +154,8 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
     await tx.jobEvent.create({
       data: { jobId: job.id, type: 'started', data: { attempt: updated.attempts, resumed: job.status === 'running', workerId: deps.workerId } },
     });
+    // A resumed run (after a crash) is not a new start for the caller.
+    if (job.status === 'queued') await enqueueJobWebhook(tx, job.id, 'job.started');
     return { kind: 'run', job: updated } as const;
   });
   if (outcome.kind === 'finish') {
@@ -450,6 +452,8 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
     // Same transaction as the status: held credits become charges for stored images, the rest refunds.
     const credits = await settleJobCredits(tx, jobId);
     await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status, succeeded, failed: failed.length, credits } } });
+    // Same transaction: the webhook is queued exactly when the end is recorded.
+    await enqueueJobWebhook(tx, jobId);
     return { status, startedAt: job.startedAt };
   });
   if (ended) countFinished(ended.status, ended.startedAt);
@@ -473,6 +477,7 @@ export async function failJob(db: Db, jobId: string, error: JobError): Promise<v
     });
     const credits = await settleJobCredits(tx, jobId);
     await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status: 'failed', code: error.code, credits } } });
+    await enqueueJobWebhook(tx, jobId);
     return job;
   });
   if (ended) countFinished('failed', ended.startedAt);

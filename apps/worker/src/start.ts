@@ -10,6 +10,7 @@ import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderRegistry } from './providers.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
+import { makeDeliverWebhookTask } from './tasks/deliver-webhook.js';
 import { makeMaintenanceTask } from './tasks/maintenance.js';
 import { makeRetentionTask } from './tasks/retention.js';
 
@@ -80,6 +81,13 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         jobChanges,
         drainSignal: drain.signal,
         shutdownSignal: shutdown.signal,
+      }),
+      deliver_webhook: makeDeliverWebhookTask({
+        db,
+        log,
+        maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       }),
       maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
       ...(config.RETENTION_DAYS > 0 ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) } : {}),

@@ -8,7 +8,7 @@ import type { JobView } from '@darkroom/core';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDarkroomClient } from './index.js';
+import { createDarkroomClient, retryAfterMs } from './index.js';
 
 // A real API and worker on a fresh database, reached over HTTP like any program would.
 let database: TestDatabase;
@@ -25,11 +25,11 @@ beforeAll(async () => {
 });
 
 /** Signs up over HTTP (session cookie) and creates an API key with that session, as a newcomer would. */
-async function signUpForKey(url: string): Promise<string> {
+async function signUpForKey(url: string, email = 'client@example.com'): Promise<string> {
   const signUp = await fetch(`${url}/trpc/auth.signUp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'client@example.com', password: 'a long enough password' }),
+    body: JSON.stringify({ email, password: 'a long enough password' }),
   });
   const cookie = signUp.headers.get('set-cookie')!.split(';')[0]!;
   const created = await fetch(`${url}/trpc/apiKeys.create`, {
@@ -202,6 +202,55 @@ describe('live updates', () => {
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+});
+
+describe('429 Too Many Requests', () => {
+  let capped: RunningApi;
+  beforeAll(async () => {
+    // One active job per user: a second submit is refused with Retry-After (5 s) until the first ends.
+    capped = await startApi(loadApiConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent', MAX_ACTIVE_JOBS_PER_USER: '1' }));
+  });
+  afterAll(() => capped?.close());
+
+  /** Real fetch, recording each answer's status. */
+  function recordingFetch(statuses: number[]): typeof fetch {
+    return async (input, init) => {
+      const response = await fetch(input, init);
+      statuses.push(response.status);
+      return response;
+    };
+  }
+
+  it('waits out Retry-After and sends the refused request again', async () => {
+    const key = await signUpForKey(capped.url, 'patient@example.com');
+    const statuses: number[] = [];
+    const darkroom = createDarkroomClient({ url: capped.url, apiKey: key, fetch: recordingFetch(statuses) });
+
+    const first = await darkroom.submit({ prompt: 'first in line' });
+    const second = await darkroom.submit({ prompt: 'second in line' });
+
+    expect(second.id).not.toBe(first.id);
+    expect(statuses).toContain(429);
+    expect(statuses.at(-1)).toBe(200);
+  });
+
+  it('surfaces the 429 as TOO_MANY_REQUESTS when retries are off or Retry-After is longer than maxWaitMs', async () => {
+    const key = await signUpForKey(capped.url, 'hasty@example.com');
+    const noRetries = createDarkroomClient({ url: capped.url, apiKey: key, rateLimit: { retries: 0 } });
+    const impatient = createDarkroomClient({ url: capped.url, apiKey: key, rateLimit: { maxWaitMs: 1000 } });
+    await noRetries.submit({ prompt: 'hogging the slot', numImages: 8 });
+
+    const errors = await Promise.all([noRetries, impatient].map((client) => client.submit({ prompt: 'refused' }).catch((e: unknown) => e)));
+
+    for (const error of errors) expect((error as { data?: { code?: string } }).data?.code).toBe('TOO_MANY_REQUESTS');
+  });
+
+  it('retryAfterMs reads delta-seconds and HTTP dates', () => {
+    expect(retryAfterMs('5')).toBe(5000);
+    expect(retryAfterMs(null)).toBeNull();
+    expect(retryAfterMs('soon')).toBeNull();
+    expect(retryAfterMs(new Date(Date.now() - 1000).toUTCString())).toBe(0);
   });
 });
 

@@ -17,6 +17,15 @@ export interface DarkroomClientOptions {
   apiKey?: string;
   /** A fetch implementation; default globalThis.fetch. */
   fetch?: typeof fetch;
+  /** What to do when Darkroom answers 429 Too Many Requests. */
+  rateLimit?: RateLimitOptions;
+}
+
+export interface RateLimitOptions {
+  /** Times one request is sent again after a 429, waiting its Retry-After each time. Default 3; 0 surfaces the 429 at once. */
+  retries?: number;
+  /** A Retry-After longer than this (ms) is not waited for; the 429 surfaces as TOO_MANY_REQUESTS. Default 60000. */
+  maxWaitMs?: number;
 }
 
 type Sse = typeof EventSourcePolyfill;
@@ -27,18 +36,22 @@ export interface WaitOptions {
   onProgress?: (job: JobView) => void;
   /** Give up after this long (ms). Default: wait as long as it takes. */
   timeoutMs?: number;
-  /** Polling backoff, used when the live stream is unavailable; default 1 s growing x1.2 to 5 s. */
+  /**
+   * Polling backoff, used when the live stream is unavailable: `initialMs` (default 1000), growing by
+   * `factor` (default 1.2) per poll up to `maxMs` (default 5000).
+   */
   backoff?: BackoffOptions;
   /** Follow the job over its live stream (SSE) first. Default true; false polls from the start. */
   live?: boolean;
 }
 
-export function createDarkroomClient({ url, apiKey, fetch: fetchImpl }: DarkroomClientOptions) {
+export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit = {} }: DarkroomClientOptions) {
   const base = `${url.replace(/\/$/, '')}/trpc`;
+  const fetchImpl = honourRetryAfter(givenFetch ?? ((input, init) => globalThis.fetch(input, init)), rateLimit);
   const headers = (): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
   // Browsers have EventSource, but it cannot send an API key; the polyfill (fetch-based) can.
   const NativeEventSource = (globalThis as unknown as { EventSource?: Sse }).EventSource;
-  const useNative = NativeEventSource !== undefined && !apiKey && !fetchImpl;
+  const useNative = NativeEventSource !== undefined && !apiKey && !givenFetch;
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -51,11 +64,11 @@ export function createDarkroomClient({ url, apiKey, fetch: fetchImpl }: Darkroom
             : {
                 eventSourceOptions: {
                   fetch: (input: string | URL, init: RequestInit = {}) =>
-                    (fetchImpl ?? fetch)(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...headers() } }),
+                    fetchImpl(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...headers() } }),
                 },
               }),
         }),
-        false: httpBatchLink({ url: base, headers, ...(fetchImpl ? { fetch: fetchImpl } : {}) }),
+        false: httpBatchLink({ url: base, headers, fetch: fetchImpl }),
       }),
     ],
   });
@@ -123,9 +136,13 @@ export function createDarkroomClient({ url, apiKey, fetch: fetchImpl }: Darkroom
     let polls = 0;
     for (;;) {
       signal?.throwIfAborted();
-      const job = await trpc.jobs.get.query({ id: jobId }, signal ? { signal } : {}).catch((error: unknown) => {
+      // The deadline bounds each request too, including a wait for Retry-After inside it.
+      const timeout = deadline === Infinity ? undefined : AbortSignal.timeout(Math.max(0, deadline - Date.now()));
+      const requestSignal = timeout && signal ? AbortSignal.any([signal, timeout]) : (timeout ?? signal);
+      const job = await trpc.jobs.get.query({ id: jobId }, requestSignal ? { signal: requestSignal } : {}).catch((error: unknown) => {
         // An abort mid-request surfaces as the caller's own reason, as it does between requests.
         if (signal?.aborted) throw signal.reason;
+        if (timeout?.aborted) throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
         throw error;
       });
       if (job.progress !== lastProgress) {
@@ -152,8 +169,35 @@ export function createDarkroomClient({ url, apiKey, fetch: fetchImpl }: Darkroom
 
 export type DarkroomClient = ReturnType<typeof createDarkroomClient>;
 
+/**
+ * A fetch that answers a 429 by waiting its Retry-After (seconds or an HTTP date) and sending the
+ * request again, up to `retries` times, never longer than `maxWaitMs` per wait, and stopping when the
+ * request's own signal aborts. Darkroom refused the request, so sending it again cannot duplicate it.
+ */
+export function honourRetryAfter(inner: typeof fetch, { retries = 3, maxWaitMs = 60_000 }: RateLimitOptions = {}): typeof fetch {
+  return async (input, init) => {
+    for (let attempt = 0; ; attempt++) {
+      const response = await inner(input, init);
+      if (response.status !== 429 || attempt >= retries) return response;
+      const waitMs = retryAfterMs(response.headers.get('retry-after'));
+      if (waitMs === null || waitMs > maxWaitMs) return response;
+      await response.body?.cancel();
+      await sleep(waitMs, init?.signal ?? undefined);
+    }
+  };
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(header: string | null): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
 function sleep(ms: number, signal?: AbortSignal) {
   return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',

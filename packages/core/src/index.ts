@@ -7,3 +7,4 @@ export * from './queue.js';
 export * from './queue-status.js';
 export * from './account.js';
 export * from './credits.js';
+export * from './webhook.js';

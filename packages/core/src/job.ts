@@ -10,6 +10,7 @@
  * - credit: the unit users pay in; reserved at submit, charged per succeeded image, the rest refunded.
  */
 import { z } from 'zod';
+import { WebhookEvent, WebhookUrl } from './webhook.js';
 
 /** The most images one job may ask for. */
 export const MAX_IMAGES_PER_JOB = 8;
@@ -133,6 +134,10 @@ export const JobRequest = z.object({
   projectId: z.string().trim().min(1).max(128).optional(),
   pageId: z.string().trim().min(1).max(128).optional(),
   metadata: Metadata.optional(),
+  /** Darkroom POSTs the job's view here, signed (Standard Webhooks), when the job ends. Public addresses only. */
+  webhookUrl: WebhookUrl.optional(),
+  /** Which events call `webhookUrl`. Default `['job.finished']`. */
+  webhookEvents: z.array(WebhookEvent).min(1).max(2).optional(),
 });
 /** A request as the caller writes it (defaults optional). */
 export type JobRequestInput = z.input<typeof JobRequest>;
@@ -344,3 +349,33 @@ export function sizeFor(
     ? { width: even(longSide), height: even((longSide * h) / w) }
     : { width: even((longSide * w) / h), height: even(longSide) };
 }
+
+/** `GET /api/v1/jobs` query: `JobListInput` with the limit read from a query string. */
+export const JobListQuery = JobListInput.extend({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** What a REST submit (`POST /api/v1/generations`) or retry answers with 202: enough to follow the job. */
+export const JobAccepted = z.object({
+  jobId: z.string(),
+  status: JobStatus,
+  /** Jobs ahead of this one (0 = next); null once it has started. */
+  queuePosition: z.number().int().nullable(),
+  /** Seconds until it is expected to start; null when unknown. */
+  estimatedWaitSeconds: z.number().nullable(),
+});
+export type JobAccepted = z.infer<typeof JobAccepted>;
+
+export function jobAcceptedFrom(view: JobView): JobAccepted {
+  return { jobId: view.id, status: view.status, queuePosition: view.queuePosition, estimatedWaitSeconds: view.estimatedWaitSeconds };
+}
+
+/** Every REST error: a code from the closed set (or BAD_INPUT for schema failures), a message, details. */
+export const ApiError = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** Schema failures: `{ issues: [{ path, message, code, minimum?, maximum?, ... }] }`; others: the domain error's details. */
+    details: z.record(z.string(), z.unknown()).nullable(),
+  }),
+});

@@ -1,6 +1,6 @@
 export { makeDb, type Db, type DbOptions, type Tx } from './client.js';
 export { Prisma } from './generated/prisma/client.js';
-export type { Job, Image, JobEvent, User, CreditEntry, WorkerHeartbeat } from './generated/prisma/client.js';
+export type { Job, Image, JobEvent, User, CreditEntry, WorkerHeartbeat, WebhookDelivery } from './generated/prisma/client.js';
 export * from './embedded.js';
 export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
@@ -8,3 +8,4 @@ export * from './job-views.js';
 export * from './job-changes.js';
 export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits } from './credits.js';
 export { isDatabaseUnavailable } from './unavailable.js';
+export { enqueueJobWebhook } from './webhooks.js';

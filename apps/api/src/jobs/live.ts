@@ -101,6 +101,25 @@ export async function* followMyJobs({ db, jobChanges, user, signal, lastEventId 
   }
 }
 
+/**
+ * Resolves with the job's view once it has ended, or with its latest view when `signal` aborts first
+ * (callers that wait synchronously, like the OpenAI-compatible endpoint, decide what a timeout means).
+ */
+export async function waitForJobEnd({ db, jobChanges, user, id, signal }: Omit<FollowOptions, 'lastEventId'> & { id: string; signal: AbortSignal }): Promise<JobView> {
+  const wake = wakeOn(signal);
+  // Subscribed before the first read, so a change between the two is not missed.
+  const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);
+  try {
+    for (;;) {
+      const view = await getJob({ db, user, id });
+      if (isTerminalStatus(view.status) || signal.aborted) return view;
+      await wake.wait(QUEUED_REFRESH_MS);
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
 /** Sleeps until poked, `ms` pass, or `signal` aborts; a poke while awake is kept for the next wait. */
 function wakeOn(signal: AbortSignal | undefined) {
   let poked = false;

@@ -1,5 +1,6 @@
-import { BatchRef, BatchRequest, BatchView, JobEventView, JobFeedInput, JobFollowInput, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
+import { WebhookDeliveryView, BatchRef, BatchRequest, BatchView, JobEventView, JobFeedInput, JobFollowInput, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
 import { protectedProcedure, router } from '../trpc.js';
+import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs } from './live.js';
 import { cancelJob, createBatch, createJob, getBatch, getJob, listJobEvents, listJobs, retryJob } from './service.js';
 
@@ -41,6 +42,11 @@ export const jobsRouter = router({
     .input(JobRef)
     .output(JobEventView.array())
     .query(({ ctx: { db, user }, input }) => listJobEvents({ db, user, id: input.id })),
+  /** Every attempt at delivering the job's webhooks: status code, error, whether another follows. */
+  webhookDeliveries: protectedProcedure
+    .input(JobRef)
+    .output(WebhookDeliveryView.array())
+    .query(({ ctx: { db, user }, input }) => listWebhookDeliveries({ db, user, id: input.id })),
   /** One job live (SSE): its view now, then on every change, until it ends. Resumes from `lastEventId`. */
   onUpdate: protectedProcedure
     .input(JobFollowInput)

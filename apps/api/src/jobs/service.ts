@@ -20,11 +20,12 @@ import {
   type JobView,
   type Priority,
 } from '@darkroom/core';
-import { jobViewInclude, Prisma, queuePlaceOf, reserveCredits, settleJobCredits, toJobView, type Db, type Tx } from '@darkroom/db';
+import { enqueueJobWebhook, jobViewInclude, Prisma, queuePlaceOf, reserveCredits, settleJobCredits, toJobView, type Db, type Tx } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import { jobsCreated, jobsFinished } from '../metrics.js';
 import type { AccountSettings } from '../env.js';
 import type { RateLimits } from '../rate-limits.js';
+import { assertWebhookTarget } from '../webhooks/service.js';
 
 /** The most jobs a prompt search looks at (the newest that match). */
 const MAX_SEARCH_MATCHES = 2000;
@@ -57,6 +58,7 @@ function visibleTo(user: AuthUser): { userId?: string } {
  */
 export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
+  if (input.webhookUrl) await assertWebhookTarget({ db, user, url: input.webhookUrl, field: 'webhookUrl', allowPrivate: settings.webhookAllowPrivateTargets });
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
@@ -129,6 +131,8 @@ function insertJobRow(
       projectId: input.projectId ?? null,
       pageId: input.pageId ?? null,
       metadata: (input.metadata as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
+      webhookUrl: input.webhookUrl ?? null,
+      ...(input.webhookEvents ? { webhookEvents: [...new Set(input.webhookEvents)] } : {}),
       creditPrice: price,
       creditsReserved: price * input.numImages,
       images: { create: Array.from({ length: input.numImages }, (_, index) => ({ index })) },
@@ -145,6 +149,11 @@ function insertJobRow(
  */
 export async function createBatch({ db, user, settings, limits, input }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
   input.requests.forEach((request, index) => assertStartByInFuture(request, `requests.${index}.startBy`));
+  for (const [index, request] of input.requests.entries()) {
+    if (request.webhookUrl) {
+      await assertWebhookTarget({ db, user, url: request.webhookUrl, field: `requests.${index}.webhookUrl`, allowPrivate: settings.webhookAllowPrivateTargets });
+    }
+  }
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
@@ -396,6 +405,7 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
       // Same transaction as the status: what it held comes back (a retried job keeps its earlier charges).
       const credits = await settleJobCredits(tx, id);
       await tx.jobEvent.create({ data: { jobId: id, type: 'finished', data: { status: 'canceled', reason: 'canceled while queued', credits } } });
+      await enqueueJobWebhook(tx, id);
       await tx.$executeRaw`select graphile_worker.remove_job(${id}::text)`;
       return true;
     }

@@ -35,6 +35,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     loginAttemptsPerIp: 1_000_000,
     warnQueueLength: 100,
     workerDeadAfterSeconds: 30,
+    webhookAllowPrivateTargets: false,
     ...overrides,
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * The OpenAI-compatible face: POST /v1/images/generations and GET /v1/models, so OpenAI SDKs work with
+ * `baseURL` pointed at Darkroom and a Darkroom API key as their key. Errors use OpenAI's error object.
+ */
+import { isDomainError, type DomainErrorCode } from '@darkroom/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import type { Authentication } from '../auth/authenticate.js';
+import type { AuthUser, Services } from '../context.js';
+import { DOMAIN_TO_HTTP } from '../rest/errors.js';
+import { generateOpenAiImages, JobEndedWithoutImages, listOpenAiModels, WaitLimitReached } from './service.js';
+import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
+
+/** OpenAI's `type`/`code` for each domain error, the ones its SDKs and users recognise. */
+const OPENAI_ERRORS: Record<DomainErrorCode, { type: string; code: string | null }> = {
+  BAD_INPUT: { type: 'invalid_request_error', code: 'invalid_value' },
+  UNAUTHORIZED: { type: 'invalid_request_error', code: 'invalid_api_key' },
+  // OpenAI answers an empty balance with 429 insufficient_quota.
+  INSUFFICIENT_CREDITS: { type: 'insufficient_quota', code: 'insufficient_quota' },
+  FORBIDDEN: { type: 'invalid_request_error', code: 'forbidden' },
+  NOT_FOUND: { type: 'invalid_request_error', code: 'not_found' },
+  CONFLICT: { type: 'invalid_request_error', code: 'conflict' },
+  INVALID_STATE: { type: 'invalid_request_error', code: 'invalid_state' },
+  RATE_LIMITED: { type: 'requests', code: 'rate_limit_exceeded' },
+};
+
+export function registerOpenAiRoutes(
+  app: FastifyInstance,
+  { services, authenticate, waitSeconds }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication>; waitSeconds: number },
+) {
+  const callerOf = async (request: FastifyRequest, reply: FastifyReply): Promise<AuthUser | null> => {
+    const { user, error } = await authenticate(request);
+    if (!user) {
+      const message = error ?? 'send a Darkroom API key as the API key (Authorization: Bearer dk_...)';
+      void sendOpenAiError(reply, 401, { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' });
+    }
+    return user;
+  };
+
+  app.register(
+    async (scope) => {
+      scope.setErrorHandler((error, request, reply) => {
+        if (error instanceof ZodError) {
+          const issue = error.issues[0]!;
+          return sendOpenAiError(reply, 400, { message: issue.message, type: 'invalid_request_error', param: issue.path.map(String).join('.') || null, code: 'invalid_value' });
+        }
+        if (error instanceof WaitLimitReached) {
+          // The job was canceled: retrying the same request would only wait as long again.
+          reply.header('x-should-retry', 'false');
+          return sendOpenAiError(reply, 504, { message: error.message, type: 'server_error', param: null, code: 'timeout' });
+        }
+        if (error instanceof JobEndedWithoutImages) {
+          const code = error.job.error?.code ?? error.job.status;
+          if (code === 'content_filtered') return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
+          reply.header('x-should-retry', String(error.job.error?.retryable ?? false));
+          return sendOpenAiError(reply, 500, { message: error.message, type: 'server_error', param: null, code });
+        }
+        if (isDomainError(error)) {
+          const seconds = error.details?.retryAfterSeconds;
+          if (typeof seconds === 'number') reply.header('Retry-After', String(seconds));
+          if (error.code === 'INSUFFICIENT_CREDITS') reply.header('x-should-retry', 'false');
+          const status = error.code === 'INSUFFICIENT_CREDITS' ? 429 : DOMAIN_TO_HTTP[error.code];
+          const field = error.details?.field;
+          return sendOpenAiError(reply, status, { message: error.message, ...OPENAI_ERRORS[error.code], param: typeof field === 'string' ? field : null });
+        }
+        const fastifyError = error as FastifyError;
+        if (fastifyError.statusCode && fastifyError.statusCode < 500) {
+          return sendOpenAiError(reply, fastifyError.statusCode, { message: fastifyError.message, type: 'invalid_request_error', param: null, code: null });
+        }
+        request.log.error({ err: error }, 'openai-compatible request failed');
+        return sendOpenAiError(reply, 500, { message: 'something went wrong inside Darkroom', type: 'server_error', param: null, code: null });
+      });
+
+      scope.post('/images/generations', async (request, reply) => {
+        const user = await callerOf(request, reply);
+        if (!user) return reply;
+        const input = OpenAiImageRequest.parse(request.body);
+        // OpenAI's SDKs send one Idempotency-Key per logical request and keep it across their own retries.
+        const header = request.headers['idempotency-key'];
+        const idempotencyKey = typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
+        const origin = `${request.protocol}://${request.host}`;
+        return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin });
+      });
+
+      scope.get('/models', async (request, reply) => {
+        const user = await callerOf(request, reply);
+        if (!user) return reply;
+        return { object: 'list', data: listOpenAiModels() };
+      });
+    },
+    { prefix: '/v1' },
+  );
+}
+
+function sendOpenAiError(reply: FastifyReply, status: number, error: OpenAiErrorBody['error']) {
+  return reply.code(status).send({ error } satisfies OpenAiErrorBody);
+}

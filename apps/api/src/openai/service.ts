@@ -1,0 +1,98 @@
+/**
+ * OpenAI-style synchronous generation on top of the asynchronous queue: submit a job like any other
+ * surface, wait for it up to a limit, answer with the images.
+ */
+import { ASPECT_RATIOS, DomainError, JobRequest, PROVIDER_NAMES, type AspectRatio, type JobView } from '@darkroom/core';
+import type { AuthUser, Services } from '../context.js';
+import { waitForJobEnd } from '../jobs/live.js';
+import { cancelJob, createJob } from '../jobs/service.js';
+import type { OpenAiImage, OpenAiImageRequest, OpenAiImagesResponse, OpenAiModel } from './wire.js';
+
+/** The job ended without images (failed or canceled); the route turns it into OpenAI's error object. */
+export class JobEndedWithoutImages extends Error {
+  constructor(readonly job: JobView) {
+    super(job.error?.message ?? `job ${job.id} ended ${job.status} without images`);
+  }
+}
+
+/** The wait limit passed; the job was canceled (its credits refunded) so a retry cannot pay twice. */
+export class WaitLimitReached extends Error {}
+
+/** `WIDTHxHEIGHT` to the nearest of Darkroom's aspect ratios (by log ratio); `auto` keeps the preset's. */
+export function aspectRatioForSize(size: string): AspectRatio | undefined {
+  const match = /^(\d+)x(\d+)$/.exec(size);
+  if (!match) return undefined;
+  const wanted = Math.log(Number(match[1]) / Number(match[2]));
+  const distance = (ratio: AspectRatio) => {
+    const [w, h] = ratio.split(':').map(Number) as [number, number];
+    return Math.abs(Math.log(w / h) - wanted);
+  };
+  return [...ASPECT_RATIOS].sort((a, b) => distance(a) - distance(b))[0];
+}
+
+export async function generateOpenAiImages({
+  services,
+  user,
+  input,
+  idempotencyKey,
+  waitSeconds,
+  origin,
+}: {
+  services: Services;
+  user: AuthUser;
+  input: OpenAiImageRequest;
+  idempotencyKey: string | undefined;
+  waitSeconds: number;
+  /** Scheme and host the caller reached, for absolute image URLs. */
+  origin: string;
+}): Promise<OpenAiImagesResponse> {
+  const { db, storage, jobChanges, settings, limits } = services;
+  const aspectRatio = aspectRatioForSize(input.size);
+  const submitted = await createJob({
+    db,
+    user,
+    settings,
+    limits,
+    input: JobRequest.parse({
+      prompt: input.prompt,
+      numImages: input.n,
+      provider: input.model,
+      ...(aspectRatio ? { aspectRatio } : {}),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      metadata: { via: 'openai', quality: input.quality, size: input.size, ...(input.user ? { user: input.user } : {}) },
+    }),
+  });
+  const job = await waitForJobEnd({ db, jobChanges, user, id: submitted.id, signal: AbortSignal.timeout(waitSeconds * 1000) });
+  if (job.status === 'queued' || job.status === 'running') {
+    await cancelJob({ db, user, id: job.id }).catch(() => undefined);
+    throw new WaitLimitReached(`job ${job.id} did not finish within ${waitSeconds} s and was canceled; try a smaller n, or use POST /api/v1/generations to wait as long as it takes`);
+  }
+  const succeeded = job.images.filter((image) => image.status === 'succeeded');
+  if (succeeded.length === 0) throw new JobEndedWithoutImages(job);
+
+  let data: OpenAiImage[];
+  if (input.response_format === 'b64_json') {
+    const rows = await db.image.findMany({ where: { jobId: job.id, status: 'succeeded' }, orderBy: { index: 'asc' }, select: { storageKey: true, prompt: true } });
+    data = await Promise.all(
+      rows.map(async (row) => {
+        const stored = row.storageKey ? await storage.get(row.storageKey) : null;
+        if (!stored) throw new DomainError('NOT_FOUND', `an image of job ${job.id} is missing from storage`);
+        return { b64_json: stored.body.toString('base64'), ...(row.prompt ? { revised_prompt: row.prompt } : {}) };
+      }),
+    );
+  } else {
+    data = succeeded.map((image) => ({ url: `${origin}${image.url}`, ...(image.prompt ? { revised_prompt: image.prompt } : {}) }));
+  }
+  return {
+    created: Math.floor(Date.parse(job.createdAt) / 1000),
+    data,
+    output_format: 'png',
+    quality: input.quality,
+    size: `${job.width}x${job.height}`,
+  };
+}
+
+/** Darkroom's providers, as OpenAI models. */
+export function listOpenAiModels(): OpenAiModel[] {
+  return PROVIDER_NAMES.map((id) => ({ id, object: 'model', created: 0, owned_by: 'darkroom' }));
+}

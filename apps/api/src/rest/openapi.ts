@@ -1,0 +1,153 @@
+/**
+ * The OpenAPI 3.1 document of the REST API, built from the same core zod schemas the routes parse
+ * with (`z.toJSONSchema`, JSON Schema 2020-12, which is OpenAPI 3.1's dialect), so the two cannot
+ * drift apart field by field.
+ */
+import { ApiError, JobAccepted, JobListQuery, JobListView, JobRequest, JobView, QueueStatus, WebhookDeliveryView } from '@darkroom/core';
+import { z } from 'zod';
+import { REST_PREFIX } from './routes.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  return json;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+
+const JOB_ID = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const COMMON_ERRORS = {
+  '400': error('Bad input: `details.issues` lists each field path, message and limit'),
+  '401': error('No credentials, or a bad, revoked or expired API key or session'),
+  '429': {
+    ...error('Too many requests'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },
+  },
+};
+
+/** Query parameters from a zod object, each with its own JSON schema. */
+function queryParameters(schema: z.ZodObject) {
+  const json = schemaOf(schema, 'input') as { properties: Record<string, JsonSchema> };
+  return Object.entries(json.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+}
+
+export function buildOpenApiDocument(): JsonSchema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Darkroom REST API',
+      version: '1.0.0',
+      description:
+        'Asynchronous image generation. Submit a job, get 202 at once, then follow it with GET /jobs/{id}. ' +
+        'Authenticate with `Authorization: Bearer <API key>` (create one in the web app) or the web app session cookie. ' +
+        'Errors are `{ error: { code, message, details } }`; codes: BAD_INPUT 400, UNAUTHORIZED 401, INSUFFICIENT_CREDITS 402, ' +
+        'FORBIDDEN 403, NOT_FOUND 404, CONFLICT / INVALID_STATE 409, RATE_LIMITED 429 (with Retry-After).',
+    },
+    servers: [{ url: REST_PREFIX }],
+    security: [{ apiKey: [] }, { session: [] }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'A Darkroom API key, dk_...' },
+        session: { type: 'apiKey', in: 'cookie', name: 'darkroom_session' },
+      },
+      schemas: {
+        JobRequest: schemaOf(JobRequest, 'input'),
+        JobAccepted: schemaOf(JobAccepted, 'output'),
+        JobView: schemaOf(JobView, 'output'),
+        JobList: schemaOf(JobListView, 'output'),
+        QueueStatus: schemaOf(QueueStatus, 'output'),
+        WebhookDeliveries: schemaOf(WebhookDeliveryView.array(), 'output'),
+        Error: schemaOf(ApiError, 'output'),
+      },
+    },
+    paths: {
+      '/generations': {
+        post: {
+          operationId: 'createGeneration',
+          summary: 'Submit a generation job',
+          description: 'Accepted at once; a worker generates the images later. Send `Idempotency-Key` (or `idempotencyKey`) to make retries safe.',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+          requestBody: { required: true, content: json(ref('JobRequest')) },
+          responses: {
+            '202': {
+              description: 'Accepted and queued',
+              headers: { Location: { description: 'The job, at GET /jobs/{id}', schema: { type: 'string' } } },
+              content: json(ref('JobAccepted')),
+            },
+            ...COMMON_ERRORS,
+            '402': error('INSUFFICIENT_CREDITS: the balance does not cover numImages x price'),
+            '409': error('CONFLICT: the idempotency key was used with a different request'),
+          },
+        },
+      },
+      '/jobs': {
+        get: {
+          operationId: 'listJobs',
+          summary: 'Your jobs, newest first',
+          description: 'Pass the `nextCursor` of a page as `cursor` for the next one; null on the last page.',
+          parameters: queryParameters(JobListQuery),
+          responses: { '200': { description: 'A page of jobs', content: json(ref('JobList')) }, ...COMMON_ERRORS },
+        },
+      },
+      '/jobs/{id}': {
+        get: {
+          operationId: 'getJob',
+          summary: 'One job: status, stage, progress, queue position, images',
+          parameters: [JOB_ID],
+          responses: { '200': { description: 'The job', content: json(ref('JobView')) }, ...COMMON_ERRORS, '404': error('No such job (or not yours)') },
+        },
+        delete: {
+          operationId: 'cancelJob',
+          summary: 'Cancel a queued or running job',
+          description: 'A queued job ends canceled at once (credits refunded); a running one is asked to stop before its next image.',
+          parameters: [JOB_ID],
+          responses: {
+            '200': { description: 'The job after the cancel', content: json(ref('JobView')) },
+            ...COMMON_ERRORS,
+            '404': error('No such job (or not yours)'),
+            '409': error('INVALID_STATE: the job has already ended'),
+          },
+        },
+      },
+      '/jobs/{id}/retry': {
+        post: {
+          operationId: 'retryJob',
+          summary: 'Run a finished job again for the images it lacks',
+          parameters: [JOB_ID],
+          responses: {
+            '202': { description: 'Queued again', content: json(ref('JobAccepted')) },
+            ...COMMON_ERRORS,
+            '402': error('INSUFFICIENT_CREDITS'),
+            '404': error('No such job (or not yours)'),
+            '409': error('INVALID_STATE: the job is still queued or running, or has every image'),
+          },
+        },
+      },
+      '/jobs/{id}/webhook-deliveries': {
+        get: {
+          operationId: 'listWebhookDeliveries',
+          summary: "Every attempt at delivering the job's webhook",
+          description:
+            'A job with `webhookUrl` is POSTed to when it ends, signed with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature). ' +
+            'Each attempt is one entry: status code, error, and whether another attempt follows.',
+          parameters: [JOB_ID],
+          responses: {
+            '200': { description: 'Delivery attempts, oldest first', content: json(ref('WebhookDeliveries')) },
+            ...COMMON_ERRORS,
+            '404': error('No such job (or not yours)'),
+          },
+        },
+      },
+      '/queue': {
+        get: {
+          operationId: 'getQueue',
+          summary: 'The queue at a glance: length, running, average wait, workers, system status',
+          responses: { '200': { description: 'Queue status', content: json(ref('QueueStatus')) }, ...COMMON_ERRORS },
+        },
+      },
+    },
+  };
+}

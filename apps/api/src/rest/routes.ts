@@ -1,0 +1,76 @@
+/**
+ * REST under /api/v1: thin routes over the same services and core schemas as the tRPC procedures,
+ * described by the OpenAPI document in openapi.ts. Auth is the same (Bearer API key or session cookie),
+ * and so are the limits, since the services apply them.
+ */
+import { DomainError, JobListQuery, JobRef, JobRequest, jobAcceptedFrom, type JobView } from '@darkroom/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authentication } from '../auth/authenticate.js';
+import type { AuthUser, Services } from '../context.js';
+import { cancelJob, createJob, getJob, listJobs, retryJob } from '../jobs/service.js';
+import { getQueueStatus } from '../queue/service.js';
+import { listWebhookDeliveries } from '../webhooks/service.js';
+import { sendRestError } from './errors.js';
+
+export const REST_PREFIX = '/api/v1';
+
+export function registerRestRoutes(
+  app: FastifyInstance,
+  { services, authenticate }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication> },
+) {
+  const { db, settings, limits } = services;
+  const callerOf = async (request: FastifyRequest): Promise<AuthUser> => {
+    const { user, error } = await authenticate(request);
+    if (!user) throw new DomainError('UNAUTHORIZED', error ?? 'sign in or send an API key (Authorization: Bearer dk_...)');
+    return user;
+  };
+  const accepted = (reply: FastifyReply, view: JobView) =>
+    reply.code(202).header('Location', `${REST_PREFIX}/jobs/${view.id}`).send(jobAcceptedFrom(view));
+
+  app.register(
+    async (scope) => {
+      scope.setErrorHandler(sendRestError);
+
+      scope.post('/generations', async (request, reply) => {
+        const user = await callerOf(request);
+        const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : request.body;
+        // The Idempotency-Key header is the REST way to say what the body's idempotencyKey says.
+        const header = request.headers['idempotency-key'];
+        const withKey = typeof header === 'string' && body && typeof body === 'object' && !('idempotencyKey' in body) ? { ...body, idempotencyKey: header } : body;
+        const input = JobRequest.parse(withKey);
+        return accepted(reply, await createJob({ db, user, settings, limits, input }));
+      });
+
+      scope.get('/jobs', async (request) => {
+        const user = await callerOf(request);
+        return listJobs({ db, user, input: JobListQuery.parse(request.query) });
+      });
+
+      scope.get('/jobs/:id', async (request) => {
+        const user = await callerOf(request);
+        return getJob({ db, user, id: JobRef.parse(request.params).id });
+      });
+
+      scope.delete('/jobs/:id', async (request) => {
+        const user = await callerOf(request);
+        return cancelJob({ db, user, id: JobRef.parse(request.params).id });
+      });
+
+      scope.post('/jobs/:id/retry', async (request, reply) => {
+        const user = await callerOf(request);
+        return accepted(reply, await retryJob({ db, user, settings, limits, id: JobRef.parse(request.params).id }));
+      });
+
+      scope.get('/jobs/:id/webhook-deliveries', async (request) => {
+        const user = await callerOf(request);
+        return listWebhookDeliveries({ db, user, id: JobRef.parse(request.params).id });
+      });
+
+      scope.get('/queue', async (request) => {
+        await callerOf(request);
+        return getQueueStatus({ db, settings });
+      });
+    },
+    { prefix: REST_PREFIX },
+  );
+}

@@ -1,0 +1,196 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JobView, WebhookDeliveryView } from '@darkroom/core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+// A local receiver on 127.0.0.1 (allowed by WEBHOOK_ALLOW_PRIVATE_TARGETS in this file) whose paths
+// behave differently: /ok answers 204, /flaky 500 once then 204, /fail always 500, /redirect 302,
+// /slow never in time.
+let h: Harness;
+let receiver: http.Server;
+let base: string;
+const received: Received[] = [];
+const flakySeen = new Set<string>();
+
+beforeAll(async () => {
+  h = await makeHarness({ settings: { webhookAllowPrivateTargets: true } });
+  await h.startWorker({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_TIMEOUT_MS: '300' });
+  receiver = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const path = request.url ?? '/';
+      received.push({ path, headers: request.headers, body });
+      if (path.startsWith('/ok')) return void response.writeHead(204).end();
+      if (path.startsWith('/flaky')) {
+        const id = String(request.headers['webhook-id']);
+        const first = !flakySeen.has(id);
+        flakySeen.add(id);
+        return void response.writeHead(first ? 500 : 204).end();
+      }
+      if (path.startsWith('/redirect')) return void response.writeHead(302, { location: `${base}/ok` }).end();
+      if (path.startsWith('/slow')) return void setTimeout(() => response.writeHead(204).end(), 1500);
+      response.writeHead(500).end('receiver broke');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  receiver?.closeAllConnections();
+  await new Promise((resolve) => receiver?.close(resolve));
+  await h?.close();
+});
+
+async function endedWith(id: string, attempts: number): Promise<{ job: JobView; deliveries: WebhookDeliveryView[] }> {
+  return eventually(async () => {
+    const deliveries = await h.caller.jobs.webhookDeliveries({ id });
+    const last = deliveries.at(-1);
+    return deliveries.length === attempts && last && !last.willRetry ? { job: await h.caller.jobs.get({ id }), deliveries } : null;
+  }, 30_000);
+}
+
+describe('webhooks', () => {
+  it('POSTs the finished job view once, signed with the Standard Webhooks headers, and records the delivery', async () => {
+    const { secret } = await h.caller.webhooks.secret();
+    const job = await h.caller.jobs.create({ prompt: 'a signed postcard', webhookUrl: `${base}/ok/1` });
+
+    const { deliveries } = await endedWith(job.id, 1);
+
+    const requests = received.filter((request) => request.path === '/ok/1');
+    expect(requests).toHaveLength(1);
+    const { headers, body } = requests[0]!;
+    // The standardwebhooks package verifies the signature and the timestamp, and rejects a tampered body.
+    const payload = new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string; data: JobView };
+    expect(payload).toMatchObject({ type: 'job.finished', data: { id: job.id, status: 'succeeded' } });
+    expect(() => new Webhook(secret).verify(body.replace('succeeded', 'failed'), headers as Record<string, string>)).toThrow();
+    expect(String(headers['webhook-signature'])).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(deliveries[0]).toMatchObject({ attempt: 1, statusCode: 204, succeeded: true, willRetry: false, error: null, event: 'job.finished', messageId: headers['webhook-id'] });
+    const overRest = await h.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}/webhook-deliveries` });
+    expect(overRest.json()).toEqual(deliveries);
+  });
+
+  it('with webhookEvents job.started too, calls back when a worker starts the job and when it ends, as two messages', async () => {
+    const { secret } = await h.caller.webhooks.secret();
+    const job = await h.caller.jobs.create({ prompt: 'tell me everything', webhookUrl: `${base}/ok/both`, webhookEvents: ['job.started', 'job.finished'] });
+
+    const { deliveries } = await eventually(async () => {
+      const rows = await h.caller.jobs.webhookDeliveries({ id: job.id });
+      return rows.length === 2 ? { deliveries: rows } : null;
+    });
+
+    expect(deliveries.map((delivery) => delivery.event).sort()).toEqual(['job.finished', 'job.started']);
+    const messages = received
+      .filter((request) => request.path === '/ok/both')
+      .map(({ body, headers }) => ({ id: headers['webhook-id'], payload: new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string } }));
+    expect(messages.map((message) => message.payload.type).sort()).toEqual(['job.finished', 'job.started']);
+    expect(messages[0]!.id).not.toBe(messages[1]!.id);
+  });
+
+  it('retries a receiver that answered 500 with the same message id, and records both attempts', async () => {
+    const job = await h.caller.jobs.create({ prompt: 'try again', webhookUrl: `${base}/flaky/1` });
+
+    const { deliveries } = await endedWith(job.id, 2);
+
+    expect(deliveries.map(({ attempt, statusCode, succeeded, willRetry }) => ({ attempt, statusCode, succeeded, willRetry }))).toEqual([
+      { attempt: 1, statusCode: 500, succeeded: false, willRetry: true },
+      { attempt: 2, statusCode: 204, succeeded: true, willRetry: false },
+    ]);
+    const ids = received.filter((request) => request.path === '/flaky/1').map((request) => request.headers['webhook-id']);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toBe(ids[1]);
+  });
+
+  it.each([
+    ['answers 500', '/fail', 500, /HTTP 500/],
+    ['redirects', '/redirect', 302, /redirect/],
+    ['times out', '/slow', null, /no answer within 300 ms/],
+  ])('a target that %s is retried, then marked failed, and the job is unaffected', async (_name, path, statusCode, error) => {
+    const job = await h.caller.jobs.create({ prompt: `receiver ${path}`, webhookUrl: `${base}${path}/${Date.now()}` });
+
+    const { job: ended, deliveries } = await endedWith(job.id, 2);
+
+    expect(deliveries.map((delivery) => [delivery.attempt, delivery.statusCode, delivery.succeeded])).toEqual([
+      [1, statusCode, false],
+      [2, statusCode, false],
+    ]);
+    expect(deliveries[1]!.error).toMatch(error);
+    expect([deliveries[0]!.willRetry, deliveries[1]!.willRetry]).toEqual([true, false]);
+    expect(ended.status).toBe('succeeded');
+    expect(ended.error).toBeNull();
+  });
+
+  it('a canceled job calls back too, with status canceled', async () => {
+    const job = await h.caller.jobs.create({ prompt: 'never mind', numImages: 8, webhookUrl: `${base}/ok/canceled` });
+    await h.caller.jobs.cancel({ id: job.id });
+
+    await endedWith(job.id, 1);
+
+    const request = received.find((entry) => entry.path === '/ok/canceled')!;
+    expect((JSON.parse(request.body) as { data: JobView }).data.status).toBe('canceled');
+  });
+
+  it('rotating the secret signs later deliveries with the new secret only', async () => {
+    const { secret: old } = await h.caller.webhooks.secret();
+    const { secret } = await h.caller.webhooks.rotateSecret();
+    const job = await h.caller.jobs.create({ prompt: 'after rotation', webhookUrl: `${base}/ok/rotated` });
+
+    await endedWith(job.id, 1);
+
+    const { body, headers } = received.find((entry) => entry.path === '/ok/rotated')!;
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(old);
+    expect((await h.caller.webhooks.secret()).secret).toBe(secret);
+    expect(() => new Webhook(secret).verify(body, headers as Record<string, string>)).not.toThrow();
+    expect(() => new Webhook(old).verify(body, headers as Record<string, string>)).toThrow();
+  });
+
+  it("another user's job's deliveries answer NOT_FOUND", async () => {
+    const job = await h.caller.jobs.create({ prompt: 'mine', webhookUrl: `${base}/ok/private` });
+    const stranger = await h.makeUser('stranger@darkroom.test');
+
+    const error = await stranger.caller.jobs.webhookDeliveries({ id: job.id }).catch((e: unknown) => e);
+
+    expect((error as { code?: string }).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
+  let strict: Harness;
+  beforeAll(async () => {
+    strict = await makeHarness();
+  });
+  afterAll(() => strict?.close());
+
+  it.each(['http://127.0.0.1:8080/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/hook', 'http://10.0.0.7/hook', 'http://localhost/hook'])(
+    'refuses %s at submit, over tRPC and REST, creating no job',
+    async (webhookUrl) => {
+      const trpc = await strict.caller.jobs.create({ prompt: 'call me maybe', webhookUrl }).catch((e: unknown) => e);
+      const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'call me maybe', webhookUrl } });
+
+      expect((trpc as { code?: string }).code).toBe('BAD_REQUEST');
+      expect((trpc as Error).message).toMatch(/public address/);
+      expect(rest.statusCode).toBe(400);
+      expect(rest.json().error).toMatchObject({ code: 'BAD_INPUT', details: { field: 'webhookUrl' } });
+      expect(await strict.db.job.count()).toBe(0);
+    },
+  );
+
+  it('refuses a URL that is not http(s), and an unknown event, with their field paths, as schema input', async () => {
+    const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookUrl: 'file:///etc/passwd' } });
+    const event = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookEvents: ['job.progress'] } });
+
+    expect(rest.statusCode).toBe(400);
+    expect(rest.json().error.details.issues[0].path).toEqual(['webhookUrl']);
+    expect(event.statusCode).toBe(400);
+    expect(event.json().error.details.issues[0].path).toEqual(['webhookEvents', '0']);
+  });
+});

@@ -50,6 +50,7 @@ describe('another user\'s ids', () => {
     const matrix: [procedure: string, kind: 'query' | 'mutation', input: (id: string) => unknown, aId: string][] = [
       ['jobs.get', 'query', (id) => ({ id }), a.finished],
       ['jobs.events', 'query', (id) => ({ id }), a.finished],
+      ['jobs.webhookDeliveries', 'query', (id) => ({ id }), a.finished],
       ['jobs.cancel', 'mutation', (id) => ({ id }), a.queued],
       ['jobs.retry', 'mutation', (id) => ({ id }), a.finished],
       ['jobs.batch', 'query', (batchId) => ({ batchId }), a.batchId],
@@ -75,6 +76,26 @@ describe('another user\'s ids', () => {
     expect(credits.entries.every((entry) => entry.jobId === null)).toBe(true);
     const own = await stranger.caller.jobs.create({ prompt: 'a private lighthouse', idempotencyKey: 'shared-key' });
     expect(own.id).not.toBe(a.finished);
+  });
+
+  it('answer 404 from every REST route, exactly as a missing id does, and change nothing', async () => {
+    const server = await h.server();
+    const before = await snapshotOfA();
+    const routes: [method: 'GET' | 'POST' | 'DELETE', path: (id: string) => string, aId: string][] = [
+      ['GET', (id) => `/api/v1/jobs/${id}`, a.finished],
+      ['GET', (id) => `/api/v1/jobs/${id}/webhook-deliveries`, a.finished],
+      ['DELETE', (id) => `/api/v1/jobs/${id}`, a.queued],
+      ['POST', (id) => `/api/v1/jobs/${id}/retry`, a.finished],
+      ['POST', (id) => `/images/${id}/signed-url`, a.imageId],
+      ['GET', (id) => `/images/${id}/thumbnail`, a.imageId],
+    ];
+    for (const [method, path, aId] of routes) {
+      const theirs = await server.inject({ method, url: path(aId), headers: stranger.headers });
+      const missing = await server.inject({ method, url: path(MISSING), headers: stranger.headers });
+      expect([method, path(':id'), theirs.statusCode]).toEqual([method, path(':id'), 404]);
+      expect(theirs.body.replace(aId, 'ID')).toBe(missing.body.replace(MISSING, 'ID'));
+    }
+    expect(await snapshotOfA()).toEqual(before);
   });
 
   it('answer 404 from the image and reference file routes', async () => {

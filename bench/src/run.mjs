@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { cancelScenario } from './cancel.mjs';
 import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
+import { soakScenario } from './soak.mjs';
 
-const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario };
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
+// soak runs 10 minutes (SOAK_SECONDS): only when named.
+const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, soak: soakScenario };
+const byDefault = Object.keys(scenarios).filter((name) => name !== 'soak');
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : byDefault;
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };

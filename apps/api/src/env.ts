@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PRICES, parseConfig, parsePriceTable, Secret, type PriceTable } from '@darkroom/core';
+import { DEFAULT_PRICES, parseConfig, parsePriceTable, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { z } from 'zod';
 
@@ -30,6 +30,22 @@ const ApiEnv = z.object({
   WORKER_DEAD_AFTER_SECONDS: z.coerce.number().int().min(5).default(30),
   /** When set, /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`. Default: open. */
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /**
+   * Providers this deployment runs (the workers' PROVIDERS_ENABLED; set both alike): what GET /v1/models
+   * and the price list offer. Default local,mock.
+   */
+  PROVIDERS_ENABLED: z
+    .string()
+    .default('local,mock')
+    .transform((text, ctx): ProviderName[] => {
+      const names = text.split(',').map((name) => name.trim()).filter(Boolean);
+      const unknown = names.filter((name) => !(PROVIDER_NAMES as readonly string[]).includes(name));
+      if (unknown.length > 0 || names.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `name providers from ${PROVIDER_NAMES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}` });
+        return z.NEVER;
+      }
+      return names as ProviderName[];
+    }),
   /** Credits every new account starts with. Default 100. */
   STARTING_CREDITS: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
   /** Credits per image, `provider[/quality]:credits` pairs; unlisted providers cost 1. Default local:1,mock:1. */
@@ -97,6 +113,8 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
 export interface AccountSettings {
   startingCredits: number;
   prices: PriceTable;
+  /** Providers the workers run (PROVIDERS_ENABLED). */
+  enabledProviders: ProviderName[];
   adminEmail: string | null;
   sessionTtlMs: number;
   cookieSecure: boolean;
@@ -117,6 +135,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
   return {
     startingCredits: config.STARTING_CREDITS,
     prices: config.CREDIT_PRICES,
+    enabledProviders: config.PROVIDERS_ENABLED,
     adminEmail: config.ADMIN_EMAIL ?? null,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000,
     cookieSecure: config.COOKIE_SECURE,

@@ -2,14 +2,14 @@
  * Reading the caller's credits and, for admins, granting them. Reservations, charges and refunds are
  * written by the job services and the worker (see @darkroom/db's credits.ts).
  */
-import { DomainError, pricePerImage, PROVIDER_NAMES, type CreditGrant, type CreditsView, type PriceListView } from '@darkroom/core';
+import { DomainError, pricePerImage, type CreditGrant, type CreditsView, type PriceListView } from '@darkroom/core';
 import { grantCredits, type Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import type { AccountSettings } from '../env.js';
 
 /** The configured price table, and each provider's price per image as a submit would charge it. */
-export function listPrices({ settings }: { settings: Pick<AccountSettings, 'prices'> }): PriceListView {
-  const providers = PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: pricePerImage(settings.prices, { provider }) }));
+export function listPrices({ settings }: { settings: Pick<AccountSettings, 'prices' | 'enabledProviders'> }): PriceListView {
+  const providers = settings.enabledProviders.map((provider) => ({ provider, creditsPerImage: pricePerImage(settings.prices, { provider }) }));
   return { prices: { ...settings.prices }, providers: providers.sort((a, b) => a.creditsPerImage - b.creditsPerImage) };
 }
 

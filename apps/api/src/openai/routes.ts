@@ -85,7 +85,7 @@ export function registerOpenAiRoutes(
       scope.get('/models', async (request, reply) => {
         const user = await callerOf(request, reply);
         if (!user) return reply;
-        return { object: 'list', data: listOpenAiModels() };
+        return { object: 'list', data: listOpenAiModels(services.settings) };
       });
     },
     { prefix: '/v1' },

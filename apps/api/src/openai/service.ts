@@ -2,7 +2,7 @@
  * OpenAI-style synchronous generation on top of the asynchronous queue: submit a job like any other
  * surface, wait for it up to a limit, answer with the images.
  */
-import { ASPECT_RATIOS, DomainError, JobRequest, PROVIDER_NAMES, type AspectRatio, type JobView } from '@darkroom/core';
+import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView } from '@darkroom/core';
 import type { AuthUser, Services } from '../context.js';
 import { waitForJobEnd } from '../jobs/live.js';
 import { cancelJob, createJob } from '../jobs/service.js';
@@ -92,7 +92,7 @@ export async function generateOpenAiImages({
   };
 }
 
-/** Darkroom's providers, as OpenAI models. */
-export function listOpenAiModels(): OpenAiModel[] {
-  return PROVIDER_NAMES.map((id) => ({ id, object: 'model', created: 0, owned_by: 'darkroom' }));
+/** The providers this deployment runs, as OpenAI models. */
+export function listOpenAiModels({ enabledProviders }: { enabledProviders: readonly string[] }): OpenAiModel[] {
+  return enabledProviders.map((id) => ({ id, object: 'model', created: 0, owned_by: 'darkroom' }));
 }

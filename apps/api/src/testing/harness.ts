@@ -25,6 +25,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
   return {
     startingCredits: 1_000_000,
     prices: DEFAULT_PRICES,
+    enabledProviders: ['local', 'mock'],
     adminEmail: null,
     sessionTtlMs: 3600_000,
     cookieSecure: false,

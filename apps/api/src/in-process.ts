@@ -23,6 +23,8 @@ export interface InProcessCallers {
 
 export async function makeInProcessCallers({ db, storage, databaseUrl, settings }: { db: Db; storage: ImageStorage; databaseUrl: string; settings: AccountSettings }): Promise<InProcessCallers> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  // An idle client the server disconnects (a restart, a dropped test database) must not crash the process.
+  pool.on('error', () => {});
   const jobChanges = await listenForJobChanges({ databaseUrl });
   const silent = pino({ level: 'silent' });
   const limits = makeRateLimits(pool, settings);

@@ -5,11 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cancelScenario } from './cancel.mjs';
+import { latencyScenario } from './latency.mjs';
 import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
 import { statusScenario } from './status.mjs';
 
-const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, status: statusScenario };
+const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, status: statusScenario, latency: latencyScenario };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });

@@ -14,15 +14,15 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** Credits and submit limits large enough that a bench measures the system, not the account's limits. */
 export const UNLIMITED_ACCOUNT = { STARTING_CREDITS: '1000000000', SUBMITS_PER_MINUTE: '1000000', MAX_ACTIVE_JOBS_PER_USER: '1000000' };
 
-export async function startStack(name) {
+export async function startStack(name, { onPostgresLog } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `darkroom-bench-${name}-`));
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, onLog: onPostgresLog });
   const children = [];
   const cleanups = [];
   await migrateDatabase(postgres.url);
 
-  const spawnChild = (script, env, readyPattern) => {
-    const child = spawn(process.execPath, [script], {
+  const spawnChild = (script, env, readyPattern, nodeArgs = []) => {
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: postgres.url, STORAGE_DIR: path.join(dir, 'images'), PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -44,7 +44,9 @@ export async function startStack(name) {
     databaseUrl: postgres.url,
     /** The API as its own process; resolves to { url, child }. */
     async startApi(env = {}) {
-      const { child, match } = await spawnChild('apps/api/dist/main.js', { ...UNLIMITED_ACCOUNT, ...env }, /listening on (http:\/\/\S+)/);
+      // BENCH_API_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the API process only.
+      const nodeArgs = process.env.BENCH_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+      const { child, match } = await spawnChild('apps/api/dist/main.js', { ...UNLIMITED_ACCOUNT, ...env }, /listening on (http:\/\/\S+)/, nodeArgs);
       return { url: match[1], child };
     },
     /** A worker as its own process, once it says it runs. */

@@ -9,8 +9,9 @@ import { latencyScenario } from './latency.mjs';
 import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
 import { statusScenario } from './status.mjs';
+import { throughputScenario } from './throughput.mjs';
 
-const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, status: statusScenario, latency: latencyScenario };
+const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, status: statusScenario, latency: latencyScenario, throughput: throughputScenario };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });

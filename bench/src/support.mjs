@@ -51,7 +51,9 @@ export async function startStack(name, { onPostgresLog } = {}) {
     },
     /** A worker as its own process, once it says it runs. */
     async startWorker(env = {}) {
-      const { child } = await spawnChild('apps/worker/dist/main.js', env, /darkroom worker \S+ running/);
+      // BENCH_WORKER_NODE_ARGS likewise profiles each worker process.
+      const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+      const { child } = await spawnChild('apps/worker/dist/main.js', env, /darkroom worker \S+ running/, nodeArgs);
       return child;
     },
     /** Any script as a child process with the stack's env; resolves once its stdout matches. */

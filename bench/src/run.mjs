@@ -8,11 +8,12 @@ import { cancelScenario } from './cancel.mjs';
 import { latencyScenario } from './latency.mjs';
 import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
+import { scaleScenario } from './scale.mjs';
 import { slotsScenario } from './slots.mjs';
 import { statusScenario } from './status.mjs';
 import { throughputScenario } from './throughput.mjs';
 
-const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, status: statusScenario, latency: latencyScenario, throughput: throughputScenario, slots: slotsScenario };
+const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, status: statusScenario, latency: latencyScenario, throughput: throughputScenario, slots: slotsScenario, scale: scaleScenario };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });

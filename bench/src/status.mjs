@@ -42,7 +42,7 @@ export async function statusScenario() {
         errors: result.errors + result.timeouts,
       };
     };
-    // Alternate which goes first so neither always runs on a warmer machine.
+    // The baseline first, then Darkroom, each after its own warm-up.
     const bareResult = await load(bareUrl);
     const darkroom = await load(api.url);
     const ratio = darkroom.requestsPerSecond / bareResult.requestsPerSecond;

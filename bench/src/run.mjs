@@ -5,12 +5,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cancelScenario } from './cancel.mjs';
+import { latencyScenario } from './latency.mjs';
 import { liveScenario } from './live.mjs';
 import { queueScenario } from './queue.mjs';
+import { scaleScenario } from './scale.mjs';
+import { slotsScenario } from './slots.mjs';
 import { soakScenario } from './soak.mjs';
+import { statusScenario } from './status.mjs';
+import { throughputScenario } from './throughput.mjs';
 
+const scenarios = {
+  queue: queueScenario,
+  live: liveScenario,
+  cancel: cancelScenario,
+  status: statusScenario,
+  latency: latencyScenario,
+  throughput: throughputScenario,
+  slots: slotsScenario,
+  scale: scaleScenario,
+  soak: soakScenario,
+};
 // soak runs 10 minutes (SOAK_SECONDS): only when named.
-const scenarios = { queue: queueScenario, live: liveScenario, cancel: cancelScenario, soak: soakScenario };
 const byDefault = Object.keys(scenarios).filter((name) => name !== 'soak');
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : byDefault;
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createDarkroomClient } from '@darkroom/client';
 import { migrateDatabase, startEmbeddedPostgres } from '@darkroom/db';
 import pg from 'pg';
+import { signUpForKey, sleep } from './support.mjs';
 
 const SAMPLES = 300;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,7 +41,7 @@ export async function liveScenario() {
       });
       api.once('exit', (code) => reject(new Error(`api exited (${code})`)));
     });
-    const apiKey = await signUpForKey(url);
+    const apiKey = await signUpForKey(url, 'live@bench.example');
     const darkroom = createDarkroomClient({ url, apiKey });
     const job = await darkroom.submit({ prompt: 'followed live', numImages: 1 });
 
@@ -108,20 +109,6 @@ async function notifyRoundTrips(url) {
   return latencies;
 }
 
-async function signUpForKey(url) {
-  const signUp = await fetch(`${url}/trpc/auth.signUp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'live@bench.example', password: 'a bench password' }),
-  });
-  const cookie = signUp.headers.get('set-cookie').split(';')[0];
-  const created = await fetch(`${url}/trpc/apiKeys.create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({ name: 'bench' }),
-  });
-  return (await created.json()).result.data.key;
-}
 
 function summarize(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -129,6 +116,3 @@ function summarize(values) {
   return { samples: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
 }
 
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

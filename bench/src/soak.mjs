@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDarkroomClient } from '@darkroom/client';
 import { makeDb, migrateDatabase, startEmbeddedPostgres } from '@darkroom/db';
+import { signUpForKey, sleep } from './support.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -28,7 +29,7 @@ export async function soakScenario() {
     const env = { ...process.env, DATABASE_URL: postgres.url, STORAGE_DIR: path.join(dir, 'images'), LOG_LEVEL: 'warn' };
     const api = await startChild(children, 'apps/api/dist/main.js', { ...env, PORT: '0', STARTING_CREDITS: '10000000', SUBMITS_PER_MINUTE: '100000', MAX_ACTIVE_JOBS_PER_USER: '100000' }, /listening on (http:\/\/\S+)/);
     const worker = await startChild(children, 'apps/worker/dist/main.js', { ...env, WORKER_ID: 'soak', WORKER_CONCURRENCY: '8', MOCK_LATENCY_MS: '100-300' }, /soak running/);
-    const apiKey = await signUpForKey(api.url);
+    const apiKey = await signUpForKey(api.url, 'soak@bench.example');
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
 
     const accepted = [];
@@ -121,21 +122,4 @@ function rssMiB(pid) {
   return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
 }
 
-async function signUpForKey(url) {
-  const signUp = await fetch(`${url}/trpc/auth.signUp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'soak@bench.example', password: 'a bench password' }),
-  });
-  const cookie = signUp.headers.get('set-cookie').split(';')[0];
-  const created = await fetch(`${url}/trpc/apiKeys.create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({ name: 'soak' }),
-  });
-  return (await created.json()).result.data.key;
-}
 
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

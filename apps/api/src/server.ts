@@ -26,6 +26,7 @@ import { makeUrlSigner } from './signed-urls.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
+import { guardTrpcTransport } from './trpc-transport.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
 export interface ServerOptions {
@@ -124,22 +125,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       cookie: cookieFor(res),
     };
   };
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext,
-      onError({ error, path: procedure }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
-      },
-      // A rate-limited call says when to come back, as HTTP clients expect.
-      responseMeta({ errors }) {
-        if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')) return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
-        const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
-        const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
-        return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  // tRPC in a scope of its own: only JSON reaches it, and what is refused before it is answered in its shape.
+  await app.register(async (scope) => {
+    guardTrpcTransport(scope);
+    await scope.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        createContext,
+        onError({ error, path: procedure }) {
+          if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
+        },
+        // A rate-limited call says when to come back, as HTTP clients expect.
+        responseMeta({ errors }) {
+          if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')) return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
+          const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
+          const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
+          return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
+        },
+      } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
   });
 
   const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);

@@ -11,6 +11,7 @@ import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
+import { z, ZodError } from 'zod';
 import type { DestinationStream } from 'pino';
 import { authenticateRequest } from './auth/authenticate.js';
 import { registerOriginCheck } from './auth/origin.js';
@@ -26,6 +27,7 @@ import { makeUrlSigner } from './signed-urls.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
+import { assertStorableText } from './storable-text.js';
 import { guardTrpcTransport } from './trpc-transport.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
@@ -147,6 +149,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   });
 
+  // Every other route: text Postgres cannot store is a bad request (a ZodError each scope answers in its shape).
+  app.addHook('preValidation', async (request) => {
+    for (const part of [request.params, request.query, request.body]) assertStorableText(part);
+  });
   const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
   registerImageRoutes(app, { db, storage, authenticate, signer: makeUrlSigner(options.imageUrlSecret) });
   registerReferenceRoutes(app, { db, storage, authenticate });
@@ -157,6 +163,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });
     }
+    if (error instanceof ZodError) return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: z.prettifyError(error) } });
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
     }

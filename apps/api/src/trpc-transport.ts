@@ -7,6 +7,8 @@
  */
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ZodError } from 'zod';
+import { fieldIssues } from './zod-issues.js';
 
 type TransportErrorCode = 'BAD_REQUEST' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_SUPPORTED';
 
@@ -18,10 +20,10 @@ const HTTP_STATUS: Record<TransportErrorCode, number> = {
 };
 
 /** tRPC's error body (as the error formatter in trpc.ts shapes it) for a request no procedure saw. */
-function sendTransportError(reply: FastifyReply, code: TransportErrorCode, message: string) {
+function sendTransportError(reply: FastifyReply, code: TransportErrorCode, message: string, zodIssues: ReturnType<typeof fieldIssues> | null = null) {
   const httpStatus = HTTP_STATUS[code];
   return reply.code(httpStatus).send({
-    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus, path: null, zodIssues: null, domainCode: null, details: null } },
+    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus, path: null, zodIssues, domainCode: null, details: null } },
   });
 }
 
@@ -35,6 +37,8 @@ export function guardTrpcTransport(scope: FastifyInstance) {
     return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', `tRPC calls take JSON: send Content-Type application/json, not ${type.slice(0, 100)}`);
   });
   scope.setErrorHandler((error: FastifyError, request, reply) => {
+    // The server-wide check for text Postgres cannot store (storable-text.ts) also reads the path and query.
+    if (error instanceof ZodError) return sendTransportError(reply, 'BAD_REQUEST', error.message, fieldIssues(error));
     if (error.statusCode === 413) return sendTransportError(reply, 'PAYLOAD_TOO_LARGE', `the body is larger than this server accepts (${request.server.initialConfig.bodyLimit} bytes)`);
     if (error.statusCode === 415) return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', error.message);
     if (error.statusCode && error.statusCode < 500) return sendTransportError(reply, 'BAD_REQUEST', error.message);

@@ -29,10 +29,17 @@ const t = initTRPC.context<Context>().create({
   },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // An unexpected failure's message is whatever threw (Prisma's names the query, the source file and
+    // line): the log has it; the caller is told only that it happened, as REST and OpenAI routes do.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    const { stack, ...data } = shape.data;
     return {
       ...shape,
+      ...(internal ? { message: 'something went wrong inside Darkroom' } : {}),
       data: {
-        ...shape.data,
+        ...data,
+        // tRPC adds the stack outside production; never an unexpected failure's.
+        ...(stack !== undefined && !internal ? { stack } : {}),
         // Field paths and limits of every bad input, as zod reported them.
         zodIssues: cause instanceof ZodError ? fieldIssues(cause) : null,
         domainCode: isDomainError(cause) ? cause.code : null,

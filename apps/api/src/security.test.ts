@@ -45,7 +45,7 @@ describe('hardening', () => {
       headers: { 'content-type': 'application/json' },
       payload: JSON.stringify({ prompt: 'big', metadata: { blob: 'x'.repeat(1024 * 1024) } }),
     });
-    expect([response.statusCode, response.json().code]).toEqual([413, 'FST_ERR_CTP_BODY_TOO_LARGE']);
+    expect([response.statusCode, response.json().error.data.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     expect(await h.db.job.count()).toBe(0);
   });
 

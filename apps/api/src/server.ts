@@ -11,6 +11,7 @@ import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
+import { z, ZodError } from 'zod';
 import type { DestinationStream } from 'pino';
 import { authenticateRequest } from './auth/authenticate.js';
 import { registerOriginCheck } from './auth/origin.js';
@@ -26,6 +27,8 @@ import { makeUrlSigner } from './signed-urls.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
+import { assertStorableText } from './storable-text.js';
+import { guardTrpcTransport } from './trpc-transport.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
 export interface ServerOptions {
@@ -124,24 +127,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       cookie: cookieFor(res),
     };
   };
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext,
-      onError({ error, path: procedure }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
-      },
-      // A rate-limited call says when to come back, as HTTP clients expect.
-      responseMeta({ errors }) {
-        if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')) return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
-        const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
-        const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
-        return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  // tRPC in a scope of its own: only JSON reaches it, and what is refused before it is answered in its shape.
+  await app.register(async (scope) => {
+    guardTrpcTransport(scope);
+    await scope.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        createContext,
+        onError({ error, path: procedure }) {
+          if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
+        },
+        // A rate-limited call says when to come back, as HTTP clients expect.
+        responseMeta({ errors }) {
+          if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')) return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
+          const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
+          const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
+          return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
+        },
+      } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
   });
 
+  // Every other route: text Postgres cannot store is a bad request (a ZodError each scope answers in its shape).
+  app.addHook('preValidation', async (request) => {
+    for (const part of [request.params, request.query, request.body]) assertStorableText(part);
+  });
   const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
   registerImageRoutes(app, { db, storage, authenticate, signer: makeUrlSigner(options.imageUrlSecret) });
   registerReferenceRoutes(app, { db, storage, authenticate });
@@ -152,6 +163,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });
     }
+    if (error instanceof ZodError) return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: z.prettifyError(error) } });
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
     }

@@ -7,6 +7,7 @@ import { databaseUnavailable } from './unavailable.js';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
+import { assertStorableText } from './storable-text.js';
 import { fieldIssues } from './zod-issues.js';
 
 const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -28,10 +29,17 @@ const t = initTRPC.context<Context>().create({
   },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // An unexpected failure's message is whatever threw (Prisma's names the query, the source file and
+    // line): the log has it; the caller is told only that it happened, as REST and OpenAI routes do.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    const { stack, ...data } = shape.data;
     return {
       ...shape,
+      ...(internal ? { message: 'something went wrong inside Darkroom' } : {}),
       data: {
-        ...shape.data,
+        ...data,
+        // tRPC adds the stack outside production; never an unexpected failure's.
+        ...(stack !== undefined && !internal ? { stack } : {}),
         // Field paths and limits of every bad input, as zod reported them.
         zodIssues: cause instanceof ZodError ? fieldIssues(cause) : null,
         domainCode: isDomainError(cause) ? cause.code : null,
@@ -55,6 +63,16 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Refuses text Postgres cannot store before the input schema runs (see storable-text.ts). */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  try {
+    assertStorableText(await getRawInput());
+  } catch (error) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message, cause: error });
+  }
+  return next();
+});
+
 function isAuthed() {
   return t.middleware(({ ctx, next }) => {
     if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'sign in or send an API key' });
@@ -65,7 +83,7 @@ function isAuthed() {
 /** Builds a router from procedures and sub-routers. */
 export const router = t.router;
 /** Anyone may call it; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(domainErrors).use(storableInput);
 /** Needs a caller; `ctx.user` is non-null below it. */
 export const protectedProcedure = publicProcedure.use(isAuthed());
 /** Needs an admin. */

@@ -16,7 +16,7 @@ import { signUp } from '../auth/service.js';
 import type { AuthUser } from '../context.js';
 import type { AccountSettings } from '../env.js';
 import { makeInProcessCallers } from '../in-process.js';
-import { buildServer } from '../server.js';
+import { buildServer, type ServerOptions } from '../server.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
@@ -41,7 +41,14 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
   };
 }
 
-export async function makeHarness({ settings: overrides = {} }: { settings?: Partial<AccountSettings> } = {}) {
+export async function makeHarness({
+  settings: overrides = {},
+  server: serverOverrides = {},
+}: {
+  settings?: Partial<AccountSettings>;
+  /** Server options to change from the test defaults (e.g. a short OpenAI-compatible wait). */
+  server?: Partial<Pick<ServerOptions, 'openAiWaitSeconds'>>;
+} = {}) {
   const settings = testSettings(overrides);
   const database = await createTestDatabase();
   const storageDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-test-images-'));
@@ -71,6 +78,7 @@ export async function makeHarness({ settings: overrides = {} }: { settings?: Par
       settings,
       webDistDir: path.join(storageDir, 'no-web-app'),
       logLevel: 'silent',
+      ...serverOverrides,
     });
     return server;
   }

@@ -1,0 +1,51 @@
+/**
+ * What happens to a /trpc request before tRPC sees it. tRPC's Fastify plugin hands a multipart body to
+ * tRPC as the raw request stream, which tRPC cannot serialise (a 500), and Fastify's own refusals (a
+ * content type it cannot parse, a body over the limit) come out in Fastify's shape rather than tRPC's.
+ * No procedure takes form data or bytes, so anything but JSON is refused up front, and every refusal
+ * at this level is answered the way a procedure's error is: `{ error: { message, code, data } }`.
+ */
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ZodError } from 'zod';
+import { fieldIssues } from './zod-issues.js';
+
+type TransportErrorCode = 'BAD_REQUEST' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_SUPPORTED';
+
+const HTTP_STATUS: Record<TransportErrorCode, number> = {
+  BAD_REQUEST: 400,
+  METHOD_NOT_SUPPORTED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+/** tRPC's error body (as the error formatter in trpc.ts shapes it) for a request no procedure saw. */
+function sendTransportError(reply: FastifyReply, code: TransportErrorCode, message: string, zodIssues: ReturnType<typeof fieldIssues> | null = null) {
+  const httpStatus = HTTP_STATUS[code];
+  return reply.code(httpStatus).send({
+    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus, path: null, zodIssues, domainCode: null, details: null } },
+  });
+}
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+/** Call inside the scope that registers the tRPC plugin, before registering it. */
+export function guardTrpcTransport(scope: FastifyInstance) {
+  scope.addHook('onRequest', async (request, reply) => {
+    const type = request.headers['content-type'];
+    if (request.method === 'GET' || request.method === 'HEAD' || type === undefined || JSON_TYPE.test(type)) return;
+    return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', `tRPC calls take JSON: send Content-Type application/json, not ${type.slice(0, 100)}`);
+  });
+  scope.setErrorHandler((error: FastifyError, request, reply) => {
+    // The server-wide check for text Postgres cannot store (storable-text.ts) also reads the path and query.
+    if (error instanceof ZodError) return sendTransportError(reply, 'BAD_REQUEST', error.message, fieldIssues(error));
+    if (error.statusCode === 413) return sendTransportError(reply, 'PAYLOAD_TOO_LARGE', `the body is larger than this server accepts (${request.server.initialConfig.bodyLimit} bytes)`);
+    if (error.statusCode === 415) return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', error.message);
+    if (error.statusCode && error.statusCode < 500) return sendTransportError(reply, 'BAD_REQUEST', error.message);
+    // Anything else escaped tRPC's own handling: a bug, reported as tRPC reports one.
+    request.log.error({ err: error }, 'tRPC request failed outside any procedure');
+    return reply.code(500).send({
+      error: { message: 'something went wrong inside Darkroom', code: TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: null, zodIssues: null, domainCode: null, details: null } },
+    });
+  });
+}

@@ -19,4 +19,16 @@ describe('an unexpected failure inside a procedure', () => {
     expect(error.data.code).toBe('INTERNAL_SERVER_ERROR');
     expect(response.body).not.toMatch(/webhook_deliveries|\.ts:\d+|prisma/i);
   });
+
+  it('never carries a stack trace, whatever the error', async () => {
+    const responses = [
+      await h.inject({ method: 'GET', url: `/trpc/jobs.get?input=${encodeURIComponent(JSON.stringify({ id: '00000000-0000-4000-8000-000000000000' }))}` }),
+      await h.inject({ method: 'POST', url: '/trpc/jobs.create', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ prompt: '' }) }),
+    ];
+    expect(responses.map((response) => response.statusCode)).toEqual([404, 400]);
+    for (const response of responses) {
+      expect(response.json().error.data).not.toHaveProperty('stack');
+      expect(response.body).not.toMatch(/node_modules|\.ts:\d+|at [A-Za-z.]+ \(/);
+    }
+  });
 });

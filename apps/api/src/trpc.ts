@@ -22,6 +22,9 @@ const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
 };
 
 const t = initTRPC.context<Context>().create({
+  // tRPC adds stack traces to every error unless NODE_ENV=production, which nothing here sets: a client
+  // never needs one, and they show file paths and library internals.
+  isDev: false,
   sse: {
     // Pings keep proxies from closing a quiet stream; a client that hears nothing for a while reconnects.
     ping: { enabled: true, intervalMs: 10_000 },

@@ -9,7 +9,7 @@
  * so recovery runs on an interval in every worker, one at a time under an advisory lock.
  */
 import os from 'node:os';
-import type { Db } from '@darkroom/db';
+import type { Db, Tx } from '@darkroom/db';
 import type { Logger } from 'pino';
 
 /** pg_try_advisory_lock key for the recovery sweep ("darkroom recovery"). */
@@ -72,11 +72,7 @@ export async function recoverDeadWorkers(db: Db, deadAfterSeconds: number, log?:
     });
     if (dead.length === 0) return [];
     const graphileIds = dead.flatMap((worker) => worker.graphileWorkerIds);
-    if (graphileIds.length > 0) await tx.$executeRaw`select graphile_worker.force_unlock_workers(${graphileIds}::text[])`;
-    await tx.providerLease.updateMany({
-      where: { holder: { in: dead.map((worker) => worker.workerId) } },
-      data: { holder: null, acquiredAt: null, expiresAt: null },
-    });
+    await releaseHoldings(tx, dead.map((worker) => worker.workerId), graphileIds);
     await tx.workerHeartbeat.deleteMany({ where: { workerId: { in: dead.map((worker) => worker.workerId) } } });
     log?.warn({ workers: dead.map((worker) => worker.workerId), graphileIds }, 'released the jobs of silent workers');
     return dead.map((worker) => worker.workerId);
@@ -91,7 +87,12 @@ export async function recoverDeadWorkers(db: Db, deadAfterSeconds: number, log?:
 async function releasePreviousIncarnation(db: Db, workerId: string, log: Logger) {
   const previous = await db.workerHeartbeat.findUnique({ where: { workerId } });
   if (!previous || previous.graphileWorkerIds.length === 0) return;
-  await db.$executeRaw`select graphile_worker.force_unlock_workers(${previous.graphileWorkerIds}::text[])`;
-  await db.providerLease.updateMany({ where: { holder: workerId }, data: { holder: null, acquiredAt: null, expiresAt: null } });
+  await releaseHoldings(db, [workerId], previous.graphileWorkerIds);
   log.warn({ graphileIds: previous.graphileWorkerIds }, 'released the jobs of this worker id\'s previous process');
+}
+
+/** What dead processes held: graphile-worker's locks on their jobs, and their provider slots. */
+async function releaseHoldings(db: Db | Tx, workerIds: string[], graphileIds: string[]) {
+  if (graphileIds.length > 0) await db.$executeRaw`select graphile_worker.force_unlock_workers(${graphileIds}::text[])`;
+  await db.providerLease.updateMany({ where: { holder: { in: workerIds } }, data: { holder: null, acquiredAt: null, expiresAt: null } });
 }

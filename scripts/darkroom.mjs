@@ -17,16 +17,18 @@ function pnpm() {
   return ['npx', '-y', `pnpm@${PNPM_VERSION}`];
 }
 
-function run(command, args, env = {}) {
+/** Runs a command; on failure exits with its code, unless `keepGoing` (then the caller decides). */
+function run(command, args, { keepGoing = false } = {}) {
   const result = spawnSync(command, args, {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...env },
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
   });
-  if (result.status !== 0) {
+  if (result.status !== 0 && !keepGoing) {
     console.error(`darkroom: \`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal})`);
     process.exit(result.status ?? 1);
   }
+  return result;
 }
 
 function prepare() {
@@ -46,11 +48,7 @@ if (command === 'start') {
   rmSync(path.join(root, 'test-results/vitest'), { recursive: true, force: true });
   // --continue: one package's failure must not hide the others'; the summary counts them all, and the
   // command fails if anything did.
-  const suites = spawnSync(cmd, [...pre, 'exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-  });
+  const suites = run(cmd, [...pre, 'exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], { keepGoing: true });
   run('node', ['scripts/test-summary.mjs']);
   if (suites.status !== 0) {
     console.error(`darkroom: typecheck, lint or tests failed (turbo exit ${suites.status ?? suites.signal})`);

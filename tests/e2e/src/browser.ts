@@ -26,3 +26,21 @@ export async function screenshot(page: Page, name: string, { fullPage = true }: 
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage });
 }
+
+/**
+ * A page signed in as `account` (its session cookie), in a browser context of its own (own cookies and
+ * localStorage), on the studio once it has loaded.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  url: string,
+  account: { cookie: { name: string; value: string } },
+  { viewport = DESKTOP, acceptDownloads = false }: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {},
+): Promise<Page> {
+  const context = await browser.newContext({ viewport, acceptDownloads });
+  await context.addCookies([{ ...account.cookie, url }]);
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId('account-email').waitFor();
+  return page;
+}

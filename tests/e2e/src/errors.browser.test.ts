@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, PHONE, screenshot } from './browser.js';
+import { DESKTOP, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-errors-'));
@@ -30,13 +30,8 @@ afterAll(async () => {
 
 type Account = Awaited<ReturnType<typeof signUp>>;
 
-async function openStudio(account: Account, viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  await context.addCookies([{ ...account.cookie, url: stack.url }]);
-  const page = await context.newPage();
-  await page.goto(stack.url);
-  await page.getByTestId('account-email').waitFor();
-  return page;
+function openStudio(account: Account, viewport = DESKTOP): Promise<Page> {
+  return openSignedIn(browser, stack.url, account, { viewport });
 }
 
 describe('errors in words', () => {

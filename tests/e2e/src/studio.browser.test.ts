@@ -12,7 +12,7 @@ import type { JobListView, JobView } from '@darkroom/core';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, PHONE, screenshot } from './browser.js';
+import { DESKTOP, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-studio-'));
@@ -35,13 +35,9 @@ afterAll(async () => {
 
 type Account = Awaited<ReturnType<typeof signUp>>;
 
-/** A signed-in page on the studio (its own browser context: own cookies and localStorage). */
+/** A signed-in page on the studio, following its jobs live. */
 async function openStudio(account: Account, viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  await context.addCookies([{ ...account.cookie, url: stack.url }]);
-  const page = await context.newPage();
-  await page.goto(stack.url);
-  await page.getByTestId('account-email').waitFor();
+  const page = await openSignedIn(browser, stack.url, account, { viewport, acceptDownloads: true });
   await expect.poll(() => page.getByTestId('live-badge').getAttribute('data-live'), { timeout: 15_000 }).toBe('true');
   return page;
 }

@@ -3,7 +3,7 @@
  * and a SIGTERM must hand running work back instead of throwing it away. Both keep the images already
  * stored: nothing is generated twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,46 +11,29 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, repoRoot, signUpForApiKey, startStack, trpc, type Stack } from './stack.js';
+import { processes, type Processes } from './faults/cluster.js';
+import { eventually, signUpForApiKey, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-recovery-'));
 let stack: Stack;
 let apiKey: string;
-const workers: ChildProcess[] = [];
+let cluster: Processes;
 
 beforeAll(async () => {
   // The API alone: every worker in this file is a process the test owns and may kill.
   stack = await startStack(dataDir, { LAUNCH_WORKER: 'false' });
   apiKey = await signUpForApiKey(stack.url, 'recovery@example.com');
+  cluster = processes(stack);
 });
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  cluster?.killAll();
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startWorker(id: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ['apps/worker/dist/main.js'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.databaseUrl,
-      STORAGE_DIR: stack.storageDir,
-      WORKER_ID: id,
-      WORKER_CONCURRENCY: '1',
-      IMAGE_CONCURRENCY: '1',
-      MOCK_LATENCY_MS: '700',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  workers.push(worker);
-  let output = '';
-  worker.stdout!.on('data', (chunk) => (output += chunk));
-  worker.stderr!.on('data', (chunk) => (output += chunk));
-  await eventually(async () => output.includes(`${id} running`) || (worker.exitCode !== null && Promise.reject(new Error(output))));
-  return worker;
+/** A worker process this file owns: one job and one image at a time, 700 ms per mock image. */
+function startWorker(id: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  return cluster.worker(id, { WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1', MOCK_LATENCY_MS: '700', ...env });
 }
 
 async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {

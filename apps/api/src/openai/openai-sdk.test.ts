@@ -33,13 +33,21 @@ describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
     expect(job).toMatchObject({ numImages: 2, aspectRatio: '2:3', provider: 'local', status: 'succeeded', metadata: { via: 'openai', user: 'end-user-7' } });
   });
 
-  it('images.generate with url answers absolute URLs that serve the image to the same key', async () => {
+  it('images.generate with url answers signed URLs that open the image without credentials for 60 minutes, as OpenAI\'s do', async () => {
+    const before = Math.floor(Date.now() / 1000);
     const result = await clientFor(h.apiKey).images.generate({ prompt: 'a teapot' });
 
-    const url = result.data![0]!.url!;
-    expect(url.startsWith(baseURL.replace('/v1', '/images/'))).toBe(true);
-    const image = await fetch(url, { headers: h.headers });
+    const url = new URL(result.data![0]!.url!);
+    expect(url.href.startsWith(baseURL.replace('/v1', '/images/'))).toBe(true);
+    const expires = Number(url.searchParams.get('expires'));
+    expect(expires - before).toBeGreaterThanOrEqual(3600);
+    expect(expires - before).toBeLessThanOrEqual(3600 + 60);
+    const image = await fetch(url);
+    expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).subarray(0, 4)).toEqual(PNG_MAGIC);
+    url.searchParams.set('signature', 'x'.repeat(43));
+    expect((await fetch(url)).status).toBe(403);
   });
 
   it('models.list lists the providers as models', async () => {

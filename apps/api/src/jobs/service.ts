@@ -81,7 +81,7 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
 
 async function insertJob(tx: Tx, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
   const queueRank = queueRankFor(input.priority, await nextSlot(tx, user.id, input.priority));
-  const price = pricePerImage(settings.prices, { provider: input.provider });
+  const price = pricePerImage(settings.prices, { provider: input.provider, quality: input.quality });
   const job = await insertJobRow(tx, user, input, { requestHash, queueRank, batchId: null, price });
   // Takes the user's row lock: concurrent submits of one user line up here, so neither the balance
   // nor the active-jobs count can be overrun.
@@ -120,6 +120,7 @@ function insertJobRow(
       height,
       seed: input.seed ?? null,
       provider: input.provider,
+      quality: input.quality ?? null,
       outputFormat: input.outputFormat,
       numImages: input.numImages,
       priority: input.priority,
@@ -163,7 +164,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
   const created = await db.$transaction(async (tx) => {
     // All or nothing for credits too: the whole batch's cost is checked before any job is inserted.
     const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`select credit_balance from users where id = ${user.id}::uuid for update`;
-    const cost = input.requests.reduce((sum, request) => sum + request.numImages * pricePerImage(settings.prices, { provider: request.provider }), 0);
+    const cost = input.requests.reduce((sum, request) => sum + request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }), 0);
     if ((balance?.credit_balance ?? 0) < cost) {
       throw new DomainError('INSUFFICIENT_CREDITS', `this batch needs ${cost} credits and the balance is ${balance?.credit_balance ?? 0}`, {
         balance: balance?.credit_balance ?? 0,
@@ -181,7 +182,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
       const slot = slots.get(request.priority) ?? (await nextSlot(tx, user.id, request.priority));
       slots.set(request.priority, slot + 1);
       const queueRank = queueRankFor(request.priority, slot);
-      const price = pricePerImage(settings.prices, { provider: request.provider });
+      const price = pricePerImage(settings.prices, { provider: request.provider, quality: request.quality });
       const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId, price });
       await reserveCredits(tx, { userId: user.id, jobId: job.id, amount: job.creditsReserved, note: `${request.numImages} images x ${price} (batch)` });
       queued.push({ jobId: job.id, queueRank, priority: request.priority });

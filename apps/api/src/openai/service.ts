@@ -2,7 +2,7 @@
  * OpenAI-style synchronous generation on top of the asynchronous queue: submit a job like any other
  * surface, wait for it up to a limit, answer with the images.
  */
-import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView } from '@darkroom/core';
+import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView, type Quality } from '@darkroom/core';
 import type { AuthUser, Services } from '../context.js';
 import { waitForJobEnd } from '../jobs/live.js';
 import { cancelJob, createJob } from '../jobs/service.js';
@@ -30,6 +30,9 @@ export function aspectRatioForSize(size: string): AspectRatio | undefined {
   };
   return [...ASPECT_RATIOS].sort((a, b) => distance(a) - distance(b))[0];
 }
+
+/** OpenAI's qualities (gpt-image's and DALL-E 3's) as Darkroom's; `auto` leaves the provider's default. */
+const OPENAI_QUALITY: Record<OpenAiImageRequest['quality'], Quality | undefined> = { auto: undefined, low: 'low', medium: 'medium', high: 'high', standard: 'medium', hd: 'high' };
 
 /** How long an answered image URL works, as OpenAI documents for its own (60 minutes). */
 export const OPENAI_URL_TTL_SECONDS = 3600;
@@ -65,6 +68,7 @@ export async function generateOpenAiImages({
       numImages: input.n,
       provider: input.model,
       ...(aspectRatio ? { aspectRatio } : {}),
+      ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       metadata: { via: 'openai', quality: input.quality, size: input.size, ...(input.user ? { user: input.user } : {}) },
     }),

@@ -36,13 +36,14 @@ END
 $$;
 
 -- Accepts one job (`job`: the JSON of createJob's row, Prisma field names) with its images, `created`
--- event, credit reservation, active-jobs check and queue entry. Returns the job's queue rank, its
+-- event, queue entry, credit reservation and active-jobs check. Returns the job's queue rank, its
 -- created_at and how many queued jobs are ahead of it.
 --
--- Order matters for concurrent submits of one user: everything that needs no lock (slot, rows) comes
--- first, the user's row lock (darkroom_reserve_credits) as late as possible. Each statement of a
--- plpgsql function takes a fresh snapshot, so the active-jobs count after the lock sees every job
--- committed by the submit that held it before.
+-- Order matters for concurrent submits of one user, who line up on their row lock: everything that
+-- needs no lock comes first (the statement is one transaction, so a refusal after it still undoes
+-- it all), and under the lock only the reservation and the active-jobs count, which stops counting
+-- past the cap. Each statement of a plpgsql function takes a fresh snapshot, so that count sees every
+-- job committed by the submit that held the lock before.
 CREATE FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band int, band_width int, active_cap int, task_max_attempts int)
 RETURNS TABLE (rank int, accepted_at timestamptz, ahead int)
 LANGUAGE plpgsql AS $$
@@ -78,21 +79,24 @@ BEGIN
     VALUES (job_id, 'created', jsonb_strip_nulls(jsonb_build_object(
       'numImages', (job->>'numImages')::int, 'priority', job->>'priority', 'batchId', job->>'batchId')));
 
-  PERFORM darkroom_reserve_credits(owner, job_id, (job->>'creditsReserved')::int,
-    format('%s images x %s', job->>'numImages', job->>'creditPrice'));
-
-  SELECT count(*) INTO active FROM jobs j WHERE j.user_id = owner AND j.status IN ('queued', 'running');
-  IF active > active_cap THEN
-    RAISE EXCEPTION USING ERRCODE = 'DR429', MESSAGE = 'over the active-jobs cap',
-      DETAIL = json_build_object('maximum', active_cap)::text;
-  END IF;
-
   -- Same transaction as the row: a job never exists without its queue entry, or the reverse.
   PERFORM graphile_worker.add_job('generate', json_build_object('jobId', job_id::text),
     job_key := job_id::text, priority := rank, max_attempts := task_max_attempts);
 
   SELECT count(*) INTO ahead FROM jobs j
     WHERE j.status = 'queued' AND (j.queue_rank, j.created_at, j.id) < (rank, accepted_at, job_id);
+
+  -- Takes the user's row lock, held until commit.
+  PERFORM darkroom_reserve_credits(owner, job_id, (job->>'creditsReserved')::int,
+    format('%s images x %s', job->>'numImages', job->>'creditPrice'));
+
+  SELECT count(*) INTO active FROM (
+    SELECT 1 FROM jobs j WHERE j.user_id = owner AND j.status IN ('queued', 'running') LIMIT active_cap + 1
+  ) counted;
+  IF active > active_cap THEN
+    RAISE EXCEPTION USING ERRCODE = 'DR429', MESSAGE = 'over the active-jobs cap',
+      DETAIL = json_build_object('maximum', active_cap)::text;
+  END IF;
   RETURN NEXT;
 END
 $$;

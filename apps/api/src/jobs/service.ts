@@ -101,8 +101,8 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Writes a new job in one round trip: `darkroom_accept_job` (migration 20261125003500_accept_job)
- * inserts the row, its images and `created` event, reserves its credits under the user's row lock,
- * checks the active-jobs cap and queues it, as one statement, so a refusal leaves nothing written.
+ * inserts the row, its images and `created` event, queues it, then reserves its credits under the
+ * user's row lock and checks the active-jobs cap, as one statement, so a refusal leaves nothing written.
  * The answer is built from the row as sent plus what Postgres decided (rank, created_at, place), so
  * nothing is read back.
  */

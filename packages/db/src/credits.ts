@@ -21,7 +21,7 @@ async function addEntry(tx: Tx, entry: { userId: string; jobId: string | null; k
 
 /**
  * Holds `amount` credits of `userId` for `jobId`, or throws INSUFFICIENT_CREDITS naming balance and
- * cost. One statement: `darkroom_reserve_credits` (migration 20261125003500_accept_job) takes the user's
+ * cost. One statement: `darkroom_reserve_credits` (migration 20261125011500_accept_job) takes the user's
  * row lock with a conditional update, so concurrent submits of one user line up there and can never
  * spend the same credit twice; it is taken even for a free job, which lets the caller count the user's
  * active jobs safely after it. It writes the `reserve` entry too.

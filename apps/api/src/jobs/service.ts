@@ -100,7 +100,7 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Writes a new job in one round trip: `darkroom_accept_job` (migration 20261125003500_accept_job)
+ * Writes a new job in one round trip: `darkroom_accept_job` (migration 20261125011500_accept_job)
  * inserts the row, its images and `created` event, queues it, then reserves its credits under the
  * user's row lock and checks the active-jobs cap, as one statement, so a refusal leaves nothing written.
  * The answer is built from the row as sent plus what Postgres decided (rank, created_at, place), so

@@ -22,12 +22,13 @@ import {
   type JobView,
   type Priority,
 } from '@darkroom/core';
+import type {
+  Prisma} from '@darkroom/db';
 import {
   creditRefusal,
   enqueueJobWebhook,
   jobViewInclude,
   postgresErrorOf,
-  Prisma,
   queuePlaceOf,
   recentStartRate,
   reserveCredits,
@@ -107,13 +108,26 @@ const UNIQUE_VIOLATION = '23505';
  * nothing is read back.
  */
 async function acceptJob(db: Db, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
+  const { job, ahead } = await insertAcceptedJob(db, user, settings, input, requestHash, null);
+  return toJobView(job, { position: ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead, await recentStartRate(db)) });
+}
+
+/** `darkroom_accept_job` for one request (alone, or inside a batch's transaction); answers the new row. */
+async function insertAcceptedJob(
+  db: Db | Tx,
+  user: AuthUser,
+  settings: AccountSettings,
+  input: JobRequest,
+  requestHash: string,
+  batchId: string | null,
+): Promise<{ job: JobWithImages; ahead: number }> {
   const price = pricePerImage(settings.prices, { provider: input.provider, quality: input.quality });
   const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
   const row = {
     id: uuidv7(),
     userId: user.id,
-    batchId: null,
+    batchId,
     preset: input.preset,
     prompt: input.prompt,
     negativePrompt: input.negativePrompt ?? null,
@@ -175,7 +189,7 @@ async function acceptJob(db: Db, user: AuthUser, settings: AccountSettings, inpu
     updatedAt: createdAt,
     images: imageIds.map((id, index) => newImage(id, row.id, index, createdAt)),
   };
-  return toJobView(job, { position: ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead, await recentStartRate(db)) });
+  return { job, ahead };
 }
 
 /** Which events call a job's webhook when the request names none (the column's default). */
@@ -210,53 +224,9 @@ function newImage(id: string, jobId: string, index: number, createdAt: Date): Im
   };
 }
 
-function insertJobRow(
-  tx: Tx,
-  user: AuthUser,
-  input: JobRequest,
-  { requestHash, queueRank, batchId, price }: { requestHash: string; queueRank: number; batchId: string | null; price: number },
-) {
-  const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
-  const { width, height } = sizeFor(aspectRatio);
-  return tx.job.create({
-    data: {
-      userId: user.id,
-      batchId,
-      preset: input.preset,
-      prompt: input.prompt,
-      negativePrompt: input.negativePrompt ?? null,
-      style: input.style ?? null,
-      aspectRatio,
-      width,
-      height,
-      seed: input.seed ?? null,
-      provider: input.provider,
-      quality: input.quality ?? null,
-      outputFormat: input.outputFormat,
-      numImages: input.numImages,
-      priority: input.priority,
-      queueRank,
-      startBy: input.startBy ? new Date(input.startBy) : null,
-      runTimeoutSeconds: input.runTimeoutSeconds,
-      idempotencyKey: input.idempotencyKey ?? null,
-      requestHash,
-      projectId: input.projectId ?? null,
-      pageId: input.pageId ?? null,
-      metadata: (input.metadata as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
-      webhookUrl: input.webhookUrl ?? null,
-      ...(input.webhookEvents ? { webhookEvents: [...new Set(input.webhookEvents)] } : {}),
-      creditPrice: price,
-      creditsReserved: price * input.numImages,
-      images: { create: Array.from({ length: input.numImages }, (_, index) => ({ index })) },
-      events: { create: [{ type: 'created', data: { numImages: input.numImages, priority: input.priority, ...(batchId ? { batchId } : {}) } }] },
-    },
-    include: jobViewInclude,
-  });
-}
-
 /**
- * Up to 100 jobs at once, all or nothing: every request is validated before anything is written, the
- * rows go in one transaction, and their queue entries in one `add_jobs` call. A request whose
+ * Up to 100 jobs at once, all or nothing: every request is validated before anything is written, and
+ * the jobs go in in one transaction, one `darkroom_accept_job` statement each. A request whose
  * idempotency key was used before returns that earlier job instead of a new one.
  */
 export async function createBatch({ db, user, settings, limits, input }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
@@ -282,38 +252,21 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
         cost,
       });
     }
-    const slots = new Map<Priority, number>();
-    const queued: { jobId: string; queueRank: number; priority: Priority }[] = [];
+    // Each job goes in as a single submit's would (darkroom_accept_job: row, images, event, queue entry,
+    // reservation, active-jobs cap), inside this one transaction: a refusal undoes the whole batch.
+    const queued: Priority[] = [];
     for (const request of input.requests) {
       const requestHash = hashRequest(request);
       if (request.idempotencyKey) {
         const earlier = await findByIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash);
         if (earlier) continue;
       }
-      const slot = slots.get(request.priority) ?? (await nextSlot(tx, user.id, request.priority));
-      slots.set(request.priority, slot + 1);
-      const queueRank = queueRankFor(request.priority, slot);
-      const price = pricePerImage(settings.prices, { provider: request.provider, quality: request.quality });
-      const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId, price });
-      await reserveCredits(tx, { userId: user.id, jobId: job.id, amount: job.creditsReserved, note: `${request.numImages} images x ${price} (batch)` });
-      queued.push({ jobId: job.id, queueRank, priority: request.priority });
+      await insertAcceptedJob(tx, user, settings, request, requestHash, batchId);
+      queued.push(request.priority);
     }
-    if (queued.length === 0) return [];
-    await assertUnderActiveCap(tx, user.id, settings.maxActiveJobsPerUser);
-    const specs = queued.map(({ jobId, queueRank }) => ({
-      identifier: 'generate',
-      payload: { jobId },
-      job_key: jobId,
-      priority: queueRank,
-      max_attempts: TASK_MAX_ATTEMPTS,
-    }));
-    await tx.$executeRaw`
-      select graphile_worker.add_jobs(array(
-        select json_populate_record(null::graphile_worker.job_spec, spec)
-        from json_array_elements(${JSON.stringify(specs)}::json) spec))`;
     return queued;
   });
-  for (const { priority } of created) jobsCreated.inc({ priority });
+  for (const priority of created) jobsCreated.inc({ priority });
   return getBatch({ db, user, batchId });
 }
 

@@ -128,6 +128,45 @@ export async function queuePlaceOf(db: Db | Tx, job: Pick<Job, 'id' | 'status' |
   return { position, estimatedWaitSeconds: estimateWaitSeconds(position, await recentStartRate(db)) };
 }
 
+/**
+ * The queue places of several jobs (a page of a list, a batch) with one statement: one count of the
+ * queue up to the first of them in queue order, and for each a count of the short stretch between that
+ * first one and itself. Counting the whole queue ahead of each job separately would cost one long count
+ * per job. Jobs that are not queued get no place.
+ */
+export async function queuePlacesOf(
+  db: Db | Tx,
+  jobs: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>[],
+): Promise<Map<string, QueuePlace>> {
+  const places = new Map<string, QueuePlace>();
+  const queued = jobs.filter((job) => job.status === 'queued');
+  for (const job of jobs) places.set(job.id, { position: null, estimatedWaitSeconds: null });
+  if (queued.length === 0) return places;
+  // Keys are read back from the rows, so the comparison is at the database's own precision.
+  const rows = await db.$queryRaw<{ id: string; ahead: bigint }[]>`
+    with page as (
+      select id, queue_rank, created_at from jobs where id = any(${queued.map((job) => job.id)}::uuid[])
+    ), first as (
+      select queue_rank, created_at, id from page order by queue_rank, created_at, id limit 1
+    ), before_first as (
+      select count(*) as n from jobs, first
+      where jobs.status = 'queued' and (jobs.queue_rank, jobs.created_at, jobs.id) < (first.queue_rank, first.created_at, first.id)
+    )
+    select page.id::text as id, before_first.n + (
+      select count(*) from jobs, first
+      where jobs.status = 'queued'
+        and (jobs.queue_rank, jobs.created_at, jobs.id) >= (first.queue_rank, first.created_at, first.id)
+        and (jobs.queue_rank, jobs.created_at, jobs.id) < (page.queue_rank, page.created_at, page.id)
+    ) as ahead
+    from page, before_first`;
+  const rate = await recentStartRate(db);
+  for (const row of rows) {
+    const position = Number(row.ahead);
+    places.set(row.id, { position, estimatedWaitSeconds: estimateWaitSeconds(position, rate) });
+  }
+  return places;
+}
+
 /** One job as its owner sees it, or null when it does not exist or is not theirs. */
 export async function findJobView(db: Db | Tx, { userId, jobId }: { userId: string; jobId: string }): Promise<JobView | null> {
   const job = await db.job.findFirst({ where: { id: jobId, userId }, include: jobViewInclude });

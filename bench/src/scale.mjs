@@ -88,20 +88,12 @@ export async function scaleScenario() {
 /** Execution time and the top plan node of the statements behind the loaded reads. */
 async function explainReads(client, userId, queuedId) {
   const { rows: [job] } = await client.query(`select queue_rank, created_at from jobs where id = $1`, [queuedId]);
-  const { rows: page } = await client.query(`select id from jobs where user_id = $1 order by created_at desc, id desc limit 20`, [userId]);
+  const { rows: pageIds } = await client.query(`select id from jobs where user_id = $1 order by created_at desc, id desc limit 20`, [userId]);
+  const { rows: page } = await client.query(`select id, queue_rank, created_at from jobs where id = any($1::uuid[]) and status = 'queued' order by queue_rank, created_at, id`, [pageIds.map((row) => row.id)]);
   const statements = [
     ['queue position of the last queued job', `select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ($1::int, $2, $3::uuid)`, [job.queue_rank, job.created_at, queuedId]],
     ['first page of jobs.list', `select * from jobs where user_id = $1 order by created_at desc, id desc limit 21`, [userId]],
-    [
-      'queue places of that page (queuePlacesOf)',
-      `with page as (select id, queue_rank, created_at from jobs where id = any($1::uuid[])),
-       first as (select queue_rank, created_at, id from page order by queue_rank, created_at, id limit 1),
-       before_first as (select count(*) as n from jobs, first where jobs.status = 'queued' and (jobs.queue_rank, jobs.created_at, jobs.id) < (first.queue_rank, first.created_at, first.id))
-       select page.id, before_first.n + (select count(*) from jobs, first where jobs.status = 'queued'
-         and (jobs.queue_rank, jobs.created_at, jobs.id) >= (first.queue_rank, first.created_at, first.id)
-         and (jobs.queue_rank, jobs.created_at, jobs.id) < (page.queue_rank, page.created_at, page.id)) from page, before_first`,
-      [page.map((row) => row.id)],
-    ],
+    queuePlacesStatement(page),
     ['queue.status: queued by priority', `select priority, count(*) from jobs where status = 'queued' group by priority`, []],
   ];
   const plans = [];
@@ -112,6 +104,16 @@ async function explainReads(client, userId, queuedId) {
     plans.push({ statement, executionMs: Number(/Execution Time: ([\d.]+)/.exec(lines.at(-1))?.[1]), scan });
   }
   return plans;
+}
+
+/** The statement queuePlacesOf (packages/db/src/job-views.ts) sends for a page of queued jobs in queue order. */
+function queuePlacesStatement(page) {
+  const params = [];
+  const key = (job) => `($${params.push(job.queue_rank)}::int, $${params.push(job.created_at)}::timestamptz, $${params.push(job.id)}::uuid)`;
+  const first = page[0];
+  const stretches = page.map((job) => `(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${key(first)} and (queue_rank, created_at, id) < ${key(job)})`);
+  const sql = `select (select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${key(first)}) as before_first, array[${stretches.join(', ')}]::bigint[] as stretches`;
+  return ['queue places of that page (queuePlacesOf)', sql, params];
 }
 
 /** `count` one-image jobs (normal priority, one user's backlog: ranks as the API gives them) of the user in one statement each for jobs, images and (queued) queue entries. */

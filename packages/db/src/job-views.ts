@@ -4,7 +4,7 @@
  */
 import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type OutputFormat, type Preset, type ProviderName } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
-import type { Image, Job } from './generated/prisma/client.js';
+import { Prisma, type Image, type Job } from './generated/prisma/client.js';
 
 /** Columns a view needs, so reads never pull more than they show. */
 export const jobViewInclude = { images: { orderBy: { index: 'asc' } } } as const;
@@ -130,41 +130,38 @@ export async function queuePlaceOf(db: Db | Tx, job: Pick<Job, 'id' | 'status' |
 
 /**
  * The queue places of several jobs (a page of a list, a batch) with one statement: one count of the
- * queue up to the first of them in queue order, and for each a count of the short stretch between that
- * first one and itself. Counting the whole queue ahead of each job separately would cost one long count
- * per job. Jobs that are not queued get no place.
+ * queue up to the first of them in queue order, and for each a count of the short stretch from that
+ * first one to itself. Counting the whole queue ahead of each job separately cost one long count per
+ * job. Every bound is a parameter, so each count is a range of the (status, queue_rank, created_at, id)
+ * index. Jobs that are not queued get no place.
  */
 export async function queuePlacesOf(
   db: Db | Tx,
   jobs: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>[],
 ): Promise<Map<string, QueuePlace>> {
   const places = new Map<string, QueuePlace>();
-  const queued = jobs.filter((job) => job.status === 'queued');
   for (const job of jobs) places.set(job.id, { position: null, estimatedWaitSeconds: null });
-  if (queued.length === 0) return places;
-  // Keys are read back from the rows, so the comparison is at the database's own precision.
-  const rows = await db.$queryRaw<{ id: string; ahead: bigint }[]>`
-    with page as (
-      select id, queue_rank, created_at from jobs where id = any(${queued.map((job) => job.id)}::uuid[])
-    ), first as (
-      select queue_rank, created_at, id from page order by queue_rank, created_at, id limit 1
-    ), before_first as (
-      select count(*) as n from jobs, first
-      where jobs.status = 'queued' and (jobs.queue_rank, jobs.created_at, jobs.id) < (first.queue_rank, first.created_at, first.id)
-    )
-    select page.id::text as id, before_first.n + (
-      select count(*) from jobs, first
-      where jobs.status = 'queued'
-        and (jobs.queue_rank, jobs.created_at, jobs.id) >= (first.queue_rank, first.created_at, first.id)
-        and (jobs.queue_rank, jobs.created_at, jobs.id) < (page.queue_rank, page.created_at, page.id)
-    ) as ahead
-    from page, before_first`;
+  const queued = jobs.filter((job) => job.status === 'queued').sort(compareQueueOrder);
+  const first = queued[0];
+  if (!first) return places;
+  const key = (job: Pick<Job, 'id' | 'queueRank' | 'createdAt'>) => Prisma.sql`(${job.queueRank}::int, ${job.createdAt}, ${job.id}::uuid)`;
+  const stretches = queued.map(
+    (job) => Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${key(first)} and (queue_rank, created_at, id) < ${key(job)})`,
+  );
+  const [row] = await db.$queryRaw<{ before_first: bigint; stretches: bigint[] }[]>`
+    select (select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${key(first)}) as before_first,
+           array[${Prisma.join(stretches)}]::bigint[] as stretches`;
   const rate = await recentStartRate(db);
-  for (const row of rows) {
-    const position = Number(row.ahead);
-    places.set(row.id, { position, estimatedWaitSeconds: estimateWaitSeconds(position, rate) });
-  }
+  queued.forEach((job, index) => {
+    const position = Number(row!.before_first) + Number(row!.stretches[index]);
+    places.set(job.id, { position, estimatedWaitSeconds: estimateWaitSeconds(position, rate) });
+  });
   return places;
+}
+
+/** The queue's order: rank, then age, then id (uuids compare as their lowercase hex text does). */
+function compareQueueOrder(a: Pick<Job, 'id' | 'queueRank' | 'createdAt'>, b: Pick<Job, 'id' | 'queueRank' | 'createdAt'>): number {
+  return a.queueRank - b.queueRank || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** One job as its owner sees it, or null when it does not exist or is not theirs. */

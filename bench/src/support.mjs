@@ -103,7 +103,7 @@ export async function trpc(url, apiKey, procedure, input, { method = 'POST' } = 
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const response =
     method === 'GET'
-      ? await fetch(`${url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+      ? await fetch(`${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
       : await fetch(`${url}/trpc/${procedure}`, { method: 'POST', headers, body: JSON.stringify(input) });
   const body = await response.json();
   if (!response.ok) throw new Error(`${procedure}: ${response.status} ${JSON.stringify(body)}`);

@@ -26,6 +26,8 @@ const ApiEnv = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** A queue longer than this makes `queue.status` a warning. Default 100. */
   QUEUE_WARN_LENGTH: z.coerce.number().int().min(0).default(100),
+  /** How old a `queue.status` answer may be, in ms: each API process reuses one for this long. 0: always fresh. Default 1000. */
+  QUEUE_STATUS_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** A worker silent this long (seconds) is not counted alive; match the workers' setting. Default 30. */
   WORKER_DEAD_AFTER_SECONDS: z.coerce.number().int().min(5).default(30),
   /** When set, /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`. Default: open. */
@@ -127,6 +129,8 @@ export interface AccountSettings {
   warnQueueLength: number;
   /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
   workerDeadAfterSeconds: number;
+  /** How long one `queue.status` answer is reused by this process, in ms (0: never). */
+  queueStatusMaxAgeMs: number;
   /** Accept webhook URLs that resolve to loopback or private addresses. */
   webhookAllowPrivateTargets: boolean;
 }
@@ -146,6 +150,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
+    queueStatusMaxAgeMs: config.QUEUE_STATUS_MAX_AGE_MS,
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   };
 }

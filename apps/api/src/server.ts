@@ -13,7 +13,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import pg from 'pg';
 import { z, ZodError } from 'zod';
 import type { DestinationStream } from 'pino';
-import { authenticateRequest } from './auth/authenticate.js';
+import { makeAuthenticator } from './auth/authenticate.js';
 import { registerOriginCheck } from './auth/origin.js';
 import { SESSION_COOKIE } from './auth/tokens.js';
 import type { Context, Services } from './context.js';
@@ -28,7 +28,7 @@ import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
 import { assertStorableText } from './storable-text.js';
-import { guardTrpcTransport } from './trpc-transport.js';
+import { guardTrpcTransport, sendWholeTrpcAnswers } from './trpc-transport.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
 export interface ServerOptions {
@@ -48,6 +48,8 @@ export interface ServerOptions {
   logStream?: DestinationStream;
   /** Signs expiring image links; the same on every API replica. Default: random per process. */
   imageUrlSecret?: string;
+  /** How long a cached API key is trusted without a change announced by Postgres, in ms. Default 10 s. */
+  apiKeyCacheTtlMs?: number;
 }
 
 /** The HTTP face of Darkroom: tRPC, images, health, and the web app. Not yet listening. */
@@ -72,6 +74,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (error) => app.log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
   });
   app.addHook('onClose', () => jobChanges.close());
+  const { authenticate, close: closeAuthenticator } = makeAuthenticator({ db, changes: jobChanges, ttlMs: options.apiKeyCacheTtlMs });
+  app.addHook('onClose', async () => closeAuthenticator());
   // Rate-limit counters live in Postgres, shared by every replica.
   const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
   limitsPool.on('error', (error) => app.log.warn({ err: error }, 'rate limit pool error'));
@@ -105,7 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clear: () => void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookieSecure }),
   });
   const createContext = async ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> => {
-    const auth = await authenticateRequest(db, req).catch((error: unknown) => {
+    const auth = await authenticate(req).catch((error: unknown) => {
       throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
     });
     if (auth.user) {
@@ -130,6 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // tRPC in a scope of its own: only JSON reaches it, and what is refused before it is answered in its shape.
   await app.register(async (scope) => {
     guardTrpcTransport(scope);
+    sendWholeTrpcAnswers(scope);
     await scope.register(fastifyTRPCPlugin, {
       prefix: '/trpc',
       trpcOptions: {
@@ -153,7 +158,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('preValidation', async (request) => {
     for (const part of [request.params, request.query, request.body]) assertStorableText(part);
   });
-  const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
   const signer = makeUrlSigner(options.imageUrlSecret);
   registerImageRoutes(app, { db, storage, authenticate, signer });
   registerReferenceRoutes(app, { db, storage, authenticate });

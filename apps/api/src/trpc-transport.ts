@@ -49,3 +49,21 @@ export function guardTrpcTransport(scope: FastifyInstance) {
     });
   });
 }
+
+/**
+ * Call inside the tRPC scope. tRPC's Fastify adapter answers with a fetch `Response`, which Fastify
+ * streams: chunked encoding, the headers and the body in separate writes. An answer that is one JSON
+ * document (every query and mutation not sent as a JSON-lines batch) is sent whole instead, with a
+ * Content-Length, in one write: under load the extra writes were a fifth of the API's CPU time.
+ * Subscriptions (SSE) and JSON-lines batches still stream.
+ */
+export function sendWholeTrpcAnswers(scope: FastifyInstance) {
+  scope.addHook('onSend', async (_request, reply, payload) => {
+    if (!(payload instanceof Response) || payload.headers.has('transfer-encoding') || !payload.headers.get('content-type')?.startsWith('application/json')) {
+      return payload;
+    }
+    reply.code(payload.status);
+    for (const [name, value] of payload.headers) reply.header(name, value);
+    return payload.text();
+  });
+}

@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
 export const JOB_CHANGES_CHANNEL = 'darkroom_jobs';
+/** Announces the id of a user whose API keys, role or email changed (see the credential_changes migration). */
+export const CREDENTIAL_CHANGES_CHANNEL = 'darkroom_credentials';
 
 export interface JobChange {
   jobId: string;
@@ -21,6 +23,11 @@ export interface JobChangeFeed {
    * been missed: subscribers should read again.
    */
   subscribe(filter: { jobId: string } | { userId: string }, onChange: (change: JobChange | null) => void): () => void;
+  /**
+   * Calls `onChange` with a user's id whenever their API keys, role or email change, and with null
+   * after a reconnect (changes may have been missed), until the returned function is called.
+   */
+  onCredentialChange(onChange: (userId: string | null) => void): () => void;
   /** Whether the LISTEN connection is up right now. */
   readonly connected: boolean;
   close(): Promise<void>;
@@ -47,6 +54,10 @@ export async function listenForJobChanges(options: JobChangeFeedOptions): Promis
   const connect = async () => {
     const next = new pg.Client({ connectionString: options.databaseUrl });
     next.on('notification', (message) => {
+      if (message.channel === CREDENTIAL_CHANGES_CHANNEL && message.payload) {
+        events.emit('credentials', message.payload);
+        return;
+      }
       if (message.channel !== JOB_CHANGES_CHANNEL || !message.payload) return;
       let change: JobChange;
       try {
@@ -64,7 +75,7 @@ export async function listenForJobChanges(options: JobChangeFeedOptions): Promis
     next.on('end', () => reconnectSoon(next));
     try {
       await next.connect();
-      await next.query(`LISTEN ${JOB_CHANGES_CHANNEL}`);
+      await next.query(`LISTEN ${JOB_CHANGES_CHANNEL}; LISTEN ${CREDENTIAL_CHANGES_CHANNEL}`);
     } catch (error) {
       next.removeAllListeners('end');
       await next.end().catch(() => {});
@@ -90,6 +101,7 @@ export async function listenForJobChanges(options: JobChangeFeedOptions): Promis
         await connect();
         // Whatever happened while we were away was not heard: everyone reads again.
         events.emit('resync', null);
+        events.emit('credentials', null);
       } catch (error) {
         options.onError?.(error as Error);
         delay = Math.min(delay * 2, 5000);
@@ -110,6 +122,10 @@ export async function listenForJobChanges(options: JobChangeFeedOptions): Promis
         events.off(key, onChange);
         events.off('resync', onChange);
       };
+    },
+    onCredentialChange(onChange) {
+      events.on('credentials', onChange);
+      return () => events.off('credentials', onChange);
     },
     get connected() {
       return connected;

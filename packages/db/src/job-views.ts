@@ -4,7 +4,7 @@
  */
 import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type OutputFormat, type Preset, type ProviderName, type Quality } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
-import type { Image, Job } from './generated/prisma/client.js';
+import { Prisma, type Image, type Job } from './generated/prisma/client.js';
 
 /** Columns a view needs, so reads never pull more than they show. */
 export const jobViewInclude = { images: { orderBy: { index: 'asc' } } } as const;
@@ -127,6 +127,42 @@ export async function queuePlaceOf(db: Db | Tx, job: Pick<Job, 'id' | 'status' |
   const position = await queuePositionOf(db, job);
   if (position === null) return { position: null, estimatedWaitSeconds: null };
   return { position, estimatedWaitSeconds: estimateWaitSeconds(position, await recentStartRate(db)) };
+}
+
+/**
+ * The queue places of several jobs (a page of a list, a batch) with one statement: one count of the
+ * queue up to the first of them in queue order, and for each a count of the short stretch from that
+ * first one to itself. Counting the whole queue ahead of each job separately cost one long count per
+ * job. Every bound is a parameter, so each count is a range of the (status, queue_rank, created_at, id)
+ * index. Jobs that are not queued get no place.
+ */
+export async function queuePlacesOf(
+  db: Db | Tx,
+  jobs: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>[],
+): Promise<Map<string, QueuePlace>> {
+  const places = new Map<string, QueuePlace>();
+  for (const job of jobs) places.set(job.id, { position: null, estimatedWaitSeconds: null });
+  const queued = jobs.filter((job) => job.status === 'queued').sort(compareQueueOrder);
+  const first = queued[0];
+  if (!first) return places;
+  const key = (job: Pick<Job, 'id' | 'queueRank' | 'createdAt'>) => Prisma.sql`(${job.queueRank}::int, ${job.createdAt}, ${job.id}::uuid)`;
+  const stretches = queued.map(
+    (job) => Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${key(first)} and (queue_rank, created_at, id) < ${key(job)})`,
+  );
+  const [row] = await db.$queryRaw<{ before_first: bigint; stretches: bigint[] }[]>`
+    select (select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${key(first)}) as before_first,
+           array[${Prisma.join(stretches)}]::bigint[] as stretches`;
+  const rate = await recentStartRate(db);
+  queued.forEach((job, index) => {
+    const position = Number(row!.before_first) + Number(row!.stretches[index]);
+    places.set(job.id, { position, estimatedWaitSeconds: estimateWaitSeconds(position, rate) });
+  });
+  return places;
+}
+
+/** The queue's order: rank, then age, then id (uuids compare as their lowercase hex text does). */
+function compareQueueOrder(a: Pick<Job, 'id' | 'queueRank' | 'createdAt'>, b: Pick<Job, 'id' | 'queueRank' | 'createdAt'>): number {
+  return a.queueRank - b.queueRank || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** One job as its owner sees it, or null when it does not exist or is not theirs. */

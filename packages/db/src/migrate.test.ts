@@ -67,7 +67,7 @@ describe('migrations', () => {
     expect(await catalogOf(migrated)).toEqual(expected);
   }, 120_000);
 
-  it('installs the hand-written search and live-update triggers that the schema cannot express', async () => {
+  it('installs the hand-written search, live-update and credential-change triggers that the schema cannot express', async () => {
     const url = await emptyDatabase();
     await applyMigrations(url);
     const client = new pg.Client({ connectionString: url });
@@ -75,11 +75,15 @@ describe('migrations', () => {
     try {
       const { rows } = await client.query(`select tgname from pg_trigger where not tgisinternal order by tgname`);
       expect(rows.map((row) => row.tgname)).toEqual([
+        'api_keys_notify_delete',
+        'api_keys_notify_update',
         'images_notify_status',
         'jobs_notify_insert',
         'jobs_notify_update',
         'jobs_search_update',
         'references_search_update',
+        'users_notify_delete',
+        'users_notify_update',
       ]);
       const heard: string[] = [];
       client.on('notification', (message) => heard.push(message.payload ?? ''));

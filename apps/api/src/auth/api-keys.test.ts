@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../server.js';
 import { eventually, makeHarness, type Harness } from '../testing/harness.js';
 import { callTrpc } from '../testing/http.js';
 
@@ -78,5 +80,55 @@ describe('API keys', () => {
     expect(error).toMatchObject({ code: 'NOT_FOUND' });
     const still = await callTrpc(await h.server(), 'auth.me', undefined, { kind: 'query', headers: bearer(theirs.key) });
     expect(still.data).toMatchObject({ email: 'stranger@example.com' });
+  });
+
+  // A second API process on the same database, whose cached keys never expire by age: what it refuses
+  // below, it refuses because Postgres announced the change, not because its cache timed out.
+  const otherProcess = () =>
+    buildServer({
+      db: h.db,
+      databaseUrl: h.url,
+      storage: h.storage,
+      settings: h.settings,
+      webDistDir: path.join(h.storageDir, 'none'),
+      logLevel: 'silent',
+      apiKeyCacheTtlMs: 3_600_000,
+    });
+  const me = (server: Awaited<ReturnType<typeof otherProcess>>, key: string) => callTrpc(server, 'auth.me', undefined, { kind: 'query', headers: bearer(key) });
+
+  it('stops a key revoked on another API process, though both had just accepted it', async () => {
+    const { key, apiKey } = await h.caller.apiKeys.create({ name: 'two replicas' });
+    const here = await h.server();
+    const other = await otherProcess();
+    try {
+      for (const server of [here, other]) expect((await me(server, key)).status).toBe(200);
+
+      expect((await callTrpc(here, 'apiKeys.revoke', { id: apiKey.id }, { headers: h.headers })).status).toBe(200);
+
+      expect((await me(here, key)).status).toBe(401);
+      const refused = await eventually(async () => {
+        const answer = await me(other, key);
+        return answer.status === 401 ? answer : null;
+      });
+      expect(refused.error?.message).toMatch(/not valid/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('answers with the user as they are now after a role change or deletion, though the key had just been accepted', async () => {
+    const someone = await h.makeUser('changing@example.com');
+    const other = await otherProcess();
+    try {
+      expect((await me(other, someone.apiKey)).data).toMatchObject({ role: 'user' });
+
+      await h.db.user.update({ where: { id: someone.user.id }, data: { role: 'admin' } });
+      await eventually(async () => ((await me(other, someone.apiKey)).data as { role?: string } | undefined)?.role === 'admin');
+
+      await h.db.user.delete({ where: { id: someone.user.id } });
+      await eventually(async () => (await me(other, someone.apiKey)).status === 401);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -4,6 +4,7 @@
 import { DomainError, type ApiKeyCreated, type ApiKeyView } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
+import { forgetCachedApiKeys } from './authenticate.js';
 import { newApiKey } from './tokens.js';
 
 /** Active keys one user may hold, so a script in a loop cannot fill the table. */
@@ -35,5 +36,7 @@ export async function listApiKeys({ db, user }: { db: Db; user: AuthUser }): Pro
 export async function revokeApiKey({ db, user, id }: { db: Db; user: AuthUser; id: string }): Promise<{ id: string }> {
   const revoked = await db.apiKey.updateMany({ where: { id, userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
   if (revoked.count === 0) throw new DomainError('NOT_FOUND', `API key ${id} not found`);
+  // Other API processes hear of it from Postgres (see authenticate.ts).
+  forgetCachedApiKeys();
   return { id };
 }

@@ -32,6 +32,28 @@ describe('queue order', () => {
     for (const job of [...backlog, single]) await h.callerFor((job === single ? b : a).user).jobs.cancel({ id: job.id });
   });
 
+  it('gives every queued job on a jobs.list page and in a batch the place jobs.get gives it, other users\' jobs interleaved', async () => {
+    const a = await h.makeUser('lister@example.com');
+    const b = await h.makeUser('interleaver@example.com');
+    const mine: { id: string }[] = [];
+    for (let i = 0; i < 4; i++) {
+      mine.push(await a.caller.jobs.create({ prompt: `mine ${i}`, priority: i === 2 ? 'high' : 'normal' }));
+      await b.caller.jobs.create({ prompt: `theirs ${i}` });
+    }
+    const batch = await a.caller.jobs.createBatch({ requests: [{ prompt: 'batch 0' }, { prompt: 'batch 1', priority: 'low' }] });
+    await a.caller.jobs.cancel({ id: mine[1]!.id });
+
+    const page = await a.caller.jobs.list({ limit: 20 });
+    const again = await a.caller.jobs.batch({ batchId: batch.batchId });
+
+    const expected = async (id: string) => (await a.caller.jobs.get({ id })).queuePosition;
+    for (const item of [...page.items, ...again.jobs]) expect([item.id, item.queuePosition]).toEqual([item.id, await expected(item.id)]);
+    expect(page.items.find((item) => item.id === mine[1]!.id)?.queuePosition).toBeNull();
+    expect(new Set(page.items.map((item) => item.queuePosition)).size).toBe(page.items.length);
+    for (const item of page.items) if (item.status === 'queued') await a.caller.jobs.cancel({ id: item.id });
+    for (const item of (await b.caller.jobs.list({ limit: 20 })).items) if (item.status === 'queued') await b.caller.jobs.cancel({ id: item.id });
+  });
+
   it('serves urgent before high before normal before low', async () => {
     const low = await h.caller.jobs.create({ prompt: 'low', priority: 'low' });
     const normal = await h.caller.jobs.create({ prompt: 'normal' });

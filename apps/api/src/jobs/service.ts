@@ -22,14 +22,14 @@ import {
   type JobView,
   type Priority,
 } from '@darkroom/core';
-import type {
-  Prisma} from '@darkroom/db';
+import type { Prisma } from '@darkroom/db';
 import {
   creditRefusal,
   enqueueJobWebhook,
   jobViewInclude,
   postgresErrorOf,
   queuePlaceOf,
+  queuePlacesOf,
   recentStartRate,
   reserveCredits,
   settleJobCredits,
@@ -274,7 +274,8 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
 export async function getBatch({ db, user, batchId }: ServiceOptions & { batchId: string }): Promise<BatchView> {
   const jobs = await db.job.findMany({ where: { batchId, userId: user.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], include: jobViewInclude });
   if (jobs.length === 0) throw new DomainError('NOT_FOUND', `batch ${batchId} not found`);
-  const views = await Promise.all(jobs.map(async (job) => toJobView(job, await queuePlaceOf(db, job))));
+  const places = await queuePlacesOf(db, jobs);
+  const views = jobs.map((job) => toJobView(job, places.get(job.id)!));
   const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
   for (const view of views) counts[view.status]++;
   const images = views.flatMap((view) => view.images);
@@ -446,7 +447,8 @@ export async function listJobs({ db, user, input }: ServiceOptions & { input: Re
     include: jobViewInclude,
   });
   const page = jobs.slice(0, limit);
-  const items = await Promise.all(page.map(async (job) => toJobView(job, await queuePlaceOf(db, job))));
+  const places = await queuePlacesOf(db, page);
+  const items = page.map((job) => toJobView(job, places.get(job.id)!));
   return { items, nextCursor: jobs.length > limit ? (page.at(-1)?.id ?? null) : null };
 }
 

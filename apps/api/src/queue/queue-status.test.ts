@@ -77,9 +77,21 @@ describe('queue.status', () => {
     await beat('alive', 1);
     for (let i = 0; i < 3; i++) await h.caller.jobs.create({ prompt: `queued ${i}` });
 
-    const status = await getQueueStatus({ db: h.db, settings: { warnQueueLength: 2, workerDeadAfterSeconds: 30 } });
+    const status = await getQueueStatus({ db: h.db, settings: { warnQueueLength: 2, workerDeadAfterSeconds: 30, queueStatusMaxAgeMs: 0 } });
 
     expect([status.systemStatus, status.reasons]).toEqual(['warning', ['3 jobs are queued (more than 2)']]);
+  });
+
+  it('reuses one answer for queueStatusMaxAgeMs, so pollers share one count of the queue', async () => {
+    const settings = { warnQueueLength: 100, workerDeadAfterSeconds: 30, queueStatusMaxAgeMs: 3_600_000 };
+    const first = await getQueueStatus({ db: h.db, settings });
+    await h.caller.jobs.create({ prompt: 'queued after the first count' });
+
+    const reused = await getQueueStatus({ db: h.db, settings });
+    const fresh = await getQueueStatus({ db: h.db, settings: { ...settings, queueStatusMaxAgeMs: 0 } });
+
+    expect(reused).toEqual(first);
+    expect(fresh.queueLength).toBe(first.queueLength + 1);
   });
 
   it('lists workers for admins, alive or silent, with the jobs each runs', async () => {

@@ -10,11 +10,32 @@ export interface QueueSettings {
   warnQueueLength: number;
   /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
   workerDeadAfterSeconds: number;
+  /** How long one status answer is reused by this process, in ms; 0 reads afresh every time. */
+  queueStatusMaxAgeMs: number;
 }
 
 const RECENT = "interval '15 minutes'";
 
-export async function getQueueStatus({ db, settings }: { db: Db; settings: QueueSettings }): Promise<QueueStatus> {
+const recentStatus = new WeakMap<Db, { at: number; status: Promise<QueueStatus> }>();
+
+/**
+ * The queue's status, reused for `queueStatusMaxAgeMs` by this process. Counting the queue costs time in
+ * proportion to its length (tens of ms at 100,000 queued), and every open web app polls this, so
+ * callers within the window share one count (and one in flight) instead of each paying for it.
+ */
+export function getQueueStatus({ db, settings }: { db: Db; settings: QueueSettings }): Promise<QueueStatus> {
+  const recent = recentStatus.get(db);
+  if (recent && Date.now() - recent.at < settings.queueStatusMaxAgeMs) return recent.status;
+  const status = readQueueStatus({ db, settings });
+  if (settings.queueStatusMaxAgeMs > 0) {
+    recentStatus.set(db, { at: Date.now(), status });
+    // A failed read is not reused.
+    status.catch(() => recentStatus.delete(db));
+  }
+  return status;
+}
+
+async function readQueueStatus({ db, settings }: { db: Db; settings: QueueSettings }): Promise<QueueStatus> {
   const [queued, running, waits, outcomes, workers] = await Promise.all([
     db.$queryRaw<{ priority: Priority; n: bigint }[]>`select priority, count(*) as n from jobs where status = 'queued' group by priority`,
     db.$queryRaw<{ n: bigint }[]>`select count(*) as n from jobs where status = 'running'`,

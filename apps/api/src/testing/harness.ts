@@ -36,6 +36,8 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     loginAttemptsPerIp: 1_000_000,
     warnQueueLength: 100,
     workerDeadAfterSeconds: 30,
+    // Every read fresh, so a test sees its own writes; queue-status.test.ts covers the reuse.
+    queueStatusMaxAgeMs: 0,
     webhookAllowPrivateTargets: false,
     ...overrides,
   };

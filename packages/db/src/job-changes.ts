@@ -12,6 +12,8 @@ export const JOB_CHANGES_CHANNEL = 'darkroom_jobs';
 export interface JobChange {
   jobId: string;
   userId: string;
+  /** The job's cancel has been requested (as of this change). */
+  cancelRequested: boolean;
 }
 
 export interface JobChangeFeed {

@@ -62,6 +62,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     events,
     connectionString: config.DATABASE_URL,
     concurrency: config.WORKER_CONCURRENCY,
+    // graphile-worker's own pool fetches and completes every job: one connection per job slot, so
+    // fetching and completing never queue behind each other (its default is 10).
+    maxPoolSize: Math.max(10, config.WORKER_CONCURRENCY),
     pollInterval: config.POLL_INTERVAL_MS,
     // The launcher (or main.ts) owns signals, so shutdown happens in the right order.
     noHandleSignals: true,

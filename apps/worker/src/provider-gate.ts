@@ -1,9 +1,8 @@
 /**
  * Limits on calls to each provider that hold across EVERY worker process: how many calls may be in
  * flight at once (slots leased from the `provider_leases` table) and how many may start per minute
- * (rate-limiter-flexible on Postgres). A process's longest waiter for a slot is woken by a NOTIFY when
- * one is released anywhere, and every waiter looks again every `pollMs` in case a holder died without
- * releasing or another process took the slot first.
+ * (rate-limiter-flexible on Postgres). A process waiting for a slot is woken by a NOTIFY when one is
+ * released anywhere, and looks again every `pollMs` in case a holder died without releasing.
  */
 import { ProviderError } from '@darkroom/providers';
 import pg from 'pg';
@@ -45,15 +44,8 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
   await listener.connect();
   await listener.query(`listen ${CHANNEL}`);
   const waiters = new Set<{ provider: string; wake: () => void }>();
-  // One release frees one slot: wake only this process's longest waiter for it (every process hears
-  // the release, so one waiter per process tries). Waking them all made every waiter race for each
-  // freed slot, a burst of failed acquires through this small pool on every release.
   listener.on('notification', (message) => {
-    for (const waiter of waiters) {
-      if (waiter.provider !== message.payload) continue;
-      waiter.wake();
-      return;
-    }
+    for (const waiter of waiters) if (waiter.provider === message.payload) waiter.wake();
   });
 
   const prepared = new Map<string, Promise<void>>();

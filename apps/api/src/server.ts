@@ -154,11 +154,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const part of [request.params, request.query, request.body]) assertStorableText(part);
   });
   const authenticate = (request: FastifyRequest) => authenticateRequest(db, request);
-  registerImageRoutes(app, { db, storage, authenticate, signer: makeUrlSigner(options.imageUrlSecret) });
+  const signer = makeUrlSigner(options.imageUrlSecret);
+  registerImageRoutes(app, { db, storage, authenticate, signer });
   registerReferenceRoutes(app, { db, storage, authenticate });
   const services: Services = { db, storage, jobChanges, settings, limits };
   registerRestRoutes(app, { services, authenticate });
-  registerOpenAiRoutes(app, { services, authenticate, waitSeconds: options.openAiWaitSeconds ?? 120 });
+  registerOpenAiRoutes(app, { services, authenticate, signer, waitSeconds: options.openAiWaitSeconds ?? 120 });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });

@@ -93,11 +93,11 @@ describe('darkroom generate', () => {
 
   it('--json prints the finished job and the saved files', async () => {
     const out = path.join(scratch, 'json-out');
-    const run = await darkroom(['generate', 'a small cabin', '--json', '-q', '-o', out]);
+    const run = await darkroom(['generate', 'a small cabin', '--quality', 'high', '--json', '-q', '-o', out]);
 
     expect(run.code).toBe(0);
     const { job, files } = jsonOf<{ job: JobView; files: string[] }>(run);
-    expect(job).toMatchObject({ status: 'succeeded', preset: 'illustration', numImages: 1 });
+    expect(job).toMatchObject({ status: 'succeeded', preset: 'illustration', numImages: 1, quality: 'high' });
     expect(files.map((file) => existsSync(file))).toEqual([true]);
     expect(run.stderr).toBe('');
   });
@@ -114,13 +114,15 @@ describe('darkroom generate', () => {
     const tooMany = await darkroom(['generate', 'too many', '-n', '99']);
     const unknownFlag = await darkroom(['generate', 'x', '--colour', 'red']);
     const badPreset = await darkroom(['generate', 'x', '--preset', 'poster']);
+    const badQuality = await darkroom(['generate', 'x', '--quality', 'ultra']);
     const noPrompt = await darkroom(['generate']);
     const unknownCommand = await darkroom(['paint']);
 
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toMatch(/numImages|8/);
-    for (const run of [unknownFlag, badPreset, noPrompt, unknownCommand]) expect(run.code).toBe(2);
+    for (const run of [unknownFlag, badPreset, badQuality, noPrompt, unknownCommand]) expect(run.code).toBe(2);
     expect(badPreset.stderr).toContain('--preset must be one of');
+    expect(badQuality.stderr).toContain('--quality must be one of');
   });
 });
 

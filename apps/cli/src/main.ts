@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDarkroomClient, type DarkroomClient } from '@darkroom/client';
-import { ASPECT_RATIOS, isTerminalStatus, JOB_STATUSES, PRESETS, PRIORITIES, PROVIDER_NAMES, type JobStatus, type JobView } from '@darkroom/core';
+import { ASPECT_RATIOS, isTerminalStatus, JOB_STATUSES, PRESETS, PRIORITIES, PROVIDER_NAMES, QUALITIES, type JobStatus, type JobView } from '@darkroom/core';
 import { readCliEnv } from './env.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { makeProgressReporter } from './progress.js';
@@ -15,7 +15,7 @@ const HELP = `darkroom - asynchronous image generation from the command line
 
 Usage:
   darkroom generate "prompt" [-n 4] [--preset cover] [-o ./out] [--no-wait] [--timeout 300]
-                    [--aspect-ratio 2:3] [--style S] [--seed N] [--priority normal] [--provider local]
+                    [--aspect-ratio 2:3] [--style S] [--seed N] [--priority normal] [--provider local] [--quality high]
   darkroom status <job-id>
   darkroom list [--limit 20] [--status queued|running|succeeded|failed|canceled] [--cursor ID]
   darkroom cancel <job-id>
@@ -59,6 +59,7 @@ const COMMAND_OPTIONS = {
     seed: { type: 'string' },
     priority: { type: 'string' },
     provider: { type: 'string' },
+    quality: { type: 'string' },
     'negative-prompt': { type: 'string' },
     'idempotency-key': { type: 'string' },
   },
@@ -157,6 +158,7 @@ const COMMANDS: Record<Command, Handler> = {
       ...(values.seed !== undefined ? { seed: integer('seed', values.seed) } : {}),
       ...(values.priority !== undefined ? { priority: oneOf('priority', values.priority, PRIORITIES) } : {}),
       ...(values.provider !== undefined ? { provider: oneOf('provider', values.provider, PROVIDER_NAMES) } : {}),
+      ...(values.quality !== undefined ? { quality: oneOf('quality', values.quality, QUALITIES) } : {}),
       ...(values['negative-prompt'] !== undefined ? { negativePrompt: String(values['negative-prompt']) } : {}),
       ...(values['idempotency-key'] !== undefined ? { idempotencyKey: String(values['idempotency-key']) } : {}),
     };

@@ -1,7 +1,6 @@
 import type { AccountView, JobView } from '@darkroom/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useState } from 'react';
-import { Admin } from './components/Admin.js';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiKeys } from './components/ApiKeys.js';
 import { AuthScreen } from './components/AuthScreen.js';
 import { History } from './components/History.js';
@@ -12,6 +11,9 @@ import { OfflineBanner } from './lib/connection.js';
 import { follow, FOLLOWED_STORAGE_KEY, loadFollowed, saveFollowed } from './lib/followed.js';
 import { LiveUpdates, useLive } from './lib/live.js';
 import { useTRPC } from './trpc.js';
+
+// Only admins open it, and its charts (uPlot) are most of its weight: loaded when first shown.
+const Admin = lazy(() => import('./components/Admin.js').then((module) => ({ default: module.Admin })));
 
 type View = 'create' | 'usage' | 'keys' | 'admin';
 const VIEWS: { view: View; label: string; adminOnly?: boolean }[] = [
@@ -106,7 +108,11 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
       <OfflineBanner />
       {view === 'usage' ? <Usage /> : null}
       {view === 'keys' ? <ApiKeys /> : null}
-      {view === 'admin' && account.role === 'admin' ? <Admin /> : null}
+      {view === 'admin' && account.role === 'admin' ? (
+        <Suspense fallback={<p className="muted">Loading the admin view…</p>}>
+          <Admin />
+        </Suspense>
+      ) : null}
       {view === 'create' ? (
         <main className="layout">
           <section className="panel" aria-labelledby="create-heading">

@@ -28,6 +28,12 @@ export interface HeartbeatOptions {
   deadAfterSeconds?: number;
   /** How often to look for dead workers, in ms. Default 5000. */
   recoveryIntervalMs?: number;
+  /**
+   * Called once if another worker declared this one dead (its row is gone: it was silent longer than
+   * `deadAfterSeconds`, e.g. a blocked event loop, a paused VM or a network partition). Its jobs were
+   * released and may be running elsewhere now, so it must stop touching them: exit and be restarted.
+   */
+  onDeclaredDead?: () => void;
 }
 
 export interface Heartbeat {
@@ -37,12 +43,20 @@ export interface Heartbeat {
 
 export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbeat> {
   const { db, workerId, log, intervalMs = 5000, deadAfterSeconds = 30, recoveryIntervalMs = 5000 } = options;
-  const beat = async () => {
-    const data = { host: os.hostname(), pid: process.pid, concurrency: options.concurrency, graphileWorkerIds: options.graphileWorkerIds(), lastSeenAt: new Date() };
-    await db.workerHeartbeat.upsert({ where: { workerId }, create: { workerId, ...data }, update: data });
-  };
+  const data = () => ({ host: os.hostname(), pid: process.pid, concurrency: options.concurrency, graphileWorkerIds: options.graphileWorkerIds(), lastSeenAt: new Date() });
   await releasePreviousIncarnation(db, workerId, log);
-  await beat();
+  await db.workerHeartbeat.upsert({ where: { workerId }, create: { workerId, ...data() }, update: data() });
+  let declaredDead = false;
+  // Only ever an update from here: a row that is gone was removed by another worker's recovery sweep.
+  const beat = async () => {
+    if (declaredDead) return;
+    const { count } = await db.workerHeartbeat.updateMany({ where: { workerId }, data: data() });
+    if (count > 0 || declaredDead) return;
+    declaredDead = true;
+    clearInterval(beating);
+    log.fatal('another worker declared this one dead (silent too long) and released its jobs; stopping');
+    options.onDeclaredDead?.();
+  };
   const beating = setInterval(() => beat().catch((error) => log.warn({ err: error }, 'heartbeat failed')), intervalMs);
   const recovering = setInterval(
     () => recoverDeadWorkers(db, deadAfterSeconds, log).catch((error) => log.warn({ err: error }, 'recovery sweep failed')),

@@ -4,7 +4,7 @@
  * Every step is written to the database before the next begins, so a run that dies half-way resumes
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
-import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
+import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, Quality, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
 import { enqueueJobWebhook, settleJobCredits, type Db, type Image, type Job, type JobChangeFeed } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { DETACH, isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageProvider } from '@darkroom/providers';
@@ -257,6 +257,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
   const tried = new Set([providerName, job.provider, provider.name]);
   let attemptsHere = 0;
   const outputFormat = OutputFormat.catch('png').parse(job.outputFormat);
+  const quality = Quality.safeParse(job.quality).data;
   for (let attempt = image.attempts + 1; ; attempt++) {
     attemptsHere++;
     const attemptOnce = async () => {
@@ -269,6 +270,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
         negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
         preset: job.preset as Preset,
         ...(job.style ? { style: job.style } : {}),
+        ...(quality ? { quality } : {}),
         width: job.width,
         height: job.height,
         seed: image.seed ?? 0,

@@ -104,6 +104,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       ...(config.RETENTION_DAYS > 0 ? [{ task: 'retention', match: '17 * * * *', options: { backfillPeriod: 0 } }] : []),
     ]),
   });
+  let declaredDead: ((error: Error) => void) | undefined;
   const heartbeat = await startHeartbeat({
     db,
     workerId,
@@ -113,6 +114,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     intervalMs: config.HEARTBEAT_INTERVAL_MS,
     recoveryIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     log,
+    // Its jobs may already run elsewhere, so it must not write another word about them (not even a
+    // graceful release): crash at once, like a kill -9, and let the supervisor start a fresh process.
+    onDeclaredDead: () => declaredDead?.(new Error('declared dead by another worker after a silence longer than WORKER_DEAD_AFTER_SECONDS')),
   });
   collectProcessMetrics();
   const metrics = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
@@ -120,6 +124,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
 
   let stopping: Promise<void> | undefined;
   const crashed = new Promise<Error>((resolve) => {
+    declaredDead = (error) => {
+      if (!stopping) resolve(error);
+    };
     runner.promise.catch((error: unknown) => {
       if (stopping) return;
       log.fatal({ err: error }, 'graphile-worker runner died; this worker must be restarted');

@@ -47,6 +47,15 @@ export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicat
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 
+/**
+ * How much care (and vendor spend) an image gets: `low` drafts, `medium` (what a provider does by
+ * default), `high` finals. Providers with a quality setting are asked for it (OpenAI: low/medium/high,
+ * DALL-E 3: standard/hd); credits may be priced per provider and quality (`CREDIT_PRICES=openai/high:8`).
+ */
+export const QUALITIES = ['low', 'medium', 'high'] as const;
+export const Quality = z.enum(QUALITIES);
+export type Quality = z.infer<typeof Quality>;
+
 /** Formats an image can be stored in. */
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
 export const OutputFormat = z.enum(OUTPUT_FORMATS);
@@ -123,6 +132,8 @@ export const JobRequest = z.object({
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
   priority: Priority.default('normal'),
   provider: ProviderName.default('local'),
+  /** Default: the provider's own (medium). May cost more or less (see CREDIT_PRICES). */
+  quality: Quality.optional(),
   /** How images are stored and served: png (default), jpeg or webp, whatever the provider returns. */
   outputFormat: OutputFormat.default('png'),
   /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
@@ -229,6 +240,8 @@ export const JobView = z.object({
   numImages: z.number().int(),
   priority: Priority,
   provider: ProviderName,
+  /** What the request asked for; null: the provider's default. */
+  quality: Quality.nullable(),
   outputFormat: OutputFormat,
   width: z.number().int(),
   height: z.number().int(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPublicAddress, JobRequest, webhookTargetProblem } from './index.js';
+import { isPublicAddress, JobRequest, resolveWebhookTarget, webhookTargetProblem } from './index.js';
 
 describe('webhook targets', () => {
   it.each([
@@ -29,6 +29,24 @@ describe('webhook targets', () => {
     expect(await webhookTargetProblem('https://sneaky.example/hook', { lookup, allowPrivate: false })).toMatch(/10\.0\.0\.5/);
     expect(await webhookTargetProblem('https://fine.example/hook', { lookup, allowPrivate: false })).toBeNull();
     expect(await webhookTargetProblem('http://127.0.0.1:9/hook', { lookup: async () => ['127.0.0.1'], allowPrivate: true })).toBeNull();
+  });
+
+  it('resolveWebhookTarget answers the one vetted address to connect to, resolving the name once', async () => {
+    const asked: string[] = [];
+    const lookup = async (host: string) => {
+      asked.push(host);
+      return asked.length === 1 ? ['93.184.216.34', '93.184.216.35'] : ['10.0.0.5'];
+    };
+
+    expect(await resolveWebhookTarget('https://rebinding.example:8443/hook', { lookup, allowPrivate: false })).toEqual({ address: '93.184.216.34' });
+    expect(asked).toEqual(['rebinding.example']);
+    expect(await resolveWebhookTarget('https://rebinding.example/hook', { lookup, allowPrivate: false })).toEqual({
+      problem: 'webhookUrl must point to a public address; rebinding.example is 10.0.0.5',
+    });
+    expect(await resolveWebhookTarget('http://[::1]:9/hook', { lookup: async (host) => [host], allowPrivate: true })).toEqual({ address: '::1' });
+    expect((await resolveWebhookTarget('https://nowhere.test/', { lookup: async () => Promise.reject(new Error('ENOTFOUND')), allowPrivate: true })).problem).toMatch(
+      /does not resolve \(ENOTFOUND\)/,
+    );
   });
 
   it('JobRequest accepts an http(s) webhookUrl and refuses other schemes and credentials', () => {

@@ -79,22 +79,32 @@ function isPublicIpv4([a, b]: number[]): boolean {
 }
 
 /**
- * Why a webhook may not be sent to `url`, or null when it may: every address the host resolves to
- * must be public, unless private targets are allowed (tests, a trusted internal network).
+ * Where a webhook to `url` goes: the address to connect to, or why it may not be sent. Every address
+ * the host resolves to must be public, unless private targets are allowed (tests, a trusted internal
+ * network). The caller connects to the answered address itself instead of resolving the name again,
+ * so a name that resolves elsewhere a moment later (DNS rebinding) cannot steer the request inside.
  */
-export async function webhookTargetProblem(
+export async function resolveWebhookTarget(
   url: string,
   { lookup, allowPrivate }: { lookup: (hostname: string) => Promise<string[]>; allowPrivate: boolean },
-): Promise<string | null> {
-  if (allowPrivate) return null;
+): Promise<{ address: string; problem?: never } | { problem: string; address?: never }> {
   const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
     addresses = await lookup(hostname);
   } catch (error) {
-    return `webhookUrl's host ${hostname} does not resolve (${(error as Error).message})`;
+    return { problem: `webhookUrl's host ${hostname} does not resolve (${(error as Error).message})` };
   }
-  const blocked = addresses.find((address) => !isPublicAddress(address));
-  if (addresses.length === 0 || blocked) return `webhookUrl must point to a public address; ${hostname} is ${blocked ?? 'unresolvable'}`;
-  return null;
+  const blocked = allowPrivate ? undefined : addresses.find((address) => !isPublicAddress(address));
+  if (addresses.length === 0 || blocked) return { problem: `webhookUrl must point to a public address; ${hostname} is ${blocked ?? 'unresolvable'}` };
+  return { address: addresses[0]! };
+}
+
+/** Why a webhook may not be sent to `url` (see resolveWebhookTarget), or null when it may. */
+export async function webhookTargetProblem(
+  url: string,
+  { lookup, allowPrivate }: { lookup: (hostname: string) => Promise<string[]>; allowPrivate: boolean },
+): Promise<string | null> {
+  if (allowPrivate) return null;
+  return (await resolveWebhookTarget(url, { lookup, allowPrivate })).problem ?? null;
 }

@@ -21,23 +21,36 @@ async function addEntry(tx: Tx, entry: { userId: string; jobId: string | null; k
 
 /**
  * Holds `amount` credits of `userId` for `jobId`, or throws INSUFFICIENT_CREDITS naming balance and
- * cost. The conditional update takes the user's row lock, so concurrent submits of one user line up
- * here and can never spend the same credit twice; it is taken even for a free job, which lets the
- * caller count the user's active jobs safely after it.
+ * cost. One statement: `darkroom_reserve_credits` (migration 20261125011500_accept_job) takes the user's
+ * row lock with a conditional update, so concurrent submits of one user line up there and can never
+ * spend the same credit twice; it is taken even for a free job, which lets the caller count the user's
+ * active jobs safely after it. It writes the `reserve` entry too.
  */
 export async function reserveCredits(tx: Tx, { userId, jobId, amount, note }: { userId: string; jobId: string; amount: number; note: string }): Promise<number> {
-  const rows = await tx.$queryRaw<{ credit_balance: number }[]>`
-    update users set credit_balance = credit_balance - ${amount}::int, updated_at = now()
-    where id = ${userId}::uuid and credit_balance >= ${amount}::int
-    returning credit_balance`;
-  const row = rows[0];
-  if (!row) {
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { creditBalance: true } });
-    const balance = user?.creditBalance ?? 0;
-    throw new DomainError('INSUFFICIENT_CREDITS', `this needs ${amount} credits and the balance is ${balance}`, { balance, cost: amount });
+  try {
+    const [row] = await tx.$queryRaw<{ balance: number }[]>`
+      select darkroom_reserve_credits(${userId}::uuid, ${jobId}::uuid, ${amount}::int, ${note}) as balance`;
+    return row!.balance;
+  } catch (error) {
+    throw creditRefusal(error) ?? error;
   }
-  if (amount > 0) await addEntry(tx, { userId, jobId, kind: 'reserve', amount: -amount, balanceAfter: row.credit_balance, note });
-  return row.credit_balance;
+}
+
+/**
+ * INSUFFICIENT_CREDITS for a refusal raised by `darkroom_reserve_credits` (SQLSTATE DR402, with the
+ * balance and cost as JSON detail), else null. Prisma hands a raw query's Postgres error over as its
+ * driver adapter error's cause.
+ */
+export function creditRefusal(error: unknown): DomainError | null {
+  const cause = postgresErrorOf(error);
+  if (cause?.originalCode !== 'DR402') return null;
+  const { balance, cost } = JSON.parse(cause.detail ?? '{}') as { balance: number; cost: number };
+  return new DomainError('INSUFFICIENT_CREDITS', `this needs ${cost} credits and the balance is ${balance}`, { balance, cost });
+}
+
+/** The Postgres error (SQLSTATE, DETAIL) behind a failed raw query, when that is what it is. */
+export function postgresErrorOf(error: unknown): { originalCode?: string; detail?: string } | undefined {
+  return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; detail?: string } } } } | null)?.meta?.driverAdapterError?.cause;
 }
 
 /**

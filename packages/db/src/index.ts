@@ -6,6 +6,6 @@ export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
 export * from './job-views.js';
 export * from './job-changes.js';
-export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits } from './credits.js';
+export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits, creditRefusal, postgresErrorOf } from './credits.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 export { enqueueJobWebhook } from './webhooks.js';

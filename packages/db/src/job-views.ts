@@ -2,7 +2,7 @@
  * Reading jobs as callers see them (core's JobView). Used by every API surface; the worker writes,
  * this file only reads.
  */
-import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type OutputFormat, type Preset, type ProviderName } from '@darkroom/core';
+import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type OutputFormat, type Preset, type ProviderName, type Quality } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
 import type { Image, Job } from './generated/prisma/client.js';
 
@@ -56,6 +56,7 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
     numImages: job.numImages,
     priority: job.priority,
     provider: job.provider as ProviderName,
+    quality: job.quality as Quality | null,
     outputFormat: job.outputFormat as OutputFormat,
     width: job.width,
     height: job.height,

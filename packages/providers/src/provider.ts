@@ -1,4 +1,4 @@
-import type { OutputFormat, Preset, ProviderName } from '@darkroom/core';
+import type { OutputFormat, Preset, ProviderName, Quality } from '@darkroom/core';
 
 /** Image formats a provider may return; the stored object keeps the vendor's format. */
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
@@ -14,6 +14,8 @@ export interface GenerateRequest {
   height: number;
   /** 0..2^31-1; the same request and seed give the same image where the provider allows. */
   seed: number;
+  /** The care asked for; adapters with a quality setting pass it on, others ignore it. Default: the adapter's. */
+  quality?: Quality;
   /** Reference images' style metadata, for providers with `imageConditioning`. */
   references?: { palette: string[]; tags: string[] }[];
   /**

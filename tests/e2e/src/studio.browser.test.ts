@@ -21,7 +21,8 @@ let browser: Browser;
 let admin: Awaited<ReturnType<typeof signUp>>;
 let user: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
-  stack = await startStack(dataDir, { MOCK_LATENCY_MS: '1000', IMAGE_CONCURRENCY: '1', WORKER_CONCURRENCY: '1' });
+  // High-quality mock images cost 2 credits; everything else 1.
+  stack = await startStack(dataDir, { MOCK_LATENCY_MS: '1000', IMAGE_CONCURRENCY: '1', WORKER_CONCURRENCY: '1', CREDIT_PRICES: 'mock:1,mock/high:2' });
   browser = await launchBrowser();
   // The first account is the admin; the second an ordinary user.
   admin = await signUp(stack.url, 'admin@example.com');
@@ -56,6 +57,18 @@ async function jobsWithPrompt(account: Account, words: string): Promise<JobView[
 }
 
 describe('create and follow', () => {
+  it('the quality chosen sets the price shown and goes with the job', async () => {
+    const page = await openStudio(user);
+    await fillForm(page, { prompt: 'a windmill at dusk', numImages: 2, provider: 'mock' });
+    await expect.poll(() => page.getByTestId('cost').textContent()).toContain('Costs 2 credits');
+    await page.getByLabel('Quality').selectOption('high');
+    await expect.poll(() => page.getByTestId('cost').textContent()).toContain('Costs 4 credits');
+    await page.getByRole('button', { name: 'Generate' }).click();
+
+    await expect.poll(async () => (await jobsWithPrompt(user, 'windmill dusk'))[0]?.quality ?? null, { timeout: 10_000 }).toBe('high');
+    await page.context().close();
+  });
+
   it('a submit answers at once with a queued card that then updates live, image by image, to its images', async () => {
     const page = await openStudio(user);
     await page.getByRole('radio', { name: 'Cover' }).check();

@@ -7,8 +7,8 @@ import { ledgerViolations, makeJobRunner } from '../testing/ledger.js';
 let h: Harness;
 let run: ReturnType<typeof makeJobRunner>;
 beforeAll(async () => {
-  // Ten credits each; mock images cost 1, local ones 2.
-  h = await makeHarness({ settings: { startingCredits: 10, prices: { mock: 1, local: 2 } } });
+  // Ten credits each; mock images cost 1 (3 at high quality), local ones 2.
+  h = await makeHarness({ settings: { startingCredits: 10, prices: { mock: 1, local: 2, 'mock/high': 3 } } });
   run = makeJobRunner({ db: h.db, storage: h.storage, failures: { content_filtered: 0.5 } });
 });
 afterAll(() => h.close());
@@ -59,6 +59,23 @@ describe('reserving at submit', () => {
     const again = await repeat.caller.jobs.create({ prompt: 'once', provider: 'mock', numImages: 3, idempotencyKey: 'k1' });
     expect(again.id).toBe(first.id);
     expect(await balanceOf(repeat.caller)).toBe(7);
+  });
+
+  it('prices by provider and quality: a listed provider/quality wins, else the provider, in single submits and batches', async () => {
+    const picky = await h.makeUser('picky@example.com');
+    const high = await picky.caller.jobs.create({ prompt: 'a final', provider: 'mock', quality: 'high', numImages: 2 });
+    const low = await picky.caller.jobs.create({ prompt: 'a draft', provider: 'mock', quality: 'low' });
+    const reserved = async (id: string) => (await h.db.job.findUniqueOrThrow({ where: { id } })).creditsReserved;
+    expect([high.quality, await reserved(high.id), low.quality, await reserved(low.id)]).toEqual(['high', 6, 'low', 1]);
+    expect(await balanceOf(picky.caller)).toBe(3);
+
+    const error = (await picky.caller.jobs.createBatch({ requests: [{ prompt: 'x', provider: 'mock' }, { prompt: 'y', provider: 'mock', quality: 'high' }] }).catch((e: unknown) => e)) as TRPCError;
+    expect(error.message).toBe('this batch needs 4 credits and the balance is 3');
+    const batch = await picky.caller.jobs.createBatch({ requests: [{ prompt: 'y', provider: 'mock', quality: 'high' }] });
+    expect([batch.jobs[0]!.quality, await reserved(batch.jobs[0]!.id)]).toEqual(['high', 3]);
+    expect(await balanceOf(picky.caller)).toBe(0);
+    const bad = (await picky.caller.jobs.create({ prompt: 'z', provider: 'mock', quality: 'ultra' as 'high' }).catch((e: unknown) => e)) as TRPCError;
+    expect([bad.code, (bad.cause as { issues?: { path: string[] }[] } | undefined)?.issues?.[0]?.path]).toEqual(['BAD_REQUEST', ['quality']]);
   });
 
   it('reserves a batch all or nothing', async () => {

@@ -2,10 +2,12 @@
  * Jobs as the API changes and reads them. The worker owns everything after `queued -> running`.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import {
   aspectRatioFor,
   BAND_WIDTH,
   DomainError,
+  estimateWaitSeconds,
   PRIORITY_BANDS,
   queueRankFor,
   isTerminalStatus,
@@ -20,7 +22,22 @@ import {
   type JobView,
   type Priority,
 } from '@darkroom/core';
-import { enqueueJobWebhook, jobViewInclude, Prisma, queuePlaceOf, reserveCredits, settleJobCredits, toJobView, type Db, type Tx } from '@darkroom/db';
+import {
+  creditRefusal,
+  enqueueJobWebhook,
+  jobViewInclude,
+  postgresErrorOf,
+  Prisma,
+  queuePlaceOf,
+  recentStartRate,
+  reserveCredits,
+  settleJobCredits,
+  toJobView,
+  type Db,
+  type Image,
+  type JobWithImages,
+  type Tx,
+} from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import { jobsCreated, jobsFinished } from '../metrics.js';
 import type { AccountSettings } from '../env.js';
@@ -53,7 +70,7 @@ function visibleTo(user: AuthUser): { userId?: string } {
 }
 
 /**
- * Accepts a job: counts it against the submit rate, then in one transaction inserts it, reserves
+ * Accepts a job: counts it against the submit rate, then in one statement inserts it, reserves
  * numImages x price credits (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
  */
 export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
@@ -66,12 +83,12 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
   }
   await limits.consumeSubmits(user.id, 1);
   try {
-    const view = await db.$transaction((tx) => insertJob(tx, user, settings, input, requestHash));
+    const view = await acceptJob(db, user, settings, input, requestHash);
     jobsCreated.inc({ priority: input.priority });
     return view;
   } catch (error) {
     // Two submits with one key raced past the read above; the loser answers with the winner's job.
-    if (input.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (input.idempotencyKey && postgresErrorOf(error)?.originalCode === UNIQUE_VIOLATION) {
       const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
@@ -79,24 +96,118 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
   }
 }
 
-async function insertJob(tx: Tx, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
-  const queueRank = queueRankFor(input.priority, await nextSlot(tx, user.id, input.priority));
-  const price = pricePerImage(settings.prices, { provider: input.provider });
-  const job = await insertJobRow(tx, user, input, { requestHash, queueRank, batchId: null, price });
-  // Takes the user's row lock: concurrent submits of one user line up here, so neither the balance
-  // nor the active-jobs count can be overrun.
-  await reserveCredits(tx, { userId: user.id, jobId: job.id, amount: job.creditsReserved, note: `${input.numImages} images x ${price}` });
-  await assertUnderActiveCap(tx, user.id, settings.maxActiveJobsPerUser);
-  // Same transaction as the row: a job never exists without its queue entry, or the reverse.
-  await tx.$executeRaw`
-    select graphile_worker.add_job(
-      'generate',
-      json_build_object('jobId', ${job.id}::text),
-      job_key := ${job.id}::text,
-      priority := ${queueRank}::int,
-      max_attempts := ${TASK_MAX_ATTEMPTS}::int
-    )`;
-  return toJobView(job, await queuePlaceOf(tx, job));
+/** Postgres's SQLSTATE for a unique constraint violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Writes a new job in one round trip: `darkroom_accept_job` (migration 20261125011500_accept_job)
+ * inserts the row, its images and `created` event, queues it, then reserves its credits under the
+ * user's row lock and checks the active-jobs cap, as one statement, so a refusal leaves nothing written.
+ * The answer is built from the row as sent plus what Postgres decided (rank, created_at, place), so
+ * nothing is read back.
+ */
+async function acceptJob(db: Db, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
+  const price = pricePerImage(settings.prices, { provider: input.provider, quality: input.quality });
+  const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
+  const { width, height } = sizeFor(aspectRatio);
+  const row = {
+    id: uuidv7(),
+    userId: user.id,
+    batchId: null,
+    preset: input.preset,
+    prompt: input.prompt,
+    negativePrompt: input.negativePrompt ?? null,
+    style: input.style ?? null,
+    aspectRatio,
+    width,
+    height,
+    seed: input.seed ?? null,
+    provider: input.provider,
+    quality: input.quality ?? null,
+    outputFormat: input.outputFormat,
+    numImages: input.numImages,
+    priority: input.priority,
+    startBy: input.startBy ? new Date(input.startBy) : null,
+    runTimeoutSeconds: input.runTimeoutSeconds,
+    idempotencyKey: input.idempotencyKey ?? null,
+    requestHash,
+    projectId: input.projectId ?? null,
+    pageId: input.pageId ?? null,
+    metadata: input.metadata ?? null,
+    webhookUrl: input.webhookUrl ?? null,
+    webhookEvents: input.webhookEvents ? [...new Set(input.webhookEvents)] : DEFAULT_WEBHOOK_EVENTS,
+    creditPrice: price,
+    creditsReserved: price * input.numImages,
+  };
+  const imageIds = Array.from({ length: input.numImages }, () => uuidv7());
+  const band = PRIORITY_BANDS[input.priority];
+  let accepted: { rank: number; accepted_at: Date; ahead: number } | undefined;
+  try {
+    [accepted] = await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number }[]>`
+      select rank, accepted_at, ahead from darkroom_accept_job(
+        ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${band}::int, ${BAND_WIDTH}::int,
+        ${settings.maxActiveJobsPerUser}::int, ${TASK_MAX_ATTEMPTS}::int)`;
+  } catch (error) {
+    throw creditRefusal(error) ?? (postgresErrorOf(error)?.originalCode === 'DR429' ? activeCapError(settings.maxActiveJobsPerUser) : error);
+  }
+  const { rank, accepted_at: createdAt, ahead } = accepted!;
+  const job: JobWithImages = {
+    ...row,
+    metadata: row.metadata as Prisma.JsonValue,
+    params: {},
+    queueRank: rank,
+    promotedAt: null,
+    status: 'queued',
+    stage: null,
+    progress: 0,
+    attempts: 0,
+    maxAttempts: 3,
+    errorCode: null,
+    errorMessage: null,
+    errorRetryable: null,
+    references: null,
+    creditsCharged: 0,
+    deadline: null,
+    cancelRequestedAt: null,
+    createdAt,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: createdAt,
+    images: imageIds.map((id, index) => newImage(id, row.id, index, createdAt)),
+  };
+  return toJobView(job, { position: ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead, await recentStartRate(db)) });
+}
+
+/** Which events call a job's webhook when the request names none (the column's default). */
+const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
+
+/** A just-inserted pending image, as `darkroom_accept_job` writes it. */
+function newImage(id: string, jobId: string, index: number, createdAt: Date): Image {
+  return {
+    id,
+    jobId,
+    index,
+    status: 'pending',
+    attempts: 0,
+    prompt: null,
+    seed: null,
+    storageKey: null,
+    thumbnailKey: null,
+    mime: null,
+    width: null,
+    height: null,
+    bytes: null,
+    providerRequestId: null,
+    provider: null,
+    errorCode: null,
+    errorMessage: null,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    palette: null,
+    createdAt,
+    updatedAt: createdAt,
+  };
 }
 
 function insertJobRow(
@@ -120,6 +231,7 @@ function insertJobRow(
       height,
       seed: input.seed ?? null,
       provider: input.provider,
+      quality: input.quality ?? null,
       outputFormat: input.outputFormat,
       numImages: input.numImages,
       priority: input.priority,
@@ -163,7 +275,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
   const created = await db.$transaction(async (tx) => {
     // All or nothing for credits too: the whole batch's cost is checked before any job is inserted.
     const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`select credit_balance from users where id = ${user.id}::uuid for update`;
-    const cost = input.requests.reduce((sum, request) => sum + request.numImages * pricePerImage(settings.prices, { provider: request.provider }), 0);
+    const cost = input.requests.reduce((sum, request) => sum + request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }), 0);
     if ((balance?.credit_balance ?? 0) < cost) {
       throw new DomainError('INSUFFICIENT_CREDITS', `this batch needs ${cost} credits and the balance is ${balance?.credit_balance ?? 0}`, {
         balance: balance?.credit_balance ?? 0,
@@ -181,7 +293,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
       const slot = slots.get(request.priority) ?? (await nextSlot(tx, user.id, request.priority));
       slots.set(request.priority, slot + 1);
       const queueRank = queueRankFor(request.priority, slot);
-      const price = pricePerImage(settings.prices, { provider: request.provider });
+      const price = pricePerImage(settings.prices, { provider: request.provider, quality: request.quality });
       const job = await insertJobRow(tx, user, request, { requestHash, queueRank, batchId, price });
       await reserveCredits(tx, { userId: user.id, jobId: job.id, amount: job.creditsReserved, note: `${request.numImages} images x ${price} (batch)` });
       queued.push({ jobId: job.id, queueRank, priority: request.priority });
@@ -284,12 +396,14 @@ export async function retryJob({ db, user, settings, limits, id }: SubmitOptions
  */
 async function assertUnderActiveCap(tx: Tx, userId: string, cap: number) {
   const active = await tx.job.count({ where: { userId, status: { in: ['queued', 'running'] } } });
-  if (active > cap) {
-    throw new DomainError('RATE_LIMITED', `at most ${cap} jobs may be queued or running at once; wait for some to finish`, {
-      retryAfterSeconds: ACTIVE_CAP_RETRY_AFTER_SECONDS,
-      maximum: cap,
-    });
-  }
+  if (active > cap) throw activeCapError(cap);
+}
+
+function activeCapError(cap: number): DomainError {
+  return new DomainError('RATE_LIMITED', `at most ${cap} jobs may be queued or running at once; wait for some to finish`, {
+    retryAfterSeconds: ACTIVE_CAP_RETRY_AFTER_SECONDS,
+    maximum: cap,
+  });
 }
 
 /**

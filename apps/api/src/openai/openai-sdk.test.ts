@@ -22,7 +22,7 @@ const clientFor = (apiKey: string) => new OpenAI({ apiKey, baseURL });
 
 describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
   it('images.generate with b64_json runs a job through the queue and returns the PNGs', async () => {
-    const result = await clientFor(h.apiKey).images.generate({ model: 'local', prompt: 'a fox in the snow', n: 2, size: '1024x1536', response_format: 'b64_json', user: 'end-user-7' });
+    const result = await clientFor(h.apiKey).images.generate({ model: 'local', prompt: 'a fox in the snow', n: 2, size: '1024x1536', response_format: 'b64_json', quality: 'hd', user: 'end-user-7' });
 
     expect(result.data).toHaveLength(2);
     for (const image of result.data ?? []) expect(Buffer.from(image.b64_json!, 'base64').subarray(0, 4)).toEqual(PNG_MAGIC);
@@ -30,16 +30,26 @@ describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
     const { width, height } = sizeFor('2:3');
     expect(result.size).toBe(`${width}x${height}`);
     const job = (await h.caller.jobs.list({ limit: 1 })).items[0]!;
-    expect(job).toMatchObject({ numImages: 2, aspectRatio: '2:3', provider: 'local', status: 'succeeded', metadata: { via: 'openai', user: 'end-user-7' } });
+    expect(job).toMatchObject({ numImages: 2, aspectRatio: '2:3', provider: 'local', quality: 'high', status: 'succeeded', metadata: { via: 'openai', user: 'end-user-7' } });
   });
 
-  it('images.generate with url answers absolute URLs that serve the image to the same key', async () => {
+  it('images.generate with url answers signed URLs that open the image without credentials for 60 minutes, as OpenAI\'s do', async () => {
+    const before = Math.floor(Date.now() / 1000);
     const result = await clientFor(h.apiKey).images.generate({ prompt: 'a teapot' });
 
-    const url = result.data![0]!.url!;
-    expect(url.startsWith(baseURL.replace('/v1', '/images/'))).toBe(true);
-    const image = await fetch(url, { headers: h.headers });
+    const url = new URL(result.data![0]!.url!);
+    expect(url.href.startsWith(baseURL.replace('/v1', '/images/'))).toBe(true);
+    const expires = Number(url.searchParams.get('expires'));
+    expect(expires - before).toBeGreaterThanOrEqual(3600);
+    expect(expires - before).toBeLessThanOrEqual(3600 + 60);
+    const image = await fetch(url);
+    expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).subarray(0, 4)).toEqual(PNG_MAGIC);
+    url.searchParams.set('signature', 'x'.repeat(43));
+    expect((await fetch(url)).status).toBe(403);
+    // `quality` left at OpenAI's `auto`: the provider's default.
+    expect((await h.caller.jobs.list({ limit: 1 })).items[0]!.quality).toBeNull();
   });
 
   it('models.list lists the providers as models', async () => {

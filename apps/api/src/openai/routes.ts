@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
 import { DOMAIN_TO_HTTP } from '../rest/errors.js';
+import type { UrlSigner } from '../signed-urls.js';
 import { generateOpenAiImages, JobEndedWithoutImages, listOpenAiModels, WaitLimitReached } from './service.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
 
@@ -26,7 +27,12 @@ const OPENAI_ERRORS: Record<DomainErrorCode, { type: string; code: string | null
 
 export function registerOpenAiRoutes(
   app: FastifyInstance,
-  { services, authenticate, waitSeconds }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication>; waitSeconds: number },
+  {
+    services,
+    authenticate,
+    signer,
+    waitSeconds,
+  }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication>; signer: UrlSigner; waitSeconds: number },
 ) {
   const callerOf = async (request: FastifyRequest, reply: FastifyReply): Promise<AuthUser | null> => {
     const { user, error } = await authenticate(request);
@@ -79,7 +85,7 @@ export function registerOpenAiRoutes(
         const header = request.headers['idempotency-key'];
         const idempotencyKey = typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
         const origin = `${request.protocol}://${request.host}`;
-        return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin });
+        return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin, signer });
       });
 
       scope.get('/models', async (request, reply) => {

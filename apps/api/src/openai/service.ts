@@ -2,10 +2,11 @@
  * OpenAI-style synchronous generation on top of the asynchronous queue: submit a job like any other
  * surface, wait for it up to a limit, answer with the images.
  */
-import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView } from '@darkroom/core';
+import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView, type Quality } from '@darkroom/core';
 import type { AuthUser, Services } from '../context.js';
 import { waitForJobEnd } from '../jobs/live.js';
 import { cancelJob, createJob } from '../jobs/service.js';
+import type { UrlSigner } from '../signed-urls.js';
 import type { OpenAiImage, OpenAiImageRequest, OpenAiImagesResponse, OpenAiModel } from './wire.js';
 
 /** The job ended without images (failed or canceled); the route turns it into OpenAI's error object. */
@@ -30,6 +31,12 @@ export function aspectRatioForSize(size: string): AspectRatio | undefined {
   return [...ASPECT_RATIOS].sort((a, b) => distance(a) - distance(b))[0];
 }
 
+/** OpenAI's qualities (gpt-image's and DALL-E 3's) as Darkroom's; `auto` leaves the provider's default. */
+const OPENAI_QUALITY: Record<OpenAiImageRequest['quality'], Quality | undefined> = { auto: undefined, low: 'low', medium: 'medium', high: 'high', standard: 'medium', hd: 'high' };
+
+/** How long an answered image URL works, as OpenAI documents for its own (60 minutes). */
+export const OPENAI_URL_TTL_SECONDS = 3600;
+
 export async function generateOpenAiImages({
   services,
   user,
@@ -37,6 +44,7 @@ export async function generateOpenAiImages({
   idempotencyKey,
   waitSeconds,
   origin,
+  signer,
 }: {
   services: Services;
   user: AuthUser;
@@ -45,6 +53,8 @@ export async function generateOpenAiImages({
   waitSeconds: number;
   /** Scheme and host the caller reached, for absolute image URLs. */
   origin: string;
+  /** Signs the answered URLs: OpenAI clients fetch them without credentials. */
+  signer: UrlSigner;
 }): Promise<OpenAiImagesResponse> {
   const { db, storage, jobChanges, settings, limits } = services;
   const aspectRatio = aspectRatioForSize(input.size);
@@ -58,6 +68,7 @@ export async function generateOpenAiImages({
       numImages: input.n,
       provider: input.model,
       ...(aspectRatio ? { aspectRatio } : {}),
+      ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       metadata: { via: 'openai', quality: input.quality, size: input.size, ...(input.user ? { user: input.user } : {}) },
     }),
@@ -81,7 +92,9 @@ export async function generateOpenAiImages({
       }),
     );
   } else {
-    data = succeeded.map((image) => ({ url: `${origin}${image.url}`, ...(image.prompt ? { revised_prompt: image.prompt } : {}) }));
+    // Like OpenAI's own URLs: they open the image for whoever holds them, for 60 minutes.
+    const expiresAt = new Date(Date.now() + OPENAI_URL_TTL_SECONDS * 1000);
+    data = succeeded.map((image) => ({ url: `${origin}${signer.sign(`/images/${image.id}`, expiresAt)}`, ...(image.prompt ? { revised_prompt: image.prompt } : {}) }));
   }
   return {
     created: Math.floor(Date.parse(job.createdAt) / 1000),

@@ -8,8 +8,10 @@ import {
   MAX_PROMPT_LENGTH,
   PRESET_DEFINITIONS,
   PRESETS,
+  pricePerImage,
   PRIORITIES,
   PROVIDER_NAMES,
+  QUALITIES,
   STYLE_PRESETS,
   type JobRequestInput,
   type JobView,
@@ -30,6 +32,8 @@ interface FormState {
   numImages: string;
   priority: (typeof PRIORITIES)[number];
   provider: (typeof PROVIDER_NAMES)[number];
+  /** '' = the provider's default. */
+  quality: (typeof QUALITIES)[number] | '';
   /** One job per line of `prompt` (jobs.createBatch) instead of one job. */
   several: boolean;
 }
@@ -43,6 +47,7 @@ const INITIAL: FormState = {
   numImages: '4',
   priority: 'normal',
   provider: 'local',
+  quality: '',
   several: false,
 };
 
@@ -62,6 +67,7 @@ function fromJob(job: JobView): FormState {
     numImages: String(job.numImages),
     priority: job.priority,
     provider: job.provider,
+    quality: job.quality ?? '',
     several: false,
   };
 }
@@ -76,6 +82,7 @@ function toRequest(form: FormState, prompt: string, idempotencyKey: string): Job
     numImages: Number(form.numImages),
     priority: form.priority,
     provider: form.provider,
+    ...(form.quality ? { quality: form.quality } : {}),
     idempotencyKey,
   };
 }
@@ -145,7 +152,8 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   };
 
   const lines = form.several ? promptLines(form.prompt) : [form.prompt];
-  const price = prices.data?.providers.find((entry) => entry.provider === form.provider)?.creditsPerImage ?? null;
+  // The API prices a submit with the same table and function.
+  const price = prices.data ? pricePerImage(prices.data.prices, { provider: form.provider, quality: form.quality || null }) : null;
   const count = Number(form.numImages);
   const cost = price !== null && Number.isInteger(count) && count > 0 ? price * count * lines.length : null;
 
@@ -266,6 +274,19 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
               </option>
             ))}
           </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-quality`}>Quality</label>
+          <select {...field('quality')} value={form.quality} onChange={(event) => set('quality', event.target.value as FormState['quality'])}>
+            <option value="">Provider default</option>
+            {QUALITIES.map((quality) => (
+              <option key={quality} value={quality}>
+                {quality}
+                {prices.data ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })} / image)` : ''}
+              </option>
+            ))}
+          </select>
+          {error('quality')}
         </div>
       </div>
       <div className="field">

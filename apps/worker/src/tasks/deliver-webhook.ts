@@ -6,7 +6,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { WEBHOOK_EVENTS, webhookTargetProblem } from '@darkroom/core';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { resolveWebhookTarget, WEBHOOK_EVENTS } from '@darkroom/core';
 import { jobViewInclude, queuePlaceOf, toJobView, type Db } from '@darkroom/db';
 import type { Task } from 'graphile-worker';
 import type { Logger } from 'pino';
@@ -47,17 +50,17 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, allowP
 
     let statusCode: number | null = null;
     let error: string | null = null;
-    // Checked again at delivery: the name may resolve elsewhere now than at submit.
-    const refused = await webhookTargetProblem(url, {
+    // Checked again at delivery: the name may resolve elsewhere now than at submit. The request then
+    // goes to the very address that was checked.
+    const target = await resolveWebhookTarget(url, {
       allowPrivate: allowPrivateTargets,
       lookup: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
     });
-    if (refused) {
-      error = refused;
+    if (target.problem !== undefined) {
+      error = target.problem;
     } else {
       try {
-        const response = await fetch(url, {
-          method: 'POST',
+        statusCode = await postPinned(new URL(url), target.address, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Darkroom-Webhooks/1',
@@ -66,26 +69,51 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, allowP
             'webhook-signature': signWebhook(job.user.webhookSecret, messageId, timestamp, body),
           },
           body,
-          // A redirect is a failure: following it could lead anywhere, including inside our network.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
-        statusCode = response.status;
-        await response.body?.cancel();
-        if (response.status < 200 || response.status >= 300) {
-          error = response.status >= 300 && response.status < 400 ? `redirected (HTTP ${response.status}); webhooks do not follow redirects` : `the receiver answered HTTP ${response.status}`;
+        // A redirect is a failure: following it could lead anywhere, including inside our network.
+        if (statusCode < 200 || statusCode >= 300) {
+          error = statusCode >= 300 && statusCode < 400 ? `redirected (HTTP ${statusCode}); webhooks do not follow redirects` : `the receiver answered HTTP ${statusCode}`;
         }
       } catch (cause) {
-        const name = (cause as Error).name;
-        error = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `could not connect: ${(cause as { cause?: Error }).cause?.message ?? (cause as Error).message}`;
+        error = cause instanceof WebhookTimeout ? `no answer within ${timeoutMs} ms` : `could not connect: ${(cause as Error).message}`;
       }
     }
     const succeeded = error === null;
-    const willRetry = !succeeded && !refused && attempt < maxAttempts;
+    // A refused target is refused again on a retry: give up at once.
+    const willRetry = !succeeded && target.problem === undefined && attempt < maxAttempts;
     await db.webhookDelivery.create({
       data: { jobId, messageId, event, url, attempt, statusCode, error, succeeded, willRetry, startedAt, finishedAt: new Date() },
     });
     if (willRetry) throw new Error(`webhook ${messageId} for job ${jobId}, attempt ${attempt} of ${maxAttempts}: ${error}`);
     if (!succeeded) log.warn({ jobId, messageId, attempt, error }, 'webhook given up');
   };
+}
+
+class WebhookTimeout extends Error {}
+
+/**
+ * POSTs `body` to `url` over a connection to `address` (already vetted), never resolving the URL's
+ * host again; the host still names the request (Host header, TLS server name and certificate check).
+ * Answers the status code; the answer's body is discarded. Redirects are not followed.
+ */
+export function postPinned(url: URL, address: string, { headers, body, timeoutMs }: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<number> {
+  const family = isIP(address);
+  const pinned: LookupFunction = (_hostname, options, callback) => {
+    if (options.all) return (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    callback(null, address, family);
+  };
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = transport.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', reject);
+    });
+    // The whole exchange, connect to answer, must fit in timeoutMs.
+    const timer = setTimeout(() => request.destroy(new WebhookTimeout()), timeoutMs);
+    request.on('close', () => clearTimeout(timer));
+    request.on('error', reject);
+    request.end(body);
+  });
 }

@@ -37,6 +37,19 @@ describe('openai adapter', () => {
     expect(image.providerRequestId).toMatch(/^req_[0-9a-f]{32}$/);
   });
 
+  it("sends the request's quality over the configured one, in each model family's words", async () => {
+    await provider({ quality: 'low' }).generate({ ...request, quality: 'high' });
+    expect(lastBody().quality).toBe('high');
+    await provider({ quality: 'low' }).generate(request);
+    expect(lastBody().quality).toBe('low');
+    await provider({ model: 'dall-e-3' }).generate({ ...request, quality: 'high' });
+    expect(lastBody().quality).toBe('hd');
+    await provider({ model: 'dall-e-3', quality: 'hd' }).generate({ ...request, quality: 'medium' });
+    expect(lastBody().quality).toBe('standard');
+    await provider({ model: 'dall-e-2' }).generate({ ...request, quality: 'high' });
+    expect(lastBody()).not.toHaveProperty('quality');
+  });
+
   it('asks gpt-image for the output format the request wants', async () => {
     const image = await provider({ outputFormat: 'png' }).generate({ ...request, outputFormat: 'webp' });
 

@@ -1,5 +1,5 @@
 import { tryJson } from '../http/json.js';
-import type { OutputFormat } from '@darkroom/core';
+import type { OutputFormat, Quality } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { codeForStatus, decodeImage, makeVendorHttp, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { OPENAI_QUOTA_CODES, OPENAI_SAFETY_CODES, OPENAI_SIZES, OpenAIErrorBody, OpenAIImagesResponse, type OpenAIImageRequest } from './wire.js';
@@ -10,7 +10,10 @@ export interface OpenAIProviderOptions {
   baseUrl?: string;
   /** gpt-image-1 (default), gpt-image-1-mini, dall-e-3, ... */
   model?: string;
-  /** gpt-image: low | medium | high | auto; dall-e-3: standard | hd. Default: the vendor's. */
+  /**
+   * For requests that name no quality. gpt-image: low | medium | high | auto; dall-e-3: standard | hd.
+   * Default: the vendor's.
+   */
   quality?: string;
   /** gpt-image models only. Default png. */
   outputFormat?: OutputFormat;
@@ -30,6 +33,13 @@ export interface OpenAIProviderOptions {
  * OpenAI Images: one synchronous call per image. There is no request to resume (the answer is the
  * image), so the adapter has no submit/resume; the `x-request-id` header is recorded for support.
  */
+/** Darkroom's quality in the model family's words: gpt-image has low/medium/high, DALL-E 3 standard/hd, DALL-E 2 none. */
+function vendorQuality(family: 'gpt-image' | 'dall-e-3' | 'dall-e-2', quality: Quality): string | undefined {
+  if (family === 'gpt-image') return quality;
+  if (family === 'dall-e-3') return quality === 'high' ? 'hd' : 'standard';
+  return undefined;
+}
+
 export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvider {
   const { apiKey, baseUrl = 'https://api.openai.com/v1', model = 'gpt-image-1', outputFormat = 'png' } = options;
   const http = makeVendorHttp({ vendor: 'openai', secrets: [apiKey], timeoutMs: options.timeoutMs ?? 180_000, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
@@ -37,7 +47,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
 
   function bodyFor(request: GenerateRequest): OpenAIImageRequest {
     const body: OpenAIImageRequest = { model, prompt: request.prompt, n: 1, size: nearestSize(OPENAI_SIZES[family], request.width, request.height) };
-    if (options.quality) body.quality = options.quality;
+    const quality = request.quality ? vendorQuality(family, request.quality) : options.quality;
+    if (quality) body.quality = quality;
     if (family === 'gpt-image') {
       body.output_format = request.outputFormat ?? outputFormat;
       if (options.background) body.background = options.background;

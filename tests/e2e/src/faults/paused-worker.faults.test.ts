@@ -1,0 +1,62 @@
+/**
+ * Fault: a worker that is alive but silent (here SIGSTOP: a paused VM, a blocked event loop, a network
+ * partition look the same from outside). Another worker declares it dead after WORKER_DEAD_AFTER_SECONDS
+ * and finishes its job; when the silent one wakes up it finds itself declared dead and exits non-zero
+ * without touching the job again, for its supervisor to restart it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { JobView } from '@darkroom/core';
+import { makeDb } from '@darkroom/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, signUpForApiKey, startStack, trpc, type Stack } from '../stack.js';
+import { invariantViolations, processes, type Processes } from './cluster.js';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-faults-paused-'));
+let stack: Stack;
+let cluster: Processes;
+const LIVENESS = { WORKER_DEAD_AFTER_SECONDS: '5', HEARTBEAT_INTERVAL_MS: '300', WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1' };
+
+beforeAll(async () => {
+  stack = await startStack(dataDir, { LAUNCH_WORKER: 'false' });
+  cluster = processes(stack);
+});
+afterAll(async () => {
+  cluster?.killAll();
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a worker silent longer than the liveness limit', () => {
+  it('is declared dead, its job finishes elsewhere, and on waking it exits non-zero without writing to the job', async () => {
+    const db = makeDb({ url: stack.databaseUrl, poolSize: 1 });
+    try {
+      const apiKey = await signUpForApiKey(stack.url, 'paused@example.com');
+      // Its image takes 15 s: it is still waiting for it when it wakes up.
+      const paused = await cluster.worker('w-paused', { ...LIVENESS, MOCK_LATENCY_MS: '15000' });
+      let said = '';
+      for (const stream of [paused.stdout!, paused.stderr!]) stream.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      const exit = new Promise<number | null>((resolve) => paused.once('exit', (code) => resolve(code)));
+      const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a sleepy owl', numImages: 1, provider: 'mock' }, 'mutation', apiKey);
+      await eventually(async () => (await db.image.count({ where: { jobId: job.id, status: 'running' } })) === 1, 20_000);
+
+      paused.kill('SIGSTOP');
+      await cluster.worker('w-rescuer', { ...LIVENESS, MOCK_LATENCY_MS: '300', POLL_INTERVAL_MS: '200' });
+      await eventually(async () => (await db.job.findUniqueOrThrow({ where: { id: job.id } })).status === 'succeeded', 60_000);
+      const eventsBeforeWaking = await db.jobEvent.count({ where: { jobId: job.id } });
+      paused.kill('SIGCONT');
+
+      expect(await exit).toBe(1);
+      expect(said).toContain('declared dead');
+      const events = await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } });
+      expect(events).toHaveLength(eventsBeforeWaking);
+      const starts = events.filter((event) => event.type === 'started').map((event) => (event.data as { workerId: string }).workerId);
+      expect(starts).toEqual(['w-paused', 'w-rescuer']);
+      expect(events.filter((event) => event.type === 'image_succeeded')).toHaveLength(1);
+      expect(await invariantViolations(stack, [job.id])).toEqual([]);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});

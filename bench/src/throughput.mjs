@@ -1,10 +1,10 @@
 // End-to-end throughput: N one-image jobs submitted over HTTP with the mock provider at zero latency,
 // timed from the first submit until every one has succeeded.
 //
-// Darkroom, two ways of submitting (API as its own process, API key; 2 worker processes, 8 jobs each
+// Darkroom, two ways of submitting (API as its own process, API key; 2 worker processes, 16 jobs each
 // at a time): single `jobs.create` calls from 32 concurrent clients, and `jobs.createBatch` of 100
 // jobs (4 concurrent clients). Baseline, same run and Postgres: raw graphile-worker, `add_jobs` of 100
-// from 4 concurrent clients, a runner (concurrency 16) with a no-op task. Target: Darkroom >= 50% of
+// from 4 concurrent clients, a runner with the same total concurrency (32) and a no-op task. Target: Darkroom >= 50% of
 // raw graphile-worker's jobs/s.
 import { Logger, run } from 'graphile-worker';
 import pg from 'pg';
@@ -15,7 +15,7 @@ const CLIENTS = 32;
 const BATCH = 100;
 const BATCH_CLIENTS = 4;
 const WORKERS = 2;
-const WORKER_CONCURRENCY = 8;
+const WORKER_CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_WORKER_CONCURRENCY ?? 16);
 
 export async function throughputScenario() {
   const stack = await startStack('throughput');

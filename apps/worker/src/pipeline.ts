@@ -5,7 +5,7 @@
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
 import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, Quality, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
-import { enqueueJobWebhook, settleJobCredits, type Db, type Image, type Job, type JobChangeFeed, type Prisma } from '@darkroom/db';
+import { enqueueJobWebhook, settleJobCredits, type Db, type Image, type Job, type JobChangeFeed } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { DETACH, isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageProvider } from '@darkroom/providers';
 import { encodeAs, formatInfo, imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
@@ -24,7 +24,10 @@ export interface PipelineDeps {
   imageConcurrency: number;
   /** Tries per image for errors that may pass (transient, timeout, rate limited). */
   maxImageAttempts?: number;
-  /** How often a running job checks whether it was canceled, in ms. Default 500. */
+  /**
+   * How often a running job checks whether it was canceled, in ms. Default 5000 with `jobChanges` (the
+   * check is then only the safety net for a missed notification), 500 without.
+   */
   cancelCheckMs?: number;
   /** Job changes announced by Postgres: a cancel is heard at once instead of at the next check. */
   jobChanges?: JobChangeFeed;
@@ -59,11 +62,9 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
   // Images this worker did not start because it is shutting down.
   let leftForOthers = false;
   try {
-    await setStage(db, jobId, 'references');
+    // The claim entered the references stage; each stage's write also enters the next one.
     const references = await chooseReferences(deps, started);
-    await setStage(db, jobId, 'prompts');
     const images = await preparePrompts(db, started);
-    await setStage(db, jobId, 'generating');
     const runsOn = deps.providerFor(started.provider).name;
     if (runsOn !== started.provider) {
       // PROVIDER_DEFAULT stands in for a provider this deployment does not run; the timeline says so.
@@ -140,22 +141,31 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
         if (running >= cap) return { kind: 'deferred', queueRank: job.queueRank } as const;
       }
     }
-    const updated = await tx.job.update({
-      where: { id: job.id },
-      data: {
-        status: 'running',
-        startedAt: job.startedAt ?? now,
-        deadline: job.deadline ?? new Date(now.getTime() + job.runTimeoutSeconds * 1000),
-        attempts: { increment: 1 },
-        // A job without a seed gets one now, so a resumed run draws the same images.
-        seed: job.seed ?? randomSeed(),
-      },
-    });
-    await tx.jobEvent.create({
-      data: { jobId: job.id, type: 'started', data: { attempt: updated.attempts, resumed: job.status === 'running', workerId: deps.workerId } },
-    });
+    const updated: Job = {
+      ...job,
+      status: 'running',
+      stage: 'references',
+      startedAt: job.startedAt ?? now,
+      deadline: job.deadline ?? new Date(now.getTime() + job.runTimeoutSeconds * 1000),
+      attempts: job.attempts + 1,
+      // A job without a seed gets one now, so a resumed run draws the same images.
+      seed: job.seed ?? randomSeed(),
+      updatedAt: now,
+    };
+    const started = { attempt: updated.attempts, resumed: job.status === 'running', workerId: deps.workerId };
+    // One statement for the start, its event and the first stage's (the row is locked above, so the
+    // values written are exactly `updated`).
+    await tx.$executeRaw`
+      with claimed as (
+        update jobs set status = 'running', stage = 'references', started_at = ${updated.startedAt}, deadline = ${updated.deadline},
+          attempts = ${updated.attempts}::int, seed = ${updated.seed}::int, updated_at = ${now}
+        where id = ${job.id}::uuid returning id)
+      insert into job_events (job_id, type, data)
+      select id, event.type, event.data from claimed,
+        (values (1, 'started', ${JSON.stringify(started)}::jsonb), (2, 'stage', '{"stage":"references"}'::jsonb)) as event(n, type, data)
+      order by event.n`;
     // A resumed run (after a crash) is not a new start for the caller.
-    if (job.status === 'queued') await enqueueJobWebhook(tx, job.id, 'job.started');
+    if (job.status === 'queued' && job.webhookUrl) await enqueueJobWebhook(tx, job.id, 'job.started');
     return { kind: 'run', job: updated } as const;
   });
   if (outcome.kind === 'finish') {
@@ -169,24 +179,34 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
   return outcome;
 }
 
+/** Enters `stage`: the job's stage and its timeline event, in one statement. */
 async function setStage(db: Db, jobId: string, stage: 'references' | 'prompts' | 'generating' | 'storing') {
-  await db.$transaction([
-    db.job.update({ where: { id: jobId }, data: { stage } }),
-    db.jobEvent.create({ data: { jobId, type: 'stage', data: { stage } } }),
-  ]);
+  await db.$executeRaw`
+    with entered as (update jobs set stage = ${stage}::"JobStage", updated_at = now() where id = ${jobId}::uuid returning id)
+    insert into job_events (job_id, type, data) select id, 'stage', json_build_object('stage', ${stage}::text)::jsonb from entered`;
 }
 
-/** Writes each image's exact prompt and seed before anything is generated. */
+/**
+ * Writes each image's exact prompt and seed before anything is generated, and enters the generating
+ * stage, in one statement.
+ */
 async function preparePrompts(db: Db, job: Job): Promise<Image[]> {
   const prompt = buildImagePrompt({ preset: job.preset as Preset, prompt: job.prompt, style: job.style });
   const images = await db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } });
-  return Promise.all(
-    images.map((image) =>
-      image.prompt !== null
-        ? image
-        : db.image.update({ where: { id: image.id }, data: { prompt, seed: imageSeed(job.seed ?? 0, image.index) } }),
-    ),
-  );
+  const unprepared = images.filter((image) => image.prompt === null);
+  if (unprepared.length === 0) {
+    await setStage(db, job.id, 'generating');
+    return images;
+  }
+  const seeds = unprepared.map((image) => imageSeed(job.seed ?? 0, image.index));
+  await db.$executeRaw`
+    with prepared as (
+      update images set prompt = ${prompt}, seed = given.seed, updated_at = now()
+      from unnest(${unprepared.map((image) => image.id)}::uuid[], ${seeds}::int[]) as given(id, seed)
+      where images.id = given.id),
+    entered as (update jobs set stage = 'generating', updated_at = now() where id = ${job.id}::uuid returning id)
+    insert into job_events (job_id, type, data) select id, 'stage', '{"stage":"generating"}'::jsonb from entered`;
+  return images.map((image) => (image.prompt !== null ? image : { ...image, prompt, seed: imageSeed(job.seed ?? 0, image.index) }));
 }
 
 /**
@@ -195,7 +215,10 @@ async function preparePrompts(db: Db, job: Job): Promise<Image[]> {
  */
 async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobReference[]> {
   // A resumed run keeps what the first run chose.
-  if (Array.isArray(job.references)) return job.references as unknown as JobReference[];
+  if (Array.isArray(job.references)) {
+    await setStage(deps.db, job.id, 'prompts');
+    return job.references as unknown as JobReference[];
+  }
   let references: JobReference[] = [];
   try {
     references = await findReferences(deps.db, job);
@@ -205,7 +228,12 @@ async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobRefere
       data: { jobId: job.id, type: 'warning', data: { stage: 'references', message: `reference search failed: ${(error as Error).message}` } },
     });
   }
-  await deps.db.job.update({ where: { id: job.id }, data: { references: references as unknown as Prisma.InputJsonValue } });
+  // The choice and the next stage in one statement.
+  await deps.db.$executeRaw`
+    with entered as (
+      update jobs set "references" = ${JSON.stringify(references)}::jsonb, stage = 'prompts', updated_at = now()
+      where id = ${job.id}::uuid returning id)
+    insert into job_events (job_id, type, data) select id, 'stage', '{"stage":"prompts"}'::jsonb from entered`;
   return references;
 }
 
@@ -232,7 +260,6 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
   const quality = Quality.safeParse(job.quality).data;
   for (let attempt = image.attempts + 1; ; attempt++) {
     attemptsHere++;
-    // One attempt, from the provider call to the stored image, holds one of the provider's slots.
     const attemptOnce = async () => {
       const startedAt = new Date();
       await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
@@ -270,17 +297,31 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
           );
         },
       };
+      // The image's started_at and duration_ms end up describing the vendor call itself (the time it
+      // held a slot), so they are taken inside the slot; the running write above comes before any wait.
+      let callStartedAt = startedAt;
+      let callMs = 0;
+      const call = () =>
+        timedCall(provider.name, async () => {
+          callStartedAt = new Date();
+          try {
+            if (!provider.submit || !provider.resume) return await provider.generate(request);
+            if (!requestId) {
+              requestId = await provider.submit(request);
+              // Written BEFORE waiting: a worker that takes this image over resumes this very request.
+              await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+            }
+            return await provider.resume(requestId, request);
+          } finally {
+            callMs = Date.now() - callStartedAt.getTime();
+          }
+        });
       let result: GeneratedImage;
       try {
-        result = await timedCall(provider.name, async () => {
-          if (!provider.submit || !provider.resume) return provider.generate(request);
-          if (!requestId) {
-            requestId = await provider.submit(request);
-            // Written BEFORE waiting: a worker that takes this image over resumes this very request.
-            await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
-          }
-          return provider.resume(requestId, request);
-        });
+        // A slot bounds the calls in flight at the vendor, so only the call holds one: it is released
+        // as soon as the vendor answers, and our own encoding and storing below run without it.
+        // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
+        result = await (deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call());
       } finally {
         await statusWrites;
       }
@@ -293,33 +334,25 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       // Kept so this image can steer later jobs (the references stage reads it).
       const palette = await paletteOf(bytes).catch(() => null);
       const finishedAt = new Date();
-      await db.$transaction(async (tx) => {
-        await tx.image.update({
-          where: { id: image.id },
-          data: {
-            status: 'succeeded',
-            storageKey: key,
-            thumbnailKey: thumbnail,
-            mime: format.mime,
-            width: result.width,
-            height: result.height,
-            bytes: bytes.length,
-            providerRequestId: result.providerRequestId,
-            ...(palette ? { palette } : {}),
-            finishedAt,
-            durationMs: finishedAt.getTime() - startedAt.getTime(),
-            errorCode: null,
-            errorMessage: null,
-          },
-        });
-        await tx.jobEvent.create({ data: { jobId: job.id, type: 'image_succeeded', data: { index: image.index } } });
-        await raiseProgress(tx, job.id, job.numImages);
-      });
+      // The stored image, its event and the job's progress in one statement. The statement's snapshot
+      // does not see its own image update, so this image is counted as done explicitly; progress only
+      // goes up, so two images of a job ending together cannot lower it.
+      await db.$executeRaw`
+        with stored as (
+          update images set status = 'succeeded', storage_key = ${key}, thumbnail_key = ${thumbnail}, mime = ${format.mime},
+            width = ${result.width}::int, height = ${result.height}::int, bytes = ${bytes.length}::int,
+            provider_request_id = ${result.providerRequestId}, palette = coalesce(${palette ? JSON.stringify(palette) : null}::jsonb, palette),
+            started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null, updated_at = now()
+          where id = ${image.id}::uuid returning job_id),
+        event as (insert into job_events (job_id, type, data) select job_id, 'image_succeeded', json_build_object('index', ${image.index}::int)::jsonb from stored)
+        update jobs set progress = greatest(progress, least(99, (100 * (1 + (
+            select count(*) from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid and status in ('succeeded', 'failed')
+          )) / ${job.numImages}::int)::int)), updated_at = now()
+        where id in (select job_id from stored)`;
       imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     };
     try {
-      // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
-      await (deps.gate ? deps.gate.withSlot(provider.name, signal, attemptOnce) : attemptOnce());
+      await attemptOnce();
       return;
     } catch (error) {
       const failure = describeFailure(error, signal);
@@ -416,7 +449,9 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
     const job = await tx.job.findUniqueOrThrow({ where: { id: jobId }, include: { images: true } });
     if (isTerminalStatus(job.status)) return null;
     // Images never started (cancel arrived first) end as canceled, not pending forever.
-    await tx.image.updateMany({ where: { jobId, status: { in: ['pending', 'running'] } }, data: { status: 'canceled' } });
+    if (job.images.some((image) => image.status === 'pending' || image.status === 'running')) {
+      await tx.image.updateMany({ where: { jobId, status: { in: ['pending', 'running'] } }, data: { status: 'canceled' } });
+    }
     const succeeded = job.images.filter((image) => image.status === 'succeeded').length;
     const failed = job.images.filter((image) => image.status === 'failed');
     let status: 'succeeded' | 'failed' | 'canceled';
@@ -439,23 +474,20 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
         ? { code: (first.errorCode ?? 'internal') as ErrorCode, message: `no image was produced: ${first.errorMessage ?? 'unknown error'}`, retryable: false }
         : { code: 'internal', message: 'no image was produced', retryable: false };
     }
-    await tx.job.update({
-      where: { id: jobId },
-      data: {
-        status,
-        stage: null,
-        finishedAt: new Date(),
-        ...(status === 'succeeded' ? { progress: 100 } : {}),
-        errorCode: error?.code ?? null,
-        errorMessage: error?.message ?? null,
-        errorRetryable: error?.retryable ?? null,
-      },
-    });
     // Same transaction as the status: held credits become charges for stored images, the rest refunds.
     const credits = await settleJobCredits(tx, jobId);
-    await tx.jobEvent.create({ data: { jobId, type: 'finished', data: { status, succeeded, failed: failed.length, credits } } });
+    const finished = { status, succeeded, failed: failed.length, credits };
+    // The terminal status and its event in one statement.
+    await tx.$executeRaw`
+      with ended as (
+        update jobs set status = ${status}::"JobStatus", stage = null, finished_at = now(),
+          progress = case when ${status} = 'succeeded' then 100 else progress end,
+          error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_retryable = ${error?.retryable ?? null}::boolean,
+          updated_at = now()
+        where id = ${jobId}::uuid returning id)
+      insert into job_events (job_id, type, data) select id, 'finished', ${JSON.stringify(finished)}::jsonb from ended`;
     // Same transaction: the webhook is queued exactly when the end is recorded.
-    await enqueueJobWebhook(tx, jobId);
+    if (job.webhookUrl) await enqueueJobWebhook(tx, jobId);
     return { status, startedAt: job.startedAt };
   });
   if (ended) countFinished(ended.status, ended.startedAt);
@@ -553,10 +585,14 @@ function watchRun(deps: PipelineDeps, job: Job) {
       deps.log.warn({ jobId: job.id, err: error }, 'cancel check failed');
     }
   };
-  // Told by Postgres when the job row changes (a cancel request is such a change); the interval is the
-  // safety net for a missed notification.
-  const unsubscribe = deps.jobChanges?.subscribe({ jobId: job.id }, () => void checkCancel());
-  const poll = setInterval(checkCancel, deps.cancelCheckMs ?? 500);
+  // Told by Postgres when the job row changes; the notification says whether a cancel was requested, so
+  // the worker's own stage and progress writes cost no read. After a reconnect (null) changes may have
+  // been missed: read. The interval is the safety net for a notification lost some other way.
+  const unsubscribe = deps.jobChanges?.subscribe({ jobId: job.id }, (change) => {
+    if (change === null) void checkCancel();
+    else if (change.cancelRequested) stopWith('canceled');
+  });
+  const poll = setInterval(checkCancel, deps.cancelCheckMs ?? (deps.jobChanges ? 5000 : 500));
   poll.unref();
   const onShutdown = () => stopWith('shutdown');
   deps.shutdownSignal?.addEventListener('abort', onShutdown, { once: true });

@@ -143,9 +143,15 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
       try {
         return await call();
       } finally {
+        // Release and wake the waiters in one round trip.
         await pool
-          .query(`update provider_leases set holder = null, acquired_at = null, expires_at = null where provider = $1 and slot = $2 and holder = $3`, [provider, slot!, workerId])
-          .then(() => pool.query('select pg_notify($1, $2)', [CHANNEL, provider]))
+          .query(
+            `with released as (
+               update provider_leases set holder = null, acquired_at = null, expires_at = null
+               where provider = $1 and slot = $2 and holder = $3 returning provider)
+             select pg_notify($4, provider) from released`,
+            [provider, slot!, workerId, CHANNEL],
+          )
           .catch((error) => log.warn({ err: error, provider, slot }, 'could not release a provider slot; it frees itself when its lease expires'));
       }
     },

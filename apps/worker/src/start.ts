@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
@@ -50,6 +50,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   });
   const drain = new AbortController();
   const shutdown = new AbortController();
+  // Every running job listens to both: WORKER_CONCURRENCY listeners each, not a leak.
+  setMaxListeners(0, drain.signal, shutdown.signal);
   // graphile-worker names its pool and workers itself and locks jobs under the pool's name (0.17);
   // recovery needs those names to unlock a dead process's jobs.
   const events: WorkerEvents = new EventEmitter();
@@ -60,6 +62,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     events,
     connectionString: config.DATABASE_URL,
     concurrency: config.WORKER_CONCURRENCY,
+    // graphile-worker's own pool fetches and completes every job: one connection per job slot, so
+    // fetching and completing never queue behind each other (its default is 10).
+    maxPoolSize: Math.max(10, config.WORKER_CONCURRENCY),
     pollInterval: config.POLL_INTERVAL_MS,
     // The launcher (or main.ts) owns signals, so shutdown happens in the right order.
     noHandleSignals: true,

@@ -59,24 +59,30 @@ export function postgresErrorOf(error: unknown): { originalCode?: string; detail
  * again is harmless (nothing is held any more).
  */
 export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged: number; refunded: number }> {
-  const [job] = await tx.$queryRaw<{ user_id: string; credits_reserved: number; credits_charged: number; credit_price: number }[]>`
-    select user_id, credits_reserved, credits_charged, credit_price from jobs where id = ${jobId}::uuid for update`;
+  // Three statements (the job locked with its stored images counted, both balances moved, the ledger
+  // entries): this runs at the end of every job.
+  const [job] = await tx.$queryRaw<{ user_id: string; credits_reserved: number; credits_charged: number; credit_price: number; succeeded: number }[]>`
+    select user_id, credits_reserved, credits_charged, credit_price,
+      (select count(*)::int from images where job_id = jobs.id and status = 'succeeded') as succeeded
+    from jobs where id = ${jobId}::uuid for update`;
   if (!job || job.credits_reserved === 0) return { charged: 0, refunded: 0 };
-  const succeeded = await tx.image.count({ where: { jobId, status: 'succeeded' } });
-  const due = Math.max(0, succeeded * job.credit_price - job.credits_charged);
+  const due = Math.max(0, job.succeeded * job.credit_price - job.credits_charged);
   const charged = Math.min(due, job.credits_reserved);
   const refunded = job.credits_reserved - charged;
-  await tx.job.update({ where: { id: jobId }, data: { creditsReserved: 0, creditsCharged: { increment: charged } } });
   const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`
+    with settled as (
+      update jobs set credits_reserved = 0, credits_charged = credits_charged + ${charged}::int, updated_at = now()
+      where id = ${jobId}::uuid)
     update users set credit_balance = credit_balance + ${refunded}::int, updated_at = now()
     where id = ${job.user_id}::uuid returning credit_balance`;
   if (!balance) return { charged, refunded };
-  if (charged > 0) {
-    await addEntry(tx, { userId: job.user_id, jobId, kind: 'charge', amount: 0, balanceAfter: balance.credit_balance - refunded, note: `${charged} credits spent on ${charged / (job.credit_price || 1)} images` });
-  }
-  if (refunded > 0) {
-    await addEntry(tx, { userId: job.user_id, jobId, kind: 'refund', amount: refunded, balanceAfter: balance.credit_balance, note: 'credits held for images not produced' });
-  }
+  const entries = [
+    ...(charged > 0
+      ? [{ userId: job.user_id, jobId, kind: 'charge' as const, amount: 0, balanceAfter: balance.credit_balance - refunded, note: `${charged} credits spent on ${charged / (job.credit_price || 1)} images` }]
+      : []),
+    ...(refunded > 0 ? [{ userId: job.user_id, jobId, kind: 'refund' as const, amount: refunded, balanceAfter: balance.credit_balance, note: 'credits held for images not produced' }] : []),
+  ];
+  if (entries.length > 0) await tx.creditEntry.createMany({ data: entries });
   return { charged, refunded };
 }
 

@@ -14,6 +14,8 @@ export const CREDENTIAL_CHANGES_CHANNEL = 'darkroom_credentials';
 export interface JobChange {
   jobId: string;
   userId: string;
+  /** The job's cancel has been requested (as of this change). */
+  cancelRequested: boolean;
 }
 
 export interface JobChangeFeed {

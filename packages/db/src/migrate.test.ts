@@ -99,7 +99,11 @@ describe('migrations', () => {
       // The insert was announced with its owner, for live subscribers on any API process.
       const job = await client.query(`select id from jobs`);
       await client.query('select 1');
-      expect(heard.map((payload) => JSON.parse(payload))).toEqual([{ jobId: job.rows[0].id, userId: user.rows[0].id }]);
+      expect(heard.map((payload) => JSON.parse(payload))).toEqual([{ jobId: job.rows[0].id, userId: user.rows[0].id, cancelRequested: false }]);
+      // A cancel request says so in its announcement: a worker running the job stops without re-reading it.
+      await client.query(`update jobs set cancel_requested_at = now()`);
+      await client.query('select 1');
+      expect(JSON.parse(heard.at(-1)!)).toEqual({ jobId: job.rows[0].id, userId: user.rows[0].id, cancelRequested: true });
     } finally {
       await client.end();
     }

@@ -43,7 +43,18 @@ describe('a worker silent longer than the liveness limit', () => {
 
       paused.kill('SIGSTOP');
       await cluster.worker('w-rescuer', { ...LIVENESS, MOCK_LATENCY_MS: '300', POLL_INTERVAL_MS: '200' });
-      await eventually(async () => (await db.job.findUniqueOrThrow({ where: { id: job.id } })).status === 'succeeded', 60_000);
+      await eventually(async () => (await db.job.findUniqueOrThrow({ where: { id: job.id } })).status === 'succeeded', 60_000).catch(async (error: Error) => {
+        // What a failure needs to be understood: where the job and its queue entry stand, who is alive.
+        const state = {
+          job: await db.job.findUnique({ where: { id: job.id }, select: { status: true, stage: true, attempts: true } }),
+          images: await db.image.findMany({ where: { jobId: job.id }, select: { status: true, attempts: true } }),
+          events: (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } })).map((event) => [event.type, event.data]),
+          queue: await db.$queryRaw`select locked_by, attempts, run_at, last_error from graphile_worker.jobs where key = ${job.id}`,
+          heartbeats: await db.workerHeartbeat.findMany(),
+          leases: await db.providerLease.findMany({ where: { holder: { not: null } } }),
+        };
+        throw new Error(`${error.message}: ${JSON.stringify(state, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))}`);
+      });
       const eventsBeforeWaking = await db.jobEvent.count({ where: { jobId: job.id } });
       paused.kill('SIGCONT');
 

@@ -88,6 +88,7 @@ function view(job, images, position, estimatedWaitSeconds) {
     numImages: job.num_images,
     priority: job.priority,
     provider: job.provider,
+    quality: job.quality,
     outputFormat: job.output_format,
     width: job.width,
     height: job.height,

@@ -10,7 +10,8 @@ import { Logger, run } from 'graphile-worker';
 import pg from 'pg';
 import { round1, signUpForKey, sleep, startStack, stopChild, trpc } from './support.mjs';
 
-const JOBS = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 2000);
+// The size; about 10 minutes per Darkroom row on 2 cores (BENCH_THROUGHPUT_JOBS for a quicker look).
+const JOBS = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 20000);
 const CLIENTS = 32;
 const BATCH = 100;
 const BATCH_CLIENTS = 4;

@@ -257,10 +257,8 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
     const queued: Priority[] = [];
     for (const request of input.requests) {
       const requestHash = hashRequest(request);
-      if (request.idempotencyKey) {
-        const earlier = await findByIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash);
-        if (earlier) continue;
-      }
+      // A request already made under its idempotency key is not made again.
+      if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash))) continue;
       await insertAcceptedJob(tx, user, settings, request, requestHash, batchId);
       queued.push(request.priority);
     }
@@ -380,12 +378,18 @@ function assertStartByInFuture(input: JobRequest, field = 'startBy') {
 }
 
 async function findByIdempotencyKey(db: Db | Tx, userId: string, key: string, requestHash: string): Promise<JobView | null> {
+  const earlierId = await jobIdForIdempotencyKey(db, userId, key, requestHash);
+  return earlierId ? findJobView(db, { userId, id: earlierId }) : null;
+}
+
+/** The job an idempotency key already made, or null; CONFLICT when that job was a different request. */
+async function jobIdForIdempotencyKey(db: Db | Tx, userId: string, key: string, requestHash: string): Promise<string | null> {
   const earlier = await db.job.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } }, select: { id: true, requestHash: true } });
   if (!earlier) return null;
   if (earlier.requestHash !== requestHash) {
     throw new DomainError('CONFLICT', `idempotencyKey "${key}" was already used with a different request`, { jobId: earlier.id });
   }
-  return findJobView(db, { userId, id: earlier.id });
+  return earlier.id;
 }
 
 async function findJobView(db: Db | Tx, where: { id: string; userId?: string }): Promise<JobView | null> {

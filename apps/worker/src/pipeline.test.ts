@@ -6,7 +6,7 @@ import { createLocalProvider, ProviderError, type GenerateRequest, type ImagePro
 import { createFilesystemStorage, imageKey } from '@darkroom/storage';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJob, type PipelineDeps } from './pipeline.js';
+import { runJob, SupersededError, type PipelineDeps } from './pipeline.js';
 
 let database: TestDatabase;
 let userId: string;
@@ -200,5 +200,29 @@ describe('runJob', () => {
     const released = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } } } });
     expect(released.status).toBe('queued');
     expect(released.images.map((image) => image.status)).toEqual(['succeeded', 'pending', 'pending']);
+  });
+  it('writes nothing more once another worker has claimed the job (a run of a worker declared dead)', async () => {
+    const job = await queuedJob(2);
+    const local = createLocalProvider();
+    let calls = 0;
+    // While this run waits for the vendor, another worker claims the job: the claim raises `attempts`.
+    const provider: ImageProvider = {
+      ...local,
+      async generate(request) {
+        calls++;
+        await database.db.job.update({ where: { id: job.id }, data: { attempts: { increment: 1 } } });
+        return local.generate(request);
+      },
+    };
+    await expect(runJob(deps(provider), job.id)).rejects.toBeInstanceOf(SupersededError);
+
+    expect(calls).toBe(1);
+    const after = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+    // Still the other worker's to finish: not ended, nothing recorded as stored by this run, no charge.
+    expect(after.status).toBe('running');
+    expect(after.images.filter((image) => image.status === 'succeeded')).toEqual([]);
+    const types = (await database.db.jobEvent.findMany({ where: { jobId: job.id } })).map((event) => event.type);
+    expect(types).not.toContain('image_succeeded');
+    expect(types).not.toContain('finished');
   });
 });

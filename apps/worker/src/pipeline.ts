@@ -44,6 +44,11 @@ export interface PipelineDeps {
    * PROVIDER_DOWN_CODES). Default none.
    */
   fallbackOrder?: readonly string[];
+  /**
+   * Called when a run finds another worker has claimed its job (`SupersededError`): this worker was
+   * declared dead, so it must stop as a whole, as it does when its heartbeat finds its row gone.
+   */
+  onSuperseded?: (error: SupersededError) => void;
 }
 
 /**
@@ -51,6 +56,21 @@ export interface PipelineDeps {
  * worker is shutting down and handed the job back to the queue for another.
  */
 export type RunOutcome = { kind: 'finished' } | { kind: 'deferred'; queueRank: number } | { kind: 'released'; queueRank: number };
+
+/**
+ * This run's claim on the job is gone: another worker claimed the job since (its `attempts` moved on),
+ * which only happens once this worker was declared dead after a silence. The run must stop at once and
+ * write nothing more, not even to graphile-worker's queue entry, which the other worker now holds.
+ *
+ * The fence is the job's `attempts`, raised by every claim: the writes that decide an outcome (an image
+ * stored, the job's end, the job handed back) happen only while it still equals this run's attempt.
+ */
+export class SupersededError extends Error {
+  constructor(jobId: string, attempt: number) {
+    super(`job ${jobId}: another worker claimed it after this run's attempt ${attempt} (this worker was declared dead); stopping without writing`);
+    this.name = 'SupersededError';
+  }
+}
 
 export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutcome> {
   const { db } = deps;
@@ -87,7 +107,7 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     stop.stop();
   }
   if (stop.reason() === 'shutdown' || (leftForOthers && stop.reason() === null)) return releaseJob(deps, started);
-  await finishJob(deps, jobId, stop.reason());
+  await finishJob(deps, jobId, stop.reason(), started.attempts);
   return { kind: 'finished' };
 }
 
@@ -98,7 +118,8 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
 async function releaseJob(deps: PipelineDeps, job: Job): Promise<RunOutcome> {
   const released = await deps.db.$transaction(async (tx) => {
     await tx.$queryRaw`select id from jobs where id = ${job.id}::uuid for update`;
-    const current = await tx.job.findUniqueOrThrow({ where: { id: job.id }, select: { cancelRequestedAt: true } });
+    const current = await tx.job.findUniqueOrThrow({ where: { id: job.id }, select: { cancelRequestedAt: true, attempts: true } });
+    if (current.attempts !== job.attempts) throw new SupersededError(job.id, job.attempts);
     if (current.cancelRequestedAt) return false;
     await tx.image.updateMany({ where: { jobId: job.id, status: { in: ['running', 'canceled'] } }, data: { status: 'pending', startedAt: null, finishedAt: null } });
     await tx.job.update({ where: { id: job.id }, data: { status: 'queued', stage: null } });
@@ -106,7 +127,7 @@ async function releaseJob(deps: PipelineDeps, job: Job): Promise<RunOutcome> {
     return true;
   });
   if (released) return { kind: 'released', queueRank: job.queueRank };
-  await finishJob(deps, job.id, 'canceled');
+  await finishJob(deps, job.id, 'canceled', job.attempts);
   return { kind: 'finished' };
 }
 
@@ -337,24 +358,27 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       // The stored image, its event and the job's progress in one statement. The statement's snapshot
       // does not see its own image update, so this image is counted as done explicitly; progress only
       // goes up, so two images of a job ending together cannot lower it.
-      await db.$executeRaw`
+      const recorded = await db.$executeRaw`
         with stored as (
           update images set status = 'succeeded', storage_key = ${key}, thumbnail_key = ${thumbnail}, mime = ${format.mime},
             width = ${result.width}::int, height = ${result.height}::int, bytes = ${bytes.length}::int,
             provider_request_id = ${result.providerRequestId}, palette = coalesce(${palette ? JSON.stringify(palette) : null}::jsonb, palette),
             started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null, updated_at = now()
-          where id = ${image.id}::uuid returning job_id),
+          where id = ${image.id}::uuid and exists (select 1 from jobs where id = ${job.id}::uuid and attempts = ${job.attempts}::int)
+          returning job_id),
         event as (insert into job_events (job_id, type, data) select job_id, 'image_succeeded', json_build_object('index', ${image.index}::int)::jsonb from stored)
         update jobs set progress = greatest(progress, least(99, (100 * (1 + (
             select count(*) from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid and status in ('succeeded', 'failed')
           )) / ${job.numImages}::int)::int)), updated_at = now()
         where id in (select job_id from stored)`;
+      if (recorded === 0) throw new SupersededError(job.id, job.attempts);
       imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     };
     try {
       await attemptOnce();
       return;
     } catch (error) {
+      if (error instanceof SupersededError) throw error;
       const failure = describeFailure(error, signal);
       if (isProviderError(error) && error.requestEnded && requestId) {
         // The vendor's request is over; the next attempt (or a later run) must submit a new one.
@@ -443,10 +467,11 @@ async function raiseProgress(tx: Parameters<Parameters<Db['$transaction']>[0]>[0
 }
 
 /** The terminal status from what the images became, written with the job's last event. */
-async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReason | null) {
+async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReason | null, attempt?: number) {
   const { db } = deps;
   const ended = await db.$transaction(async (tx) => {
     const job = await tx.job.findUniqueOrThrow({ where: { id: jobId }, include: { images: true } });
+    if (attempt !== undefined && job.attempts !== attempt) throw new SupersededError(jobId, attempt);
     if (isTerminalStatus(job.status)) return null;
     // Images never started (cancel arrived first) end as canceled, not pending forever.
     if (job.images.some((image) => image.status === 'pending' || image.status === 'running')) {
@@ -477,15 +502,17 @@ async function finishJob(deps: PipelineDeps, jobId: string, stopReason: StopReas
     // Same transaction as the status: held credits become charges for stored images, the rest refunds.
     const credits = await settleJobCredits(tx, jobId);
     const finished = { status, succeeded, failed: failed.length, credits };
-    // The terminal status and its event in one statement.
-    await tx.$executeRaw`
+    // The terminal status and its event in one statement; a claim that slipped in since the read above
+    // fences it out, and the whole transaction (charges included) rolls back.
+    const written = await tx.$executeRaw`
       with ended as (
         update jobs set status = ${status}::"JobStatus", stage = null, finished_at = now(),
           progress = case when ${status} = 'succeeded' then 100 else progress end,
           error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_retryable = ${error?.retryable ?? null}::boolean,
           updated_at = now()
-        where id = ${jobId}::uuid returning id)
+        where id = ${jobId}::uuid and attempts = ${job.attempts}::int returning id)
       insert into job_events (job_id, type, data) select id, 'finished', ${JSON.stringify(finished)}::jsonb from ended`;
+    if (written === 0) throw new SupersededError(jobId, job.attempts);
     // Same transaction: the webhook is queued exactly when the end is recorded.
     if (job.webhookUrl) await enqueueJobWebhook(tx, jobId);
     return { status, startedAt: job.startedAt };

@@ -5,7 +5,7 @@ import { createStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import { pino } from 'pino';
 import type { WorkerConfig } from './env.js';
-import { startHeartbeat } from './heartbeat.js';
+import { newSessionName, startHeartbeat, withSessionName } from './heartbeat.js';
 import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderRegistry } from './providers.js';
 import { makeProviderGate } from './provider-gate.js';
@@ -31,12 +31,15 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   if (!config.DATABASE_URL) throw new Error('the worker needs DATABASE_URL');
   const workerId = config.WORKER_ID ?? `${os.hostname()}:${process.pid}`;
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
-  const db = makeDb({ url: config.DATABASE_URL, poolSize: config.WORKER_CONCURRENCY * 2 + 2 });
+  // Every session this process opens carries one name, so recovery can end them all if it goes silent.
+  const sessionName = newSessionName();
+  const databaseUrl = withSessionName(config.DATABASE_URL, sessionName);
+  const db = makeDb({ url: databaseUrl, poolSize: config.WORKER_CONCURRENCY * 2 + 2 });
   const storage = createStorage(config, config.STORAGE_DIR);
   const providers = makeProviderRegistry(config);
 
   const gate = await makeProviderGate({
-    databaseUrl: config.DATABASE_URL,
+    databaseUrl,
     workerId,
     log,
     limitsFor: (provider) => ({
@@ -45,7 +48,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     }),
   });
   const jobChanges = await listenForJobChanges({
-    databaseUrl: config.DATABASE_URL,
+    databaseUrl,
     onError: (error) => log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
   });
   const drain = new AbortController();
@@ -60,7 +63,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   events.on('worker:create', ({ worker }) => graphileWorkerIds.add(worker.workerId));
   const runner: Runner = await run({
     events,
-    connectionString: config.DATABASE_URL,
+    connectionString: databaseUrl,
     concurrency: config.WORKER_CONCURRENCY,
     // graphile-worker's own pool fetches and completes every job: one connection per job slot, so
     // fetching and completing never queue behind each other (its default is 10).
@@ -86,6 +89,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         jobChanges,
         drainSignal: drain.signal,
         shutdownSignal: shutdown.signal,
+        onSuperseded: (error) => declaredDead?.(error),
       }),
       deliver_webhook: makeDeliverWebhookTask({
         db,
@@ -108,6 +112,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const heartbeat = await startHeartbeat({
     db,
     workerId,
+    sessionName,
     concurrency: config.WORKER_CONCURRENCY,
     graphileWorkerIds: () => [...graphileWorkerIds],
     deadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
-import { failJob, runJob, type PipelineDeps } from '../pipeline.js';
+import { failJob, runJob, SupersededError, type PipelineDeps } from '../pipeline.js';
 
 /**
  * What the API enqueues: only the job's id. Our `jobs` row is the source of truth; a payload can
@@ -36,6 +36,13 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
         });
       }
     } catch (error) {
+      if (error instanceof SupersededError) {
+        // Thrown, not completed: graphile-worker fails a job only while this worker still holds its
+        // lock (completing would delete the queue entry the new owner is running).
+        deps.log.fatal({ jobId: parsed.data.jobId }, error.message);
+        deps.onSuperseded?.(error);
+        throw error;
+      }
       // graphile-worker retries a thrown task with backoff; on the last attempt the job must still end.
       if (helpers.job.attempts >= helpers.job.max_attempts) {
         await failJob(deps.db, parsed.data.jobId, {

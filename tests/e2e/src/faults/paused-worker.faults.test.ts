@@ -1,7 +1,8 @@
 /**
  * Fault: a worker that is alive but silent (here SIGSTOP: a paused VM, a blocked event loop, a network
  * partition look the same from outside). Another worker declares it dead after WORKER_DEAD_AFTER_SECONDS
- * and finishes its job; when the silent one wakes up it finds itself declared dead and exits non-zero
+ * and finishes its job, ending the silent one's Postgres sessions first so nothing it was in the middle
+ * of holds a lock; when the silent one wakes up it finds itself declared dead and exits non-zero
  * without touching the job again, for its supervisor to restart it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,8 +42,17 @@ describe('a worker silent longer than the liveness limit', () => {
       const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a sleepy owl', numImages: 1, provider: 'mock' }, 'mutation', apiKey);
       await eventually(async () => (await db.image.count({ where: { jobId: job.id, status: 'running' } })) === 1, 20_000);
 
+      const { sessionName } = await db.workerHeartbeat.findUniqueOrThrow({ where: { workerId: 'w-paused' } });
+      const sessionsOf = (name: string | null) =>
+        db.$queryRaw<{ state: string | null; wait_event: string | null; query: string }[]>`
+          select state, wait_event, query from pg_stat_activity where application_name = ${name}`;
+      expect((await sessionsOf(sessionName)).length).toBeGreaterThan(0);
+
+      // Stopped at whatever it was doing: between two beats, or in the middle of a transaction.
       paused.kill('SIGSTOP');
-      await cluster.worker('w-rescuer', { ...LIVENESS, MOCK_LATENCY_MS: '300', POLL_INTERVAL_MS: '200' });
+      const rescuer = await cluster.worker('w-rescuer', { ...LIVENESS, MOCK_LATENCY_MS: '300', POLL_INTERVAL_MS: '200' });
+      let rescuerSaid = '';
+      for (const stream of [rescuer.stdout!, rescuer.stderr!]) stream.on('data', (chunk: Buffer) => (rescuerSaid += chunk.toString()));
       await eventually(async () => (await db.job.findUniqueOrThrow({ where: { id: job.id } })).status === 'succeeded', 60_000).catch(async (error: Error) => {
         // What a failure needs to be understood: where the job and its queue entry stand, who is alive.
         const state = {
@@ -52,9 +62,13 @@ describe('a worker silent longer than the liveness limit', () => {
           queue: await db.$queryRaw`select locked_by, attempts, run_at, last_error from graphile_worker.jobs where key = ${job.id}`,
           heartbeats: await db.workerHeartbeat.findMany(),
           leases: await db.providerLease.findMany({ where: { holder: { not: null } } }),
+          pausedSessions: await sessionsOf(sessionName),
+          rescuerSaid,
         };
         throw new Error(`${error.message}: ${JSON.stringify(state, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))}`);
       });
+      // Its Postgres sessions were ended: nothing it left open holds a lock, and it wakes up disconnected.
+      await eventually(async () => (await sessionsOf(sessionName)).length === 0, 10_000);
       const eventsBeforeWaking = await db.jobEvent.count({ where: { jobId: job.id } });
       paused.kill('SIGCONT');
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "worker_heartbeats" ADD COLUMN     "session_name" TEXT;
+

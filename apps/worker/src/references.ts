@@ -1,9 +1,17 @@
 /**
  * The references stage: up to MAX_REFERENCES_PER_JOB images that match a job's prompt, from the user's
  * uploads and earlier results, found by Postgres full-text search over tags, prompts and styles.
+ *
+ * Earlier results are searched among the owner's newest RESULT_WINDOW finished jobs, not their whole
+ * history: a prompt's words match most of an active account's jobs (the same subjects come back), and
+ * ranking every match made each job's run grow with the account's age (242 -> 685 ms over 40,000 jobs).
+ * The window costs a bounded index range (jobs by owner and finish time) whatever the history.
  */
 import { MAX_REFERENCES_PER_JOB, type JobReference } from '@darkroom/core';
 import type { Db, Job } from '@darkroom/db';
+
+/** How many of the owner's newest finished jobs the search of earlier results looks through. */
+export const RESULT_WINDOW = 500;
 
 /** The prompt's words as an OR query: any shared word is a match, more shared words rank higher. */
 export function searchTerms(text: string): string {
@@ -22,9 +30,13 @@ export async function findReferences(db: Db, job: Pick<Job, 'id' | 'userId' | 'p
       where r.user_id = ${job.userId}::uuid and r.search @@ q.query
       union all
       select 'result', i.id::text, i.palette, array_remove(array[j.style, j.preset], null), ts_rank(j.search, q.query)::float8, i.created_at
-      from jobs j join images i on i.job_id = j.id, q
-      where j.user_id = ${job.userId}::uuid and j.id <> ${job.id}::uuid and i.status = 'succeeded'
-        and i.palette is not null and j.search @@ q.query
+      from (
+        select id, style, preset, search from jobs
+        where user_id = ${job.userId}::uuid and finished_at is not null and id <> ${job.id}::uuid
+        order by finished_at desc
+        limit ${RESULT_WINDOW}::int
+      ) j join images i on i.job_id = j.id, q
+      where i.status = 'succeeded' and i.palette is not null and j.search @@ q.query
     ) found
     order by rank desc, at desc
     limit ${limit}`;

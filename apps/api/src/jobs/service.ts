@@ -108,11 +108,15 @@ const UNIQUE_VIOLATION = '23505';
  * nothing is read back.
  */
 async function acceptJob(db: Db, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
-  const { job, ahead } = await insertAcceptedJob(db, user, settings, input, requestHash, null);
-  return toJobView(job, { position: ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead, await recentStartRate(db)) });
+  const { job, ahead } = await insertAcceptedJob(db, user, settings, input, requestHash, null, true);
+  return toJobView(job, { position: ahead!, estimatedWaitSeconds: estimateWaitSeconds(ahead!, await recentStartRate(db)) });
 }
 
-/** `darkroom_accept_job` for one request (alone, or inside a batch's transaction); answers the new row. */
+/**
+ * `darkroom_accept_job` (migration 20261125033500_accept_job_without_place) for one request, alone or
+ * inside a batch's transaction; answers the new row and, with `countAhead`, the number of queued jobs
+ * ahead of it (a batch reads its jobs' places afterwards, in one statement, outside its lock).
+ */
 async function insertAcceptedJob(
   db: Db | Tx,
   user: AuthUser,
@@ -120,7 +124,8 @@ async function insertAcceptedJob(
   input: JobRequest,
   requestHash: string,
   batchId: string | null,
-): Promise<{ job: JobWithImages; ahead: number }> {
+  countAhead: boolean,
+): Promise<{ job: JobWithImages; ahead: number | null }> {
   const price = pricePerImage(settings.prices, { provider: input.provider, quality: input.quality });
   const aspectRatio = aspectRatioFor(input.preset, input.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
@@ -155,12 +160,12 @@ async function insertAcceptedJob(
   };
   const imageIds = Array.from({ length: input.numImages }, () => uuidv7());
   const band = PRIORITY_BANDS[input.priority];
-  let accepted: { rank: number; accepted_at: Date; ahead: number } | undefined;
+  let accepted: { rank: number; accepted_at: Date; ahead: number | null } | undefined;
   try {
-    [accepted] = await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number }[]>`
+    [accepted] = await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
       select rank, accepted_at, ahead from darkroom_accept_job(
         ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${band}::int, ${BAND_WIDTH}::int,
-        ${settings.maxActiveJobsPerUser}::int, ${TASK_MAX_ATTEMPTS}::int)`;
+        ${settings.maxActiveJobsPerUser}::int, ${TASK_MAX_ATTEMPTS}::int, ${countAhead}::boolean)`;
   } catch (error) {
     throw creditRefusal(error) ?? (postgresErrorOf(error)?.originalCode === 'DR429' ? activeCapError(settings.maxActiveJobsPerUser) : error);
   }
@@ -259,7 +264,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
       const requestHash = hashRequest(request);
       // A request already made under its idempotency key is not made again.
       if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash))) continue;
-      await insertAcceptedJob(tx, user, settings, request, requestHash, batchId);
+      await insertAcceptedJob(tx, user, settings, request, requestHash, batchId, false);
       queued.push(request.priority);
     }
     return queued;

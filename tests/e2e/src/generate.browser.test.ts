@@ -37,10 +37,13 @@ describe('the web app', () => {
 
     await page.getByLabel('Prompt', { exact: true }).fill('a friendly dragon playing in a garden');
     await page.getByLabel('Number of images').fill('4');
+    await page.getByLabel('Quality').selectOption('high');
     await page.getByRole('button', { name: 'Generate' }).click();
 
     const card = page.getByTestId('job-card').first();
     await card.waitFor();
+    // The card says what was asked for, quality included.
+    await expect.poll(() => card.locator('.job-card-header .muted').textContent()).toMatch(/4 images · normal · local\s* · high quality/);
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
     const images = card.getByTestId('job-image');
     await expect.poll(() => images.count()).toBe(4);

@@ -130,6 +130,7 @@ export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: (
           </h3>
           <p className="muted">
             {view.preset} · {view.aspectRatio} · {view.numImages} image{view.numImages === 1 ? '' : 's'} · {view.priority} · {view.provider}
+            {view.quality ? ` · ${view.quality} quality` : ''}
           </p>
         </div>
         <span className={`badge badge-${view.status}`}>{stopping ? 'stopping' : view.status}</span>

@@ -253,6 +253,17 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           {error('numImages')}
         </div>
       </div>
+      <div className="field">
+        <label htmlFor={`${id}-provider`}>Provider</label>
+        <select {...field('provider')} value={form.provider} onChange={(event) => set('provider', event.target.value as FormState['provider'])}>
+          {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map((entry) => (
+            <option key={entry.provider} value={entry.provider}>
+              {entry.provider}
+              {entry.creditsPerImage !== null ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)` : ''}
+            </option>
+          ))}
+        </select>
+      </div>
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-priority`}>Priority</label>
@@ -260,17 +271,6 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
             {PRIORITIES.map((priority) => (
               <option key={priority} value={priority}>
                 {priority}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-provider`}>Provider</label>
-          <select {...field('provider')} value={form.provider} onChange={(event) => set('provider', event.target.value as FormState['provider'])}>
-            {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map((entry) => (
-              <option key={entry.provider} value={entry.provider}>
-                {entry.provider}
-                {entry.creditsPerImage !== null ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)` : ''}
               </option>
             ))}
           </select>

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
 import { createLocalProvider, ProviderError, type GenerateRequest, type ImageProvider } from '@darkroom/providers';
-import { createFilesystemStorage, imageKey } from '@darkroom/storage';
+import { createFilesystemStorage, imageKey, thumbnailKey } from '@darkroom/storage';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob, SupersededError, type PipelineDeps } from './pipeline.js';
@@ -144,7 +144,7 @@ describe('runJob', () => {
     expect(done.status).toBe('canceled');
     expect(done.images.map((image) => image.status)).toEqual(['succeeded', 'canceled', 'canceled']);
     expect(calls).toHaveLength(2);
-    expect(await storage.stat(imageKey(job.id, 0))).not.toBeNull();
+    expect(await storage.stat(done.images[0]!.storageKey!)).not.toBeNull();
   });
 
   it('hands a job back to the queue when the shutdown grace ends, and the next run makes only the missing images', async () => {
@@ -224,5 +224,8 @@ describe('runJob', () => {
     const types = (await database.db.jobEvent.findMany({ where: { jobId: job.id } })).map((event) => event.type);
     expect(types).not.toContain('image_succeeded');
     expect(types).not.toContain('finished');
+    // Its files went with it: each attempt writes under its own keys, and a fenced-out one removes them.
+    expect(await storage.stat(imageKey(job.id, 0, 'png', 1))).toBeNull();
+    expect(await storage.stat(thumbnailKey(job.id, 0, 1))).toBeNull();
   });
 });

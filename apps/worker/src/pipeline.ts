@@ -5,7 +5,7 @@
  * where it stopped: images already stored are neither regenerated nor stored twice.
  */
 import { buildImagePrompt, buildNegativePrompt, imageSeed, isTerminalStatus, OutputFormat, Quality, randomSeed, type ErrorCode, type JobError, type JobReference, type Preset } from '@darkroom/core';
-import { enqueueJobWebhook, settleJobCredits, type Db, type Image, type Job, type JobChangeFeed } from '@darkroom/db';
+import { enqueueJobWebhook, settleJobCredits, WEBHOOK_DELIVERY_MAX_ATTEMPTS, type Db, type Image, type Job, type JobChangeFeed } from '@darkroom/db';
 import { findReferences } from './references.js';
 import { DETACH, isProviderError, paletteOf, type GenerateRequest, type GeneratedImage, type ImageProvider } from '@darkroom/providers';
 import { encodeAs, formatInfo, imageKey, makeThumbnail, thumbnailKey, type ImageStorage } from '@darkroom/storage';
@@ -140,64 +140,30 @@ type Claim = { kind: 'run'; job: Job } | { kind: 'deferred'; queueRank: number }
  */
 async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
   const { db, log } = deps;
-  const outcome = await db.$transaction(async (tx) => {
-    await tx.$queryRaw`select id from jobs where id = ${jobId}::uuid for update`;
-    const job = await tx.job.findUnique({ where: { id: jobId } });
-    if (!job) {
-      log.warn({ jobId }, 'job row not found; nothing to run');
-      return { kind: 'over' } as const;
+  // One statement (migration 20261125034500_claim_job): the decision with the row locked, the start, its
+  // events and a `job.started` webhook; the claimed row is read after it.
+  const [claim] = await db.$queryRaw<{ outcome: 'run' | 'over' | 'finish' | 'fail' | 'deferred'; queue_rank: number | null; start_by: Date | null }[]>`
+    select outcome, queue_rank, start_by from darkroom_claim_job(
+      ${jobId}::uuid, ${deps.workerId}, ${deps.maxRunningPerUser ?? 0}::int, ${randomSeed()}::int, ${WEBHOOK_DELIVERY_MAX_ATTEMPTS}::int)`;
+  switch (claim!.outcome) {
+    case 'run': {
+      const job = await db.job.findUnique({ where: { id: jobId } });
+      // Claimed but gone before the read: only a retention sweep deletes jobs, and only ended ones.
+      if (!job) return { kind: 'over' };
+      return { kind: 'run', job };
     }
-    if (isTerminalStatus(job.status)) return { kind: 'over' } as const;
-    if (job.cancelRequestedAt) return { kind: 'finish' } as const;
-    const now = new Date();
-    if (job.status === 'queued') {
-      if (job.startBy && job.startBy < now) {
-        const error: JobError = { code: 'start_deadline_exceeded', message: `no worker started the job before ${job.startBy.toISOString()}`, retryable: false };
-        return { kind: 'fail', error } as const;
-      }
-      const cap = deps.maxRunningPerUser ?? 0;
-      if (cap > 0) {
-        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${job.userId}))`;
-        const running = await tx.job.count({ where: { userId: job.userId, status: 'running' } });
-        if (running >= cap) return { kind: 'deferred', queueRank: job.queueRank } as const;
-      }
-    }
-    const updated: Job = {
-      ...job,
-      status: 'running',
-      stage: 'references',
-      startedAt: job.startedAt ?? now,
-      deadline: job.deadline ?? new Date(now.getTime() + job.runTimeoutSeconds * 1000),
-      attempts: job.attempts + 1,
-      // A job without a seed gets one now, so a resumed run draws the same images.
-      seed: job.seed ?? randomSeed(),
-      updatedAt: now,
-    };
-    const started = { attempt: updated.attempts, resumed: job.status === 'running', workerId: deps.workerId };
-    // One statement for the start, its event and the first stage's (the row is locked above, so the
-    // values written are exactly `updated`).
-    await tx.$executeRaw`
-      with claimed as (
-        update jobs set status = 'running', stage = 'references', started_at = ${updated.startedAt}, deadline = ${updated.deadline},
-          attempts = ${updated.attempts}::int, seed = ${updated.seed}::int, updated_at = ${now}
-        where id = ${job.id}::uuid returning id)
-      insert into job_events (job_id, type, data)
-      select id, event.type, event.data from claimed,
-        (values (1, 'started', ${JSON.stringify(started)}::jsonb), (2, 'stage', '{"stage":"references"}'::jsonb)) as event(n, type, data)
-      order by event.n`;
-    // A resumed run (after a crash) is not a new start for the caller.
-    if (job.status === 'queued' && job.webhookUrl) await enqueueJobWebhook(tx, job.id, 'job.started');
-    return { kind: 'run', job: updated } as const;
-  });
-  if (outcome.kind === 'finish') {
-    await finishJob(deps, jobId, null);
-    return { kind: 'over' };
+    case 'deferred':
+      return { kind: 'deferred', queueRank: claim!.queue_rank! };
+    case 'finish':
+      await finishJob(deps, jobId, null);
+      return { kind: 'over' };
+    case 'fail':
+      await failJob(db, jobId, { code: 'start_deadline_exceeded', message: `no worker started the job before ${claim!.start_by!.toISOString()}`, retryable: false });
+      return { kind: 'over' };
+    case 'over':
+      if (!(await db.job.count({ where: { id: jobId } }))) log.warn({ jobId }, 'job row not found; nothing to run');
+      return { kind: 'over' };
   }
-  if (outcome.kind === 'fail') {
-    await failJob(db, jobId, outcome.error);
-    return { kind: 'over' };
-  }
-  return outcome;
 }
 
 /** Enters `stage`: the job's stage and its timeline event, in one statement. */
@@ -349,9 +315,9 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       // Stored in the format the job asked for, whatever the vendor made; the key says which.
       const format = formatInfo(outputFormat);
       const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
-      const key = imageKey(job.id, image.index, format.extension);
+      const key = imageKey(job.id, image.index, format.extension, attempt);
       await storage.put(key, bytes, format.mime);
-      const thumbnail = await storeThumbnail(deps, job.id, image.index, bytes);
+      const thumbnail = await storeThumbnail(deps, job.id, image.index, attempt, bytes);
       // Kept so this image can steer later jobs (the references stage reads it).
       const palette = await paletteOf(bytes).catch(() => null);
       const finishedAt = new Date();
@@ -371,7 +337,11 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
             select count(*) from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid and status in ('succeeded', 'failed')
           )) / ${job.numImages}::int)::int)), updated_at = now()
         where id in (select job_id from stored)`;
-      if (recorded === 0) throw new SupersededError(job.id, job.attempts);
+      if (recorded === 0) {
+        // Fenced out: these files are nobody's (the new owner writes under its own attempt's keys).
+        await Promise.allSettled([storage.delete(key), ...(thumbnail ? [storage.delete(thumbnail)] : [])]);
+        throw new SupersededError(job.id, job.attempts);
+      }
       imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     };
     try {
@@ -433,9 +403,9 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
  * Stores the image's webp thumbnail and answers its key. A thumbnail is a convenience: failing to make
  * one is logged and leaves the key null, never failing an image that was paid for and stored.
  */
-async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, bytes: Buffer): Promise<string | null> {
+async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, attempt: number, bytes: Buffer): Promise<string | null> {
   try {
-    const key = thumbnailKey(jobId, index);
+    const key = thumbnailKey(jobId, index, attempt);
     await deps.storage.put(key, (await makeThumbnail(bytes)).body, 'image/webp');
     return key;
   } catch (error) {

@@ -152,7 +152,7 @@ describe('one job per vendor, end to end', () => {
       expect(image.providerRequestId).toBeTruthy();
       const stored = await storage.get(image.storageKey!);
       expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
-      expect([image.thumbnailKey, (await storage.stat(image.thumbnailKey!))?.contentType]).toEqual([`jobs/${job.id}/0.thumb.webp`, 'image/webp']);
+      expect([image.thumbnailKey, (await storage.stat(image.thumbnailKey!))?.contentType]).toEqual([`jobs/${job.id}/0-1.thumb.webp`, 'image/webp']);
     } finally {
       await fake.close();
     }
@@ -244,7 +244,7 @@ describe('output formats as the job asks', () => {
     const stored = await storage.get(image.storageKey!);
     expect(asked[name]()).toBe(vendorFormat);
     expect([image.status, image.mime, stored?.contentType]).toEqual(['succeeded', mime, mime]);
-    expect(image.storageKey).toBe(`jobs/${job.id}/0.${format === 'jpeg' ? 'jpg' : format}`);
+    expect(image.storageKey).toBe(`jobs/${job.id}/0-1.${format === 'jpeg' ? 'jpg' : format}`);
     expect((await sharp(stored!.body).metadata()).format).toBe(format);
   });
 });

@@ -8,4 +8,4 @@ export * from './job-views.js';
 export * from './job-changes.js';
 export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits, creditRefusal, postgresErrorOf } from './credits.js';
 export { isDatabaseUnavailable } from './unavailable.js';
-export { enqueueJobWebhook } from './webhooks.js';
+export { enqueueJobWebhook, WEBHOOK_DELIVERY_MAX_ATTEMPTS } from './webhooks.js';

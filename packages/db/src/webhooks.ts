@@ -5,7 +5,7 @@ import type { Tx } from './client.js';
  * graphile-worker's own attempt cap for a delivery task. The worker's WEBHOOK_MAX_ATTEMPTS (lower)
  * decides when a delivery is given up and marked failed; this only bounds a misconfiguration.
  */
-const DELIVERY_TASK_MAX_ATTEMPTS = 25;
+export const WEBHOOK_DELIVERY_MAX_ATTEMPTS = 25;
 
 /**
  * Queues the webhook of a job that has a webhook URL and asked for `event` (a no-op otherwise). Call it
@@ -17,7 +17,7 @@ export async function enqueueJobWebhook(tx: Tx, jobId: string, event: WebhookEve
     select graphile_worker.add_job(
       'deliver_webhook',
       json_build_object('jobId', id::text, 'event', ${event}::text, 'messageId', 'msg_' || replace(gen_random_uuid()::text, '-', '')),
-      max_attempts := ${DELIVERY_TASK_MAX_ATTEMPTS}::int
+      max_attempts := ${WEBHOOK_DELIVERY_MAX_ATTEMPTS}::int
     )
     from jobs where id = ${jobId}::uuid and webhook_url is not null and ${event}::text = any(webhook_events)`;
 }

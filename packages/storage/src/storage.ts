@@ -21,14 +21,18 @@ export interface ImageStorage {
   close?(): Promise<void>;
 }
 
-/** The key of image `index` of job `jobId`. */
-export function imageKey(jobId: string, index: number, extension = 'png'): string {
-  return `jobs/${jobId}/${index}.${extension}`;
+/**
+ * The key of image `index` of job `jobId`, made by the image's attempt `attempt` when given. Each
+ * attempt writes its own file, so a run that lost its claim on the job (a worker declared dead that
+ * woke up) can never replace the file of the run that took over; the database row says which is kept.
+ */
+export function imageKey(jobId: string, index: number, extension = 'png', attempt?: number): string {
+  return `jobs/${jobId}/${index}${attempt === undefined ? '' : `-${attempt}`}.${extension}`;
 }
 
-/** The key of the webp thumbnail of image `index` of job `jobId`. */
-export function thumbnailKey(jobId: string, index: number): string {
-  return `jobs/${jobId}/${index}.thumb.webp`;
+/** The key of the webp thumbnail of image `index` of job `jobId` (by attempt `attempt`, as `imageKey`). */
+export function thumbnailKey(jobId: string, index: number, attempt?: number): string {
+  return `jobs/${jobId}/${index}${attempt === undefined ? '' : `-${attempt}`}.thumb.webp`;
 }
 
 /** Throws unless `key` is a plain relative path: no absolute paths, `..`, backslashes or empty segments. */

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
-import { createFilesystemStorage, imageKey } from '@darkroom/storage';
+import { createFilesystemStorage, imageKey, thumbnailKey } from '@darkroom/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteExpired } from './retention.js';
 
@@ -24,12 +24,14 @@ async function jobEnded(status: 'succeeded' | 'failed' | 'canceled' | 'queued' |
       createdAt: at ?? new Date(Date.now() - 90 * 86_400_000), finishedAt: status === 'queued' || status === 'running' ? null : at,
     },
   });
-  const key = imageKey(job.id, 0);
+  const key = imageKey(job.id, 0, 'png', 1);
+  const thumb = thumbnailKey(job.id, 0, 1);
   await storage.put(key, Buffer.from('png bytes'), 'image/png');
-  await database.db.image.create({ data: { jobId: job.id, index: 0, status: 'succeeded', storageKey: key } });
+  await storage.put(thumb, Buffer.from('webp bytes'), 'image/webp');
+  await database.db.image.create({ data: { jobId: job.id, index: 0, status: 'succeeded', storageKey: key, thumbnailKey: thumb } });
   await database.db.jobEvent.create({ data: { jobId: job.id, type: 'finished' } });
   await database.db.creditEntry.create({ data: { userId, jobId: job.id, kind: 'reserve', amount: -1, balanceAfter: 0 } });
-  return { id: job.id, key };
+  return { id: job.id, key, thumb };
 }
 
 describe('retention', () => {
@@ -42,15 +44,19 @@ describe('retention', () => {
 
     const removed = await deleteExpired({ db: database.db, storage, days: 30 });
 
-    expect(removed).toEqual({ jobs: 3, files: 3 });
+    expect(removed).toEqual({ jobs: 3, files: 6 });
     const left = await database.db.job.findMany({ select: { id: true } });
     expect(left.map((job) => job.id).sort()).toEqual([recent.id, stillQueued.id, stillRunning.id].sort());
     for (const job of old) {
       expect(await storage.stat(job.key)).toBeNull();
+      expect(await storage.stat(job.thumb)).toBeNull();
       expect(await database.db.jobEvent.count({ where: { jobId: job.id } })).toBe(0);
       expect(await database.db.image.count({ where: { jobId: job.id } })).toBe(0);
     }
-    for (const job of [recent, stillQueued, stillRunning]) expect(await storage.stat(job.key)).not.toBeNull();
+    for (const job of [recent, stillQueued, stillRunning]) {
+      expect(await storage.stat(job.key)).not.toBeNull();
+      expect(await storage.stat(job.thumb)).not.toBeNull();
+    }
     // The ledger keeps every entry: balances do not change when history goes.
     expect(await database.db.creditEntry.aggregate({ _sum: { amount: true }, _count: true })).toEqual(ledgerBefore);
     expect(await deleteExpired({ db: database.db, storage, days: 30 })).toEqual({ jobs: 0, files: 0 });

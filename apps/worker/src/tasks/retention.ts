@@ -1,5 +1,6 @@
 /**
- * Retention: jobs that ended more than N days ago go, with their events, image rows and image files.
+ * Retention: jobs that ended more than N days ago go, with their events, image rows and image files
+ * (images and their thumbnails).
  * Off unless RETENTION_DAYS is set. Queued and running jobs are never touched, however old. The credit
  * ledger keeps its entries (their job link becomes null), so balances never change.
  */
@@ -18,7 +19,7 @@ export interface RetentionOptions {
   days: number;
 }
 
-/** Deletes what is past retention; returns how many jobs and image files went. */
+/** Deletes what is past retention; returns how many jobs and files (images and thumbnails) went. */
 export async function deleteExpired({ db, storage, days }: RetentionOptions): Promise<{ jobs: number; files: number }> {
   const cutoff = new Date(Date.now() - days * 86_400_000);
   let jobs = 0;
@@ -26,12 +27,13 @@ export async function deleteExpired({ db, storage, days }: RetentionOptions): Pr
   for (;;) {
     const expired = await db.job.findMany({
       where: { status: { in: ['succeeded', 'failed', 'canceled'] }, finishedAt: { lt: cutoff } },
-      select: { id: true, images: { select: { storageKey: true } } },
+      select: { id: true, images: { select: { storageKey: true, thumbnailKey: true } } },
       take: ROUND,
     });
     if (expired.length === 0) return { jobs, files };
     // Files first: if we stop half-way, the rows are still there and the next run finishes the job.
-    for (const key of expired.flatMap((job) => job.images.map((image) => image.storageKey)).filter((key): key is string => key !== null)) {
+    const keys = expired.flatMap((job) => job.images.flatMap((image) => [image.storageKey, image.thumbnailKey]));
+    for (const key of keys.filter((key): key is string => key !== null)) {
       await storage.delete(key);
       files++;
     }

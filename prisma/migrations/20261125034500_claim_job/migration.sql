@@ -1,0 +1,76 @@
+-- A worker's claim of a job in one round trip. Hand-written: Prisma's schema language has no functions.
+--
+-- The claim used to be an interactive transaction of five round trips (begin, lock the row, read it,
+-- write the start with its events, commit), on the path from submit to start. This function makes the
+-- same decision with the job row locked and writes the same things, as one statement. Caller:
+-- apps/worker/src/pipeline.ts (claimStart), which reads the claimed row afterwards.
+--
+-- Answers `outcome`:
+--   run       claimed: status running, stage references, attempts + 1, `started` and `stage` events, and
+--             a `job.started` webhook queued when the job was queued and asks for it
+--   over      nothing to run (no such job, or it already ended)
+--   finish    its cancel was requested: the caller ends it
+--   fail      its start deadline passed while it was queued (`start_by` says when): the caller fails it
+--   deferred  its owner already runs `running_cap` jobs (`queue_rank` to queue it again); checked under
+--             a per-user advisory lock, so two workers cannot both take the last place
+CREATE FUNCTION darkroom_claim_job(job uuid, worker text, running_cap int, new_seed int, webhook_max_attempts int)
+RETURNS TABLE (outcome text, queue_rank int, start_by timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+  found_job jobs%ROWTYPE;
+  running int;
+BEGIN
+  SELECT * INTO found_job FROM jobs j WHERE j.id = job FOR UPDATE;
+  IF NOT FOUND OR found_job.status IN ('succeeded', 'failed', 'canceled') THEN
+    outcome := 'over';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF found_job.cancel_requested_at IS NOT NULL THEN
+    outcome := 'finish';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF found_job.status = 'queued' THEN
+    IF found_job.start_by IS NOT NULL AND found_job.start_by < now() THEN
+      outcome := 'fail';
+      start_by := found_job.start_by;
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    IF running_cap > 0 THEN
+      PERFORM pg_advisory_xact_lock(hashtext(found_job.user_id::text));
+      SELECT count(*) INTO running FROM (
+        SELECT 1 FROM jobs j WHERE j.user_id = found_job.user_id AND j.status = 'running' LIMIT running_cap
+      ) counted;
+      IF running >= running_cap THEN
+        outcome := 'deferred';
+        queue_rank := found_job.queue_rank;
+        RETURN NEXT;
+        RETURN;
+      END IF;
+    END IF;
+  END IF;
+
+  UPDATE jobs SET status = 'running', stage = 'references',
+      started_at = coalesce(found_job.started_at, now()),
+      deadline = coalesce(found_job.deadline, now() + make_interval(secs => found_job.run_timeout_s)),
+      attempts = found_job.attempts + 1,
+      -- A job without a seed gets one now, so a resumed run draws the same images.
+      seed = coalesce(found_job.seed, new_seed),
+      updated_at = now()
+    WHERE id = job;
+  INSERT INTO job_events (job_id, type, data) VALUES
+    (job, 'started', jsonb_build_object('attempt', found_job.attempts + 1, 'resumed', found_job.status = 'running', 'workerId', worker)),
+    (job, 'stage', '{"stage":"references"}'::jsonb);
+  -- A resumed run (after a crash) is not a new start for the caller.
+  IF found_job.status = 'queued' AND found_job.webhook_url IS NOT NULL AND 'job.started' = ANY(found_job.webhook_events) THEN
+    PERFORM graphile_worker.add_job('deliver_webhook',
+      json_build_object('jobId', job::text, 'event', 'job.started', 'messageId', 'msg_' || replace(gen_random_uuid()::text, '-', '')),
+      max_attempts := webhook_max_attempts);
+  END IF;
+  outcome := 'run';
+  queue_rank := found_job.queue_rank;
+  RETURN NEXT;
+END
+$$;

@@ -5,6 +5,7 @@
 import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type OutputFormat, type Preset, type ProviderName, type Quality } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
 import { Prisma, type Image, type Job } from './generated/prisma/client.js';
+import { compareQueueKeys, startingPointFor, type QueueKey } from './queue-checkpoints.js';
 
 /** Columns a view needs, so reads never pull more than they show. */
 export const jobViewInclude = { images: { orderBy: { index: 'asc' } } } as const;
@@ -93,12 +94,22 @@ export async function queuePositionOf(
   job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>,
 ): Promise<number | null> {
   if (job.status !== 'queued') return null;
-  const [row] = await db.$queryRaw<{ ahead: bigint }[]>`
-    select count(*) as ahead from jobs
-    where status = 'queued'
-      and (queue_rank, created_at, id) < (${job.queueRank}::int, ${job.createdAt}, ${job.id}::uuid)`;
+  const [row] = await db.$queryRaw<{ ahead: bigint }[]>`select ${aheadOf(db, job)} as ahead`;
   return Number(row?.ahead ?? 0);
 }
+
+/**
+ * SQL for the number of queued jobs ahead of `key`: from the nearest queue checkpoint when there is one
+ * (queue-checkpoints.ts: a short count), otherwise from the queue's head.
+ */
+function aheadOf(db: Db | Tx, key: QueueKey): Prisma.Sql {
+  const from = startingPointFor(db, key);
+  if (!from) return Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${keySql(key)})`;
+  return Prisma.sql`(${from.position}::bigint + (select count(*) from jobs where status = 'queued'
+    and (queue_rank, created_at, id) >= ${keySql(from)} and (queue_rank, created_at, id) < ${keySql(key)}))`;
+}
+
+const keySql = (key: QueueKey) => Prisma.sql`(${key.queueRank}::int, ${key.createdAt}, ${key.id}::uuid)`;
 
 const RATE_WINDOW_STARTS = 100;
 const RATE_CACHE_MS = 2000;
@@ -142,16 +153,14 @@ export async function queuePlacesOf(
 ): Promise<Map<string, QueuePlace>> {
   const places = new Map<string, QueuePlace>();
   for (const job of jobs) places.set(job.id, { position: null, estimatedWaitSeconds: null });
-  const queued = jobs.filter((job) => job.status === 'queued').sort(compareQueueOrder);
+  const queued = jobs.filter((job) => job.status === 'queued').sort(compareQueueKeys);
   const first = queued[0];
   if (!first) return places;
-  const key = (job: Pick<Job, 'id' | 'queueRank' | 'createdAt'>) => Prisma.sql`(${job.queueRank}::int, ${job.createdAt}, ${job.id}::uuid)`;
   const stretches = queued.map(
-    (job) => Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${key(first)} and (queue_rank, created_at, id) < ${key(job)})`,
+    (job) => Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${keySql(first)} and (queue_rank, created_at, id) < ${keySql(job)})`,
   );
   const [row] = await db.$queryRaw<{ before_first: bigint; stretches: bigint[] }[]>`
-    select (select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${key(first)}) as before_first,
-           array[${Prisma.join(stretches)}]::bigint[] as stretches`;
+    select ${aheadOf(db, first)} as before_first, array[${Prisma.join(stretches)}]::bigint[] as stretches`;
   const rate = await recentStartRate(db);
   queued.forEach((job, index) => {
     const position = Number(row!.before_first) + Number(row!.stretches[index]);
@@ -160,10 +169,6 @@ export async function queuePlacesOf(
   return places;
 }
 
-/** The queue's order: rank, then age, then id (uuids compare as their lowercase hex text does). */
-function compareQueueOrder(a: Pick<Job, 'id' | 'queueRank' | 'createdAt'>, b: Pick<Job, 'id' | 'queueRank' | 'createdAt'>): number {
-  return a.queueRank - b.queueRank || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
 
 /** One job as its owner sees it, or null when it does not exist or is not theirs. */
 export async function findJobView(db: Db | Tx, { userId, jobId }: { userId: string; jobId: string }): Promise<JobView | null> {

@@ -211,6 +211,8 @@ describe('runJob', () => {
       async generate(request) {
         calls++;
         await database.db.job.update({ where: { id: job.id }, data: { attempts: { increment: 1 } } });
+        // ... and stores its own image 0 first (its run is the job's second claim).
+        await storage.put(imageKey(job.id, 0, 'png', 2), Buffer.from('the new owner\'s image'), 'image/png');
         return local.generate(request);
       },
     };
@@ -224,8 +226,10 @@ describe('runJob', () => {
     const types = (await database.db.jobEvent.findMany({ where: { jobId: job.id } })).map((event) => event.type);
     expect(types).not.toContain('image_succeeded');
     expect(types).not.toContain('finished');
-    // Its files went with it: each attempt writes under its own keys, and a fenced-out one removes them.
+    // Its files went with it: each run writes under its own keys, and a fenced-out one removes them.
     expect(await storage.stat(imageKey(job.id, 0, 'png', 1))).toBeNull();
     expect(await storage.stat(thumbnailKey(job.id, 0, 1))).toBeNull();
+    // The new owner's file is untouched: its run has its own keys.
+    expect((await storage.get(imageKey(job.id, 0, 'png', 2)))!.body.toString()).toBe("the new owner's image");
   });
 });

@@ -315,9 +315,11 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
       // Stored in the format the job asked for, whatever the vendor made; the key says which.
       const format = formatInfo(outputFormat);
       const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
-      const key = imageKey(job.id, image.index, format.extension, attempt);
+      // Keyed by this run (the job's claim count, which the fence checks): no other run ever writes
+      // these keys, so deleting them below when fenced out cannot touch another run's image.
+      const key = imageKey(job.id, image.index, format.extension, job.attempts);
       await storage.put(key, bytes, format.mime);
-      const thumbnail = await storeThumbnail(deps, job.id, image.index, attempt, bytes);
+      const thumbnail = await storeThumbnail(deps, job.id, image.index, job.attempts, bytes);
       // Kept so this image can steer later jobs (the references stage reads it).
       const palette = await paletteOf(bytes).catch(() => null);
       const finishedAt = new Date();
@@ -338,7 +340,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
           )) / ${job.numImages}::int)::int)), updated_at = now()
         where id in (select job_id from stored)`;
       if (recorded === 0) {
-        // Fenced out: these files are nobody's (the new owner writes under its own attempt's keys).
+        // Fenced out: these files are nobody's (the new owner writes under its own run's keys).
         await Promise.allSettled([storage.delete(key), ...(thumbnail ? [storage.delete(thumbnail)] : [])]);
         throw new SupersededError(job.id, job.attempts);
       }
@@ -403,9 +405,9 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
  * Stores the image's webp thumbnail and answers its key. A thumbnail is a convenience: failing to make
  * one is logged and leaves the key null, never failing an image that was paid for and stored.
  */
-async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, attempt: number, bytes: Buffer): Promise<string | null> {
+async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, run: number, bytes: Buffer): Promise<string | null> {
   try {
-    const key = thumbnailKey(jobId, index, attempt);
+    const key = thumbnailKey(jobId, index, run);
     await deps.storage.put(key, (await makeThumbnail(bytes)).body, 'image/webp');
     return key;
   } catch (error) {

@@ -22,17 +22,17 @@ export interface ImageStorage {
 }
 
 /**
- * The key of image `index` of job `jobId`, made by the image's attempt `attempt` when given. Each
- * attempt writes its own file, so a run that lost its claim on the job (a worker declared dead that
- * woke up) can never replace the file of the run that took over; the database row says which is kept.
+ * The key of image `index` of job `jobId`, made by run `run` (the job's claim count) when given. Each
+ * run writes its own files, so a run that lost its claim on the job (a worker declared dead that woke
+ * up) can never replace or delete the file of the run that took over; the image row names the file kept.
  */
-export function imageKey(jobId: string, index: number, extension = 'png', attempt?: number): string {
-  return `jobs/${jobId}/${index}${attempt === undefined ? '' : `-${attempt}`}.${extension}`;
+export function imageKey(jobId: string, index: number, extension = 'png', run?: number): string {
+  return `jobs/${jobId}/${index}${run === undefined ? '' : `-${run}`}.${extension}`;
 }
 
-/** The key of the webp thumbnail of image `index` of job `jobId` (by attempt `attempt`, as `imageKey`). */
-export function thumbnailKey(jobId: string, index: number, attempt?: number): string {
-  return `jobs/${jobId}/${index}${attempt === undefined ? '' : `-${attempt}`}.thumb.webp`;
+/** The key of the webp thumbnail of image `index` of job `jobId` (made by run `run`, as `imageKey`). */
+export function thumbnailKey(jobId: string, index: number, run?: number): string {
+  return `jobs/${jobId}/${index}${run === undefined ? '' : `-${run}`}.thumb.webp`;
 }
 
 /** Throws unless `key` is a plain relative path: no absolute paths, `..`, backslashes or empty segments. */

@@ -238,7 +238,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         <div className="field">
           <label htmlFor={`${id}-aspectRatio`}>Aspect ratio</label>
           <select {...field('aspectRatio')} value={form.aspectRatio} onChange={(event) => set('aspectRatio', event.target.value as FormState['aspectRatio'])}>
-            <option value="">Preset default ({PRESET_DEFINITIONS[form.preset].aspectRatio})</option>
+            <option value="">Default ({PRESET_DEFINITIONS[form.preset].aspectRatio})</option>
             {ASPECT_RATIOS.map((ratio) => (
               <option key={ratio} value={ratio}>
                 {ratio}
@@ -282,7 +282,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
             {QUALITIES.map((quality) => (
               <option key={quality} value={quality}>
                 {quality}
-                {prices.data ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })} / image)` : ''}
+                {prices.data ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })}/image)` : ''}
               </option>
             ))}
           </select>

@@ -18,62 +18,58 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-/** A client whose sessions carry their own application_name, so they can be ended from outside. */
-function namedDb(): { db: Db; name: string } {
+/**
+ * What `work` fails with when `interrupt` strikes while it runs: `work` gets a client of its own whose
+ * sessions carry a unique application_name (through `url`, default the test database), and `interrupt`
+ * runs, with an admin connection, once one of those sessions is busy with a query.
+ */
+async function failureOf(
+  work: (db: Db) => Promise<unknown>,
+  interrupt: (admin: pg.Client, name: string) => Promise<unknown>,
+  url = database.url,
+): Promise<unknown> {
   const name = `unavailable-test ${randomUUID()}`;
-  const url = new URL(database.url);
-  url.searchParams.set('application_name', name);
-  return { db: makeDb({ url: url.toString(), poolSize: 1 }), name };
-}
-
-/** Ends every session named `name` once one of them is running a query. */
-async function endSessionsWhenBusy(name: string) {
+  const named = new URL(url);
+  named.searchParams.set('application_name', name);
+  const db = makeDb({ url: named.toString(), poolSize: 1 });
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
   try {
-    for (let ended = 0; ended === 0; ) {
-      const { rows } = await admin.query<{ ended: number }>(
-        `select count(*) filter (where pg_terminate_backend(pid))::int as ended from pg_stat_activity where application_name = $1 and state = 'active'`,
-        [name],
-      );
-      ended = rows[0]!.ended;
-      if (ended === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const failure = work(db).then(() => null, (error: unknown) => error);
+    while ((await admin.query(`select 1 from pg_stat_activity where application_name = $1 and state = 'active'`, [name])).rowCount === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    await interrupt(admin, name);
+    return await failure;
   } finally {
+    // Whatever the interrupt left of the session server-side goes too.
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [name]);
     await admin.end();
+    await db.$disconnect();
   }
 }
 
+/** Ends the sessions named `name`, as a restarting server ends every open connection. */
+const endSessions = (admin: pg.Client, name: string) => admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [name]);
+
 describe('isDatabaseUnavailable', () => {
   it('is true for a raw query whose connection the server closed', async () => {
-    const { db, name } = namedDb();
-    try {
-      const query = db.$queryRaw`select pg_sleep(30)`.then(() => null, (error: unknown) => error);
-      await endSessionsWhenBusy(name);
-      const error = await query;
-      expect(error).toBeInstanceOf(Error);
-      expect(isDatabaseUnavailable(error)).toBe(true);
-    } finally {
-      await db.$disconnect();
-    }
+    const error = await failureOf((db) => db.$queryRaw`select pg_sleep(30)`, endSessions);
+    expect(error).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
   it('is true for an interactive transaction that lost its connection', async () => {
-    const { db, name } = namedDb();
-    try {
-      const inTransaction = db
-        .$transaction(async (tx) => {
+    const error = await failureOf(
+      (db) =>
+        db.$transaction(async (tx) => {
           await tx.user.count();
           await tx.$executeRaw`select pg_sleep(30)`;
-        })
-        .then(() => null, (error: unknown) => error);
-      await endSessionsWhenBusy(name);
-      const error = await inTransaction;
-      expect(error).toBeInstanceOf(Error);
-      expect(isDatabaseUnavailable(error)).toBe(true);
-    } finally {
-      await db.$disconnect();
-    }
+        }),
+      endSessions,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
   it('is true for a raw query whose connection was reset (ECONNRESET, which Prisma reports as ConnectionClosed)', async () => {
@@ -91,27 +87,17 @@ describe('isDatabaseUnavailable', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const viaProxy = new URL(database.url);
     viaProxy.port = String((proxy.address() as net.AddressInfo).port);
-    const name = `unavailable-test ${randomUUID()}`;
-    viaProxy.searchParams.set('application_name', name);
-    const db = makeDb({ url: viaProxy.toString(), poolSize: 1 });
     try {
-      const query = db.$queryRaw`select pg_sleep(30)`.then(() => null, (error: unknown) => error);
-      const admin = new pg.Client({ connectionString: database.url });
-      await admin.connect();
-      try {
-        while ((await admin.query(`select 1 from pg_stat_activity where application_name = $1 and state = 'active'`, [name])).rowCount === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        for (const socket of sockets) socket.resetAndDestroy();
-        const error = await query;
-        expect(error).toBeInstanceOf(Error);
-        expect(isDatabaseUnavailable(error)).toBe(true);
-        await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [name]);
-      } finally {
-        await admin.end();
-      }
+      const error = await failureOf(
+        (db) => db.$queryRaw`select pg_sleep(30)`,
+        async () => {
+          for (const socket of sockets) socket.resetAndDestroy();
+        },
+        viaProxy.toString(),
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(isDatabaseUnavailable(error)).toBe(true);
     } finally {
-      await db.$disconnect();
       await new Promise((resolve) => proxy.close(resolve));
     }
   });

@@ -27,12 +27,16 @@ export interface ImageStorage {
  * up) can never replace or delete the file of the run that took over; the image row names the file kept.
  */
 export function imageKey(jobId: string, index: number, extension = 'png', run?: number): string {
-  return `jobs/${jobId}/${index}${run === undefined ? '' : `-${run}`}.${extension}`;
+  return `${imageStem(jobId, index, run)}.${extension}`;
 }
 
 /** The key of the webp thumbnail of image `index` of job `jobId` (made by run `run`, as `imageKey`). */
 export function thumbnailKey(jobId: string, index: number, run?: number): string {
-  return `jobs/${jobId}/${index}${run === undefined ? '' : `-${run}`}.thumb.webp`;
+  return `${imageStem(jobId, index, run)}.thumb.webp`;
+}
+
+function imageStem(jobId: string, index: number, run: number | undefined): string {
+  return `jobs/${jobId}/${index}${run === undefined ? '' : `-${run}`}`;
 }
 
 /** Throws unless `key` is a plain relative path: no absolute paths, `..`, backslashes or empty segments. */

@@ -18,15 +18,31 @@ let api;
 let worker;
 let stopping = false;
 
+// Each step is bounded by its own grace period (API_SHUTDOWN_GRACE_MS, SHUTDOWN_GRACE_MS); should one
+// hang all the same, the watchdog says which and exits non-zero (Postgres is told to stop on exit).
+const SHUTDOWN_LIMIT_MS = apiConfig.API_SHUTDOWN_GRACE_MS + workerConfig.SHUTDOWN_GRACE_MS + 30_000;
+
 async function shutdown(signal) {
   if (stopping) return;
   stopping = true;
   console.log(`\ndarkroom: ${signal} received, stopping`);
+  let step = 'api';
+  const watchdog = setTimeout(() => {
+    console.error(`darkroom: still stopping after ${SHUTDOWN_LIMIT_MS} ms (at: ${step}); exiting`);
+    process.exit(1);
+  }, SHUTDOWN_LIMIT_MS);
+  const timed = async (name, stop) => {
+    step = name;
+    const started = Date.now();
+    await stop();
+    console.log(`darkroom: ${name} stopped (${Date.now() - started} ms)`);
+  };
   try {
-    await api?.close();
-    await worker?.stop();
+    if (api) await timed('api', () => api.close());
+    if (worker) await timed('worker', () => worker.stop());
   } finally {
-    await database.embedded?.stop();
+    if (database.embedded) await timed('postgres', () => database.embedded.stop());
+    clearTimeout(watchdog);
     console.log('darkroom: stopped');
     process.exit(0);
   }

@@ -25,6 +25,8 @@ export interface Context {
   log: FastifyBaseLogger;
   /** Job changes announced by Postgres, for live subscriptions. */
   jobChanges: JobChangeFeed;
+  /** Aborts when the server starts closing: live streams end on it rather than hold the shutdown. */
+  closing: AbortSignal;
   settings: AccountSettings;
   limits: RateLimits;
   user: AuthUser | null;
@@ -38,4 +40,4 @@ export interface Context {
 }
 
 /** What the routes outside tRPC (REST, OpenAI-compatible) share with procedures: everything but the request. */
-export type Services = Pick<Context, 'db' | 'storage' | 'jobChanges' | 'settings' | 'limits'>;
+export type Services = Pick<Context, 'db' | 'storage' | 'jobChanges' | 'closing' | 'settings' | 'limits'>;

@@ -22,6 +22,11 @@ const ApiEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The built web app to serve. Default apps/web/dist. */
   WEB_DIST_DIR: z.string().min(1).default(path.resolve(here, '../../web/dist')),
+  /**
+   * On SIGINT/SIGTERM: live streams end at once (clients reconnect to another replica); other requests
+   * in flight get this long (ms), then their connections are closed. Default 10000.
+   */
+  API_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Database connections per API process. Default 10. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** A queue longer than this makes `queue.status` a warning. Default 100. */

@@ -28,6 +28,7 @@ export async function makeInProcessCallers({ db, storage, databaseUrl, settings 
   const jobChanges = await listenForJobChanges({ databaseUrl });
   const silent = pino({ level: 'silent' });
   const limits = makeRateLimits(pool, settings);
+  const closing = new AbortController();
   return {
     callerFor(user, { sessionId, ip = '127.0.0.1' } = {}) {
       const jar = { token: null as string | null };
@@ -36,6 +37,7 @@ export async function makeInProcessCallers({ db, storage, databaseUrl, settings 
         db,
         storage,
         jobChanges,
+        closing: closing.signal,
         settings,
         limits,
         user,
@@ -47,6 +49,7 @@ export async function makeInProcessCallers({ db, storage, databaseUrl, settings 
       return Object.assign(createCaller(context), { cookie: jar });
     },
     close: async () => {
+      closing.abort();
       await jobChanges.close();
       await pool.end();
     },

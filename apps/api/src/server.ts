@@ -74,6 +74,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (error) => app.log.warn({ err: error }, 'job change feed: connection trouble, reconnecting'),
   });
   app.addHook('onClose', () => jobChanges.close());
+  // Fastify's close waits for every request in flight, and a live stream never ends by itself: each one
+  // ends when closing starts, so a stopping API is not held open by a browser tab.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
   const { authenticate, close: closeAuthenticator } = makeAuthenticator({ db, changes: jobChanges, ttlMs: options.apiKeyCacheTtlMs });
   app.addHook('onClose', async () => closeAuthenticator());
   // Rate-limit counters live in Postgres, shared by every replica.
@@ -122,6 +126,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       db,
       storage,
       jobChanges,
+      closing: closing.signal,
       settings,
       limits,
       user: auth.user,
@@ -161,7 +166,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const signer = makeUrlSigner(options.imageUrlSecret);
   registerImageRoutes(app, { db, storage, authenticate, signer });
   registerReferenceRoutes(app, { db, storage, authenticate });
-  const services: Services = { db, storage, jobChanges, settings, limits };
+  const services: Services = { db, storage, jobChanges, closing: closing.signal, settings, limits };
   registerRestRoutes(app, { services, authenticate });
   registerOpenAiRoutes(app, { services, authenticate, signer, waitSeconds: options.openAiWaitSeconds ?? 120 });
   app.setErrorHandler((error: FastifyError, request, reply) => {

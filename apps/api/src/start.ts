@@ -6,7 +6,10 @@ import { buildServer } from './server.js';
 export interface RunningApi {
   /** Where the API listens, e.g. http://127.0.0.1:3000. */
   url: string;
-  /** Stops accepting requests, finishes those in flight, closes the pool. */
+  /**
+   * Stops accepting requests, ends live streams, gives the rest API_SHUTDOWN_GRACE_MS to finish (then
+   * closes their connections), closes the pool.
+   */
   close(): Promise<void>;
 }
 
@@ -33,7 +36,10 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   return {
     url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
     async close() {
-      await app.close();
+      // Live streams end as closing starts (server.ts); what else is in flight gets the grace period,
+      // then its connections are closed, so a stop always ends.
+      const force = setTimeout(() => app.server.closeAllConnections(), config.API_SHUTDOWN_GRACE_MS);
+      await app.close().finally(() => clearTimeout(force));
       await db.$disconnect();
       await storage.close?.();
     },

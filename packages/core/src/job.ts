@@ -264,6 +264,11 @@ export const JobView = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   updatedAt: z.string(),
+  /**
+   * Grows with every change of the job or one of its images: of two views of one job, the one with
+   * the larger version is the newer (equal versions differ at most in queue place).
+   */
+  version: z.number().int(),
 });
 export type JobView = z.infer<typeof JobView>;
 

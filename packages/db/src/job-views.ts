@@ -82,6 +82,7 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     updatedAt: job.updatedAt.toISOString(),
+    version: job.images.reduce((sum, image) => sum + image.version, job.version),
   };
 }
 

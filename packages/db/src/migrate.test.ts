@@ -77,7 +77,9 @@ describe('migrations', () => {
       expect(rows.map((row) => row.tgname)).toEqual([
         'api_keys_notify_delete',
         'api_keys_notify_update',
+        'images_bump_version',
         'images_notify_status',
+        'jobs_bump_version',
         'jobs_notify_insert',
         'jobs_notify_update',
         'jobs_search_update',
@@ -104,6 +106,14 @@ describe('migrations', () => {
       await client.query(`update jobs set cancel_requested_at = now()`);
       await client.query('select 1');
       expect(JSON.parse(heard.at(-1)!)).toEqual({ jobId: job.rows[0].id, userId: user.rows[0].id, cancelRequested: true });
+      // Every change of a job or image row bumps its version (views add them up); a no-op update does not.
+      await client.query(`insert into images (id, job_id, index, updated_at) values (gen_random_uuid(), $1, 0, now())`, [job.rows[0].id]);
+      await client.query(`update jobs set progress = 10`);
+      await client.query(`update jobs set progress = 10`);
+      await client.query(`update images set status = 'running'`);
+      await client.query(`update images set status = 'succeeded', attempts = 1`);
+      const { rows: versions } = await client.query(`select (select version from jobs) as job, (select version from images) as image`);
+      expect(versions).toEqual([{ job: 2, image: 2 }]);
     } finally {
       await client.end();
     }

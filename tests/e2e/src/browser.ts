@@ -1,17 +1,46 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { repoRoot } from './stack.js';
+import { processesMentioning, repoRoot } from './stack.js';
 
 /** Debian's Chromium (.ci/run installs it); playwright cannot download browsers on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Each launched browser's own command-line mark, so a close that hangs can kill exactly it. */
+const marks = new WeakMap<Browser, string>();
+
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  return chromium.launch({
+  const mark = `--darkroom-e2e-browser=${randomUUID()}`;
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', mark],
+    timeout: 30_000,
   });
+  marks.set(browser, mark);
+  return browser;
+}
+
+/**
+ * Closes the browser within `timeoutMs`, or kills its processes: a teardown must end. Closing it first
+ * also ends its pages' live streams, which a stopping Darkroom would otherwise wait on.
+ */
+export async function closeBrowser(browser: Browser | undefined, timeoutMs = 15_000): Promise<void> {
+  if (!browser) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  const outcome = await Promise.race([browser.close().then(() => 'closed' as const), late]).finally(() => clearTimeout(timer));
+  if (outcome === 'closed') return;
+  const mark = marks.get(browser);
+  for (const pid of mark ? processesMentioning(mark) : []) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  console.warn(`chromium did not close within ${timeoutMs} ms; killed it`);
 }
 
 export const DESKTOP = { width: 1280, height: 900 };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-errors-'));
@@ -23,7 +23,7 @@ beforeAll(async () => {
   admin = await signUp(stack.url, 'operator@example.com');
 });
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, PHONE, screenshot } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser, PHONE, screenshot } from './browser.js';
 import { startStack, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-browser-'));
@@ -14,7 +14,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -56,7 +56,9 @@ describe('the web app', () => {
     // (With the browser's session cookie: images are private to their owner.)
     const bodies = await Promise.all(sources.map(async (src) => (await (await page.request.get(src)).body()).toString('base64')));
     expect(new Set(bodies).size).toBe(4);
-    expect((await fetch(sources[0]!)).status).toBe(401);
+    const anonymous = await fetch(sources[0]!);
+    await anonymous.body?.cancel();
+    expect(anonymous.status).toBe(401);
 
     await expect.poll(() => page.getByTestId('history-item').first().getAttribute('data-status')).toBe('succeeded');
     await page.waitForTimeout(500); // let the progress bar's transition settle for the picture
@@ -78,6 +80,7 @@ describe('the web app', () => {
     expect(key).toMatch(/^dk_[0-9a-f]{8}_/);
     await expect.poll(() => page.getByTestId('api-key').count()).toBe(1);
     const viaKey = await fetch(`${stack.url}${new URL(sources[0]!).pathname}`, { headers: { authorization: `Bearer ${key}` } });
+    await viaKey.arrayBuffer();
     expect(viaKey.status).toBe(200);
     await screenshot(page, 'api-keys-desktop');
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-live-'));
@@ -22,7 +22,7 @@ beforeAll(async () => {
   account = await signUp(stack.url, 'live@example.com');
 });
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -15,8 +15,11 @@ export interface Stack {
   storageDir: string;
   child: ChildProcess;
   output(): string;
-  /** Sends `signal` to the whole process group and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Sends `signal` to the whole process group and resolves with the exit code. A stop that takes longer
+   * than `timeoutMs` kills the group and rejects with what the launcher said: a hang is a bug to see.
+   */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
 export async function startStack(dataDir: string, env: Record<string, string> = {}): Promise<Stack> {
@@ -35,7 +38,11 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
   let match: RegExpMatchArray | null = null;
   while (!(match = output.match(/Darkroom is running at (http:\/\/\S+)/))) {
     if (child.exitCode !== null) throw new Error(`darkroom exited during start:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`darkroom did not start within 60 s:\n${output}`);
+    if (Date.now() > deadline) {
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      throw new Error(`darkroom did not start within 60 s (killed):\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const databaseUrl = output.match(/DATABASE_URL=(\S+)/)?.[1];
@@ -47,9 +54,19 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
     storageDir,
     child,
     output: () => output,
-    async stop(signal = 'SIGINT') {
-      if (child.exitCode === null) process.kill(-child.pid!, signal);
-      return exited;
+    async stop(signal = 'SIGINT', timeoutMs = 30_000) {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+      const outcome = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+      if (outcome !== 'late') return outcome;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // The group ended in between.
+      }
+      await exited;
+      throw new Error(`darkroom did not stop within ${timeoutMs} ms of ${signal}; killed. Its output:\n${output.slice(-4000)}`);
     },
   };
 }

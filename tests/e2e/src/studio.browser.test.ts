@@ -12,7 +12,7 @@ import type { JobListView, JobView } from '@darkroom/core';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-studio-'));
@@ -29,7 +29,7 @@ beforeAll(async () => {
   user = await signUp(stack.url, 'studio@example.com');
 });
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

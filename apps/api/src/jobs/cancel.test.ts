@@ -1,6 +1,6 @@
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../testing/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,6 +30,30 @@ describe('jobs.cancel', () => {
 
     expect((error as TRPCError).code).toBe('PRECONDITION_FAILED');
     expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(before);
+  });
+
+  it('a running job\'s cancel answers with an older version than the canceled view that follows', async () => {
+    // The web app keeps the newer of two views by version: this is what it relies on when the stream's
+    // "canceled" arrives before the cancel's own answer.
+    await h.startWorker({ MOCK_LATENCY_MS: '500', IMAGE_CONCURRENCY: '1' });
+    const job = await h.caller.jobs.create({ prompt: 'stop me while I run', numImages: 4, provider: 'mock' });
+    const running = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: job.id });
+      return view.status === 'running' ? view : null;
+    });
+    expect(running.version).toBeGreaterThan(job.version);
+    const answer = await h.caller.jobs.cancel({ id: job.id });
+    // Read after the request committed: the worker may already have ended the job (then it is canceled).
+    expect(answer.version).toBeGreaterThan(running.version);
+    const ended = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: job.id });
+      return view.status === 'canceled' ? view : null;
+    });
+    if (answer.status === 'running') expect(ended.version).toBeGreaterThan(answer.version);
+    else expect(ended.version).toBe(answer.version);
+    // Every view of the job, in the order they were read, has a version no smaller than the one before.
+    const again = await h.caller.jobs.get({ id: job.id });
+    expect(again.version).toBe(ended.version);
   });
 
   it('answers NOT_FOUND for an unknown job', async () => {

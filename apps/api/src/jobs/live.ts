@@ -120,6 +120,11 @@ export async function waitForJobEnd({ db, jobChanges, user, id, signal }: Omit<F
   }
 }
 
+/** The request's own signal, aborted also when the server starts closing. */
+export function untilClosing(signal: AbortSignal | undefined, closing: AbortSignal): AbortSignal {
+  return signal ? AbortSignal.any([signal, closing]) : closing;
+}
+
 /** Sleeps until poked, `ms` pass, or `signal` aborts; a poke while awake is kept for the next wait. */
 function wakeOn(signal: AbortSignal | undefined) {
   let poked = false;

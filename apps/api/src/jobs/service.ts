@@ -192,6 +192,7 @@ async function insertAcceptedJob(
     startedAt: null,
     finishedAt: null,
     updatedAt: createdAt,
+    version: 0,
     images: imageIds.map((id, index) => newImage(id, row.id, index, createdAt)),
   };
   return { job, ahead };
@@ -226,6 +227,7 @@ function newImage(id: string, jobId: string, index: number, createdAt: Date): Im
     palette: null,
     createdAt,
     updatedAt: createdAt,
+    version: 0,
   };
 }
 

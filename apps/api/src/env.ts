@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PRICES, parseConfig, parsePriceTable, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
+import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -101,6 +102,8 @@ const ApiEnv = z.object({
   OPENAI_COMPAT_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   /** Accept webhook URLs on loopback and private addresses (tests, a trusted internal network); workers have the same switch. Default false. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** The DNS servers that webhook hosts are resolved with (comma-separated host[:port]). Default: the system's. */
+  DNS_SERVERS: DnsServersEnv,
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -136,8 +139,11 @@ export interface AccountSettings {
   workerDeadAfterSeconds: number;
   /** How long one `queue.status` answer is reused by this process, in ms (0: never). */
   queueStatusMaxAgeMs: number;
-  /** Accept webhook URLs that resolve to loopback or private addresses. */
-  webhookAllowPrivateTargets: boolean;
+  /**
+   * Where user-named URLs (webhooks) may lead: resolved and classified at submit, refused unless
+   * public (WEBHOOK_ALLOW_PRIVATE_TARGETS lets private ones through).
+   */
+  outbound: OutboundGuard;
 }
 
 export function accountSettingsFrom(config: ApiConfig): AccountSettings {
@@ -156,6 +162,6 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
     queueStatusMaxAgeMs: config.QUEUE_STATUS_MAX_AGE_MS,
-    webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    outbound: makeOutboundGuard({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, dnsServers: config.DNS_SERVERS }),
   };
 }

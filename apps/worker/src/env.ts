@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
+import { DnsServersEnv } from '@darkroom/core/outbound';
 import { z } from 'zod';
 
 /** `name:number,name:number`, e.g. `local:4,mock:64`. */
@@ -169,6 +170,8 @@ const WorkerEnv = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Deliver webhooks to loopback and private addresses too (tests, a trusted internal network). Default false. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** The DNS servers that webhook hosts are resolved with (comma-separated host[:port]). Default: the system's. */
+  DNS_SERVERS: DnsServersEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

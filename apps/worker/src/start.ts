@@ -1,5 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import os from 'node:os';
+import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
@@ -96,7 +97,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         log,
         maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-        allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        outbound: makeOutboundGuard({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, dnsServers: config.DNS_SERVERS }),
       }),
       maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
       ...(config.RETENTION_DAYS > 0 ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) } : {}),

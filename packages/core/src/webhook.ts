@@ -1,6 +1,6 @@
 /**
- * Webhooks: where a job may call back, and which addresses it may never call (the service's own
- * network). Pure: the DNS lookup is handed in by the caller (API at submit, worker at delivery).
+ * Webhooks: the shapes of a job's callback (URL, events, deliveries). Which addresses a webhook may
+ * reach is the outbound guard's to say (`@darkroom/core/outbound`), at submit and again at delivery.
  */
 import { z } from 'zod';
 
@@ -39,72 +39,3 @@ export type WebhookDeliveryView = z.infer<typeof WebhookDeliveryView>;
 /** The user's signing secret (`whsec_...`). */
 export const WebhookSecretView = z.object({ secret: z.string() });
 export type WebhookSecretView = z.infer<typeof WebhookSecretView>;
-
-/**
- * Whether `ip` is an address on the public internet. Loopback, private (RFC 1918, unique-local),
- * link-local (cloud metadata lives there), carrier-grade NAT, multicast, unspecified and reserved
- * ranges are not.
- */
-export function isPublicAddress(ip: string): boolean {
-  const v4 = parseIpv4(ip);
-  if (v4) return isPublicIpv4(v4);
-  const lower = ip.toLowerCase().replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return isPublicAddress(mapped[1]!);
-  if (!lower.includes(':')) return false;
-  if (lower === '::' || lower === '::1') return false;
-  const first = Number.parseInt(lower.split(':')[0] || '0', 16);
-  if ((first & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
-  if ((first & 0xffc0) === 0xfe80) return false; // fe80::/10 link-local
-  if ((first & 0xff00) === 0xff00) return false; // multicast
-  return true;
-}
-
-function parseIpv4(ip: string): number[] | null {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) return null;
-  return parts.map(Number);
-}
-
-function isPublicIpv4([a, b]: number[]): boolean {
-  if (a === 0 || a === 10 || a === 127) return false;
-  if (a === 100 && b! >= 64 && b! <= 127) return false; // carrier-grade NAT
-  if (a === 169 && b === 254) return false; // link-local, cloud metadata
-  if (a === 172 && b! >= 16 && b! <= 31) return false;
-  if (a === 192 && b === 168) return false;
-  if (a === 192 && b === 0) return false; // 192.0.0.0/24 and 192.0.2.0/24 (protocol assignments, documentation)
-  if (a === 198 && (b === 18 || b === 19)) return false; // benchmarking
-  if (a! >= 224) return false; // multicast and reserved
-  return true;
-}
-
-/**
- * Where a webhook to `url` goes: the address to connect to, or why it may not be sent. Every address
- * the host resolves to must be public, unless private targets are allowed (tests, a trusted internal
- * network). The caller connects to the answered address itself instead of resolving the name again,
- * so a name that resolves elsewhere a moment later (DNS rebinding) cannot steer the request inside.
- */
-export async function resolveWebhookTarget(
-  url: string,
-  { lookup, allowPrivate }: { lookup: (hostname: string) => Promise<string[]>; allowPrivate: boolean },
-): Promise<{ address: string; problem?: never } | { problem: string; address?: never }> {
-  const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = await lookup(hostname);
-  } catch (error) {
-    return { problem: `webhookUrl's host ${hostname} does not resolve (${(error as Error).message})` };
-  }
-  const blocked = allowPrivate ? undefined : addresses.find((address) => !isPublicAddress(address));
-  if (addresses.length === 0 || blocked) return { problem: `webhookUrl must point to a public address; ${hostname} is ${blocked ?? 'unresolvable'}` };
-  return { address: addresses[0]! };
-}
-
-/** Why a webhook may not be sent to `url` (see resolveWebhookTarget), or null when it may. */
-export async function webhookTargetProblem(
-  url: string,
-  { lookup, allowPrivate }: { lookup: (hostname: string) => Promise<string[]>; allowPrivate: boolean },
-): Promise<string | null> {
-  if (allowPrivate) return null;
-  return (await resolveWebhookTarget(url, { lookup, allowPrivate })).problem ?? null;
-}

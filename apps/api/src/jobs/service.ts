@@ -76,13 +76,14 @@ function visibleTo(user: AuthUser): { userId?: string } {
  */
 export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
-  if (input.webhookUrl) await assertWebhookTarget({ db, user, url: input.webhookUrl, field: 'webhookUrl', allowPrivate: settings.webhookAllowPrivateTargets });
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
     if (earlier) return earlier;
   }
   await limits.consumeSubmits(user.id, 1);
+  // After the rate limit: a DNS lookup per call must not be free to repeat.
+  if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
   try {
     const view = await acceptJob(db, user, settings, input, requestHash);
     jobsCreated.inc({ priority: input.priority });
@@ -238,16 +239,15 @@ function newImage(id: string, jobId: string, index: number, createdAt: Date): Im
  */
 export async function createBatch({ db, user, settings, limits, input }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
   input.requests.forEach((request, index) => assertStartByInFuture(request, `requests.${index}.startBy`));
-  for (const [index, request] of input.requests.entries()) {
-    if (request.webhookUrl) {
-      await assertWebhookTarget({ db, user, url: request.webhookUrl, field: `requests.${index}.webhookUrl`, allowPrivate: settings.webhookAllowPrivateTargets });
-    }
-  }
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
   }
   await limits.consumeSubmits(user.id, input.requests.length);
+  // One check per distinct URL, however many requests name it, all before anything is written.
+  const webhookUrls = new Map<string, number>();
+  input.requests.forEach((request, index) => request.webhookUrl && !webhookUrls.has(request.webhookUrl) && webhookUrls.set(request.webhookUrl, index));
+  await Promise.all([...webhookUrls].map(([url, index]) => assertWebhookTarget({ db, user, settings, url, field: `requests.${index}.webhookUrl` })));
   const batchId = randomUUID();
   const created = await db.$transaction(async (tx) => {
     // All or nothing for credits too: the whole batch's cost is checked before any job is inserted.

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { DEFAULT_PRICES } from '@darkroom/core';
 import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
@@ -38,7 +39,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     workerDeadAfterSeconds: 30,
     // Every read fresh, so a test sees its own writes; queue-status.test.ts covers the reuse.
     queueStatusMaxAgeMs: 0,
-    webhookAllowPrivateTargets: false,
+    outbound: makeOutboundGuard(),
     ...overrides,
   };
 }

@@ -3,10 +3,10 @@
  * job's delivery attempts. Delivery itself is the worker's `deliver_webhook` task.
  */
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { DomainError, webhookTargetProblem, type WebhookDeliveryView, type WebhookSecretView } from '@darkroom/core';
+import { DomainError, type WebhookDeliveryView, type WebhookSecretView } from '@darkroom/core';
 import type { Db, Tx } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
+import type { AccountSettings } from '../env.js';
 
 interface ServiceOptions {
   db: Db;
@@ -37,14 +37,12 @@ export async function ensureWebhookSecret(db: Db | Tx, userId: string): Promise<
 }
 
 /**
- * Refuses (BAD_INPUT, `details.field`) a webhook URL whose host resolves to a loopback, private or
- * link-local address, unless such targets are allowed; makes sure the user has a secret to sign with.
+ * Refuses (BAD_INPUT, `details.field`) a webhook URL whose host resolves to anything but a public
+ * address (the outbound guard), unless such targets are allowed; makes sure the user has a secret to
+ * sign with.
  */
-export async function assertWebhookTarget({ db, user, url, field, allowPrivate }: ServiceOptions & { url: string; field: string; allowPrivate: boolean }) {
-  const problem = await webhookTargetProblem(url, {
-    allowPrivate,
-    lookup: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
-  });
+export async function assertWebhookTarget({ db, user, settings, url, field }: ServiceOptions & { settings: AccountSettings; url: string; field: string }) {
+  const { problem } = await settings.outbound.check(url, field);
   if (problem) throw new DomainError('BAD_INPUT', problem, { field });
   await ensureWebhookSecret(db, user.id);
 }

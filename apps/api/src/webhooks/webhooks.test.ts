@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { makeOutboundGuard } from '@darkroom/core/outbound';
+import { startFakeDnsServer, type FakeDnsServer } from '@darkroom/core/outbound/testing';
 import type { JobView, WebhookDeliveryView } from '@darkroom/core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +23,7 @@ const received: Received[] = [];
 const flakySeen = new Set<string>();
 
 beforeAll(async () => {
-  h = await makeHarness({ settings: { webhookAllowPrivateTargets: true } });
+  h = await makeHarness({ settings: { outbound: makeOutboundGuard({ allowPrivate: true }) } });
   await h.startWorker({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_TIMEOUT_MS: '300' });
   receiver = http.createServer((request, response) => {
     let body = '';
@@ -165,24 +167,98 @@ describe('webhooks', () => {
 
 describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
   let strict: Harness;
+  let dns: FakeDnsServer;
+  // A listener where every private spelling below leads: nothing may ever connect to it.
+  let trap: http.Server;
+  let trapPort: number;
+  let trapConnections = 0;
   beforeAll(async () => {
-    strict = await makeHarness();
+    dns = await startFakeDnsServer({ 'hooks.example': ['93.184.216.34'], 'inside.example': ['93.184.216.34', '10.0.0.7'], 'mapped.example': ['::ffff:127.0.0.1'] });
+    strict = await makeHarness({ settings: { outbound: makeOutboundGuard({ dnsServers: [dns.server] }) } });
+    trap = http.createServer((_request, response) => response.writeHead(204).end());
+    trap.on('connection', () => trapConnections++);
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    trapPort = (trap.address() as AddressInfo).port;
   });
-  afterAll(() => strict?.close());
+  afterAll(async () => {
+    trap?.closeAllConnections();
+    await new Promise((resolve) => trap?.close(resolve));
+    await strict?.close();
+    await dns?.close();
+  });
 
-  it.each(['http://127.0.0.1:8080/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/hook', 'http://10.0.0.7/hook', 'http://localhost/hook'])(
-    'refuses %s at submit, over tRPC and REST, creating no job',
-    async (webhookUrl) => {
+  const spellings = () => [
+    `http://127.0.0.1:${trapPort}/hook`,
+    `http://127.1:${trapPort}/hook`,
+    `http://2130706433:${trapPort}/hook`,
+    `http://0x7f.0.0.1:${trapPort}/hook`,
+    `http://[::1]:${trapPort}/hook`,
+    `http://[::ffff:127.0.0.1]:${trapPort}/hook`,
+    `http://[0:0:0:0:0:ffff:7f00:1]:${trapPort}/hook`,
+    `http://[64:ff9b::7f00:1]:${trapPort}/hook`,
+    `http://[2002:7f00:1::]:${trapPort}/hook`,
+    `http://localhost:${trapPort}/hook`,
+    `http://LocalHost.:${trapPort}/hook`,
+    `http://mapped.example:${trapPort}/hook`,
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::ffff:a9fe:a9fe]/latest/meta-data',
+    'http://[::ffff:10.0.0.1]/hook',
+    'http://10.0.0.7/hook',
+    'http://100.64.0.1/hook',
+    'http://[fd00::1]/hook',
+    'http://[fe80::1]/hook',
+    'http://inside.example/hook',
+  ];
+
+  it('refuses every private spelling at submit, over tRPC and REST, naming the field and creating no job', async () => {
+    for (const webhookUrl of spellings()) {
       const trpc = await strict.caller.jobs.create({ prompt: 'call me maybe', webhookUrl }).catch((e: unknown) => e);
       const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'call me maybe', webhookUrl } });
 
-      expect((trpc as { code?: string }).code).toBe('BAD_REQUEST');
-      expect((trpc as Error).message).toMatch(/public address/);
-      expect(rest.statusCode).toBe(400);
-      expect(rest.json().error).toMatchObject({ code: 'BAD_INPUT', details: { field: 'webhookUrl' } });
-      expect(await strict.db.job.count()).toBe(0);
-    },
-  );
+      expect((trpc as { code?: string }).code, webhookUrl).toBe('BAD_REQUEST');
+      expect((trpc as Error).message, webhookUrl).toMatch(/^webhookUrl must point to a public address; .+ is .+ \(\w+(:\w+)?\)$/);
+      expect(rest.statusCode, webhookUrl).toBe(400);
+      expect(rest.json().error, webhookUrl).toMatchObject({ code: 'BAD_INPUT', details: { field: 'webhookUrl' } });
+    }
+    // A batch names the request whose URL is refused, and writes none of the batch.
+    const batch = await strict.caller.jobs
+      .createBatch({ requests: [{ prompt: 'fine', webhookUrl: 'http://hooks.example/hook' }, { prompt: 'not fine', webhookUrl: `http://[::ffff:7f00:1]:${trapPort}/` }] })
+      .catch((e: unknown) => e);
+    expect((batch as { code?: string }).code).toBe('BAD_REQUEST');
+    expect((batch as Error).message).toMatch(/^requests\.1\.webhookUrl must point to a public address/);
+    expect(await strict.db.job.count()).toBe(0);
+    expect(trapConnections).toBe(0);
+  });
+
+  it('accepts a public name at submit', async () => {
+    const job = await strict.caller.jobs.create({ prompt: 'a public callback', webhookUrl: 'http://hooks.example/hook' });
+    expect(job.status).toBe('queued');
+    await strict.caller.jobs.cancel({ id: job.id });
+  });
+
+  it('refuses at delivery, without connecting, a row forced to each private target and a name rebound to loopback', async () => {
+    // A name that was public at submit and now answers loopback (DNS rebinding), and rows written past
+    // the API's check (a bug, an operator's edit): the worker checks again and never connects.
+    dns.records.set('rebound.example', [`127.0.0.1`]);
+    const targets = [...spellings(), `http://rebound.example:${trapPort}/hook`];
+    await strict.caller.webhooks.secret();
+    const ids: string[] = [];
+    for (const [index, url] of targets.entries()) {
+      const job = await strict.caller.jobs.create({ prompt: `forced target ${index}`, provider: 'local' });
+      await strict.db.job.update({ where: { id: job.id }, data: { webhookUrl: url } });
+      ids.push(job.id);
+    }
+    await strict.startWorker({ DNS_SERVERS: dns.server, WEBHOOK_MAX_ATTEMPTS: '3' });
+    for (const [index, id] of ids.entries()) {
+      const deliveries = await eventually(async () => {
+        const rows = await strict.caller.jobs.webhookDeliveries({ id });
+        return rows.length > 0 ? rows : null;
+      }, 30_000);
+      expect(deliveries, targets[index]).toHaveLength(1);
+      expect(deliveries[0], targets[index]).toMatchObject({ succeeded: false, willRetry: false, statusCode: null, error: expect.stringMatching(/must point to a public address/) });
+    }
+    expect(trapConnections).toBe(0);
+  });
 
   it('refuses a URL that is not http(s), and an unknown event, with their field paths, as schema input', async () => {
     const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookUrl: 'file:///etc/passwd' } });

@@ -5,11 +5,8 @@
  * WEBHOOK_MAX_ATTEMPTS the delivery is recorded as given up. The job itself is never touched.
  */
 import { createHmac } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import http from 'node:http';
-import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { resolveWebhookTarget, WEBHOOK_EVENTS } from '@darkroom/core';
+import { WEBHOOK_EVENTS } from '@darkroom/core';
+import { OutboundTimeout, type OutboundGuard } from '@darkroom/core/outbound';
 import { jobViewInclude, queuePlaceOf, toJobView, type Db } from '@darkroom/db';
 import type { Task } from 'graphile-worker';
 import type { Logger } from 'pino';
@@ -22,7 +19,8 @@ export interface WebhookTaskOptions {
   log: Logger;
   maxAttempts: number;
   timeoutMs: number;
-  allowPrivateTargets: boolean;
+  /** Resolves, classifies and connects (see @darkroom/core/outbound); the API checked at submit too. */
+  outbound: OutboundGuard;
 }
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the secret's bytes (the part after `whsec_`, base64). */
@@ -31,7 +29,7 @@ export function signWebhook(secret: string, messageId: string, timestamp: number
   return `v1,${createHmac('sha256', key).update(`${messageId}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, allowPrivateTargets }: WebhookTaskOptions): Task {
+export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, outbound }: WebhookTaskOptions): Task {
   return async (payload, helpers) => {
     const parsed = Payload.safeParse(payload);
     if (!parsed.success) {
@@ -52,15 +50,12 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, allowP
     let error: string | null = null;
     // Checked again at delivery: the name may resolve elsewhere now than at submit. The request then
     // goes to the very address that was checked.
-    const target = await resolveWebhookTarget(url, {
-      allowPrivate: allowPrivateTargets,
-      lookup: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
-    });
+    const target = await outbound.check(url, 'webhookUrl');
     if (target.problem !== undefined) {
       error = target.problem;
     } else {
       try {
-        statusCode = await postPinned(new URL(url), target.address, {
+        statusCode = await outbound.post(url, target.address, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Darkroom-Webhooks/1',
@@ -76,7 +71,7 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, allowP
           error = statusCode >= 300 && statusCode < 400 ? `redirected (HTTP ${statusCode}); webhooks do not follow redirects` : `the receiver answered HTTP ${statusCode}`;
         }
       } catch (cause) {
-        error = cause instanceof WebhookTimeout ? `no answer within ${timeoutMs} ms` : `could not connect: ${(cause as Error).message}`;
+        error = cause instanceof OutboundTimeout ? `no answer within ${timeoutMs} ms` : `could not connect: ${(cause as Error).message}`;
       }
     }
     const succeeded = error === null;
@@ -88,32 +83,4 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, allowP
     if (willRetry) throw new Error(`webhook ${messageId} for job ${jobId}, attempt ${attempt} of ${maxAttempts}: ${error}`);
     if (!succeeded) log.warn({ jobId, messageId, attempt, error }, 'webhook given up');
   };
-}
-
-class WebhookTimeout extends Error {}
-
-/**
- * POSTs `body` to `url` over a connection to `address` (already vetted), never resolving the URL's
- * host again; the host still names the request (Host header, TLS server name and certificate check).
- * Answers the status code; the answer's body is discarded. Redirects are not followed.
- */
-export function postPinned(url: URL, address: string, { headers, body, timeoutMs }: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<number> {
-  const family = isIP(address);
-  const pinned: LookupFunction = (_hostname, options, callback) => {
-    if (options.all) return (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [{ address, family }]);
-    callback(null, address, family);
-  };
-  const transport = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = transport.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', reject);
-    });
-    // The whole exchange, connect to answer, must fit in timeoutMs.
-    const timer = setTimeout(() => request.destroy(new WebhookTimeout()), timeoutMs);
-    request.on('close', () => clearTimeout(timer));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PRICES, parseConfig, parsePriceTable, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
+import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
 import { z } from 'zod';
@@ -57,17 +57,7 @@ const ApiEnv = z.object({
   /** Credits every new account starts with. Default 100. */
   STARTING_CREDITS: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
   /** Credits per image, `provider[/quality]:credits` pairs; unlisted providers cost 1. Default local:1,mock:1. */
-  CREDIT_PRICES: z
-    .string()
-    .default('')
-    .transform((text, ctx): PriceTable => {
-      try {
-        return { ...DEFAULT_PRICES, ...parsePriceTable(text) };
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  CREDIT_PRICES: CreditPricesEnv,
   /** This account is an admin whenever it signs up. Unset: only the first account is. */
   ADMIN_EMAIL: z.string().trim().toLowerCase().email().optional(),
   /** How long a sign-in lasts, in hours. Default 720 (30 days). */

@@ -2,7 +2,7 @@
  * The worker's configuration: environment variables, validated once. Nothing else reads process.env.
  */
 import path from 'node:path';
-import { parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
+import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { DnsServersEnv } from '@darkroom/core/outbound';
@@ -100,6 +100,11 @@ const WorkerEnv = z.object({
    * timeout, rate_limited, auth or quota_exhausted). Default none: the image fails.
    */
   PROVIDER_FALLBACK: providerList(''),
+  /**
+   * The API's CREDIT_PRICES (set both alike). A job's images are charged at the price fixed at submit,
+   * so an image falls back only to a provider that costs no more than that for the job's quality.
+   */
+  CREDIT_PRICES: CreditPricesEnv,
   /** Longest wait for one HTTP exchange with a vendor, `provider:ms` pairs. Default: the adapter's. */
   PROVIDER_TIMEOUT_MS: namedNumbers(''),
   /** How often queued vendors (replicate, fal, stability async) are polled, in ms. Default 1000. */

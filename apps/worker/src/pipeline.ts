@@ -45,6 +45,11 @@ export interface PipelineDeps {
    */
   fallbackOrder?: readonly string[];
   /**
+   * What an image costs on a provider (CREDIT_PRICES): a fallback that costs more than the job's price
+   * (fixed at submit, what the caller agreed to) is skipped. Default: every fallback is allowed.
+   */
+  priceOf?: (provider: string, quality: string | null) => number;
+  /**
    * Called when a run finds another worker has claimed its job (`SupersededError`): this worker was
    * declared dead, so it must stop as a whole, as it does when its heartbeat finds its row gone.
    */
@@ -371,7 +376,8 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
         await db.image.update({ where: { id: image.id }, data: { status: 'canceled', finishedAt: new Date() } });
         return;
       }
-      const next = PROVIDER_DOWN_CODES.includes(failure.code) ? deps.fallbackOrder?.find((name) => !tried.has(name)) : undefined;
+      const affordable = (name: string) => !deps.priceOf || deps.priceOf(name, job.quality) <= job.creditPrice;
+      const next = PROVIDER_DOWN_CODES.includes(failure.code) ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name)) : undefined;
       if (next) {
         // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
         tried.add(next);

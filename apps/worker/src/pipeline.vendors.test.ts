@@ -267,6 +267,39 @@ describe('fallback when a provider is down', () => {
     expect(fallback.data).toEqual({ index: 0, from: 'openai', to: 'replicate', reason: 'auth' });
   });
 
+  it('skips a fallback that costs more than the job was priced at, and takes the next that does not', async () => {
+    // Priced at 2 per image at submit (openai's price then): replicate at 5 would charge the caller more
+    // than they agreed to, fal at 2 does not.
+    const job = await queuedJob('openai', 'a priced leaf');
+    await database.db.job.update({ where: { id: job.id }, data: { creditPrice: 2 } });
+    const adapters: Record<string, ImageProvider> = {
+      openai: createOpenAIProvider({ apiKey: 'sk-revoked-key-000000', baseUrl: openai.baseUrl }),
+      replicate: replicateAdapter(),
+      fal: falAdapter(),
+    };
+    const prices: Record<string, number> = { openai: 2, replicate: 5, fal: 2 };
+    const [creates, submits] = [replicate.creates, fal.submits];
+
+    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate', 'fal'], priceOf: (name) => prices[name]! }), job.id);
+
+    const image = await imageOf(job.id);
+    expect([image.status, image.provider]).toEqual(['succeeded', 'fal']);
+    expect([replicate.creates - creates, fal.submits - submits]).toEqual([0, 1]);
+  });
+
+  it('fails the image rather than fall back to a provider that costs more', async () => {
+    const job = await queuedJob('openai', 'an expensive leaf');
+    await database.db.job.update({ where: { id: job.id }, data: { creditPrice: 2 } });
+    const adapters: Record<string, ImageProvider> = { openai: createOpenAIProvider({ apiKey: 'sk-revoked-key-000000', baseUrl: openai.baseUrl }), replicate: replicateAdapter() };
+    const creates = replicate.creates;
+
+    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'], priceOf: (name) => (name === 'replicate' ? 3 : 2) }), job.id);
+
+    const image = await imageOf(job.id);
+    expect([image.status, image.errorCode, image.provider]).toEqual(['failed', 'auth', null]);
+    expect(replicate.creates - creates).toBe(0);
+  });
+
   it('a resumed image stays with the provider that holds its request', async () => {
     const job = await queuedJob('openai', 'resumed on the fallback');
     const requestId = await replicateAdapter().submit!({ prompt: 'resumed on the fallback', preset: 'illustration', width: 512, height: 512, seed: 1 });

@@ -1,5 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import os from 'node:os';
+import { pricePerImage } from '@darkroom/core';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
@@ -82,6 +83,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         storage,
         providerFor: providers.providerFor,
         fallbackOrder: providers.fallbackOrder,
+        priceOf: (provider, quality) => pricePerImage(config.CREDIT_PRICES, { provider, quality }),
         log,
         workerId,
         imageConcurrency: config.IMAGE_CONCURRENCY,

@@ -34,6 +34,22 @@ export function parsePriceTable(text: string): PriceTable {
 }
 
 /** The most credits one grant may add or remove, so a typo cannot mint billions. */
+/**
+ * CREDIT_PRICES as the API and the workers read it (set both alike): `provider[/quality]:credits`
+ * pairs over DEFAULT_PRICES; unlisted providers cost 1.
+ */
+export const CreditPricesEnv = z
+  .string()
+  .default('')
+  .transform((text, ctx): PriceTable => {
+    try {
+      return { ...DEFAULT_PRICES, ...parsePriceTable(text) };
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 export const MAX_CREDIT_GRANT = 1_000_000;
 
 export const CreditGrant = z.object({

@@ -21,6 +21,7 @@ import {
   type JobRequest,
   type JobView,
   type Priority,
+  type ProviderName,
 } from '@darkroom/core';
 import type { Prisma } from '@darkroom/db';
 import {
@@ -76,6 +77,7 @@ function visibleTo(user: AuthUser): { userId?: string } {
  */
 export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
+  assertProviderEnabled(settings, input.provider, 'provider');
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
@@ -96,6 +98,20 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
     }
     throw error;
   }
+}
+
+/**
+ * Refuses a job for a provider this deployment does not run (PROVIDERS_ENABLED): it would be priced as
+ * one provider and run on another. `details.reason` is `provider_not_enabled`, with what is enabled.
+ */
+function assertProviderEnabled(settings: AccountSettings, provider: ProviderName, field: string) {
+  if (settings.enabledProviders.includes(provider)) return;
+  throw new DomainError('BAD_INPUT', `provider ${provider} is not enabled here; enabled: ${settings.enabledProviders.join(', ')}`, {
+    field,
+    reason: 'provider_not_enabled',
+    provider,
+    enabled: settings.enabledProviders,
+  });
 }
 
 /** Postgres's SQLSTATE for a unique constraint violation. */
@@ -238,7 +254,10 @@ function newImage(id: string, jobId: string, index: number, createdAt: Date): Im
  * idempotency key was used before returns that earlier job instead of a new one.
  */
 export async function createBatch({ db, user, settings, limits, input }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
-  input.requests.forEach((request, index) => assertStartByInFuture(request, `requests.${index}.startBy`));
+  input.requests.forEach((request, index) => {
+    assertStartByInFuture(request, `requests.${index}.startBy`);
+    assertProviderEnabled(settings, request.provider, `requests.${index}.provider`);
+  });
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
@@ -317,6 +336,8 @@ export async function retryJob({ db, user, settings, limits, id }: SubmitOptions
     if (missing.length === 0) {
       throw new DomainError('INVALID_STATE', `job ${id} has all its images; there is nothing to retry`, { status: job.status });
     }
+    // Its provider may have been turned off since it was submitted.
+    assertProviderEnabled(settings, job.provider as ProviderName, 'provider');
     const queueRank = queueRankFor(job.priority, await nextSlot(tx, user.id, job.priority));
     await tx.image.updateMany({
       where: { id: { in: missing.map((image) => image.id) } },

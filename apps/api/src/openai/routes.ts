@@ -67,6 +67,10 @@ export function registerOpenAiRoutes(
           if (error.code === 'INSUFFICIENT_CREDITS') reply.header('x-should-retry', 'false');
           const status = error.code === 'INSUFFICIENT_CREDITS' ? 429 : DOMAIN_TO_HTTP[error.code];
           const field = error.details?.field;
+          // Darkroom's provider is OpenAI's model: an unknown one is OpenAI's model_not_found.
+          if (error.details?.reason === 'provider_not_enabled') {
+            return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
+          }
           return sendOpenAiError(reply, status, { message: error.message, ...OPENAI_ERRORS[error.code], param: typeof field === 'string' ? field : null });
         }
         const fastifyError = error as FastifyError;

@@ -77,6 +77,12 @@ const ApiEnv = z.object({
   LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(10),
   /** Log-in attempts per IP address per 15 minutes. Default 100. */
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Accounts one IP address may create per hour (checked before the password is hashed). Default 10. */
+  SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** Sign-ups per IP address per 24 hours that get STARTING_CREDITS; later ones start at 0. Default 5. */
+  FUNDED_SIGNUPS_PER_IP_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(5),
+  /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
+  TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Behind a load balancer: take the client's address from X-Forwarded-For. Default false. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /**
@@ -123,6 +129,9 @@ export interface AccountSettings {
   maxActiveJobsPerUser: number;
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
+  signUpsPerIpPerHour: number;
+  trpcMaxBatchSize: number;
+  fundedSignUpsPerIpPerDay: number;
   /** A queue longer than this makes `queue.status` a warning. */
   warnQueueLength: number;
   /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
@@ -149,6 +158,9 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     maxActiveJobsPerUser: config.MAX_ACTIVE_JOBS_PER_USER,
     loginAttemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
+    signUpsPerIpPerHour: config.SIGNUPS_PER_IP_PER_HOUR,
+    trpcMaxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+    fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
     queueStatusMaxAgeMs: config.QUEUE_STATUS_MAX_AGE_MS,

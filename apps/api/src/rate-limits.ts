@@ -17,6 +17,10 @@ export interface RateLimits {
   consumeLoginAttempt(email: string, ip: string): Promise<void>;
   /** A correct password clears the account's failed attempts. */
   forgetLoginAttempts(email: string): Promise<void>;
+  /** Counts one sign-up from the address, or throws RATE_LIMITED. */
+  consumeSignUp(ip: string): Promise<void>;
+  /** Whether a sign-up from the address still gets starting credits today (counts it when it does). */
+  takeFundedSignUp(ip: string): Promise<boolean>;
 }
 
 export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLimits {
@@ -25,6 +29,8 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
   const submits = limiter('submits', settings.submitsPerMinute, 60);
   const loginAccount = limiter('login-account', settings.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS);
   const loginIp = limiter('login-ip', settings.loginAttemptsPerIp, LOGIN_WINDOW_SECONDS);
+  const signUps = limiter('signup-ip', settings.signUpsPerIpPerHour, 60 * 60);
+  const fundedSignUps = settings.fundedSignUpsPerIpPerDay > 0 ? limiter('signup-funded-ip', settings.fundedSignUpsPerIpPerDay, 24 * 60 * 60) : null;
 
   return {
     async consumeSubmits(userId, count) {
@@ -36,6 +42,19 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
     },
     async forgetLoginAttempts(email) {
       await loginAccount.delete(email);
+    },
+    async consumeSignUp(ip) {
+      await consume(signUps, ip, 1, `more than ${settings.signUpsPerIpPerHour} accounts created from this address in an hour`);
+    },
+    async takeFundedSignUp(ip) {
+      if (!fundedSignUps) return false;
+      try {
+        await fundedSignUps.consume(ip, 1);
+        return true;
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return false;
+        throw rejection;
+      }
     },
   };
 }

@@ -62,7 +62,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     // tRPC batches put several procedure names in one path segment.
-    routerOptions: { maxParamLength: 5000 },
+    // (At most TRPC_MAX_BATCH_SIZE names of at most ~40 characters; the request line as a whole is
+    // bounded by Node's 16 KiB header limit.)
+    routerOptions: { maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
     // Behind a load balancer the client's address is in X-Forwarded-For (log-in throttling uses it);
     // trusted only when configured, or anyone could pick a fresh address per guess.
@@ -144,6 +146,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       prefix: '/trpc',
       trpcOptions: {
         router: appRouter,
+        // One request, one handful of calls: 50 sign-ups in one batch used to make 50 funded accounts.
+        maxBatchSize: settings.trpcMaxBatchSize,
         createContext,
         onError({ error, path: procedure }) {
           if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');

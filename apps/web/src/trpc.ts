@@ -25,7 +25,8 @@ export function makeTrpcClient() {
         // Live updates over Server-Sent Events (the browser's EventSource, same origin, same cookies).
         condition: (op) => op.type === 'subscription',
         true: httpSubscriptionLink({ url: '/trpc' }),
-        false: httpBatchLink({ url: '/trpc' }),
+        // The server takes at most TRPC_MAX_BATCH_SIZE (default 10) calls per batch.
+        false: httpBatchLink({ url: '/trpc', maxItems: 10 }),
       }),
     ],
   });

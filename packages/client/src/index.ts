@@ -68,7 +68,8 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
                 },
               }),
         }),
-        false: httpBatchLink({ url: base, headers, fetch: fetchImpl }),
+        // The server takes at most TRPC_MAX_BATCH_SIZE (default 10) calls per batch.
+        false: httpBatchLink({ url: base, headers, fetch: fetchImpl, maxItems: 10 }),
       }),
     ],
   });

@@ -11,7 +11,9 @@ export const authRouter = router({
   signUp: publicProcedure
     .input(SignUpInput)
     .output(AccountView)
-    .mutation(({ ctx: { db, settings, cookie, client }, input }) => signUp({ db, settings, input, session: { cookie, client } })),
+    .mutation(({ ctx: { db, settings, limits, cookie, client }, input }) =>
+      signUp({ db, settings, input, session: { cookie, client }, from: { ip: client.ip, limits } }),
+    ),
   logIn: publicProcedure
     .input(LogInInput)
     .output(AccountView)

@@ -21,8 +21,24 @@ type SessionTarget = Pick<Context, 'cookie' | 'client'>;
 /**
  * Creates an account with the starting credits, signs it in, and returns it. The first account (or
  * the one ADMIN_EMAIL names) is an admin; a lock makes two first sign-ups at once agree on which.
+ * From a caller's address (`from`): at most SIGNUPS_PER_IP_PER_HOUR accounts, counted before the
+ * password is hashed, and only the first FUNDED_SIGNUPS_PER_IP_PER_DAY start with credits.
  */
-export async function signUp({ db, settings, input, session }: { db: Db; settings: AccountSettings; input: SignUpInput; session?: SessionTarget }): Promise<AccountView> {
+export async function signUp({
+  db,
+  settings,
+  input,
+  session,
+  from,
+}: {
+  db: Db;
+  settings: AccountSettings;
+  input: SignUpInput;
+  session?: SessionTarget;
+  from?: { ip: string; limits: RateLimits };
+}): Promise<AccountView> {
+  if (from) await from.limits.consumeSignUp(from.ip);
+  const funded = settings.startingCredits > 0 && (!from || (await from.limits.takeFundedSignUp(from.ip)));
   const passwordHash = await hash(input.password);
   let user: AuthUser;
   try {
@@ -31,7 +47,7 @@ export async function signUp({ db, settings, input, session }: { db: Db; setting
       const accounts = await tx.user.count({ where: { passwordHash: { not: null } } });
       const role = accounts === 0 || input.email === settings.adminEmail ? 'admin' : 'user';
       const created = await tx.user.create({ data: { email: input.email, passwordHash, role }, select: { id: true, email: true, role: true } });
-      if (settings.startingCredits > 0) await grantCredits(tx, { userId: created.id, amount: settings.startingCredits, note: 'starting credits' });
+      if (funded) await grantCredits(tx, { userId: created.id, amount: settings.startingCredits, note: 'starting credits' });
       if (accounts === 0) await adoptLocalUser(tx, created.id);
       return created;
     });

@@ -35,6 +35,9 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     maxActiveJobsPerUser: 1_000_000,
     loginAttemptsPerAccount: 1_000,
     loginAttemptsPerIp: 1_000_000,
+    signUpsPerIpPerHour: 1_000_000,
+    trpcMaxBatchSize: 10,
+    fundedSignUpsPerIpPerDay: 1_000_000,
     warnQueueLength: 100,
     workerDeadAfterSeconds: 30,
     // Every read fresh, so a test sees its own writes; queue-status.test.ts covers the reuse.

@@ -59,6 +59,8 @@ describe('while Postgres is down', () => {
       expect([answer.statusCode, answer.headers['retry-after']]).toEqual([503, '5']);
     }
     expect(answers[1]!.json().error).toMatchObject({ data: { code: 'SERVICE_UNAVAILABLE' } });
+    // Readiness says what, not why: the driver's message names the host, the port and the user.
+    expect(answers[3]!.json()).toEqual({ status: 'database unavailable' });
 
     postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: postgres.port, ephemeral: true });
     await eventually(async () => (await list()).statusCode === 200, 30_000);

@@ -67,6 +67,9 @@ describe('/metrics', () => {
     });
     try {
       expect((await guarded.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+      for (const authorization of ['Bearer a-long-enough-metrics-toke', 'Bearer a-long-enough-metrics-token-and-more', 'a-long-enough-metrics-token', 'Bearer ']) {
+        expect((await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization } })).statusCode, authorization).toBe(401);
+      }
       const allowed = await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer a-long-enough-metrics-token' } });
       expect(allowed.statusCode).toBe(200);
       expect(allowed.body).toContain('darkroom_queue_depth');

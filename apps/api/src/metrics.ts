@@ -3,6 +3,7 @@
  * (shared with an in-process worker); queue gauges are read from Postgres at scrape time, so every API
  * replica reports the same global queue.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Priority } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 import type { FastifyInstance } from 'fastify';
@@ -67,10 +68,16 @@ export function registerMetrics(app: FastifyInstance, { db, token }: { db: Db; t
     httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.get('/metrics', async (request, reply) => {
-    if (token && request.headers.authorization !== `Bearer ${token}`) {
+    if (token && !sameSecret(request.headers.authorization, `Bearer ${token}`)) {
       return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'send METRICS_TOKEN as a Bearer token' } });
     }
     const merged = Registry.merge([register, queue]);
     return reply.type(merged.contentType).send(await merged.metrics());
   });
+}
+
+/** Compares in time that does not depend on where the strings differ (hashes of equal length). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }

@@ -197,14 +197,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerApiDocs(app);
   registerMetrics(app, { db, token: options.metricsToken });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     try {
       await db.$queryRaw`select 1`;
       const pending = await pendingMigrations(options.databaseUrl);
       if (pending.length > 0) return reply.code(503).send({ status: 'migrations pending', pending });
       return { status: 'ready' };
     } catch (error) {
-      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'database unavailable', error: (error as Error).message });
+      // The reason goes to the log, not to whoever asks: it can name hosts, users and paths.
+      request.log.warn({ err: error }, 'readyz: database unavailable');
+      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'database unavailable' });
     }
   });
 

@@ -7,7 +7,8 @@
  */
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ZodError } from 'zod';
+import { JobFeedInput, JobFollowInput } from '@darkroom/core';
+import { z, ZodError } from 'zod';
 import { fieldIssues } from './zod-issues.js';
 
 type TransportErrorCode = 'BAD_REQUEST' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_SUPPORTED';
@@ -29,9 +30,42 @@ function sendTransportError(reply: FastifyReply, code: TransportErrorCode, messa
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
+/**
+ * Live streams' inputs, checked before the stream opens: tRPC answers a subscription's bad input with
+ * 200 and an error event inside the stream, which an EventSource takes as a reason to reconnect for
+ * ever. Their input is the `input` query parameter with the Last-Event-ID (header or query) merged in,
+ * as tRPC merges it.
+ */
+const SUBSCRIPTION_INPUTS = new Map<string, z.ZodType>([
+  ['jobs.feed', JobFeedInput],
+  ['jobs.onUpdate', JobFollowInput],
+]);
+
+function subscriptionInputProblem(procedure: string, query: Record<string, string | undefined>, headers: Record<string, unknown>): ZodError | string | null {
+  const schema = SUBSCRIPTION_INPUTS.get(procedure);
+  if (!schema) return null;
+  let input: unknown;
+  try {
+    input = query.input === undefined ? undefined : JSON.parse(query.input);
+  } catch {
+    return 'the input query parameter is not JSON';
+  }
+  const header = headers['last-event-id'];
+  const lastEventId = (typeof header === 'string' ? header : undefined) ?? query.lastEventId ?? query['Last-Event-Id'];
+  if (lastEventId) input = typeof input === 'object' && input !== null ? { ...input, lastEventId } : (input ?? { lastEventId });
+  const parsed = schema.safeParse(input);
+  return parsed.success ? null : parsed.error;
+}
+
 /** Call inside the scope that registers the tRPC plugin, before registering it. */
 export function guardTrpcTransport(scope: FastifyInstance) {
   scope.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET') {
+      const procedure = decodeURIComponent(request.url.slice('/trpc/'.length).split('?')[0] ?? '');
+      const problem = subscriptionInputProblem(procedure, request.query as Record<string, string | undefined>, request.headers);
+      if (problem instanceof ZodError) return sendTransportError(reply, 'BAD_REQUEST', z.prettifyError(problem), fieldIssues(problem));
+      if (problem) return sendTransportError(reply, 'BAD_REQUEST', problem);
+    }
     const type = request.headers['content-type'];
     if (request.method === 'GET' || request.method === 'HEAD' || type === undefined || JSON_TYPE.test(type)) return;
     return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', `tRPC calls take JSON: send Content-Type application/json, not ${type.slice(0, 100)}`);

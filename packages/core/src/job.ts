@@ -313,8 +313,13 @@ const LastEventId = z.string().max(200).nullish();
 export const JobFollowInput = z.object({ id: JobId, lastEventId: LastEventId });
 export type JobFollowInput = z.infer<typeof JobFollowInput>;
 
-/** Following all of one's jobs live (`jobs.feed`). */
-export const JobFeedInput = z.object({ lastEventId: LastEventId }).optional();
+/**
+ * Following all of one's jobs live (`jobs.feed`). Its event ids are the changed job's `updatedAt` in
+ * milliseconds since the epoch: anything else is refused rather than read as "from the beginning".
+ */
+export const JobFeedInput = z
+  .object({ lastEventId: z.string().regex(/^\d{1,15}$/, 'lastEventId must be an event id of jobs.feed (milliseconds since the epoch)').nullish() })
+  .optional();
 export type JobFeedInput = z.infer<typeof JobFeedInput>;
 
 /** The most jobs one batch may hold. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isTerminalStatus, type JobView } from '@darkroom/core';
-import { jobViewInclude, queuePlaceOf, toJobView, type Db, type JobChangeFeed } from '@darkroom/db';
+import { jobViewInclude, queuePlaceOf, toJobView, type Db, type JobChangeFeed, type JobWithImages } from '@darkroom/db';
 import { tracked } from '@trpc/server';
 import type { AuthUser } from '../context.js';
 import { getJob } from './service.js';
@@ -64,7 +64,8 @@ async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: Fol
 
 /**
  * Every change to any of the caller's jobs, as views. Event ids are `<updatedAt ms>`: a client that
- * reconnects with one is first sent the jobs updated since then.
+ * reconnects with one is first sent every job updated since then, page by page, then changes as they
+ * are announced (and after a reconnect of the LISTEN connection, what changed while it was down).
  */
 export async function* followMyJobs({ db, jobChanges, user, signal, lastEventId }: FollowOptions) {
   const changed = new Set<string>();
@@ -76,28 +77,47 @@ export async function* followMyJobs({ db, jobChanges, user, signal, lastEventId 
     wake.poke();
   });
   try {
-    const since = Number(lastEventId);
-    let cursor = lastEventId && Number.isFinite(since) ? new Date(since) : null;
+    // Subscribed first: what changes while the backlog is sent is in `changed` for the next turn.
+    if (lastEventId) yield* updatedSince(db, user, new Date(Number(lastEventId)), signal);
     for (;;) {
-      const where = cursor || resync ? { userId: user.id, updatedAt: { gt: cursor ?? new Date(Date.now() - IDLE_REFRESH_MS) } } : null;
-      resync = false;
-      cursor = null;
+      if (resync) {
+        resync = false;
+        yield* updatedSince(db, user, new Date(Date.now() - IDLE_REFRESH_MS), signal);
+      }
       const ids = [...changed];
       changed.clear();
-      const jobs = !where && ids.length === 0 ? [] : await db.job.findMany({
-        where: where ? { OR: [where, { id: { in: ids }, userId: user.id }] } : { id: { in: ids }, userId: user.id },
-        include: jobViewInclude,
-        orderBy: { updatedAt: 'asc' },
-        take: FEED_PAGE,
-      });
-      for (const job of jobs) {
-        yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
+      for (let start = 0; start < ids.length; start += FEED_PAGE) {
+        const jobs = await db.job.findMany({ where: { id: { in: ids.slice(start, start + FEED_PAGE) }, userId: user.id }, include: jobViewInclude, orderBy: { updatedAt: 'asc' } });
+        for (const job of jobs) yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
       }
       await wake.wait(IDLE_REFRESH_MS);
       if (signal?.aborted) return;
     }
   } finally {
     unsubscribe();
+  }
+}
+
+/**
+ * The user's jobs updated at or after `since` (an event id is a millisecond: another job may share
+ * it), oldest change first, in pages of FEED_PAGE (keyset on updatedAt, id).
+ */
+async function* updatedSince(db: Db, user: AuthUser, since: Date, signal: AbortSignal | undefined) {
+  let after: { updatedAt: Date; id: string } | null = null;
+  for (;;) {
+    const jobs: JobWithImages[] = await db.job.findMany({
+      where: {
+        userId: user.id,
+        OR: after ? [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] : [{ updatedAt: { gte: since } }],
+      },
+      include: jobViewInclude,
+      orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
+      take: FEED_PAGE,
+    });
+    for (const job of jobs) yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
+    if (jobs.length < FEED_PAGE || signal?.aborted) return;
+    const last = jobs.at(-1)!;
+    after = { updatedAt: last.updatedAt, id: last.id };
   }
 }
 

@@ -31,4 +31,13 @@ describe('API configuration', () => {
     expect(JSON.stringify(config)).not.toContain(secret);
     expect(config.IMAGE_URL_SECRET?.reveal()).toBe(secret);
   });
+
+  it('takes TRUST_PROXY as hops or the proxies\' addresses, and refuses "true" and junk naming the variable', () => {
+    expect(loadApiConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadApiConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadApiConfig({ TRUST_PROXY: '10.0.0.2, 10.0.1.0/24,::1' }).TRUST_PROXY).toEqual(['10.0.0.2', '10.0.1.0/24', '::1']);
+    for (const value of ['true', 'everything', '10.0.0.300', '0', '10.0.0.0/99']) {
+      expect(() => loadApiConfig({ TRUST_PROXY: value }), value).toThrow(/TRUST_PROXY: name how many proxies stand in front/);
+    }
+  });
 });

@@ -1,14 +1,29 @@
 /**
  * The API's configuration: environment variables, validated once. Nothing else reads process.env.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Fastify's trustProxy: off, a number of hops, or the proxies' addresses and ranges. */
+export type TrustProxy = false | number | string[];
+
+function isValidCidr(text: string): boolean {
+  if (isIP(text.split('/')[0] ?? '') === 0) return false;
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const ApiEnv = z.object({
   /** Postgres connection string. Unset: an embedded Postgres under DARKROOM_DATA_DIR (single-machine mode). */
@@ -83,8 +98,28 @@ const ApiEnv = z.object({
   FUNDED_SIGNUPS_PER_IP_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(5),
   /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** Behind a load balancer: take the client's address from X-Forwarded-For. Default false. */
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /**
+   * Behind a load balancer: take the client's address from X-Forwarded-For, trusting that many proxy
+   * hops (`1`) or only these proxies (`10.0.0.2,10.0.1.0/24`). Default false (the socket's address).
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text, ctx): TrustProxy => {
+      const value = text.trim();
+      if (value === 'false' || value === '') return false;
+      if (/^\d{1,2}$/.test(value) && Number(value) > 0) return Number(value);
+      const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      const bad = proxies.filter((entry) => !(isIP(entry) !== 0 || isValidCidr(entry)));
+      if (value === 'true' || proxies.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `name how many proxies stand in front (e.g. 1) or their addresses (e.g. 10.0.0.2,10.0.1.0/24), not ${value === 'true' ? '"true" (that trusts any client\'s X-Forwarded-For)' : bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return proxies;
+    }),
   /**
    * Signs expiring image links (POST /images/:id/signed-url); at least 32 characters, the same on every
    * API replica. Unset: a random secret per process, so links work only on the process that made them.

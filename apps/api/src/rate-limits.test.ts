@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from './server.js';
 import { makeHarness, TEST_PASSWORD, type Harness } from './testing/harness.js';
 import { callTrpc } from './testing/http.js';
 
@@ -59,17 +61,31 @@ describe('submit limits', () => {
 });
 
 describe('log-in throttling', () => {
-  it('stops guessing one account after 3 attempts, even with the right password, and says when to retry', async () => {
+  it('stops one address guessing an account after 3 attempts, even with the right password, and says when to retry', async () => {
     await h.makeUser('target@example.com');
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await login('target@example.com', `guess ${i}`, `10.0.0.${i + 1}`));
-    const right = await login('target@example.com', TEST_PASSWORD, '10.0.0.9');
+    for (let i = 0; i < 3; i++) answers.push(await login('target@example.com', `guess ${i}`, '10.0.0.1'));
+    const right = await login('target@example.com', TEST_PASSWORD, '10.0.0.1');
 
     expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401]);
     expect([right.status, right.error?.data.code, right.headers['set-cookie']]).toEqual([429, 'TOO_MANY_REQUESTS', undefined]);
+    expect(right.error?.message).toMatch(/^too many log-in attempts for this account from this address/);
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(800);
     // Other accounts are not locked by it.
-    expect((await login('owner@darkroom.test', TEST_PASSWORD, '10.0.0.9')).status).toBe(200);
+    expect((await login('owner@darkroom.test', TEST_PASSWORD, '10.0.0.1')).status).toBe(200);
+  });
+
+  it('does not let a stranger lock the owner out: guesses from other addresses leave the owner\'s log-in alone', async () => {
+    await h.makeUser('victim@example.com');
+    // Three strangers, each until they are throttled themselves.
+    for (const stranger of ['10.2.0.1', '10.2.0.2', '10.2.0.3']) {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await login('victim@example.com', `guess ${i}`, stranger)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    }
+    const owner = await login('victim@example.com', TEST_PASSWORD, '10.2.0.100');
+    expect(owner.status).toBe(200);
+    expect(owner.headers['set-cookie']).toBeDefined();
   });
 
   it('stops one address after 6 attempts across accounts', async () => {
@@ -89,6 +105,44 @@ describe('log-in throttling', () => {
     for (let i = 0; i < 6; i++) await callTrpc(server, 'auth.logIn', { email: `spoof${i}@example.com`, password: 'wrong password' }, { remoteAddress: ip, headers: { 'x-forwarded-for': `10.9.9.${i}` } });
     const next = await callTrpc(server, 'auth.logIn', { email: 'owner@darkroom.test', password: TEST_PASSWORD }, { remoteAddress: ip, headers: { 'x-forwarded-for': '10.9.9.99' } });
     expect(next.status).toBe(429);
+  });
+
+  it('behind TRUST_PROXY=<proxy address>, counts the client X-Forwarded-For names only when the proxy sent it', async () => {
+    const behind = await buildServer({
+      db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings, trustProxy: ['192.0.2.10'],
+      webDistDir: path.join(h.storageDir, 'none'), logLevel: 'silent',
+    });
+    try {
+      const attempt = (remoteAddress: string, forwardedFor: string, password = 'wrong password') =>
+        callTrpc(behind, 'auth.logIn', { email: 'owner@darkroom.test', password }, { remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+      // Through the proxy: each client is its own address, so one client's guesses throttle only it.
+      for (let i = 0; i < 3; i++) expect((await attempt('192.0.2.10', '198.51.100.20')).status).toBe(401);
+      expect((await attempt('192.0.2.10', '198.51.100.20')).status).toBe(429);
+      expect((await attempt('192.0.2.10', '198.51.100.21', TEST_PASSWORD)).status).toBe(200);
+      // Not through the proxy: the header is the client's own claim and is ignored.
+      for (let i = 0; i < 3; i++) expect((await attempt('192.0.2.77', `198.51.100.${30 + i}`)).status).toBe(401);
+      expect((await attempt('192.0.2.77', '198.51.100.99')).status).toBe(429);
+    } finally {
+      await behind.close();
+    }
+  });
+
+  it('behind TRUST_PROXY=1, takes the address the proxy saw, not what the client wrote before it', async () => {
+    const behind = await buildServer({
+      db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings, trustProxy: 1,
+      webDistDir: path.join(h.storageDir, 'none'), logLevel: 'silent',
+    });
+    try {
+      // The client prepends a fresh address each time; the proxy appends the one it saw.
+      const statuses = [];
+      for (let i = 0; i < 4; i++) {
+        const answer = await callTrpc(behind, 'auth.logIn', { email: 'owner@darkroom.test', password: 'wrong password' }, { remoteAddress: '192.0.2.11', headers: { 'x-forwarded-for': `10.7.0.${i}, 198.51.100.40` } });
+        statuses.push(answer.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await behind.close();
+    }
   });
 
   it('clears an account\'s failed attempts on a correct password', async () => {

@@ -13,10 +13,14 @@ const LOGIN_WINDOW_SECONDS = 15 * 60;
 export interface RateLimits {
   /** Counts `count` submitted jobs against the user's per-minute budget, or throws RATE_LIMITED. */
   consumeSubmits(userId: string, count: number): Promise<void>;
-  /** Counts one log-in attempt for the account and the address, or throws RATE_LIMITED. */
+  /**
+   * Counts one log-in attempt from the address, and for the account from that address, or throws
+   * RATE_LIMITED. Per account and address, not per account: a stranger guessing from elsewhere locks
+   * out only themselves, never the owner.
+   */
   consumeLoginAttempt(email: string, ip: string): Promise<void>;
-  /** A correct password clears the account's failed attempts. */
-  forgetLoginAttempts(email: string): Promise<void>;
+  /** A correct password clears the account's failed attempts from that address. */
+  forgetLoginAttempts(email: string, ip: string): Promise<void>;
   /** Counts one sign-up from the address, or throws RATE_LIMITED. */
   consumeSignUp(ip: string): Promise<void>;
   /** Whether a sign-up from the address still gets starting credits today (counts it when it does). */
@@ -27,7 +31,8 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
   const limiter = (keyPrefix: string, points: number, duration: number) =>
     new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration });
   const submits = limiter('submits', settings.submitsPerMinute, 60);
-  const loginAccount = limiter('login-account', settings.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS);
+  const loginAccount = limiter('login-account-ip', settings.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS);
+  const accountFrom = (email: string, ip: string) => `${email} ${ip}`;
   const loginIp = limiter('login-ip', settings.loginAttemptsPerIp, LOGIN_WINDOW_SECONDS);
   const signUps = limiter('signup-ip', settings.signUpsPerIpPerHour, 60 * 60);
   const fundedSignUps = settings.fundedSignUpsPerIpPerDay > 0 ? limiter('signup-funded-ip', settings.fundedSignUpsPerIpPerDay, 24 * 60 * 60) : null;
@@ -38,10 +43,10 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
     },
     async consumeLoginAttempt(email, ip) {
       await consume(loginIp, ip, 1, 'too many log-in attempts from this address');
-      await consume(loginAccount, email, 1, 'too many log-in attempts for this account');
+      await consume(loginAccount, accountFrom(email, ip), 1, 'too many log-in attempts for this account from this address');
     },
-    async forgetLoginAttempts(email) {
-      await loginAccount.delete(email);
+    async forgetLoginAttempts(email, ip) {
+      await loginAccount.delete(accountFrom(email, ip));
     },
     async consumeSignUp(ip) {
       await consume(signUps, ip, 1, `more than ${settings.signUpsPerIpPerHour} accounts created from this address in an hour`);

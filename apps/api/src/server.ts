@@ -17,7 +17,7 @@ import { makeAuthenticator } from './auth/authenticate.js';
 import { registerOriginCheck } from './auth/origin.js';
 import { SESSION_COOKIE } from './auth/tokens.js';
 import type { Context, Services } from './context.js';
-import type { AccountSettings } from './env.js';
+import type { AccountSettings, TrustProxy } from './env.js';
 import { registerImageRoutes } from './images.js';
 import { registerMetrics } from './metrics.js';
 import { makeRateLimits } from './rate-limits.js';
@@ -41,7 +41,7 @@ export interface ServerOptions {
   webDistDir: string;
   logLevel: string;
   /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
   /** How long `POST /v1/images/generations` waits for its job before giving up, in seconds. Default 120. */
   openAiWaitSeconds?: number;
   /** Where logs go; default stdout. Tests pass a stream to read them. */
@@ -68,7 +68,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 1024 * 1024,
     // Behind a load balancer the client's address is in X-Forwarded-For (log-in throttling uses it);
     // trusted only when configured, or anyone could pick a fresh address per guess.
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
   });
 
   const jobChanges = await listenForJobChanges({
@@ -212,6 +212,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await serveWebApp(app, options.webDistDir);
   return app;
+}
+
+/** TRUST_PROXY as Fastify takes it: a number of hops is a function of the hop (what Fastify does with one). */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return Array.isArray(trust) ? trust.join(',') : trust;
 }
 
 /**

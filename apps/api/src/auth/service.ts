@@ -91,7 +91,7 @@ export async function logIn({
   const user = await db.user.findUnique({ where: { email: input.email }, select: { id: true, passwordHash: true } });
   const valid = user?.passwordHash ? await verify(user.passwordHash, input.password) : (await verify(await DUMMY_HASH, input.password), false);
   if (!user || !valid) throw new DomainError('UNAUTHORIZED', 'wrong email or password');
-  await limits.forgetLoginAttempts(input.email);
+  await limits.forgetLoginAttempts(input.email, session.client.ip);
   await startSession({ db, settings, userId: user.id, session });
   return getAccount({ db, userId: user.id });
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
+import { defaultAllowedHosts } from './auth/hosts.js';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
@@ -32,6 +33,17 @@ const ApiEnv = z.object({
   DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
   /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the worker; see @darkroom/storage). */
   ...StorageEnvShape,
+  /** Where people reach Darkroom (https://darkroom.example.com); its host is one the server answers to. */
+  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Host names the server answers to, comma-separated (`.example.com` for every subdomain, `*` for any).
+   * Default: PUBLIC_URL's host, else the listen address, this machine's addresses and localhost.
+   * Other Host headers are refused with 421 (DNS rebinding).
+   */
+  ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((host) => host.trim()).filter(Boolean)),
   /** Address to listen on. Default 127.0.0.1; set 0.0.0.0 behind a load balancer. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Port to listen on. Default 3000; 0 picks a free one. */
@@ -160,6 +172,8 @@ export interface AccountSettings {
   sessionTtlMs: number;
   cookieSecure: boolean;
   trustedOrigins: string[];
+  /** Host names requests may be addressed to (421 otherwise), or any. */
+  allowedHosts: string[] | 'any';
   submitsPerMinute: number;
   maxActiveJobsPerUser: number;
   loginAttemptsPerAccount: number;
@@ -186,6 +200,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     prices: config.CREDIT_PRICES,
     enabledProviders: config.PROVIDERS_ENABLED,
     adminEmail: config.ADMIN_EMAIL ?? null,
+    allowedHosts: defaultAllowedHosts({ listenHost: config.HOST, publicUrl: config.PUBLIC_URL, allowedHosts: config.ALLOWED_HOSTS }),
     sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000,
     cookieSecure: config.COOKIE_SECURE,
     trustedOrigins: config.TRUSTED_ORIGINS,

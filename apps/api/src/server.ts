@@ -14,6 +14,7 @@ import pg from 'pg';
 import { z, ZodError } from 'zod';
 import type { DestinationStream } from 'pino';
 import { makeAuthenticator } from './auth/authenticate.js';
+import { registerHostCheck } from './auth/hosts.js';
 import { registerOriginCheck } from './auth/origin.js';
 import { SESSION_COOKIE } from './auth/tokens.js';
 import type { Context, Services } from './context.js';
@@ -107,6 +108,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     strictTransportSecurity: settings.cookieSecure,
   });
+  registerHostCheck(app, settings.allowedHosts);
   registerOriginCheck(app, settings.trustedOrigins);
 
   const cookieFor = (reply: FastifyReply): Context['cookie'] => ({

@@ -6,7 +6,8 @@ import { callTrpc, sessionCookieOf } from '../testing/http.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await makeHarness({ settings: { startingCredits: 25, adminEmail: 'boss@example.com' } });
+  // Served as darkroom.example (PUBLIC_URL), as the cross-site test below addresses it.
+  h = await makeHarness({ settings: { startingCredits: 25, adminEmail: 'boss@example.com', allowedHosts: ['localhost', 'darkroom.example'] } });
 });
 afterAll(() => h.close());
 

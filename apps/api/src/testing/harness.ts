@@ -31,6 +31,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     sessionTtlMs: 3600_000,
     cookieSecure: false,
     trustedOrigins: [],
+    allowedHosts: ['localhost', '127.0.0.1', '::1'],
     submitsPerMinute: 1_000_000,
     maxActiveJobsPerUser: 1_000_000,
     loginAttemptsPerAccount: 1_000,

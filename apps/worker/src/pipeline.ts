@@ -145,7 +145,7 @@ type Claim = { kind: 'run'; job: Job } | { kind: 'deferred'; queueRank: number }
  */
 async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
   const { db, log } = deps;
-  // One statement (migration 20261125034500_claim_job): the decision with the row locked, the start, its
+  // One statement (darkroom_claim_job, migrations claim_job and housekeeping_priority): the decision with the row locked, the start, its
   // events and a `job.started` webhook; the claimed row is read after it.
   const [claim] = await db.$queryRaw<{ outcome: 'run' | 'over' | 'finish' | 'fail' | 'deferred'; queue_rank: number | null; start_by: Date | null }[]>`
     select outcome, queue_rank, start_by from darkroom_claim_job(

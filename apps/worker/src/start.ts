@@ -1,6 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import os from 'node:os';
-import { pricePerImage } from '@darkroom/core';
+import { HOUSEKEEPING_PRIORITY, pricePerImage } from '@darkroom/core';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
@@ -107,8 +107,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     // On one worker per tick (graphile-worker's cron takes a lock per tick): queue upkeep every minute,
     // retention every hour when it is on.
     parsedCronItems: parseCronItems([
-      { task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0 } },
-      ...(config.RETENTION_DAYS > 0 ? [{ task: 'retention', match: '17 * * * *', options: { backfillPeriod: 0 } }] : []),
+      { task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0, priority: HOUSEKEEPING_PRIORITY } },
+      ...(config.RETENTION_DAYS > 0 ? [{ task: 'retention', match: '17 * * * *', options: { backfillPeriod: 0, priority: HOUSEKEEPING_PRIORITY } }] : []),
     ]),
   });
   let declaredDead: ((error: Error) => void) | undefined;

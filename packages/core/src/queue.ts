@@ -21,6 +21,13 @@ export const PRIORITY_BANDS: Record<Priority, number> = {
   low: -8000,
 };
 
+/**
+ * graphile-worker priority of housekeeping (webhook deliveries, queue upkeep, retention): ahead of every
+ * band, or a backlog of generate jobs would keep it from ever running. Short tasks, so they delay a
+ * generate job by at most their own run.
+ */
+export const HOUSEKEEPING_PRIORITY = -32768;
+
 export function queueRankFor(priority: Priority, slot: number): number {
   return PRIORITY_BANDS[priority] + Math.min(Math.max(0, Math.floor(slot)), BAND_WIDTH - 1);
 }

@@ -1,4 +1,4 @@
-import type { WebhookEvent } from '@darkroom/core';
+import { HOUSEKEEPING_PRIORITY, type WebhookEvent } from '@darkroom/core';
 import type { Tx } from './client.js';
 
 /**
@@ -17,7 +17,8 @@ export async function enqueueJobWebhook(tx: Tx, jobId: string, event: WebhookEve
     select graphile_worker.add_job(
       'deliver_webhook',
       json_build_object('jobId', id::text, 'event', ${event}::text, 'messageId', 'msg_' || replace(gen_random_uuid()::text, '-', '')),
-      max_attempts := ${WEBHOOK_DELIVERY_MAX_ATTEMPTS}::int
+      max_attempts := ${WEBHOOK_DELIVERY_MAX_ATTEMPTS}::int,
+      priority := ${HOUSEKEEPING_PRIORITY}::int
     )
     from jobs where id = ${jobId}::uuid and webhook_url is not null and ${event}::text = any(webhook_events)`;
 }

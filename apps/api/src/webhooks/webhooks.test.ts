@@ -165,6 +165,31 @@ describe('webhooks', () => {
   });
 });
 
+describe('webhooks under a backlog', () => {
+  let busy: Harness;
+  beforeAll(async () => {
+    busy = await makeHarness({ settings: { outbound: makeOutboundGuard({ allowPrivate: true }) } });
+  });
+  afterAll(() => busy?.close());
+
+  it('are delivered ahead of queued generate jobs, not after the whole backlog', async () => {
+    const first = await busy.caller.jobs.create({ prompt: 'call me first', provider: 'mock', webhookUrl: `${base}/ok/backlog` });
+    const backlog = [];
+    for (let i = 0; i < 6; i++) backlog.push(await busy.caller.jobs.create({ prompt: `backlog ${i}`, provider: 'mock' }));
+    // One slot, so the delivery competes with the backlog for it.
+    await busy.startWorker({ WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1', MOCK_LATENCY_MS: '300', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
+    const [delivery] = await eventually(async () => {
+      const rows = await busy.caller.jobs.webhookDeliveries({ id: first.id });
+      return rows.length > 0 ? rows : null;
+    }, 30_000);
+    expect(delivery).toMatchObject({ succeeded: true });
+    await eventually(async () => (await busy.caller.jobs.get({ id: backlog.at(-1)!.id })).status === 'succeeded', 30_000);
+    const starts = await Promise.all(backlog.map(async (job) => Date.parse((await busy.caller.jobs.get({ id: job.id })).startedAt!)));
+    // Queued at the default priority it went after all six; now it takes the slot as soon as one frees.
+    expect(starts.filter((started) => started < Date.parse(delivery!.startedAt)).length).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
   let strict: Harness;
   let dns: FakeDnsServer;

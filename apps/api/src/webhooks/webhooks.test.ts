@@ -174,7 +174,7 @@ describe('webhooks under a backlog', () => {
 
   it('are delivered ahead of queued generate jobs, not after the whole backlog', async () => {
     const first = await busy.caller.jobs.create({ prompt: 'call me first', provider: 'mock', webhookUrl: `${base}/ok/backlog` });
-    const backlog = [];
+    const backlog: JobView[] = [];
     for (let i = 0; i < 6; i++) backlog.push(await busy.caller.jobs.create({ prompt: `backlog ${i}`, provider: 'mock' }));
     // One slot, so the delivery competes with the backlog for it.
     await busy.startWorker({ WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1', MOCK_LATENCY_MS: '300', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });

@@ -57,11 +57,6 @@ export function classifyAddress(ip: string): string {
   return v6.match(GLOBAL_UNICAST_V6) ? 'public' : 'unassigned';
 }
 
-/** Whether `ip` is an address on the public internet (see classifyAddress). */
-export function isPublicAddress(ip: string): boolean {
-  return classifyAddress(ip) === 'public';
-}
-
 export interface OutboundGuardOptions {
   /** Let private addresses through (tests, a trusted internal network). Default false. */
   allowPrivate?: boolean;

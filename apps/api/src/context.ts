@@ -2,6 +2,7 @@ import type { Db, JobChangeFeed } from '@darkroom/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ImageStorage } from '@darkroom/storage';
 import type { AccountSettings } from './env.js';
+import type { StreamSlots } from './jobs/stream-slots.js';
 import type { RateLimits } from './rate-limits.js';
 
 /** Who is calling: the account behind a session cookie or an API key. */
@@ -27,6 +28,8 @@ export interface Context {
   jobChanges: JobChangeFeed;
   /** Aborts when the server starts closing: live streams end on it rather than hold the shutdown. */
   closing: AbortSignal;
+  /** Slots for live streams and waiting requests, per user and per process. */
+  streams: StreamSlots;
   settings: AccountSettings;
   limits: RateLimits;
   user: AuthUser | null;
@@ -40,4 +43,4 @@ export interface Context {
 }
 
 /** What the routes outside tRPC (REST, OpenAI-compatible) share with procedures: everything but the request. */
-export type Services = Pick<Context, 'db' | 'storage' | 'jobChanges' | 'closing' | 'settings' | 'limits'>;
+export type Services = Pick<Context, 'db' | 'storage' | 'jobChanges' | 'closing' | 'streams' | 'settings' | 'limits'>;

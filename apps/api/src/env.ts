@@ -108,6 +108,10 @@ const ApiEnv = z.object({
   SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(10),
   /** Sign-ups per IP address per 24 hours that get STARTING_CREDITS; later ones start at 0. Default 5. */
   FUNDED_SIGNUPS_PER_IP_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(5),
+  /** Live streams (jobs.feed, jobs.onUpdate) and OpenAI-compatible waiting requests one account may hold open per API process. Default 20. */
+  MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** The same, for all accounts together, per API process. Default 5000. */
+  MAX_STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /**
@@ -180,6 +184,8 @@ export interface AccountSettings {
   loginAttemptsPerIp: number;
   signUpsPerIpPerHour: number;
   trpcMaxBatchSize: number;
+  maxStreamsPerUser: number;
+  maxStreamsPerProcess: number;
   fundedSignUpsPerIpPerDay: number;
   /** A queue longer than this makes `queue.status` a warning. */
   warnQueueLength: number;
@@ -210,6 +216,8 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
     signUpsPerIpPerHour: config.SIGNUPS_PER_IP_PER_HOUR,
     trpcMaxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+    maxStreamsPerUser: config.MAX_STREAMS_PER_USER,
+    maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
     fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,

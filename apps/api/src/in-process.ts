@@ -8,6 +8,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import type { AuthUser, Context } from './context.js';
 import type { AccountSettings } from './env.js';
+import { makeStreamSlots } from './jobs/stream-slots.js';
 import { makeRateLimits } from './rate-limits.js';
 import { appRouter } from './router.js';
 import { createCallerFactory } from './trpc.js';
@@ -29,6 +30,7 @@ export async function makeInProcessCallers({ db, storage, databaseUrl, settings 
   const silent = pino({ level: 'silent' });
   const limits = makeRateLimits(pool, settings);
   const closing = new AbortController();
+  const streams = makeStreamSlots({ perUser: settings.maxStreamsPerUser, perProcess: settings.maxStreamsPerProcess });
   return {
     callerFor(user, { sessionId, ip = '127.0.0.1' } = {}) {
       const jar = { token: null as string | null };
@@ -38,6 +40,7 @@ export async function makeInProcessCallers({ db, storage, databaseUrl, settings 
         storage,
         jobChanges,
         closing: closing.signal,
+        streams,
         settings,
         limits,
         user,

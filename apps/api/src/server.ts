@@ -20,6 +20,7 @@ import { SESSION_COOKIE } from './auth/tokens.js';
 import type { Context, Services } from './context.js';
 import type { AccountSettings, TrustProxy } from './env.js';
 import { registerImageRoutes } from './images.js';
+import { makeStreamSlots } from './jobs/stream-slots.js';
 import { registerMetrics } from './metrics.js';
 import { makeRateLimits } from './rate-limits.js';
 import { registerOpenAiRoutes } from './openai/routes.js';
@@ -81,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // ends when closing starts, so a stopping API is not held open by a browser tab.
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
+  const streams = makeStreamSlots({ perUser: settings.maxStreamsPerUser, perProcess: settings.maxStreamsPerProcess });
   const { authenticate, close: closeAuthenticator } = makeAuthenticator({ db, changes: jobChanges, ttlMs: options.apiKeyCacheTtlMs });
   app.addHook('onClose', async () => closeAuthenticator());
   // Rate-limit counters live in Postgres, shared by every replica.
@@ -131,6 +133,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       storage,
       jobChanges,
       closing: closing.signal,
+      streams,
       settings,
       limits,
       user: auth.user,
@@ -172,7 +175,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const signer = makeUrlSigner(options.imageUrlSecret);
   registerImageRoutes(app, { db, storage, authenticate, signer });
   registerReferenceRoutes(app, { db, storage, authenticate });
-  const services: Services = { db, storage, jobChanges, closing: closing.signal, settings, limits };
+  const services: Services = { db, storage, jobChanges, closing: closing.signal, streams, settings, limits };
   registerRestRoutes(app, { services, authenticate });
   registerOpenAiRoutes(app, { services, authenticate, signer, waitSeconds: options.openAiWaitSeconds ?? 120 });
   app.setErrorHandler((error: FastifyError, request, reply) => {

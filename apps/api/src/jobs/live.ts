@@ -9,6 +9,7 @@ import { jobViewInclude, queuePlaceOf, toJobView, type Db, type JobChangeFeed, t
 import { tracked } from '@trpc/server';
 import type { AuthUser } from '../context.js';
 import { getJob } from './service.js';
+import type { StreamSlots } from './stream-slots.js';
 
 /** A queued job's position moves when other jobs start, which its own row does not announce. */
 const QUEUED_REFRESH_MS = 1000;
@@ -20,6 +21,8 @@ const FEED_PAGE = 100;
 interface FollowOptions {
   db: Db;
   jobChanges: JobChangeFeed;
+  /** A slot per open stream (per user and per process); none in callers that hold their own. */
+  slots?: StreamSlots | undefined;
   user: AuthUser;
   signal: AbortSignal | undefined;
   lastEventId: string | null | undefined;
@@ -37,10 +40,20 @@ function versionOf(view: JobView): string {
 export async function followJob(options: FollowOptions & { id: string }) {
   // Read before the stream opens, so NOT_FOUND is the procedure's answer rather than a broken stream.
   const view = await getJob({ db: options.db, user: options.user, id: options.id });
-  return streamJob(options, view);
+  return streamJob(options, view, takeSlot(options));
 }
 
-async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: FollowOptions & { id: string }, first: JobView) {
+/**
+ * A stream's slot, taken when the procedure answers (so a refusal is the procedure's RATE_LIMITED, not
+ * an error inside the stream), given back when the stream ends or its request goes away.
+ */
+function takeSlot({ slots, user, signal }: FollowOptions): () => void {
+  const release = slots?.acquire(user.id) ?? (() => {});
+  signal?.addEventListener('abort', release, { once: true });
+  return release;
+}
+
+async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: FollowOptions & { id: string }, first: JobView, release: () => void) {
   let view = first;
   const wake = wakeOn(signal);
   const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);
@@ -59,6 +72,7 @@ async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: Fol
     }
   } finally {
     unsubscribe();
+    release();
   }
 }
 
@@ -67,7 +81,11 @@ async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: Fol
  * reconnects with one is first sent every job updated since then, page by page, then changes as they
  * are announced (and after a reconnect of the LISTEN connection, what changed while it was down).
  */
-export async function* followMyJobs({ db, jobChanges, user, signal, lastEventId }: FollowOptions) {
+export function followMyJobs(options: FollowOptions) {
+  return streamMyJobs(options, takeSlot(options));
+}
+
+async function* streamMyJobs({ db, jobChanges, user, signal, lastEventId }: FollowOptions, release: () => void) {
   const changed = new Set<string>();
   const wake = wakeOn(signal);
   let resync = false;
@@ -95,6 +113,7 @@ export async function* followMyJobs({ db, jobChanges, user, signal, lastEventId 
     }
   } finally {
     unsubscribe();
+    release();
   }
 }
 

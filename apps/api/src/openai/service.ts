@@ -56,7 +56,37 @@ export async function generateOpenAiImages({
   /** Signs the answered URLs: OpenAI clients fetch them without credentials. */
   signer: UrlSigner;
 }): Promise<OpenAiImagesResponse> {
-  const { db, storage, jobChanges, settings, limits } = services;
+  const { db, storage, jobChanges, streams, settings, limits } = services;
+  // A waiting request holds a connection for up to waitSeconds: it takes a stream slot, before the job
+  // is submitted, so a refusal leaves nothing behind.
+  const release = streams.acquire(user.id);
+  try {
+    return await generateAndWait({ db, storage, jobChanges, settings, limits, user, input, idempotencyKey, waitSeconds, origin, signer });
+  } finally {
+    release();
+  }
+}
+
+async function generateAndWait({
+  db,
+  storage,
+  jobChanges,
+  settings,
+  limits,
+  user,
+  input,
+  idempotencyKey,
+  waitSeconds,
+  origin,
+  signer,
+}: Omit<Services, 'closing' | 'streams'> & {
+  user: AuthUser;
+  input: OpenAiImageRequest;
+  idempotencyKey: string | undefined;
+  waitSeconds: number;
+  origin: string;
+  signer: UrlSigner;
+}): Promise<OpenAiImagesResponse> {
   const aspectRatio = aspectRatioForSize(input.size);
   const submitted = await createJob({
     db,

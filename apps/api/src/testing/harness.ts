@@ -38,6 +38,8 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     loginAttemptsPerIp: 1_000_000,
     signUpsPerIpPerHour: 1_000_000,
     trpcMaxBatchSize: 10,
+    maxStreamsPerUser: 1000,
+    maxStreamsPerProcess: 10_000,
     fundedSignUpsPerIpPerDay: 1_000_000,
     warnQueueLength: 100,
     workerDeadAfterSeconds: 30,

@@ -38,6 +38,22 @@ describe('sign up', () => {
     expect([h.admin.user.role, h.user.role, boss.user.role]).toEqual(['admin', 'user', 'admin']);
   });
 
+  it('does not make an admin of whoever signs up over HTTP first with the ADMIN_EMAIL address', async () => {
+    const claimed = await makeHarness({ settings: { adminEmail: 'claimed@example.com' } });
+    try {
+      const answer = await callTrpc(await claimed.server(), 'auth.signUp', { email: 'Claimed@Example.com', password: 'first come first served' });
+      expect(answer.status).toBe(200);
+      expect(answer.data).toMatchObject({ email: 'claimed@example.com', role: 'user' });
+      // Created by the operator (the admin command's path), the same address is an admin.
+      const operator = await signUp({ db: claimed.db, settings: claimed.settings, input: { email: 'claimed2@example.com', password: 'made by the operator' } });
+      expect(operator.role).toBe('user');
+      const named = await signUp({ db: claimed.db, settings: { ...claimed.settings, adminEmail: 'claimed2b@example.com' }, input: { email: 'claimed2b@example.com', password: 'made by the operator' } });
+      expect(named.role).toBe('admin');
+    } finally {
+      await claimed.close();
+    }
+  });
+
   it('refuses a second account with the same email and a short password, changing nothing', async () => {
     const server = await h.server();
     const before = await h.db.user.count();

@@ -19,8 +19,9 @@ const DUMMY_HASH = hash('not a real password, only here for timing');
 type SessionTarget = Pick<Context, 'cookie' | 'client'>;
 
 /**
- * Creates an account with the starting credits, signs it in, and returns it. The first account (or
- * the one ADMIN_EMAIL names) is an admin; a lock makes two first sign-ups at once agree on which.
+ * Creates an account with the starting credits, signs it in, and returns it. The first account is an
+ * admin (a lock makes two first sign-ups at once agree on which), and so is the one ADMIN_EMAIL names
+ * when the operator creates it (the admin command); signed up over HTTP, it is an ordinary account.
  * From a caller's address (`from`): at most SIGNUPS_PER_IP_PER_HOUR accounts, counted before the
  * password is hashed, and only the first FUNDED_SIGNUPS_PER_IP_PER_DAY start with credits.
  */
@@ -45,7 +46,9 @@ export async function signUp({
     user = await db.$transaction(async (tx) => {
       await tx.$executeRaw`select pg_advisory_xact_lock(hashtext('darkroom:first-account'))`;
       const accounts = await tx.user.count({ where: { passwordHash: { not: null } } });
-      const role = accounts === 0 || input.email === settings.adminEmail ? 'admin' : 'user';
+      // ADMIN_EMAIL makes an admin only of an account the operator creates (the admin command, no
+      // `from`): over HTTP anyone could sign up first with that address, and nothing proves it is theirs.
+      const role = accounts === 0 || (!from && input.email === settings.adminEmail) ? 'admin' : 'user';
       const created = await tx.user.create({ data: { email: input.email, passwordHash, role }, select: { id: true, email: true, role: true } });
       if (funded) await grantCredits(tx, { userId: created.id, amount: settings.startingCredits, note: 'starting credits' });
       if (accounts === 0) await adoptLocalUser(tx, created.id);

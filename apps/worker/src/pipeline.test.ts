@@ -117,6 +117,24 @@ describe('runJob', () => {
     expect([done.status, done.errorCode, done.errorRetryable]).toEqual(['failed', 'content_filtered', false]);
   });
 
+  it('keeps an internal failure\'s text (paths, SQL) out of the job\'s errors and events, and in the log', async () => {
+    const job = await queuedJob(1, 'a doomed store');
+    const secret = "ENOSPC: no space left on device, open '/srv/darkroom/images/tenant-42/x.png.tmp' (select * from jobs)";
+    const broken = { ...storage, put: async () => Promise.reject(new Error(secret)) };
+    const lines: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    const { provider } = scriptedProvider(() => 'ok');
+
+    await runJob({ ...deps(provider), storage: broken, log }, job.id);
+
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true, events: true } });
+    expect([done.status, done.errorCode, done.images[0]!.errorCode]).toEqual(['failed', 'internal', 'internal']);
+    const visible = JSON.stringify({ job: done.errorMessage, image: done.images[0]!.errorMessage, events: done.events.map((event) => event.data) });
+    expect(visible).not.toMatch(/ENOSPC|\/srv\/darkroom|select \*/);
+    expect(visible).toContain('something went wrong inside Darkroom');
+    expect(lines.join('\n')).toContain('ENOSPC');
+  });
+
   it('finishes succeeded with partial counts when only some images fail', async () => {
     const job = await queuedJob(3);
     const failing = scriptedProvider((call) => (call === 2 ? new ProviderError('invalid_request', 'bad size') : 'ok'));

@@ -217,7 +217,8 @@ async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobRefere
   } catch (error) {
     deps.log.warn({ jobId: job.id, err: error }, 'reference search failed; going on without references');
     await deps.db.jobEvent.create({
-      data: { jobId: job.id, type: 'warning', data: { stage: 'references', message: `reference search failed: ${(error as Error).message}` } },
+      // The reason stays in the log: the owner reads events, and a driver's message names hosts and SQL.
+      data: { jobId: job.id, type: 'warning', data: { stage: 'references', message: 'reference search failed; going on without references' } },
     });
   }
   // The choice and the next stage in one statement.
@@ -357,6 +358,7 @@ async function generateImage(deps: PipelineDeps, { job, image, providerName, ref
     } catch (error) {
       if (error instanceof SupersededError) throw error;
       const failure = describeFailure(error, signal);
+      if (failure.code === 'internal') log.error({ jobId: job.id, index: image.index, err: error }, 'image failed inside Darkroom');
       if (isProviderError(error) && error.requestEnded && requestId) {
         // The vendor's request is over; the next attempt (or a later run) must submit a new one.
         requestId = null;
@@ -529,6 +531,9 @@ interface Failure {
   retryAfterMs?: number;
 }
 
+/** What the owner reads when an image failed inside Darkroom rather than at the provider. */
+export const INTERNAL_IMAGE_FAILURE = 'something went wrong inside Darkroom while storing or preparing this image';
+
 function describeFailure(error: unknown, signal: AbortSignal): Failure {
   if (signal.aborted) return { code: 'canceled', message: 'canceled', retryable: false };
   if (isProviderError(error)) {
@@ -539,8 +544,9 @@ function describeFailure(error: unknown, signal: AbortSignal): Failure {
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
   }
-  // Not the provider's answer (storage full, a bug): fail the image plainly rather than loop.
-  return { code: 'internal', message: (error as Error)?.message ?? String(error), retryable: false };
+  // Not the provider's answer (storage full, a bug): fail the image plainly rather than loop. Its text
+  // (paths, SQL, hosts) is for the log, not for the job's owner: the caller logs it.
+  return { code: 'internal', message: INTERNAL_IMAGE_FAILURE, retryable: false };
 }
 
 /** Exponential backoff with full jitter, or the provider's retry-after when it gave one. */

@@ -45,9 +45,10 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
       }
       // graphile-worker retries a thrown task with backoff; on the last attempt the job must still end.
       if (helpers.job.attempts >= helpers.job.max_attempts) {
+        deps.log.error({ jobId: parsed.data.jobId, err: error }, 'generate task failed for the last time');
         await failJob(deps.db, parsed.data.jobId, {
           code: 'internal',
-          message: `gave up after ${helpers.job.attempts} attempts: ${(error as Error).message}`,
+          message: `gave up after ${helpers.job.attempts} attempts (something went wrong inside Darkroom)`,
           retryable: true,
         }).catch((failError) => deps.log.error({ err: failError }, 'could not record the job failure'));
       }

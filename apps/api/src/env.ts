@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, Secret, type PriceTable, type ProviderName } from '@darkroom/core';
+import { CreditPricesEnv, parseConfig, PRIORITIES, PROVIDER_NAMES, Secret, type PriceTable, type Priority, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { defaultAllowedHosts } from './auth/hosts.js';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
@@ -112,6 +112,22 @@ const ApiEnv = z.object({
   MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** The same, for all accounts together, per API process. Default 5000. */
   MAX_STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  /**
+   * Priorities ordinary accounts may ask for; admins may use any. urgent and high go ahead of everyone
+   * else's normal jobs, so they are not for anyone who signs up. Default low,normal.
+   */
+  PRIORITY_ALLOWED: z
+    .string()
+    .default('low,normal')
+    .transform((text, ctx): Priority[] => {
+      const names = text.split(',').map((name) => name.trim()).filter(Boolean);
+      const unknown = names.filter((name) => !(PRIORITIES as readonly string[]).includes(name));
+      if (unknown.length > 0 || names.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `name priorities from ${PRIORITIES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}` });
+        return z.NEVER;
+      }
+      return names as Priority[];
+    }),
   /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /**
@@ -184,6 +200,8 @@ export interface AccountSettings {
   loginAttemptsPerIp: number;
   signUpsPerIpPerHour: number;
   trpcMaxBatchSize: number;
+  /** Priorities ordinary accounts may ask for (admins: all). */
+  allowedPriorities: Priority[];
   maxStreamsPerUser: number;
   maxStreamsPerProcess: number;
   fundedSignUpsPerIpPerDay: number;
@@ -216,6 +234,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
     signUpsPerIpPerHour: config.SIGNUPS_PER_IP_PER_HOUR,
     trpcMaxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+    allowedPriorities: config.PRIORITY_ALLOWED,
     maxStreamsPerUser: config.MAX_STREAMS_PER_USER,
     maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
     fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,

@@ -295,6 +295,8 @@ export const PriceListView = z.object({
   prices: z.record(z.string(), z.number().int()),
   /** The providers a job may name, cheapest first. */
   providers: z.array(z.object({ provider: ProviderName, creditsPerImage: z.number().int() })),
+  /** The priorities the caller may ask for (PRIORITY_ALLOWED; admins: all). */
+  priorities: z.array(Priority),
 });
 export type PriceListView = z.infer<typeof PriceListView>;
 

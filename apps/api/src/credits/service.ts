@@ -2,15 +2,24 @@
  * Reading the caller's credits and, for admins, granting them. Reservations, charges and refunds are
  * written by the job services and the worker (see @darkroom/db's credits.ts).
  */
-import { DomainError, pricePerImage, type CreditGrant, type CreditsView, type PriceListView } from '@darkroom/core';
+import { DomainError, pricePerImage, PRIORITIES, type CreditGrant, type CreditsView, type PriceListView, type Priority } from '@darkroom/core';
 import { grantCredits, type Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import type { AccountSettings } from '../env.js';
 
-/** The configured price table, and each provider's price per image as a submit would charge it. */
-export function listPrices({ settings }: { settings: Pick<AccountSettings, 'prices' | 'enabledProviders'> }): PriceListView {
+/** The configured price table, each provider's price per image as a submit would charge it, and the priorities the caller may use. */
+export function listPrices({ settings, user }: { settings: Pick<AccountSettings, 'prices' | 'enabledProviders' | 'allowedPriorities'>; user: AuthUser }): PriceListView {
   const providers = settings.enabledProviders.map((provider) => ({ provider, creditsPerImage: pricePerImage(settings.prices, { provider }) }));
-  return { prices: { ...settings.prices }, providers: providers.sort((a, b) => a.creditsPerImage - b.creditsPerImage) };
+  return {
+    prices: { ...settings.prices },
+    providers: providers.sort((a, b) => a.creditsPerImage - b.creditsPerImage),
+    priorities: prioritiesFor(settings, user),
+  };
+}
+
+/** The priorities `user` may ask for: all for an admin, PRIORITY_ALLOWED for anyone else. */
+export function prioritiesFor(settings: Pick<AccountSettings, 'allowedPriorities'>, user: AuthUser): Priority[] {
+  return user.role === 'admin' ? [...PRIORITIES] : PRIORITIES.filter((priority) => settings.allowedPriorities.includes(priority));
 }
 
 /** The balance and the newest ledger entries (at most `limit`). */

@@ -45,6 +45,7 @@ import { jobsCreated, jobsFinished } from '../metrics.js';
 import type { AccountSettings } from '../env.js';
 import type { RateLimits } from '../rate-limits.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
+import { prioritiesFor } from '../credits/service.js';
 
 /** The most jobs a prompt search looks at (the newest that match). */
 const MAX_SEARCH_MATCHES = 2000;
@@ -78,6 +79,7 @@ function visibleTo(user: AuthUser): { userId?: string } {
 export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
   assertProviderEnabled(settings, input.provider, 'provider');
+  assertPriorityAllowed(settings, user, input.priority, 'priority');
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
@@ -112,6 +114,13 @@ function assertProviderEnabled(settings: AccountSettings, provider: ProviderName
     provider,
     enabled: settings.enabledProviders,
   });
+}
+
+/** Refuses (FORBIDDEN, naming the field and what is allowed) a priority the caller may not ask for. */
+function assertPriorityAllowed(settings: AccountSettings, user: AuthUser, priority: Priority, field: string) {
+  const allowed = prioritiesFor(settings, user);
+  if (allowed.includes(priority)) return;
+  throw new DomainError('FORBIDDEN', `priority ${priority} is for admins here; you may use ${allowed.join(', ')}`, { field, priority, allowed });
 }
 
 /** Postgres's SQLSTATE for a unique constraint violation. */
@@ -257,6 +266,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
   input.requests.forEach((request, index) => {
     assertStartByInFuture(request, `requests.${index}.startBy`);
     assertProviderEnabled(settings, request.provider, `requests.${index}.provider`);
+    assertPriorityAllowed(settings, user, request.priority, `requests.${index}.priority`);
   });
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {

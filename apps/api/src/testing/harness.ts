@@ -38,6 +38,8 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     loginAttemptsPerIp: 1_000_000,
     signUpsPerIpPerHour: 1_000_000,
     trpcMaxBatchSize: 10,
+    // Every priority, so queue-order tests can use them as any account; limits.test.ts covers the default.
+    allowedPriorities: ['low', 'normal', 'high', 'urgent'],
     maxStreamsPerUser: 1000,
     maxStreamsPerProcess: 10_000,
     fundedSignUpsPerIpPerDay: 1_000_000,

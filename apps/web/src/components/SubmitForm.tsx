@@ -268,7 +268,8 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         <div className="field">
           <label htmlFor={`${id}-priority`}>Priority</label>
           <select {...field('priority')} value={form.priority} onChange={(event) => set('priority', event.target.value as FormState['priority'])}>
-            {PRIORITIES.map((priority) => (
+            {/* Only the priorities this account may ask for (admins: all); a remixed job keeps its own. */}
+            {PRIORITIES.filter((priority) => priority === form.priority || !prices.data || prices.data.priorities.includes(priority)).map((priority) => (
               <option key={priority} value={priority}>
                 {priority}
               </option>

@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreditPricesEnv, parseConfig, PRIORITIES, PROVIDER_NAMES, Secret, type PriceTable, type Priority, type ProviderName } from '@darkroom/core';
+import { CreditPricesEnv, parseConfig, parsePromptFilter, PRIORITIES, PROVIDER_NAMES, Secret, type PriceTable, type Priority, type PromptFilter, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { defaultAllowedHosts } from './auth/hosts.js';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
@@ -128,6 +128,21 @@ const ApiEnv = z.object({
       }
       return names as Priority[];
     }),
+  /**
+   * The operator's content policy: prompts matching any entry (`word, two words, /pattern/`; whole words,
+   * any case, accents and full-width forms folded) are refused at submit. Default: none.
+   */
+  PROMPT_FILTER: z
+    .string()
+    .default('')
+    .transform((text, ctx): PromptFilter => {
+      try {
+        return parsePromptFilter(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /**
@@ -202,6 +217,8 @@ export interface AccountSettings {
   trpcMaxBatchSize: number;
   /** Priorities ordinary accounts may ask for (admins: all). */
   allowedPriorities: Priority[];
+  /** Prompts matching it are refused at submit (PROMPT_FILTER). */
+  promptFilter: PromptFilter;
   maxStreamsPerUser: number;
   maxStreamsPerProcess: number;
   fundedSignUpsPerIpPerDay: number;
@@ -235,6 +252,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     signUpsPerIpPerHour: config.SIGNUPS_PER_IP_PER_HOUR,
     trpcMaxBatchSize: config.TRPC_MAX_BATCH_SIZE,
     allowedPriorities: config.PRIORITY_ALLOWED,
+    promptFilter: config.PROMPT_FILTER,
     maxStreamsPerUser: config.MAX_STREAMS_PER_USER,
     maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
     fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,

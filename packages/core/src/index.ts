@@ -8,3 +8,4 @@ export * from './queue-status.js';
 export * from './account.js';
 export * from './credits.js';
 export * from './webhook.js';
+export * from './content-policy.js';

@@ -12,6 +12,7 @@ import {
   queueRankFor,
   isTerminalStatus,
   pricePerImage,
+  promptFilterMatch,
   sizeFor,
   type JobListInput,
   type BatchRequest,
@@ -80,6 +81,7 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
   assertStartByInFuture(input);
   assertProviderEnabled(settings, input.provider, 'provider');
   assertPriorityAllowed(settings, user, input.priority, 'priority');
+  assertPromptAllowed(settings, input, '');
   const requestHash = hashRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
@@ -114,6 +116,19 @@ function assertProviderEnabled(settings: AccountSettings, provider: ProviderName
     provider,
     enabled: settings.enabledProviders,
   });
+}
+
+/**
+ * Refuses (BAD_INPUT, `details.reason` `content_filtered`) a prompt or style the operator's content
+ * policy (PROMPT_FILTER) does not take; before any credit is reserved or anything written.
+ */
+function assertPromptAllowed(settings: AccountSettings, request: Pick<JobRequest, 'prompt' | 'style'>, prefix: string) {
+  for (const field of ['prompt', 'style'] as const) {
+    const matched = request[field] ? promptFilterMatch(settings.promptFilter, request[field]) : null;
+    if (matched) {
+      throw new DomainError('BAD_INPUT', `the ${field} is refused by this deployment's content policy (it matches "${matched}")`, { field: `${prefix}${field}`, reason: 'content_filtered' });
+    }
+  }
 }
 
 /** Refuses (FORBIDDEN, naming the field and what is allowed) a priority the caller may not ask for. */
@@ -267,6 +282,7 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
     assertStartByInFuture(request, `requests.${index}.startBy`);
     assertProviderEnabled(settings, request.provider, `requests.${index}.provider`);
     assertPriorityAllowed(settings, user, request.priority, `requests.${index}.priority`);
+    assertPromptAllowed(settings, request, `requests.${index}.`);
   });
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {

@@ -71,6 +71,9 @@ export function registerOpenAiRoutes(
           if (error.details?.reason === 'provider_not_enabled') {
             return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
           }
+          if (error.details?.reason === 'content_filtered') {
+            return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
+          }
           return sendOpenAiError(reply, status, { message: error.message, ...OPENAI_ERRORS[error.code], param: typeof field === 'string' ? field : null });
         }
         const fastifyError = error as FastifyError;

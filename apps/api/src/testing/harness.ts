@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
-import { DEFAULT_PRICES } from '@darkroom/core';
+import { DEFAULT_PRICES, NO_PROMPT_FILTER } from '@darkroom/core';
 import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
@@ -40,6 +40,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     trpcMaxBatchSize: 10,
     // Every priority, so queue-order tests can use them as any account; limits.test.ts covers the default.
     allowedPriorities: ['low', 'normal', 'high', 'urgent'],
+    promptFilter: NO_PROMPT_FILTER,
     maxStreamsPerUser: 1000,
     maxStreamsPerProcess: 10_000,
     fundedSignUpsPerIpPerDay: 1_000_000,

@@ -30,6 +30,11 @@ export interface Context {
   closing: AbortSignal;
   /** Slots for live streams and waiting requests, per user and per process. */
   streams: StreamSlots;
+  /**
+   * Whether the request's credentials still stand (a key not revoked, a session not ended, the same
+   * user), for live streams that outlast the check made when they opened.
+   */
+  stillAuthenticated: () => Promise<boolean>;
   settings: AccountSettings;
   limits: RateLimits;
   user: AuthUser | null;

@@ -219,6 +219,8 @@ export interface AccountSettings {
   allowedPriorities: Priority[];
   /** Prompts matching it are refused at submit (PROMPT_FILTER). */
   promptFilter: PromptFilter;
+  /** How often a live stream checks that its credentials still stand (revoked key, ended session), in ms. */
+  streamRecheckMs: number;
   maxStreamsPerUser: number;
   maxStreamsPerProcess: number;
   fundedSignUpsPerIpPerDay: number;
@@ -253,6 +255,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     trpcMaxBatchSize: config.TRPC_MAX_BATCH_SIZE,
     allowedPriorities: config.PRIORITY_ALLOWED,
     promptFilter: config.PROMPT_FILTER,
+    streamRecheckMs: 60_000,
     maxStreamsPerUser: config.MAX_STREAMS_PER_USER,
     maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
     fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,

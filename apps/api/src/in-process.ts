@@ -41,6 +41,7 @@ export async function makeInProcessCallers({ db, storage, databaseUrl, settings 
         jobChanges,
         closing: closing.signal,
         streams,
+        stillAuthenticated: async () => true,
         settings,
         limits,
         user,

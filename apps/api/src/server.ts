@@ -134,6 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       jobChanges,
       closing: closing.signal,
       streams,
+      stillAuthenticated: async () => Boolean(auth.user) && (await authenticate(req)).user?.id === auth.user?.id,
       settings,
       limits,
       user: auth.user,

@@ -23,6 +23,8 @@ interface FollowOptions {
   jobChanges: JobChangeFeed;
   /** A slot per open stream (per user and per process); none in callers that hold their own. */
   slots?: StreamSlots | undefined;
+  /** Checked every `everyMs` while the stream lasts: a revoked key or ended session ends it. */
+  recheck?: { stillAuthenticated: () => Promise<boolean>; everyMs: number } | undefined;
   user: AuthUser;
   signal: AbortSignal | undefined;
   lastEventId: string | null | undefined;
@@ -53,9 +55,10 @@ function takeSlot({ slots, user, signal }: FollowOptions): () => void {
   return release;
 }
 
-async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: FollowOptions & { id: string }, first: JobView, release: () => void) {
+async function* streamJob({ db, jobChanges, user, signal, lastEventId, id, recheck }: FollowOptions & { id: string }, first: JobView, release: () => void) {
   let view = first;
   const wake = wakeOn(signal);
+  const credentials = credentialCheck(recheck);
   const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);
   try {
     let sent = lastEventId ?? null;
@@ -66,8 +69,8 @@ async function* streamJob({ db, jobChanges, user, signal, lastEventId, id }: Fol
         yield tracked(version, view);
       }
       if (isTerminalStatus(view.status)) return;
-      await wake.wait(view.status === 'queued' ? QUEUED_REFRESH_MS : IDLE_REFRESH_MS);
-      if (signal?.aborted) return;
+      await wake.wait(credentials.cap(view.status === 'queued' ? QUEUED_REFRESH_MS : IDLE_REFRESH_MS));
+      if (signal?.aborted || !(await credentials.stand())) return;
       view = await getJob({ db, user, id });
     }
   } finally {
@@ -85,7 +88,8 @@ export function followMyJobs(options: FollowOptions) {
   return streamMyJobs(options, takeSlot(options));
 }
 
-async function* streamMyJobs({ db, jobChanges, user, signal, lastEventId }: FollowOptions, release: () => void) {
+async function* streamMyJobs({ db, jobChanges, user, signal, lastEventId, recheck }: FollowOptions, release: () => void) {
+  const credentials = credentialCheck(recheck);
   const changed = new Set<string>();
   const wake = wakeOn(signal);
   let resync = false;
@@ -108,13 +112,30 @@ async function* streamMyJobs({ db, jobChanges, user, signal, lastEventId }: Foll
         const jobs = await db.job.findMany({ where: { id: { in: ids.slice(start, start + FEED_PAGE) }, userId: user.id }, include: jobViewInclude, orderBy: { updatedAt: 'asc' } });
         for (const job of jobs) yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
       }
-      await wake.wait(IDLE_REFRESH_MS);
-      if (signal?.aborted) return;
+      await wake.wait(credentials.cap(IDLE_REFRESH_MS));
+      if (signal?.aborted || !(await credentials.stand())) return;
     }
   } finally {
     unsubscribe();
     release();
   }
+}
+
+/**
+ * A stream's periodic look at its credentials: `cap` shortens a wait so the look is never late by
+ * more than its interval, `stand` answers false once they no longer hold (then the stream ends, and a
+ * client that reconnects is asked for credentials again).
+ */
+function credentialCheck(recheck: FollowOptions['recheck']) {
+  let last = Date.now();
+  return {
+    cap: (ms: number) => (recheck ? Math.min(ms, recheck.everyMs) : ms),
+    async stand(): Promise<boolean> {
+      if (!recheck || Date.now() - last < recheck.everyMs) return true;
+      last = Date.now();
+      return recheck.stillAuthenticated();
+    },
+  };
 }
 
 /**

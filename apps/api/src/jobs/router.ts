@@ -50,14 +50,20 @@ export const jobsRouter = router({
   /** One job live (SSE): its view now, then on every change, until it ends. Resumes from `lastEventId`. */
   onUpdate: protectedProcedure
     .input(JobFollowInput)
-    .subscription(({ ctx: { db, jobChanges, closing, streams, user }, input, signal }) =>
-      followJob({ db, jobChanges, slots: streams, user, signal: untilClosing(signal, closing), id: input.id, lastEventId: input.lastEventId }),
+    .subscription(({ ctx: { db, jobChanges, closing, streams, stillAuthenticated, settings, user }, input, signal }) =>
+      followJob({
+        db, jobChanges, slots: streams, user, signal: untilClosing(signal, closing), id: input.id, lastEventId: input.lastEventId,
+        recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
+      }),
     ),
   /** All of the caller's jobs live (SSE): a view whenever one of them changes. */
   feed: protectedProcedure
     .input(JobFeedInput)
-    .subscription(({ ctx: { db, jobChanges, closing, streams, user }, input, signal }) =>
-      followMyJobs({ db, jobChanges, slots: streams, user, signal: untilClosing(signal, closing), lastEventId: input?.lastEventId }),
+    .subscription(({ ctx: { db, jobChanges, closing, streams, stillAuthenticated, settings, user }, input, signal }) =>
+      followMyJobs({
+        db, jobChanges, slots: streams, user, signal: untilClosing(signal, closing), lastEventId: input?.lastEventId,
+        recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
+      }),
     ),
   /** Cancels the caller's job (an admin: any job); a queued one gets its credits back at once. */
   cancel: protectedProcedure

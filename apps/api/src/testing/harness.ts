@@ -41,6 +41,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     // Every priority, so queue-order tests can use them as any account; limits.test.ts covers the default.
     allowedPriorities: ['low', 'normal', 'high', 'urgent'],
     promptFilter: NO_PROMPT_FILTER,
+    streamRecheckMs: 60_000,
     maxStreamsPerUser: 1000,
     maxStreamsPerProcess: 10_000,
     fundedSignUpsPerIpPerDay: 1_000_000,

@@ -143,6 +143,8 @@ const ApiEnv = z.object({
         return z.NEVER;
       }
     }),
+  /** Let other sites embed signed image links (`<img src>`): they are answered with CORP cross-origin. Default false. */
+  SIGNED_LINKS_EMBEDDABLE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /**
@@ -221,6 +223,8 @@ export interface AccountSettings {
   promptFilter: PromptFilter;
   /** How often a live stream checks that its credentials still stand (revoked key, ended session), in ms. */
   streamRecheckMs: number;
+  /** Signed image links may be embedded cross-site (SIGNED_LINKS_EMBEDDABLE). */
+  signedLinksEmbeddable: boolean;
   maxStreamsPerUser: number;
   maxStreamsPerProcess: number;
   fundedSignUpsPerIpPerDay: number;
@@ -256,6 +260,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     allowedPriorities: config.PRIORITY_ALLOWED,
     promptFilter: config.PROMPT_FILTER,
     streamRecheckMs: 60_000,
+    signedLinksEmbeddable: config.SIGNED_LINKS_EMBEDDABLE,
     maxStreamsPerUser: config.MAX_STREAMS_PER_USER,
     maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
     fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,

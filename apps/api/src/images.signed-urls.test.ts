@@ -48,6 +48,26 @@ describe('signed, expiring image links', () => {
     expect(Date.parse(links.expiresAt) - Date.now()).toBeLessThanOrEqual(600_000);
   });
 
+  it('are same-origin resources unless SIGNED_LINKS_EMBEDDABLE lets other sites embed them', async () => {
+    const links = await signedLinks(600);
+    expect((await server.inject({ method: 'GET', url: links.url })).headers['cross-origin-resource-policy']).toBe('same-origin');
+    const embeddable = await buildServer({
+      db: h.db, databaseUrl: h.url, storage: h.storage, settings: { ...h.settings, signedLinksEmbeddable: true },
+      webDistDir: path.join(h.storageDir, 'no-web-app'), logLevel: 'silent', imageUrlSecret: SECRET,
+    });
+    try {
+      expect((await embeddable.inject({ method: 'GET', url: links.url })).headers['cross-origin-resource-policy']).toBe('cross-origin');
+      expect((await embeddable.inject({ method: 'GET', url: links.thumbnailUrl! })).headers['cross-origin-resource-policy']).toBe('cross-origin');
+      // The owner's own request, and a bad signature, stay same-origin.
+      const own = await embeddable.inject({ method: 'GET', url: `/images/${imageId}`, headers: h.headers });
+      expect([own.statusCode, own.headers['cross-origin-resource-policy']]).toEqual([200, 'same-origin']);
+      const forged = await embeddable.inject({ method: 'GET', url: `${links.url.slice(0, -2)}xx` });
+      expect([forged.statusCode, forged.headers['cross-origin-resource-policy']]).toEqual([403, 'same-origin']);
+    } finally {
+      await embeddable.close();
+    }
+  });
+
   it('refuse a tampered, expired, foreign or misplaced signature with 403', async () => {
     const { url } = await signedLinks();
     const [pathPart, query] = url.split('?') as [string, string];

@@ -17,7 +17,20 @@ const SignRequest = z.object({ ttlSeconds: z.coerce.number().int().min(1).max(MA
  */
 export function registerImageRoutes(
   app: FastifyInstance,
-  { db, storage, authenticate, signer }: { db: Db; storage: ImageStorage; authenticate: (request: FastifyRequest) => Promise<Authentication>; signer: UrlSigner },
+  {
+    db,
+    storage,
+    authenticate,
+    signer,
+    embeddable = false,
+  }: {
+    db: Db;
+    storage: ImageStorage;
+    authenticate: (request: FastifyRequest) => Promise<Authentication>;
+    signer: UrlSigner;
+    /** Signed links may be embedded by other sites (SIGNED_LINKS_EMBEDDABLE): CORP cross-origin for them. */
+    embeddable?: boolean;
+  },
 ) {
   const serve = (variant: 'image' | 'thumbnail') => async (request: FastifyRequest, reply: FastifyReply) => {
     const params = ImageParams.safeParse(request.params);
@@ -30,6 +43,9 @@ export function registerImageRoutes(
       if (!signer.verify(path, query.data.expires, query.data.signature)) {
         return reply.code(403).send({ error: { code: 'FORBIDDEN', message: 'the link is invalid or has expired' } });
       }
+      // Helmet's same-origin policy keeps other sites from showing even a link made to be shared; the
+      // operator may let them (an owner's own, unsigned request keeps same-origin).
+      if (embeddable) reply.header('Cross-Origin-Resource-Policy', 'cross-origin');
     } else {
       const { user, error: authError } = await authenticate(request);
       if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });

@@ -174,7 +174,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const part of [request.params, request.query, request.body]) assertStorableText(part);
   });
   const signer = makeUrlSigner(options.imageUrlSecret);
-  registerImageRoutes(app, { db, storage, authenticate, signer });
+  registerImageRoutes(app, { db, storage, authenticate, signer, embeddable: settings.signedLinksEmbeddable });
   registerReferenceRoutes(app, { db, storage, authenticate });
   const services: Services = { db, storage, jobChanges, closing: closing.signal, streams, settings, limits };
   registerRestRoutes(app, { services, authenticate });

@@ -42,6 +42,7 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     allowedPriorities: ['low', 'normal', 'high', 'urgent'],
     promptFilter: NO_PROMPT_FILTER,
     streamRecheckMs: 60_000,
+    signedLinksEmbeddable: false,
     maxStreamsPerUser: 1000,
     maxStreamsPerProcess: 10_000,
     fundedSignUpsPerIpPerDay: 1_000_000,

@@ -71,11 +71,16 @@ if (worker) {
   });
 }
 
+// The embedded cluster's password stays in its file: the banner shows how to read it, not the password.
+const shownDatabaseUrl = database.embedded
+  ? `"${database.url.replace(/:\/\/([^:]+):[^@]*@/, `://$1:$(cat ${database.embedded.passwordFile})@`)}"`
+  : database.url.replace(/:\/\/([^:/@]+):[^@]*@/, '://$1:***@');
+
 console.log(`
   Darkroom is running at ${api.url}
 
   database  ${database.embedded ? `embedded Postgres (data in ${apiConfig.DARKROOM_DATA_DIR})` : 'DATABASE_URL'}
   images    ${describeStorage(apiConfig, apiConfig.STORAGE_DIR)}
-  another worker:  DATABASE_URL=${database.url} ${apiConfig.STORAGE_DRIVER === 's3' ? 'STORAGE_DRIVER=s3 S3_...' : `STORAGE_DIR=${apiConfig.STORAGE_DIR}`} pnpm --filter @darkroom/worker start
+  another worker:  DATABASE_URL=${shownDatabaseUrl} ${apiConfig.STORAGE_DRIVER === 's3' ? 'STORAGE_DRIVER=s3 S3_...' : `STORAGE_DIR=${apiConfig.STORAGE_DIR}`} pnpm --filter @darkroom/worker start
   stop:     Ctrl-C
 `);

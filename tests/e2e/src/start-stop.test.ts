@@ -17,6 +17,11 @@ afterAll(async () => {
 describe('the start command', () => {
   it('keeps jobs and images across a restart, and Ctrl-C leaves no process behind', async () => {
     stack = await startStack(dataDir);
+    // The banner says how to read embedded Postgres's password (its file), never the password itself.
+    const password = decodeURIComponent(new URL(stack.databaseUrl).password);
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    expect(stack.output()).not.toContain(password);
+    expect(stack.output()).toMatch(/DATABASE_URL="postgres:\/\/postgres:\$\(cat \S+darkroom\.password\)@127\.0\.0\.1:\d+\/darkroom"/);
     const health = await fetch(`${stack.url}/readyz`);
     expect(health.status).toBe(200);
     const key = await signUpForApiKey(stack.url, 'keeper@example.com');

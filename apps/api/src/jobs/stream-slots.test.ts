@@ -63,4 +63,30 @@ describe('stream slots', () => {
     again.close();
     second.close();
   });
+
+  it('gives an OpenAI waiter\'s slot back when its caller goes away, and leaves the job to run', async () => {
+    const waiter = await h.makeUser('leaves-early@example.com');
+    const abort = new AbortController();
+    const before = await h.db.job.count({ where: { userId: waiter.user.id } });
+    // No worker here: the job stays queued and the request waits.
+    const request = fetch(`${base}/v1/images/generations`, {
+      method: 'POST',
+      headers: { ...waiter.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'I will not wait' }),
+      signal: abort.signal,
+    }).catch((error: Error) => error);
+    await eventually(async () => (await h.db.job.count({ where: { userId: waiter.user.id } })) === before + 1);
+    abort.abort();
+    await request;
+    // Both slots are free again: two streams open without an error.
+    const feeds = await eventually(async () => {
+      const opened = [await openFeed(waiter.headers), await openFeed(waiter.headers)];
+      if (opened.every((feed) => !feed.text.includes('serialized-error'))) return opened;
+      opened.forEach((feed) => feed.close());
+      return null;
+    });
+    feeds.forEach((feed) => feed.close());
+    const [job] = await h.db.job.findMany({ where: { userId: waiter.user.id } });
+    expect(job!.status).toBe('queued');
+  });
 });

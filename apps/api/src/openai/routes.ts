@@ -9,7 +9,7 @@ import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
 import { DOMAIN_TO_HTTP } from '../rest/errors.js';
 import type { UrlSigner } from '../signed-urls.js';
-import { generateOpenAiImages, JobEndedWithoutImages, listOpenAiModels, WaitLimitReached } from './service.js';
+import { CallerGone, generateOpenAiImages, JobEndedWithoutImages, listOpenAiModels, WaitLimitReached } from './service.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
 
 /** OpenAI's `type`/`code` for each domain error, the ones its SDKs and users recognise. */
@@ -49,6 +49,11 @@ export function registerOpenAiRoutes(
         if (error instanceof ZodError) {
           const issue = error.issues[0]!;
           return sendOpenAiError(reply, 400, { message: issue.message, type: 'invalid_request_error', param: issue.path.map(String).join('.') || null, code: 'invalid_value' });
+        }
+        if (error instanceof CallerGone) {
+          // Nobody to answer; the job runs on and is charged only for what it stores.
+          request.log.info({ err: error }, 'openai-compatible caller went away; its job goes on');
+          return reply.code(499).send();
         }
         if (error instanceof WaitLimitReached) {
           // The job was canceled: retrying the same request would only wait as long again.
@@ -92,7 +97,13 @@ export function registerOpenAiRoutes(
         const header = request.headers['idempotency-key'];
         const idempotencyKey = typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
         const origin = `${request.protocol}://${request.host}`;
-        return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin, signer });
+        // The socket closing before the answer is sent means the caller left.
+        const left = new AbortController();
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) left.abort();
+        });
+        const gone = AbortSignal.any([left.signal, services.closing]);
+        return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin, signer, gone });
       });
 
       scope.get('/models', async (request, reply) => {

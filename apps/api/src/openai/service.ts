@@ -19,6 +19,12 @@ export class JobEndedWithoutImages extends Error {
 /** The wait limit passed; the job was canceled (its credits refunded) so a retry cannot pay twice. */
 export class WaitLimitReached extends Error {}
 
+/**
+ * The caller went away (or the server is stopping) while its job ran: nobody is left to answer. The job
+ * goes on; an SDK that retries with the same Idempotency-Key waits for that same job.
+ */
+export class CallerGone extends Error {}
+
 /** `WIDTHxHEIGHT` to the nearest of Darkroom's aspect ratios (by log ratio); `auto` keeps the preset's. */
 export function aspectRatioForSize(size: string): AspectRatio | undefined {
   const match = /^(\d+)x(\d+)$/.exec(size);
@@ -45,6 +51,7 @@ export async function generateOpenAiImages({
   waitSeconds,
   origin,
   signer,
+  gone,
 }: {
   services: Services;
   user: AuthUser;
@@ -55,13 +62,15 @@ export async function generateOpenAiImages({
   origin: string;
   /** Signs the answered URLs: OpenAI clients fetch them without credentials. */
   signer: UrlSigner;
+  /** Aborts when the caller disconnects (or the server stops): the wait, and its stream slot, end. */
+  gone: AbortSignal;
 }): Promise<OpenAiImagesResponse> {
   const { db, storage, jobChanges, streams, settings, limits } = services;
   // A waiting request holds a connection for up to waitSeconds: it takes a stream slot, before the job
   // is submitted, so a refusal leaves nothing behind.
   const release = streams.acquire(user.id);
   try {
-    return await generateAndWait({ db, storage, jobChanges, settings, limits, user, input, idempotencyKey, waitSeconds, origin, signer });
+    return await generateAndWait({ db, storage, jobChanges, settings, limits, user, input, idempotencyKey, waitSeconds, origin, signer, gone });
   } finally {
     release();
   }
@@ -79,6 +88,7 @@ async function generateAndWait({
   waitSeconds,
   origin,
   signer,
+  gone,
 }: Omit<Services, 'closing' | 'streams'> & {
   user: AuthUser;
   input: OpenAiImageRequest;
@@ -86,6 +96,7 @@ async function generateAndWait({
   waitSeconds: number;
   origin: string;
   signer: UrlSigner;
+  gone: AbortSignal;
 }): Promise<OpenAiImagesResponse> {
   const aspectRatio = aspectRatioForSize(input.size);
   const submitted = await createJob({
@@ -103,7 +114,9 @@ async function generateAndWait({
       metadata: { via: 'openai', quality: input.quality, size: input.size, ...(input.user ? { user: input.user } : {}) },
     }),
   });
-  const job = await waitForJobEnd({ db, jobChanges, user, id: submitted.id, signal: AbortSignal.timeout(waitSeconds * 1000) });
+  const timeout = AbortSignal.timeout(waitSeconds * 1000);
+  const job = await waitForJobEnd({ db, jobChanges, user, id: submitted.id, signal: AbortSignal.any([timeout, gone]) });
+  if ((job.status === 'queued' || job.status === 'running') && gone.aborted && !timeout.aborted) throw new CallerGone(`the caller of job ${job.id} went away`);
   if (job.status === 'queued' || job.status === 'running') {
     await cancelJob({ db, user, id: job.id }).catch(() => undefined);
     throw new WaitLimitReached(`job ${job.id} did not finish within ${waitSeconds} s and was canceled; try a smaller n, or use POST /api/v1/generations to wait as long as it takes`);

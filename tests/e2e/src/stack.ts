@@ -45,7 +45,8 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const databaseUrl = databaseUrlFrom(output);
+  // An operator's own DATABASE_URL is shown with its password masked: the test knows it already.
+  const databaseUrl = env.DATABASE_URL ?? databaseUrlFrom(output);
   const storageDir = output.match(/STORAGE_DIR=(\S+)/)?.[1];
   if (!databaseUrl || !storageDir) throw new Error(`start banner lacks DATABASE_URL/STORAGE_DIR:\n${output}`);
   return {

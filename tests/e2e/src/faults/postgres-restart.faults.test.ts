@@ -30,6 +30,9 @@ afterAll(async () => {
 
 describe('Postgres restarting under load', () => {
   it('answers 503 with Retry-After while it is down and loses no accepted job', async () => {
+    // The banner shows the operator's DATABASE_URL without its password.
+    expect(stack.output()).not.toContain(`:${new URL(postgres.url).password}@`);
+    expect(stack.output()).toMatch(/DATABASE_URL=postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
     const apiKey = await signUpForApiKey(stack.url, 'outage@example.com');
     const env = { MOCK_LATENCY_MS: '100-300', WORKER_CONCURRENCY: '2', POLL_INTERVAL_MS: '200', WORKER_DEAD_AFTER_SECONDS: '5', HEARTBEAT_INTERVAL_MS: '500' };
     await cluster.supervisedWorker('pg-w1', env);

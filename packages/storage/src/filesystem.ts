@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertContentTypeMatches, contentTypeOf } from './content-type.js';
 import { assertValidKey, type ImageStorage, type StoredObject } from './storage.js';
@@ -21,11 +21,19 @@ export function createFilesystemStorage({ root }: FilesystemStorageOptions): Ima
       const file = fileOf(key);
       assertContentTypeMatches(key, contentType);
       await mkdir(path.dirname(file), { recursive: true });
-      // Write beside the target, then rename: a crash never leaves a half image under the real key.
+      // Write beside the target, flush it to disk, then rename and flush the directory: a crash (or a
+      // power cut) never leaves a half or empty image under the real key once the row says it is stored.
       const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await writeFile(temp, body);
+        const handle = await open(temp, 'w');
+        try {
+          await handle.writeFile(body);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
         await rename(temp, file);
+        await syncDirectory(path.dirname(file));
       } catch (error) {
         await rm(temp, { force: true });
         throw error;
@@ -54,4 +62,14 @@ export function createFilesystemStorage({ root }: FilesystemStorageOptions): Ima
       await rm(fileOf(key), { force: true });
     },
   };
+}
+
+/** Makes a rename in `dir` durable (the directory entry itself is flushed). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

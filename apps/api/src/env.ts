@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreditPricesEnv, parseConfig, parsePromptFilter, PRIORITIES, PROVIDER_NAMES, Secret, type PriceTable, type Priority, type PromptFilter, type ProviderName } from '@darkroom/core';
+import { CreditPricesEnv, nameListEnv, parseConfig, parsePromptFilter, PRIORITIES, PROVIDER_NAMES, Secret, type PriceTable, type Priority, type PromptFilter, type ProviderName } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { defaultAllowedHosts } from './auth/hosts.js';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
@@ -69,18 +69,7 @@ const ApiEnv = z.object({
    * Providers this deployment runs (the workers' PROVIDERS_ENABLED; set both alike): what GET /v1/models
    * and the price list offer. Default local,mock.
    */
-  PROVIDERS_ENABLED: z
-    .string()
-    .default('local,mock')
-    .transform((text, ctx): ProviderName[] => {
-      const names = text.split(',').map((name) => name.trim()).filter(Boolean);
-      const unknown = names.filter((name) => !(PROVIDER_NAMES as readonly string[]).includes(name));
-      if (unknown.length > 0 || names.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `name providers from ${PROVIDER_NAMES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}` });
-        return z.NEVER;
-      }
-      return names as ProviderName[];
-    }),
+  PROVIDERS_ENABLED: nameListEnv(PROVIDER_NAMES, 'providers', 'local,mock'),
   /** Credits every new account starts with. Default 100. */
   STARTING_CREDITS: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
   /** Credits per image, `provider[/quality]:credits` pairs; unlisted providers cost 1. Default local:1,mock:1. */
@@ -116,18 +105,7 @@ const ApiEnv = z.object({
    * Priorities ordinary accounts may ask for; admins may use any. urgent and high go ahead of everyone
    * else's normal jobs, so they are not for anyone who signs up. Default low,normal.
    */
-  PRIORITY_ALLOWED: z
-    .string()
-    .default('low,normal')
-    .transform((text, ctx): Priority[] => {
-      const names = text.split(',').map((name) => name.trim()).filter(Boolean);
-      const unknown = names.filter((name) => !(PRIORITIES as readonly string[]).includes(name));
-      if (unknown.length > 0 || names.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `name priorities from ${PRIORITIES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}` });
-        return z.NEVER;
-      }
-      return names as Priority[];
-    }),
+  PRIORITY_ALLOWED: nameListEnv(PRIORITIES, 'priorities', 'low,normal'),
   /**
    * The operator's content policy: prompts matching any entry (`word, two words, /pattern/`; whole words,
    * any case, accents and full-width forms folded) are refused at submit. Default: none.

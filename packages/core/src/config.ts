@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * Parses an app's environment with its schema, or throws one error that names every bad variable and
@@ -36,4 +36,23 @@ export class Secret {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return 'Secret([redacted])';
   }
+}
+
+/**
+ * A comma-separated list of names from a closed set (`local,mock`, `low,normal`), at least one; a
+ * refusal names the set and what is not in it. `what` is the plural the message uses ("providers").
+ */
+export function nameListEnv<Name extends string>(names: readonly Name[], what: string, fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx): Name[] => {
+      const listed = text.split(',').map((name) => name.trim()).filter(Boolean);
+      const unknown = listed.filter((name) => !(names as readonly string[]).includes(name));
+      if (unknown.length > 0 || listed.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `name ${what} from ${names.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}` });
+        return z.NEVER;
+      }
+      return listed as Name[];
+    });
 }

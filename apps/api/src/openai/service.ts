@@ -65,39 +65,20 @@ export async function generateOpenAiImages({
   /** Aborts when the caller disconnects (or the server stops): the wait, and its stream slot, end. */
   gone: AbortSignal;
 }): Promise<OpenAiImagesResponse> {
-  const { db, storage, jobChanges, streams, settings, limits } = services;
   // A waiting request holds a connection for up to waitSeconds: it takes a stream slot, before the job
   // is submitted, so a refusal leaves nothing behind.
-  const release = streams.acquire(user.id);
+  const release = services.streams.acquire(user.id);
   try {
-    return await generateAndWait({ db, storage, jobChanges, settings, limits, user, input, idempotencyKey, waitSeconds, origin, signer, gone });
+    return await generateAndWait(services, { user, input, idempotencyKey, waitSeconds, origin, signer, gone });
   } finally {
     release();
   }
 }
 
-async function generateAndWait({
-  db,
-  storage,
-  jobChanges,
-  settings,
-  limits,
-  user,
-  input,
-  idempotencyKey,
-  waitSeconds,
-  origin,
-  signer,
-  gone,
-}: Omit<Services, 'closing' | 'streams'> & {
-  user: AuthUser;
-  input: OpenAiImageRequest;
-  idempotencyKey: string | undefined;
-  waitSeconds: number;
-  origin: string;
-  signer: UrlSigner;
-  gone: AbortSignal;
-}): Promise<OpenAiImagesResponse> {
+async function generateAndWait(
+  { db, storage, jobChanges, settings, limits }: Services,
+  { user, input, idempotencyKey, waitSeconds, origin, signer, gone }: Omit<Parameters<typeof generateOpenAiImages>[0], 'services'>,
+): Promise<OpenAiImagesResponse> {
   const aspectRatio = aspectRatioForSize(input.size);
   const submitted = await createJob({
     db,

@@ -22,7 +22,10 @@ export interface ProviderGateOptions {
   databaseUrl: string;
   workerId: string;
   limitsFor: (provider: string) => ProviderLimits;
-  /** A slot whose holder vanished is free again after this long, in ms. Default 10 minutes. */
+  /**
+   * A slot whose holder vanished is free again after this long, in ms. Default 10 minutes. A live holder
+   * renews its lease every quarter of this while its call runs.
+   */
   leaseMs?: number;
   /** How often a waiter looks again without a notification, in ms. Default 250. */
   pollMs?: number;
@@ -140,9 +143,25 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
       await waitForRate(provider, requestsPerMinute, signal);
       let slot: number | null;
       while ((slot = await tryAcquire(provider, concurrency)) === null) await nextWake(provider, signal);
+      // Renewed while held: a vendor call may outlast the lease, and a lease that lapsed under a live
+      // call would let another worker take the slot (two calls in flight where one is allowed). The
+      // lease only lapses when its holder stops renewing: it died, or lost the database.
+      const held = slot;
+      const renewal = setInterval(() => {
+        pool
+          .query(`update provider_leases set expires_at = now() + make_interval(secs => $4::float8 / 1000) where provider = $1 and slot = $2 and holder = $3`, [
+            provider,
+            held,
+            workerId,
+            leaseMs,
+          ])
+          .catch((error: unknown) => log.warn({ err: error, provider, slot: held }, 'could not renew a provider slot lease'));
+      }, leaseMs / 4);
+      renewal.unref();
       try {
         return await call();
       } finally {
+        clearInterval(renewal);
         // Release and wake the waiters in one round trip.
         await pool
           .query(

@@ -9,3 +9,5 @@ export * from './account.js';
 export * from './credits.js';
 export * from './webhook.js';
 export * from './content-policy.js';
+export * from './events.js';
+export * from './retry-policy.js';

@@ -93,6 +93,8 @@ export const ERROR_CODES = [
   'invalid_payload',
   'start_deadline_exceeded',
   'run_timeout',
+  /** No worker ended the job: its run deadline passed long ago, or its queue entry was lost; ended by the sweep. */
+  'abandoned',
   'internal',
 ] as const;
 export const ErrorCode = z.enum(ERROR_CODES);

@@ -9,3 +9,5 @@ export * from './job-changes.js';
 export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits, creditRefusal, postgresErrorOf } from './credits.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 export { enqueueJobWebhook, WEBHOOK_DELIVERY_MAX_ATTEMPTS } from './webhooks.js';
+export * as lifecycle from './lifecycle/index.js';
+export { SupersededError, JobEndedError } from './lifecycle/fences.js';

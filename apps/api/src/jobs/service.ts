@@ -27,14 +27,13 @@ import {
 import type { Prisma } from '@darkroom/db';
 import {
   creditRefusal,
-  enqueueJobWebhook,
+  lifecycle,
   jobViewInclude,
   postgresErrorOf,
   queuePlaceOf,
   queuePlacesOf,
   recentStartRate,
   reserveCredits,
-  settleJobCredits,
   toJobView,
   type Db,
   type Image,
@@ -521,31 +520,10 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
   if (isTerminalStatus(job.status)) {
     throw new DomainError('INVALID_STATE', `job ${id} is already ${job.status}; only queued or running jobs can be canceled`, { status: job.status });
   }
-  const canceledInQueue = await db.$transaction(async (tx) => {
-    const now = new Date();
-    const canceled = await tx.job.updateMany({
-      where: { id, status: 'queued' },
-      data: { status: 'canceled', cancelRequestedAt: now, finishedAt: now, stage: null },
-    });
-    if (canceled.count === 1) {
-      await tx.image.updateMany({ where: { jobId: id, status: 'pending' }, data: { status: 'canceled' } });
-      // Same transaction as the status: what it held comes back (a retried job keeps its earlier charges).
-      const credits = await settleJobCredits(tx, id);
-      await tx.jobEvent.create({ data: { jobId: id, type: 'finished', data: { status: 'canceled', reason: 'canceled while queued', credits } } });
-      await enqueueJobWebhook(tx, id);
-      await tx.$executeRaw`select graphile_worker.remove_job(${id}::text)`;
-      return true;
-    }
-    // It started between our read and the update: ask the worker to stop instead.
-    const requested = await tx.job.updateMany({
-      where: { id, status: 'running', cancelRequestedAt: null },
-      data: { cancelRequestedAt: now },
-    });
-    if (requested.count === 1) await tx.jobEvent.create({ data: { jobId: id, type: 'cancel_requested' } });
-    return false;
-  });
-  // A running job is counted by the worker that ends it.
-  if (canceledInQueue) jobsFinished.inc({ status: 'canceled' });
+  // A queued job ends here (lifecycle's end: credits back, webhook, queue entry gone); a running one
+  // is asked to stop, and its worker ends it (and counts it).
+  const outcome = await lifecycle.cancelJob(db, id);
+  if (outcome.kind === 'ended') jobsFinished.inc({ status: 'canceled' });
   return getJob({ db, user, id });
 }
 

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
-import { failJob, runJob, SupersededError, type PipelineDeps } from '../pipeline.js';
+import { failJob, JobEndedError, runJob, SupersededError, type PipelineDeps } from '../pipeline.js';
 
 /**
  * What the API enqueues: only the job's id. Our `jobs` row is the source of truth; a payload can
@@ -36,6 +36,8 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
         });
       }
     } catch (error) {
+      // The job ended under the run (the sweep ended it past its deadline): this entry is done.
+      if (error instanceof JobEndedError) return;
       if (error instanceof SupersededError) {
         // Thrown, not completed: graphile-worker fails a job only while this worker still holds its
         // lock (completing would delete the queue entry the new owner is running).

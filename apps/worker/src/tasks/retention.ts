@@ -4,7 +4,7 @@
  * Off unless RETENTION_DAYS is set. Queued and running jobs are never touched, however old. The credit
  * ledger keeps its entries (their job link becomes null), so balances never change.
  */
-import type { Db } from '@darkroom/db';
+import { lifecycle, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import type { Task } from 'graphile-worker';
 import type { Logger } from 'pino';
@@ -19,26 +19,22 @@ export interface RetentionOptions {
   days: number;
 }
 
-/** Deletes what is past retention; returns how many jobs and files (images and thumbnails) went. */
+/**
+ * Deletes what is past retention; returns how many jobs and files (images and thumbnails) went. The
+ * rows go first, under lock (lifecycle's expire.ts): a job retried at that moment keeps its files.
+ */
 export async function deleteExpired({ db, storage, days }: RetentionOptions): Promise<{ jobs: number; files: number }> {
   const cutoff = new Date(Date.now() - days * 86_400_000);
   let jobs = 0;
   let files = 0;
   for (;;) {
-    const expired = await db.job.findMany({
-      where: { status: { in: ['succeeded', 'failed', 'canceled'] }, finishedAt: { lt: cutoff } },
-      select: { id: true, images: { select: { storageKey: true, thumbnailKey: true } } },
-      take: ROUND,
-    });
-    if (expired.length === 0) return { jobs, files };
-    // Files first: if we stop half-way, the rows are still there and the next run finishes the job.
-    const keys = expired.flatMap((job) => job.images.flatMap((image) => [image.storageKey, image.thumbnailKey]));
-    for (const key of keys.filter((key): key is string => key !== null)) {
+    const expired = await lifecycle.expireJobs(db, { cutoff, limit: ROUND });
+    if (expired.jobs === 0) return { jobs, files };
+    jobs += expired.jobs;
+    for (const key of expired.keys) {
       await storage.delete(key);
       files++;
     }
-    const deleted = await db.job.deleteMany({ where: { id: { in: expired.map((job) => job.id) }, finishedAt: { lt: cutoff } } });
-    jobs += deleted.count;
   }
 }
 

@@ -100,3 +100,4 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+export { countStatements } from './statements.js';

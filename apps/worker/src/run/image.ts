@@ -1,0 +1,199 @@
+/**
+ * One image of a run: its attempts at the provider (retried per the image retry policy, moved to the
+ * next provider in the fallback order when its own is down), then storing what was paid for.
+ */
+import { buildNegativePrompt, decideRetry, IMAGE_RETRY, jobEvent, OutputFormat, Quality, type ErrorCode, type JobReference, type Preset } from '@darkroom/core';
+import { JobEndedError, SupersededError, type Db, type Image, type Job, type Tx } from '@darkroom/db';
+import { encodeAs } from '@darkroom/storage';
+import { isProviderError, type GenerateRequest, type GeneratedImage } from '@darkroom/providers';
+import { imageDuration, providerLatency, providerRequests } from '../metrics.js';
+import type { PipelineDeps } from './deps.js';
+import { describeFailure, sleep } from './failure.js';
+import { storeImage } from './store.js';
+import { handsBack, type RunWatch } from './watch.js';
+
+/** Failures that say the provider, not the request, is the trouble: worth trying the next provider. */
+const PROVIDER_DOWN_CODES: readonly ErrorCode[] = ['transient', 'timeout', 'rate_limited', 'auth', 'quota_exhausted'];
+
+export interface ImageRun {
+  job: Job;
+  image: Image;
+  providerName: string;
+  references: JobReference[];
+  watch: RunWatch;
+}
+
+export async function generateImage(deps: PipelineDeps, { job, image, providerName, references, watch }: ImageRun) {
+  const { db, log } = deps;
+  const { signal } = watch;
+  const policy = { ...(deps.imageRetry ?? IMAGE_RETRY), ...(deps.maxImageAttempts !== undefined ? { maxAttempts: deps.maxImageAttempts } : {}) };
+  // A request recorded by an earlier run (a worker that crashed while waiting) is resumed, not paid twice.
+  let requestId = image.providerRequestId;
+  let provider = deps.providerFor(providerName);
+  const tried = new Set([providerName, job.provider, provider.name]);
+  let attemptsHere = 0;
+  const outputFormat = OutputFormat.catch('png').parse(job.outputFormat);
+  const quality = Quality.safeParse(job.quality).data;
+  for (let attempt = image.attempts + 1; ; attempt++) {
+    attemptsHere++;
+    const attemptOnce = async () => {
+      const startedAt = new Date();
+      await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
+      let lastStatus = '';
+      let statusWrites = Promise.resolve();
+      const request: GenerateRequest = {
+        prompt: image.prompt ?? job.prompt,
+        negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
+        preset: job.preset as Preset,
+        ...(job.style ? { style: job.style } : {}),
+        ...(quality ? { quality } : {}),
+        width: job.width,
+        height: job.height,
+        seed: image.seed ?? 0,
+        attempt,
+        signal,
+        ...(provider.capabilities.imageConditioning && references.length > 0
+          ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
+          : {}),
+        outputFormat,
+        // A queued vendor need not start the work once the run can no longer use it.
+        ...(job.deadline ? { startBy: job.deadline } : {}),
+        onVendorStatus: (status) => {
+          const said = JSON.stringify(status);
+          if (said === lastStatus) return;
+          lastStatus = said;
+          // In order, off the provider's path: a failed write costs a timeline entry, never the image.
+          statusWrites = statusWrites.then(() =>
+            db.jobEvent
+              .create({ data: { jobId: job.id, type: 'provider_status', data: { index: image.index, provider: provider.name, ...status } } })
+              .then(
+                () => undefined,
+                (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
+              ),
+          );
+        },
+      };
+      // The image's started_at and duration_ms end up describing the vendor call itself (the time it
+      // held a slot), so they are taken inside the slot; the running write above comes before any wait.
+      let callStartedAt = startedAt;
+      let callMs = 0;
+      const call = () =>
+        timedCall(provider.name, async () => {
+          callStartedAt = new Date();
+          try {
+            if (!provider.submit || !provider.resume) return await provider.generate(request);
+            if (!requestId) {
+              requestId = await provider.submit(request);
+              // Written BEFORE waiting: a worker that takes this image over resumes this very request.
+              await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+            }
+            return await provider.resume(requestId, request);
+          } finally {
+            callMs = Date.now() - callStartedAt.getTime();
+          }
+        });
+      let result: GeneratedImage;
+      try {
+        // A slot bounds the calls in flight at the vendor, so only the call holds one: it is released
+        // as soon as the vendor answers, and our own encoding and storing below run without it.
+        // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
+        result = await (deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call());
+      } finally {
+        await statusWrites;
+      }
+      // Stored in the format the job asked for, whatever the vendor made; the key says which.
+      const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
+      // Paid for: from here on a failure retries the store, never the vendor.
+      await storeImage(deps, { job, image, result, bytes, outputFormat, callStartedAt, callMs });
+      const finishedAt = new Date();
+      imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+    };
+    try {
+      await attemptOnce();
+      return;
+    } catch (error) {
+      if (error instanceof SupersededError || error instanceof JobEndedError) throw error;
+      const failure = describeFailure(error, signal);
+      if (failure.code === 'internal') log.error({ jobId: job.id, index: image.index, err: error }, 'image failed inside Darkroom');
+      if (isProviderError(error) && error.requestEnded && requestId) {
+        // The vendor's request is over; the next attempt (or a later run) must submit a new one.
+        requestId = null;
+        await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
+      }
+      if (failure.code === 'canceled') return stopImage(db, image.id, watch);
+      const retry = decideRetry(policy, { attempts: attemptsHere, retryable: failure.retryable, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) });
+      if (retry.retry) {
+        const { delayMs } = retry;
+        await db.jobEvent.create({
+          data: { jobId: job.id, ...jobEvent('retry_scheduled', { index: image.index, attempt, delayMs, reason: failure.code }) },
+        });
+        log.info({ jobId: job.id, index: image.index, attempt, delayMs, code: failure.code }, 'image will be retried');
+        if (await sleep(delayMs, signal)) continue;
+        return stopImage(db, image.id, watch);
+      }
+      const affordable = (name: string) => !deps.priceOf || deps.priceOf(name, job.quality) <= job.creditPrice;
+      const next = PROVIDER_DOWN_CODES.includes(failure.code) ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name)) : undefined;
+      if (next) {
+        // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
+        tried.add(next);
+        await db.$transaction([
+          db.image.update({ where: { id: image.id }, data: { provider: next, providerRequestId: null } }),
+          db.jobEvent.create({ data: { jobId: job.id, type: 'provider_fallback', data: { index: image.index, from: providerName, to: next, reason: failure.code } } }),
+        ]);
+        log.warn({ jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code }, 'provider down; falling back');
+        providerName = next;
+        provider = deps.providerFor(next);
+        requestId = null;
+        attemptsHere = 0;
+        continue;
+      }
+      await db.$transaction(async (tx) => {
+        await tx.image.update({
+          where: { id: image.id },
+          data: { status: 'failed', errorCode: failure.code, errorMessage: failure.message, finishedAt: new Date() },
+        });
+        await tx.jobEvent.create({
+          data: { jobId: job.id, type: 'image_failed', data: { index: image.index, code: failure.code, message: failure.message } },
+        });
+        await raiseProgress(tx, job.id, job.numImages);
+      });
+      return;
+    }
+  }
+}
+
+
+/**
+ * An image whose run stopped under it: canceled when the job was canceled or timed out; back to
+ * pending when the worker shuts down or the run broke, so the next run makes it (a SIGKILL after this
+ * write must not leave it canceled on a job that is still running).
+ */
+async function stopImage(db: Db, imageId: string, watch: RunWatch): Promise<void> {
+  if (handsBack(watch.reason())) {
+    await db.image.update({ where: { id: imageId }, data: { status: 'pending', startedAt: null } });
+    return;
+  }
+  await db.image.update({ where: { id: imageId }, data: { status: 'canceled', finishedAt: new Date() } });
+}
+
+/** A provider call, counted by outcome (ok or the error's code) and timed, for Prometheus. */
+async function timedCall<T>(provider: string, call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await call();
+    providerRequests.inc({ provider, outcome: 'ok' });
+    return result;
+  } catch (error) {
+    providerRequests.inc({ provider, outcome: isProviderError(error) ? error.code : 'internal' });
+    throw error;
+  } finally {
+    providerLatency.observe({ provider }, (performance.now() - started) / 1000);
+  }
+}
+
+/** Progress is the share of images that are done either way; it never goes down. */
+async function raiseProgress(tx: Tx, jobId: string, numImages: number) {
+  const done = await tx.image.count({ where: { jobId, status: { in: ['succeeded', 'failed'] } } });
+  const progress = Math.min(99, Math.floor((done / numImages) * 100));
+  await tx.$executeRaw`update jobs set progress = greatest(progress, ${progress}::int), updated_at = now() where id = ${jobId}::uuid`;
+}

@@ -1,7 +1,7 @@
 /**
  * The one place tRPC is set up. Procedures import only what is exported here.
  */
-import { isDomainError, type DomainErrorCode } from '@darkroom/core';
+import { DOMAIN_ERRORS, DomainError, isDomainError } from '@darkroom/core';
 import { isDatabaseUnavailable } from '@darkroom/db';
 import { databaseUnavailable } from './unavailable.js';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
@@ -9,17 +9,6 @@ import { ZodError } from 'zod';
 import type { Context } from './context.js';
 import { assertStorableText } from './storable-text.js';
 import { fieldIssues } from './zod-issues.js';
-
-const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
-  NOT_FOUND: 'NOT_FOUND',
-  INVALID_STATE: 'PRECONDITION_FAILED',
-  CONFLICT: 'CONFLICT',
-  BAD_INPUT: 'BAD_REQUEST',
-  UNAUTHORIZED: 'UNAUTHORIZED',
-  FORBIDDEN: 'FORBIDDEN',
-  RATE_LIMITED: 'TOO_MANY_REQUESTS',
-  INSUFFICIENT_CREDITS: 'PAYMENT_REQUIRED',
-};
 
 const t = initTRPC.context<Context>().create({
   // tRPC adds stack traces to every error unless NODE_ENV=production, which nothing here sets: a client
@@ -45,7 +34,8 @@ const t = initTRPC.context<Context>().create({
         ...(stack !== undefined && !internal ? { stack } : {}),
         // Field paths and limits of every bad input, as zod reported them.
         zodIssues: cause instanceof ZodError ? fieldIssues(cause) : null,
-        domainCode: isDomainError(cause) ? cause.code : null,
+        // Every refusal names its domain code, schema failures included, so clients read one field.
+        domainCode: isDomainError(cause) ? cause.code : cause instanceof ZodError ? ('BAD_INPUT' as const) : null,
         details: isDomainError(cause) ? (cause.details ?? null) : null,
       },
     };
@@ -53,14 +43,15 @@ const t = initTRPC.context<Context>().create({
 });
 
 /**
- * Turns a service's DomainError into the tRPC error with the matching code, and a lost database into
+ * Turns a service's DomainError into the tRPC error with the code of core's error table, and a lost database into
  * SERVICE_UNAVAILABLE rather than an internal error.
  */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && isDomainError(result.error.cause)) {
     const cause = result.error.cause;
-    throw new TRPCError({ code: DOMAIN_TO_TRPC[cause.code], message: cause.message, cause });
+    const code: TRPC_ERROR_CODE_KEY = DOMAIN_ERRORS[cause.code].trpc;
+    throw new TRPCError({ code, message: cause.message, cause });
   }
   if (!result.ok && isDatabaseUnavailable(result.error.cause ?? result.error)) throw databaseUnavailable(result.error.cause);
   return result;
@@ -71,14 +62,15 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   try {
     assertStorableText(await getRawInput());
   } catch (error) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message, cause: error });
+    // A ZodError naming the field: the formatter reports it as BAD_INPUT with its issues.
+    throw new TRPCError({ code: 'BAD_REQUEST', message: error instanceof Error ? error.message : String(error), cause: error });
   }
   return next();
 });
 
 function isAuthed() {
   return t.middleware(({ ctx, next }) => {
-    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'sign in or send an API key' });
+    if (!ctx.user) throw new DomainError('UNAUTHORIZED', ctx.authError ?? 'sign in or send an API key');
     return next({ ctx: { user: ctx.user } });
   });
 }
@@ -91,7 +83,7 @@ export const publicProcedure = t.procedure.use(domainErrors).use(storableInput);
 export const protectedProcedure = publicProcedure.use(isAuthed());
 /** Needs an admin. */
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
+  if (ctx.user.role !== 'admin') throw new DomainError('FORBIDDEN', 'admins only');
   return next();
 });
 /** Calls procedures in-process (tests, server-side code). */

@@ -195,11 +195,12 @@ describe('darkroom keys and credentials', () => {
     await database.db.user.update({ where: { id: poor.id }, data: { creditBalance: 0 } });
 
     const broke = await darkroom(['generate', 'on credit', '--json'], { DARKROOM_API_KEY: poorKey });
-    const unreachable = await darkroom(['list', '--url', 'http://127.0.0.1:9']);
+    const unreachable = await darkroom(['list', '--json', '--url', 'http://127.0.0.1:9']);
 
     expect(broke.code).toBe(5);
-    expect(jsonOf<{ error: { code: string } }>(broke).error.code).toBe('PAYMENT_REQUIRED');
+    expect(jsonOf<{ error: { code: string } }>(broke).error.code).toBe('INSUFFICIENT_CREDITS');
     expect(unreachable.code).toBe(7);
+    expect(jsonOf<{ error: { code: string } }>(unreachable).error.code).toBe('UNREACHABLE');
     expect(unreachable.stderr).toContain('cannot reach Darkroom');
   });
 });

@@ -5,8 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createDarkroomClient, type DarkroomClient } from '@darkroom/client';
-import { ASPECT_RATIOS, isTerminalStatus, JOB_STATUSES, PRESETS, PRIORITIES, PROVIDER_NAMES, QUALITIES, type JobStatus, type JobView } from '@darkroom/core';
+import { createDarkroomClient, darkroomErrorOf, WaitTimeout, type DarkroomClient } from '@darkroom/client';
+import { ASPECT_RATIOS, DomainError, isTerminalStatus, JOB_STATUSES, PRESETS, PRIORITIES, PROVIDER_NAMES, QUALITIES, type JobStatus, type JobView } from '@darkroom/core';
 import { readCliEnv } from './env.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { makeProgressReporter } from './progress.js';
@@ -98,7 +98,7 @@ async function runCli(argv: string[], io: Io = { stdout: process.stdout, stderr:
     const context: CommandContext = {
       // Made on first use, so a usage mistake is reported as one even without a key.
       get darkroom() {
-        if (!apiKey) throw Object.assign(new Error('no API key: pass --api-key or set DARKROOM_API_KEY (create one in the web app)'), { data: { code: 'UNAUTHORIZED' } });
+        if (!apiKey) throw new DomainError('UNAUTHORIZED', 'no API key: pass --api-key or set DARKROOM_API_KEY (create one in the web app)');
         return (client ??= createDarkroomClient({ url, apiKey }));
       },
       url,
@@ -110,8 +110,9 @@ async function runCli(argv: string[], io: Io = { stdout: process.stdout, stderr:
     return await COMMANDS[command as Command](context, values, positionals);
   } catch (error) {
     const exitCode = exitCodeFor(error);
-    const message = messageOf(error);
-    if (json) io.stdout.write(`${JSON.stringify({ error: { code: (error as { data?: { code?: string } }).data?.code ?? (error instanceof UsageError ? 'USAGE' : 'UNAVAILABLE'), message, exitCode } })}\n`);
+    const read = darkroomErrorOf(error);
+    const message = error instanceof UsageError ? error.message : read.message;
+    if (json) io.stdout.write(`${JSON.stringify({ error: { code: error instanceof UsageError ? 'USAGE' : read.code, message, exitCode } })}\n`);
     io.stderr.write(`darkroom: ${message}\n`);
     return exitCode;
   }
@@ -122,16 +123,8 @@ function parseCommand(command: Command, args: string[]) {
     const { values, positionals } = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command] }, allowPositionals: true, strict: true });
     return { values: values as Values, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-}
-
-function messageOf(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  // Node's fetch says only "fetch failed"; the reason is in the cause.
-  const cause = (error as { cause?: { message?: string; cause?: { message?: string } } }).cause;
-  if (message === 'fetch failed' || cause?.message === 'fetch failed') return `cannot reach Darkroom: ${cause?.cause?.message ?? cause?.message ?? message}`;
-  return message;
 }
 
 interface CommandContext {
@@ -236,9 +229,9 @@ async function follow(context: CommandContext, values: Values, submitted: JobVie
     job = await context.darkroom.wait(submitted.id, { onProgress: (view) => progress.update(view), ...(timeout !== undefined ? { timeoutMs: timeout } : {}) });
   } catch (error) {
     progress.done();
-    if (/did not finish within/.test((error as Error).message)) {
-      context.io.stderr.write(`darkroom: ${(error as Error).message}; follow it with: darkroom status ${submitted.id}\n`);
-      if (context.json) context.io.stdout.write(`${JSON.stringify({ error: { code: 'TIMEOUT', message: (error as Error).message, exitCode: EXIT.JOB_FAILED }, jobId: submitted.id })}\n`);
+    if (error instanceof WaitTimeout) {
+      context.io.stderr.write(`darkroom: ${error.message}; follow it with: darkroom status ${submitted.id}\n`);
+      if (context.json) context.io.stdout.write(`${JSON.stringify({ error: { code: 'TIMEOUT', message: error.message, exitCode: EXIT.JOB_FAILED }, jobId: submitted.id })}\n`);
       return EXIT.JOB_FAILED;
     }
     throw error;

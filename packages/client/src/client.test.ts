@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadApiConfig, startApi, type RunningApi } from '@darkroom/api';
-import type { JobView } from '@darkroom/core';
+import { DOMAIN_ERRORS, EXIT_CODES, type JobView } from '@darkroom/core';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDarkroomClient, retryAfterMs } from './index.js';
+import { createDarkroomClient, darkroomErrorOf, retryAfterMs } from './index.js';
 
 // A real API and worker on a fresh database, reached over HTTP like any program would.
 let database: TestDatabase;
@@ -261,3 +261,41 @@ function collect(darkroom: ReturnType<typeof createDarkroomClient>, id: string, 
     darkroom.trpc.jobs.onUpdate.subscribe({ id, lastEventId }, { onData: (event) => events.push(event), onComplete: () => resolve(events), onError: reject });
   });
 }
+
+describe('darkroomErrorOf', () => {
+  it('reads a real refusal with the error table\'s values: canceling a finished job is INVALID_STATE, 409, exit 6', async () => {
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
+    const job = await darkroom.generate({ prompt: 'finished before the cancel', provider: 'mock' });
+    const error = await darkroom.trpc.jobs.cancel.mutate({ id: job.id }).catch((e: unknown) => e);
+
+    const read = darkroomErrorOf(error);
+    expect(read).toMatchObject({ code: 'INVALID_STATE', httpStatus: DOMAIN_ERRORS.INVALID_STATE.httpStatus, details: { status: job.status } });
+    expect(read.httpStatus).toBe(409);
+    expect(read.exitCode).toBe(EXIT_CODES.INVALID_STATE);
+    expect(read.retryable).toBe(false);
+  });
+
+  it('reads bad input with its field issues, an unknown job, and a missing key', async () => {
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
+    const bad = darkroomErrorOf(await darkroom.submit({ prompt: 'p', numImages: 99 }).catch((e: unknown) => e));
+    const unknown = darkroomErrorOf(await darkroom.trpc.jobs.get.query({ id: '00000000-0000-4000-8000-000000000001' }).catch((e: unknown) => e));
+    const anonymous = darkroomErrorOf(await createDarkroomClient({ url: api.url }).submit({ prompt: 'p' }).catch((e: unknown) => e));
+
+    expect(bad).toMatchObject({ code: 'BAD_INPUT', httpStatus: 400, exitCode: EXIT_CODES.USAGE });
+    expect(bad.issues.map((issue) => issue.path)).toEqual([['numImages']]);
+    expect(unknown).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404, exitCode: EXIT_CODES.NOT_FOUND });
+    expect(anonymous).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401, exitCode: EXIT_CODES.AUTH });
+  });
+
+  it('tells no answer at all from an answer', async () => {
+    // A port that was just free: nothing listens there.
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const error = await createDarkroomClient({ url: `http://127.0.0.1:${port}`, apiKey }).trpc.jobs.list.query({}).catch((e: unknown) => e);
+
+    expect(darkroomErrorOf(error)).toMatchObject({ code: 'UNREACHABLE', httpStatus: null, retryable: true, exitCode: EXIT_CODES.UNAVAILABLE });
+    expect(darkroomErrorOf(error).message).toMatch(/^cannot reach Darkroom: /);
+  });
+});

@@ -107,7 +107,7 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
       const timer =
         deadline === Infinity
           ? undefined
-          : setTimeout(() => finish(() => reject(new Error(`job ${jobId} did not finish within ${timeoutMs} ms`))), Math.max(0, deadline - Date.now()));
+          : setTimeout(() => finish(() => reject(new WaitTimeout(jobId, timeoutMs))), Math.max(0, deadline - Date.now()));
       const subscription = trpc.jobs.onUpdate.subscribe(
         { id: jobId },
         {
@@ -143,7 +143,7 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
       const job = await trpc.jobs.get.query({ id: jobId }, requestSignal ? { signal: requestSignal } : {}).catch((error: unknown) => {
         // An abort mid-request surfaces as the caller's own reason, as it does between requests.
         if (signal?.aborted) throw signal.reason;
-        if (timeout?.aborted) throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
+        if (timeout?.aborted) throw new WaitTimeout(jobId, timeoutMs);
         throw error;
       });
       if (job.progress !== lastProgress) {
@@ -154,7 +154,7 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
       onProgress?.(job);
       if (isTerminalStatus(job.status)) return job;
       const delay = pollDelay(polls++, backoff);
-      if (Date.now() + delay > deadline) throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
+      if (Date.now() + delay > deadline) throw new WaitTimeout(jobId, timeoutMs);
       await sleep(delay, signal);
     }
   }
@@ -169,6 +169,17 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
 }
 
 export type DarkroomClient = ReturnType<typeof createDarkroomClient>;
+
+/** `wait()` (or `generate()`) gave up after `timeoutMs`; the job goes on. */
+export class WaitTimeout extends Error {
+  override readonly name = 'WaitTimeout';
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number | undefined,
+  ) {
+    super(`job ${jobId} did not finish within ${timeoutMs} ms`);
+  }
+}
 
 /**
  * A fetch that answers a 429 by waiting its Retry-After (seconds or an HTTP date) and sending the
@@ -210,3 +221,5 @@ function sleep(ms: number, signal?: AbortSignal) {
     );
   });
 }
+
+export { darkroomErrorOf, type DarkroomError, type DarkroomErrorCode, type FieldIssue } from './errors.js';

@@ -32,20 +32,40 @@ export async function reserveCredits(tx: Tx, { userId, jobId, amount, note }: { 
       select darkroom_reserve_credits(${userId}::uuid, ${jobId}::uuid, ${amount}::int, ${note}) as balance`;
     return row!.balance;
   } catch (error) {
-    throw creditRefusal(error) ?? error;
+    throw domainErrorFromPostgres(error) ?? error;
   }
 }
 
+/** Seconds a caller over the active-jobs cap is told to wait: about how long a small job takes. */
+export const ACTIVE_JOBS_RETRY_AFTER_SECONDS = 5;
+
 /**
- * INSUFFICIENT_CREDITS for a refusal raised by `darkroom_reserve_credits` (SQLSTATE DR402, with the
- * balance and cost as JSON detail), else null. Prisma hands a raw query's Postgres error over as its
- * driver adapter error's cause.
+ * The SQLSTATE contract, decoded in this one place: the DomainError for a refusal our plpgsql raises
+ * on purpose, else null (rethrow the error as it is).
+ * - DR402 (`darkroom_reserve_credits`): INSUFFICIENT_CREDITS, DETAIL `{"balance": n, "cost": n}`.
+ * - DR429 (`darkroom_accept_job`): RATE_LIMITED over the active-jobs cap, DETAIL `{"maximum": n}`.
+ * Prisma hands a raw query's Postgres error over as its driver adapter error's cause.
  */
-export function creditRefusal(error: unknown): DomainError | null {
+export function domainErrorFromPostgres(error: unknown): DomainError | null {
   const cause = postgresErrorOf(error);
-  if (cause?.originalCode !== 'DR402') return null;
-  const { balance, cost } = JSON.parse(cause.detail ?? '{}') as { balance: number; cost: number };
-  return new DomainError('INSUFFICIENT_CREDITS', `this needs ${cost} credits and the balance is ${balance}`, { balance, cost });
+  if (cause?.originalCode === 'DR402') {
+    const { balance, cost } = JSON.parse(cause.detail ?? '{}') as { balance: number; cost: number };
+    return new DomainError('INSUFFICIENT_CREDITS', `this needs ${cost} credits and the balance is ${balance}`, { balance, cost });
+  }
+  if (cause?.originalCode === 'DR429') {
+    const { maximum } = JSON.parse(cause.detail ?? '{}') as { maximum: number };
+    return new DomainError('RATE_LIMITED', `at most ${maximum} jobs may be queued or running at once; wait for some to finish`, {
+      retryAfterSeconds: ACTIVE_JOBS_RETRY_AFTER_SECONDS,
+      maximum,
+    });
+  }
+  return null;
+}
+
+/** INSUFFICIENT_CREDITS for a DR402 refusal, else null (kept for callers that expect only that one). */
+export function creditRefusal(error: unknown): DomainError | null {
+  const refusal = domainErrorFromPostgres(error);
+  return refusal?.code === 'INSUFFICIENT_CREDITS' ? refusal : null;
 }
 
 /** The Postgres error (SQLSTATE, DETAIL) behind a failed raw query, when that is what it is. */

@@ -22,13 +22,13 @@ describe('jobs.cancel', () => {
     expect(events.map((event) => event.type)).toEqual(['created', 'finished']);
   });
 
-  it('refuses to cancel a finished job with PRECONDITION_FAILED, changing nothing', async () => {
+  it('refuses to cancel a finished job with CONFLICT (INVALID_STATE), changing nothing', async () => {
     const job = await h.caller.jobs.create({ prompt: 'twice' });
     await h.caller.jobs.cancel({ id: job.id });
     const before = await h.db.job.findUniqueOrThrow({ where: { id: job.id } });
     const error = await h.caller.jobs.cancel({ id: job.id }).catch((e: unknown) => e);
 
-    expect((error as TRPCError).code).toBe('PRECONDITION_FAILED');
+    expect((error as TRPCError).code).toBe('CONFLICT');
     expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(before);
   });
 

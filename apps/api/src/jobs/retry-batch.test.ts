@@ -54,13 +54,13 @@ describe('jobs.retry', () => {
     const created = await h.caller.jobs.create({ prompt: 'complete', provider: 'mock' });
     await until(created.id, (status) => status === 'succeeded');
     const complete = await h.caller.jobs.retry({ id: created.id }).catch((e: unknown) => e);
-    expect((complete as TRPCError).code).toBe('PRECONDITION_FAILED');
+    expect((complete as TRPCError).code).toBe('CONFLICT');
     const unknown = await h.caller.jobs.retry({ id: '00000000-0000-4000-8000-000000000009' }).catch((e: unknown) => e);
     expect((unknown as TRPCError).code).toBe('NOT_FOUND');
     await worker.stop();
   });
 
-  it.each(['queued', 'running'] as const)('refuses a %s job with PRECONDITION_FAILED, changing nothing', async (status) => {
+  it.each(['queued', 'running'] as const)('refuses a %s job with CONFLICT (INVALID_STATE), changing nothing', async (status) => {
     // A row in that state with no queue entry, so no worker can move it while we ask.
     const job = await h.db.job.create({
       data: {
@@ -69,7 +69,7 @@ describe('jobs.retry', () => {
       },
     });
     const error = await h.caller.jobs.retry({ id: job.id }).catch((e: unknown) => e);
-    expect((error as TRPCError).code).toBe('PRECONDITION_FAILED');
+    expect((error as TRPCError).code).toBe('CONFLICT');
     expect((error as TRPCError).message).toMatch(new RegExp(`is ${status}; only a finished job can be retried`));
     expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(job);
   });

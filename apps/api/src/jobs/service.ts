@@ -26,7 +26,7 @@ import {
 } from '@darkroom/core';
 import type { Prisma } from '@darkroom/db';
 import {
-  creditRefusal,
+  domainErrorFromPostgres,
   lifecycle,
   jobViewInclude,
   postgresErrorOf,
@@ -207,7 +207,7 @@ async function insertAcceptedJob(
         ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${band}::int, ${BAND_WIDTH}::int,
         ${settings.maxActiveJobsPerUser}::int, ${TASK_MAX_ATTEMPTS}::int, ${countAhead}::boolean)`;
   } catch (error) {
-    throw creditRefusal(error) ?? (postgresErrorOf(error)?.originalCode === 'DR429' ? activeCapError(settings.maxActiveJobsPerUser) : error);
+    throw domainErrorFromPostgres(error) ?? error;
   }
   const { rank, accepted_at: createdAt, ahead } = accepted!;
   const job: JobWithImages = {

@@ -2,28 +2,14 @@
  * The OpenAI-compatible face: POST /v1/images/generations and GET /v1/models, so OpenAI SDKs work with
  * `baseURL` pointed at Darkroom and a Darkroom API key as their key. Errors use OpenAI's error object.
  */
-import { isDomainError, type DomainErrorCode } from '@darkroom/core';
+import { DOMAIN_ERRORS, isDomainError } from '@darkroom/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
-import { DOMAIN_TO_HTTP } from '../rest/errors.js';
 import type { UrlSigner } from '../signed-urls.js';
 import { CallerGone, generateOpenAiImages, JobEndedWithoutImages, listOpenAiModels, WaitLimitReached } from './service.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
-
-/** OpenAI's `type`/`code` for each domain error, the ones its SDKs and users recognise. */
-const OPENAI_ERRORS: Record<DomainErrorCode, { type: string; code: string | null }> = {
-  BAD_INPUT: { type: 'invalid_request_error', code: 'invalid_value' },
-  UNAUTHORIZED: { type: 'invalid_request_error', code: 'invalid_api_key' },
-  // OpenAI answers an empty balance with 429 insufficient_quota.
-  INSUFFICIENT_CREDITS: { type: 'insufficient_quota', code: 'insufficient_quota' },
-  FORBIDDEN: { type: 'invalid_request_error', code: 'forbidden' },
-  NOT_FOUND: { type: 'invalid_request_error', code: 'not_found' },
-  CONFLICT: { type: 'invalid_request_error', code: 'conflict' },
-  INVALID_STATE: { type: 'invalid_request_error', code: 'invalid_state' },
-  RATE_LIMITED: { type: 'requests', code: 'rate_limit_exceeded' },
-};
 
 export function registerOpenAiRoutes(
   app: FastifyInstance,
@@ -69,8 +55,9 @@ export function registerOpenAiRoutes(
         if (isDomainError(error)) {
           const seconds = error.details?.retryAfterSeconds;
           if (typeof seconds === 'number') reply.header('Retry-After', String(seconds));
-          if (error.code === 'INSUFFICIENT_CREDITS') reply.header('x-should-retry', 'false');
-          const status = error.code === 'INSUFFICIENT_CREDITS' ? 429 : DOMAIN_TO_HTTP[error.code];
+          const { openai, retryable } = DOMAIN_ERRORS[error.code];
+          // OpenAI's SDKs retry every 429; an empty balance will not fill itself.
+          if (openai.httpStatus === 429 && !retryable) reply.header('x-should-retry', 'false');
           const field = error.details?.field;
           // Darkroom's provider is OpenAI's model: an unknown one is OpenAI's model_not_found.
           if (error.details?.reason === 'provider_not_enabled') {
@@ -79,7 +66,7 @@ export function registerOpenAiRoutes(
           if (error.details?.reason === 'content_filtered') {
             return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
           }
-          return sendOpenAiError(reply, status, { message: error.message, ...OPENAI_ERRORS[error.code], param: typeof field === 'string' ? field : null });
+          return sendOpenAiError(reply, openai.httpStatus, { message: error.message, type: openai.type, code: openai.code, param: typeof field === 'string' ? field : null });
         }
         const fastifyError = error as FastifyError;
         if (fastifyError.statusCode && fastifyError.statusCode < 500) {

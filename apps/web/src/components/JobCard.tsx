@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { imageFileName, downloadZip } from '../lib/download.js';
 import { describeJobError, describeRequestError } from '../lib/errors.js';
+import { darkroomErrorOf } from '@darkroom/client';
 import { useLive } from '../lib/live.js';
 import { makePollSchedule } from '../lib/polling.js';
 import { useTRPC } from '../trpc.js';
@@ -39,7 +40,7 @@ export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: (
       {
         refetchInterval: (query) => (live ? false : schedule.current.next(query.state.data)),
         refetchIntervalInBackground: true,
-        retry: (failures, error) => (error as { data?: { code?: string } }).data?.code !== 'NOT_FOUND' && failures < 3,
+        retry: (failures, error) => darkroomErrorOf(error).code !== 'NOT_FOUND' && failures < 3,
       },
     ),
   );

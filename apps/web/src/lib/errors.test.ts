@@ -1,6 +1,12 @@
 import { JobRequest } from '@darkroom/core';
+import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { describeJobError, describeRequestError, fieldErrors, isNetworkError, retryAfterSecondsOf, zodIssuesOf } from './errors.js';
+
+/** A tRPC client error as the client builds it from the API's answer (the shape trpc.ts formats). */
+function answered(message: string, data: { code: string; httpStatus: number; domainCode: string | null; details?: Record<string, unknown>; zodIssues?: unknown[] }) {
+  return TRPCClientError.from({ error: { message, code: -32000, data: { path: null, details: null, zodIssues: null, ...data } } });
+}
 
 describe('fieldErrors', () => {
   it('maps the shared schema\'s issues to the first message per field', () => {
@@ -12,7 +18,7 @@ describe('fieldErrors', () => {
   });
 
   it('reads the API\'s zodIssues from a tRPC error', () => {
-    const error = { data: { zodIssues: [{ path: ['numImages'], message: 'Too big: expected number to be <=8' }] } };
+    const error = answered('bad input', { code: 'BAD_REQUEST', httpStatus: 400, domainCode: 'BAD_INPUT', zodIssues: [{ path: ['numImages'], message: 'Too big: expected number to be <=8' }] });
     expect(fieldErrors(zodIssuesOf(error))).toEqual({ numImages: 'Too big: expected number to be <=8' });
     expect(zodIssuesOf(new Error('network'))).toBeNull();
   });
@@ -28,17 +34,13 @@ describe('describeRequestError', () => {
   const at = new Date('2026-01-01T12:00:00Z');
 
   it('says when a rate-limited caller may try again', () => {
-    const error = Object.assign(new Error('too many submits; try again in 42 s'), {
-      data: { code: 'TOO_MANY_REQUESTS', domainCode: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } },
-    });
+    const error = answered('too many submits; try again in 42 s', { code: 'TOO_MANY_REQUESTS', httpStatus: 429, domainCode: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } });
     expect(describeRequestError(error, at)).toMatch(/Try again in 42 s \(at .+\)/);
     expect(retryAfterSecondsOf(error)).toBe(42);
   });
 
   it('names the balance and the cost when credits run out', () => {
-    const error = Object.assign(new Error('this needs 8 credits'), {
-      data: { code: 'PAYMENT_REQUIRED', domainCode: 'INSUFFICIENT_CREDITS', details: { balance: 3, cost: 8 } },
-    });
+    const error = answered('this needs 8 credits', { code: 'PAYMENT_REQUIRED', httpStatus: 402, domainCode: 'INSUFFICIENT_CREDITS', details: { balance: 3, cost: 8 } });
     expect(describeRequestError(error, at)).toBe(
       'Not enough credits: this needs 8 credits and your balance is 3. Ask an admin for more, or ask for fewer images.',
     );
@@ -48,7 +50,7 @@ describe('describeRequestError', () => {
     const lost = new TypeError('Failed to fetch');
     expect(isNetworkError(lost)).toBe(true);
     expect(describeRequestError(lost)).toMatch(/network connection was lost/);
-    expect(isNetworkError(Object.assign(new Error('fetch'), { data: { code: 'BAD_REQUEST' } }))).toBe(false);
+    expect(isNetworkError(answered('fetch', { code: 'BAD_REQUEST', httpStatus: 400, domainCode: 'BAD_INPUT' }))).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Errors in words a person can act on, and bad-input errors mapped back onto form fields.
  */
+import { darkroomErrorOf } from '@darkroom/client';
 import type { JobError } from '@darkroom/core';
 
 interface ZodIssueShape {
@@ -19,9 +20,9 @@ export function fieldErrors(issues: readonly ZodIssueShape[] | null | undefined)
 }
 
 /** The zod issues carried by a tRPC error, if any. */
-export function zodIssuesOf(error: unknown): ZodIssueShape[] | null {
-  const data = (error as { data?: { zodIssues?: ZodIssueShape[] | null } } | null)?.data;
-  return data?.zodIssues ?? null;
+export function zodIssuesOf(error: unknown): readonly ZodIssueShape[] | null {
+  const { issues } = darkroomErrorOf(error);
+  return issues.length > 0 ? issues : null;
 }
 
 const JOB_ERROR_WORDS: Partial<Record<JobError['code'], string>> = {
@@ -44,51 +45,43 @@ export function describeJobError(error: JobError): string {
   return JOB_ERROR_WORDS[error.code] ?? error.message;
 }
 
-interface ErrorData {
-  code?: string;
-  httpStatus?: number;
-  domainCode?: string | null;
-  details?: Record<string, unknown> | null;
-}
-
-function dataOf(error: unknown): ErrorData | null {
-  return (error as { data?: ErrorData | null } | null)?.data ?? null;
-}
-
 /** The request never reached Darkroom (no connection, server gone), as opposed to an answer saying no. */
 export function isNetworkError(error: unknown): boolean {
-  if (dataOf(error)) return false;
-  const message = (error as Error | null)?.message ?? String(error);
-  return /fetch|network|load failed|ERR_INTERNET_DISCONNECTED|Unable to transform response/i.test(message);
+  return darkroomErrorOf(error).code === 'UNREACHABLE';
 }
 
 /** Seconds until a rate-limited caller may try again (the API's `details.retryAfterSeconds`, as Retry-After). */
 export function retryAfterSecondsOf(error: unknown): number | null {
-  const seconds = dataOf(error)?.details?.retryAfterSeconds;
-  return typeof seconds === 'number' ? seconds : null;
+  return darkroomErrorOf(error).retryAfterSeconds;
 }
 
 /** A request that failed before reaching a job: rate limits, credits, sign-in, network, server errors. */
 export function describeRequestError(error: unknown, now: Date = new Date()): string {
-  if (isNetworkError(error)) return 'Cannot reach Darkroom: the network connection was lost. It will retry when it is back.';
-  const data = dataOf(error);
-  const message = (error as Error | null)?.message ?? String(error);
-  if (data?.domainCode === 'RATE_LIMITED' || data?.code === 'TOO_MANY_REQUESTS') {
-    const seconds = retryAfterSecondsOf(error);
-    if (seconds === null) return 'Too many requests right now. Wait a moment and try again.';
-    const at = new Date(now.getTime() + seconds * 1000).toLocaleTimeString();
-    return `Too many requests right now. Try again in ${seconds} s (at ${at}).`;
-  }
-  if (data?.domainCode === 'INSUFFICIENT_CREDITS' || data?.code === 'PAYMENT_REQUIRED') {
-    const balance = data.details?.balance;
-    const cost = data.details?.cost;
-    if (typeof balance === 'number' && typeof cost === 'number') {
-      return `Not enough credits: this needs ${cost} credit${cost === 1 ? '' : 's'} and your balance is ${balance}. Ask an admin for more, or ask for fewer images.`;
+  const read = darkroomErrorOf(error);
+  switch (read.code) {
+    case 'UNREACHABLE':
+      return 'Cannot reach Darkroom: the network connection was lost. It will retry when it is back.';
+    case 'RATE_LIMITED': {
+      const seconds = read.retryAfterSeconds;
+      if (seconds === null) return 'Too many requests right now. Wait a moment and try again.';
+      const at = new Date(now.getTime() + seconds * 1000).toLocaleTimeString();
+      return `Too many requests right now. Try again in ${seconds} s (at ${at}).`;
     }
-    return 'Not enough credits for this. Ask an admin for more, or ask for fewer images.';
+    case 'INSUFFICIENT_CREDITS': {
+      const { balance, cost } = read.details;
+      if (typeof balance === 'number' && typeof cost === 'number') {
+        return `Not enough credits: this needs ${cost} credit${cost === 1 ? '' : 's'} and your balance is ${balance}. Ask an admin for more, or ask for fewer images.`;
+      }
+      return 'Not enough credits for this. Ask an admin for more, or ask for fewer images.';
+    }
+    case 'UNAUTHORIZED':
+      return 'You are signed out. Sign in again to continue.';
+    case 'FORBIDDEN':
+      return 'This needs an admin account.';
+    case 'INTERNAL':
+    case 'UNAVAILABLE':
+      return 'Darkroom had a problem answering. Try again in a moment.';
+    default:
+      return read.message;
   }
-  if (data?.code === 'UNAUTHORIZED') return 'You are signed out. Sign in again to continue.';
-  if (data?.code === 'FORBIDDEN') return 'This needs an admin account.';
-  if (data?.code === 'INTERNAL_SERVER_ERROR' || (data?.httpStatus ?? 0) >= 500) return 'Darkroom had a problem answering. Try again in a moment.';
-  return message;
 }

@@ -11,3 +11,4 @@ export * from './webhook.js';
 export * from './content-policy.js';
 export * from './events.js';
 export * from './retry-policy.js';
+export * from './tasks.js';

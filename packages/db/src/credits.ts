@@ -54,12 +54,17 @@ export function domainErrorFromPostgres(error: unknown): DomainError | null {
   }
   if (cause?.originalCode === 'DR429') {
     const { maximum } = JSON.parse(cause.detail ?? '{}') as { maximum: number };
-    return new DomainError('RATE_LIMITED', `at most ${maximum} jobs may be queued or running at once; wait for some to finish`, {
-      retryAfterSeconds: ACTIVE_JOBS_RETRY_AFTER_SECONDS,
-      maximum,
-    });
+    return activeJobsCapError(maximum);
   }
   return null;
+}
+
+/** RATE_LIMITED for a submit or retry over the active-jobs cap (DR429 in SQL; the same error from TS). */
+export function activeJobsCapError(maximum: number): DomainError {
+  return new DomainError('RATE_LIMITED', `at most ${maximum} jobs may be queued or running at once; wait for some to finish`, {
+    retryAfterSeconds: ACTIVE_JOBS_RETRY_AFTER_SECONDS,
+    maximum,
+  });
 }
 
 /** INSUFFICIENT_CREDITS for a DR402 refusal, else null (kept for callers that expect only that one). */

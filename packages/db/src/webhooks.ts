@@ -1,11 +1,11 @@
-import { HOUSEKEEPING_PRIORITY, type WebhookEvent } from '@darkroom/core';
+import { HOUSEKEEPING_PRIORITY, TASKS, type WebhookEvent } from '@darkroom/core';
 import type { Tx } from './client.js';
 
 /**
  * graphile-worker's own attempt cap for a delivery task. The worker's WEBHOOK_MAX_ATTEMPTS (lower)
  * decides when a delivery is given up and marked failed; this only bounds a misconfiguration.
  */
-export const WEBHOOK_DELIVERY_MAX_ATTEMPTS = 25;
+export const WEBHOOK_DELIVERY_MAX_ATTEMPTS = TASKS.deliver_webhook.maxAttempts;
 
 /**
  * Queues the webhook of a job that has a webhook URL and asked for `event` (a no-op otherwise). Call it

@@ -7,9 +7,9 @@ import {
   aspectRatioFor,
   BAND_WIDTH,
   DomainError,
+  TASKS,
   estimateWaitSeconds,
   PRIORITY_BANDS,
-  queueRankFor,
   isTerminalStatus,
   pricePerImage,
   promptFilterMatch,
@@ -33,7 +33,6 @@ import {
   queuePlaceOf,
   queuePlacesOf,
   recentStartRate,
-  reserveCredits,
   toJobView,
   type Db,
   type Image,
@@ -50,8 +49,8 @@ import { prioritiesFor } from '../credits/service.js';
 /** The most jobs a prompt search looks at (the newest that match). */
 const MAX_SEARCH_MATCHES = 2000;
 
-/** How often graphile-worker retries a task that crashed (database down, worker killed mid-query). */
-const TASK_MAX_ATTEMPTS = 5;
+/** How often graphile-worker retries a run that crashed (core's task catalog). */
+const TASK_MAX_ATTEMPTS = TASKS.generate.maxAttempts;
 
 interface ServiceOptions {
   db: Db;
@@ -63,9 +62,6 @@ interface SubmitOptions extends ServiceOptions {
   settings: AccountSettings;
   limits: RateLimits;
 }
-
-/** How long a caller at the active-jobs cap is told to wait before submitting again. */
-const ACTIVE_CAP_RETRY_AFTER_SECONDS = 5;
 
 /** The jobs a caller may read and cancel: their own, or any for an admin. */
 function visibleTo(user: AuthUser): { userId?: string } {
@@ -350,78 +346,14 @@ export async function getBatch({ db, user, batchId }: ServiceOptions & { batchId
  */
 export async function retryJob({ db, user, settings, limits, id }: SubmitOptions & { id: string }): Promise<JobView> {
   await limits.consumeSubmits(user.id, 1);
-  await db.$transaction(async (tx) => {
-    await tx.$queryRaw`select id from jobs where id = ${id}::uuid and user_id = ${user.id}::uuid for update`;
-    const job = await tx.job.findFirst({ where: { id, userId: user.id }, include: { images: true } });
-    if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
-    const missing = job.images.filter((image) => image.status !== 'succeeded');
-    if (!isTerminalStatus(job.status)) {
-      throw new DomainError('INVALID_STATE', `job ${id} is ${job.status}; only a finished job can be retried`, { status: job.status });
-    }
-    if (missing.length === 0) {
-      throw new DomainError('INVALID_STATE', `job ${id} has all its images; there is nothing to retry`, { status: job.status });
-    }
+  await lifecycle.retryJob(db, {
+    jobId: id,
+    userId: user.id,
+    maxActiveJobs: settings.maxActiveJobsPerUser,
     // Its provider may have been turned off since it was submitted.
-    assertProviderEnabled(settings, job.provider as ProviderName, 'provider');
-    const queueRank = queueRankFor(job.priority, await nextSlot(tx, user.id, job.priority));
-    await tx.image.updateMany({
-      where: { id: { in: missing.map((image) => image.id) } },
-      data: { status: 'pending', attempts: 0, errorCode: null, errorMessage: null, startedAt: null, finishedAt: null, durationMs: null },
-    });
-    await tx.job.update({
-      where: { id },
-      data: {
-        status: 'queued',
-        stage: null,
-        queueRank,
-        errorCode: null,
-        errorMessage: null,
-        errorRetryable: null,
-        cancelRequestedAt: null,
-        finishedAt: null,
-        deadline: null,
-        startBy: null,
-        // The images it lacks are paid for again up front, at the job's own price.
-        creditsReserved: missing.length * job.creditPrice,
-      },
-    });
-    await reserveCredits(tx, { userId: user.id, jobId: id, amount: missing.length * job.creditPrice, note: `retry of ${missing.length} images x ${job.creditPrice}` });
-    await assertUnderActiveCap(tx, user.id, settings.maxActiveJobsPerUser);
-    await tx.jobEvent.create({ data: { jobId: id, type: 'retried', data: { images: missing.map((image) => image.index), previousStatus: job.status } } });
-    await tx.$executeRaw`
-      select graphile_worker.add_job('generate', json_build_object('jobId', ${id}::text),
-        job_key := ${id}::text, priority := ${queueRank}::int, max_attempts := ${TASK_MAX_ATTEMPTS}::int)`;
+    check: (job) => assertProviderEnabled(settings, job.provider as ProviderName, 'provider'),
   });
   return getJob({ db, user, id });
-}
-
-/**
- * Refuses a submit that would give the user more than `cap` queued or running jobs. Run it after
- * reserveCredits in the same transaction: the user's row lock makes the count exact.
- */
-async function assertUnderActiveCap(tx: Tx, userId: string, cap: number) {
-  const active = await tx.job.count({ where: { userId, status: { in: ['queued', 'running'] } } });
-  if (active > cap) throw activeCapError(cap);
-}
-
-function activeCapError(cap: number): DomainError {
-  return new DomainError('RATE_LIMITED', `at most ${cap} jobs may be queued or running at once; wait for some to finish`, {
-    retryAfterSeconds: ACTIVE_CAP_RETRY_AFTER_SECONDS,
-    maximum: cap,
-  });
-}
-
-/**
- * The new job's place in its owner's backlog of this priority: after their last queued job, or 0 when
- * they have none queued (see core's queue.ts for why this makes the queue fair between users).
- */
-async function nextSlot(tx: Tx, userId: string, priority: Priority): Promise<number> {
-  const band = PRIORITY_BANDS[priority];
-  const [row] = await tx.$queryRaw<{ last: number | null }[]>`
-    select max(queue_rank) as last from jobs
-    where user_id = ${userId}::uuid and status = 'queued'
-      and queue_rank >= ${band}::int and queue_rank < ${band + BAND_WIDTH}::int`;
-  return row?.last === null || row?.last === undefined ? 0 : row.last - band + 1;
 }
 
 function assertStartByInFuture(input: JobRequest, field = 'startBy') {

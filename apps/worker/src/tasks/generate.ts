@@ -1,4 +1,5 @@
 import type { Task } from 'graphile-worker';
+import { GeneratePayload } from '@darkroom/core';
 import { z } from 'zod';
 import { failJob, JobEndedError, runJob, SupersededError, type PipelineDeps } from '../pipeline.js';
 
@@ -9,7 +10,8 @@ import { failJob, JobEndedError, runJob, SupersededError, type PipelineDeps } fr
 /** How long a job waits before trying again when its owner is at the running cap. */
 const DEFER_MS = 500;
 
-export const GeneratePayload = z.object({ jobId: z.string().uuid() }).strict();
+/** core's task catalog holds the payload's schema, shared with the code that enqueues. */
+export { GeneratePayload };
 
 export function makeGenerateTask(deps: PipelineDeps): Task {
   return async (payload, helpers) => {

@@ -18,7 +18,7 @@
  *   promote  promote.ts: low-priority queued jobs move up a band after waiting.
  *   sweep    sweep.ts: start deadlines passed, abandoned jobs -> end(failed).
  *   expire   expire.ts: retention deletes ended jobs (rows under lock first, files after).
- *   retry    the API's retryJob: ended -> queued for the images it lacks, credits held again.
+ *   retry    retry.ts: ended -> queued for the images it lacks, credits held again.
  *
  * Invariants (the ones tests hold us to):
  * - A terminal job never changes status again; `finished_at` is set exactly when it is terminal.
@@ -37,4 +37,5 @@ export { cancelJob, type CancelOutcome } from './cancel.js';
 export { promoteAgedJobs } from './promote.js';
 export { failExpiredStarts, endAbandonedJobs, type AbandonedOptions } from './sweep.js';
 export { expireJobs } from './expire.js';
+export { retryJob, type RetryOptions } from './retry.js';
 export { SupersededError, JobEndedError } from './fences.js';

@@ -11,11 +11,14 @@ import { createLocalProvider, ProviderError, type GenerateRequest, type ImagePro
 import { createFilesystemStorage, type ImageStorage } from '@darkroom/storage';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from './env.js';
 import { runJob, SupersededError, type PipelineDeps } from './pipeline.js';
+import { startWorker } from './start.js';
 
 let database: TestDatabase;
 let userId: string;
-const storage = createFilesystemStorage({ root: mkdtempSync(path.join(os.tmpdir(), 'darkroom-races-')) });
+const storageDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-races-'));
+const storage = createFilesystemStorage({ root: storageDir });
 const PRICE = 10;
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -257,5 +260,36 @@ describe('the sweep', () => {
     expect(ended).not.toContain(fresh.id);
     expect(await database.db.job.findUniqueOrThrow({ where: { id: stuck.id } })).toMatchObject({ status: 'failed', errorCode: 'abandoned' });
     expect(await database.db.job.findUniqueOrThrow({ where: { id: healthy.id } })).toMatchObject({ status: 'queued' });
+  });
+});
+
+describe('a job queued twice', () => {
+  it('a stale queue entry (cancel, then retry, while a worker held the old one) does not take over the live run', async () => {
+    const job = await queuedJob(1);
+    // The live run holds the job's own entry.
+    await database.db.$executeRaw`
+      update graphile_worker._private_jobs set locked_at = now(), locked_by = 'live' where key = ${job.id}::text`;
+    const { provider, called } = gatedProvider();
+    const live = runJob(deps(provider, { workerId: 'live' }), job.id);
+    const call = await called(1);
+    // The old entry, whose key graphile-worker cleared when the job was queued again under a new one.
+    await database.db.$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text))`;
+    const other = await startWorker(
+      loadWorkerConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, POLL_INTERVAL_MS: '100', LOG_LEVEL: 'silent', WORKER_ID: 'other' }),
+    );
+    try {
+      for (let i = 0; i < 400; i++) {
+        const [left] = await database.db.$queryRaw<[{ n: number }]>`
+          select count(*)::int as n from graphile_worker._private_jobs where key is null and payload->>'jobId' = ${job.id}`;
+        if (left.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      call.release();
+      expect(await live).toEqual({ kind: 'finished' });
+    } finally {
+      await other.stop();
+    }
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 });

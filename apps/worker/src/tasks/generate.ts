@@ -24,6 +24,13 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
       if (jobId) await failJob(deps.db, jobId, { code: 'invalid_payload', message, retryable: false });
       return;
     }
+    if (helpers.job.key !== parsed.data.jobId) {
+      // A stale entry: the job was queued again under a new entry while a worker held this one (a
+      // cancel, then a retry), and graphile-worker cleared this one's key. The job's own entry runs it;
+      // this one must not claim it, or it would take over a live run and the losing worker would stop.
+      deps.log.warn({ jobId: parsed.data.jobId, entry: helpers.job.id }, 'stale generate entry; the job has a newer one');
+      return;
+    }
     try {
       const outcome = await runJob(deps, parsed.data.jobId);
       if (outcome.kind !== 'finished') {

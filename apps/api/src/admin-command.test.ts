@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from './admin-command.js';
-import { makeHarness, type Harness } from './testing/harness.js';
-import { callTrpc } from './testing/http.js';
+import { makeHarness, type Harness } from '../test/harness.js';
+import { callTrpc } from '../test/http.js';
 
 let h: Harness;
 beforeAll(async () => {

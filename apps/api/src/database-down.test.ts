@@ -6,7 +6,7 @@ import { createFilesystemStorage } from '@darkroom/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './server.js';
-import { eventually, TEST_PASSWORD, testSettings } from './testing/harness.js';
+import { eventually, TEST_PASSWORD, testSettings } from '../test/harness.js';
 
 // A Postgres of this file's own, so it can be stopped and started again under a running API.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-db-down-'));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './server.js';
 import { makeUrlSigner } from './signed-urls.js';
-import { eventually, makeHarness, type Harness } from './testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../test/harness.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 let h: Harness;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './server.js';
-import { makeHarness, type Harness } from './testing/harness.js';
+import { makeHarness, type Harness } from '../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

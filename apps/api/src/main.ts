@@ -13,9 +13,17 @@ const api = await startApi({ ...config, DATABASE_URL: database.url });
 console.log(`darkroom api listening on ${api.url}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    await api.close();
-    await database.embedded?.stop();
-    process.exit(0);
+  process.once(signal, () => {
+    const stop = async () => {
+      await api.close();
+      await database.embedded?.stop();
+    };
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('darkroom api did not stop cleanly', error);
+        process.exit(1);
+      },
+    );
   });
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './server.js';
-import { eventually, makeHarness, type Harness } from './testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

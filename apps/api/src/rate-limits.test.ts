@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './server.js';
-import { makeHarness, TEST_PASSWORD, type Harness } from './testing/harness.js';
-import { callTrpc } from './testing/http.js';
+import { makeHarness, TEST_PASSWORD, type Harness } from '../test/harness.js';
+import { callTrpc } from '../test/http.js';
 
 let h: Harness;
 beforeAll(async () => {

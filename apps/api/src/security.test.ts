@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './server.js';
-import { makeHarness, type Harness } from './testing/harness.js';
-import { callTrpc, sessionCookieOf } from './testing/http.js';
+import { makeHarness, type Harness } from '../test/harness.js';
+import { callTrpc, sessionCookieOf } from '../test/http.js';
 
 let h: Harness;
 const webDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-web-'));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUnstorableText } from './storable-text.js';
-import { makeHarness, type Harness } from './testing/harness.js';
+import { makeHarness, type Harness } from '../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

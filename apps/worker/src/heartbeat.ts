@@ -90,9 +90,9 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
     log.fatal('another worker declared this one dead (silent too long) and released its jobs; stopping');
     options.onDeclaredDead?.();
   };
-  const beating = setInterval(() => beat().catch((error) => log.warn({ err: error }, 'heartbeat failed')), intervalMs);
+  const beating = setInterval(() => void beat().catch((error) => log.warn({ err: error }, 'heartbeat failed')), intervalMs);
   const recovering = setInterval(
-    () => recoverDeadWorkers(db, deadAfterSeconds, log).catch((error) => log.warn({ err: error }, 'recovery sweep failed')),
+    () => void recoverDeadWorkers(db, deadAfterSeconds, log).catch((error) => log.warn({ err: error }, 'recovery sweep failed')),
     recoveryIntervalMs,
   );
   beating.unref();

@@ -22,8 +22,13 @@ void worker.crashed.then((error) => {
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    await worker.stop();
-    process.exit(0);
+  process.once(signal, () => {
+    worker.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`darkroom worker ${worker.workerId} did not stop cleanly`, error);
+        process.exit(1);
+      },
+    );
   });
 }

@@ -57,12 +57,15 @@ export function collectProcessMetrics() {
 
 /** Serves the process's metrics at /metrics on `port` (127.0.0.1 unless `host` says otherwise). */
 export async function serveMetrics(port: number, host = '127.0.0.1'): Promise<http.Server> {
-  const server = http.createServer(async (request, response) => {
+  const server = http.createServer((request, response) => {
     if (request.url !== '/metrics') {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': register.contentType }).end(await register.metrics());
+    register.metrics().then(
+      (body) => response.writeHead(200, { 'content-type': register.contentType }).end(body),
+      (error: unknown) => response.writeHead(500).end(String(error)),
+    );
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;

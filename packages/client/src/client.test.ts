@@ -145,9 +145,10 @@ describe('live updates', () => {
     let ids: string[] = [];
     const all = new Promise<void>((resolve, reject) => {
       const subscription = darkroom.trpc.jobs.feed.subscribe(undefined, {
-        onStarted: async () => {
-          const submitted = await Promise.all([1, 2].map((n) => createDarkroomClient({ url: api.url, apiKey }).submit({ prompt: `feed ${n}`, numImages: 1 })));
-          ids = submitted.map((job) => job.id);
+        onStarted: () => {
+          Promise.all([1, 2].map((n) => createDarkroomClient({ url: api.url, apiKey }).submit({ prompt: `feed ${n}`, numImages: 1 }))).then((submitted) => {
+            ids = submitted.map((job) => job.id);
+          }, reject);
         },
         onData: ({ data }) => {
           if (data.status === 'succeeded') finished.set(data.id, data);
@@ -175,7 +176,7 @@ describe('live updates', () => {
     const target = new URL(api.url);
     let streamsRefused = 0;
     let polls = 0;
-    const proxy = http.createServer(async (request, response) => {
+    const forward = async (request: http.IncomingMessage, response: http.ServerResponse) => {
       if (request.url?.startsWith('/trpc/jobs.onUpdate')) {
         streamsRefused++;
         response.writeHead(502).end('streaming not supported here');
@@ -191,6 +192,10 @@ describe('live updates', () => {
       });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       response.end(Buffer.from(await upstream.arrayBuffer()));
+    };
+    const proxy = http.createServer((request, response) => {
+      // `void`: an upstream that fails ends this one response, which the client under test sees as a dropped connection.
+      void forward(request, response).catch((error: unknown) => response.destroy(error as Error));
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {

@@ -96,20 +96,23 @@ export async function listenForJobChanges(options: JobChangeFeedOptions): Promis
     scheduleReconnect();
   };
 
+  const reconnect = async () => {
+    if (closed) return;
+    try {
+      await connect();
+      // Whatever happened while we were away was not heard: everyone reads again.
+      events.emit('resync', null);
+      events.emit('credentials', null);
+    } catch (error) {
+      options.onError?.(error as Error);
+      delay = Math.min(delay * 2, 5000);
+      scheduleReconnect();
+    }
+  };
+
   const scheduleReconnect = () => {
-    retry = setTimeout(async () => {
-      if (closed) return;
-      try {
-        await connect();
-        // Whatever happened while we were away was not heard: everyone reads again.
-        events.emit('resync', null);
-        events.emit('credentials', null);
-      } catch (error) {
-        options.onError?.(error as Error);
-        delay = Math.min(delay * 2, 5000);
-        scheduleReconnect();
-      }
-    }, delay);
+    // `void`: a failed attempt is reported and retried here; nothing waits on the timer's promise.
+    retry = setTimeout(() => void reconnect(), delay);
     retry.unref();
   };
 

@@ -8,7 +8,8 @@ import { createFalProvider, type FalProviderOptions } from './fal/provider.js';
 import { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';
 
 export * from './errors.js';
-export { paletteOf } from './palette.js';
+// Kept so the worker's pipeline reads as before; new code imports image analysis from @darkroom/imaging.
+export { paletteOf } from '@darkroom/imaging';
 export * from './provider.js';
 export { createLocalProvider } from './local/provider.js';
 export * from './mock/provider.js';

@@ -1,8 +1,8 @@
 import { createTestDatabase } from '@darkroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, TEST_PASSWORD, testSettings, type Harness } from '../testing/harness.js';
+import { makeHarness, TEST_PASSWORD, testSettings, type Harness } from '../../test/harness.js';
 import { LOCAL_USER_EMAIL, signUp } from './service.js';
-import { callTrpc, sessionCookieOf } from '../testing/http.js';
+import { callTrpc, sessionCookieOf } from '../../test/http.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
-import { callTrpc } from '../testing/http.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
+import { callTrpc } from '../../test/http.js';
 
 // Owner A has a finished job with an image, a queued job, a batch, an upload and an API key. Stranger B
 // tries every procedure and route on A's ids, over HTTP with B's own API key.

@@ -3,8 +3,8 @@
  * from one address, and accounts made only to collect starting credits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
-import { callTrpc } from '../testing/http.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
+import { callTrpc } from '../../test/http.js';
 
 let h: Harness;
 beforeAll(async () => {

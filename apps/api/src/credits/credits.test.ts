@@ -1,8 +1,8 @@
 import { failExpiredStarts } from '@darkroom/worker';
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
-import { ledgerViolations, makeJobRunner } from '../testing/ledger.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
+import { ledgerViolations, makeJobRunner } from '../../test/ledger.js';
 
 let h: Harness;
 let run: ReturnType<typeof makeJobRunner>;

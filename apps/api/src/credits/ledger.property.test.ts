@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
-import { ledgerViolations, makeJobRunner } from '../testing/ledger.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
+import { ledgerViolations, makeJobRunner } from '../../test/ledger.js';
 
 let h: Harness;
 let run: ReturnType<typeof makeJobRunner>;

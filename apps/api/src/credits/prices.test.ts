@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 import { anyJson, anyMethod, anyString, contentType, fuzzParameters, nearly, rawBody } from './arbitraries.js';
 import { expectWellFormed, isAllowedTimeout, rowCounts, send, type ErrorShape, type Sent } from './check.js';
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../router.js';
-import { makeHarness, TEST_PASSWORD, type Harness } from '../testing/harness.js';
+import { makeHarness, TEST_PASSWORD, type Harness } from '../../test/harness.js';
 import { anyMethod, anyString, contentType, fuzzParameters, nearly, rawBody } from './arbitraries.js';
 import { expectWellFormed, rowCounts, send, type Sent } from './check.js';
 

@@ -5,7 +5,7 @@
 import { parsePromptFilter } from '@darkroom/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 let base: string;

@@ -3,7 +3,7 @@
  * only the first page, and an id the feed never gave out is a 400 rather than "from the beginning".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 let base: string;

@@ -3,7 +3,7 @@
  * default PRIORITY_ALLOWED (low,normal) only admins may ask for them. Refused before anything is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

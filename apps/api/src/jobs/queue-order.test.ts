@@ -1,7 +1,7 @@
 import type { TRPCError } from '@trpc/server';
 import { promoteAgedJobs, failExpiredStarts } from '@darkroom/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 // Queue order without workers: positions, priorities, fairness between users, aging, start deadlines.
 let h: Harness;

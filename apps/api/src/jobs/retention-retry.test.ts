@@ -6,7 +6,7 @@
 import type { ImageStorage } from '@darkroom/storage';
 import { deleteExpired } from '@darkroom/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

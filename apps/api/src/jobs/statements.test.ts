@@ -5,7 +5,7 @@
  */
 import { countStatements } from '@darkroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

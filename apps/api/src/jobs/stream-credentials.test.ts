@@ -3,7 +3,7 @@
  * revoked key or a logged-out session stops receiving the account's jobs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, TEST_PASSWORD, type Harness } from '../testing/harness.js';
+import { makeHarness, TEST_PASSWORD, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 let base: string;

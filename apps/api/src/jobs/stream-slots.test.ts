@@ -3,7 +3,7 @@
  * refused (429, or an error event for a stream), nothing is submitted, and a closed stream frees its slot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 let base: string;

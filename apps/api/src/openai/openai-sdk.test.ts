@@ -2,7 +2,7 @@ import { sizeFor } from '@darkroom/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../server.js';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 // The official `openai` package, unchanged but for baseURL, against Darkroom listening on 127.0.0.1.
 let h: Harness;

@@ -1,7 +1,7 @@
 import { MAX_REFERENCE_BYTES } from '@darkroom/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, MAX_REFERENCE_BYTES, REFERENCE_FORMATS, type ReferenceView } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
-import { paletteOf } from '@darkroom/providers';
+import { paletteOf, sniffImage } from '@darkroom/imaging';
 import type { ImageStorage } from '@darkroom/storage';
-import sharp from 'sharp';
 import type { AuthUser } from '../context.js';
 
 type Reference = Awaited<ReturnType<Db['reference']['findFirstOrThrow']>>;
@@ -48,11 +47,8 @@ export async function uploadReference({
   if (body.length > MAX_REFERENCE_BYTES) {
     throw new DomainError('BAD_INPUT', `a reference may be at most ${MAX_REFERENCE_BYTES} bytes (got ${body.length})`, { field: 'body', maximum: MAX_REFERENCE_BYTES });
   }
-  const format = await sharp(body)
-    .metadata()
-    .then((metadata) => ({ format: metadata.format, width: metadata.width, height: metadata.height }))
-    .catch(() => null);
-  if (!format || !REFERENCE_FORMATS.includes(format.format as (typeof REFERENCE_FORMATS)[number]) || !format.width || !format.height) {
+  const format = await sniffImage(body);
+  if (!format || !REFERENCE_FORMATS.includes(format.format as (typeof REFERENCE_FORMATS)[number])) {
     throw new DomainError('BAD_INPUT', `a reference must be a PNG, JPEG or WebP image; these bytes are ${format?.format ?? 'not an image'}`, {
       field: 'body',
       accepted: REFERENCE_FORMATS,

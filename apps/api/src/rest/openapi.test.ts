@@ -1,6 +1,6 @@
 import { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH } from '@darkroom/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

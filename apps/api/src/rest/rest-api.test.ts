@@ -1,7 +1,7 @@
 import type { JobAccepted, JobListView, JobView, QueueStatus } from '@darkroom/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, TEST_PASSWORD, type Harness } from '../testing/harness.js';
-import { callTrpc, sessionCookieOf } from '../testing/http.js';
+import { eventually, makeHarness, TEST_PASSWORD, type Harness } from '../../test/harness.js';
+import { callTrpc, sessionCookieOf } from '../../test/http.js';
 
 // The REST facade over HTTP (Fastify's inject: the whole HTTP stack), on a real database.
 let h: Harness;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../testing/harness.js';
-import { makeJobRunner } from '../testing/ledger.js';
+import { makeHarness, type Harness } from '../../test/harness.js';
+import { makeJobRunner } from '../../test/ledger.js';
 
 let h: Harness;
 beforeAll(async () => {

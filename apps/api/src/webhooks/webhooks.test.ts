@@ -5,7 +5,7 @@ import { startFakeDnsServer, type FakeDnsServer } from '@darkroom/core/outbound/
 import type { JobView, WebhookDeliveryView } from '@darkroom/core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, makeHarness, type Harness } from '../testing/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 interface Received {
   path: string;

@@ -78,7 +78,7 @@ describe('the local provider', () => {
 
 describe('the local provider with references', () => {
   it('takes its colours from the reference palette', async () => {
-    const { paletteOf } = await import('../palette.js');
+    const { paletteOf } = await import('@darkroom/imaging');
     const plain = await local.generate(request('a quiet valley'));
     const tinted = await local.generate({ ...request('a quiet valley'), references: [{ palette: ['#ff0000', '#ff0000', '#00ff00', '#00ff00'], tags: [] }] });
     expect(tinted.bytes.equals(plain.bytes)).toBe(false);

@@ -3,7 +3,7 @@
  * would count), and a test can queue replies that take precedence over the fake's normal behaviour
  * (a 429 with headers, a 5xx, a malformed body, silence, a reset).
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
 
@@ -38,7 +38,7 @@ export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHtt
   const requests: RecordedRequest[] = [];
   const queued: { method: string; path: RegExp; reply: FakeReply }[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer(async (req, res) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
@@ -65,6 +65,10 @@ export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHtt
     }
     res.writeHead(reply.status, headers);
     res.end(body);
+  };
+  const server: Server = createServer((req, res) => {
+    // `void`: a reply that cannot be written ends the connection, as a vendor's broken socket would.
+    void answer(req, res).catch((error: unknown) => res.destroy(error as Error));
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -33,7 +33,7 @@ afterAll(async () => {
  */
 async function loadBalancer(upstreams: () => string[]) {
   const statuses: number[] = [];
-  const server = http.createServer(async (request, response) => {
+  const forward = async (request: http.IncomingMessage, response: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     for (const upstream of upstreams()) {
@@ -51,6 +51,10 @@ async function loadBalancer(upstreams: () => string[]) {
       if (forwarded) return;
     }
     response.writeHead(502).end();
+  };
+  const server = http.createServer((request, response) => {
+    // `void`: a request that fails here ends as a dropped connection, which the clients under test must survive.
+    void forward(request, response).catch((error: unknown) => response.destroy(error as Error));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, statuses, close: () => new Promise((resolve) => server.close(resolve)) };

@@ -12,12 +12,12 @@ import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { createApiKey } from '../auth/api-keys.js';
-import { signUp } from '../auth/service.js';
-import type { AuthUser } from '../context.js';
-import type { AccountSettings } from '../env.js';
-import { makeInProcessCallers } from '../in-process.js';
-import { buildServer, type ServerOptions } from '../server.js';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { signUp } from '../src/auth/service.js';
+import type { AuthUser } from '../src/context.js';
+import type { AccountSettings } from '../src/env.js';
+import { makeInProcessCallers } from '../src/in-process.js';
+import { buildServer, type ServerOptions } from '../src/server.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 

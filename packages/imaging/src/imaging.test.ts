@@ -1,0 +1,31 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { paletteOf, sniffImage } from './index.js';
+
+const solid = (r: number, g: number, b: number, format: 'png' | 'jpeg' | 'webp' = 'png') =>
+  sharp({ create: { width: 16, height: 12, channels: 3, background: { r, g, b } } })
+    .toFormat(format)
+    .toBuffer();
+
+describe('sniffImage', () => {
+  it('reads the format and size from the bytes', async () => {
+    expect(await sniffImage(await solid(10, 20, 30, 'webp'))).toEqual({ format: 'webp', width: 16, height: 12 });
+    expect(await sniffImage(await solid(10, 20, 30, 'jpeg'))).toEqual({ format: 'jpeg', width: 16, height: 12 });
+  });
+
+  it('answers null for bytes that are not an image', async () => {
+    expect(await sniffImage(Buffer.from('GIF? no, plain text'))).toBeNull();
+  });
+});
+
+describe('paletteOf', () => {
+  it('names the dominant colour first, rounded to 8 levels a channel', async () => {
+    const half = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 250, g: 0, b: 0 } } })
+      .composite([{ input: await solid(0, 0, 250), top: 0, left: 0 }])
+      .png()
+      .toBuffer();
+    const [first] = await paletteOf(await solid(250, 2, 3));
+    expect(first).toBe('#ff0000');
+    expect(await paletteOf(half, 1)).toHaveLength(1);
+  });
+});

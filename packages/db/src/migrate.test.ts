@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, pendingMigrations, readMigrations } from './migrate.js';
 import { diffSchemas } from './schema-diff.js';
+import { readSqlSources } from './sql-sources.js';
 import { createEmptyDatabase } from './testing/index.js';
 
 const schemaPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../prisma/schema.prisma');
@@ -51,6 +52,34 @@ async function catalogOf(url: string) {
   }
 }
 
+/** Each function's and trigger's definition as Postgres prints it, so formatting cannot differ. */
+async function routinesOf(client: pg.Client) {
+  const functions = await client.query<{ name: string; definition: string }>(`
+    select proname as name, pg_get_functiondef(oid) as definition from pg_proc
+    where pronamespace = 'public'::regnamespace order by proname`);
+  const triggers = await client.query<{ name: string; definition: string }>(`
+    select tgname || ' on ' || tgrelid::regclass::text as name, pg_get_triggerdef(oid) as definition from pg_trigger
+    where not tgisinternal order by 1`);
+  return {
+    functions: new Map(functions.rows.map((row) => [row.name, row.definition])),
+    triggers: new Map(triggers.rows.map((row) => [row.name, row.definition])),
+  };
+}
+
+/** What differs between two maps of definitions, one line per name. */
+function differences(kind: string, migrated: Map<string, string>, fromSources: Map<string, string>) {
+  const lines: string[] = [];
+  for (const [name, definition] of fromSources) {
+    if (!migrated.has(name)) lines.push(`${kind} ${name}: in packages/db/sql/, but no migration creates it`);
+    else if (migrated.get(name) !== definition) lines.push(`${kind} ${name}: packages/db/sql/ differs from the migrated database`);
+  }
+  return lines;
+}
+
+const SQL_SOURCES_FIX =
+  'packages/db/sql/ must hold every function and trigger as a fully migrated database has it: after editing a file ' +
+  'there, run `pnpm db:migration <name>` to write its migration';
+
 describe('migrations', () => {
   it('a migrated empty database matches schema.prisma (no drift)', async () => {
     const migrated = await emptyDatabase();
@@ -66,6 +95,38 @@ describe('migrations', () => {
     expect(expected.columns.length).toBeGreaterThan(50);
     expect(await catalogOf(migrated)).toEqual(expected);
   }, 120_000);
+
+  it('the migrated database has exactly the functions and triggers of packages/db/sql/', async () => {
+    const url = await emptyDatabase();
+    await applyMigrations(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const migrated = await routinesOf(client);
+      // Replaying every source over the migrated database changes nothing when they agree; Postgres
+      // prints both sides, so only a real difference shows.
+      await client.query('begin');
+      const sources = readSqlSources();
+      for (const source of sources) await client.query(source.sql);
+      const fromSources = await routinesOf(client);
+      await client.query('rollback');
+
+      const declared = new Set(sources.map((source) => source.name));
+      const declaredTriggers = new Set(
+        sources.flatMap((source) => source.triggers.map((trigger) => `${trigger.name} on ${trigger.table.replace(/^public\./, '')}`)),
+      );
+      const problems = [
+        ...[...migrated.functions.keys()].filter((name) => !declared.has(name)).map((name) => `function ${name}: in the migrated database, but there is no packages/db/sql/${name}.sql`),
+        ...[...migrated.triggers.keys()].filter((name) => !declaredTriggers.has(name)).map((name) => `trigger ${name}: in the migrated database, but in no packages/db/sql/ file`),
+        ...differences('function', migrated.functions, fromSources.functions),
+        ...differences('trigger', migrated.triggers, fromSources.triggers),
+      ];
+      expect(problems, SQL_SOURCES_FIX).toEqual([]);
+      expect(sources.length).toBeGreaterThanOrEqual(10);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
 
   it('installs the hand-written search, live-update and credential-change triggers that the schema cannot express', async () => {
     const url = await emptyDatabase();

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // pnpm db:migration <name>
-// Writes prisma/migrations/<UTC stamp>_<name>/migration.sql with the SQL that takes the schema of the
-// last migration (prisma/migrations/schema.snapshot.prisma) to prisma/schema.prisma, then updates the
-// snapshot. Uses Prisma's Wasm schema engine against a throwaway embedded Postgres (see src/schema-diff.ts).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Writes prisma/migrations/<UTC stamp>_<name>/migration.sql with the SQL that takes the database of the
+// last migration to the sources: prisma/migrations/schema.snapshot.prisma to prisma/schema.prisma (Prisma's
+// Wasm schema engine against a throwaway embedded Postgres, see src/schema-diff.ts), and
+// prisma/migrations/sql.snapshot/ to packages/db/sql/ (src/sql-sources.ts: changed functions replaced,
+// removed ones dropped). Then updates both snapshots.
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffSchemas } from '../dist/schema-diff.js';
 import { startEmbeddedPostgres } from '../dist/embedded.js';
+import { readSqlSources, SQL_SOURCES_DIR, sqlSourcesMigration } from '../dist/sql-sources.js';
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {
@@ -19,13 +22,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const schema = path.join(root, 'prisma/schema.prisma');
 const migrations = path.join(root, 'prisma/migrations');
 const snapshot = path.join(migrations, 'schema.snapshot.prisma');
+const sqlSnapshot = path.join(migrations, 'sql.snapshot');
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migration-pg-'));
 const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), ephemeral: true });
 try {
-  const sql = await diffSchemas({ from: existsSync(snapshot) ? snapshot : 'empty', to: schema, databaseUrl: postgres.url });
+  const tables = await diffSchemas({ from: existsSync(snapshot) ? snapshot : 'empty', to: schema, databaseUrl: postgres.url });
+  const functions = sqlSourcesMigration(existsSync(sqlSnapshot) ? readSqlSources(sqlSnapshot) : [], readSqlSources(SQL_SOURCES_DIR));
+  // Removed functions go first (their triggers may be on columns Prisma drops), new ones last (their
+  // bodies may use columns Prisma adds).
+  const sql = [functions.drops, tables, functions.creates].filter(Boolean).join('\n');
   if (!sql) {
-    console.log('schema.prisma matches the last migration; nothing to write');
+    console.log('schema.prisma and packages/db/sql/ match the last migration; nothing to write');
   } else {
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
     const dir = path.join(migrations, `${stamp}_${name}`);
@@ -33,6 +41,8 @@ try {
     writeFileSync(path.join(dir, 'migration.sql'), sql);
     writeFileSync(path.join(migrations, 'migration_lock.toml'), '# Written by packages/db/scripts/new-migration.mjs\nprovider = "postgresql"\n');
     copyFileSync(schema, snapshot);
+    rmSync(sqlSnapshot, { recursive: true, force: true });
+    cpSync(SQL_SOURCES_DIR, sqlSnapshot, { recursive: true });
     console.log(`wrote ${path.relative(root, dir)}/migration.sql`);
   }
 } finally {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, pendingMigrations, readMigrations } from './migrate.js';
 import { diffSchemas } from './schema-diff.js';
-import { readSqlSources } from './sql-sources.js';
+import { parseSqlSource, readSqlSources, sqlSourcesMigration } from './sql-sources.js';
 import { createEmptyDatabase } from './testing/index.js';
 
 const schemaPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../prisma/schema.prisma');
@@ -123,6 +123,47 @@ describe('migrations', () => {
       ];
       expect(problems, SQL_SOURCES_FIX).toEqual([]);
       expect(sources.length).toBeGreaterThanOrEqual(10);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
+
+  it('a changed, re-signed, new or removed packages/db/sql file becomes the migration that brings the database to it', async () => {
+    const url = await emptyDatabase();
+    await applyMigrations(url);
+    const before = readSqlSources();
+    const edit = (name: string, change: (sql: string) => string) => {
+      const source = before.find((s) => s.name === name)!;
+      return parseSqlSource(name, change(source.sql));
+    };
+    const after = [
+      // A body change: CREATE OR REPLACE. A trigger dropped from its file goes too.
+      edit('darkroom_notify_job_changed', (sql) =>
+        sql.replace("'darkroom_jobs'", "'darkroom_jobs_renamed'").replace(/\nCREATE OR REPLACE TRIGGER jobs_notify_insert[^\n]*\n/, '\n')),
+      // A new argument: CREATE OR REPLACE would make a second overload, so drop and create.
+      edit('darkroom_reserve_credits', (sql) => sql.replace('note text)', 'note text, extra integer)')),
+      parseSqlSource('darkroom_answer', 'CREATE OR REPLACE FUNCTION public.darkroom_answer()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 42$function$;\n'),
+      ...before.filter((s) => !['darkroom_notify_job_changed', 'darkroom_reserve_credits', 'jobs_search_update'].includes(s.name)),
+    ];
+    const { drops, creates } = sqlSourcesMigration(before, after);
+    expect(sqlSourcesMigration(before, before)).toEqual({ drops: '', creates: '' });
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(drops + creates);
+      const { rows: functions } = await client.query<{ proname: string; args: string }>(`
+        select proname, pg_get_function_identity_arguments(oid) as args from pg_proc
+        where pronamespace = 'public'::regnamespace and proname in ('darkroom_reserve_credits', 'darkroom_answer', 'jobs_search_update')
+        order by proname`);
+      expect(functions).toEqual([
+        { proname: 'darkroom_answer', args: '' },
+        { proname: 'darkroom_reserve_credits', args: 'owner uuid, job uuid, amount integer, note text, extra integer' },
+      ]);
+      const { rows: triggers } = await client.query(`select tgname from pg_trigger where tgname in ('jobs_notify_insert', 'jobs_notify_update', 'jobs_search_update') order by 1`);
+      expect(triggers).toEqual([{ tgname: 'jobs_notify_update' }]);
+      const { rows: body } = await client.query(`select prosrc from pg_proc where proname = 'darkroom_notify_job_changed'`);
+      expect(body[0].prosrc).toContain('darkroom_jobs_renamed');
     } finally {
       await client.end();
     }

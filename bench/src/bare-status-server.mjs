@@ -27,12 +27,14 @@ const server = http.createServer(async (request, response) => {
       )
     ).rows[0];
     const given = Buffer.from(sha256(auth[0].replace(/^Bearer\s+/i, '')), 'hex');
-    if (!key || key.revoked_at || !timingSafeEqual(given, Buffer.from(key.hash, 'hex'))) return send(response, 401, { error: 'unauthorized' });
+    if (!key || key.revoked_at || !timingSafeEqual(given, Buffer.from(key.hash, 'hex')))
+      return send(response, 401, { error: 'unauthorized' });
     if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > 60_000) {
       await pool.query(`update api_keys set last_used_at = now() where id = $1`, [key.id]);
     }
     const { id } = JSON.parse(url.searchParams.get('input') ?? '{}');
-    const job = (await pool.query(`select * from jobs where id = $1 and user_id = $2 limit 1`, [id, key.user_id])).rows[0];
+    const job = (await pool.query(`select * from jobs where id = $1 and user_id = $2 limit 1`, [id, key.user_id]))
+      .rows[0];
     if (!job) return send(response, 404, { error: 'not found' });
     const images = (await pool.query(`select * from images where job_id = $1 order by index asc`, [job.id])).rows;
     let position = null;
@@ -95,7 +97,9 @@ function view(job, images, position, estimatedWaitSeconds) {
     projectId: job.project_id,
     pageId: job.page_id,
     metadata: job.metadata ?? null,
-    error: job.error_code ? { code: job.error_code, message: job.error_message ?? '', retryable: job.error_retryable ?? false } : null,
+    error: job.error_code
+      ? { code: job.error_code, message: job.error_message ?? '', retryable: job.error_retryable ?? false }
+      : null,
     attempts: job.attempts,
     queuePosition: position,
     estimatedWaitSeconds,
@@ -128,7 +132,9 @@ function view(job, images, position, estimatedWaitSeconds) {
   };
 }
 
-server.listen(0, '127.0.0.1', () => console.log(`bare status server listening on http://127.0.0.1:${server.address().port}`));
+server.listen(0, '127.0.0.1', () =>
+  console.log(`bare status server listening on http://127.0.0.1:${server.address().port}`),
+);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     server.close();

@@ -22,7 +22,9 @@ export async function cancelScenario() {
   let worker;
   try {
     const user = await db.user.create({ data: { email: 'cancel@bench.example', creditBalance: 100000 } });
-    await db.creditEntry.create({ data: { userId: user.id, kind: 'grant', amount: 100000, balanceAfter: 100000, note: 'bench' } });
+    await db.creditEntry.create({
+      data: { userId: user.id, kind: 'grant', amount: 100000, balanceAfter: 100000, note: 'bench' },
+    });
     const caller = callers.callerFor({ id: user.id, email: user.email, role: 'user' });
 
     const queued = [];
@@ -35,7 +37,13 @@ export async function cancelScenario() {
     }
 
     worker = await startWorker(
-      loadWorkerConfig({ DATABASE_URL: postgres.url, STORAGE_DIR: path.join(dir, 'images'), MOCK_LATENCY_MS: '20000', POLL_INTERVAL_MS: '100', LOG_LEVEL: 'silent' }),
+      loadWorkerConfig({
+        DATABASE_URL: postgres.url,
+        STORAGE_DIR: path.join(dir, 'images'),
+        MOCK_LATENCY_MS: '20000',
+        POLL_INTERVAL_MS: '100',
+        LOG_LEVEL: 'silent',
+      }),
     );
     const running = [];
     for (let i = 0; i < SAMPLES; i++) {

@@ -29,7 +29,13 @@ export async function liveScenario() {
 
     api = spawn(process.execPath, ['apps/api/dist/main.js'], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: postgres.url, PORT: '0', LOG_LEVEL: 'warn', STORAGE_DIR: path.join(dir, 'images') },
+      env: {
+        ...process.env,
+        DATABASE_URL: postgres.url,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        STORAGE_DIR: path.join(dir, 'images'),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const url = await new Promise((resolve, reject) => {
@@ -77,8 +83,16 @@ export async function liveScenario() {
     const darkroomStats = summarize(latencies);
     return {
       'commit -> subscriber on another API process (ms)': [
-        { path: 'Darkroom: UPDATE + trigger NOTIFY -> API LISTEN -> re-read view -> SSE -> client', ...darkroomStats, missed: SAMPLES - latencies.length },
-        { path: 'baseline: bare NOTIFY -> LISTEN on another connection', ...summarize(baseline), missed: SAMPLES - baseline.length },
+        {
+          path: 'Darkroom: UPDATE + trigger NOTIFY -> API LISTEN -> re-read view -> SSE -> client',
+          ...darkroomStats,
+          missed: SAMPLES - latencies.length,
+        },
+        {
+          path: 'baseline: bare NOTIFY -> LISTEN on another connection',
+          ...summarize(baseline),
+          missed: SAMPLES - baseline.length,
+        },
       ],
       target: { 'p99 under 100 ms': darkroomStats.p99 < 100 ? 'met' : 'NOT met' },
     };
@@ -109,10 +123,9 @@ async function notifyRoundTrips(url) {
   return latencies;
 }
 
-
 function summarize(values) {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10 : null);
+  const at = (q) =>
+    sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10 : null;
   return { samples: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
 }
-

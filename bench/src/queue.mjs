@@ -25,14 +25,27 @@ export async function queueScenario() {
   const workers = [];
   // Credits and submit limits large enough that the scenario measures the queue, not them.
   const settings = accountSettingsFrom(
-    loadApiConfig({ DATABASE_URL: postgres.url, STARTING_CREDITS: '1000000', SUBMITS_PER_MINUTE: '1000000', MAX_ACTIVE_JOBS_PER_USER: '1000000' }),
+    loadApiConfig({
+      DATABASE_URL: postgres.url,
+      STARTING_CREDITS: '1000000',
+      SUBMITS_PER_MINUTE: '1000000',
+      MAX_ACTIVE_JOBS_PER_USER: '1000000',
+    }),
   );
   const callers = await makeInProcessCallers({ db, storage, databaseUrl: postgres.url, settings });
   try {
     await migrateDatabase(postgres.url);
     const callerFor = async (email) => {
       const user = await db.user.create({ data: { email, creditBalance: settings.startingCredits } });
-      await db.creditEntry.create({ data: { userId: user.id, kind: 'grant', amount: settings.startingCredits, balanceAfter: settings.startingCredits, note: 'bench' } });
+      await db.creditEntry.create({
+        data: {
+          userId: user.id,
+          kind: 'grant',
+          amount: settings.startingCredits,
+          balanceAfter: settings.startingCredits,
+          note: 'bench',
+        },
+      });
       return callers.callerFor({ id: user.id, email, role: 'user' });
     };
     for (const id of ['w1', 'w2']) {
@@ -54,7 +67,9 @@ export async function queueScenario() {
     // --- fairness -------------------------------------------------------------------------------
     const a = await callerFor('a@bench');
     for (let i = 0; i < BACKLOG; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => a.jobs.create({ prompt: `backlog ${i + j}`, provider: 'mock' })));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => a.jobs.create({ prompt: `backlog ${i + j}`, provider: 'mock' })),
+      );
     }
     await sleep(3000); // let the queue reach its steady rate before anyone measures
     const b = await callerFor('b@bench');
@@ -62,10 +77,14 @@ export async function queueScenario() {
     const single = await b.jobs.create({ prompt: 'just one', provider: 'mock' });
     const started = await waitFor(async () => (await b.jobs.get({ id: single.id })).startedAt);
     const bWaitMs = Date.parse(started) - submitted;
-    const aQueuedAtSubmit = await db.job.count({ where: { status: { in: ['queued', 'running'] }, prompt: { startsWith: 'backlog' } } });
+    const aQueuedAtSubmit = await db.job.count({
+      where: { status: { in: ['queued', 'running'] }, prompt: { startsWith: 'backlog' } },
+    });
     const serviceMs = await meanServiceMs(db);
     const fifoWaitMs = ((aQueuedAtSubmit + 0) * serviceMs) / workers.length;
-    const aStartedBefore = await db.job.count({ where: { prompt: { startsWith: 'backlog' }, startedAt: { gte: new Date(submitted), lt: new Date(started) } } });
+    const aStartedBefore = await db.job.count({
+      where: { prompt: { startsWith: 'backlog' }, startedAt: { gte: new Date(submitted), lt: new Date(started) } },
+    });
 
     // --- ETA --------------------------------------------------------------------------------------
     // The estimate extrapolates the last 100 starts; give it a window of steady processing (the 500
@@ -73,9 +92,18 @@ export async function queueScenario() {
     await sleep(7000);
     const probes = [];
     for (let round = 0; round < 4; round++) {
-      probes.push({ who: 'backlog user (end of queue)', job: await a.jobs.create({ prompt: `probe a ${round}`, provider: 'mock' }), at: Date.now() });
+      probes.push({
+        who: 'backlog user (end of queue)',
+        job: await a.jobs.create({ prompt: `probe a ${round}`, provider: 'mock' }),
+        at: Date.now(),
+      });
       const newcomer = await callerFor(`c${round}@bench`);
-      probes.push({ who: 'new user (front of band)', job: await newcomer.jobs.create({ prompt: `probe c ${round}`, provider: 'mock' }), at: Date.now(), caller: newcomer });
+      probes.push({
+        who: 'new user (front of band)',
+        job: await newcomer.jobs.create({ prompt: `probe c ${round}`, provider: 'mock' }),
+        at: Date.now(),
+        caller: newcomer,
+      });
       await sleep(2500);
     }
     const etaRows = [];
@@ -110,7 +138,13 @@ export async function queueScenario() {
         targetBWaitSeconds: 2,
         met: bWaitMs <= 2000,
       },
-      eta: { probes: etaRows, judged: judged.length, withinTarget, targetPercent: 25, met: judged.length > 0 && withinTarget === judged.length },
+      eta: {
+        probes: etaRows,
+        judged: judged.length,
+        withinTarget,
+        targetPercent: 25,
+        met: judged.length > 0 && withinTarget === judged.length,
+      },
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));

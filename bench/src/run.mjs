@@ -30,7 +30,12 @@ const byDefault = Object.keys(scenarios).filter((name) => name !== 'soak');
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : byDefault;
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 mkdirSync(resultsDir, { recursive: true });
-const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+};
 
 for (const name of wanted) {
   const scenario = scenarios[name];
@@ -52,5 +57,8 @@ for (const name of wanted) {
       console.table([value]);
     }
   }
-  writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify({ scenario: name, at: new Date().toISOString(), machine, result }, null, 2));
+  writeFileSync(
+    path.join(resultsDir, `${name}.json`),
+    JSON.stringify({ scenario: name, at: new Date().toISOString(), machine, result }, null, 2),
+  );
 }

@@ -23,7 +23,11 @@ export async function scaleScenario() {
     await client.connect();
     const api = await stack.startApi();
     const apiKey = await signUpForKey(api.url, 'scale@bench.example');
-    const small = await trpc(api.url, apiKey, 'jobs.create', { prompt: 'before the load', provider: 'mock', numImages: 1 });
+    const small = await trpc(api.url, apiKey, 'jobs.create', {
+      prompt: 'before the load',
+      provider: 'mock',
+      numImages: 1,
+    });
     const reads = (queuedId) => [
       ['jobs.get (finished job)', 'jobs.get', { id: small.id }],
       ['jobs.list (first page)', 'jobs.list', { limit: 20 }],
@@ -59,7 +63,9 @@ export async function scaleScenario() {
     // lets the queue counts read only the index); run here so the reads do not race it.
     await client.query('vacuum (analyze)');
     const insertSeconds = (performance.now() - insertStarted) / 1000;
-    const { rows: last } = await client.query(`select id from jobs where status = 'queued' order by queue_rank desc, created_at desc, id desc limit 1`);
+    const { rows: last } = await client.query(
+      `select id from jobs where status = 'queued' order by queue_rank desc, created_at desc, id desc limit 1`,
+    );
     const plans = await explainReads(client, userId, last[0].id);
 
     const worker = await stack.startWorker({ MOCK_LATENCY_MS: '60000', WORKER_CONCURRENCY: '2' });
@@ -71,13 +77,17 @@ export async function scaleScenario() {
     ].map((row) => ({ ...row, targetMB: 300, met: row.rssMB < 300 }));
 
     return {
-      [`reads, ${SAMPLES} serial calls each, ${FINISHED.toLocaleString('en')} finished + ${QUEUED.toLocaleString('en')} queued jobs (ms)`]: loaded.map(
-        (row) => ({ ...row, target: 20, met: row.p99 < 20 }),
-      ),
+      [`reads, ${SAMPLES} serial calls each, ${FINISHED.toLocaleString('en')} finished + ${QUEUED.toLocaleString('en')} queued jobs (ms)`]:
+        loaded.map((row) => ({ ...row, target: 20, met: row.p99 < 20 })),
       'baseline: the same reads on an empty account (ms)': empty,
       [`memory with ${QUEUED.toLocaleString('en')} queued jobs`]: memory,
       'plans at full size (EXPLAIN ANALYZE)': plans,
-      setup: { finishedJobs: FINISHED, queuedJobs: QUEUED, finishedInsertSeconds: Math.round(finishedSeconds), totalInsertSeconds: Math.round(insertSeconds) },
+      setup: {
+        finishedJobs: FINISHED,
+        queuedJobs: QUEUED,
+        finishedInsertSeconds: Math.round(finishedSeconds),
+        totalInsertSeconds: Math.round(insertSeconds),
+      },
     };
   } finally {
     await client.end().catch(() => {});
@@ -87,20 +97,44 @@ export async function scaleScenario() {
 
 /** Execution time and the top plan node of the statements behind the loaded reads. */
 async function explainReads(client, userId, queuedId) {
-  const { rows: [job] } = await client.query(`select queue_rank, created_at from jobs where id = $1`, [queuedId]);
-  const { rows: pageIds } = await client.query(`select id from jobs where user_id = $1 order by created_at desc, id desc limit 20`, [userId]);
-  const { rows: page } = await client.query(`select id, queue_rank, created_at from jobs where id = any($1::uuid[]) and status = 'queued' order by queue_rank, created_at, id`, [pageIds.map((row) => row.id)]);
+  const {
+    rows: [job],
+  } = await client.query(`select queue_rank, created_at from jobs where id = $1`, [queuedId]);
+  const { rows: pageIds } = await client.query(
+    `select id from jobs where user_id = $1 order by created_at desc, id desc limit 20`,
+    [userId],
+  );
+  const { rows: page } = await client.query(
+    `select id, queue_rank, created_at from jobs where id = any($1::uuid[]) and status = 'queued' order by queue_rank, created_at, id`,
+    [pageIds.map((row) => row.id)],
+  );
   const statements = [
-    ['queue position of the last queued job', `select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ($1::int, $2, $3::uuid)`, [job.queue_rank, job.created_at, queuedId]],
-    ['first page of jobs.list', `select * from jobs where user_id = $1 order by created_at desc, id desc limit 21`, [userId]],
+    [
+      'queue position of the last queued job',
+      `select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ($1::int, $2, $3::uuid)`,
+      [job.queue_rank, job.created_at, queuedId],
+    ],
+    [
+      'first page of jobs.list',
+      `select * from jobs where user_id = $1 order by created_at desc, id desc limit 21`,
+      [userId],
+    ],
     queuePlacesStatement(page),
-    ['queue.status: queued by priority', `select priority, count(*) from jobs where status = 'queued' group by priority`, []],
+    [
+      'queue.status: queued by priority',
+      `select priority, count(*) from jobs where status = 'queued' group by priority`,
+      [],
+    ],
   ];
   const plans = [];
   for (const [statement, sql, params] of statements) {
     const { rows } = await client.query(`explain (analyze, buffers) ${sql}`, params);
     const lines = rows.map((row) => row['QUERY PLAN']);
-    const scan = lines.find((line) => /Scan/.test(line))?.trim().replace(/\s+\(cost=.*$/, '') ?? '';
+    const scan =
+      lines
+        .find((line) => /Scan/.test(line))
+        ?.trim()
+        .replace(/\s+\(cost=.*$/, '') ?? '';
     plans.push({ statement, executionMs: Number(/Execution Time: ([\d.]+)/.exec(lines.at(-1))?.[1]), scan });
   }
   return plans;
@@ -109,9 +143,13 @@ async function explainReads(client, userId, queuedId) {
 /** The statement queuePlacesOf (packages/db/src/job-views.ts) sends for a page of queued jobs in queue order. */
 function queuePlacesStatement(page) {
   const params = [];
-  const key = (job) => `($${params.push(job.queue_rank)}::int, $${params.push(job.created_at)}::timestamptz, $${params.push(job.id)}::uuid)`;
+  const key = (job) =>
+    `($${params.push(job.queue_rank)}::int, $${params.push(job.created_at)}::timestamptz, $${params.push(job.id)}::uuid)`;
   const first = page[0];
-  const stretches = page.map((job) => `(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${key(first)} and (queue_rank, created_at, id) < ${key(job)})`);
+  const stretches = page.map(
+    (job) =>
+      `(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${key(first)} and (queue_rank, created_at, id) < ${key(job)})`,
+  );
   const sql = `select (select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${key(first)}) as before_first, array[${stretches.join(', ')}]::bigint[] as stretches`;
   return ['queue places of that page (queuePlacesOf)', sql, params];
 }

@@ -22,7 +22,11 @@ export async function slotsScenario() {
     const api = await stack.startApi();
     const apiKey = await signUpForKey(api.url, 'slots@bench.example');
     for (let first = 0; first < BACKLOG; first += 100) {
-      const requests = Array.from({ length: Math.min(100, BACKLOG - first) }, (_, j) => ({ prompt: `slot ${first + j}`, provider: 'mock', numImages: 1 }));
+      const requests = Array.from({ length: Math.min(100, BACKLOG - first) }, (_, j) => ({
+        prompt: `slot ${first + j}`,
+        provider: 'mock',
+        numImages: 1,
+      }));
       await trpc(api.url, apiKey, 'jobs.createBatch', { requests });
     }
     const workers = [];
@@ -37,7 +41,8 @@ export async function slotsScenario() {
       );
     }
     await sleep(WARMUP_S * 1000);
-    const finished = async () => Number((await client.query(`select count(*) as n from images where status = 'succeeded'`)).rows[0].n);
+    const finished = async () =>
+      Number((await client.query(`select count(*) as n from images where status = 'succeeded'`)).rows[0].n);
     const from = await finished();
     await sleep(WINDOW_S * 1000);
     const to = await finished();
@@ -49,18 +54,19 @@ export async function slotsScenario() {
     const achieved = (to - from) / WINDOW_S;
     const ideal = SLOTS / (LATENCY_MS / 1000);
     return {
-      [`mock at ${LATENCY_MS} ms, ${SLOTS} slots across ${WORKERS} worker processes x ${JOBS_PER_WORKER} jobs, ${WINDOW_S} s window`]: [
-        {
-          imagesInWindow: to - from,
-          achievedImagesPerSecond: round1(achieved),
-          idealImagesPerSecond: ideal,
-          ofIdeal: `${Math.round((achieved / ideal) * 100)} %`,
-          // An image's duration is its provider call, the time it held a slot; slots busy on average:
-          meanCallMs: Math.round(rows[0].call_ms ?? 0),
-          meanBusySlots: round1((achieved * (rows[0].call_ms ?? 0)) / 1000),
-          stillQueuedAtEnd: left,
-        },
-      ],
+      [`mock at ${LATENCY_MS} ms, ${SLOTS} slots across ${WORKERS} worker processes x ${JOBS_PER_WORKER} jobs, ${WINDOW_S} s window`]:
+        [
+          {
+            imagesInWindow: to - from,
+            achievedImagesPerSecond: round1(achieved),
+            idealImagesPerSecond: ideal,
+            ofIdeal: `${Math.round((achieved / ideal) * 100)} %`,
+            // An image's duration is its provider call, the time it held a slot; slots busy on average:
+            meanCallMs: Math.round(rows[0].call_ms ?? 0),
+            meanBusySlots: round1((achieved * (rows[0].call_ms ?? 0)) / 1000),
+            stillQueuedAtEnd: left,
+          },
+        ],
       target: { target: '>= 95 % of 128 images/s', met: achieved / ideal >= 0.95 },
     };
   } finally {

@@ -26,16 +26,41 @@ export async function soakScenario() {
   let polling = true;
   try {
     await migrateDatabase(postgres.url);
-    const env = { ...process.env, DATABASE_URL: postgres.url, STORAGE_DIR: path.join(dir, 'images'), LOG_LEVEL: 'warn' };
-    const api = await startChild(children, 'apps/api/dist/main.js', { ...env, PORT: '0', STARTING_CREDITS: '10000000', SUBMITS_PER_MINUTE: '100000', MAX_ACTIVE_JOBS_PER_USER: '100000' }, /listening on (http:\/\/\S+)/);
-    const worker = await startChild(children, 'apps/worker/dist/main.js', { ...env, WORKER_ID: 'soak', WORKER_CONCURRENCY: '8', MOCK_LATENCY_MS: '100-300' }, /soak running/);
+    const env = {
+      ...process.env,
+      DATABASE_URL: postgres.url,
+      STORAGE_DIR: path.join(dir, 'images'),
+      LOG_LEVEL: 'warn',
+    };
+    const api = await startChild(
+      children,
+      'apps/api/dist/main.js',
+      {
+        ...env,
+        PORT: '0',
+        STARTING_CREDITS: '10000000',
+        SUBMITS_PER_MINUTE: '100000',
+        MAX_ACTIVE_JOBS_PER_USER: '100000',
+      },
+      /listening on (http:\/\/\S+)/,
+    );
+    const worker = await startChild(
+      children,
+      'apps/worker/dist/main.js',
+      { ...env, WORKER_ID: 'soak', WORKER_CONCURRENCY: '8', MOCK_LATENCY_MS: '100-300' },
+      /soak running/,
+    );
     const apiKey = await signUpForKey(api.url, 'soak@bench.example');
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
 
     const accepted = [];
     let feedEvents = 0;
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      subscriptions.push(createDarkroomClient({ url: api.url, apiKey }).trpc.jobs.feed.subscribe(undefined, { onData: () => feedEvents++ }));
+      subscriptions.push(
+        createDarkroomClient({ url: api.url, apiKey }).trpc.jobs.feed.subscribe(undefined, {
+          onData: () => feedEvents++,
+        }),
+      );
     }
     let polls = 0;
     let pollErrors = 0;
@@ -43,7 +68,11 @@ export async function soakScenario() {
       await sleep((i * 1000) / POLLERS);
       while (polling) {
         const id = accepted[Math.floor(Math.random() * accepted.length)];
-        if (id) await darkroom.trpc.jobs.get.query({ id }).then(() => polls++, () => pollErrors++);
+        if (id)
+          await darkroom.trpc.jobs.get.query({ id }).then(
+            () => polls++,
+            () => pollErrors++,
+          );
         await sleep(1000);
       }
     });
@@ -55,11 +84,19 @@ export async function soakScenario() {
       const tick = Date.now();
       await Promise.all(
         Array.from({ length: SUBMITS_PER_SECOND }, () =>
-          darkroom.submit({ prompt: `soak ${accepted.length}`, provider: 'mock' }).then((job) => accepted.push(job.id), () => submitErrors++),
+          darkroom.submit({ prompt: `soak ${accepted.length}`, provider: 'mock' }).then(
+            (job) => accepted.push(job.id),
+            () => submitErrors++,
+          ),
         ),
       );
       if (samples.length === 0 || tick - samples.at(-1).at >= 5000) {
-        samples.push({ at: tick, second: Math.round((tick - started) / 1000), api: rssMiB(api.child.pid), worker: rssMiB(worker.child.pid) });
+        samples.push({
+          at: tick,
+          second: Math.round((tick - started) / 1000),
+          api: rssMiB(api.child.pid),
+          worker: rssMiB(worker.child.pid),
+        });
       }
       await sleep(Math.max(0, 1000 - (Date.now() - tick)));
     }
@@ -70,16 +107,25 @@ export async function soakScenario() {
     const db = makeDb({ url: postgres.url, poolSize: 2 });
     const deadline = Date.now() + 120_000;
     let open = 0;
-    while ((open = await db.job.count({ where: { status: { in: ['queued', 'running'] } } })) > 0 && Date.now() < deadline) await sleep(500);
+    while (
+      (open = await db.job.count({ where: { status: { in: ['queued', 'running'] } } })) > 0 &&
+      Date.now() < deadline
+    )
+      await sleep(500);
     await db.$disconnect();
 
     const mean = (values) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
     const window = (from, to) => samples.filter((sample) => sample.second >= from && sample.second < to);
     const early = window(WARMUP_SECONDS, WARMUP_SECONDS + 60);
     const late = window(SECONDS - 60, SECONDS + 1);
-    const growth = (key) => Math.round(((mean(late.map((s) => s[key])) - mean(early.map((s) => s[key]))) / mean(early.map((s) => s[key]))) * 1000) / 10;
+    const growth = (key) =>
+      Math.round(
+        ((mean(late.map((s) => s[key])) - mean(early.map((s) => s[key]))) / mean(early.map((s) => s[key]))) * 1000,
+      ) / 10;
     return {
-      'RSS over the run (MiB, every 5 s)': samples.filter((_, i) => i % 6 === 0).map(({ second, api: apiRss, worker: workerRss }) => ({ second, api: apiRss, worker: workerRss })),
+      'RSS over the run (MiB, every 5 s)': samples
+        .filter((_, i) => i % 6 === 0)
+        .map(({ second, api: apiRss, worker: workerRss }) => ({ second, api: apiRss, worker: workerRss })),
       summary: {
         seconds: SECONDS,
         accepted: accepted.length,
@@ -97,7 +143,11 @@ export async function soakScenario() {
     polling = false;
     for (const subscription of subscriptions) subscription.unsubscribe();
     for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
+    await Promise.all(
+      children.map(
+        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve))),
+      ),
+    );
     await postgres.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -121,5 +171,3 @@ function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
 }
-
-

@@ -18,16 +18,22 @@ export async function statusScenario() {
     const worker = await stack.startWorker({ MOCK_LATENCY_MS: '0', POLL_INTERVAL_MS: '100' });
     const apiKey = await signUpForKey(api.url, 'status@bench.example');
     const job = await trpc(api.url, apiKey, 'jobs.create', { prompt: 'a status read', provider: 'mock', numImages: 1 });
-    await waitFor(async () => (await trpc(api.url, apiKey, 'jobs.get', { id: job.id }, { method: 'GET' })).status === 'succeeded');
+    await waitFor(
+      async () => (await trpc(api.url, apiKey, 'jobs.get', { id: job.id }, { method: 'GET' })).status === 'succeeded',
+    );
     await stopChild(worker); // nothing runs during the reads
 
     const bare = await stack.startProcess('bench/src/bare-status-server.mjs', {}, /listening on (http:\/\/\S+)/);
     const bareUrl = bare.match[1];
     const path = `/trpc/jobs.get?input=${encodeURIComponent(JSON.stringify({ id: job.id }))}`;
     const headers = { authorization: `Bearer ${apiKey}` };
-    const [fromApi, fromBare] = await Promise.all([api.url, bareUrl].map(async (base) => (await fetch(base + path, { headers })).json()));
+    const [fromApi, fromBare] = await Promise.all(
+      [api.url, bareUrl].map(async (base) => (await fetch(base + path, { headers })).json()),
+    );
     if (!isDeepStrictEqual(fromApi, fromBare)) {
-      throw new Error(`the bare server's answer differs from Darkroom's:\n${JSON.stringify(fromApi)}\n${JSON.stringify(fromBare)}`);
+      throw new Error(
+        `the bare server's answer differs from Darkroom's:\n${JSON.stringify(fromApi)}\n${JSON.stringify(fromBare)}`,
+      );
     }
 
     const load = async (base) => {

@@ -12,11 +12,19 @@ import { migrateDatabase, startEmbeddedPostgres } from '@darkroom/db';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Credits and submit limits large enough that a bench measures the system, not the account's limits. */
-export const UNLIMITED_ACCOUNT = { STARTING_CREDITS: '1000000000', SUBMITS_PER_MINUTE: '1000000', MAX_ACTIVE_JOBS_PER_USER: '1000000' };
+export const UNLIMITED_ACCOUNT = {
+  STARTING_CREDITS: '1000000000',
+  SUBMITS_PER_MINUTE: '1000000',
+  MAX_ACTIVE_JOBS_PER_USER: '1000000',
+};
 
 export async function startStack(name, { onPostgresLog } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `darkroom-bench-${name}-`));
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, onLog: onPostgresLog });
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'pg'),
+    ephemeral: true,
+    onLog: onPostgresLog,
+  });
   const children = [];
   const cleanups = [];
   await migrateDatabase(postgres.url);
@@ -24,7 +32,14 @@ export async function startStack(name, { onPostgresLog } = {}) {
   const spawnChild = (script, env, readyPattern, nodeArgs = []) => {
     const child = spawn(process.execPath, [...nodeArgs, script], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: postgres.url, STORAGE_DIR: path.join(dir, 'images'), PORT: '0', LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        DATABASE_URL: postgres.url,
+        STORAGE_DIR: path.join(dir, 'images'),
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -46,7 +61,12 @@ export async function startStack(name, { onPostgresLog } = {}) {
     async startApi(env = {}) {
       // BENCH_API_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the API process only.
       const nodeArgs = process.env.BENCH_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-      const { child, match } = await spawnChild('apps/api/dist/main.js', { ...UNLIMITED_ACCOUNT, ...env }, /listening on (http:\/\/\S+)/, nodeArgs);
+      const { child, match } = await spawnChild(
+        'apps/api/dist/main.js',
+        { ...UNLIMITED_ACCOUNT, ...env },
+        /listening on (http:\/\/\S+)/,
+        nodeArgs,
+      );
       return { url: match[1], child };
     },
     /** A worker as its own process, once it says it runs. */
@@ -103,7 +123,10 @@ export async function trpc(url, apiKey, procedure, input, { method = 'POST' } = 
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const response =
     method === 'GET'
-      ? await fetch(`${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+      ? await fetch(
+          `${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+          { headers },
+        )
       : await fetch(`${url}/trpc/${procedure}`, { method: 'POST', headers, body: JSON.stringify(input) });
   const body = await response.json();
   if (!response.ok) throw new Error(`${procedure}: ${response.status} ${JSON.stringify(body)}`);

@@ -29,9 +29,16 @@ export async function throughputScenario() {
     const apiKey = await signUpForKey(api.url, 'throughput@bench.example');
     const workers = [];
     for (let i = 0; i < WORKERS; i++) {
-      workers.push(await stack.startWorker({ WORKER_ID: `w${i}`, WORKER_CONCURRENCY: String(WORKER_CONCURRENCY), MOCK_LATENCY_MS: '0' }));
+      workers.push(
+        await stack.startWorker({
+          WORKER_ID: `w${i}`,
+          WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+          MOCK_LATENCY_MS: '0',
+        }),
+      );
     }
-    const succeeded = async () => Number((await client.query(`select count(*) as n from jobs where status = 'succeeded'`)).rows[0].n);
+    const succeeded = async () =>
+      Number((await client.query(`select count(*) as n from jobs where status = 'succeeded'`)).rows[0].n);
     const drain = async (submit) => {
       const before = await succeeded();
       const started = performance.now();
@@ -39,7 +46,9 @@ export async function throughputScenario() {
       const submitting = submit().then(() => (submittedMs = performance.now() - started));
       while ((await succeeded()) < before + JOBS) await sleep(100);
       await submitting;
-      const failed = Number((await client.query(`select count(*) as n from jobs where status <> 'succeeded'`)).rows[0].n);
+      const failed = Number(
+        (await client.query(`select count(*) as n from jobs where status <> 'succeeded'`)).rows[0].n,
+      );
       const seconds = (performance.now() - started) / 1000;
       // Where a job's time goes: running (claim -> finished) is the worker's own cost per job.
       const { rows } = await client.query(
@@ -75,7 +84,11 @@ export async function throughputScenario() {
           while (next < JOBS) {
             const first = next;
             next += BATCH;
-            const requests = Array.from({ length: Math.min(BATCH, JOBS - first) }, (_, j) => ({ prompt: `batch ${first + j}`, provider: 'mock', numImages: 1 }));
+            const requests = Array.from({ length: Math.min(BATCH, JOBS - first) }, (_, j) => ({
+              prompt: `batch ${first + j}`,
+              provider: 'mock',
+              numImages: 1,
+            }));
             await trpc(api.url, apiKey, 'jobs.createBatch', { requests });
           }
         }),
@@ -87,7 +100,11 @@ export async function throughputScenario() {
     return {
       [`${JOBS} one-image jobs, mock provider at 0 ms, until all succeeded`]: [
         { system: `Darkroom: jobs.create, ${CLIENTS} concurrent HTTP clients`, ...singles, ofRaw: ratio(singles) },
-        { system: `Darkroom: jobs.createBatch of ${BATCH}, ${BATCH_CLIENTS} clients`, ...batches, ofRaw: ratio(batches) },
+        {
+          system: `Darkroom: jobs.createBatch of ${BATCH}, ${BATCH_CLIENTS} clients`,
+          ...batches,
+          ofRaw: ratio(batches),
+        },
         { system: `baseline: raw graphile-worker add_jobs of ${BATCH} + no-op task`, ...raw, ofRaw: '100 %' },
       ],
       target: {
@@ -141,7 +158,14 @@ async function rawGraphileWorker(connectionString) {
     submittedMs = performance.now() - started;
     await finished;
     const seconds = (performance.now() - started) / 1000;
-    return { jobs: JOBS, seconds: round1(seconds), jobsPerSecond: round1(JOBS / seconds), submittedInSeconds: round1(submittedMs / 1000), meanRunMs: null, notSucceeded: JOBS - done };
+    return {
+      jobs: JOBS,
+      seconds: round1(seconds),
+      jobsPerSecond: round1(JOBS / seconds),
+      submittedInSeconds: round1(submittedMs / 1000),
+      meanRunMs: null,
+      notSucceeded: JOBS - done,
+    };
   } finally {
     await pool.end();
     await runner.stop();

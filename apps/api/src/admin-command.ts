@@ -25,7 +25,10 @@ export const ADMIN_USAGE = `usage: darkroom:admin <command> [options]
   api-key     --email EMAIL [--name NAME]`;
 
 /** Runs one command; returns the lines to print. Throws DomainError (or a usage Error) on bad input. */
-export async function runAdminCommand(argv: string[], { db, settings }: { db: Db; settings: AccountSettings }): Promise<string[]> {
+export async function runAdminCommand(
+  argv: string[],
+  { db, settings }: { db: Db; settings: AccountSettings },
+): Promise<string[]> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -46,13 +49,18 @@ export async function runAdminCommand(argv: string[], { db, settings }: { db: Db
   const out: string[] = [];
 
   const findUser = async (): Promise<AuthUser> => {
-    const user = await db.user.findUnique({ where: { email: email.data }, select: { id: true, email: true, role: true } });
+    const user = await db.user.findUnique({
+      where: { email: email.data },
+      select: { id: true, email: true, role: true },
+    });
     if (!user) throw new DomainError('NOT_FOUND', `no account for ${email.data}`);
     return user;
   };
   const grant = async (user: AuthUser, amountText: string, note: string) => {
     const input = CreditGrant.parse({ email: user.email, amount: Number(amountText), note });
-    const balance = await db.$transaction((tx) => grantCredits(tx, { userId: user.id, amount: input.amount, note: `${note} (operator command)` }));
+    const balance = await db.$transaction((tx) =>
+      grantCredits(tx, { userId: user.id, amount: input.amount, note: `${note} (operator command)` }),
+    );
     out.push(`balance of ${user.email}: ${balance} credits`);
   };
   const newKey = async (user: AuthUser, name: string) => {
@@ -66,7 +74,12 @@ export async function runAdminCommand(argv: string[], { db, settings }: { db: Db
       const password = values.password ?? randomBytes(18).toString('base64url');
       const account = await signUp({ db, settings, input: SignUpInput.parse({ email: email.data, password }) });
       let user: AuthUser = { id: account.id, email: account.email, role: account.role };
-      if (values.admin && user.role !== 'admin') user = await db.user.update({ where: { id: user.id }, data: { role: 'admin' }, select: { id: true, email: true, role: true } });
+      if (values.admin && user.role !== 'admin')
+        user = await db.user.update({
+          where: { id: user.id },
+          data: { role: 'admin' },
+          select: { id: true, email: true, role: true },
+        });
       out.push(`created ${user.email} (${user.role})${generated ? ` with password: ${password}` : ''}`);
       if (values.credits !== undefined) await grant(user, values.credits, 'operator grant');
       if (values['api-key'] !== undefined) await newKey(user, values['api-key']);

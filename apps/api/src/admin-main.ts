@@ -13,7 +13,8 @@ const db = makeDb({ url: database.url, poolSize: 2 });
 let code = 0;
 try {
   await migrateDatabase(database.url);
-  for (const line of await runAdminCommand(process.argv.slice(2), { db, settings: accountSettingsFrom(config) })) console.log(line);
+  for (const line of await runAdminCommand(process.argv.slice(2), { db, settings: accountSettingsFrom(config) }))
+    console.log(line);
 } catch (error) {
   console.error((error as Error).message);
   code = 1;

@@ -19,8 +19,12 @@ beforeAll(async () => {
   await migrateDatabase(postgres.url);
   db = makeDb({ url: postgres.url });
   server = await buildServer({
-    db, databaseUrl: postgres.url, storage: createFilesystemStorage({ root: path.join(dir, 'images') }),
-    settings: testSettings(), webDistDir: path.join(dir, 'none'), logLevel: 'silent',
+    db,
+    databaseUrl: postgres.url,
+    storage: createFilesystemStorage({ root: path.join(dir, 'images') }),
+    settings: testSettings(),
+    webDistDir: path.join(dir, 'none'),
+    logLevel: 'silent',
   });
   const signUp = await call('POST', '/trpc/auth.signUp', { email: 'down@example.com', password: TEST_PASSWORD });
   const cookie = String(signUp.headers['set-cookie']).split(';')[0]!;
@@ -36,7 +40,9 @@ afterAll(async () => {
 
 function call(method: 'GET' | 'POST', url: string, body?: unknown, extra: Record<string, string> = {}) {
   return server.inject({
-    method, url, headers: { ...headers, ...extra, ...(body ? { 'content-type': 'application/json' } : {}) },
+    method,
+    url,
+    headers: { ...headers, ...extra, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { payload: JSON.stringify(body) } : {}),
   });
 }

@@ -13,7 +13,12 @@ describe('API configuration', () => {
   it('refuses a short IMAGE_URL_SECRET and S3 without a bucket, without repeating the secrets', () => {
     let refusal = '';
     try {
-      loadApiConfig({ IMAGE_URL_SECRET: 'short-secret-xyz', STORAGE_DRIVER: 's3', S3_SECRET_ACCESS_KEY: 'sss-top-secret', S3_ACCESS_KEY_ID: 'AKIA' });
+      loadApiConfig({
+        IMAGE_URL_SECRET: 'short-secret-xyz',
+        STORAGE_DRIVER: 's3',
+        S3_SECRET_ACCESS_KEY: 'sss-top-secret',
+        S3_ACCESS_KEY_ID: 'AKIA',
+      });
     } catch (error) {
       refusal = (error as Error).message;
     }
@@ -35,9 +40,15 @@ describe('API configuration', () => {
   it('takes TRUST_PROXY as hops or the proxies\' addresses, and refuses "true" and junk naming the variable', () => {
     expect(loadApiConfig({}).TRUST_PROXY).toBe(false);
     expect(loadApiConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
-    expect(loadApiConfig({ TRUST_PROXY: '10.0.0.2, 10.0.1.0/24,::1' }).TRUST_PROXY).toEqual(['10.0.0.2', '10.0.1.0/24', '::1']);
+    expect(loadApiConfig({ TRUST_PROXY: '10.0.0.2, 10.0.1.0/24,::1' }).TRUST_PROXY).toEqual([
+      '10.0.0.2',
+      '10.0.1.0/24',
+      '::1',
+    ]);
     for (const value of ['true', 'everything', '10.0.0.300', '0', '10.0.0.0/99']) {
-      expect(() => loadApiConfig({ TRUST_PROXY: value }), value).toThrow(/TRUST_PROXY: name how many proxies stand in front/);
+      expect(() => loadApiConfig({ TRUST_PROXY: value }), value).toThrow(
+        /TRUST_PROXY: name how many proxies stand in front/,
+      );
     }
   });
 });

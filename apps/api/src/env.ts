@@ -4,7 +4,19 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreditPricesEnv, nameListEnv, parseConfig, parsePromptFilter, PRIORITIES, PROVIDER_NAMES, Secret, type PriceTable, type Priority, type PromptFilter, type ProviderName } from '@darkroom/core';
+import {
+  CreditPricesEnv,
+  nameListEnv,
+  parseConfig,
+  parsePromptFilter,
+  PRIORITIES,
+  PROVIDER_NAMES,
+  Secret,
+  type PriceTable,
+  type Priority,
+  type PromptFilter,
+  type ProviderName,
+} from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { defaultAllowedHosts } from './auth/hosts.js';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
@@ -30,7 +42,11 @@ const ApiEnv = z.object({
   /** Postgres connection string. Unset: an embedded Postgres under DARKROOM_DATA_DIR (single-machine mode). */
   DATABASE_URL: z.string().url().optional(),
   /** Where embedded Postgres and filesystem images live. Default `.darkroom` in the working directory. */
-  DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
+  DARKROOM_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.darkroom')
+    .transform((dir) => path.resolve(dir)),
   /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the worker; see @darkroom/storage). */
   ...StorageEnvShape,
   /** Where people reach Darkroom (https://darkroom.example.com); its host is one the server answers to. */
@@ -43,7 +59,12 @@ const ApiEnv = z.object({
   ALLOWED_HOSTS: z
     .string()
     .default('')
-    .transform((text) => text.split(',').map((host) => host.trim()).filter(Boolean)),
+    .transform((text) =>
+      text
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    ),
   /** Address to listen on. Default 127.0.0.1; set 0.0.0.0 behind a load balancer. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Port to listen on. Default 3000; 0 picks a free one. */
@@ -77,14 +98,27 @@ const ApiEnv = z.object({
   /** This account is an admin whenever it signs up. Unset: only the first account is. */
   ADMIN_EMAIL: z.string().trim().toLowerCase().email().optional(),
   /** How long a sign-in lasts, in hours. Default 720 (30 days). */
-  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(720),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(720),
   /** Mark the session cookie Secure (set it when Darkroom is served over HTTPS). Default false. */
-  COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Other origins allowed to send mutations with the cookie, comma-separated (e.g. a dev server). Default none. */
   TRUSTED_ORIGINS: z
     .string()
     .default('')
-    .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean)),
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+    ),
   /** Jobs one user may submit per minute, across all API replicas (a batch counts each job). Default 300. */
   SUBMITS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
   /** Queued + running jobs one user may have at once. Default 500. */
@@ -122,7 +156,10 @@ const ApiEnv = z.object({
       }
     }),
   /** Let other sites embed signed image links (`<img src>`): they are answered with CORP cross-origin. Default false. */
-  SIGNED_LINKS_EMBEDDABLE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  SIGNED_LINKS_EMBEDDABLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Procedures one tRPC batch request may call (the web app batches at most 10). Default 10. */
   TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /**
@@ -136,7 +173,10 @@ const ApiEnv = z.object({
       const value = text.trim();
       if (value === 'false' || value === '') return false;
       if (/^\d{1,2}$/.test(value) && Number(value) > 0) return Number(value);
-      const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      const proxies = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
       const bad = proxies.filter((entry) => !(isIP(entry) !== 0 || isValidCidr(entry)));
       if (value === 'true' || proxies.length === 0 || bad.length > 0) {
         ctx.addIssue({
@@ -159,7 +199,10 @@ const ApiEnv = z.object({
   /** How long POST /v1/images/generations (OpenAI-compatible) waits for its job before canceling it, in seconds. Default 120. */
   OPENAI_COMPAT_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   /** Accept webhook URLs on loopback and private addresses (tests, a trusted internal network); workers have the same switch. Default false. */
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** The DNS servers that webhook hosts are resolved with (comma-separated host[:port]). Default: the system's. */
   DNS_SERVERS: DnsServersEnv,
   /** pino level. Default info. */
@@ -225,7 +268,11 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     prices: config.CREDIT_PRICES,
     enabledProviders: config.PROVIDERS_ENABLED,
     adminEmail: config.ADMIN_EMAIL ?? null,
-    allowedHosts: defaultAllowedHosts({ listenHost: config.HOST, publicUrl: config.PUBLIC_URL, allowedHosts: config.ALLOWED_HOSTS }),
+    allowedHosts: defaultAllowedHosts({
+      listenHost: config.HOST,
+      publicUrl: config.PUBLIC_URL,
+      allowedHosts: config.ALLOWED_HOSTS,
+    }),
     sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000,
     cookieSecure: config.COOKIE_SECURE,
     trustedOrigins: config.TRUSTED_ORIGINS,

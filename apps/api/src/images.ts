@@ -7,7 +7,9 @@ import { MAX_SIGNED_URL_TTL_SECONDS, type UrlSigner } from './signed-urls.js';
 
 const ImageParams = z.object({ id: z.string().uuid() });
 const SignedQuery = z.object({ expires: z.string().optional(), signature: z.string().optional() });
-const SignRequest = z.object({ ttlSeconds: z.coerce.number().int().min(1).max(MAX_SIGNED_URL_TTL_SECONDS).default(3600) });
+const SignRequest = z.object({
+  ttlSeconds: z.coerce.number().int().min(1).max(MAX_SIGNED_URL_TTL_SECONDS).default(3600),
+});
 
 /**
  * GET /images/:id - the stored bytes of one of the caller's images (an admin's: any image), and
@@ -48,7 +50,10 @@ export function registerImageRoutes(
       if (embeddable) reply.header('Cross-Origin-Resource-Policy', 'cross-origin');
     } else {
       const { user, error: authError } = await authenticate(request);
-      if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
+      if (!user)
+        return reply
+          .code(401)
+          .send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
       // Owners see their images; admins may see any job's.
       if (user.role !== 'admin') owner = { userId: user.id };
     }
@@ -58,7 +63,9 @@ export function registerImageRoutes(
           select: { id: true, storageKey: true, thumbnailKey: true, mime: true, bytes: true },
         })
       : null;
-    const notFound = { error: { code: 'NOT_FOUND', message: variant === 'image' ? 'image not found' : 'thumbnail not found' } };
+    const notFound = {
+      error: { code: 'NOT_FOUND', message: variant === 'image' ? 'image not found' : 'thumbnail not found' },
+    };
     const key = variant === 'image' ? image?.storageKey : image?.thumbnailKey;
     if (!image || !key) return reply.code(404).send(notFound);
 
@@ -79,11 +86,20 @@ export function registerImageRoutes(
   app.post('/images/:id/signed-url', async (request, reply) => {
     const params = ImageParams.safeParse(request.params);
     const ttl = SignRequest.safeParse(request.query);
-    if (!ttl.success) return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: `ttlSeconds must be 1-${MAX_SIGNED_URL_TTL_SECONDS}` } });
+    if (!ttl.success)
+      return reply
+        .code(400)
+        .send({ error: { code: 'BAD_REQUEST', message: `ttlSeconds must be 1-${MAX_SIGNED_URL_TTL_SECONDS}` } });
     const { user, error: authError } = await authenticate(request);
-    if (!user) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
+    if (!user)
+      return reply
+        .code(401)
+        .send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
     const image = params.success
-      ? await db.image.findFirst({ where: { id: params.data.id, status: 'succeeded', job: { userId: user.id } }, select: { id: true, thumbnailKey: true } })
+      ? await db.image.findFirst({
+          where: { id: params.data.id, status: 'succeeded', job: { userId: user.id } },
+          select: { id: true, thumbnailKey: true },
+        })
       : null;
     if (!image) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'image not found' } });
     const expiresAt = new Date(Date.now() + ttl.data.ttlSeconds * 1000);

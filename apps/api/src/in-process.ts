@@ -17,12 +17,25 @@ const createCaller = createCallerFactory(appRouter);
 
 export interface InProcessCallers {
   /** A caller acting as `user` (or anonymous), from 127.0.0.1. */
-  callerFor(user: AuthUser | null, options?: { sessionId?: string; ip?: string }): ReturnType<typeof createCaller> & { cookie: { token: string | null } };
+  callerFor(
+    user: AuthUser | null,
+    options?: { sessionId?: string; ip?: string },
+  ): ReturnType<typeof createCaller> & { cookie: { token: string | null } };
   /** Closes the rate limiter's pool and the job change feed. */
   close(): Promise<void>;
 }
 
-export async function makeInProcessCallers({ db, storage, databaseUrl, settings }: { db: Db; storage: ImageStorage; databaseUrl: string; settings: AccountSettings }): Promise<InProcessCallers> {
+export async function makeInProcessCallers({
+  db,
+  storage,
+  databaseUrl,
+  settings,
+}: {
+  db: Db;
+  storage: ImageStorage;
+  databaseUrl: string;
+  settings: AccountSettings;
+}): Promise<InProcessCallers> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
   // An idle client the server disconnects (a restart, a dropped test database) must not crash the process.
   pool.on('error', () => {});

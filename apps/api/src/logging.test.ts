@@ -11,16 +11,25 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('structured logs', () => {
-  it('are JSON lines carrying the request id, the caller\'s user id and the job id', async () => {
+  it("are JSON lines carrying the request id, the caller's user id and the job id", async () => {
     const lines: Record<string, unknown>[] = [];
-    const logStream = new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+    const logStream = new Writable({
+      write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()),
+    });
     const server = await buildServer({
-      db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings,
-      webDistDir: path.join(h.storageDir, 'none'), logLevel: 'info', logStream,
+      db: h.db,
+      databaseUrl: h.url,
+      storage: h.storage,
+      settings: h.settings,
+      webDistDir: path.join(h.storageDir, 'none'),
+      logLevel: 'info',
+      logStream,
     });
     try {
       const response = await server.inject({
-        method: 'POST', url: '/trpc/jobs.create', headers: { ...h.headers, 'content-type': 'application/json' },
+        method: 'POST',
+        url: '/trpc/jobs.create',
+        headers: { ...h.headers, 'content-type': 'application/json' },
         payload: JSON.stringify({ prompt: 'logged with context' }),
       });
       expect(response.statusCode).toBe(200);

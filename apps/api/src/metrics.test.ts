@@ -56,21 +56,40 @@ describe('/metrics', () => {
     expect(delta('darkroom_provider_latency_seconds_count{provider="local"}')).toBe(3);
     expect(delta('darkroom_image_duration_seconds_count{provider="local"}')).toBe(3);
     expect(delta('darkroom_job_duration_seconds_count{status="succeeded"}')).toBe(1);
-    expect(after).toMatch(/darkroom_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/);
+    expect(after).toMatch(
+      /darkroom_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/,
+    );
     expect(after).toMatch(/^process_resident_memory_bytes \d+/m);
   });
 
   it('asks for the token when one is configured', async () => {
     const guarded = await buildServer({
-      db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings,
-      webDistDir: path.join(h.storageDir, 'none'), logLevel: 'silent', metricsToken: 'a-long-enough-metrics-token',
+      db: h.db,
+      databaseUrl: h.url,
+      storage: h.storage,
+      settings: h.settings,
+      webDistDir: path.join(h.storageDir, 'none'),
+      logLevel: 'silent',
+      metricsToken: 'a-long-enough-metrics-token',
     });
     try {
       expect((await guarded.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-      for (const authorization of ['Bearer a-long-enough-metrics-toke', 'Bearer a-long-enough-metrics-token-and-more', 'a-long-enough-metrics-token', 'Bearer ']) {
-        expect((await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization } })).statusCode, authorization).toBe(401);
+      for (const authorization of [
+        'Bearer a-long-enough-metrics-toke',
+        'Bearer a-long-enough-metrics-token-and-more',
+        'a-long-enough-metrics-token',
+        'Bearer ',
+      ]) {
+        expect(
+          (await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization } })).statusCode,
+          authorization,
+        ).toBe(401);
       }
-      const allowed = await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer a-long-enough-metrics-token' } });
+      const allowed = await guarded.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: 'Bearer a-long-enough-metrics-token' },
+      });
       expect(allowed.statusCode).toBe(200);
       expect(allowed.body).toContain('darkroom_queue_depth');
     } finally {

@@ -33,7 +33,6 @@ const httpDuration = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 });
 
-
 /** Registers GET /metrics (behind `token` when given) and times every request. */
 export function registerMetrics(app: FastifyInstance, { db, token }: { db: Db; token?: string | undefined }) {
   // Once per process, whichever of the API and the worker asks first.
@@ -46,7 +45,9 @@ export function registerMetrics(app: FastifyInstance, { db, token }: { db: Db; t
     labelNames: ['priority'] as const,
     registers: [queue],
     async collect() {
-      const rows = await db.$queryRaw<{ priority: Priority; n: bigint }[]>`select priority, count(*) as n from jobs where status = 'queued' group by priority`;
+      const rows = await db.$queryRaw<
+        { priority: Priority; n: bigint }[]
+      >`select priority, count(*) as n from jobs where status = 'queued' group by priority`;
       this.reset();
       for (const priority of ['urgent', 'high', 'normal', 'low'] as const) {
         this.set({ priority }, Number(rows.find((row) => row.priority === priority)?.n ?? 0));

@@ -29,13 +29,24 @@ export interface RateLimits {
 
 export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLimits {
   const limiter = (keyPrefix: string, points: number, duration: number) =>
-    new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration });
+    new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: 'rate_limits',
+      tableCreated: true,
+      keyPrefix,
+      points,
+      duration,
+    });
   const submits = limiter('submits', settings.submitsPerMinute, 60);
   const loginAccount = limiter('login-account-ip', settings.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS);
   const accountFrom = (email: string, ip: string) => `${email} ${ip}`;
   const loginIp = limiter('login-ip', settings.loginAttemptsPerIp, LOGIN_WINDOW_SECONDS);
   const signUps = limiter('signup-ip', settings.signUpsPerIpPerHour, 60 * 60);
-  const fundedSignUps = settings.fundedSignUpsPerIpPerDay > 0 ? limiter('signup-funded-ip', settings.fundedSignUpsPerIpPerDay, 24 * 60 * 60) : null;
+  const fundedSignUps =
+    settings.fundedSignUpsPerIpPerDay > 0
+      ? limiter('signup-funded-ip', settings.fundedSignUpsPerIpPerDay, 24 * 60 * 60)
+      : null;
 
   return {
     async consumeSubmits(userId, count) {
@@ -43,13 +54,23 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
     },
     async consumeLoginAttempt(email, ip) {
       await consume(loginIp, ip, 1, 'too many log-in attempts from this address');
-      await consume(loginAccount, accountFrom(email, ip), 1, 'too many log-in attempts for this account from this address');
+      await consume(
+        loginAccount,
+        accountFrom(email, ip),
+        1,
+        'too many log-in attempts for this account from this address',
+      );
     },
     async forgetLoginAttempts(email, ip) {
       await loginAccount.delete(accountFrom(email, ip));
     },
     async consumeSignUp(ip) {
-      await consume(signUps, ip, 1, `more than ${settings.signUpsPerIpPerHour} accounts created from this address in an hour`);
+      await consume(
+        signUps,
+        ip,
+        1,
+        `more than ${settings.signUpsPerIpPerHour} accounts created from this address in an hour`,
+      );
     },
     async takeFundedSignUp(ip) {
       if (!fundedSignUps) return false;

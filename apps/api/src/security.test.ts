@@ -20,7 +20,14 @@ afterAll(async () => {
 
 describe('hardening', () => {
   it('serves the web app with a CSP and the other security headers', async () => {
-    const server = await buildServer({ db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings, webDistDir: webDir, logLevel: 'silent' });
+    const server = await buildServer({
+      db: h.db,
+      databaseUrl: h.url,
+      storage: h.storage,
+      settings: h.settings,
+      webDistDir: webDir,
+      logLevel: 'silent',
+    });
     try {
       const page = await server.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
       const deepLink = await server.inject({ method: 'GET', url: '/history', headers: { accept: 'text/html' } });
@@ -31,7 +38,11 @@ describe('hardening', () => {
         expect(csp).toContain("script-src 'self'");
         expect(csp).toContain("frame-ancestors 'none'");
         expect(csp).toContain("object-src 'none'");
-        expect(response.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer' });
+        expect(response.headers).toMatchObject({
+          'x-content-type-options': 'nosniff',
+          'x-frame-options': 'SAMEORIGIN',
+          'referrer-policy': 'no-referrer',
+        });
       }
     } finally {
       await server.close();
@@ -52,15 +63,29 @@ describe('hardening', () => {
   it('never writes passwords, session tokens or API keys to its logs', async () => {
     let logs = '';
     const logStream = new Writable({ write: (chunk, _encoding, done) => ((logs += String(chunk)), done()) });
-    const server = await buildServer({ db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings, webDistDir: webDir, logLevel: 'trace', logStream });
+    const server = await buildServer({
+      db: h.db,
+      databaseUrl: h.url,
+      storage: h.storage,
+      settings: h.settings,
+      webDistDir: webDir,
+      logLevel: 'trace',
+      logStream,
+    });
     try {
       const password = 'a very memorable password';
       const signUp = await callTrpc(server, 'auth.signUp', { email: 'logged@example.com', password });
       const cookie = sessionCookieOf(signUp).split(';')[0]!;
-      const key = (await callTrpc(server, 'apiKeys.create', { name: 'log test' }, { headers: { cookie } })).data as { key: string };
+      const key = (await callTrpc(server, 'apiKeys.create', { name: 'log test' }, { headers: { cookie } })).data as {
+        key: string;
+      };
       await callTrpc(server, 'jobs.list', {}, { kind: 'query', headers: { authorization: `Bearer ${key.key}` } });
       await callTrpc(server, 'auth.logIn', { email: 'logged@example.com', password: `${password}!` });
-      await server.inject({ method: 'GET', url: '/images/not-a-uuid', headers: { cookie, authorization: `Bearer ${key.key}` } });
+      await server.inject({
+        method: 'GET',
+        url: '/images/not-a-uuid',
+        headers: { cookie, authorization: `Bearer ${key.key}` },
+      });
 
       expect(logs).toContain('incoming request');
       for (const secret of [password, cookie.split('=')[1]!, key.key]) expect(logs).not.toContain(secret);

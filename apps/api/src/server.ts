@@ -83,7 +83,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
   const streams = makeStreamSlots({ perUser: settings.maxStreamsPerUser, perProcess: settings.maxStreamsPerProcess });
-  const { authenticate, close: closeAuthenticator } = makeAuthenticator({ db, changes: jobChanges, ttlMs: options.apiKeyCacheTtlMs });
+  const { authenticate, close: closeAuthenticator } = makeAuthenticator({
+    db,
+    changes: jobChanges,
+    ttlMs: options.apiKeyCacheTtlMs,
+  });
   app.addHook('onClose', async () => closeAuthenticator());
   // Rate-limit counters live in Postgres, shared by every replica.
   const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
@@ -115,8 +119,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const cookieFor = (reply: FastifyReply): Context['cookie'] => ({
     set: (token, expiresAt) =>
-      void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookieSecure, expires: expiresAt }),
-    clear: () => void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.cookieSecure }),
+      void reply.setCookie(SESSION_COOKIE, token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: settings.cookieSecure,
+        expires: expiresAt,
+      }),
+    clear: () =>
+      void reply.clearCookie(SESSION_COOKIE, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: settings.cookieSecure,
+      }),
   });
   const createContext = async ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> => {
     const auth = await authenticate(req).catch((error: unknown) => {
@@ -160,8 +176,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         // A rate-limited call says when to come back, as HTTP clients expect.
         responseMeta({ errors }) {
-          if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')) return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
-          const retryAfter = errors.map((error) => error.cause).find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
+          if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE'))
+            return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
+          const retryAfter = errors
+            .map((error) => error.cause)
+            .find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
           const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
           return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
         },
@@ -181,18 +200,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerOpenAiRoutes(app, { services, authenticate, signer, waitSeconds: options.openAiWaitSeconds ?? 120 });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)` } });
+      return reply.code(413).send({
+        error: {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)`,
+        },
+      });
     }
-    if (error instanceof ZodError) return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: z.prettifyError(error) } });
+    if (error instanceof ZodError)
+      return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: z.prettifyError(error) } });
     if (error.statusCode && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
+      return reply
+        .code(error.statusCode)
+        .send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       return reply
         .code(503)
         .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
-        .send({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable right now; retry shortly' } });
+        .send({
+          error: { code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable right now; retry shortly' },
+        });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom' } });
@@ -212,7 +241,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     } catch (error) {
       // The reason goes to the log, not to whoever asks: it can name hosts, users and paths.
       request.log.warn({ err: error }, 'readyz: database unavailable');
-      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'database unavailable' });
+      return reply
+        .code(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send({ status: 'database unavailable' });
     }
   });
 
@@ -245,7 +277,9 @@ async function serveWebApp(app: FastifyInstance, webDistDir: string) {
   const index = path.join(webDistDir, 'index.html');
   if (!existsSync(index)) {
     app.get('/', async (_request, reply) =>
-      reply.type('text/plain').send('The web app is not built: run `npm start` (or `pnpm --filter @darkroom/web build`).'),
+      reply
+        .type('text/plain')
+        .send('The web app is not built: run `npm start` (or `pnpm --filter @darkroom/web build`).'),
     );
     return;
   }
@@ -255,6 +289,8 @@ async function serveWebApp(app: FastifyInstance, webDistDir: string) {
     if (request.method === 'GET' && !isApi && request.headers.accept?.includes('text/html')) {
       return reply.sendFile('index.html');
     }
-    return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` } });
+    return reply
+      .code(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` } });
   });
 }

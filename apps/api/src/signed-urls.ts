@@ -18,7 +18,8 @@ export interface UrlSigner {
 
 /** A signer under `secret`; without one, a random secret (links then work only on this process). */
 export function makeUrlSigner(secret: string = randomBytes(32).toString('hex')): UrlSigner {
-  const mac = (path: string, expires: string) => createHmac('sha256', secret).update(`${path}\n${expires}`).digest('base64url');
+  const mac = (path: string, expires: string) =>
+    createHmac('sha256', secret).update(`${path}\n${expires}`).digest('base64url');
   return {
     sign(path, expiresAt) {
       const expires = String(Math.floor(expiresAt.getTime() / 1000));

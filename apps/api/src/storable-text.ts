@@ -35,7 +35,8 @@ export function findUnstorableText(value: unknown): PropertyKey[] | null {
     const isArray = Array.isArray(step.value);
     for (const [key, item] of Object.entries(step.value)) {
       if (UNSTORABLE.test(key)) return pathOf(step, key);
-      if (item !== null && (typeof item === 'object' || typeof item === 'string')) pending.push({ value: item, key: isArray ? Number(key) : key, parent: step });
+      if (item !== null && (typeof item === 'object' || typeof item === 'string'))
+        pending.push({ value: item, key: isArray ? Number(key) : key, parent: step });
     }
   }
   return null;

@@ -19,13 +19,20 @@ describe('/trpc refuses what is not JSON before tRPC sees it, in tRPC error shap
       payload: '--x\r\ncontent-disposition: form-data; name="prompt"\r\n\r\na cat\r\n--x--\r\n',
     });
     expect(response.statusCode).toBe(415);
-    expect(response.json()).toMatchObject({ error: { code: -32015, data: { code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415 } } });
+    expect(response.json()).toMatchObject({
+      error: { code: -32015, data: { code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415 } },
+    });
     expect(await jobCount()).toBe(before);
   });
 
   it('another content type (text/plain, octet-stream) is 415 in tRPC shape, not Fastify shape', async () => {
     for (const type of ['text/plain', 'application/octet-stream']) {
-      const response = await h.inject({ method: 'POST', url: '/trpc/jobs.create', headers: { 'content-type': type }, payload: '{"prompt":"a cat"}' });
+      const response = await h.inject({
+        method: 'POST',
+        url: '/trpc/jobs.create',
+        headers: { 'content-type': type },
+        payload: '{"prompt":"a cat"}',
+      });
       expect(response.statusCode).toBe(415);
       expect(response.json().error.data).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415 });
     }

@@ -21,10 +21,19 @@ const HTTP_STATUS: Record<TransportErrorCode, number> = {
 };
 
 /** tRPC's error body (as the error formatter in trpc.ts shapes it) for a request no procedure saw. */
-function sendTransportError(reply: FastifyReply, code: TransportErrorCode, message: string, zodIssues: ReturnType<typeof fieldIssues> | null = null) {
+function sendTransportError(
+  reply: FastifyReply,
+  code: TransportErrorCode,
+  message: string,
+  zodIssues: ReturnType<typeof fieldIssues> | null = null,
+) {
   const httpStatus = HTTP_STATUS[code];
   return reply.code(httpStatus).send({
-    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus, path: null, zodIssues, domainCode: null, details: null } },
+    error: {
+      message,
+      code: TRPC_ERROR_CODES_BY_KEY[code],
+      data: { code, httpStatus, path: null, zodIssues, domainCode: null, details: null },
+    },
   });
 }
 
@@ -41,7 +50,11 @@ const SUBSCRIPTION_INPUTS = new Map<string, z.ZodType>([
   ['jobs.onUpdate', JobFollowInput],
 ]);
 
-function subscriptionInputProblem(procedure: string, query: Record<string, string | undefined>, headers: Record<string, unknown>): ZodError | string | null {
+function subscriptionInputProblem(
+  procedure: string,
+  query: Record<string, string | undefined>,
+  headers: Record<string, unknown>,
+): ZodError | string | null {
   const schema = SUBSCRIPTION_INPUTS.get(procedure);
   if (!schema) return null;
   let input: unknown;
@@ -52,7 +65,8 @@ function subscriptionInputProblem(procedure: string, query: Record<string, strin
   }
   const header = headers['last-event-id'];
   const lastEventId = (typeof header === 'string' ? header : undefined) ?? query.lastEventId ?? query['Last-Event-Id'];
-  if (lastEventId) input = typeof input === 'object' && input !== null ? { ...input, lastEventId } : (input ?? { lastEventId });
+  if (lastEventId)
+    input = typeof input === 'object' && input !== null ? { ...input, lastEventId } : (input ?? { lastEventId });
   const parsed = schema.safeParse(input);
   return parsed.success ? null : parsed.error;
 }
@@ -62,24 +76,49 @@ export function guardTrpcTransport(scope: FastifyInstance) {
   scope.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET') {
       const procedure = decodeURIComponent(request.url.slice('/trpc/'.length).split('?')[0] ?? '');
-      const problem = subscriptionInputProblem(procedure, request.query as Record<string, string | undefined>, request.headers);
-      if (problem instanceof ZodError) return sendTransportError(reply, 'BAD_REQUEST', z.prettifyError(problem), fieldIssues(problem));
+      const problem = subscriptionInputProblem(
+        procedure,
+        request.query as Record<string, string | undefined>,
+        request.headers,
+      );
+      if (problem instanceof ZodError)
+        return sendTransportError(reply, 'BAD_REQUEST', z.prettifyError(problem), fieldIssues(problem));
       if (problem) return sendTransportError(reply, 'BAD_REQUEST', problem);
     }
     const type = request.headers['content-type'];
     if (request.method === 'GET' || request.method === 'HEAD' || type === undefined || JSON_TYPE.test(type)) return;
-    return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', `tRPC calls take JSON: send Content-Type application/json, not ${type.slice(0, 100)}`);
+    return sendTransportError(
+      reply,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `tRPC calls take JSON: send Content-Type application/json, not ${type.slice(0, 100)}`,
+    );
   });
   scope.setErrorHandler((error: FastifyError, request, reply) => {
     // The server-wide check for text Postgres cannot store (storable-text.ts) also reads the path and query.
     if (error instanceof ZodError) return sendTransportError(reply, 'BAD_REQUEST', error.message, fieldIssues(error));
-    if (error.statusCode === 413) return sendTransportError(reply, 'PAYLOAD_TOO_LARGE', `the body is larger than this server accepts (${request.server.initialConfig.bodyLimit} bytes)`);
+    if (error.statusCode === 413)
+      return sendTransportError(
+        reply,
+        'PAYLOAD_TOO_LARGE',
+        `the body is larger than this server accepts (${request.server.initialConfig.bodyLimit} bytes)`,
+      );
     if (error.statusCode === 415) return sendTransportError(reply, 'UNSUPPORTED_MEDIA_TYPE', error.message);
     if (error.statusCode && error.statusCode < 500) return sendTransportError(reply, 'BAD_REQUEST', error.message);
     // Anything else escaped tRPC's own handling: a bug, reported as tRPC reports one.
     request.log.error({ err: error }, 'tRPC request failed outside any procedure');
     return reply.code(500).send({
-      error: { message: 'something went wrong inside Darkroom', code: TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: null, zodIssues: null, domainCode: null, details: null } },
+      error: {
+        message: 'something went wrong inside Darkroom',
+        code: TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR,
+        data: {
+          code: 'INTERNAL_SERVER_ERROR',
+          httpStatus: 500,
+          path: null,
+          zodIssues: null,
+          domainCode: null,
+          details: null,
+        },
+      },
     });
   });
 }
@@ -93,7 +132,11 @@ export function guardTrpcTransport(scope: FastifyInstance) {
  */
 export function sendWholeTrpcAnswers(scope: FastifyInstance) {
   scope.addHook('onSend', async (_request, reply, payload) => {
-    if (!(payload instanceof Response) || payload.headers.has('transfer-encoding') || !payload.headers.get('content-type')?.startsWith('application/json')) {
+    if (
+      !(payload instanceof Response) ||
+      payload.headers.has('transfer-encoding') ||
+      !payload.headers.get('content-type')?.startsWith('application/json')
+    ) {
       return payload;
     }
     reply.code(payload.status);

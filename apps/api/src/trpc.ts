@@ -53,7 +53,8 @@ const domainErrors = t.middleware(async ({ next }) => {
     const code: TRPC_ERROR_CODE_KEY = DOMAIN_ERRORS[cause.code].trpc;
     throw new TRPCError({ code, message: cause.message, cause });
   }
-  if (!result.ok && isDatabaseUnavailable(result.error.cause ?? result.error)) throw databaseUnavailable(result.error.cause);
+  if (!result.ok && isDatabaseUnavailable(result.error.cause ?? result.error))
+    throw databaseUnavailable(result.error.cause);
   return result;
 });
 
@@ -63,7 +64,11 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
     assertStorableText(await getRawInput());
   } catch (error) {
     // A ZodError naming the field: the formatter reports it as BAD_INPUT with its issues.
-    throw new TRPCError({ code: 'BAD_REQUEST', message: error instanceof Error ? error.message : String(error), cause: error });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
   }
   return next();
 });

@@ -8,5 +8,9 @@ import { TRPCError } from '@trpc/server';
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function databaseUnavailable(cause: unknown): TRPCError {
-  return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable right now; retry shortly', cause });
+  return new TRPCError({
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'the database is unavailable right now; retry shortly',
+    cause,
+  });
 }

@@ -5,8 +5,15 @@ import type { ZodError } from 'zod';
  * bad field as every surface reports it. The return type is spelled out rather than named, because it
  * reaches the client through the tRPC router's inferred type, which must not depend on a private file.
  */
-export function fieldIssues(error: ZodError): ({ path: string[]; message: string; code: string } & Record<string, unknown>)[] {
-  return error.issues.map(({ path, message, code, ...limits }) => ({ path: path.map(String), message, code, ...pickLimits(limits) }));
+export function fieldIssues(
+  error: ZodError,
+): ({ path: string[]; message: string; code: string } & Record<string, unknown>)[] {
+  return error.issues.map(({ path, message, code, ...limits }) => ({
+    path: path.map(String),
+    message,
+    code,
+    ...pickLimits(limits),
+  }));
 }
 
 function pickLimits(limits: Record<string, unknown>) {

@@ -119,7 +119,13 @@ export async function makeHarness({
     /** A worker in this process, on this database and storage. */
     async startWorker(overrides: Record<string, string> = {}) {
       const worker = await startWorker(
-        loadWorkerConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, POLL_INTERVAL_MS: '200', LOG_LEVEL: 'silent', ...overrides }),
+        loadWorkerConfig({
+          DATABASE_URL: database.url,
+          STORAGE_DIR: storageDir,
+          POLL_INTERVAL_MS: '200',
+          LOG_LEVEL: 'silent',
+          ...overrides,
+        }),
       );
       workers.push(worker);
       return worker;
@@ -137,7 +143,10 @@ export async function makeHarness({
 export type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

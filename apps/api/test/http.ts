@@ -8,7 +8,10 @@ export interface TrpcAnswer {
   status: number;
   headers: LightMyRequestResponse['headers'];
   data: unknown;
-  error: { message: string; data: { code: string; domainCode: string | null; details: Record<string, unknown> | null } } | null;
+  error: {
+    message: string;
+    data: { code: string; domainCode: string | null; details: Record<string, unknown> | null };
+  } | null;
   response: LightMyRequestResponse;
 }
 
@@ -24,7 +27,12 @@ export async function callTrpc(
 ): Promise<TrpcAnswer> {
   const response =
     kind === 'query'
-      ? await server.inject({ method: 'GET', url: `/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, headers, remoteAddress })
+      ? await server.inject({
+          method: 'GET',
+          url: `/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+          headers,
+          remoteAddress,
+        })
       : await server.inject({
           method: 'POST',
           url: `/trpc/${procedure}`,
@@ -33,7 +41,13 @@ export async function callTrpc(
           remoteAddress,
         });
   const body = response.json() as { result?: { data: unknown }; error?: TrpcAnswer['error'] };
-  return { status: response.statusCode, headers: response.headers, data: body.result?.data ?? null, error: body.error ?? null, response };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    data: body.result?.data ?? null,
+    error: body.error ?? null,
+    response,
+  };
 }
 
 /** The `name=value` of the session cookie a response set, for sending back. */

@@ -11,7 +11,15 @@ import { pino } from 'pino';
 export { ledgerViolations } from '@darkroom/db';
 
 /** Runs one job to its end in this process, as a worker would, with the mock's failure mix. */
-export function makeJobRunner({ db, storage, failures }: { db: Db; storage: ImageStorage; failures: Record<string, number> }) {
+export function makeJobRunner({
+  db,
+  storage,
+  failures,
+}: {
+  db: Db;
+  storage: ImageStorage;
+  failures: Record<string, number>;
+}) {
   const mock = createProvider('mock', { mock: { latencyMs: [0, 0], failures, retryAfterMs: 0, seed: 7 } });
   const local = createProvider('local', {});
   const deps = {

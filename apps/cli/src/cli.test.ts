@@ -21,7 +21,13 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'darkroom-cli-test-'));
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, STORAGE_DIR: path.join(scratch, 'images'), PORT: '0', LOG_LEVEL: 'silent', POLL_INTERVAL_MS: '200' };
+  const env = {
+    DATABASE_URL: database.url,
+    STORAGE_DIR: path.join(scratch, 'images'),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    POLL_INTERVAL_MS: '200',
+  };
   // Every image of the mock provider is refused, so a job on it fails; local jobs succeed.
   workerEnv = { ...env, MOCK_FAILURES: 'content_filtered:1' };
   worker = await startWorker(loadWorkerConfig(workerEnv));
@@ -42,7 +48,11 @@ async function signUpForKey(email: string): Promise<string> {
     body: JSON.stringify({ email, password: 'a long enough password' }),
   });
   const cookie = signUp.headers.get('set-cookie')!.split(';')[0]!;
-  const created = await fetch(`${api.url}/trpc/apiKeys.create`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'cli tests' }) });
+  const created = await fetch(`${api.url}/trpc/apiKeys.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: 'cli tests' }),
+  });
   return ((await created.json()) as { result: { data: { key: string } } }).result.data.key;
 }
 
@@ -54,7 +64,11 @@ interface Run {
 
 /** Runs `darkroom ...args` with DARKROOM_URL / DARKROOM_API_KEY set (unless `env` says otherwise). */
 function darkroom(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', DARKROOM_URL: api.url, DARKROOM_API_KEY: apiKey };
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    DARKROOM_URL: api.url,
+    DARKROOM_API_KEY: apiKey,
+  };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;
@@ -70,7 +84,10 @@ function darkroom(args: string[], env: Record<string, string | undefined> = {}):
 const jsonOf = <T>(run: Run) => JSON.parse(run.stdout) as T;
 
 async function finished(id: string): Promise<JobView> {
-  return createDarkroomClient({ url: api.url, apiKey }).wait(id, { live: false, backoff: { initialMs: 50, maxMs: 200 } });
+  return createDarkroomClient({ url: api.url, apiKey }).wait(id, {
+    live: false,
+    backoff: { initialMs: 50, maxMs: 200 },
+  });
 }
 
 describe('darkroom generate', () => {
@@ -144,7 +161,9 @@ describe('darkroom status, list, cancel, retry', () => {
 
   it('list pages with --limit and --cursor', async () => {
     const first = jsonOf<JobListView>(await darkroom(['list', '--limit', '1', '--json']));
-    const second = jsonOf<JobListView>(await darkroom(['list', '--limit', '1', '--cursor', first.nextCursor!, '--json']));
+    const second = jsonOf<JobListView>(
+      await darkroom(['list', '--limit', '1', '--cursor', first.nextCursor!, '--json']),
+    );
 
     expect(first.items).toHaveLength(1);
     expect(second.items).toHaveLength(1);

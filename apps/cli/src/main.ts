@@ -6,7 +6,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDarkroomClient, darkroomErrorOf, WaitTimeout, type DarkroomClient } from '@darkroom/client';
-import { ASPECT_RATIOS, DomainError, isTerminalStatus, JOB_STATUSES, PRESETS, PRIORITIES, PROVIDER_NAMES, QUALITIES, type JobStatus, type JobView } from '@darkroom/core';
+import {
+  ASPECT_RATIOS,
+  DomainError,
+  isTerminalStatus,
+  JOB_STATUSES,
+  PRESETS,
+  PRIORITIES,
+  PROVIDER_NAMES,
+  QUALITIES,
+  type JobStatus,
+  type JobView,
+} from '@darkroom/core';
 import { readCliEnv } from './env.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { makeProgressReporter } from './progress.js';
@@ -98,7 +109,11 @@ async function runCli(argv: string[], io: Io = { stdout: process.stdout, stderr:
     const context: CommandContext = {
       // Made on first use, so a usage mistake is reported as one even without a key.
       get darkroom() {
-        if (!apiKey) throw new DomainError('UNAUTHORIZED', 'no API key: pass --api-key or set DARKROOM_API_KEY (create one in the web app)');
+        if (!apiKey)
+          throw new DomainError(
+            'UNAUTHORIZED',
+            'no API key: pass --api-key or set DARKROOM_API_KEY (create one in the web app)',
+          );
         return (client ??= createDarkroomClient({ url, apiKey }));
       },
       url,
@@ -112,7 +127,10 @@ async function runCli(argv: string[], io: Io = { stdout: process.stdout, stderr:
     const exitCode = exitCodeFor(error);
     const read = darkroomErrorOf(error);
     const message = error instanceof UsageError ? error.message : read.message;
-    if (json) io.stdout.write(`${JSON.stringify({ error: { code: error instanceof UsageError ? 'USAGE' : read.code, message, exitCode } })}\n`);
+    if (json)
+      io.stdout.write(
+        `${JSON.stringify({ error: { code: error instanceof UsageError ? 'USAGE' : read.code, message, exitCode } })}\n`,
+      );
     io.stderr.write(`darkroom: ${message}\n`);
     return exitCode;
   }
@@ -120,7 +138,12 @@ async function runCli(argv: string[], io: Io = { stdout: process.stdout, stderr:
 
 function parseCommand(command: Command, args: string[]) {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command] }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command] },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Values, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -141,12 +164,15 @@ type Handler = (context: CommandContext, values: Values, positionals: string[]) 
 const COMMANDS: Record<Command, Handler> = {
   async generate(context, values, positionals) {
     const [prompt, ...extra] = positionals;
-    if (!prompt || extra.length > 0) throw new UsageError('generate takes one prompt: darkroom generate "a friendly dragon" -n 4');
+    if (!prompt || extra.length > 0)
+      throw new UsageError('generate takes one prompt: darkroom generate "a friendly dragon" -n 4');
     const request = {
       prompt,
       ...(values.n !== undefined ? { numImages: integer('n', values.n) } : {}),
       ...(values.preset !== undefined ? { preset: oneOf('preset', values.preset, PRESETS) } : {}),
-      ...(values['aspect-ratio'] !== undefined ? { aspectRatio: oneOf('aspect-ratio', values['aspect-ratio'], ASPECT_RATIOS) } : {}),
+      ...(values['aspect-ratio'] !== undefined
+        ? { aspectRatio: oneOf('aspect-ratio', values['aspect-ratio'], ASPECT_RATIOS) }
+        : {}),
       ...(values.style !== undefined ? { style: String(values.style) } : {}),
       ...(values.seed !== undefined ? { seed: integer('seed', values.seed) } : {}),
       ...(values.priority !== undefined ? { priority: oneOf('priority', values.priority, PRIORITIES) } : {}),
@@ -174,7 +200,13 @@ const COMMANDS: Record<Command, Handler> = {
     };
     const page = await context.darkroom.trpc.jobs.list.query(query);
     print(context, page, () =>
-      [...page.items.map((job) => `${job.id}  ${job.status.padEnd(9)} ${String(job.progress).padStart(3)}%  ${job.numImages} x ${job.preset}  ${truncate(job.prompt, 50)}`), ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])].join('\n'),
+      [
+        ...page.items.map(
+          (job) =>
+            `${job.id}  ${job.status.padEnd(9)} ${String(job.progress).padStart(3)}%  ${job.numImages} x ${job.preset}  ${truncate(job.prompt, 50)}`,
+        ),
+        ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []),
+      ].join('\n'),
     );
     return EXIT.OK;
   },
@@ -183,7 +215,11 @@ const COMMANDS: Record<Command, Handler> = {
     const ref = { id: onlyId('cancel', positionals) };
     const job = await context.darkroom.trpc.jobs.cancel.mutate(ref);
 
-    print(context, job, () => (job.status === 'canceled' ? `canceled ${job.id}` : `cancel requested for ${job.id} (it is ${job.status}; it stops before its next image)`));
+    print(context, job, () =>
+      job.status === 'canceled'
+        ? `canceled ${job.id}`
+        : `cancel requested for ${job.id} (it is ${job.status}; it stops before its next image)`,
+    );
     return EXIT.OK;
   },
 
@@ -198,7 +234,14 @@ const COMMANDS: Record<Command, Handler> = {
     const [action, ...args] = positionals;
     if (action === 'list' && args.length === 0) {
       const keys = await context.darkroom.trpc.apiKeys.list.query();
-      print(context, keys, () => keys.map((key) => `${key.id}  ${key.prefix}  ${key.name}  last used ${key.lastUsedAt ?? 'never'}`).join('\n') || 'no API keys');
+      print(
+        context,
+        keys,
+        () =>
+          keys
+            .map((key) => `${key.id}  ${key.prefix}  ${key.name}  last used ${key.lastUsedAt ?? 'never'}`)
+            .join('\n') || 'no API keys',
+      );
       return EXIT.OK;
     }
     if (action === 'create' && args.length === 1) {
@@ -226,12 +269,18 @@ async function follow(context: CommandContext, values: Values, submitted: JobVie
   progress.update(submitted);
   let job: JobView;
   try {
-    job = await context.darkroom.wait(submitted.id, { onProgress: (view) => progress.update(view), ...(timeout !== undefined ? { timeoutMs: timeout } : {}) });
+    job = await context.darkroom.wait(submitted.id, {
+      onProgress: (view) => progress.update(view),
+      ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+    });
   } catch (error) {
     progress.done();
     if (error instanceof WaitTimeout) {
       context.io.stderr.write(`darkroom: ${error.message}; follow it with: darkroom status ${submitted.id}\n`);
-      if (context.json) context.io.stdout.write(`${JSON.stringify({ error: { code: 'TIMEOUT', message: error.message, exitCode: EXIT.JOB_FAILED }, jobId: submitted.id })}\n`);
+      if (context.json)
+        context.io.stdout.write(
+          `${JSON.stringify({ error: { code: 'TIMEOUT', message: error.message, exitCode: EXIT.JOB_FAILED }, jobId: submitted.id })}\n`,
+        );
       return EXIT.JOB_FAILED;
     }
     throw error;
@@ -239,7 +288,10 @@ async function follow(context: CommandContext, values: Values, submitted: JobVie
   progress.done();
   const files = typeof values.out === 'string' ? await saveImages(context, job, values.out) : [];
   print(context, { job, files }, () =>
-    [summary(job), ...(files.length ? files : job.images.filter((image) => image.url).map((image) => `${context.url}${image.url}`))].join('\n'),
+    [
+      summary(job),
+      ...(files.length ? files : job.images.filter((image) => image.url).map((image) => `${context.url}${image.url}`)),
+    ].join('\n'),
   );
   return job.status === 'succeeded' ? EXIT.OK : EXIT.JOB_FAILED;
 }
@@ -249,7 +301,9 @@ async function saveImages(context: CommandContext, job: JobView, dir: string): P
   const files: string[] = [];
   for (const image of job.images) {
     if (!image.url) continue;
-    const response = await fetch(`${context.url}${image.url}`, { headers: { authorization: `Bearer ${context.apiKey}` } });
+    const response = await fetch(`${context.url}${image.url}`, {
+      headers: { authorization: `Bearer ${context.apiKey}` },
+    });
     if (!response.ok) throw new Error(`downloading image ${image.index} of ${job.id} failed: HTTP ${response.status}`);
     const file = path.join(dir, `${job.id}-${image.index}.png`);
     await writeFile(file, Buffer.from(await response.arrayBuffer()));
@@ -263,7 +317,11 @@ function print(context: CommandContext, value: unknown, human: () => string) {
 }
 
 function summary(job: JobView): string {
-  const where = isTerminalStatus(job.status) ? '' : job.status === 'queued' ? ` (position ${job.queuePosition ?? '?'})` : ` (${job.stage ?? 'starting'})`;
+  const where = isTerminalStatus(job.status)
+    ? ''
+    : job.status === 'queued'
+      ? ` (position ${job.queuePosition ?? '?'})`
+      : ` (${job.stage ?? 'starting'})`;
   const error = job.error ? `\n  error: ${job.error.code}: ${job.error.message}` : '';
   return `${job.id} ${job.status}${where} ${job.progress}%, ${job.counts.succeeded}/${job.numImages} images, ${job.preset}: ${truncate(job.prompt, 60)}${error}`;
 }
@@ -275,12 +333,14 @@ function onlyId(command: string, positionals: string[]): string {
 
 function integer(name: string, value: string | boolean | undefined): number {
   const number = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new UsageError(`--${name} must be a whole number (got ${String(value)})`);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(number))
+    throw new UsageError(`--${name} must be a whole number (got ${String(value)})`);
   return number;
 }
 
 function oneOf<T extends string>(name: string, value: string | boolean | undefined, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got ${String(value)})`);
+  if (typeof value !== 'string' || !allowed.includes(value as T))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got ${String(value)})`);
   return value as T;
 }
 

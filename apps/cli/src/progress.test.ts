@@ -8,7 +8,17 @@ function recorder(isTTY: boolean) {
 }
 
 const job = (over: Partial<JobView>) =>
-  ({ status: 'running', stage: 'generating', progress: 50, numImages: 4, counts: { succeeded: 2, failed: 0 }, queuePosition: null, estimatedWaitSeconds: null, error: null, ...over }) as JobView;
+  ({
+    status: 'running',
+    stage: 'generating',
+    progress: 50,
+    numImages: 4,
+    counts: { succeeded: 2, failed: 0 },
+    queuePosition: null,
+    estimatedWaitSeconds: null,
+    error: null,
+    ...over,
+  }) as JobView;
 
 describe('progress on stderr', () => {
   it('redraws one bar in place on a terminal and ends the line when done', () => {
@@ -32,7 +42,9 @@ describe('progress on stderr', () => {
     const quiet = recorder(false);
     for (const { stream } of [plain]) {
       const progress = makeProgressReporter(stream);
-      progress.update(job({ status: 'queued', stage: null, progress: 0, queuePosition: 3, estimatedWaitSeconds: 12.2 }));
+      progress.update(
+        job({ status: 'queued', stage: null, progress: 0, queuePosition: 3, estimatedWaitSeconds: 12.2 }),
+      );
       progress.update(job({ progress: 25 }));
       progress.done();
     }

@@ -11,7 +11,10 @@ export interface ProgressReporter {
   done(): void;
 }
 
-export function makeProgressReporter(stream: NodeJS.WriteStream, { quiet = false }: { quiet?: boolean } = {}): ProgressReporter {
+export function makeProgressReporter(
+  stream: NodeJS.WriteStream,
+  { quiet = false }: { quiet?: boolean } = {},
+): ProgressReporter {
   if (quiet) return { update: () => undefined, done: () => undefined };
   let last = '';
   let drawn = false;

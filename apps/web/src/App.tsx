@@ -75,7 +75,10 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
 
   const [remix, setRemix] = useState<Remix | null>(null);
   const open = useCallback((id: string) => setFollowed((ids) => follow(ids, id)), []);
-  const openAll = useCallback((ids: string[]) => setFollowed((current) => ids.reduceRight((all, id) => follow(all, id), current)), []);
+  const openAll = useCallback(
+    (ids: string[]) => setFollowed((current) => ids.reduceRight((all, id) => follow(all, id), current)),
+    [],
+  );
   const remixJob = useCallback((job: JobView) => {
     setRemix((current) => ({ job, nonce: (current?.nonce ?? 0) + 1 }));
     setView('create');
@@ -89,7 +92,13 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
         <h1>Darkroom</h1>
         <nav className="app-nav" aria-label="Sections">
           {VIEWS.filter((item) => !item.adminOnly || account.role === 'admin').map((item) => (
-            <button key={item.view} type="button" className="tab" aria-current={view === item.view ? 'page' : undefined} onClick={() => setView(item.view)}>
+            <button
+              key={item.view}
+              type="button"
+              className="tab"
+              aria-current={view === item.view ? 'page' : undefined}
+              onClick={() => setView(item.view)}
+            >
               {item.label}
             </button>
           ))}
@@ -142,7 +151,12 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
 function LiveBadge() {
   const live = useLive();
   return (
-    <span className="live-badge" data-testid="live-badge" data-live={live} title={live ? 'Jobs update the moment they change' : 'Live stream unavailable: checking jobs every few seconds'}>
+    <span
+      className="live-badge"
+      data-testid="live-badge"
+      data-live={live}
+      title={live ? 'Jobs update the moment they change' : 'Live stream unavailable: checking jobs every few seconds'}
+    >
       {live ? 'Live' : 'Polling'}
     </span>
   );

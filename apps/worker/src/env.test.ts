@@ -18,7 +18,11 @@ function failureOf(env: Record<string, string>): string {
 describe('worker provider configuration', () => {
   it('defaults to the offline providers', () => {
     const config = loadWorkerConfig({});
-    expect([config.PROVIDERS_ENABLED, config.PROVIDER_DEFAULT, config.PROVIDER_FALLBACK]).toEqual([['local', 'mock'], 'local', []]);
+    expect([config.PROVIDERS_ENABLED, config.PROVIDER_DEFAULT, config.PROVIDER_FALLBACK]).toEqual([
+      ['local', 'mock'],
+      'local',
+      [],
+    ]);
   });
 
   it.each([
@@ -27,17 +31,29 @@ describe('worker provider configuration', () => {
     ['replicate', 'REPLICATE_API_TOKEN'],
     ['fal', 'FAL_KEY'],
   ])('refuses to start with %s enabled and no key, naming %s', (provider, variable) => {
-    expect(failureOf({ PROVIDERS_ENABLED: `local,${provider}` })).toContain(`${variable}: ${variable} is required because PROVIDERS_ENABLED includes ${provider}`);
+    expect(failureOf({ PROVIDERS_ENABLED: `local,${provider}` })).toContain(
+      `${variable}: ${variable} is required because PROVIDERS_ENABLED includes ${provider}`,
+    );
   });
 
   it('refuses an unknown provider, and a default or fallback that is not enabled', () => {
     expect(failureOf({ PROVIDERS_ENABLED: 'local,midjourney' })).toMatch(/PROVIDERS_ENABLED/);
-    expect(failureOf({ PROVIDERS_ENABLED: 'local', PROVIDER_DEFAULT: 'mock' })).toContain('PROVIDER_DEFAULT: mock is not in PROVIDERS_ENABLED');
-    expect(failureOf({ PROVIDERS_ENABLED: 'local', PROVIDER_FALLBACK: 'mock' })).toContain('PROVIDER_FALLBACK: mock is not in PROVIDERS_ENABLED');
+    expect(failureOf({ PROVIDERS_ENABLED: 'local', PROVIDER_DEFAULT: 'mock' })).toContain(
+      'PROVIDER_DEFAULT: mock is not in PROVIDERS_ENABLED',
+    );
+    expect(failureOf({ PROVIDERS_ENABLED: 'local', PROVIDER_FALLBACK: 'mock' })).toContain(
+      'PROVIDER_FALLBACK: mock is not in PROVIDERS_ENABLED',
+    );
   });
 
   it('never shows an API key: not in a refusal, not in the config when printed or serialised', () => {
-    const refusal = failureOf({ PROVIDERS_ENABLED: 'openai', PROVIDER_DEFAULT: 'openai', OPENAI_API_KEY: KEY, WORKER_CONCURRENCY: 'lots', OPENAI_BASE_URL: 'not a url' });
+    const refusal = failureOf({
+      PROVIDERS_ENABLED: 'openai',
+      PROVIDER_DEFAULT: 'openai',
+      OPENAI_API_KEY: KEY,
+      WORKER_CONCURRENCY: 'lots',
+      OPENAI_BASE_URL: 'not a url',
+    });
     const config = loadWorkerConfig({ PROVIDERS_ENABLED: 'local,openai', OPENAI_API_KEY: KEY });
 
     expect(refusal).toMatch(/WORKER_CONCURRENCY[\s\S]*OPENAI_BASE_URL/);
@@ -69,7 +85,9 @@ describe('worker provider configuration', () => {
   });
 
   it('refuses S3 storage without a bucket, naming the variable', () => {
-    expect(failureOf({ STORAGE_DRIVER: 's3' })).toContain('S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3');
+    expect(failureOf({ STORAGE_DRIVER: 's3' })).toContain(
+      'S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3',
+    );
   });
 
   it('.env.example lists every variable the worker reads', () => {

@@ -15,7 +15,10 @@ function namedNumbers(fallback: string) {
     .default(fallback)
     .transform((text, ctx) => {
       const out: Record<string, number> = {};
-      for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const part of text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const match = /^([a-z0-9-]+):(\d+)$/.exec(part);
         if (!match) {
           ctx.addIssue({ code: 'custom', message: `"${part}" is not provider:number (e.g. mock:32)` });
@@ -32,7 +35,12 @@ function providerList(fallback: string) {
   return z
     .string()
     .default(fallback)
-    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(ProviderName, { error: `list provider names separated by commas (${PROVIDER_NAMES.join(', ')})` }));
 }
 
@@ -44,7 +52,11 @@ const apiKey = z
   .transform((key) => new Secret(key))
   .optional();
 
-const baseUrl = z.string().url().transform((url) => url.replace(/\/+$/, '')).optional();
+const baseUrl = z
+  .string()
+  .url()
+  .transform((url) => url.replace(/\/+$/, ''))
+  .optional();
 
 /** The variable holding each vendor's key, so a missing one can be named. */
 export const API_KEY_VARIABLES = {
@@ -58,7 +70,11 @@ const WorkerEnv = z.object({
   /** Postgres connection string; required when the worker runs on its own. */
   DATABASE_URL: z.string().url().optional(),
   /** Where filesystem images live; must be the directory the API serves from. Default `.darkroom/images`. */
-  DARKROOM_DATA_DIR: z.string().min(1).default('.darkroom').transform((dir) => path.resolve(dir)),
+  DARKROOM_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.darkroom')
+    .transform((dir) => path.resolve(dir)),
   /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the API; see @darkroom/storage). */
   ...StorageEnvShape,
   /** Jobs this process runs at once. Default 2. */
@@ -76,7 +92,10 @@ const WorkerEnv = z.object({
   /** How often a worker writes its heartbeat and looks for dead workers, in ms. Default 5000. */
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Whether `npm start` runs a worker inside the launcher; `false` when all workers run elsewhere. Default true. */
-  LAUNCH_WORKER: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  LAUNCH_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   /** Serve this worker's Prometheus metrics at http://127.0.0.1:<port>/metrics; 0 = off. Default 0. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Address the metrics server listens on. Default 127.0.0.1. */
@@ -134,7 +153,13 @@ const WorkerEnv = z.object({
   /** Default https://api.replicate.com */
   REPLICATE_BASE_URL: baseUrl,
   /** `owner/name`, `owner/name:version` or `deployment:owner/name`. Default black-forest-labs/flux-schnell. */
-  REPLICATE_MODEL: z.string().regex(/^(deployment:)?[\w.-]+\/[\w.-]+(:[0-9a-f]+)?$/, 'write owner/name, owner/name:version or deployment:owner/name').default('black-forest-labs/flux-schnell'),
+  REPLICATE_MODEL: z
+    .string()
+    .regex(
+      /^(deployment:)?[\w.-]+\/[\w.-]+(:[0-9a-f]+)?$/,
+      'write owner/name, owner/name:version or deployment:owner/name',
+    )
+    .default('black-forest-labs/flux-schnell'),
   /** Seconds a create may wait for the result (`Prefer: wait`); 0 (default) records the id first. */
   REPLICATE_WAIT_SECONDS: z.coerce.number().int().min(0).max(60).default(0),
 
@@ -142,7 +167,10 @@ const WorkerEnv = z.object({
   /** Default https://queue.fal.run */
   FAL_BASE_URL: baseUrl,
   /** The model id, `owner/app[/path]`. Default fal-ai/flux/schnell. */
-  FAL_MODEL: z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'write owner/app or owner/app/path').default('fal-ai/flux/schnell'),
+  FAL_MODEL: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'write owner/app or owner/app/path')
+    .default('fal-ai/flux/schnell'),
 
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
@@ -174,7 +202,10 @@ const WorkerEnv = z.object({
   /** How long a webhook receiver has to answer, in ms. Default 10000. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Deliver webhooks to loopback and private addresses too (tests, a trusted internal network). Default false. */
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** The DNS servers that webhook hosts are resolved with (comma-separated host[:port]). Default: the system's. */
   DNS_SERVERS: DnsServersEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -189,13 +220,23 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
   for (const provider of config.PROVIDERS_ENABLED) {
     if (!(provider in API_KEY_VARIABLES)) continue;
     const variable = API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES];
-    if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `${variable} is required because PROVIDERS_ENABLED includes ${provider}` });
+    if (!config[variable])
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `${variable} is required because PROVIDERS_ENABLED includes ${provider}`,
+      });
   }
   if (!config.PROVIDERS_ENABLED.includes(config.PROVIDER_DEFAULT)) {
-    ctx.addIssue({ code: 'custom', path: ['PROVIDER_DEFAULT'], message: `${config.PROVIDER_DEFAULT} is not in PROVIDERS_ENABLED` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PROVIDER_DEFAULT'],
+      message: `${config.PROVIDER_DEFAULT} is not in PROVIDERS_ENABLED`,
+    });
   }
   for (const provider of config.PROVIDER_FALLBACK) {
-    if (!config.PROVIDERS_ENABLED.includes(provider)) ctx.addIssue({ code: 'custom', path: ['PROVIDER_FALLBACK'], message: `${provider} is not in PROVIDERS_ENABLED` });
+    if (!config.PROVIDERS_ENABLED.includes(provider))
+      ctx.addIssue({ code: 'custom', path: ['PROVIDER_FALLBACK'], message: `${provider} is not in PROVIDERS_ENABLED` });
   }
 });
 

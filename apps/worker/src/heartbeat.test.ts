@@ -23,16 +23,38 @@ async function silentWorker(workerId: string, lastSeenAt = longAgo()) {
   const sessionName = newSessionName();
   const graphileId = `pool-${workerId}`;
   await database.db.workerHeartbeat.create({
-    data: { workerId, host: 'test', pid: 1, concurrency: 1, sessionName, graphileWorkerIds: [graphileId], startedAt: lastSeenAt, lastSeenAt },
+    data: {
+      workerId,
+      host: 'test',
+      pid: 1,
+      concurrency: 1,
+      sessionName,
+      graphileWorkerIds: [graphileId],
+      startedAt: lastSeenAt,
+      lastSeenAt,
+    },
   });
-  await database.db.providerLease.create({ data: { provider: 'mock', slot: slots++, holder: workerId, acquiredAt: lastSeenAt, expiresAt: new Date(Date.now() + 600_000) } });
-  const [{ id }] = await database.db.$queryRaw<[{ id: string }]>`select (graphile_worker.add_job('generate', '{}'::json, job_key := ${workerId})).id::text as id`;
-  await database.db.$executeRaw`update graphile_worker._private_jobs set locked_by = ${graphileId}, locked_at = now() where id = ${id}::bigint`;
+  await database.db.providerLease.create({
+    data: {
+      provider: 'mock',
+      slot: slots++,
+      holder: workerId,
+      acquiredAt: lastSeenAt,
+      expiresAt: new Date(Date.now() + 600_000),
+    },
+  });
+  const [{ id }] = await database.db.$queryRaw<
+    [{ id: string }]
+  >`select (graphile_worker.add_job('generate', '{}'::json, job_key := ${workerId})).id::text as id`;
+  await database.db
+    .$executeRaw`update graphile_worker._private_jobs set locked_by = ${graphileId}, locked_at = now() where id = ${id}::bigint`;
   return { workerId, sessionName, graphileJobId: id };
 }
 
 async function lockedBy(graphileJobId: string) {
-  const [{ locked_by }] = await database.db.$queryRaw<[{ locked_by: string | null }]>`select locked_by from graphile_worker._private_jobs where id = ${graphileJobId}::bigint`;
+  const [{ locked_by }] = await database.db.$queryRaw<
+    [{ locked_by: string | null }]
+  >`select locked_by from graphile_worker._private_jobs where id = ${graphileJobId}::bigint`;
   return locked_by;
 }
 

@@ -90,9 +90,15 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
     log.fatal('another worker declared this one dead (silent too long) and released its jobs; stopping');
     options.onDeclaredDead?.();
   };
-  const beating = setInterval(() => void beat().catch((error) => log.warn({ err: error }, 'heartbeat failed')), intervalMs);
+  const beating = setInterval(
+    () => void beat().catch((error) => log.warn({ err: error }, 'heartbeat failed')),
+    intervalMs,
+  );
   const recovering = setInterval(
-    () => void recoverDeadWorkers(db, deadAfterSeconds, log).catch((error) => log.warn({ err: error }, 'recovery sweep failed')),
+    () =>
+      void recoverDeadWorkers(db, deadAfterSeconds, log).catch((error) =>
+        log.warn({ err: error }, 'recovery sweep failed'),
+      ),
     recoveryIntervalMs,
   );
   beating.unref();
@@ -114,7 +120,9 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
 export async function recoverDeadWorkers(db: Db, deadAfterSeconds: number, log?: Logger): Promise<string[]> {
   return db.$transaction(async (tx) => {
     await tx.$executeRawUnsafe(`set local lock_timeout = '${SWEEP_LOCK_TIMEOUT}'`);
-    const dead = await tx.$queryRaw<{ worker_id: string; graphile_worker_ids: string[] | null; session_name: string | null }[]>`
+    const dead = await tx.$queryRaw<
+      { worker_id: string; graphile_worker_ids: string[] | null; session_name: string | null }[]
+    >`
       delete from worker_heartbeats
       where worker_id in (
         select worker_id from worker_heartbeats
@@ -124,9 +132,16 @@ export async function recoverDeadWorkers(db: Db, deadAfterSeconds: number, log?:
     if (dead.length === 0) return [];
     const workerIds = dead.map((worker) => worker.worker_id);
     const graphileIds = dead.flatMap((worker) => worker.graphile_worker_ids ?? []);
-    const terminated = await terminateSessions(tx, dead.flatMap((worker) => worker.session_name ?? []), { inTransaction: true, log });
+    const terminated = await terminateSessions(
+      tx,
+      dead.flatMap((worker) => worker.session_name ?? []),
+      { inTransaction: true, log },
+    );
     await releaseHoldings(tx, workerIds, graphileIds);
-    log?.warn({ workers: workerIds, graphileIds, terminatedSessions: terminated }, 'released the jobs of silent workers');
+    log?.warn(
+      { workers: workerIds, graphileIds, terminatedSessions: terminated },
+      'released the jobs of silent workers',
+    );
     return workerIds;
   });
 }
@@ -139,10 +154,16 @@ export async function recoverDeadWorkers(db: Db, deadAfterSeconds: number, log?:
 async function releasePreviousIncarnation(db: Db, workerId: string, log: Logger) {
   const previous = await db.workerHeartbeat.findUnique({ where: { workerId } });
   if (!previous) return;
-  const terminated = await terminateSessions(db, previous.sessionName ? [previous.sessionName] : [], { inTransaction: false, log });
+  const terminated = await terminateSessions(db, previous.sessionName ? [previous.sessionName] : [], {
+    inTransaction: false,
+    log,
+  });
   if (previous.graphileWorkerIds.length === 0) return;
   await releaseHoldings(db, [workerId], previous.graphileWorkerIds);
-  log.warn({ graphileIds: previous.graphileWorkerIds, terminatedSessions: terminated }, 'released the jobs of this worker id\'s previous process');
+  log.warn(
+    { graphileIds: previous.graphileWorkerIds, terminatedSessions: terminated },
+    "released the jobs of this worker id's previous process",
+  );
 }
 
 /**
@@ -167,7 +188,10 @@ async function terminateSessions(
     return terminated;
   } catch (error) {
     if (inTransaction) await db.$executeRawUnsafe('rollback to savepoint terminate_sessions');
-    log?.warn({ err: error, sessionNames }, 'could not end the sessions of a silent worker; its locks stay until its connections drop');
+    log?.warn(
+      { err: error, sessionNames },
+      'could not end the sessions of a silent worker; its locks stay until its connections drop',
+    );
     return 0;
   }
 }
@@ -175,5 +199,8 @@ async function terminateSessions(
 /** What dead processes held: graphile-worker's locks on their jobs, and their provider slots. */
 async function releaseHoldings(db: Db | Tx, workerIds: string[], graphileIds: string[]) {
   if (graphileIds.length > 0) await db.$executeRaw`select graphile_worker.force_unlock_workers(${graphileIds}::text[])`;
-  await db.providerLease.updateMany({ where: { holder: { in: workerIds } }, data: { holder: null, acquiredAt: null, expiresAt: null } });
+  await db.providerLease.updateMany({
+    where: { holder: { in: workerIds } },
+    data: { holder: null, acquiredAt: null, expiresAt: null },
+  });
 }

@@ -30,13 +30,23 @@ afterAll(() => database.drop());
 async function queuedJob(numImages: number, extra: { runTimeoutSeconds?: number } = {}) {
   const job = await database.db.job.create({
     data: {
-      userId, preset: 'illustration', prompt: 'a race', aspectRatio: '1:1', width: 256, height: 256, provider: 'local', numImages,
-      creditPrice: PRICE, creditsReserved: PRICE * numImages, ...extra,
+      userId,
+      preset: 'illustration',
+      prompt: 'a race',
+      aspectRatio: '1:1',
+      width: 256,
+      height: 256,
+      provider: 'local',
+      numImages,
+      creditPrice: PRICE,
+      creditsReserved: PRICE * numImages,
+      ...extra,
       images: { create: Array.from({ length: numImages }, (_, index) => ({ index })) },
     },
   });
   await database.db.user.update({ where: { id: userId }, data: { creditBalance: { decrement: PRICE * numImages } } });
-  await database.db.$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text), job_key := ${job.id}::text, max_attempts := 5)`;
+  await database.db
+    .$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text), job_key := ${job.id}::text, max_attempts := 5)`;
   return job;
 }
 
@@ -54,7 +64,9 @@ function gatedProvider() {
       waiting.splice(0).forEach((wake) => wake());
       await new Promise<void>((resolve, reject) => {
         void released.then(resolve);
-        request.signal?.addEventListener('abort', () => reject(new ProviderError('canceled', 'aborted')), { once: true });
+        request.signal?.addEventListener('abort', () => reject(new ProviderError('canceled', 'aborted')), {
+          once: true,
+        });
       });
       return local.generate(request);
     },
@@ -67,7 +79,15 @@ function gatedProvider() {
 }
 
 function deps(provider: ImageProvider, extra: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { db: database.db, storage, providerFor: () => provider, log: pino({ level: 'silent' }), workerId: 'races', imageConcurrency: 1, ...extra };
+  return {
+    db: database.db,
+    storage,
+    providerFor: () => provider,
+    log: pino({ level: 'silent' }),
+    workerId: 'races',
+    imageConcurrency: 1,
+    ...extra,
+  };
 }
 
 /** Resolves once some session of this database waits on a lock (a statement blocked behind the test's transaction). */
@@ -93,7 +113,10 @@ describe('an end racing a run', () => {
     const running = runJob(deps(provider), job.id);
     const call = await called(1);
     // The sweep (or a last-attempt failure) ends the job while the vendor is still working on its image.
-    await lifecycle.endJob(database.db, job.id, { kind: 'fail', error: { code: 'abandoned', message: 'ended by the sweep', retryable: true } });
+    await lifecycle.endJob(database.db, job.id, {
+      kind: 'fail',
+      error: { code: 'abandoned', message: 'ended by the sweep', retryable: true },
+    });
     call.release();
 
     expect(await running).toEqual({ kind: 'finished' });
@@ -102,7 +125,9 @@ describe('an end racing a run', () => {
     expect(after.images[0]!.status).not.toBe('succeeded');
     expect(after.creditsCharged).toBe(0);
     expect(await finishedEvents(job.id)).toHaveLength(1);
-    expect((await database.db.user.findUniqueOrThrow({ where: { id: userId } })).creditBalance).toBe(balanceBefore + PRICE);
+    expect((await database.db.user.findUniqueOrThrow({ where: { id: userId } })).creditBalance).toBe(
+      balanceBefore + PRICE,
+    );
   });
 
   it('a store that meets an end in progress waits for it, then sees the job ended and writes nothing', async () => {
@@ -113,7 +138,10 @@ describe('an end racing a run', () => {
     await database.db.$transaction(
       async (tx: Tx) => {
         // The end holds the job row; the run's store statement is released into it and must block.
-        await lifecycle.endJobIn(tx, job.id, { kind: 'fail', error: { code: 'abandoned', message: 'ended by the sweep', retryable: true } });
+        await lifecycle.endJobIn(tx, job.id, {
+          kind: 'fail',
+          error: { code: 'abandoned', message: 'ended by the sweep', retryable: true },
+        });
         call.release();
         await untilBlockedOnLock();
       },
@@ -158,7 +186,9 @@ describe('shutdown', () => {
         await tx.$queryRaw`select id from jobs where id = ${job.id}::uuid for update`;
         shutdown.abort('shutdown');
         await untilBlockedOnLock();
-        statuses = (await database.db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } })).map((image) => image.status);
+        statuses = (await database.db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } })).map(
+          (image) => image.status,
+        );
         // The kill: recovery released the job and another worker's claim moved it on.
         await tx.$executeRaw`update jobs set attempts = attempts + 1 where id = ${job.id}::uuid`;
       },
@@ -187,7 +217,8 @@ describe('shutdown', () => {
     expect((await database.db.job.findUniqueOrThrow({ where: { id: job.id } })).deadline).toBeNull();
 
     // It waited in the queue past its first claim's deadline.
-    await database.db.$executeRaw`update jobs set created_at = created_at - interval '1 hour' where id = ${job.id}::uuid`;
+    await database.db
+      .$executeRaw`update jobs set created_at = created_at - interval '1 hour' where id = ${job.id}::uuid`;
     const claimedAt = Date.now();
     const second = gatedProvider();
     const again = runJob(deps(second.provider, { workerId: 'next' }), job.id);
@@ -215,9 +246,15 @@ describe('storing what was paid for', () => {
     let vendorCalls = 0;
     const local = createLocalProvider();
     const counting: ImageProvider = { ...local, generate: (request) => (vendorCalls++, local.generate(request)) };
-    await runJob(deps(counting, { storage: flaky, storeRetry: { maxAttempts: 4, baseMs: 1, capMs: 5, maxRetryAfterMs: 5 } }), job.id);
+    await runJob(
+      deps(counting, { storage: flaky, storeRetry: { maxAttempts: 4, baseMs: 1, capMs: 5, maxRetryAfterMs: 5 } }),
+      job.id,
+    );
 
-    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true, events: true } });
+    const done = await database.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { images: true, events: true },
+    });
     expect(done.status).toBe('succeeded');
     expect(vendorCalls).toBe(1);
     expect(await storage.stat(done.images[0]!.storageKey!)).not.toBeNull();
@@ -229,7 +266,8 @@ describe('the sweep', () => {
   it('ends a running job whose worker vanished, past its run deadline: failed abandoned, credits refunded, webhook-ready', async () => {
     const job = await queuedJob(2);
     expect(await lifecycle.claimJob(database.db, job.id, 'gone', 0)).toEqual({ outcome: 'run' });
-    await database.db.$executeRaw`update jobs set deadline = now() - interval '2 minutes', updated_at = now() - interval '2 minutes' where id = ${job.id}::uuid`;
+    await database.db
+      .$executeRaw`update jobs set deadline = now() - interval '2 minutes', updated_at = now() - interval '2 minutes' where id = ${job.id}::uuid`;
     const balanceBefore = (await database.db.user.findUniqueOrThrow({ where: { id: userId } })).creditBalance;
 
     const ended = await lifecycle.endAbandonedJobs(database.db, { graceSeconds: 30 });
@@ -237,12 +275,18 @@ describe('the sweep', () => {
     expect(ended.map((end) => end.id)).toContain(job.id);
     const after = await database.db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after).toMatchObject({ status: 'failed', errorCode: 'abandoned', creditsReserved: 0 });
-    expect((await database.db.user.findUniqueOrThrow({ where: { id: userId } })).creditBalance).toBe(balanceBefore + 2 * PRICE);
+    expect((await database.db.user.findUniqueOrThrow({ where: { id: userId } })).creditBalance).toBe(
+      balanceBefore + 2 * PRICE,
+    );
     const [finished] = await finishedEvents(job.id);
-    expect(finished!.data).toMatchObject({ status: 'failed', code: 'abandoned', credits: { charged: 0, refunded: 2 * PRICE } });
+    expect(finished!.data).toMatchObject({
+      status: 'failed',
+      code: 'abandoned',
+      credits: { charged: 0, refunded: 2 * PRICE },
+    });
   });
 
-  it("ends a queued job whose queue entry ran out of attempts (repeated worker deaths), and leaves others alone", async () => {
+  it('ends a queued job whose queue entry ran out of attempts (repeated worker deaths), and leaves others alone', async () => {
     const stuck = await queuedJob(1);
     const healthy = await queuedJob(1);
     const fresh = await queuedJob(1);
@@ -258,7 +302,10 @@ describe('the sweep', () => {
     expect(ended).toContain(stuck.id);
     expect(ended).not.toContain(healthy.id);
     expect(ended).not.toContain(fresh.id);
-    expect(await database.db.job.findUniqueOrThrow({ where: { id: stuck.id } })).toMatchObject({ status: 'failed', errorCode: 'abandoned' });
+    expect(await database.db.job.findUniqueOrThrow({ where: { id: stuck.id } })).toMatchObject({
+      status: 'failed',
+      errorCode: 'abandoned',
+    });
     expect(await database.db.job.findUniqueOrThrow({ where: { id: healthy.id } })).toMatchObject({ status: 'queued' });
   });
 });
@@ -273,9 +320,16 @@ describe('a job queued twice', () => {
     const live = runJob(deps(provider, { workerId: 'live' }), job.id);
     const call = await called(1);
     // The old entry, whose key graphile-worker cleared when the job was queued again under a new one.
-    await database.db.$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text))`;
+    await database.db
+      .$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text))`;
     const other = await startWorker(
-      loadWorkerConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, POLL_INTERVAL_MS: '100', LOG_LEVEL: 'silent', WORKER_ID: 'other' }),
+      loadWorkerConfig({
+        DATABASE_URL: database.url,
+        STORAGE_DIR: storageDir,
+        POLL_INTERVAL_MS: '100',
+        LOG_LEVEL: 'silent',
+        WORKER_ID: 'other',
+      }),
     );
     try {
       for (let i = 0; i < 400; i++) {

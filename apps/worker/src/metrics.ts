@@ -24,21 +24,21 @@ export const jobsFinished = sharedCounter({
 
 export const jobDuration = new Histogram({
   name: 'darkroom_job_duration_seconds',
-  help: 'From a job\'s start to its end, by final status.',
+  help: "From a job's start to its end, by final status.",
   labelNames: ['status'] as const,
   buckets: SECONDS,
 });
 
 export const imageDuration = new Histogram({
   name: 'darkroom_image_duration_seconds',
-  help: 'From an image attempt\'s start to its stored bytes, for stored images, by provider.',
+  help: "From an image attempt's start to its stored bytes, for stored images, by provider.",
   labelNames: ['provider'] as const,
   buckets: SECONDS,
 });
 
 export const providerRequests = new Counter({
   name: 'darkroom_provider_requests_total',
-  help: 'Provider calls by provider and outcome (ok, or the error taxonomy\'s code).',
+  help: "Provider calls by provider and outcome (ok, or the error taxonomy's code).",
   labelNames: ['provider', 'outcome'] as const,
 });
 

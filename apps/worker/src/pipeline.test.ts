@@ -21,7 +21,14 @@ afterAll(() => database.drop());
 async function queuedJob(numImages: number, prompt = 'a test scene') {
   return database.db.job.create({
     data: {
-      userId, preset: 'illustration', prompt, aspectRatio: '1:1', width: 256, height: 256, provider: 'local', numImages,
+      userId,
+      preset: 'illustration',
+      prompt,
+      aspectRatio: '1:1',
+      width: 256,
+      height: 256,
+      provider: 'local',
+      numImages,
       images: { create: Array.from({ length: numImages }, (_, index) => ({ index })) },
     },
   });
@@ -41,7 +48,9 @@ function scriptedProvider(script: (call: number, request: GenerateRequest) => 'o
       const step = script(calls.length, request);
       if (step instanceof ProviderError) throw step;
       if (step === 'hang') {
-        await new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new ProviderError('canceled', 'aborted'))));
+        await new Promise((_, reject) =>
+          request.signal?.addEventListener('abort', () => reject(new ProviderError('canceled', 'aborted'))),
+        );
       }
       return local.generate(request);
     },
@@ -50,34 +59,69 @@ function scriptedProvider(script: (call: number, request: GenerateRequest) => 'o
 }
 
 function deps(provider: ImageProvider, extra: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { db: database.db, storage, providerFor: () => provider, log: pino({ level: 'silent' }), workerId: 'test', imageConcurrency: 1, ...extra };
+  return {
+    db: database.db,
+    storage,
+    providerFor: () => provider,
+    log: pino({ level: 'silent' }),
+    workerId: 'test',
+    imageConcurrency: 1,
+    ...extra,
+  };
 }
 
 describe('runJob', () => {
   it('resumes a half-done job without regenerating the images already stored', async () => {
     const job = await queuedJob(4);
     // A previous run stored image 0 and died.
-    const first = await createLocalProvider().generate({ prompt: 'x', preset: 'illustration', width: 256, height: 256, seed: 1 });
+    const first = await createLocalProvider().generate({
+      prompt: 'x',
+      preset: 'illustration',
+      width: 256,
+      height: 256,
+      seed: 1,
+    });
     await storage.put(imageKey(job.id, 0), first.bytes, 'image/png');
-    await database.db.job.update({ where: { id: job.id }, data: { status: 'running', startedAt: new Date(), attempts: 1, seed: 5 } });
+    await database.db.job.update({
+      where: { id: job.id },
+      data: { status: 'running', startedAt: new Date(), attempts: 1, seed: 5 },
+    });
     await database.db.image.update({
       where: { jobId_index: { jobId: job.id, index: 0 } },
-      data: { status: 'succeeded', storageKey: imageKey(job.id, 0), mime: 'image/png', width: 256, height: 256, bytes: first.bytes.length, attempts: 1 },
+      data: {
+        status: 'succeeded',
+        storageKey: imageKey(job.id, 0),
+        mime: 'image/png',
+        width: 256,
+        height: 256,
+        bytes: first.bytes.length,
+        attempts: 1,
+      },
     });
     const { provider, calls } = scriptedProvider(() => 'ok');
 
     await runJob(deps(provider), job.id);
 
-    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } } } });
+    const done = await database.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { images: { orderBy: { index: 'asc' } } },
+    });
     expect(done.status).toBe('succeeded');
     expect(calls).toHaveLength(3);
-    expect(done.images.map((image) => [image.status, image.attempts])).toEqual([['succeeded', 1], ['succeeded', 1], ['succeeded', 1], ['succeeded', 1]]);
+    expect(done.images.map((image) => [image.status, image.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
     expect((await storage.get(imageKey(job.id, 0)))!.body.equals(first.bytes)).toBe(true);
   });
 
   it('retries a transient error with backoff and records why', async () => {
     const job = await queuedJob(1);
-    const { provider, calls } = scriptedProvider((call) => (call === 1 ? new ProviderError('rate_limited', 'slow down', 20) : 'ok'));
+    const { provider, calls } = scriptedProvider((call) =>
+      call === 1 ? new ProviderError('rate_limited', 'slow down', 20) : 'ok',
+    );
 
     await runJob(deps(provider), job.id);
 
@@ -96,7 +140,11 @@ describe('runJob', () => {
 
     const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
     expect(calls.map((call) => call.attempt)).toEqual([1, 2, 3]);
-    expect([done.images[0]!.status, done.images[0]!.attempts, done.images[0]!.errorCode]).toEqual(['failed', 3, 'transient']);
+    expect([done.images[0]!.status, done.images[0]!.attempts, done.images[0]!.errorCode]).toEqual([
+      'failed',
+      3,
+      'transient',
+    ]);
     expect(done.status).toBe('failed');
     const retries = await database.db.jobEvent.findMany({ where: { jobId: job.id, type: 'retry_scheduled' } });
     expect(retries.map((event) => (event.data as { attempt: number }).attempt)).toEqual([1, 2]);
@@ -104,7 +152,9 @@ describe('runJob', () => {
 
   it('fails an image at once on a permanent error, and the job when no image succeeded', async () => {
     const job = await queuedJob(2);
-    const { provider, calls } = scriptedProvider(() => new ProviderError('content_filtered', 'the vendor refused the prompt'));
+    const { provider, calls } = scriptedProvider(
+      () => new ProviderError('content_filtered', 'the vendor refused the prompt'),
+    );
 
     await runJob(deps(provider), job.id);
 
@@ -117,9 +167,10 @@ describe('runJob', () => {
     expect([done.status, done.errorCode, done.errorRetryable]).toEqual(['failed', 'content_filtered', false]);
   });
 
-  it('keeps an internal failure\'s text (paths, SQL) out of the job\'s errors and events, and in the log', async () => {
+  it("keeps an internal failure's text (paths, SQL) out of the job's errors and events, and in the log", async () => {
     const job = await queuedJob(1, 'a doomed store');
-    const secret = "ENOSPC: no space left on device, open '/srv/darkroom/images/tenant-42/x.png.tmp' (select * from jobs)";
+    const secret =
+      "ENOSPC: no space left on device, open '/srv/darkroom/images/tenant-42/x.png.tmp' (select * from jobs)";
     const broken = { ...storage, put: async () => Promise.reject(new Error(secret)) };
     const lines: string[] = [];
     const log = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
@@ -127,9 +178,16 @@ describe('runJob', () => {
 
     await runJob({ ...deps(provider), storage: broken, log }, job.id);
 
-    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true, events: true } });
+    const done = await database.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { images: true, events: true },
+    });
     expect([done.status, done.errorCode, done.images[0]!.errorCode]).toEqual(['failed', 'internal', 'internal']);
-    const visible = JSON.stringify({ job: done.errorMessage, image: done.images[0]!.errorMessage, events: done.events.map((event) => event.data) });
+    const visible = JSON.stringify({
+      job: done.errorMessage,
+      image: done.images[0]!.errorMessage,
+      events: done.events.map((event) => event.data),
+    });
     expect(visible).not.toMatch(/ENOSPC|\/srv\/darkroom|select \*/);
     expect(visible).toContain('something went wrong inside Darkroom');
     expect(lines.join('\n')).toContain('ENOSPC');
@@ -158,7 +216,10 @@ describe('runJob', () => {
 
     await running;
 
-    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } } } });
+    const done = await database.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { images: { orderBy: { index: 'asc' } } },
+    });
     expect(done.status).toBe('canceled');
     expect(done.images.map((image) => image.status)).toEqual(['succeeded', 'canceled', 'canceled']);
     expect(calls).toHaveLength(2);
@@ -176,7 +237,10 @@ describe('runJob', () => {
     const outcome = await running;
 
     expect(outcome).toEqual({ kind: 'released', queueRank: job.queueRank });
-    const released = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } }, events: true } });
+    const released = await database.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { images: { orderBy: { index: 'asc' } }, events: true },
+    });
     expect(released.status).toBe('queued');
     expect(released.images.map((image) => image.status)).toEqual(['succeeded', 'pending', 'pending']);
     expect(released.events.map((event) => event.type)).toContain('released');
@@ -215,7 +279,10 @@ describe('runJob', () => {
 
     expect(outcome.kind).toBe('released');
     expect(calls).toHaveLength(1);
-    const released = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: { orderBy: { index: 'asc' } } } });
+    const released = await database.db.job.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { images: { orderBy: { index: 'asc' } } },
+    });
     expect(released.status).toBe('queued');
     expect(released.images.map((image) => image.status)).toEqual(['succeeded', 'pending', 'pending']);
   });
@@ -230,7 +297,7 @@ describe('runJob', () => {
         calls++;
         await database.db.job.update({ where: { id: job.id }, data: { attempts: { increment: 1 } } });
         // ... and stores its own image 0 first (its run is the job's second claim).
-        await storage.put(imageKey(job.id, 0, 'png', 2), Buffer.from('the new owner\'s image'), 'image/png');
+        await storage.put(imageKey(job.id, 0, 'png', 2), Buffer.from("the new owner's image"), 'image/png');
         return local.generate(request);
       },
     };

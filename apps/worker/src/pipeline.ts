@@ -28,7 +28,8 @@ export { SupersededError, JobEndedError };
  * What became of a run: the job ended (or was already over); it must wait for its owner's cap; or this
  * worker is shutting down and handed the job back to the queue for another.
  */
-export type RunOutcome = { kind: 'finished' } | { kind: 'deferred'; queueRank: number } | { kind: 'released'; queueRank: number };
+export type RunOutcome =
+  { kind: 'finished' } | { kind: 'deferred'; queueRank: number } | { kind: 'released'; queueRank: number };
 
 export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutcome> {
   const { db } = deps;
@@ -48,7 +49,14 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     if (runsOn !== started.provider) {
       // PROVIDER_DEFAULT stands in for a provider this deployment does not run; the timeline says so.
       await db.jobEvent.create({
-        data: { jobId, type: 'warning', data: { stage: 'generating', message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images` } },
+        data: {
+          jobId,
+          type: 'warning',
+          data: {
+            stage: 'generating',
+            message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images`,
+          },
+        },
       });
     }
     // Pending and running images are made; so are canceled ones of a job still running (a worker
@@ -80,7 +88,12 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
   }
   const reason = watch.reason();
   if (handsBack(reason) || (leftForOthers && reason === null)) return releaseRun(deps, started);
-  await endRun(deps, started.id, { kind: 'settle', stopReason: reason === 'run_timeout' ? 'run_timeout' : null }, started.attempts);
+  await endRun(
+    deps,
+    started.id,
+    { kind: 'settle', stopReason: reason === 'run_timeout' ? 'run_timeout' : null },
+    started.attempts,
+  );
   return { kind: 'finished' };
 }
 
@@ -118,7 +131,11 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
       await endRun(deps, jobId, { kind: 'settle' });
       return { kind: 'over' };
     case 'fail':
-      await failJob(db, jobId, { code: 'start_deadline_exceeded', message: `no worker started the job before ${claim.startBy.toISOString()}`, retryable: false });
+      await failJob(db, jobId, {
+        code: 'start_deadline_exceeded',
+        message: `no worker started the job before ${claim.startBy.toISOString()}`,
+        retryable: false,
+      });
       return { kind: 'over' };
     case 'over':
       if (!(await db.job.count({ where: { id: jobId } }))) log.warn({ jobId }, 'job row not found; nothing to run');

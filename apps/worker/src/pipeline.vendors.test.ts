@@ -8,10 +8,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { findJobView } from '@darkroom/db';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
-import { createFalProvider, createOpenAIProvider, createReplicateProvider, createStabilityProvider, type ImageProvider } from '@darkroom/providers';
 import {
-  startFakeFal, startFakeOpenAI, startFakeReplicate, startFakeStability, until,
-  type FakeFal, type FakeOpenAI, type FakeReplicate, type FakeStability,
+  createFalProvider,
+  createOpenAIProvider,
+  createReplicateProvider,
+  createStabilityProvider,
+  type ImageProvider,
+} from '@darkroom/providers';
+import {
+  startFakeFal,
+  startFakeOpenAI,
+  startFakeReplicate,
+  startFakeStability,
+  until,
+  type FakeFal,
+  type FakeOpenAI,
+  type FakeReplicate,
+  type FakeStability,
 } from '@darkroom/providers/testing';
 import { createFilesystemStorage, createS3Storage } from '@darkroom/storage';
 import type { AddressInfo } from 'node:net';
@@ -51,20 +64,38 @@ afterAll(async () => {
   await database.drop();
 });
 
-const replicateAdapter = () => createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: replicate.url, pollIntervalMs: 5 });
-const falAdapter = () => createFalProvider({ apiKey: FAL_KEY, baseUrl: fal.url, model: 'fal-ai/flux/schnell', pollIntervalMs: 5 });
+const replicateAdapter = () =>
+  createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: replicate.url, pollIntervalMs: 5 });
+const falAdapter = () =>
+  createFalProvider({ apiKey: FAL_KEY, baseUrl: fal.url, model: 'fal-ai/flux/schnell', pollIntervalMs: 5 });
 
 async function queuedJob(provider: string, prompt = 'a quiet harbour', outputFormat = 'png') {
   return database.db.job.create({
     data: {
-      userId, preset: 'illustration', prompt, aspectRatio: '1:1', width: 512, height: 512, provider, numImages: 1, outputFormat,
+      userId,
+      preset: 'illustration',
+      prompt,
+      aspectRatio: '1:1',
+      width: 512,
+      height: 512,
+      provider,
+      numImages: 1,
+      outputFormat,
       images: { create: [{ index: 0 }] },
     },
   });
 }
 
 function deps(provider: ImageProvider, extra: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { db: database.db, storage, providerFor: () => provider, log: pino({ level: 'silent' }), workerId: 'vendors-test', imageConcurrency: 1, ...extra };
+  return {
+    db: database.db,
+    storage,
+    providerFor: () => provider,
+    log: pino({ level: 'silent' }),
+    workerId: 'vendors-test',
+    imageConcurrency: 1,
+    ...extra,
+  };
 }
 
 const imageOf = (jobId: string) => database.db.image.findFirstOrThrow({ where: { jobId } });
@@ -88,22 +119,42 @@ describe('runJob with queued vendors', () => {
     const job = await queuedJob('replicate', 'a lighthouse, resumed');
     // The first worker submitted, recorded the id, and died while waiting.
     const creates = replicate.creates;
-    const requestId = await replicateAdapter().submit!({ prompt: 'a lighthouse, resumed', preset: 'illustration', width: 512, height: 512, seed: 1 });
-    await database.db.job.update({ where: { id: job.id }, data: { status: 'running', startedAt: new Date(), attempts: 1, seed: 1 } });
-    await database.db.image.update({ where: { id: (await imageOf(job.id)).id }, data: { status: 'running', attempts: 1, providerRequestId: requestId } });
+    const requestId = await replicateAdapter().submit!({
+      prompt: 'a lighthouse, resumed',
+      preset: 'illustration',
+      width: 512,
+      height: 512,
+      seed: 1,
+    });
+    await database.db.job.update({
+      where: { id: job.id },
+      data: { status: 'running', startedAt: new Date(), attempts: 1, seed: 1 },
+    });
+    await database.db.image.update({
+      where: { id: (await imageOf(job.id)).id },
+      data: { status: 'running', attempts: 1, providerRequestId: requestId },
+    });
 
     await runJob(deps(replicateAdapter()), job.id);
 
     const image = await imageOf(job.id);
     expect([image.status, image.providerRequestId, image.mime]).toEqual(['succeeded', requestId, 'image/png']);
     expect(replicate.creates - creates).toBe(1);
-    expect(replicate.requests.filter((r) => r.method === 'GET' && r.path === `/v1/predictions/${requestId}`).length).toBeGreaterThan(0);
+    expect(
+      replicate.requests.filter((r) => r.method === 'GET' && r.path === `/v1/predictions/${requestId}`).length,
+    ).toBeGreaterThan(0);
     expect(await storage.stat(image.storageKey!)).toEqual({ bytes: image.bytes, contentType: 'image/png' });
   });
 
   it('submits anew when the recorded request is gone at the vendor', async () => {
     const job = await queuedJob('replicate', 'a forgotten request');
-    const stale = await replicateAdapter().submit!({ prompt: 'a forgotten request', preset: 'illustration', width: 512, height: 512, seed: 1 });
+    const stale = await replicateAdapter().submit!({
+      prompt: 'a forgotten request',
+      preset: 'illustration',
+      width: 512,
+      height: 512,
+      seed: 1,
+    });
     replicate.forgetPredictions();
     await database.db.image.update({ where: { id: (await imageOf(job.id)).id }, data: { providerRequestId: stale } });
     const creates = replicate.creates;
@@ -122,46 +173,84 @@ describe('one job per vendor, end to end', () => {
   const vendors = {
     openai: async () => {
       const fake = await startFakeOpenAI({ apiKey: OPENAI_KEY });
-      return { fake, adapter: createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: fake.baseUrl, model: 'dall-e-3', responseFormat: 'url' }), expire: () => fake.expireUrls() };
+      return {
+        fake,
+        adapter: createOpenAIProvider({
+          apiKey: OPENAI_KEY,
+          baseUrl: fake.baseUrl,
+          model: 'dall-e-3',
+          responseFormat: 'url',
+        }),
+        expire: () => fake.expireUrls(),
+      };
     },
     replicate: async () => {
       const fake = await startFakeReplicate({ apiKey: REPLICATE_KEY });
-      return { fake, adapter: createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: fake.url, pollIntervalMs: 5 }), expire: () => fake.expireOutputs() };
+      return {
+        fake,
+        adapter: createReplicateProvider({ apiKey: REPLICATE_KEY, baseUrl: fake.url, pollIntervalMs: 5 }),
+        expire: () => fake.expireOutputs(),
+      };
     },
     fal: async () => {
       const fake = await startFakeFal({ apiKey: FAL_KEY });
-      return { fake, adapter: createFalProvider({ apiKey: FAL_KEY, baseUrl: fake.url, pollIntervalMs: 5 }), expire: () => fake.expireFiles() };
+      return {
+        fake,
+        adapter: createFalProvider({ apiKey: FAL_KEY, baseUrl: fake.url, pollIntervalMs: 5 }),
+        expire: () => fake.expireFiles(),
+      };
     },
     stability: async () => {
       const fake = await startFakeStability({ apiKey: STABILITY_KEY });
-      return { fake, adapter: createStabilityProvider({ apiKey: STABILITY_KEY, baseUrl: fake.url, pollIntervalMs: 5 }), expire: () => fake.expireResults() };
+      return {
+        fake,
+        adapter: createStabilityProvider({ apiKey: STABILITY_KEY, baseUrl: fake.url, pollIntervalMs: 5 }),
+        expire: () => fake.expireResults(),
+      };
     },
   };
 
-  it.each(Object.keys(vendors) as (keyof typeof vendors)[])('%s: the job succeeds and its image outlives the vendor copy', async (name) => {
-    const { fake, adapter, expire } = await vendors[name]();
-    try {
-      const job = await queuedJob(name);
+  it.each(Object.keys(vendors) as (keyof typeof vendors)[])(
+    '%s: the job succeeds and its image outlives the vendor copy',
+    async (name) => {
+      const { fake, adapter, expire } = await vendors[name]();
+      try {
+        const job = await queuedJob(name);
 
-      await runJob(deps(adapter), job.id);
-      expire();
+        await runJob(deps(adapter), job.id);
+        expire();
 
-      const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
-      expect(done.status).toBe('succeeded');
-      const image = done.images[0]!;
-      expect(image.providerRequestId).toBeTruthy();
-      const stored = await storage.get(image.storageKey!);
-      expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
-      expect([image.thumbnailKey, (await storage.stat(image.thumbnailKey!))?.contentType]).toEqual([`jobs/${job.id}/0-1.thumb.webp`, 'image/webp']);
-    } finally {
-      await fake.close();
-    }
-  });
+        const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { images: true } });
+        expect(done.status).toBe('succeeded');
+        const image = done.images[0]!;
+        expect(image.providerRequestId).toBeTruthy();
+        const stored = await storage.get(image.storageKey!);
+        expect([stored?.contentType, stored?.bytes]).toEqual(['image/png', image.bytes]);
+        expect([image.thumbnailKey, (await storage.stat(image.thumbnailKey!))?.contentType]).toEqual([
+          `jobs/${job.id}/0-1.thumb.webp`,
+          'image/webp',
+        ]);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
   it('replicate into S3: the stored image is served from the bucket after Replicate deleted its output', async () => {
-    const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: mkdtempSync(path.join(os.tmpdir(), 'darkroom-worker-s3-')), configureBuckets: [{ name: 'images', configs: [] }] });
+    const s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: mkdtempSync(path.join(os.tmpdir(), 'darkroom-worker-s3-')),
+      configureBuckets: [{ name: 'images', configs: [] }],
+    });
     const { port } = (await s3.run()) as AddressInfo;
-    const bucket = createS3Storage({ bucket: 'images', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const bucket = createS3Storage({
+      bucket: 'images',
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const { fake, adapter, expire } = await vendors.replicate();
     try {
       const job = await queuedJob('replicate', 'kept in a bucket');
@@ -171,7 +260,11 @@ describe('one job per vendor, end to end', () => {
 
       const image = await imageOf(job.id);
       const served = await fetch(`http://127.0.0.1:${port}/images/${image.storageKey}`);
-      expect([image.status, served.status, served.headers.get('content-type')]).toEqual(['succeeded', 200, 'image/png']);
+      expect([image.status, served.status, served.headers.get('content-type')]).toEqual([
+        'succeeded',
+        200,
+        'image/png',
+      ]);
       expect((await served.arrayBuffer()).byteLength).toBe(image.bytes);
       expect((await fetch(`${fake.url}/output/${image.providerRequestId}.png`)).status).toBe(404);
     } finally {
@@ -186,7 +279,11 @@ describe('one job per vendor, end to end', () => {
     const wrongKey = 'sk-wrong-worker-key-987654321';
     const lines: string[] = [];
     const log = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
-    const config = loadWorkerConfig({ PROVIDERS_ENABLED: 'local,openai', OPENAI_API_KEY: wrongKey, OPENAI_BASE_URL: openai.baseUrl });
+    const config = loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,openai',
+      OPENAI_API_KEY: wrongKey,
+      OPENAI_BASE_URL: openai.baseUrl,
+    });
     // What an operator might well log at start.
     log.info({ config }, 'worker configuration');
 
@@ -195,7 +292,9 @@ describe('one job per vendor, end to end', () => {
     const view = await findJobView(database.db, { userId, jobId: job.id });
     expect([view?.status, view?.error?.code, view?.images[0]?.error?.code]).toEqual(['failed', 'auth', 'auth']);
     const events = await database.db.jobEvent.findMany({ where: { jobId: job.id } });
-    expect(JSON.stringify({ view, events }, (_key, value) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(wrongKey);
+    expect(
+      JSON.stringify({ view, events }, (_key, value) => (typeof value === 'bigint' ? String(value) : value)),
+    ).not.toContain(wrongKey);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toContain(wrongKey);
   });
@@ -205,7 +304,10 @@ describe('one job per vendor, end to end', () => {
 
     await runJob(deps(falAdapter()), job.id);
 
-    const statuses = await database.db.jobEvent.findMany({ where: { jobId: job.id, type: 'provider_status' }, orderBy: { id: 'asc' } });
+    const statuses = await database.db.jobEvent.findMany({
+      where: { jobId: job.id, type: 'provider_status' },
+      orderBy: { id: 'asc' },
+    });
     expect(statuses.map((event) => event.data)).toEqual([
       { index: 0, provider: 'fal', state: 'queued', queuePosition: 2 },
       { index: 0, provider: 'fal', state: 'queued', queuePosition: 1 },
@@ -222,8 +324,13 @@ describe('output formats as the job asks', () => {
   // What each vendor was asked to make, read from the request the fake server received.
   const asked = {
     openai: () => JSON.parse(openai.requests.at(-1)!.body.toString()).output_format,
-    fal: () => JSON.parse(fal.requests.find((r) => r.method === 'POST' && r.body.includes('webp picture'))!.body.toString()).output_format,
-    replicate: () => JSON.parse(replicate.requests.find((r) => r.method === 'POST' && r.body.includes('jpeg picture'))!.body.toString()).input.output_format,
+    fal: () =>
+      JSON.parse(fal.requests.find((r) => r.method === 'POST' && r.body.includes('webp picture'))!.body.toString())
+        .output_format,
+    replicate: () =>
+      JSON.parse(
+        replicate.requests.find((r) => r.method === 'POST' && r.body.includes('jpeg picture'))!.body.toString(),
+      ).input.output_format,
   };
 
   it.each([
@@ -258,12 +365,17 @@ describe('fallback when a provider is down', () => {
     };
     const creates = replicate.creates;
 
-    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'] }), job.id);
+    await runJob(
+      deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'] }),
+      job.id,
+    );
 
     const image = await imageOf(job.id);
     expect([image.status, image.provider]).toEqual(['succeeded', 'replicate']);
     expect(replicate.creates - creates).toBe(1);
-    const fallback = await database.db.jobEvent.findFirstOrThrow({ where: { jobId: job.id, type: 'provider_fallback' } });
+    const fallback = await database.db.jobEvent.findFirstOrThrow({
+      where: { jobId: job.id, type: 'provider_fallback' },
+    });
     expect(fallback.data).toEqual({ index: 0, from: 'openai', to: 'replicate', reason: 'auth' });
   });
 
@@ -280,7 +392,14 @@ describe('fallback when a provider is down', () => {
     const prices: Record<string, number> = { openai: 2, replicate: 5, fal: 2 };
     const [creates, submits] = [replicate.creates, fal.submits];
 
-    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate', 'fal'], priceOf: (name) => prices[name]! }), job.id);
+    await runJob(
+      deps(adapters.openai!, {
+        providerFor: (name) => adapters[name]!,
+        fallbackOrder: ['replicate', 'fal'],
+        priceOf: (name) => prices[name]!,
+      }),
+      job.id,
+    );
 
     const image = await imageOf(job.id);
     expect([image.status, image.provider]).toEqual(['succeeded', 'fal']);
@@ -290,10 +409,20 @@ describe('fallback when a provider is down', () => {
   it('fails the image rather than fall back to a provider that costs more', async () => {
     const job = await queuedJob('openai', 'an expensive leaf');
     await database.db.job.update({ where: { id: job.id }, data: { creditPrice: 2 } });
-    const adapters: Record<string, ImageProvider> = { openai: createOpenAIProvider({ apiKey: 'sk-revoked-key-000000', baseUrl: openai.baseUrl }), replicate: replicateAdapter() };
+    const adapters: Record<string, ImageProvider> = {
+      openai: createOpenAIProvider({ apiKey: 'sk-revoked-key-000000', baseUrl: openai.baseUrl }),
+      replicate: replicateAdapter(),
+    };
     const creates = replicate.creates;
 
-    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'], priceOf: (name) => (name === 'replicate' ? 3 : 2) }), job.id);
+    await runJob(
+      deps(adapters.openai!, {
+        providerFor: (name) => adapters[name]!,
+        fallbackOrder: ['replicate'],
+        priceOf: (name) => (name === 'replicate' ? 3 : 2),
+      }),
+      job.id,
+    );
 
     const image = await imageOf(job.id);
     expect([image.status, image.errorCode, image.provider]).toEqual(['failed', 'auth', null]);
@@ -302,13 +431,28 @@ describe('fallback when a provider is down', () => {
 
   it('a resumed image stays with the provider that holds its request', async () => {
     const job = await queuedJob('openai', 'resumed on the fallback');
-    const requestId = await replicateAdapter().submit!({ prompt: 'resumed on the fallback', preset: 'illustration', width: 512, height: 512, seed: 1 });
-    await database.db.image.update({ where: { id: (await imageOf(job.id)).id }, data: { status: 'running', attempts: 1, provider: 'replicate', providerRequestId: requestId } });
-    const adapters: Record<string, ImageProvider> = { openai: createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }), replicate: replicateAdapter() };
+    const requestId = await replicateAdapter().submit!({
+      prompt: 'resumed on the fallback',
+      preset: 'illustration',
+      width: 512,
+      height: 512,
+      seed: 1,
+    });
+    await database.db.image.update({
+      where: { id: (await imageOf(job.id)).id },
+      data: { status: 'running', attempts: 1, provider: 'replicate', providerRequestId: requestId },
+    });
+    const adapters: Record<string, ImageProvider> = {
+      openai: createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }),
+      replicate: replicateAdapter(),
+    };
     const generations = openai.generations;
     const creates = replicate.creates;
 
-    await runJob(deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'] }), job.id);
+    await runJob(
+      deps(adapters.openai!, { providerFor: (name) => adapters[name]!, fallbackOrder: ['replicate'] }),
+      job.id,
+    );
 
     const image = await imageOf(job.id);
     expect([image.status, image.providerRequestId]).toEqual(['succeeded', requestId]);
@@ -317,13 +461,18 @@ describe('fallback when a provider is down', () => {
 
   it('runs a job naming a provider not enabled here on PROVIDER_DEFAULT, and says so on its timeline', async () => {
     const job = await queuedJob('openai', 'nobody here speaks openai');
-    const registry = makeProviderRegistry(loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock', PROVIDER_DEFAULT: 'local' }));
+    const registry = makeProviderRegistry(
+      loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock', PROVIDER_DEFAULT: 'local' }),
+    );
     const generations = openai.generations;
 
     await runJob(deps(registry.providerFor('openai'), { providerFor: registry.providerFor }), job.id);
 
     const warning = await database.db.jobEvent.findFirstOrThrow({ where: { jobId: job.id, type: 'warning' } });
-    expect(warning.data).toEqual({ stage: 'generating', message: 'provider openai is not enabled here; local makes the images' });
+    expect(warning.data).toEqual({
+      stage: 'generating',
+      message: 'provider openai is not enabled here; local makes the images',
+    });
     expect([(await imageOf(job.id)).status, openai.generations - generations]).toEqual(['succeeded', 0]);
   });
 
@@ -342,11 +491,23 @@ describe('fallback when a provider is down', () => {
 
 describe('a misbehaving vendor fails the image with a code, and the worker goes on', () => {
   // A short timeout only where silence is the point; elsewhere it must never be what ends the call.
-  const openaiAdapter = (timeoutMs = 30_000) => createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl, timeoutMs, maxBytes: 200_000 });
+  const openaiAdapter = (timeoutMs = 30_000) =>
+    createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl, timeoutMs, maxBytes: 200_000 });
 
   it('honours the retry-after of a 429 and then succeeds', async () => {
     const job = await queuedJob('openai', 'after a pause');
-    openai.replyOnce('POST', /images\/generations/, { status: 429, headers: { 'retry-after-ms': '40' }, json: { error: { message: 'Rate limit reached for images per minute', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
+    openai.replyOnce('POST', /images\/generations/, {
+      status: 429,
+      headers: { 'retry-after-ms': '40' },
+      json: {
+        error: {
+          message: 'Rate limit reached for images per minute',
+          type: 'requests',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      },
+    });
 
     await runJob(deps(openaiAdapter()), job.id);
 
@@ -356,7 +517,11 @@ describe('a misbehaving vendor fails the image with a code, and the worker goes 
   });
 
   it.each([
-    ['malformed JSON', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [' }, 'transient'],
+    [
+      'malformed JSON',
+      { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [' },
+      'transient',
+    ],
     ['an unexpected status', { status: 418, body: 'teapot' }, 'invalid_request'],
     ['a huge body', { status: 200, body: Buffer.alloc(400_000, 65) }, 'transient'],
     ['a redirect loop', { status: 307, headers: { location: '/v1/images/generations' } }, 'transient'],

@@ -57,7 +57,10 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
     let ready = prepared.get(key);
     if (!ready) {
       ready = pool
-        .query('insert into provider_leases (provider, slot) select $1, g from generate_series(0, $2 - 1) g on conflict do nothing', [provider, count])
+        .query(
+          'insert into provider_leases (provider, slot) select $1, g from generate_series(0, $2 - 1) g on conflict do nothing',
+          [provider, count],
+        )
         .then(() => undefined);
       prepared.set(key, ready);
     }
@@ -149,13 +152,13 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
       const held = slot;
       const renewal = setInterval(() => {
         pool
-          .query(`update provider_leases set expires_at = now() + make_interval(secs => $4::float8 / 1000) where provider = $1 and slot = $2 and holder = $3`, [
-            provider,
-            held,
-            workerId,
-            leaseMs,
-          ])
-          .catch((error: unknown) => log.warn({ err: error, provider, slot: held }, 'could not renew a provider slot lease'));
+          .query(
+            `update provider_leases set expires_at = now() + make_interval(secs => $4::float8 / 1000) where provider = $1 and slot = $2 and holder = $3`,
+            [provider, held, workerId, leaseMs],
+          )
+          .catch((error: unknown) =>
+            log.warn({ err: error, provider, slot: held }, 'could not renew a provider slot lease'),
+          );
       }, leaseMs / 4);
       renewal.unref();
       try {
@@ -171,7 +174,12 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
              select pg_notify($4, provider) from released`,
             [provider, slot!, workerId, CHANNEL],
           )
-          .catch((error) => log.warn({ err: error, provider, slot }, 'could not release a provider slot; it frees itself when its lease expires'));
+          .catch((error) =>
+            log.warn(
+              { err: error, provider, slot },
+              'could not release a provider slot; it frees itself when its lease expires',
+            ),
+          );
       }
     },
     async close() {
@@ -184,7 +192,8 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
 
 function abortableSleep(ms: number, signal: AbortSignal) {
   return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(new ProviderError('canceled', 'canceled while waiting for the provider rate limit'));
+    if (signal.aborted)
+      return reject(new ProviderError('canceled', 'canceled while waiting for the provider rate limit'));
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();

@@ -75,7 +75,9 @@ export function makeProviderRegistry(config: WorkerConfig): ProviderRegistry {
   const options = providersConfigOf(config);
   const enabled = new Set<string>(config.PROVIDERS_ENABLED);
   // Built up front, so a misconfigured provider stops the worker at start, not at its first job.
-  const adapters = new Map<string, ImageProvider>(config.PROVIDERS_ENABLED.map((name) => [name, createProvider(name, options)]));
+  const adapters = new Map<string, ImageProvider>(
+    config.PROVIDERS_ENABLED.map((name) => [name, createProvider(name, options)]),
+  );
   return {
     providerFor: (name) => adapters.get(name) ?? adapters.get(config.PROVIDER_DEFAULT)!,
     isEnabled: (name) => enabled.has(name),

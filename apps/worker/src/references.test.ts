@@ -17,12 +17,25 @@ afterAll(() => database.drop());
 async function finishedJobs(userId: string, prompt: string, minutesAgo: number[]) {
   const jobs = minutesAgo.map((minutes) => ({
     id: randomUUID(),
-    userId, preset: 'illustration', prompt, aspectRatio: '1:1', width: 256, height: 256, provider: 'mock', numImages: 1,
+    userId,
+    preset: 'illustration',
+    prompt,
+    aspectRatio: '1:1',
+    width: 256,
+    height: 256,
+    provider: 'mock',
+    numImages: 1,
     status: 'succeeded' as const,
     finishedAt: new Date(Date.now() - minutes * 60_000),
   }));
   await database.db.job.createMany({ data: jobs });
-  const images = jobs.map((job) => ({ id: randomUUID(), jobId: job.id, index: 0, status: 'succeeded' as const, palette: ['#aa0000'] }));
+  const images = jobs.map((job) => ({
+    id: randomUUID(),
+    jobId: job.id,
+    index: 0,
+    status: 'succeeded' as const,
+    palette: ['#aa0000'],
+  }));
   await database.db.image.createMany({ data: images });
   return images.map((image) => image.id);
 }
@@ -36,11 +49,20 @@ describe('findReferences', () => {
     const owner = await user('owner@example.com');
     const [old] = await finishedJobs(owner, 'a red dragon in a garden', [10_000]);
     // A full window of newer jobs on another subject pushes the old one out of reach.
-    await finishedJobs(owner, 'a blue whale at sea', Array.from({ length: RESULT_WINDOW }, (_, index) => 100 + index));
+    await finishedJobs(
+      owner,
+      'a blue whale at sea',
+      Array.from({ length: RESULT_WINDOW }, (_, index) => 100 + index),
+    );
     const [recent] = await finishedJobs(owner, 'a red dragon asleep', [5]);
     const someoneElse = await finishedJobs(await user('other@example.com'), 'a red dragon flying', [1]);
 
-    const found = await findReferences(database.db, { id: randomUUID(), userId: owner, prompt: 'a red dragon', style: null });
+    const found = await findReferences(database.db, {
+      id: randomUUID(),
+      userId: owner,
+      prompt: 'a red dragon',
+      style: null,
+    });
 
     const ids = found.map((reference) => reference.id);
     expect(found.map((reference) => reference.source)).toEqual(['result']);

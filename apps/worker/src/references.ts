@@ -19,10 +19,16 @@ export function searchTerms(text: string): string {
   return [...new Set(words)].slice(0, 24).join(' or ');
 }
 
-export async function findReferences(db: Db, job: Pick<Job, 'id' | 'userId' | 'prompt' | 'style'>, limit = MAX_REFERENCES_PER_JOB): Promise<JobReference[]> {
+export async function findReferences(
+  db: Db,
+  job: Pick<Job, 'id' | 'userId' | 'prompt' | 'style'>,
+  limit = MAX_REFERENCES_PER_JOB,
+): Promise<JobReference[]> {
   const terms = searchTerms(`${job.prompt} ${job.style ?? ''}`);
   if (!terms) return [];
-  const rows = await db.$queryRaw<{ source: 'upload' | 'result'; id: string; palette: string[] | null; tags: string[]; rank: number }[]>`
+  const rows = await db.$queryRaw<
+    { source: 'upload' | 'result'; id: string; palette: string[] | null; tags: string[]; rank: number }[]
+  >`
     with q as (select websearch_to_tsquery('english', ${terms}) as query)
     select source, id, palette, tags, rank from (
       select 'upload' as source, r.id::text as id, r.palette, r.tags, ts_rank(r.search, q.query)::float8 as rank, r.created_at as at
@@ -40,5 +46,11 @@ export async function findReferences(db: Db, job: Pick<Job, 'id' | 'userId' | 'p
     ) found
     order by rank desc, at desc
     limit ${limit}`;
-  return rows.map((row) => ({ source: row.source, id: row.id, palette: row.palette ?? [], tags: row.tags, rank: Math.round(row.rank * 1e4) / 1e4 }));
+  return rows.map((row) => ({
+    source: row.source,
+    id: row.id,
+    palette: row.palette ?? [],
+    tags: row.tags,
+    rank: Math.round(row.rank * 1e4) / 1e4,
+  }));
 }

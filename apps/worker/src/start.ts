@@ -99,16 +99,23 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         log,
         maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-        outbound: makeOutboundGuard({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, dnsServers: config.DNS_SERVERS }),
+        outbound: makeOutboundGuard({
+          allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+          dnsServers: config.DNS_SERVERS,
+        }),
       }),
       maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
-      ...(config.RETENTION_DAYS > 0 ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) } : {}),
+      ...(config.RETENTION_DAYS > 0
+        ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) }
+        : {}),
     },
     // On one worker per tick (graphile-worker's cron takes a lock per tick): queue upkeep every minute,
     // retention every hour when it is on.
     parsedCronItems: parseCronItems([
       { task: 'maintain_queue', match: '* * * * *', options: { backfillPeriod: 0, priority: HOUSEKEEPING_PRIORITY } },
-      ...(config.RETENTION_DAYS > 0 ? [{ task: 'retention', match: '17 * * * *', options: { backfillPeriod: 0, priority: HOUSEKEEPING_PRIORITY } }] : []),
+      ...(config.RETENTION_DAYS > 0
+        ? [{ task: 'retention', match: '17 * * * *', options: { backfillPeriod: 0, priority: HOUSEKEEPING_PRIORITY } }]
+        : []),
     ]),
   });
   let declaredDead: ((error: Error) => void) | undefined;
@@ -124,11 +131,18 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     log,
     // Its jobs may already run elsewhere, so it must not write another word about them (not even a
     // graceful release): crash at once, like a kill -9, and let the supervisor start a fresh process.
-    onDeclaredDead: () => declaredDead?.(new Error('declared dead by another worker after a silence longer than WORKER_DEAD_AFTER_SECONDS')),
+    onDeclaredDead: () =>
+      declaredDead?.(
+        new Error('declared dead by another worker after a silence longer than WORKER_DEAD_AFTER_SECONDS'),
+      ),
   });
   collectProcessMetrics();
-  const metrics = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
-  log.info({ concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null }, 'worker started');
+  const metrics =
+    config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
+  log.info(
+    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null },
+    'worker started',
+  );
 
   let stopping: Promise<void> | undefined;
   const crashed = new Promise<Error>((resolve) => {

@@ -27,11 +27,26 @@ const RUN_CEILING = 15;
 describe('statements per job', () => {
   it(`a one-image run costs at most ${RUN_CEILING} statements`, async () => {
     const storage = createFilesystemStorage({ root: mkdtempSync(path.join(os.tmpdir(), 'darkroom-statements-')) });
-    const deps = { db: database.db, storage, providerFor: () => createLocalProvider(), log: pino({ level: 'silent' }), workerId: 'count', imageConcurrency: 1 };
+    const deps = {
+      db: database.db,
+      storage,
+      providerFor: () => createLocalProvider(),
+      log: pino({ level: 'silent' }),
+      workerId: 'count',
+      imageConcurrency: 1,
+    };
     const job = await database.db.job.create({
       data: {
-        userId, preset: 'illustration', prompt: 'count me', aspectRatio: '1:1', width: 256, height: 256, provider: 'local', numImages: 1,
-        creditPrice: 10, creditsReserved: 10,
+        userId,
+        preset: 'illustration',
+        prompt: 'count me',
+        aspectRatio: '1:1',
+        width: 256,
+        height: 256,
+        provider: 'local',
+        numImages: 1,
+        creditPrice: 10,
+        creditsReserved: 10,
         images: { create: [{ index: 0 }] },
       },
     });
@@ -40,7 +55,9 @@ describe('statements per job', () => {
 
     const { statements, texts } = await countStatements(() => runJob(deps, job.id));
 
-    console.log(`worker: a one-image run sent ${statements} statements\n  ${texts.map((text) => text.replace(/\s+/g, ' ').slice(0, 100)).join('\n  ')}`);
+    console.log(
+      `worker: a one-image run sent ${statements} statements\n  ${texts.map((text) => text.replace(/\s+/g, ' ').slice(0, 100)).join('\n  ')}`,
+    );
     expect((await database.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('succeeded');
     expect(statements).toBeLessThanOrEqual(RUN_CEILING);
   });

@@ -18,7 +18,13 @@ let apiKey: string;
 const storageDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-client-test-'));
 beforeAll(async () => {
   database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent', POLL_INTERVAL_MS: '200' };
+  const env = {
+    DATABASE_URL: database.url,
+    STORAGE_DIR: storageDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    POLL_INTERVAL_MS: '200',
+  };
   worker = await startWorker(loadWorkerConfig(env));
   api = await startApi(loadApiConfig(env));
   apiKey = await signUpForKey(api.url);
@@ -66,7 +72,9 @@ describe('the typed client', () => {
   it('wait() gives up after timeoutMs on a job that cannot finish in time, and can wait again', async () => {
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const job = await darkroom.submit({ prompt: 'slow enough', numImages: 8 });
-    await expect(darkroom.wait(job.id, { timeoutMs: 1, backoff: { initialMs: 50 } })).rejects.toThrow(/did not finish within 1 ms/);
+    await expect(darkroom.wait(job.id, { timeoutMs: 1, backoff: { initialMs: 50 } })).rejects.toThrow(
+      /did not finish within 1 ms/,
+    );
     expect((await darkroom.wait(job.id, { backoff: { initialMs: 50, maxMs: 200 } })).status).toBe('succeeded');
   });
 
@@ -81,14 +89,23 @@ describe('the typed client', () => {
 
   it('is refused without an API key, and with a revoked one', async () => {
     const anonymous = createDarkroomClient({ url: api.url });
-    expect(((await anonymous.submit({ prompt: 'who am I' }).catch((e: unknown) => e)) as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
+    expect(
+      ((await anonymous.submit({ prompt: 'who am I' }).catch((e: unknown) => e)) as { data?: { code?: string } }).data
+        ?.code,
+    ).toBe('UNAUTHORIZED');
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const { key, apiKey: view } = await darkroom.trpc.apiKeys.create.mutate({ name: 'short-lived' });
     const shortLived = createDarkroomClient({ url: api.url, apiKey: key });
     expect((await shortLived.trpc.auth.me.query()).email).toBe('client@example.com');
     await darkroom.trpc.apiKeys.revoke.mutate({ id: view.id });
-    const error = (await shortLived.submit({ prompt: 'too late' }).catch((e: unknown) => e)) as { data?: { code?: string }; message?: string };
-    expect([error.data?.code, error.message]).toEqual(['UNAUTHORIZED', 'this API key is not valid (revoked, or never issued)']);
+    const error = (await shortLived.submit({ prompt: 'too late' }).catch((e: unknown) => e)) as {
+      data?: { code?: string };
+      message?: string;
+    };
+    expect([error.data?.code, error.message]).toEqual([
+      'UNAUTHORIZED',
+      'this API key is not valid (revoked, or never issued)',
+    ]);
   });
 
   it('surfaces bad input as a typed BAD_REQUEST', async () => {
@@ -102,7 +119,9 @@ describe('live updates', () => {
   let other: RunningApi;
   beforeAll(async () => {
     // A second API process on the same database: subscribers there hear what happens anywhere.
-    other = await startApi(loadApiConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent' }));
+    other = await startApi(
+      loadApiConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent' }),
+    );
   });
   afterAll(() => other?.close());
 
@@ -129,7 +148,11 @@ describe('live updates', () => {
 
   it('resumes from lastEventId without resending what the client has', async () => {
     const darkroom = createDarkroomClient({ url: other.url, apiKey });
-    const job = await darkroom.submit({ prompt: 'resumed later', numImages: 1, startBy: new Date(Date.now() + 60_000).toISOString() });
+    const job = await darkroom.submit({
+      prompt: 'resumed later',
+      numImages: 1,
+      startBy: new Date(Date.now() + 60_000).toISOString(),
+    });
     await darkroom.wait(job.id);
     const first = await collect(darkroom, job.id, null);
     expect(first).toHaveLength(1);
@@ -139,14 +162,18 @@ describe('live updates', () => {
     expect(resumed).toEqual([]);
   });
 
-  it('feeds every change of the caller\'s jobs on one stream', async () => {
+  it("feeds every change of the caller's jobs on one stream", async () => {
     const darkroom = createDarkroomClient({ url: other.url, apiKey });
     const finished = new Map<string, JobView>();
     let ids: string[] = [];
     const all = new Promise<void>((resolve, reject) => {
       const subscription = darkroom.trpc.jobs.feed.subscribe(undefined, {
         onStarted: () => {
-          Promise.all([1, 2].map((n) => createDarkroomClient({ url: api.url, apiKey }).submit({ prompt: `feed ${n}`, numImages: 1 }))).then((submitted) => {
+          Promise.all(
+            [1, 2].map((n) =>
+              createDarkroomClient({ url: api.url, apiKey }).submit({ prompt: `feed ${n}`, numImages: 1 }),
+            ),
+          ).then((submitted) => {
             ids = submitted.map((job) => job.id);
           }, reject);
         },
@@ -167,7 +194,10 @@ describe('live updates', () => {
   it('answers NOT_FOUND on the stream for a job that does not exist', async () => {
     const darkroom = createDarkroomClient({ url: other.url, apiKey });
     const error = await new Promise<unknown>((resolve) => {
-      darkroom.trpc.jobs.onUpdate.subscribe({ id: '00000000-0000-7000-8000-000000000000' }, { onError: resolve, onData: () => resolve(null) });
+      darkroom.trpc.jobs.onUpdate.subscribe(
+        { id: '00000000-0000-7000-8000-000000000000' },
+        { onError: resolve, onData: () => resolve(null) },
+      );
     });
     expect((error as { data?: { code?: string } }).data?.code).toBe('NOT_FOUND');
   });
@@ -187,10 +217,15 @@ describe('live updates', () => {
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const upstream = await fetch(new URL(request.url!, target), {
         method: request.method!,
-        headers: { 'content-type': request.headers['content-type'] ?? 'application/json', authorization: request.headers.authorization ?? '' },
+        headers: {
+          'content-type': request.headers['content-type'] ?? 'application/json',
+          authorization: request.headers.authorization ?? '',
+        },
         ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
       });
-      response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      response.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/json',
+      });
       response.end(Buffer.from(await upstream.arrayBuffer()));
     };
     const proxy = http.createServer((request, response) => {
@@ -199,8 +234,14 @@ describe('live updates', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const darkroom = createDarkroomClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, apiKey });
-      const job = await darkroom.generate({ prompt: 'behind a strict proxy', numImages: 2 }, { backoff: { initialMs: 50, maxMs: 200 } });
+      const darkroom = createDarkroomClient({
+        url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        apiKey,
+      });
+      const job = await darkroom.generate(
+        { prompt: 'behind a strict proxy', numImages: 2 },
+        { backoff: { initialMs: 50, maxMs: 200 } },
+      );
       expect(job.status).toBe('succeeded');
       expect(streamsRefused).toBeGreaterThanOrEqual(1);
       expect(polls).toBeGreaterThanOrEqual(1);
@@ -214,7 +255,15 @@ describe('429 Too Many Requests', () => {
   let capped: RunningApi;
   beforeAll(async () => {
     // One active job per user: a second submit is refused with Retry-After (5 s) until the first ends.
-    capped = await startApi(loadApiConfig({ DATABASE_URL: database.url, STORAGE_DIR: storageDir, PORT: '0', LOG_LEVEL: 'silent', MAX_ACTIVE_JOBS_PER_USER: '1' }));
+    capped = await startApi(
+      loadApiConfig({
+        DATABASE_URL: database.url,
+        STORAGE_DIR: storageDir,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        MAX_ACTIVE_JOBS_PER_USER: '1',
+      }),
+    );
   });
   afterAll(() => capped?.close());
 
@@ -246,7 +295,9 @@ describe('429 Too Many Requests', () => {
     const impatient = createDarkroomClient({ url: capped.url, apiKey: key, rateLimit: { maxWaitMs: 1000 } });
     await noRetries.submit({ prompt: 'hogging the slot', numImages: 8 });
 
-    const errors = await Promise.all([noRetries, impatient].map((client) => client.submit({ prompt: 'refused' }).catch((e: unknown) => e)));
+    const errors = await Promise.all(
+      [noRetries, impatient].map((client) => client.submit({ prompt: 'refused' }).catch((e: unknown) => e)),
+    );
 
     for (const error of errors) expect((error as { data?: { code?: string } }).data?.code).toBe('TOO_MANY_REQUESTS');
   });
@@ -263,18 +314,25 @@ describe('429 Too Many Requests', () => {
 function collect(darkroom: ReturnType<typeof createDarkroomClient>, id: string, lastEventId: string | null) {
   return new Promise<{ id: string; data: JobView }[]>((resolve, reject) => {
     const events: { id: string; data: JobView }[] = [];
-    darkroom.trpc.jobs.onUpdate.subscribe({ id, lastEventId }, { onData: (event) => events.push(event), onComplete: () => resolve(events), onError: reject });
+    darkroom.trpc.jobs.onUpdate.subscribe(
+      { id, lastEventId },
+      { onData: (event) => events.push(event), onComplete: () => resolve(events), onError: reject },
+    );
   });
 }
 
 describe('darkroomErrorOf', () => {
-  it('reads a real refusal with the error table\'s values: canceling a finished job is INVALID_STATE, 409, exit 6', async () => {
+  it("reads a real refusal with the error table's values: canceling a finished job is INVALID_STATE, 409, exit 6", async () => {
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const job = await darkroom.generate({ prompt: 'finished before the cancel', provider: 'mock' });
     const error = await darkroom.trpc.jobs.cancel.mutate({ id: job.id }).catch((e: unknown) => e);
 
     const read = darkroomErrorOf(error);
-    expect(read).toMatchObject({ code: 'INVALID_STATE', httpStatus: DOMAIN_ERRORS.INVALID_STATE.httpStatus, details: { status: job.status } });
+    expect(read).toMatchObject({
+      code: 'INVALID_STATE',
+      httpStatus: DOMAIN_ERRORS.INVALID_STATE.httpStatus,
+      details: { status: job.status },
+    });
     expect(read.httpStatus).toBe(409);
     expect(read.exitCode).toBe(EXIT_CODES.INVALID_STATE);
     expect(read.retryable).toBe(false);
@@ -283,8 +341,14 @@ describe('darkroomErrorOf', () => {
   it('reads bad input with its field issues, an unknown job, and a missing key', async () => {
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const bad = darkroomErrorOf(await darkroom.submit({ prompt: 'p', numImages: 99 }).catch((e: unknown) => e));
-    const unknown = darkroomErrorOf(await darkroom.trpc.jobs.get.query({ id: '00000000-0000-4000-8000-000000000001' }).catch((e: unknown) => e));
-    const anonymous = darkroomErrorOf(await createDarkroomClient({ url: api.url }).submit({ prompt: 'p' }).catch((e: unknown) => e));
+    const unknown = darkroomErrorOf(
+      await darkroom.trpc.jobs.get.query({ id: '00000000-0000-4000-8000-000000000001' }).catch((e: unknown) => e),
+    );
+    const anonymous = darkroomErrorOf(
+      await createDarkroomClient({ url: api.url })
+        .submit({ prompt: 'p' })
+        .catch((e: unknown) => e),
+    );
 
     expect(bad).toMatchObject({ code: 'BAD_INPUT', httpStatus: 400, exitCode: EXIT_CODES.USAGE });
     expect(bad.issues.map((issue) => issue.path)).toEqual([['numImages']]);
@@ -298,9 +362,16 @@ describe('darkroomErrorOf', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    const error = await createDarkroomClient({ url: `http://127.0.0.1:${port}`, apiKey }).trpc.jobs.list.query({}).catch((e: unknown) => e);
+    const error = await createDarkroomClient({ url: `http://127.0.0.1:${port}`, apiKey })
+      .trpc.jobs.list.query({})
+      .catch((e: unknown) => e);
 
-    expect(darkroomErrorOf(error)).toMatchObject({ code: 'UNREACHABLE', httpStatus: null, retryable: true, exitCode: EXIT_CODES.UNAVAILABLE });
+    expect(darkroomErrorOf(error)).toMatchObject({
+      code: 'UNREACHABLE',
+      httpStatus: null,
+      retryable: true,
+      exitCode: EXIT_CODES.UNAVAILABLE,
+    });
     expect(darkroomErrorOf(error).message).toMatch(/^cannot reach Darkroom: /);
   });
 });

@@ -52,7 +52,8 @@ const OTHER_TRPC_CODES: Partial<Record<string, DarkroomErrorCode>> = {
 
 /** Reads any error thrown by the Darkroom client (or by code using it). */
 export function darkroomErrorOf(error: unknown): DarkroomError {
-  if (isDomainError(error)) return make(error.code, error.message, error.details ?? {}, [], DOMAIN_ERRORS[error.code].httpStatus);
+  if (isDomainError(error))
+    return make(error.code, error.message, error.details ?? {}, [], DOMAIN_ERRORS[error.code].httpStatus);
   if (isTRPCClientError<AppRouter>(error) && error.data) {
     const { data } = error;
     const code = data.domainCode ?? OTHER_TRPC_CODES[data.code] ?? 'INTERNAL';
@@ -68,7 +69,13 @@ export function darkroomErrorOf(error: unknown): DarkroomError {
   return make('UNREACHABLE', message, {}, [], null);
 }
 
-function make(code: DarkroomErrorCode, message: string, details: Record<string, unknown>, issues: readonly FieldIssue[], httpStatus: number | null): DarkroomError {
+function make(
+  code: DarkroomErrorCode,
+  message: string,
+  details: Record<string, unknown>,
+  issues: readonly FieldIssue[],
+  httpStatus: number | null,
+): DarkroomError {
   const seconds = details.retryAfterSeconds;
   const row = code === 'INTERNAL' || code === 'UNAVAILABLE' || code === 'UNREACHABLE' ? null : DOMAIN_ERRORS[code];
   return {

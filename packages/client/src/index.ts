@@ -64,7 +64,10 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
             : {
                 eventSourceOptions: {
                   fetch: (input: string | URL, init: RequestInit = {}) =>
-                    fetchImpl(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...headers() } }),
+                    fetchImpl(input, {
+                      ...init,
+                      headers: { ...(init.headers as Record<string, string>), ...headers() },
+                    }),
                 },
               }),
         }),
@@ -92,7 +95,11 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
   }
 
   /** The job's terminal view from its live stream, or null as soon as the stream is unavailable. */
-  function followLive(jobId: string, { signal, onProgress, timeoutMs }: WaitOptions, deadline: number): Promise<JobView | null> {
+  function followLive(
+    jobId: string,
+    { signal, onProgress, timeoutMs }: WaitOptions,
+    deadline: number,
+  ): Promise<JobView | null> {
     return new Promise<JobView | null>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void) => {
@@ -107,7 +114,10 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
       const timer =
         deadline === Infinity
           ? undefined
-          : setTimeout(() => finish(() => reject(new WaitTimeout(jobId, timeoutMs))), Math.max(0, deadline - Date.now()));
+          : setTimeout(
+              () => finish(() => reject(new WaitTimeout(jobId, timeoutMs))),
+              Math.max(0, deadline - Date.now()),
+            );
       const subscription = trpc.jobs.onUpdate.subscribe(
         { id: jobId },
         {
@@ -132,7 +142,11 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
     });
   }
 
-  async function poll(jobId: string, { signal, onProgress, timeoutMs, backoff }: WaitOptions, deadline: number): Promise<JobView> {
+  async function poll(
+    jobId: string,
+    { signal, onProgress, timeoutMs, backoff }: WaitOptions,
+    deadline: number,
+  ): Promise<JobView> {
     let lastProgress = -1;
     let polls = 0;
     for (;;) {
@@ -140,12 +154,14 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
       // The deadline bounds each request too, including a wait for Retry-After inside it.
       const timeout = deadline === Infinity ? undefined : AbortSignal.timeout(Math.max(0, deadline - Date.now()));
       const requestSignal = timeout && signal ? AbortSignal.any([signal, timeout]) : (timeout ?? signal);
-      const job = await trpc.jobs.get.query({ id: jobId }, requestSignal ? { signal: requestSignal } : {}).catch((error: unknown) => {
-        // An abort mid-request surfaces as the caller's own reason, as it does between requests.
-        if (signal?.aborted) throw signal.reason;
-        if (timeout?.aborted) throw new WaitTimeout(jobId, timeoutMs);
-        throw error;
-      });
+      const job = await trpc.jobs.get
+        .query({ id: jobId }, requestSignal ? { signal: requestSignal } : {})
+        .catch((error: unknown) => {
+          // An abort mid-request surfaces as the caller's own reason, as it does between requests.
+          if (signal?.aborted) throw signal.reason;
+          if (timeout?.aborted) throw new WaitTimeout(jobId, timeoutMs);
+          throw error;
+        });
       if (job.progress !== lastProgress) {
         // A job that moves is followed closely again.
         polls = 0;
@@ -186,7 +202,10 @@ export class WaitTimeout extends Error {
  * request again, up to `retries` times, never longer than `maxWaitMs` per wait, and stopping when the
  * request's own signal aborts. Darkroom refused the request, so sending it again cannot duplicate it.
  */
-export function honourRetryAfter(inner: typeof fetch, { retries = 3, maxWaitMs = 60_000 }: RateLimitOptions = {}): typeof fetch {
+export function honourRetryAfter(
+  inner: typeof fetch,
+  { retries = 3, maxWaitMs = 60_000 }: RateLimitOptions = {},
+): typeof fetch {
   return async (input, init) => {
     for (let attempt = 0; ; attempt++) {
       const response = await inner(input, init);

@@ -16,7 +16,10 @@ export const Email = z.string().trim().toLowerCase().email().max(254);
 
 export const SignUpInput = z.object({
   email: Email,
-  password: z.string().min(MIN_PASSWORD_LENGTH, `a password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH),
+  password: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, `a password needs at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(MAX_PASSWORD_LENGTH),
 });
 export type SignUpInput = z.infer<typeof SignUpInput>;
 
@@ -96,7 +99,13 @@ export const GlobalStatsWindow = UsageWindow.extend({
   successRate: z.number().nullable(),
   /** Per provider, most used first. */
   outcomesByProvider: z.array(
-    z.object({ provider: z.string(), succeeded: z.number().int(), failed: z.number().int(), canceled: z.number().int(), successRate: z.number().nullable() }),
+    z.object({
+      provider: z.string(),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      canceled: z.number().int(),
+      successRate: z.number().nullable(),
+    }),
   ),
 });
 export type GlobalStatsWindow = z.infer<typeof GlobalStatsWindow>;

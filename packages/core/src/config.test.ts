@@ -10,7 +10,9 @@ describe('parseConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    expect(() => parseConfig('test', Env, { PORT: '99999', MODE: 'c' })).toThrow(/invalid test configuration:\n {2}PORT: .*\n {2}MODE: /);
+    expect(() => parseConfig('test', Env, { PORT: '99999', MODE: 'c' })).toThrow(
+      /invalid test configuration:\n {2}PORT: .*\n {2}MODE: /,
+    );
   });
 });
 

@@ -47,10 +47,16 @@ export function nameListEnv<Name extends string>(names: readonly Name[], what: s
     .string()
     .default(fallback)
     .transform((text, ctx): Name[] => {
-      const listed = text.split(',').map((name) => name.trim()).filter(Boolean);
+      const listed = text
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
       const unknown = listed.filter((name) => !(names as readonly string[]).includes(name));
       if (unknown.length > 0 || listed.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `name ${what} from ${names.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `name ${what} from ${names.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}`,
+        });
         return z.NEVER;
       }
       return listed as Name[];

@@ -15,12 +15,17 @@ describe('the prompt filter', () => {
     expect(promptFilterMatch(filter, prompt)).toBe(label);
   });
 
-  it.each(['a gorge at dawn', 'gorey is not the word', 'a brand of tea', 'a celebrity'])('lets %s through (whole words only)', (prompt) => {
-    expect(promptFilterMatch(filter, prompt)).toBeNull();
-  });
+  it.each(['a gorge at dawn', 'gorey is not the word', 'a brand of tea', 'a celebrity'])(
+    'lets %s through (whole words only)',
+    (prompt) => {
+      expect(promptFilterMatch(filter, prompt)).toBeNull();
+    },
+  );
 
   it('is empty by default, and names an entry that is not a regular expression', () => {
     expect(promptFilterMatch(parsePromptFilter(''), 'anything at all')).toBeNull();
-    expect(() => parsePromptFilter('fine, /unclosed(/')).toThrow(/PROMPT_FILTER entry \/unclosed\(\/ is not a regular expression/);
+    expect(() => parsePromptFilter('fine, /unclosed(/')).toThrow(
+      /PROMPT_FILTER entry \/unclosed\(\/ is not a regular expression/,
+    );
   });
 });

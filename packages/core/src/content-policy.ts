@@ -12,7 +12,11 @@ export const NO_PROMPT_FILTER: PromptFilter = { terms: [] };
 
 /** Lowercase, NFKC, accents stripped: `Ｄｒａｇóｎ` and `dragon` read the same. */
 function fold(text: string): string {
-  return text.normalize('NFKC').normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+  return text
+    .normalize('NFKC')
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -22,7 +26,10 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * entry, on a pattern that is not a regular expression.
  */
 export function parsePromptFilter(text: string): PromptFilter {
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return {
     terms: entries.map((entry) => {
       const regex = /^\/(.+)\/([imsu]*)$/.exec(entry);

@@ -14,7 +14,11 @@ export type PriceTable = Readonly<Record<string, number>>;
 export const DEFAULT_PRICES: PriceTable = { local: 1, mock: 1 };
 
 /** The price of one image: `provider/quality` when listed, else `provider`, else `fallback`. */
-export function pricePerImage(table: PriceTable, { provider, quality }: { provider: string; quality?: string | null }, fallback = 1): number {
+export function pricePerImage(
+  table: PriceTable,
+  { provider, quality }: { provider: string; quality?: string | null },
+  fallback = 1,
+): number {
   if (quality) {
     const refined = table[`${provider}/${quality}`];
     if (refined !== undefined) return refined;
@@ -25,7 +29,10 @@ export function pricePerImage(table: PriceTable, { provider, quality }: { provid
 /** Parses `local:1,mock:2,openai/hd:8` (what CREDIT_PRICES holds) into a price table. */
 export function parsePriceTable(text: string): PriceTable {
   const table: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([a-z0-9-]+(?:\/[a-z0-9-]+)?):(\d+)$/.exec(part);
     if (!match) throw new Error(`"${part}" is not provider[/quality]:credits (e.g. local:1 or openai/hd:8)`);
     table[match[1]!] = Number(match[2]);

@@ -19,11 +19,17 @@ describe('the error table', () => {
   });
 
   it('answers an invalid state with 409 on every HTTP surface', () => {
-    expect(DOMAIN_ERRORS.INVALID_STATE).toMatchObject({ trpc: 'CONFLICT', httpStatus: 409, openai: { httpStatus: 409 } });
+    expect(DOMAIN_ERRORS.INVALID_STATE).toMatchObject({
+      trpc: 'CONFLICT',
+      httpStatus: 409,
+      openai: { httpStatus: 409 },
+    });
   });
 
   it('says only a rate limit is worth repeating unchanged', () => {
-    const retryable = Object.entries(DOMAIN_ERRORS).filter(([, row]) => row.retryable).map(([code]) => code);
+    const retryable = Object.entries(DOMAIN_ERRORS)
+      .filter(([, row]) => row.retryable)
+      .map(([code]) => code);
     expect(retryable).toEqual(['RATE_LIMITED']);
   });
 

@@ -45,7 +45,8 @@ export const EXIT_CODES = {
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 /** The tRPC codes domain errors use (a subset of tRPC's own `TRPC_ERROR_CODE_KEY`; core does not import tRPC). */
-export type DomainTrpcCode = 'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'TOO_MANY_REQUESTS' | 'PAYMENT_REQUIRED';
+export type DomainTrpcCode =
+  'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'TOO_MANY_REQUESTS' | 'PAYMENT_REQUIRED';
 
 /** How one domain error looks on each surface. */
 export interface DomainErrorSurfaces {

@@ -28,7 +28,12 @@ export const JobEventData = {
   /** Something the owner should know that did not stop the job. */
   warning: z.object({ stage: Stage, message: z.string() }),
   /** Where a queued vendor has one image's request. */
-  provider_status: z.object({ index: Index, provider: z.string(), state: z.enum(['queued', 'running']), queuePosition: z.number().int().optional() }),
+  provider_status: z.object({
+    index: Index,
+    provider: z.string(),
+    state: z.enum(['queued', 'running']),
+    queuePosition: z.number().int().optional(),
+  }),
   /** An image moved to the next provider because its own was down. */
   provider_fallback: z.object({ index: Index, from: z.string(), to: z.string(), reason: ErrorCode }),
   /** An image's attempt failed in a way that may pass; the next one starts after `delayMs`. */
@@ -69,7 +74,10 @@ export type JobEventDataOf<T extends JobEventType> = z.infer<(typeof JobEventDat
 export type FinishedEventData = JobEventDataOf<'finished'>;
 
 /** The data an event of `type` carries, checked: a writer calls this so a wrong shape fails where it is made. */
-export function jobEvent<T extends JobEventType>(type: T, data: JobEventDataOf<T>): { type: T; data: JobEventDataOf<T> } {
+export function jobEvent<T extends JobEventType>(
+  type: T,
+  data: JobEventDataOf<T>,
+): { type: T; data: JobEventDataOf<T> } {
   return { type, data: JobEventData[type].parse(data) as JobEventDataOf<T> };
 }
 

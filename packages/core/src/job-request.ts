@@ -135,7 +135,12 @@ export const JobRequest = z.object({
   /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
   startBy: z.iso.datetime({ offset: true }).optional(),
   /** How long a run may take before it fails with run_timeout, in seconds. Default 600. */
-  runTimeoutSeconds: z.number().int().min(1).max(6 * 3600).default(600),
+  runTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(6 * 3600)
+    .default(600),
   /** Submitting again with the same key returns the first job instead of creating a second one. */
   idempotencyKey: z.string().trim().min(1).max(255).optional(),
   projectId: z.string().trim().min(1).max(128).optional(),
@@ -181,7 +186,12 @@ export const ReferenceUpload = z.object({
     .string()
     .max(500)
     .default('')
-    .transform((text) => text.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((tag) => tag.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(1).max(32)).max(16)),
   description: z.string().trim().max(500).default(''),
 });

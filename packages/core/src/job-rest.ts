@@ -22,7 +22,12 @@ export const JobAccepted = z.object({
 export type JobAccepted = z.infer<typeof JobAccepted>;
 
 export function jobAcceptedFrom(view: JobView): JobAccepted {
-  return { jobId: view.id, status: view.status, queuePosition: view.queuePosition, estimatedWaitSeconds: view.estimatedWaitSeconds };
+  return {
+    jobId: view.id,
+    status: view.status,
+    queuePosition: view.queuePosition,
+    estimatedWaitSeconds: view.estimatedWaitSeconds,
+  };
 }
 
 /** Every REST error: a code from the closed set (or BAD_INPUT for schema failures), a message, details. */

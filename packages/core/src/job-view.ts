@@ -3,7 +3,20 @@
  * and its timeline.
  */
 import { z } from 'zod';
-import { AspectRatio, ImageStatus, JobError, JobId, JobReference, JobStatus, OutputFormat, Preset, Priority, ProviderName, Quality, Stage } from './job-request.js';
+import {
+  AspectRatio,
+  ImageStatus,
+  JobError,
+  JobId,
+  JobReference,
+  JobStatus,
+  OutputFormat,
+  Preset,
+  Priority,
+  ProviderName,
+  Quality,
+  Stage,
+} from './job-request.js';
 
 export const ImageView = z.object({
   id: z.string(),
@@ -121,7 +134,12 @@ export type JobFollowInput = z.infer<typeof JobFollowInput>;
  * milliseconds since the epoch: anything else is refused rather than read as "from the beginning".
  */
 export const JobFeedInput = z
-  .object({ lastEventId: z.string().regex(/^\d{1,15}$/, 'lastEventId must be an event id of jobs.feed (milliseconds since the epoch)').nullish() })
+  .object({
+    lastEventId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'lastEventId must be an event id of jobs.feed (milliseconds since the epoch)')
+      .nullish(),
+  })
   .optional();
 export type JobFeedInput = z.infer<typeof JobFeedInput>;
 

@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOutboundGuard, OutboundTimeout } from './outbound.js';
 
-const postPinned = (url: URL, address: string, request: { headers: Record<string, string>; body: string; timeoutMs: number }) =>
-  makeOutboundGuard().post(url.href, address, request);
+const postPinned = (
+  url: URL,
+  address: string,
+  request: { headers: Record<string, string>; body: string; timeoutMs: number },
+) => makeOutboundGuard().post(url.href, address, request);
 
 // A receiver on 127.0.0.1. The URLs below name hosts under `.test`, which never resolve (RFC 2606):
 // a request that reaches the receiver went to the pinned address, not to a fresh DNS answer.
@@ -19,7 +22,12 @@ beforeAll(async () => {
     request.on('end', () => {
       seen.push({ host: request.headers.host, path: request.url, body, length: request.headers['content-length'] });
       if (request.url === '/silent') return; // never answers
-      response.writeHead(request.url === '/moved' ? 302 : 204, request.url === '/moved' ? { location: 'http://127.0.0.1:1/' } : {}).end();
+      response
+        .writeHead(
+          request.url === '/moved' ? 302 : 204,
+          request.url === '/moved' ? { location: 'http://127.0.0.1:1/' } : {},
+        )
+        .end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -39,21 +47,44 @@ describe("the outbound guard's post", () => {
     });
 
     expect(status).toBe(204);
-    expect(seen.at(-1)).toEqual({ host: `hooks.rebind.test:${port}`, path: '/hook?x=1', body: '{"ünïcode":true}', length: String(Buffer.byteLength('{"ünïcode":true}')) });
+    expect(seen.at(-1)).toEqual({
+      host: `hooks.rebind.test:${port}`,
+      path: '/hook?x=1',
+      body: '{"ünïcode":true}',
+      length: String(Buffer.byteLength('{"ünïcode":true}')),
+    });
   });
 
   it('answers a redirect as its status without following it', async () => {
     const before = seen.length;
-    expect(await postPinned(new URL(`http://hooks.rebind.test:${port}/moved`), '127.0.0.1', { headers: {}, body: '{}', timeoutMs: 5000 })).toBe(302);
+    expect(
+      await postPinned(new URL(`http://hooks.rebind.test:${port}/moved`), '127.0.0.1', {
+        headers: {},
+        body: '{}',
+        timeoutMs: 5000,
+      }),
+    ).toBe(302);
     expect(seen.length).toBe(before + 1);
   });
 
   it('gives up on a receiver that does not answer within the timeout, and on one that refuses the connection', async () => {
-    await expect(postPinned(new URL(`http://hooks.rebind.test:${port}/silent`), '127.0.0.1', { headers: {}, body: '{}', timeoutMs: 200 })).rejects.toBeInstanceOf(OutboundTimeout);
+    await expect(
+      postPinned(new URL(`http://hooks.rebind.test:${port}/silent`), '127.0.0.1', {
+        headers: {},
+        body: '{}',
+        timeoutMs: 200,
+      }),
+    ).rejects.toBeInstanceOf(OutboundTimeout);
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(postPinned(new URL(`http://hooks.rebind.test:${closedPort}/`), '127.0.0.1', { headers: {}, body: '{}', timeoutMs: 5000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      postPinned(new URL(`http://hooks.rebind.test:${closedPort}/`), '127.0.0.1', {
+        headers: {},
+        body: '{}',
+        timeoutMs: 5000,
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });

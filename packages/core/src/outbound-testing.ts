@@ -36,7 +36,13 @@ export async function startFakeDnsServer(records: Record<string, string[]> = {})
     const family = question.type === 'A' ? 4 : question.type === 'AAAA' ? 6 : 0;
     const answers = (addresses ?? [])
       .filter((address) => isIP(address) === family)
-      .map((address) => ({ type: question.type as 'A' | 'AAAA', name: question.name, ttl: 0, class: 'IN' as const, data: address }));
+      .map((address) => ({
+        type: question.type as 'A' | 'AAAA',
+        name: question.name,
+        ttl: 0,
+        class: 'IN' as const,
+        data: address,
+      }));
     const response = dnsPacket.encode({
       id: query.id,
       type: 'response',

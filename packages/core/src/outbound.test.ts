@@ -101,7 +101,9 @@ describe('the outbound guard', () => {
   });
 
   it('says a name that does not resolve does not, and lets private targets through when allowed', async () => {
-    expect((await guard().check('https://nowhere.example/', 'requests.3.webhookUrl')).problem).toMatch(/^requests\.3\.webhookUrl's host nowhere\.example does not resolve \(E\w+\)$/);
+    expect((await guard().check('https://nowhere.example/', 'requests.3.webhookUrl')).problem).toMatch(
+      /^requests\.3\.webhookUrl's host nowhere\.example does not resolve \(E\w+\)$/,
+    );
     const open = makeOutboundGuard({ allowPrivate: true, dnsServers: [dns.server] });
     expect(await open.check('http://sneaky.example/', 'webhookUrl')).toEqual({ address: '93.184.216.34' });
     expect(await open.check('http://[::1]:9/', 'webhookUrl')).toEqual({ address: '::1' });

@@ -24,8 +24,16 @@ import { z } from 'zod';
 export const DnsServersEnv = z
   .string()
   .optional()
-  .transform((text) => text?.split(',').map((server) => server.trim()).filter(Boolean))
-  .refine((servers) => !servers || servers.every((server) => isIP(dnsServerHost(server)) !== 0), 'name DNS servers by address: host or host:port, [v6]:port');
+  .transform((text) =>
+    text
+      ?.split(',')
+      .map((server) => server.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (servers) => !servers || servers.every((server) => isIP(dnsServerHost(server)) !== 0),
+    'name DNS servers by address: host or host:port, [v6]:port',
+  );
 
 function dnsServerHost(server: string): string {
   if (server.startsWith('[')) return server.slice(1, server.indexOf(']'));
@@ -79,12 +87,20 @@ export interface OutboundGuard {
    * the host still names the request (Host header, TLS server name and certificate). Answers the
    * status code; the answer's body is discarded and a redirect is not followed.
    */
-  post(url: string, address: string, request: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<number>;
+  post(
+    url: string,
+    address: string,
+    request: { headers: Record<string, string>; body: string; timeoutMs: number },
+  ): Promise<number>;
 }
 
 export class OutboundTimeout extends Error {}
 
-export function makeOutboundGuard({ allowPrivate = false, dnsServers, dnsTimeoutMs = 2000 }: OutboundGuardOptions = {}): OutboundGuard {
+export function makeOutboundGuard({
+  allowPrivate = false,
+  dnsServers,
+  dnsTimeoutMs = 2000,
+}: OutboundGuardOptions = {}): OutboundGuard {
   const resolver = new Resolver({ timeout: dnsTimeoutMs, tries: 2 });
   if (dnsServers?.length) resolver.setServers(dnsServers);
 
@@ -103,7 +119,10 @@ export function makeOutboundGuard({ allowPrivate = false, dnsServers, dnsTimeout
       if (!URL.canParse(url)) return { problem: `${field} is not a URL` };
       // The WHATWG parser has already turned every IPv4 spelling (decimal, hex, octal, short) into
       // dotted quads and IPv6 into its canonical form; a trailing dot is one more name to resolve.
-      const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+      const hostname = new URL(url).hostname
+        .replace(/^\[|\]$/g, '')
+        .replace(/\.$/, '')
+        .toLowerCase();
       let addresses: string[];
       if (isIP(hostname)) {
         addresses = [hostname];
@@ -118,7 +137,8 @@ export function makeOutboundGuard({ allowPrivate = false, dnsServers, dnsTimeout
       if (!allowPrivate) {
         for (const address of addresses) {
           const kind = classifyAddress(address);
-          if (kind !== 'public') return { problem: `${field} must point to a public address; ${hostname} is ${address} (${kind})` };
+          if (kind !== 'public')
+            return { problem: `${field} must point to a public address; ${hostname} is ${address} (${kind})` };
         }
       }
       return { address: addresses[0]! };
@@ -128,14 +148,22 @@ export function makeOutboundGuard({ allowPrivate = false, dnsServers, dnsTimeout
       const target = new URL(url);
       const family = isIP(address);
       const pinned: LookupFunction = (_hostname, options, callback) => {
-        if (options.all) return (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+        if (options.all)
+          return (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [
+            { address, family },
+          ]);
         callback(null, address, family);
       };
       const transport = target.protocol === 'https:' ? https : http;
       return new Promise((resolve, reject) => {
         const request = transport.request(
           target,
-          { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, agent: false },
+          {
+            method: 'POST',
+            headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+            lookup: pinned,
+            agent: false,
+          },
           (response) => {
             response.resume();
             response.on('end', () => resolve(response.statusCode ?? 0));
@@ -143,7 +171,10 @@ export function makeOutboundGuard({ allowPrivate = false, dnsServers, dnsTimeout
           },
         );
         // The whole exchange, connect to answer, must fit in timeoutMs.
-        const timer = setTimeout(() => request.destroy(new OutboundTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => request.destroy(new OutboundTimeout(`no answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         request.on('close', () => clearTimeout(timer));
         request.on('error', reject);
         request.end(body);

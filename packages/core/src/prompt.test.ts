@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from './job.js';
-import { aspectRatioFor, buildImagePrompt, buildNegativePrompt, imageSeed, PRESET_DEFINITIONS, STYLE_PRESETS } from './prompt.js';
+import {
+  aspectRatioFor,
+  buildImagePrompt,
+  buildNegativePrompt,
+  imageSeed,
+  PRESET_DEFINITIONS,
+  STYLE_PRESETS,
+} from './prompt.js';
 
 describe('prompt building', () => {
   it('adds the preset instructions and expands a named style', () => {

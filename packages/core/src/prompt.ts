@@ -20,7 +20,8 @@ export interface PresetDefinition {
 export const PRESET_DEFINITIONS: Record<Preset, PresetDefinition> = {
   'coloring-page': {
     label: 'Coloring page',
-    instructions: 'black-and-white line art for a coloring page, clear closed outlines, no shading, no color, white background',
+    instructions:
+      'black-and-white line art for a coloring page, clear closed outlines, no shading, no color, white background',
     aspectRatio: '3:4',
     avoid: 'color, gray fill, shading, gradients, text',
   },
@@ -81,7 +82,9 @@ export interface PromptParts {
 /** The exact text sent to the provider for one image. */
 export function buildImagePrompt({ preset, prompt, style }: PromptParts): string {
   const styleText = style ? (STYLE_PRESETS[style as StylePreset] ?? style) : null;
-  return [prompt, PRESET_DEFINITIONS[preset].instructions, styleText ? `style: ${styleText}` : null].filter(Boolean).join(', ');
+  return [prompt, PRESET_DEFINITIONS[preset].instructions, styleText ? `style: ${styleText}` : null]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The negative prompt sent with every image: the caller's, plus what the preset avoids. */

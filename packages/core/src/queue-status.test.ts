@@ -19,7 +19,12 @@ describe('systemStatusOf', () => {
   });
 
   it('names every reason, most severe first', () => {
-    const { status, reasons } = systemStatusOf({ queueLength: 500, workersAlive: 0, failureRate: 0.6, warnQueueLength: 100 });
+    const { status, reasons } = systemStatusOf({
+      queueLength: 500,
+      workersAlive: 0,
+      failureRate: 0.6,
+      warnQueueLength: 100,
+    });
     expect(status).toBe('critical');
     expect(reasons).toEqual([
       '60 % of the jobs that ended in the last 15 minutes failed',

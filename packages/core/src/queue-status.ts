@@ -15,7 +15,12 @@ export const QueueStatus = z.object({
   running: z.number().int(),
   /** Mean seconds from submit to start, over jobs started in the last 15 minutes; null when none. */
   averageWaitSeconds: z.number().nullable(),
-  queuedByPriority: z.object({ urgent: z.number().int(), high: z.number().int(), normal: z.number().int(), low: z.number().int() }),
+  queuedByPriority: z.object({
+    urgent: z.number().int(),
+    high: z.number().int(),
+    normal: z.number().int(),
+    low: z.number().int(),
+  }),
   /** Worker processes whose heartbeat is recent. */
   workersAlive: z.number().int(),
   /** Jobs that ended succeeded or failed in the last 15 minutes (canceled ones are not failures). */
@@ -43,12 +48,17 @@ export interface SystemStatusInput {
  * critical: over half the recent jobs failed, or jobs wait and no worker is alive;
  * warning: over a fifth failed, or the queue is longer than `warnQueueLength`; healthy otherwise.
  */
-export function systemStatusOf({ queueLength, workersAlive, failureRate, warnQueueLength }: SystemStatusInput): { status: SystemStatus; reasons: string[] } {
+export function systemStatusOf({ queueLength, workersAlive, failureRate, warnQueueLength }: SystemStatusInput): {
+  status: SystemStatus;
+  reasons: string[];
+} {
   const critical: string[] = [];
   const warning: string[] = [];
   const percent = (rate: number) => `${Math.round(rate * 100)} %`;
-  if (failureRate !== null && failureRate > 0.5) critical.push(`${percent(failureRate)} of the jobs that ended in the last 15 minutes failed`);
-  else if (failureRate !== null && failureRate > 0.2) warning.push(`${percent(failureRate)} of the jobs that ended in the last 15 minutes failed`);
+  if (failureRate !== null && failureRate > 0.5)
+    critical.push(`${percent(failureRate)} of the jobs that ended in the last 15 minutes failed`);
+  else if (failureRate !== null && failureRate > 0.2)
+    warning.push(`${percent(failureRate)} of the jobs that ended in the last 15 minutes failed`);
   if (queueLength > 0 && workersAlive === 0) critical.push(`${queueLength} jobs wait and no worker is alive`);
   if (queueLength > warnQueueLength) warning.push(`${queueLength} jobs are queued (more than ${warnQueueLength})`);
   if (critical.length > 0) return { status: 'critical', reasons: [...critical, ...warning] };
@@ -77,7 +87,12 @@ export const QueueHistoryPoint = z.object({
   /** The minute's end (ISO). */
   at: z.string(),
   /** Jobs waiting at that moment, by priority. */
-  queued: z.object({ urgent: z.number().int(), high: z.number().int(), normal: z.number().int(), low: z.number().int() }),
+  queued: z.object({
+    urgent: z.number().int(),
+    high: z.number().int(),
+    normal: z.number().int(),
+    low: z.number().int(),
+  }),
   /** Jobs that ended in that minute. */
   succeeded: z.number().int(),
   failed: z.number().int(),

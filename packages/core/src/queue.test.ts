@@ -15,7 +15,7 @@ describe('queue ranks', () => {
     );
   });
 
-  it('fit graphile-worker\'s smallint priority and know their band', () => {
+  it("fit graphile-worker's smallint priority and know their band", () => {
     fc.assert(
       fc.property(fc.constantFrom(...PRIORITIES), fc.integer({ min: 0, max: 1_000_000 }), (priority, slot) => {
         const rank = queueRankFor(priority, slot);
@@ -26,7 +26,7 @@ describe('queue ranks', () => {
     );
   });
 
-  it('put a user\'s first job ahead of another user\'s deep backlog in the same band', () => {
+  it("put a user's first job ahead of another user's deep backlog in the same band", () => {
     expect(queueRankFor('normal', 0)).toBeLessThan(queueRankFor('normal', 499));
     expect(queueRankFor('normal', BAND_WIDTH + 5)).toBe(queueRankFor('normal', BAND_WIDTH - 1));
   });

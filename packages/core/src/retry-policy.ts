@@ -34,7 +34,8 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
 /** Retry or not, and after how long. `random` is injectable so a test can pin the jitter. */
 export function decideRetry(policy: RetryPolicy, input: RetryInput, random: () => number = Math.random): RetryDecision {
   if (!input.retryable || input.attempts >= policy.maxAttempts) return { retry: false };
-  if (input.retryAfterMs !== undefined) return { retry: true, delayMs: Math.min(Math.max(0, input.retryAfterMs), policy.maxRetryAfterMs) };
+  if (input.retryAfterMs !== undefined)
+    return { retry: true, delayMs: Math.min(Math.max(0, input.retryAfterMs), policy.maxRetryAfterMs) };
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (input.attempts - 1));
   return { retry: true, delayMs: random() * ceiling };
 }

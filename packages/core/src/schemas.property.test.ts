@@ -13,7 +13,10 @@ const nearlyValid = fc.record(
     quality: fc.oneof(fc.constantFrom(...QUALITIES), anyJson),
     numImages: fc.oneof(fc.integer({ min: -2, max: 12 }), anyJson),
     seed: fc.oneof(fc.integer(), fc.double()),
-    startBy: fc.oneof(fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), fc.string()),
+    startBy: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+      fc.string(),
+    ),
   },
   { requiredKeys: [] },
 );

@@ -12,7 +12,12 @@ closeSync(openSync(placeholder, 'w'));
 const result = spawnSync('prisma', ['generate', '--schema', '../../prisma/schema.prisma'], {
   stdio: ['ignore', 'pipe', 'inherit'],
   shell: false,
-  env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: placeholder, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    CHECKPOINT_DISABLE: '1',
+  },
 });
 rmSync(work, { recursive: true, force: true });
 if (result.status !== 0) {

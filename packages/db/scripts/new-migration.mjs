@@ -27,8 +27,15 @@ const sqlSnapshot = path.join(migrations, 'sql.snapshot');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migration-pg-'));
 const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), ephemeral: true });
 try {
-  const tables = await diffSchemas({ from: existsSync(snapshot) ? snapshot : 'empty', to: schema, databaseUrl: postgres.url });
-  const functions = sqlSourcesMigration(existsSync(sqlSnapshot) ? readSqlSources(sqlSnapshot) : [], readSqlSources(SQL_SOURCES_DIR));
+  const tables = await diffSchemas({
+    from: existsSync(snapshot) ? snapshot : 'empty',
+    to: schema,
+    databaseUrl: postgres.url,
+  });
+  const functions = sqlSourcesMigration(
+    existsSync(sqlSnapshot) ? readSqlSources(sqlSnapshot) : [],
+    readSqlSources(SQL_SOURCES_DIR),
+  );
   // Removed functions go first (their triggers may be on columns Prisma drops), new ones last (their
   // bodies may use columns Prisma adds).
   const sql = [functions.drops, tables, functions.creates].filter(Boolean).join('\n');
@@ -39,7 +46,10 @@ try {
     const dir = path.join(migrations, `${stamp}_${name}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'migration.sql'), sql);
-    writeFileSync(path.join(migrations, 'migration_lock.toml'), '# Written by packages/db/scripts/new-migration.mjs\nprovider = "postgresql"\n');
+    writeFileSync(
+      path.join(migrations, 'migration_lock.toml'),
+      '# Written by packages/db/scripts/new-migration.mjs\nprovider = "postgresql"\n',
+    );
     copyFileSync(schema, snapshot);
     rmSync(sqlSnapshot, { recursive: true, force: true });
     cpSync(SQL_SOURCES_DIR, sqlSnapshot, { recursive: true });

@@ -15,7 +15,17 @@ import type { Db, Tx } from './client.js';
 
 type Kind = 'grant' | 'reserve' | 'charge' | 'refund';
 
-async function addEntry(tx: Tx, entry: { userId: string; jobId: string | null; kind: Kind; amount: number; balanceAfter: number; note: string | null }) {
+async function addEntry(
+  tx: Tx,
+  entry: {
+    userId: string;
+    jobId: string | null;
+    kind: Kind;
+    amount: number;
+    balanceAfter: number;
+    note: string | null;
+  },
+) {
   await tx.creditEntry.create({ data: entry });
 }
 
@@ -26,7 +36,10 @@ async function addEntry(tx: Tx, entry: { userId: string; jobId: string | null; k
  * spend the same credit twice; it is taken even for a free job, which lets the caller count the user's
  * active jobs safely after it. It writes the `reserve` entry too.
  */
-export async function reserveCredits(tx: Tx, { userId, jobId, amount, note }: { userId: string; jobId: string; amount: number; note: string }): Promise<number> {
+export async function reserveCredits(
+  tx: Tx,
+  { userId, jobId, amount, note }: { userId: string; jobId: string; amount: number; note: string },
+): Promise<number> {
   try {
     const [row] = await tx.$queryRaw<{ balance: number }[]>`
       select darkroom_reserve_credits(${userId}::uuid, ${jobId}::uuid, ${amount}::int, ${note}) as balance`;
@@ -50,7 +63,10 @@ export function domainErrorFromPostgres(error: unknown): DomainError | null {
   const cause = postgresErrorOf(error);
   if (cause?.originalCode === 'DR402') {
     const { balance, cost } = JSON.parse(cause.detail ?? '{}') as { balance: number; cost: number };
-    return new DomainError('INSUFFICIENT_CREDITS', `this needs ${cost} credits and the balance is ${balance}`, { balance, cost });
+    return new DomainError('INSUFFICIENT_CREDITS', `this needs ${cost} credits and the balance is ${balance}`, {
+      balance,
+      cost,
+    });
   }
   if (cause?.originalCode === 'DR429') {
     const { maximum } = JSON.parse(cause.detail ?? '{}') as { maximum: number };
@@ -61,10 +77,14 @@ export function domainErrorFromPostgres(error: unknown): DomainError | null {
 
 /** RATE_LIMITED for a submit or retry over the active-jobs cap (DR429 in SQL; the same error from TS). */
 export function activeJobsCapError(maximum: number): DomainError {
-  return new DomainError('RATE_LIMITED', `at most ${maximum} jobs may be queued or running at once; wait for some to finish`, {
-    retryAfterSeconds: ACTIVE_JOBS_RETRY_AFTER_SECONDS,
-    maximum,
-  });
+  return new DomainError(
+    'RATE_LIMITED',
+    `at most ${maximum} jobs may be queued or running at once; wait for some to finish`,
+    {
+      retryAfterSeconds: ACTIVE_JOBS_RETRY_AFTER_SECONDS,
+      maximum,
+    },
+  );
 }
 
 /** INSUFFICIENT_CREDITS for a DR402 refusal, else null (kept for callers that expect only that one). */
@@ -75,7 +95,8 @@ export function creditRefusal(error: unknown): DomainError | null {
 
 /** The Postgres error (SQLSTATE, DETAIL) behind a failed raw query, when that is what it is. */
 export function postgresErrorOf(error: unknown): { originalCode?: string; detail?: string } | undefined {
-  return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; detail?: string } } } } | null)?.meta?.driverAdapterError?.cause;
+  return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; detail?: string } } } } | null)
+    ?.meta?.driverAdapterError?.cause;
 }
 
 /**
@@ -86,7 +107,9 @@ export function postgresErrorOf(error: unknown): { originalCode?: string; detail
 export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged: number; refunded: number }> {
   // Three statements (the job locked with its stored images counted, both balances moved, the ledger
   // entries): this runs at the end of every job.
-  const [job] = await tx.$queryRaw<{ user_id: string; credits_reserved: number; credits_charged: number; credit_price: number; succeeded: number }[]>`
+  const [job] = await tx.$queryRaw<
+    { user_id: string; credits_reserved: number; credits_charged: number; credit_price: number; succeeded: number }[]
+  >`
     select user_id, credits_reserved, credits_charged, credit_price,
       (select count(*)::int from images where job_id = jobs.id and status = 'succeeded') as succeeded
     from jobs where id = ${jobId}::uuid for update`;
@@ -103,9 +126,29 @@ export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged
   if (!balance) return { charged, refunded };
   const entries = [
     ...(charged > 0
-      ? [{ userId: job.user_id, jobId, kind: 'charge' as const, amount: 0, balanceAfter: balance.credit_balance - refunded, note: `${charged} credits spent on ${charged / (job.credit_price || 1)} images` }]
+      ? [
+          {
+            userId: job.user_id,
+            jobId,
+            kind: 'charge' as const,
+            amount: 0,
+            balanceAfter: balance.credit_balance - refunded,
+            note: `${charged} credits spent on ${charged / (job.credit_price || 1)} images`,
+          },
+        ]
       : []),
-    ...(refunded > 0 ? [{ userId: job.user_id, jobId, kind: 'refund' as const, amount: refunded, balanceAfter: balance.credit_balance, note: 'credits held for images not produced' }] : []),
+    ...(refunded > 0
+      ? [
+          {
+            userId: job.user_id,
+            jobId,
+            kind: 'refund' as const,
+            amount: refunded,
+            balanceAfter: balance.credit_balance,
+            note: 'credits held for images not produced',
+          },
+        ]
+      : []),
   ];
   if (entries.length > 0) await tx.creditEntry.createMany({ data: entries });
   return { charged, refunded };
@@ -115,7 +158,10 @@ export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged
  * Adds `amount` credits (negative takes them back). A grant that would leave the balance below zero
  * is refused and changes nothing.
  */
-export async function grantCredits(tx: Tx, { userId, amount, note }: { userId: string; amount: number; note: string }): Promise<number> {
+export async function grantCredits(
+  tx: Tx,
+  { userId, amount, note }: { userId: string; amount: number; note: string },
+): Promise<number> {
   const rows = await tx.$queryRaw<{ credit_balance: number }[]>`
     update users set credit_balance = credit_balance + ${amount}::int, updated_at = now()
     where id = ${userId}::uuid and credit_balance + ${amount}::int >= 0
@@ -124,7 +170,11 @@ export async function grantCredits(tx: Tx, { userId, amount, note }: { userId: s
   if (!row) {
     const user = await tx.user.findUnique({ where: { id: userId }, select: { creditBalance: true } });
     if (!user) throw new DomainError('NOT_FOUND', `user ${userId} not found`);
-    throw new DomainError('BAD_INPUT', `taking back ${-amount} credits would leave a negative balance (it is ${user.creditBalance})`, { field: 'amount', balance: user.creditBalance });
+    throw new DomainError(
+      'BAD_INPUT',
+      `taking back ${-amount} credits would leave a negative balance (it is ${user.creditBalance})`,
+      { field: 'amount', balance: user.creditBalance },
+    );
   }
   await addEntry(tx, { userId, jobId: null, kind: 'grant', amount, balanceAfter: row.credit_balance, note });
   return row.credit_balance;
@@ -139,21 +189,35 @@ export async function ledgerViolations(db: Db | Tx): Promise<string[]> {
   const users = await db.$queryRaw<{ email: string; balance: number; ledger: bigint | null }[]>`
     select u.email, u.credit_balance as balance, (select sum(amount) from credit_entries e where e.user_id = u.id) as ledger
     from users u`;
-  const jobs = await db.$queryRaw<{ id: string; status: string; reserved: number; charged: number; price: number; ledger: bigint | null; stored: bigint }[]>`
+  const jobs = await db.$queryRaw<
+    {
+      id: string;
+      status: string;
+      reserved: number;
+      charged: number;
+      price: number;
+      ledger: bigint | null;
+      stored: bigint;
+    }[]
+  >`
     select j.id, j.status::text, j.credits_reserved as reserved, j.credits_charged as charged, j.credit_price as price,
       (select sum(amount) from credit_entries e where e.job_id = j.id) as ledger,
       (select count(*) from images i where i.job_id = j.id and i.status = 'succeeded') as stored
     from jobs j`;
   const violations: string[] = [];
   for (const user of users) {
-    if (Number(user.ledger ?? 0) !== user.balance) violations.push(`${user.email}: ledger ${user.ledger} != balance ${user.balance}`);
+    if (Number(user.ledger ?? 0) !== user.balance)
+      violations.push(`${user.email}: ledger ${user.ledger} != balance ${user.balance}`);
     if (user.balance < 0) violations.push(`${user.email}: negative balance ${user.balance}`);
   }
   for (const job of jobs) {
-    if (Number(job.ledger ?? 0) !== -(job.charged + job.reserved)) violations.push(`job ${job.id}: entries ${job.ledger} != -(${job.charged} + ${job.reserved})`);
+    if (Number(job.ledger ?? 0) !== -(job.charged + job.reserved))
+      violations.push(`job ${job.id}: entries ${job.ledger} != -(${job.charged} + ${job.reserved})`);
     const finished = ['succeeded', 'failed', 'canceled'].includes(job.status);
-    if (finished && job.reserved !== 0) violations.push(`job ${job.id} is ${job.status} but still holds ${job.reserved}`);
-    if (finished && job.charged !== Number(job.stored) * job.price) violations.push(`job ${job.id}: charged ${job.charged} for ${job.stored} images at ${job.price}`);
+    if (finished && job.reserved !== 0)
+      violations.push(`job ${job.id} is ${job.status} but still holds ${job.reserved}`);
+    if (finished && job.charged !== Number(job.stored) * job.price)
+      violations.push(`job ${job.id}: charged ${job.charged} for ${job.stored} images at ${job.price}`);
   }
   return violations;
 }

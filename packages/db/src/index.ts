@@ -1,12 +1,30 @@
 export { makeDb, type Db, type DbOptions, type Tx } from './client.js';
 export { Prisma } from './generated/prisma/client.js';
-export type { Job, Image, JobEvent, User, CreditEntry, WorkerHeartbeat, WebhookDelivery } from './generated/prisma/client.js';
+export type {
+  Job,
+  Image,
+  JobEvent,
+  User,
+  CreditEntry,
+  WorkerHeartbeat,
+  WebhookDelivery,
+} from './generated/prisma/client.js';
 export * from './embedded.js';
 export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
 export * from './job-views.js';
 export * from './job-changes.js';
-export { grantCredits, ledgerViolations, reserveCredits, settleJobCredits, creditRefusal, domainErrorFromPostgres, activeJobsCapError, postgresErrorOf, ACTIVE_JOBS_RETRY_AFTER_SECONDS } from './credits.js';
+export {
+  grantCredits,
+  ledgerViolations,
+  reserveCredits,
+  settleJobCredits,
+  creditRefusal,
+  domainErrorFromPostgres,
+  activeJobsCapError,
+  postgresErrorOf,
+  ACTIVE_JOBS_RETRY_AFTER_SECONDS,
+} from './credits.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 export { enqueueJobWebhook, WEBHOOK_DELIVERY_MAX_ATTEMPTS } from './webhooks.js';
 export * as lifecycle from './lifecycle/index.js';

@@ -2,7 +2,18 @@
  * Reading jobs as callers see them (core's JobView). Used by every API surface; the worker writes,
  * this file only reads.
  */
-import { estimateWaitSeconds, type AspectRatio, type ErrorCode, type ImageView, type JobReference, type JobView, type OutputFormat, type Preset, type ProviderName, type Quality } from '@darkroom/core';
+import {
+  estimateWaitSeconds,
+  type AspectRatio,
+  type ErrorCode,
+  type ImageView,
+  type JobReference,
+  type JobView,
+  type OutputFormat,
+  type Preset,
+  type ProviderName,
+  type Quality,
+} from '@darkroom/core';
 import type { Db, Tx } from './client.js';
 import { Prisma, type Image, type Job } from './generated/prisma/client.js';
 import { compareQueueKeys, startingPointFor, type QueueKey } from './queue-checkpoints.js';
@@ -105,7 +116,8 @@ export async function queuePositionOf(
  */
 function aheadOf(db: Db | Tx, key: QueueKey): Prisma.Sql {
   const from = startingPointFor(db, key);
-  if (!from) return Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${keySql(key)})`;
+  if (!from)
+    return Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) < ${keySql(key)})`;
   return Prisma.sql`(${from.position}::bigint + (select count(*) from jobs where status = 'queued'
     and (queue_rank, created_at, id) >= ${keySql(from)} and (queue_rank, created_at, id) < ${keySql(key)}))`;
 }
@@ -135,7 +147,10 @@ export function recentStartRate(db: Db | Tx): Promise<number | null> {
   return rate;
 }
 
-export async function queuePlaceOf(db: Db | Tx, job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>): Promise<QueuePlace> {
+export async function queuePlaceOf(
+  db: Db | Tx,
+  job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>,
+): Promise<QueuePlace> {
   const position = await queuePositionOf(db, job);
   if (position === null) return { position: null, estimatedWaitSeconds: null };
   return { position, estimatedWaitSeconds: estimateWaitSeconds(position, await recentStartRate(db)) };
@@ -158,7 +173,8 @@ export async function queuePlacesOf(
   const first = queued[0];
   if (!first) return places;
   const stretches = queued.map(
-    (job) => Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${keySql(first)} and (queue_rank, created_at, id) < ${keySql(job)})`,
+    (job) =>
+      Prisma.sql`(select count(*) from jobs where status = 'queued' and (queue_rank, created_at, id) >= ${keySql(first)} and (queue_rank, created_at, id) < ${keySql(job)})`,
   );
   const [row] = await db.$queryRaw<{ before_first: bigint; stretches: bigint[] }[]>`
     select ${aheadOf(db, first)} as before_first, array[${Prisma.join(stretches)}]::bigint[] as stretches`;
@@ -170,9 +186,11 @@ export async function queuePlacesOf(
   return places;
 }
 
-
 /** One job as its owner sees it, or null when it does not exist or is not theirs. */
-export async function findJobView(db: Db | Tx, { userId, jobId }: { userId: string; jobId: string }): Promise<JobView | null> {
+export async function findJobView(
+  db: Db | Tx,
+  { userId, jobId }: { userId: string; jobId: string },
+): Promise<JobView | null> {
   const job = await db.job.findFirst({ where: { id: jobId, userId }, include: jobViewInclude });
   if (!job) return null;
   return toJobView(job, await queuePlaceOf(db, job));

@@ -47,7 +47,7 @@ async function catalogOf(url: string) {
         from pg_type t join pg_enum e on e.enumtypid = t.oid
         where t.typnamespace = 'public'::regnamespace group by t.typname order by t.typname`),
     };
-  }  finally {
+  } finally {
     await client.end();
   }
 }
@@ -71,7 +71,8 @@ function differences(kind: string, migrated: Map<string, string>, fromSources: M
   const lines: string[] = [];
   for (const [name, definition] of fromSources) {
     if (!migrated.has(name)) lines.push(`${kind} ${name}: in packages/db/sql/, but no migration creates it`);
-    else if (migrated.get(name) !== definition) lines.push(`${kind} ${name}: packages/db/sql/ differs from the migrated database`);
+    else if (migrated.get(name) !== definition)
+      lines.push(`${kind} ${name}: packages/db/sql/ differs from the migrated database`);
   }
   return lines;
 }
@@ -113,11 +114,17 @@ describe('migrations', () => {
 
       const declared = new Set(sources.map((source) => source.name));
       const declaredTriggers = new Set(
-        sources.flatMap((source) => source.triggers.map((trigger) => `${trigger.name} on ${trigger.table.replace(/^public\./, '')}`)),
+        sources.flatMap((source) =>
+          source.triggers.map((trigger) => `${trigger.name} on ${trigger.table.replace(/^public\./, '')}`),
+        ),
       );
       const problems = [
-        ...[...migrated.functions.keys()].filter((name) => !declared.has(name)).map((name) => `function ${name}: in the migrated database, but there is no packages/db/sql/${name}.sql`),
-        ...[...migrated.triggers.keys()].filter((name) => !declaredTriggers.has(name)).map((name) => `trigger ${name}: in the migrated database, but in no packages/db/sql/ file`),
+        ...[...migrated.functions.keys()]
+          .filter((name) => !declared.has(name))
+          .map((name) => `function ${name}: in the migrated database, but there is no packages/db/sql/${name}.sql`),
+        ...[...migrated.triggers.keys()]
+          .filter((name) => !declaredTriggers.has(name))
+          .map((name) => `trigger ${name}: in the migrated database, but in no packages/db/sql/ file`),
         ...differences('function', migrated.functions, fromSources.functions),
         ...differences('trigger', migrated.triggers, fromSources.triggers),
       ];
@@ -139,11 +146,19 @@ describe('migrations', () => {
     const after = [
       // A body change: CREATE OR REPLACE. A trigger dropped from its file goes too.
       edit('darkroom_notify_job_changed', (sql) =>
-        sql.replace("'darkroom_jobs'", "'darkroom_jobs_renamed'").replace(/\nCREATE OR REPLACE TRIGGER jobs_notify_insert[^\n]*\n/, '\n')),
+        sql
+          .replace("'darkroom_jobs'", "'darkroom_jobs_renamed'")
+          .replace(/\nCREATE OR REPLACE TRIGGER jobs_notify_insert[^\n]*\n/, '\n'),
+      ),
       // A new argument: CREATE OR REPLACE would make a second overload, so drop and create.
       edit('darkroom_reserve_credits', (sql) => sql.replace('note text)', 'note text, extra integer)')),
-      parseSqlSource('darkroom_answer', 'CREATE OR REPLACE FUNCTION public.darkroom_answer()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 42$function$;\n'),
-      ...before.filter((s) => !['darkroom_notify_job_changed', 'darkroom_reserve_credits', 'jobs_search_update'].includes(s.name)),
+      parseSqlSource(
+        'darkroom_answer',
+        'CREATE OR REPLACE FUNCTION public.darkroom_answer()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 42$function$;\n',
+      ),
+      ...before.filter(
+        (s) => !['darkroom_notify_job_changed', 'darkroom_reserve_credits', 'jobs_search_update'].includes(s.name),
+      ),
     ];
     const { drops, creates } = sqlSourcesMigration(before, after);
     expect(sqlSourcesMigration(before, before)).toEqual({ drops: '', creates: '' });
@@ -160,9 +175,13 @@ describe('migrations', () => {
         { proname: 'darkroom_answer', args: '' },
         { proname: 'darkroom_reserve_credits', args: 'owner uuid, job uuid, amount integer, note text, extra integer' },
       ]);
-      const { rows: triggers } = await client.query(`select tgname from pg_trigger where tgname in ('jobs_notify_insert', 'jobs_notify_update', 'jobs_search_update') order by 1`);
+      const { rows: triggers } = await client.query(
+        `select tgname from pg_trigger where tgname in ('jobs_notify_insert', 'jobs_notify_update', 'jobs_search_update') order by 1`,
+      );
       expect(triggers).toEqual([{ tgname: 'jobs_notify_update' }]);
-      const { rows: body } = await client.query(`select prosrc from pg_proc where proname = 'darkroom_notify_job_changed'`);
+      const { rows: body } = await client.query(
+        `select prosrc from pg_proc where proname = 'darkroom_notify_job_changed'`,
+      );
       expect(body[0].prosrc).toContain('darkroom_jobs_renamed');
     } finally {
       await client.end();
@@ -192,29 +211,44 @@ describe('migrations', () => {
       const heard: string[] = [];
       client.on('notification', (message) => heard.push(message.payload ?? ''));
       await client.query('LISTEN darkroom_jobs');
-      const user = await client.query(`insert into users (id, email, updated_at) values (gen_random_uuid(), 'x@y.z', now()) returning id`);
+      const user = await client.query(
+        `insert into users (id, email, updated_at) values (gen_random_uuid(), 'x@y.z', now()) returning id`,
+      );
       await client.query(
         `insert into jobs (id, user_id, preset, prompt, aspect_ratio, width, height, provider, num_images, updated_at)
          values (gen_random_uuid(), $1, 'coloring-page', 'Dragons dancing', '1:1', 8, 8, 'local', 1, now())`,
         [user.rows[0].id],
       );
-      const { rows: found } = await client.query(`select prompt from jobs where search @@ websearch_to_tsquery('english', 'dragon or coloring')`);
+      const { rows: found } = await client.query(
+        `select prompt from jobs where search @@ websearch_to_tsquery('english', 'dragon or coloring')`,
+      );
       expect(found).toEqual([{ prompt: 'Dragons dancing' }]);
       // The insert was announced with its owner, for live subscribers on any API process.
       const job = await client.query(`select id from jobs`);
       await client.query('select 1');
-      expect(heard.map((payload) => JSON.parse(payload))).toEqual([{ jobId: job.rows[0].id, userId: user.rows[0].id, cancelRequested: false }]);
+      expect(heard.map((payload) => JSON.parse(payload))).toEqual([
+        { jobId: job.rows[0].id, userId: user.rows[0].id, cancelRequested: false },
+      ]);
       // A cancel request says so in its announcement: a worker running the job stops without re-reading it.
       await client.query(`update jobs set cancel_requested_at = now()`);
       await client.query('select 1');
-      expect(JSON.parse(heard.at(-1)!)).toEqual({ jobId: job.rows[0].id, userId: user.rows[0].id, cancelRequested: true });
+      expect(JSON.parse(heard.at(-1)!)).toEqual({
+        jobId: job.rows[0].id,
+        userId: user.rows[0].id,
+        cancelRequested: true,
+      });
       // Every change of a job or image row bumps its version (views add them up); a no-op update does not.
-      await client.query(`insert into images (id, job_id, index, updated_at) values (gen_random_uuid(), $1, 0, now())`, [job.rows[0].id]);
+      await client.query(
+        `insert into images (id, job_id, index, updated_at) values (gen_random_uuid(), $1, 0, now())`,
+        [job.rows[0].id],
+      );
       await client.query(`update jobs set progress = 10`);
       await client.query(`update jobs set progress = 10`);
       await client.query(`update images set status = 'running'`);
       await client.query(`update images set status = 'succeeded', attempts = 1`);
-      const { rows: versions } = await client.query(`select (select version from jobs) as job, (select version from images) as image`);
+      const { rows: versions } = await client.query(
+        `select (select version from jobs) as job, (select version from images) as image`,
+      );
       expect(versions).toEqual([{ job: 2, image: 2 }]);
     } finally {
       await client.end();
@@ -233,7 +267,9 @@ describe('migrations', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const { rows } = await client
-      .query('select migration_name, checksum, applied_steps_count, finished_at from "_prisma_migrations" order by migration_name')
+      .query(
+        'select migration_name, checksum, applied_steps_count, finished_at from "_prisma_migrations" order by migration_name',
+      )
       .finally(() => client.end());
     expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(
       readMigrations().map((m) => [m.name, m.checksum, 1]),
@@ -246,7 +282,9 @@ describe('migrations', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migrations-'));
     cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
     await applyMigrations(url, dir);
-    const [first] = readdirSync(dir).filter((name) => /^\d/.test(name)).sort();
+    const [first] = readdirSync(dir)
+      .filter((name) => /^\d/.test(name))
+      .sort();
     appendFileSync(path.join(dir, first!, 'migration.sql'), '\n-- edited\n');
     await expect(applyMigrations(url, dir)).rejects.toThrow(/edited after it was applied/);
   });
@@ -256,12 +294,17 @@ describe('migrations', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-migrations-'));
     cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
     mkdirSync(path.join(dir, '99990101000000_broken'));
-    writeFileSync(path.join(dir, '99990101000000_broken', 'migration.sql'), 'create table half_written (id int);\nselect no_such_function();\n');
+    writeFileSync(
+      path.join(dir, '99990101000000_broken', 'migration.sql'),
+      'create table half_written (id int);\nselect no_such_function();\n',
+    );
     await expect(applyMigrations(url, dir)).rejects.toThrow(/99990101000000_broken failed/);
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rowCount } = await client.query(`select 1 from pg_tables where tablename = 'half_written'`).finally(() => client.end());
+    const { rowCount } = await client
+      .query(`select 1 from pg_tables where tablename = 'half_written'`)
+      .finally(() => client.end());
     expect(rowCount).toBe(0);
     await expect(applyMigrations(url, dir)).rejects.toThrow(/failed earlier/);
     expect(await pendingMigrations(url, dir)).toEqual(['99990101000000_broken']);

@@ -43,7 +43,10 @@ export interface MigrationResult {
 }
 
 /** Applies every pending migration, each in its own transaction. Throws on a failed or edited one. */
-export async function applyMigrations(databaseUrl: string, dir: string = DEFAULT_MIGRATIONS_DIR): Promise<MigrationResult> {
+export async function applyMigrations(
+  databaseUrl: string,
+  dir: string = DEFAULT_MIGRATIONS_DIR,
+): Promise<MigrationResult> {
   const migrations = readMigrations(dir);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -60,9 +63,12 @@ export async function applyMigrations(databaseUrl: string, dir: string = DEFAULT
         "started_at" timestamptz not null default now(),
         "applied_steps_count" integer not null default 0
       )`);
-    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-      'select migration_name, checksum, finished_at, rolled_back_at from "_prisma_migrations"',
-    );
+    const { rows } = await client.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+    }>('select migration_name, checksum, finished_at, rolled_back_at from "_prisma_migrations"');
     const failed = rows.find((row) => !row.finished_at && !row.rolled_back_at);
     if (failed) {
       throw new Error(
@@ -99,10 +105,9 @@ async function applyOne(client: pg.Client, migration: Migration) {
   try {
     await client.query('begin');
     await client.query(migration.sql);
-    await client.query(
-      'update "_prisma_migrations" set finished_at = now(), applied_steps_count = 1 where id = $1',
-      [id],
-    );
+    await client.query('update "_prisma_migrations" set finished_at = now(), applied_steps_count = 1 where id = $1', [
+      id,
+    ]);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
@@ -117,7 +122,9 @@ export async function pendingMigrations(databaseUrl: string, dir: string = DEFAU
   await client.connect();
   try {
     const { rows } = await client
-      .query<{ migration_name: string }>('select migration_name from "_prisma_migrations" where finished_at is not null')
+      .query<{ migration_name: string }>(
+        'select migration_name from "_prisma_migrations" where finished_at is not null',
+      )
       .catch(() => ({ rows: [] as { migration_name: string }[] }));
     const done = new Set(rows.map((row) => row.migration_name));
     return readMigrations(dir)
@@ -129,7 +136,10 @@ export async function pendingMigrations(databaseUrl: string, dir: string = DEFAU
 }
 
 /** Our migrations, then graphile-worker's own schema: everything a fresh database needs. */
-export async function migrateDatabase(databaseUrl: string, dir: string = DEFAULT_MIGRATIONS_DIR): Promise<MigrationResult> {
+export async function migrateDatabase(
+  databaseUrl: string,
+  dir: string = DEFAULT_MIGRATIONS_DIR,
+): Promise<MigrationResult> {
   const result = await applyMigrations(databaseUrl, dir);
   await runGraphileMigrations({ connectionString: databaseUrl, logger: quietGraphileLogger });
   return result;

@@ -31,8 +31,16 @@ describe('queue positions from checkpoints', () => {
       jobs.push(
         await db.job.create({
           data: {
-            userId, preset: 'illustration', prompt: `job ${index}`, aspectRatio: '1:1', width: 8, height: 8, provider: 'mock', numImages: 1,
-            queueRank: 1000 + index, createdAt: new Date(base + index),
+            userId,
+            preset: 'illustration',
+            prompt: `job ${index}`,
+            aspectRatio: '1:1',
+            width: 8,
+            height: 8,
+            provider: 'mock',
+            numImages: 1,
+            queueRank: 1000 + index,
+            createdAt: new Date(base + index),
           },
         }),
       );
@@ -45,7 +53,9 @@ describe('queue positions from checkpoints', () => {
     const one = await Promise.all(jobs.map((job) => queuePositionOf(db, job)));
     expect(one).toEqual(jobs.map((_, index) => index));
     const page = await queuePlacesOf(db, jobs.slice(12, 23));
-    expect(jobs.slice(12, 23).map((job) => page.get(job.id)!.position)).toEqual(jobs.slice(12, 23).map((_, index) => 12 + index));
+    expect(jobs.slice(12, 23).map((job) => page.get(job.id)!.position)).toEqual(
+      jobs.slice(12, 23).map((_, index) => 12 + index),
+    );
 
     // Two jobs at the head start; the checkpoints do not know yet.
     await db.job.updateMany({ where: { id: { in: [jobs[0]!.id, jobs[1]!.id] } }, data: { status: 'running' } });
@@ -62,6 +72,8 @@ describe('queue positions from checkpoints', () => {
     await queueCheckpointsSettled(db);
     queueCheckpointSettings.refreshAfterMs = 3_600_000;
     expect(await queuePositionOf(db, jobs[17]!)).toBe(15);
-    expect(await Promise.all(jobs.slice(2).map((job) => queuePositionOf(db, job)))).toEqual(jobs.slice(2).map((_, index) => index));
+    expect(await Promise.all(jobs.slice(2).map((job) => queuePositionOf(db, job)))).toEqual(
+      jobs.slice(2).map((_, index) => index),
+    );
   });
 });

@@ -47,7 +47,11 @@ const states = new WeakMap<object, State>();
 
 /** The queue's order on keys: rank, then age, then id (uuids compare as their lowercase hex text). */
 export function compareQueueKeys(a: QueueKey, b: QueueKey): number {
-  return a.queueRank - b.queueRank || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (
+    a.queueRank - b.queueRank ||
+    a.createdAt.getTime() - b.createdAt.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 /**
@@ -103,7 +107,12 @@ async function refresh(db: Db, state: State): Promise<void> {
         from jobs where status = 'queued'
       ) queued
       where position >= ${step}::int and position % ${step}::int = 0`;
-    state.checkpoints = rows.map((row) => ({ queueRank: row.queue_rank, createdAt: row.created_at, id: row.id, position: Number(row.position) }));
+    state.checkpoints = rows.map((row) => ({
+      queueRank: row.queue_rank,
+      createdAt: row.created_at,
+      id: row.id,
+      position: Number(row.position),
+    }));
     state.at = startedAt;
   } catch {
     // A failed refresh (the database away) leaves the old set to age out: reads count exactly meanwhile.

@@ -32,7 +32,9 @@ export async function diffSchemas({ from, to, databaseUrl }: SchemaDiffOptions):
   try {
     const toFile = withDatasourceUrl(to, path.join(work, 'to.prisma'));
     const fromArgs =
-      from === 'empty' ? ['--from-empty'] : ['--from-schema-datamodel', withDatasourceUrl(from, path.join(work, 'from.prisma'))];
+      from === 'empty'
+        ? ['--from-empty']
+        : ['--from-schema-datamodel', withDatasourceUrl(from, path.join(work, 'from.prisma'))];
     const config = path.join(work, 'prisma.config.mjs');
     writeFileSync(
       config,
@@ -75,10 +77,7 @@ function isEmptyDiff(sql: string) {
 
 function withDatasourceUrl(schemaPath: string, outPath: string) {
   const schema = readFileSync(schemaPath, 'utf8');
-  const patched = schema.replace(
-    /datasource\s+db\s*\{/,
-    (block) => `${block}\n  url = env("MIGRATION_DATABASE_URL")`,
-  );
+  const patched = schema.replace(/datasource\s+db\s*\{/, (block) => `${block}\n  url = env("MIGRATION_DATABASE_URL")`);
   writeFileSync(outPath, patched);
   return outPath;
 }

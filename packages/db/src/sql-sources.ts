@@ -35,11 +35,16 @@ export function readSqlSources(dir: string = SQL_SOURCES_DIR): SqlSource[] {
 export function parseSqlSource(name: string, sql: string): SqlSource {
   const statements = splitStatements(sql);
   const functions = statements.filter((statement) => /^CREATE\s+(OR\s+REPLACE\s+)?FUNCTION\b/i.test(statement));
-  if (functions.length !== 1) throw new Error(`sql/${name}.sql: holds ${functions.length} functions; it must hold exactly one`);
+  if (functions.length !== 1)
+    throw new Error(`sql/${name}.sql: holds ${functions.length} functions; it must hold exactly one`);
   const definition = functions[0]!;
-  const header = definition.slice(0, definition.search(/\bAS\s+\$/i)).replace(/\s+/g, ' ').trim();
+  const header = definition
+    .slice(0, definition.search(/\bAS\s+\$/i))
+    .replace(/\s+/g, ' ')
+    .trim();
   const match = /FUNCTION\s+((?:public\.)?"?([a-z0-9_]+)"?\s*\(([^)]*)\))/i.exec(header);
-  if (!match || match[2] !== name) throw new Error(`sql/${name}.sql: defines ${match?.[2] ?? 'no'} function; the file must be named for it`);
+  if (!match || match[2] !== name)
+    throw new Error(`sql/${name}.sql: defines ${match?.[2] ?? 'no'} function; the file must be named for it`);
   const triggers = statements
     .filter((statement) => /^CREATE\s+(OR\s+REPLACE\s+)?TRIGGER\b/i.test(statement))
     .map((statement) => {
@@ -48,7 +53,8 @@ export function parseSqlSource(name: string, sql: string): SqlSource {
       return { name: trigger[1]!, table: trigger[2]! };
     });
   const others = statements.length - 1 - triggers.length;
-  if (others > 0) throw new Error(`sql/${name}.sql: holds ${others} statements that are neither its function nor its triggers`);
+  if (others > 0)
+    throw new Error(`sql/${name}.sql: holds ${others} statements that are neither its function nor its triggers`);
   return { name, sql, signature: `public.${name}(${match[3]!.trim()})`, header, triggers };
 }
 
@@ -62,7 +68,9 @@ export function sqlSourcesMigration(before: SqlSource[], after: SqlSource[]): { 
   const current = new Set(after.map((source) => source.name));
   const drops = before
     .filter((source) => !current.has(source.name))
-    .map((source) => `-- packages/db/sql/${source.name}.sql was removed.\nDROP FUNCTION ${source.signature} CASCADE;\n`);
+    .map(
+      (source) => `-- packages/db/sql/${source.name}.sql was removed.\nDROP FUNCTION ${source.signature} CASCADE;\n`,
+    );
   const creates: string[] = [];
   for (const source of after) {
     const previous = old.get(source.name);
@@ -72,7 +80,8 @@ export function sqlSourcesMigration(before: SqlSource[], after: SqlSource[]): { 
     else if (previous) {
       const kept = new Set(source.triggers.map((trigger) => `${trigger.name} ON ${trigger.table}`));
       for (const trigger of previous.triggers) {
-        if (!kept.has(`${trigger.name} ON ${trigger.table}`)) statements.push(`DROP TRIGGER ${trigger.name} ON ${trigger.table};`);
+        if (!kept.has(`${trigger.name} ON ${trigger.table}`))
+          statements.push(`DROP TRIGGER ${trigger.name} ON ${trigger.table};`);
       }
     }
     statements.push(source.sql.trimEnd());

@@ -35,8 +35,14 @@ async function failureOf(
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
   try {
-    const failure = work(db).then(() => null, (error: unknown) => error);
-    while ((await admin.query(`select 1 from pg_stat_activity where application_name = $1 and state = 'active'`, [name])).rowCount === 0) {
+    const failure = work(db).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    while (
+      (await admin.query(`select 1 from pg_stat_activity where application_name = $1 and state = 'active'`, [name]))
+        .rowCount === 0
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await interrupt(admin, name);
@@ -50,7 +56,8 @@ async function failureOf(
 }
 
 /** Ends the sessions named `name`, as a restarting server ends every open connection. */
-const endSessions = (admin: pg.Client, name: string) => admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [name]);
+const endSessions = (admin: pg.Client, name: string) =>
+  admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [name]);
 
 describe('isDatabaseUnavailable', () => {
   it('is true for a raw query whose connection the server closed', async () => {
@@ -103,11 +110,17 @@ describe('isDatabaseUnavailable', () => {
   });
 
   it('is false for a query that is wrong, and for a constraint the data breaks', async () => {
-    const wrong = await database.db.$queryRawUnsafe('select * from no_such_table').then(() => null, (error: unknown) => error);
+    const wrong = await database.db.$queryRawUnsafe('select * from no_such_table').then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(wrong).toBeInstanceOf(Error);
     expect(isDatabaseUnavailable(wrong)).toBe(false);
     await database.db.user.create({ data: { email: 'twice@example.com' } });
-    const duplicate = await database.db.user.create({ data: { email: 'twice@example.com' } }).then(() => null, (error: unknown) => error);
+    const duplicate = await database.db.user.create({ data: { email: 'twice@example.com' } }).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(duplicate).toBeInstanceOf(Error);
     expect(isDatabaseUnavailable(duplicate)).toBe(false);
   });

@@ -13,8 +13,23 @@ const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P203
  */
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'SocketTimeout', 'ConnectionClosed', 'TooManyConnections']);
 /** Socket errors, and Postgres's SQLSTATEs for connection failures and shutdown/startup. */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03']);
-const MESSAGES = /ECONNREFUSED|Connection terminated|terminating connection|Server has closed the connection|Can't reach database server|database system is (starting up|shutting down|in recovery mode)|connect ECONNREFUSED|Client has encountered a connection error/i;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+const MESSAGES =
+  /ECONNREFUSED|Connection terminated|terminating connection|Server has closed the connection|Can't reach database server|database system is (starting up|shutting down|in recovery mode)|connect ECONNREFUSED|Client has encountered a connection error/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>();
@@ -22,7 +37,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current);
     if (current instanceof Prisma.PrismaClientInitializationError) return true;
-    const { code, kind, message, cause, meta } = current as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    const { code, kind, message, cause, meta } = current as {
+      code?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
     if (typeof code === 'string' && (PRISMA_CODES.has(code) || CONNECTION_CODES.has(code))) return true;
     if (typeof kind === 'string' && ADAPTER_KINDS.has(kind)) return true;
     if (typeof message === 'string' && MESSAGES.test(message)) return true;

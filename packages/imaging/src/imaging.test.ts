@@ -21,7 +21,9 @@ describe('sniffImage', () => {
 describe('paletteOf', () => {
   it('names the dominant colour first, rounded to 8 levels a channel', async () => {
     // Three quarters red, one quarter blue.
-    const strip = await sharp({ create: { width: 4, height: 12, channels: 3, background: { r: 0, g: 0, b: 250 } } }).png().toBuffer();
+    const strip = await sharp({ create: { width: 4, height: 12, channels: 3, background: { r: 0, g: 0, b: 250 } } })
+      .png()
+      .toBuffer();
     const mixed = await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: 250, g: 2, b: 3 } } })
       .composite([{ input: strip, top: 0, left: 0 }])
       .png()

@@ -23,8 +23,12 @@ describe('storage configuration', () => {
   });
 
   it('refuses s3 without a bucket, naming the variable, and half a credential pair', () => {
-    expect(() => parse({ STORAGE_DRIVER: 's3' })).toThrow('S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3');
-    expect(() => parse({ STORAGE_DRIVER: 's3', S3_BUCKET: 'images', S3_ACCESS_KEY_ID: 'AKIA' })).toThrow(/S3_SECRET_ACCESS_KEY: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together/);
+    expect(() => parse({ STORAGE_DRIVER: 's3' })).toThrow(
+      'S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3',
+    );
+    expect(() => parse({ STORAGE_DRIVER: 's3', S3_BUCKET: 'images', S3_ACCESS_KEY_ID: 'AKIA' })).toThrow(
+      /S3_SECRET_ACCESS_KEY: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together/,
+    );
     expect(() => parse({ S3_FORCE_PATH_STYLE: 'maybe' })).toThrow(/S3_FORCE_PATH_STYLE/);
   });
 
@@ -32,22 +36,44 @@ describe('storage configuration', () => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     let refusal = '';
     try {
-      parse({ STORAGE_DRIVER: 's3', S3_BUCKET: 'x', S3_ACCESS_KEY_ID: 'AKIA', S3_SECRET_ACCESS_KEY: secret, S3_ENDPOINT: 'nope' });
+      parse({
+        STORAGE_DRIVER: 's3',
+        S3_BUCKET: 'x',
+        S3_ACCESS_KEY_ID: 'AKIA',
+        S3_SECRET_ACCESS_KEY: secret,
+        S3_ENDPOINT: 'nope',
+      });
     } catch (error) {
       refusal = (error as Error).message;
     }
-    const config = parse({ STORAGE_DRIVER: 's3', S3_BUCKET: 'images', S3_ACCESS_KEY_ID: 'AKIA', S3_SECRET_ACCESS_KEY: secret });
+    const config = parse({
+      STORAGE_DRIVER: 's3',
+      S3_BUCKET: 'images',
+      S3_ACCESS_KEY_ID: 'AKIA',
+      S3_SECRET_ACCESS_KEY: secret,
+    });
 
     expect(refusal).toMatch(/S3_ENDPOINT/);
     expect([refusal, JSON.stringify(config), describeStorage(config, '/tmp')].join(' ')).not.toContain(secret);
   });
 
   it('STORAGE_DRIVER=s3 writes to the configured bucket', async () => {
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: mkdtempSync(path.join(os.tmpdir(), 'darkroom-s3c-')), configureBuckets: [{ name: 'configured', configs: [] }] });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: mkdtempSync(path.join(os.tmpdir(), 'darkroom-s3c-')),
+      configureBuckets: [{ name: 'configured', configs: [] }],
+    });
     const { port } = (await server.run()) as AddressInfo;
     const config = parse({
-      STORAGE_DRIVER: 's3', S3_BUCKET: 'configured', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_PREFIX: 'dr/',
+      STORAGE_DRIVER: 's3',
+      S3_BUCKET: 'configured',
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_PREFIX: 'dr/',
     });
     const storage = createStorage(config, '/nonexistent');
     try {

@@ -17,7 +17,11 @@ export const StorageEnvShape = {
   /** filesystem (default: a directory shared by API and workers) or s3 (any S3-compatible bucket). */
   STORAGE_DRIVER: z.enum(['filesystem', 's3']).default('filesystem'),
   /** Filesystem image storage root. Default `<DARKROOM_DATA_DIR>/images`. */
-  STORAGE_DIR: z.string().min(1).transform((dir) => path.resolve(dir)).optional(),
+  STORAGE_DIR: z
+    .string()
+    .min(1)
+    .transform((dir) => path.resolve(dir))
+    .optional(),
   /** Required with STORAGE_DRIVER=s3. */
   S3_BUCKET: z.string().min(3).max(63).optional(),
   /** Default us-east-1. */
@@ -34,7 +38,10 @@ export const StorageEnvShape = {
     .transform((key) => new Secret(key))
     .optional(),
   /** Prepended to every key, e.g. `darkroom/`. Default none. */
-  S3_PREFIX: z.string().regex(/^([\w.-]+\/)*$/, 'write a prefix like darkroom/ (ending in /)').default(''),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([\w.-]+\/)*$/, 'write a prefix like darkroom/ (ending in /)')
+    .default(''),
 };
 
 export const StorageEnv = z.object(StorageEnvShape);
@@ -43,15 +50,25 @@ export type StorageConfig = z.output<typeof StorageEnv>;
 /** Cross-variable rules, for the app schema's superRefine. */
 export function checkStorageConfig(config: StorageConfig, ctx: z.RefinementCtx): void {
   if (config.STORAGE_DRIVER !== 's3') return;
-  if (!config.S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'S3_BUCKET is required because STORAGE_DRIVER is s3' });
+  if (!config.S3_BUCKET)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['S3_BUCKET'],
+      message: 'S3_BUCKET is required because STORAGE_DRIVER is s3',
+    });
   if (Boolean(config.S3_ACCESS_KEY_ID) !== Boolean(config.S3_SECRET_ACCESS_KEY)) {
-    ctx.addIssue({ code: 'custom', path: ['S3_SECRET_ACCESS_KEY'], message: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together, or neither' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['S3_SECRET_ACCESS_KEY'],
+      message: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together, or neither',
+    });
   }
 }
 
 /** The storage the configuration chooses; `defaultDir` is the filesystem root when STORAGE_DIR is unset. */
 export function createStorage(config: StorageConfig, defaultDir: string): ImageStorage {
-  if (config.STORAGE_DRIVER === 'filesystem') return createFilesystemStorage({ root: config.STORAGE_DIR ?? defaultDir });
+  if (config.STORAGE_DRIVER === 'filesystem')
+    return createFilesystemStorage({ root: config.STORAGE_DIR ?? defaultDir });
   return createS3Storage({
     bucket: config.S3_BUCKET!,
     region: config.S3_REGION,

@@ -2,7 +2,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeAs, formatInfo } from './index.js';
 
-const png = () => sharp({ create: { width: 20, height: 10, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0 } } }).png().toBuffer();
+const png = () =>
+  sharp({ create: { width: 20, height: 10, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0 } } })
+    .png()
+    .toBuffer();
 
 describe('encodeAs', () => {
   it.each(['jpeg', 'webp', 'png'] as const)('stores a png as %s', async (format) => {
@@ -17,11 +20,16 @@ describe('encodeAs', () => {
   });
 
   it('flattens transparency onto white for jpeg', async () => {
-    const { data } = await sharp(await encodeAs(await png(), 'image/png', 'jpeg')).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(await encodeAs(await png(), 'image/png', 'jpeg'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([...data.subarray(0, 3)].every((channel) => channel > 240)).toBe(true);
   });
 
   it('names the content type and extension of each format', () => {
-    expect([formatInfo('jpeg'), formatInfo('webp')]).toEqual([{ mime: 'image/jpeg', extension: 'jpg' }, { mime: 'image/webp', extension: 'webp' }]);
+    expect([formatInfo('jpeg'), formatInfo('webp')]).toEqual([
+      { mime: 'image/jpeg', extension: 'jpg' },
+      { mime: 'image/webp', extension: 'webp' },
+    ]);
   });
 });

@@ -47,7 +47,9 @@ describe('filesystem storage', () => {
 
   it('leaves only the final files behind, no temporaries', async () => {
     const { root, storage } = fresh();
-    await Promise.all(Array.from({ length: 5 }, (_, i) => storage.put(imageKey('job-2', i), png(`n${i}`), 'image/png')));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => storage.put(imageKey('job-2', i), png(`n${i}`), 'image/png')),
+    );
     expect(filesUnder(root).sort()).toEqual([0, 1, 2, 3, 4].map((i) => path.join('jobs', 'job-2', `${i}.png`)));
   });
 

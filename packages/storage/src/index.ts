@@ -3,5 +3,12 @@ export { makeThumbnail, THUMBNAIL_SIZE } from './thumbnail.js';
 export { contentTypeOf } from './content-type.js';
 export { createFilesystemStorage, type FilesystemStorageOptions } from './filesystem.js';
 export { createS3Storage, type S3StorageOptions } from './s3.js';
-export { StorageEnv, StorageEnvShape, checkStorageConfig, createStorage, describeStorage, type StorageConfig } from './config.js';
+export {
+  StorageEnv,
+  StorageEnvShape,
+  checkStorageConfig,
+  createStorage,
+  describeStorage,
+  type StorageConfig,
+} from './config.js';
 export { encodeAs, formatInfo } from './convert.js';

@@ -75,17 +75,25 @@ describe('S3 storage against an S3-compatible server', () => {
     expect(await storage.stat('jobs/gone/0.png')).toBeNull();
   });
 
-  it.each(['/etc/passwd', '../outside.png', 'jobs/../../x.png', 'jobs//0.png', ''])('refuses the key %j', async (key) => {
-    await expect(storage.put(key, png('x'), 'image/png')).rejects.toThrow(/invalid storage key/);
-    await expect(storage.get(key)).rejects.toThrow(/invalid storage key/);
-  });
+  it.each(['/etc/passwd', '../outside.png', 'jobs/../../x.png', 'jobs//0.png', ''])(
+    'refuses the key %j',
+    async (key) => {
+      await expect(storage.put(key, png('x'), 'image/png')).rejects.toThrow(/invalid storage key/);
+      await expect(storage.get(key)).rejects.toThrow(/invalid storage key/);
+    },
+  );
 
   it('refuses a content type that contradicts the key', async () => {
     await expect(storage.put('jobs/j/0.png', png('x'), 'image/webp')).rejects.toThrow(/does not match/);
   });
 
   it('reports a bucket that does not exist instead of pretending the object is missing', async () => {
-    const wrong = createS3Storage({ bucket: 'no-such-bucket', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const wrong = createS3Storage({
+      bucket: 'no-such-bucket',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     try {
       await expect(wrong.put('jobs/x/0.png', png('x'), 'image/png')).rejects.toThrow(/bucket/i);
     } finally {

@@ -1,4 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { assertContentTypeMatches } from './content-type.js';
 import { assertValidKey, type ImageStorage } from './storage.js';
 
@@ -41,7 +48,15 @@ export function createS3Storage(options: S3StorageOptions): ImageStorage {
     async put(key, body, contentType) {
       const target = objectKey(key);
       assertContentTypeMatches(key, contentType);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: body, ContentType: contentType, ContentLength: body.length }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: target,
+          Body: body,
+          ContentType: contentType,
+          ContentLength: body.length,
+        }),
+      );
       return { key, bytes: body.length, contentType };
     },
     async get(key) {
@@ -75,5 +90,8 @@ export function createS3Storage(options: S3StorageOptions): ImageStorage {
 
 /** GET answers NoSuchKey; HEAD has no body, so only its 404 says the object is missing. */
 function isMissing(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404);
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)
+  );
 }

@@ -2,8 +2,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makeThumbnail, thumbnailKey } from './index.js';
 
-const image = (width: number, height: number, format: 'png' | 'jpeg' = 'png') =>
-  sharp({ create: { width, height, channels: 4, background: { r: 200, g: 80, b: 20, alpha: 0.5 } } })[format]().toBuffer();
+const image = (width: number, height: number, format: 'png' | 'jpeg' = 'png') => {
+  const canvas = sharp({ create: { width, height, channels: 4, background: { r: 200, g: 80, b: 20, alpha: 0.5 } } });
+  return (format === 'png' ? canvas.png() : canvas.jpeg()).toBuffer();
+};
 
 describe('thumbnails', () => {
   it('shrinks the long side to 256 px, keeps the aspect ratio, and writes webp', async () => {

@@ -11,11 +11,22 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const marks = new WeakMap<Browser, string>();
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   const mark = `--darkroom-e2e-browser=${randomUUID()}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', mark],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      mark,
+    ],
     timeout: 30_000,
   });
   marks.set(browser, mark);
@@ -30,7 +41,9 @@ export async function closeBrowser(browser: Browser | undefined, timeoutMs = 15_
   if (!browser) return;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-  const outcome = await Promise.race([browser.close().then(() => 'closed' as const), late]).finally(() => clearTimeout(timer));
+  const outcome = await Promise.race([browser.close().then(() => 'closed' as const), late]).finally(() =>
+    clearTimeout(timer),
+  );
   if (outcome === 'closed') return;
   const mark = marks.get(browser);
   for (const pid of mark ? processesMentioning(mark) : []) {
@@ -64,7 +77,10 @@ export async function openSignedIn(
   browser: Browser,
   url: string,
   account: { cookie: { name: string; value: string } },
-  { viewport = DESKTOP, acceptDownloads = false }: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {},
+  {
+    viewport = DESKTOP,
+    acceptDownloads = false,
+  }: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {},
 ): Promise<Page> {
   const context = await browser.newContext({ viewport, acceptDownloads });
   await context.addCookies([{ ...account.cookie, url }]);

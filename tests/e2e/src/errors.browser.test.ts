@@ -45,26 +45,47 @@ describe('errors in words', () => {
 
     const card = page.getByTestId('job-card').first();
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed');
-    expect(await card.getByTestId('job-error').textContent()).toMatch(/refused this prompt on safety grounds \(content filter\)\. Try rewording it\./);
+    expect(await card.getByTestId('job-error').textContent()).toMatch(
+      /refused this prompt on safety grounds \(content filter\)\. Try rewording it\./,
+    );
     expect(await card.locator('[data-testid="image-slot"][data-status="failed"]').count()).toBe(2);
     // Nothing was made, so nothing was charged: the header's balance is back to the start.
-    await expect.poll(() => page.getByTestId('account-email').textContent(), { timeout: 15_000 }).toContain('100 credits');
+    await expect
+      .poll(() => page.getByTestId('account-email').textContent(), { timeout: 15_000 })
+      .toContain('100 credits');
     await screenshot(page, 'failed-job-desktop');
 
     // Retry runs it again (and the provider refuses again): the card follows the second attempt.
     await card.getByRole('button', { name: 'Retry' }).click();
-    await expect.poll(async () => (await trpc<JobView>(stack.url, 'jobs.get', { id: await card.getAttribute('data-job-id') }, 'query', user.apiKey)).attempts, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(
+        async () =>
+          (
+            await trpc<JobView>(
+              stack.url,
+              'jobs.get',
+              { id: await card.getAttribute('data-job-id') },
+              'query',
+              user.apiKey,
+            )
+          ).attempts,
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThanOrEqual(2);
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed');
     await page.context().close();
   });
 
   it('a submit over the rate limit says when to try again', async () => {
     const user = await signUp(stack.url, 'hasty@example.com');
-    for (let i = 0; i < 3; i++) await trpc(stack.url, 'jobs.create', { prompt: `hasty ${i}`, provider: 'local' }, 'mutation', user.apiKey);
+    for (let i = 0; i < 3; i++)
+      await trpc(stack.url, 'jobs.create', { prompt: `hasty ${i}`, provider: 'local' }, 'mutation', user.apiKey);
     const page = await openStudio(user);
     await page.getByLabel('Prompt', { exact: true }).fill('one job too many');
     await page.getByRole('button', { name: 'Generate' }).click();
-    await expect.poll(() => page.getByTestId('submit-error').textContent(), { timeout: 15_000 }).toMatch(/^Too many requests right now\. Try again in \d+ s \(at .+\)\.$/);
+    await expect
+      .poll(() => page.getByTestId('submit-error').textContent(), { timeout: 15_000 })
+      .toMatch(/^Too many requests right now\. Try again in \d+ s \(at .+\)\.$/);
     // The prompt stays, to send again later.
     expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('one job too many');
     await page.context().close();
@@ -81,7 +102,9 @@ describe('errors in words', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     await expect
       .poll(() => page.getByTestId('submit-error').textContent(), { timeout: 15_000 })
-      .toBe('Not enough credits: this needs 4 credits and your balance is 3. Ask an admin for more, or ask for fewer images.');
+      .toBe(
+        'Not enough credits: this needs 4 credits and your balance is 3. Ask an admin for more, or ask for fewer images.',
+      );
     expect(await page.getByTestId('job-card').count()).toBe(0);
     await page.context().close();
   });
@@ -102,12 +125,20 @@ describe('network loss', () => {
     await screenshot(page, 'offline-phone');
     await page.setViewportSize(DESKTOP);
     // Work goes on elsewhere while this page is cut off.
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'made while the page was offline', provider: 'local' }, 'mutation', user.apiKey);
+    const job = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'made while the page was offline', provider: 'local' },
+      'mutation',
+      user.apiKey,
+    );
 
     await page.context().setOffline(false);
     await expect.poll(() => page.getByTestId('offline-banner').count(), { timeout: 30_000 }).toBe(0);
     await expect.poll(() => page.getByTestId('live-badge').getAttribute('data-live'), { timeout: 30_000 }).toBe('true');
-    await expect.poll(() => page.locator(`[data-testid="history-item"][data-job-id="${job.id}"]`).count(), { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(() => page.locator(`[data-testid="history-item"][data-job-id="${job.id}"]`).count(), { timeout: 30_000 })
+      .toBe(1);
     await page.context().close();
   });
 });

@@ -43,18 +43,26 @@ describe('the web app', () => {
     const card = page.getByTestId('job-card').first();
     await card.waitFor();
     // The card says what was asked for, quality included.
-    await expect.poll(() => card.locator('.job-card-header .muted').textContent()).toMatch(/4 images · normal · local\s* · high quality/);
+    await expect
+      .poll(() => card.locator('.job-card-header .muted').textContent())
+      .toMatch(/4 images · normal · local\s* · high quality/);
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
     const images = card.getByTestId('job-image');
     await expect.poll(() => images.count()).toBe(4);
     await expect
-      .poll(() => images.evaluateAll((els) => els.every((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0)))
+      .poll(() =>
+        images.evaluateAll((els) =>
+          els.every((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0),
+        ),
+      )
       .toBe(true);
     const sources = await images.evaluateAll((els) => els.map((el) => (el as HTMLImageElement).src));
     expect(new Set(sources).size).toBe(4);
     // Distinct pictures, not just distinct URLs.
     // (With the browser's session cookie: images are private to their owner.)
-    const bodies = await Promise.all(sources.map(async (src) => (await (await page.request.get(src)).body()).toString('base64')));
+    const bodies = await Promise.all(
+      sources.map(async (src) => (await (await page.request.get(src)).body()).toString('base64')),
+    );
     expect(new Set(bodies).size).toBe(4);
     const anonymous = await fetch(sources[0]!);
     await anonymous.body?.cancel();
@@ -79,7 +87,9 @@ describe('the web app', () => {
     const key = (await page.getByTestId('new-api-key').textContent())!;
     expect(key).toMatch(/^dk_[0-9a-f]{8}_/);
     await expect.poll(() => page.getByTestId('api-key').count()).toBe(1);
-    const viaKey = await fetch(`${stack.url}${new URL(sources[0]!).pathname}`, { headers: { authorization: `Bearer ${key}` } });
+    const viaKey = await fetch(`${stack.url}${new URL(sources[0]!).pathname}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     await viaKey.arrayBuffer();
     expect(viaKey.status).toBe(200);
     await screenshot(page, 'api-keys-desktop');

@@ -47,15 +47,24 @@ async function recordProgress(page: Page) {
     (window as unknown as { seenProgress: string[] }).seenProgress = seen;
     const bar = document.querySelector('[role="progressbar"]')!;
     seen.push(bar.getAttribute('aria-valuenow')!);
-    new MutationObserver(() => seen.push(bar.getAttribute('aria-valuenow')!)).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+    new MutationObserver(() => seen.push(bar.getAttribute('aria-valuenow')!)).observe(bar, {
+      attributes: true,
+      attributeFilter: ['aria-valuenow'],
+    });
   });
   return () => page.evaluate(() => (window as unknown as { seenProgress: string[] }).seenProgress);
 }
 
 describe('live job cards', () => {
-  it('show each image\'s progress as it happens, over the stream, without polling', async () => {
+  it("show each image's progress as it happens, over the stream, without polling", async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a heron in the reeds', numImages: 5, provider: 'mock' }, 'mutation', account.apiKey);
+    const job = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'a heron in the reeds', numImages: 5, provider: 'mock' },
+      'mutation',
+      account.apiKey,
+    );
     const reads = await openFollowing(page, job.id);
     await expect.poll(() => page.getByTestId('live-badge').getAttribute('data-live'), { timeout: 15_000 }).toBe('true');
     const progress = await recordProgress(page);
@@ -78,7 +87,13 @@ describe('live job cards', () => {
     // A proxy that refuses Server-Sent Events.
     await page.route('**/trpc/jobs.feed**', (route) => route.fulfill({ status: 502, body: 'no streaming here' }));
     // Six images (over 4 s): enough polls to see even when the page is slow to load on a busy machine.
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'an egret at dawn', numImages: 6, provider: 'mock' }, 'mutation', account.apiKey);
+    const job = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'an egret at dawn', numImages: 6, provider: 'mock' },
+      'mutation',
+      account.apiKey,
+    );
     const reads = await openFollowing(page, job.id);
 
     const card = page.getByTestId('job-card').first();

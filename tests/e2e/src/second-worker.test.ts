@@ -21,7 +21,14 @@ describe('a second worker started by hand', () => {
     stack = await startStack(dataDir, { WORKER_CONCURRENCY: '1' });
     second = spawn(process.execPath, ['apps/worker/dist/main.js'], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: stack.databaseUrl, STORAGE_DIR: stack.storageDir, WORKER_ID: 'second-worker', WORKER_CONCURRENCY: '1', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        STORAGE_DIR: stack.storageDir,
+        WORKER_ID: 'second-worker',
+        WORKER_CONCURRENCY: '1',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let secondOutput = '';
@@ -31,10 +38,14 @@ describe('a second worker started by hand', () => {
 
     const key = await signUpForApiKey(stack.url, 'shared@example.com');
     const jobs = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => trpc<JobView>(stack!.url, 'jobs.create', { prompt: `shared queue ${i}`, numImages: 2 }, 'mutation', key)),
+      Array.from({ length: 16 }, (_, i) =>
+        trpc<JobView>(stack!.url, 'jobs.create', { prompt: `shared queue ${i}`, numImages: 2 }, 'mutation', key),
+      ),
     );
     await eventually(async () => {
-      const views = await Promise.all(jobs.map((job) => trpc<JobView>(stack!.url, 'jobs.get', { id: job.id }, 'query', key)));
+      const views = await Promise.all(
+        jobs.map((job) => trpc<JobView>(stack!.url, 'jobs.get', { id: job.id }, 'query', key)),
+      );
       return views.every((view) => view.status === 'succeeded');
     }, 90_000);
 

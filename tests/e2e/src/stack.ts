@@ -67,7 +67,9 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
         // The group ended in between.
       }
       await exited;
-      throw new Error(`darkroom did not stop within ${timeoutMs} ms of ${signal}; killed. Its output:\n${output.slice(-4000)}`);
+      throw new Error(
+        `darkroom did not stop within ${timeoutMs} ms of ${signal}; killed. Its output:\n${output.slice(-4000)}`,
+      );
     },
   };
 }
@@ -78,7 +80,9 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
  */
 function databaseUrlFrom(output: string): string | undefined {
   const shown = output.match(/DATABASE_URL="([^"]+)"/)?.[1] ?? output.match(/DATABASE_URL=(\S+)/)?.[1];
-  return shown?.replace(/\$\(cat ([^)]+)\)/, (_match, file: string) => encodeURIComponent(readFileSync(file, 'utf8').trim()));
+  return shown?.replace(/\$\(cat ([^)]+)\)/, (_match, file: string) =>
+    encodeURIComponent(readFileSync(file, 'utf8').trim()),
+  );
 }
 
 /** Pids of live processes whose command line mentions `needle` (e.g. a data directory). */
@@ -97,18 +101,27 @@ export function processesMentioning(needle: string): number[] {
 }
 
 /** tRPC over plain HTTP, as any program without our client would call it (with an API key if given). */
-export async function trpc<T>(baseUrl: string, procedure: string, input: unknown, kind: 'query' | 'mutation', apiKey?: string): Promise<T> {
+export async function trpc<T>(
+  baseUrl: string,
+  procedure: string,
+  input: unknown,
+  kind: 'query' | 'mutation',
+  apiKey?: string,
+): Promise<T> {
   const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const response =
     kind === 'query'
-      ? await fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: auth })
+      ? await fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+          headers: auth,
+        })
       : await fetch(`${baseUrl}/trpc/${procedure}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...auth },
           body: JSON.stringify(input),
         });
   const body = (await response.json()) as { result?: { data: T }; error?: unknown };
-  if (!response.ok || !body.result) throw new Error(`${procedure} failed (${response.status}): ${JSON.stringify(body.error)}`);
+  if (!response.ok || !body.result)
+    throw new Error(`${procedure} failed (${response.status}): ${JSON.stringify(body.error)}`);
   return body.result.data;
 }
 
@@ -118,7 +131,10 @@ export async function signUpForApiKey(baseUrl: string, email: string): Promise<s
 }
 
 /** A new account: its session cookie (`name=value`, for a browser) and an API key (for scripts). */
-export async function signUp(baseUrl: string, email: string): Promise<{ cookie: { name: string; value: string }; apiKey: string }> {
+export async function signUp(
+  baseUrl: string,
+  email: string,
+): Promise<{ cookie: { name: string; value: string }; apiKey: string }> {
   const response = await fetch(`${baseUrl}/trpc/auth.signUp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -136,7 +152,10 @@ export async function signUp(baseUrl: string, email: string): Promise<{ cookie: 
   return { cookie: { name: name!, value: value.join('=') }, apiKey };
 }
 
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

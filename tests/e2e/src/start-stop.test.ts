@@ -21,11 +21,19 @@ describe('the start command', () => {
     const password = decodeURIComponent(new URL(stack.databaseUrl).password);
     expect(password.length).toBeGreaterThanOrEqual(32);
     expect(stack.output()).not.toContain(password);
-    expect(stack.output()).toMatch(/DATABASE_URL="postgres:\/\/postgres:\$\(cat \S+darkroom\.password\)@127\.0\.0\.1:\d+\/darkroom"/);
+    expect(stack.output()).toMatch(
+      /DATABASE_URL="postgres:\/\/postgres:\$\(cat \S+darkroom\.password\)@127\.0\.0\.1:\d+\/darkroom"/,
+    );
     const health = await fetch(`${stack.url}/readyz`);
     expect(health.status).toBe(200);
     const key = await signUpForApiKey(stack.url, 'keeper@example.com');
-    const created = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a lighthouse at dusk', numImages: 2 }, 'mutation', key);
+    const created = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'a lighthouse at dusk', numImages: 2 },
+      'mutation',
+      key,
+    );
     const done = await eventually(async () => {
       const job = await trpc<JobView>(stack!.url, 'jobs.get', { id: created.id }, 'query', key);
       return job.status === 'succeeded' ? job : null;
@@ -42,7 +50,11 @@ describe('the start command', () => {
     for (const image of done.images) {
       const response = await fetch(`${stack.url}${image.url}`, { headers: { authorization: `Bearer ${key}` } });
       expect(response.status).toBe(200);
-      expect(Buffer.from(await response.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+      expect(
+        Buffer.from(await response.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
     }
     expect(await stack.stop('SIGINT')).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]);
@@ -51,26 +63,43 @@ describe('the start command', () => {
 
   it('stops on Ctrl-C while clients still follow a job live and wait on a running one', async () => {
     // A mock image takes a minute: the job stays running through the stop.
-    stack = await startStack(busyDir, { MOCK_LATENCY_MS: '60000', API_SHUTDOWN_GRACE_MS: '2000', SHUTDOWN_GRACE_MS: '1000' });
+    stack = await startStack(busyDir, {
+      MOCK_LATENCY_MS: '60000',
+      API_SHUTDOWN_GRACE_MS: '2000',
+      SHUTDOWN_GRACE_MS: '1000',
+    });
     const key = await signUpForApiKey(stack.url, 'follower@example.com');
     const auth = { authorization: `Bearer ${key}` };
-    const created = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a very slow lighthouse', provider: 'mock' }, 'mutation', key);
-    await eventually(async () => (await trpc<JobView>(stack!.url, 'jobs.get', { id: created.id }, 'query', key)).status === 'running');
+    const created = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'a very slow lighthouse', provider: 'mock' },
+      'mutation',
+      key,
+    );
+    await eventually(
+      async () => (await trpc<JobView>(stack!.url, 'jobs.get', { id: created.id }, 'query', key)).status === 'running',
+    );
     // Two live streams (every job, and this one) and an OpenAI-style request that waits for its images.
     const streams = await Promise.all(
-      [`/trpc/jobs.feed`, `/trpc/jobs.onUpdate?input=${encodeURIComponent(JSON.stringify({ id: created.id }))}`].map(async (route) => {
-        const response = await fetch(`${stack!.url}${route}`, { headers: { ...auth, accept: 'text/event-stream' } });
-        expect(response.headers.get('content-type')).toContain('text/event-stream');
-        const reader = response.body!.getReader();
-        await reader.read();
-        return reader;
-      }),
+      [`/trpc/jobs.feed`, `/trpc/jobs.onUpdate?input=${encodeURIComponent(JSON.stringify({ id: created.id }))}`].map(
+        async (route) => {
+          const response = await fetch(`${stack!.url}${route}`, { headers: { ...auth, accept: 'text/event-stream' } });
+          expect(response.headers.get('content-type')).toContain('text/event-stream');
+          const reader = response.body!.getReader();
+          await reader.read();
+          return reader;
+        },
+      ),
     );
     const waiting = fetch(`${stack.url}/v1/images/generations`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'another slow lighthouse', model: 'mock' }),
-    }).then(async (response) => ({ status: response.status, body: await response.text() }), (error: Error) => ({ status: 0, body: error.message }));
+    }).then(
+      async (response) => ({ status: response.status, body: await response.text() }),
+      (error: Error) => ({ status: 0, body: error.message }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // Without an end to the streams and a bound on the rest, this stop never finished.

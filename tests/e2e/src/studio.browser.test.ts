@@ -22,7 +22,12 @@ let admin: Awaited<ReturnType<typeof signUp>>;
 let user: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
   // High-quality mock images cost 2 credits; everything else 1.
-  stack = await startStack(dataDir, { MOCK_LATENCY_MS: '1000', IMAGE_CONCURRENCY: '1', WORKER_CONCURRENCY: '1', CREDIT_PRICES: 'mock:1,mock/high:2' });
+  stack = await startStack(dataDir, {
+    MOCK_LATENCY_MS: '1000',
+    IMAGE_CONCURRENCY: '1',
+    WORKER_CONCURRENCY: '1',
+    CREDIT_PRICES: 'mock:1,mock/high:2',
+  });
   browser = await launchBrowser();
   // The first account is the admin; the second an ordinary user.
   admin = await signUp(stack.url, 'admin@example.com');
@@ -43,17 +48,23 @@ async function openStudio(account: Account, viewport = DESKTOP): Promise<Page> {
   return page;
 }
 
-async function fillForm(page: Page, { prompt, numImages, provider }: { prompt: string; numImages: number; provider: 'local' | 'mock' }) {
+async function fillForm(
+  page: Page,
+  { prompt, numImages, provider }: { prompt: string; numImages: number; provider: 'local' | 'mock' },
+) {
   await page.getByLabel('Prompt', { exact: true }).fill(prompt);
   await page.getByLabel('Number of images').fill(String(numImages));
   await page.getByLabel('Provider').selectOption(provider);
 }
 
-const tab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
-const cardFor = (page: Page, prompt: string) => page.getByTestId('job-card').filter({ has: page.getByRole('heading', { name: prompt }) });
+const tab = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
+const cardFor = (page: Page, prompt: string) =>
+  page.getByTestId('job-card').filter({ has: page.getByRole('heading', { name: prompt }) });
 
 async function jobsWithPrompt(account: Account, words: string): Promise<JobView[]> {
-  return (await trpc<JobListView>(stack.url, 'jobs.list', { search: words, limit: 100 }, 'query', account.apiKey)).items;
+  return (await trpc<JobListView>(stack.url, 'jobs.list', { search: words, limit: 100 }, 'query', account.apiKey))
+    .items;
 }
 
 describe('create and follow', () => {
@@ -65,7 +76,9 @@ describe('create and follow', () => {
     await expect.poll(() => page.getByTestId('cost').textContent()).toContain('Costs 4 credits');
     await page.getByRole('button', { name: 'Generate' }).click();
 
-    await expect.poll(async () => (await jobsWithPrompt(user, 'windmill dusk'))[0]?.quality ?? null, { timeout: 10_000 }).toBe('high');
+    await expect
+      .poll(async () => (await jobsWithPrompt(user, 'windmill dusk'))[0]?.quality ?? null, { timeout: 10_000 })
+      .toBe('high');
     await page.context().close();
   });
 
@@ -82,7 +95,9 @@ describe('create and follow', () => {
       new MutationObserver(() => {
         const card = document.querySelector('[data-testid="job-card"]');
         if (!card || card.getAttribute('data-status') === 'loading') return;
-        const slots = Array.from(card.querySelectorAll('[data-testid="image-slot"]')).map((slot) => slot.getAttribute('data-status')).join(',');
+        const slots = Array.from(card.querySelectorAll('[data-testid="image-slot"]'))
+          .map((slot) => slot.getAttribute('data-status'))
+          .join(',');
         const entry = `${card.getAttribute('data-status')}|${slots}`;
         if (seen.at(-1) !== entry) seen.push(entry);
       }).observe(document.body, { subtree: true, childList: true, attributes: true });
@@ -96,7 +111,13 @@ describe('create and follow', () => {
     expect(seen[0]).toMatch(/^(queued|running)\|/);
     expect(seen.some((entry) => /^running\|.*succeeded.*pending/.test(entry))).toBe(true);
     expect(await card.getByTestId('job-image').count()).toBe(3);
-    await expect.poll(() => card.getByTestId('job-image').evaluateAll((els) => els.every((el) => (el as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await expect
+      .poll(() =>
+        card
+          .getByTestId('job-image')
+          .evaluateAll((els) => els.every((el) => (el as HTMLImageElement).naturalWidth > 0)),
+      )
+      .toBe(true);
     expect(await card.textContent()).toMatch(/cover · 2:3 · 3 images/);
     await page.context().close();
   });
@@ -129,7 +150,9 @@ describe('create and follow', () => {
     await expect.poll(() => running.getAttribute('data-status'), { timeout: 15_000 }).toBe('running');
     await expect.poll(() => running.textContent()).toMatch(/elapsed/);
     // Once an image is done, the card estimates the time left from the pace so far.
-    await expect.poll(() => running.textContent(), { timeout: 15_000 }).toMatch(/Generating · [1-7]\/8 done.*~\d+ s left/);
+    await expect
+      .poll(() => running.textContent(), { timeout: 15_000 })
+      .toMatch(/Generating · [1-7]\/8 done.*~\d+ s left/);
     await expect.poll(() => queued.getAttribute('data-status')).toBe('queued');
 
     await queued.getByRole('button', { name: 'Cancel' }).click();
@@ -154,7 +177,9 @@ describe('create and follow', () => {
       form.requestSubmit();
       form.requestSubmit();
     });
-    await expect.poll(() => cardFor(page, 'a single hummingbird').getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
+    await expect
+      .poll(() => cardFor(page, 'a single hummingbird').getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('succeeded');
     expect(await cardFor(page, 'a single hummingbird').count()).toBe(1);
     expect((await jobsWithPrompt(user, 'single hummingbird')).length).toBe(1);
     await page.context().close();
@@ -174,7 +199,9 @@ describe('create and follow', () => {
     const jobs = await jobsWithPrompt(user, 'batch');
     expect(jobs).toHaveLength(3);
     expect(new Set(jobs.map((job) => job.batchId)).size).toBe(1);
-    await expect.poll(() => page.getByTestId('history-batch').first().getByTestId('history-item').count(), { timeout: 15_000 }).toBe(3);
+    await expect
+      .poll(() => page.getByTestId('history-batch').first().getByTestId('history-item').count(), { timeout: 15_000 })
+      .toBe(3);
     await page.context().close();
   });
 });
@@ -211,12 +238,18 @@ describe('results', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => lightbox.count()).toBe(0);
     // Focus goes back to the image that opened it, for keyboard users.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Open image 1 large');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Open image 1 large');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: /Download all \(3\)/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      card.getByRole('button', { name: /Download all \(3\)/ }).click(),
+    ]);
     const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
     expect(Object.keys(files).sort()).toEqual([1, 2, 3].map((n) => expect.stringMatching(new RegExp(`-${n}\\.png$`))));
-    for (const bytes of Object.values(files)) expect(Buffer.from(bytes.subarray(0, 4)).toString('latin1')).toBe('\x89PNG');
+    for (const bytes of Object.values(files))
+      expect(Buffer.from(bytes.subarray(0, 4)).toString('latin1')).toBe('\x89PNG');
 
     await card.getByRole('button', { name: 'Copy prompt' }).click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('a gallery of tide pools');
@@ -241,7 +274,18 @@ describe('results', () => {
 describe('history', () => {
   it('filters by project, preset, status and prompt words, and pages with "Load more"', async () => {
     for (let i = 0; i < 12; i++) {
-      await trpc(stack.url, 'jobs.create', { prompt: i === 3 ? 'a lighthouse in fog' : `history entry ${i}`, preset: i % 4 === 0 ? 'cover' : 'illustration', projectId: 'atlas', provider: 'local' }, 'mutation', user.apiKey);
+      await trpc(
+        stack.url,
+        'jobs.create',
+        {
+          prompt: i === 3 ? 'a lighthouse in fog' : `history entry ${i}`,
+          preset: i % 4 === 0 ? 'cover' : 'illustration',
+          projectId: 'atlas',
+          provider: 'local',
+        },
+        'mutation',
+        user.apiKey,
+      );
     }
     const page = await openStudio(user);
     const items = page.getByTestId('history-item');
@@ -273,7 +317,9 @@ describe('history', () => {
 
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await filters.getByLabel('Status').selectOption('canceled');
-    await expect.poll(() => items.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).toEqual(['canceled', 'canceled']);
+    await expect
+      .poll(() => items.evaluateAll((els) => els.map((el) => el.getAttribute('data-status'))))
+      .toEqual(['canceled', 'canceled']);
     // A click opens a past job as a card.
     await filters.getByLabel('Status').selectOption('');
     await filters.getByLabel('Search prompts').fill('lighthouse');
@@ -285,14 +331,16 @@ describe('history', () => {
 });
 
 describe('admin', () => {
-  it('shows admins the queue, workers and everyone\'s usage, and hides the tab from others', async () => {
+  it("shows admins the queue, workers and everyone's usage, and hides the tab from others", async () => {
     const mine = await openStudio(user);
     expect(await tab(mine, 'Admin').count()).toBe(0);
     await mine.context().close();
 
     const page = await openStudio(admin);
     await tab(page, 'Admin').click();
-    await expect.poll(() => page.getByTestId('system-status').textContent(), { timeout: 15_000 }).toMatch(/System (healthy|warning|critical)/);
+    await expect
+      .poll(() => page.getByTestId('system-status').textContent(), { timeout: 15_000 })
+      .toMatch(/System (healthy|warning|critical)/);
     await expect.poll(() => page.getByTestId('workers-alive').textContent()).toBe('1');
     await expect.poll(() => page.locator('[data-testid="worker-row"][data-alive="true"]').count()).toBe(1);
     await expect.poll(() => page.getByTestId('admin').textContent()).toMatch(/Active users/);
@@ -300,7 +348,9 @@ describe('admin', () => {
     for (const chart of ['queue-chart', 'outcome-chart']) {
       await expect.poll(() => page.getByTestId(chart).locator('canvas').count()).toBeGreaterThan(0);
     }
-    await expect.poll(() => page.getByTestId('queue-chart').locator('.u-legend').textContent()).toMatch(/urgent.*high.*normal.*low/s);
+    await expect
+      .poll(() => page.getByTestId('queue-chart').locator('.u-legend').textContent())
+      .toMatch(/urgent.*high.*normal.*low/s);
     await expect.poll(() => page.getByRole('heading', { name: 'Recent failures' }).count()).toBe(1);
     await screenshot(page, 'admin-desktop');
     await page.setViewportSize(PHONE);

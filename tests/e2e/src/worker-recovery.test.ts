@@ -67,7 +67,13 @@ const getJob = (id: string) => trpc<JobView>(stack.url, 'jobs.get', { id }, 'que
 describe('crash recovery', () => {
   it('resumes the job of a worker killed with kill -9 within 60 s, without generating its stored images again', async () => {
     const doomed = await startWorker('doomed');
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a lighthouse in a storm', numImages: 4, provider: 'mock' }, 'mutation', apiKey);
+    const job = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'a lighthouse in a storm', numImages: 4, provider: 'mock' },
+      'mutation',
+      apiKey,
+    );
     await eventually(async () => (await storedImages(job.id)).length >= 2, 60_000);
     doomed.kill('SIGKILL');
     const killedAt = Date.now();
@@ -86,13 +92,18 @@ describe('crash recovery', () => {
       `select data->>'workerId' as worker, (data->>'resumed')::boolean as resumed, created_at as at from job_events where job_id = $1 and type = 'started' order by created_at`,
       [job.id],
     );
-    expect(starts.map(({ worker, resumed }) => [worker, resumed])).toEqual([['doomed', false], ['rescuer', true]]);
+    expect(starts.map(({ worker, resumed }) => [worker, resumed])).toEqual([
+      ['doomed', false],
+      ['rescuer', true],
+    ]);
     expect(starts[1]!.at.getTime() - killedAt).toBeLessThan(60_000);
     expect(done.images).toHaveLength(4);
     // The images stored before the kill are the same rows, finished at the same moment: not made again.
     const after = await storedImages(job.id);
     for (const before of storedBeforeKill) {
-      expect(after.find((image) => image.index === before.index)?.finished_at.getTime()).toBe(before.finished_at.getTime());
+      expect(after.find((image) => image.index === before.index)?.finished_at.getTime()).toBe(
+        before.finished_at.getTime(),
+      );
     }
     const succeededEvents = await query<{ index: number; n: number }>(
       `select (data->>'index')::int as index, count(*)::int as n from job_events where job_id = $1 and type = 'image_succeeded' group by 1 order by 1`,
@@ -105,15 +116,32 @@ describe('crash recovery', () => {
     // A worker on its own serves its Prometheus metrics: it finished one job and made the missing images.
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^darkroom_jobs_finished_total\{status="succeeded"\} 1$/m);
-    expect(metrics).toMatch(new RegExp(`^darkroom_provider_requests_total\\{provider="mock",outcome="ok"\\} ${4 - storedBeforeKill.length}$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(
+        `^darkroom_provider_requests_total\\{provider="mock",outcome="ok"\\} ${4 - storedBeforeKill.length}$`,
+        'm',
+      ),
+    );
     rescuer.kill('SIGTERM');
     await new Promise((resolve) => rescuer.once('exit', resolve));
   });
 
   it('on SIGTERM stops taking jobs, lets images in flight finish, then hands the rest back', async () => {
     const leaving = await startWorker('leaving', { SHUTDOWN_GRACE_MS: '20000', MOCK_LATENCY_MS: '1200' });
-    const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a quiet harbour at dawn', numImages: 6, provider: 'mock' }, 'mutation', apiKey);
-    const queuedBehind = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'waits its turn', numImages: 1, provider: 'mock' }, 'mutation', apiKey);
+    const job = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'a quiet harbour at dawn', numImages: 6, provider: 'mock' },
+      'mutation',
+      apiKey,
+    );
+    const queuedBehind = await trpc<JobView>(
+      stack.url,
+      'jobs.create',
+      { prompt: 'waits its turn', numImages: 1, provider: 'mock' },
+      'mutation',
+      apiKey,
+    );
     await eventually(async () => (await storedImages(job.id)).length >= 1, 60_000);
     leaving.kill('SIGTERM');
     const exitCode = await new Promise<number | null>((resolve) => leaving.once('exit', resolve));
@@ -125,18 +153,29 @@ describe('crash recovery', () => {
     expect(kept.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeLessThan(6);
     // The image in flight at SIGTERM was finished, not abandoned: every image ever started is stored.
-    const abandoned = await query<{ index: number }>(`select index from images where job_id = $1 and attempts > 0 and status <> 'succeeded'`, [job.id]);
+    const abandoned = await query<{ index: number }>(
+      `select index from images where job_id = $1 and attempts > 0 and status <> 'succeeded'`,
+      [job.id],
+    );
     expect(abandoned).toEqual([]);
     // It took no new job while leaving.
     expect((await getJob(queuedBehind.id)).status).toBe('queued');
-    const events = await query<{ type: string }>(`select type from job_events where job_id = $1 order by created_at`, [job.id]);
+    const events = await query<{ type: string }>(`select type from job_events where job_id = $1 order by created_at`, [
+      job.id,
+    ]);
     expect(events.map((event) => event.type)).toContain('released');
 
     await startWorker('next');
-    await eventually(async () => (await getJob(job.id)).status === 'succeeded' && (await getJob(queuedBehind.id)).status === 'succeeded', 60_000);
+    await eventually(
+      async () =>
+        (await getJob(job.id)).status === 'succeeded' && (await getJob(queuedBehind.id)).status === 'succeeded',
+      60_000,
+    );
     const after = await storedImages(job.id);
     for (const before of kept) {
-      expect(after.find((image) => image.index === before.index)?.finished_at.getTime()).toBe(before.finished_at.getTime());
+      expect(after.find((image) => image.index === before.index)?.finished_at.getTime()).toBe(
+        before.finished_at.getTime(),
+      );
     }
     expect(after).toHaveLength(6);
   });

@@ -7,7 +7,9 @@ import { callTrpc, sessionCookieOf } from '../../test/http.js';
 let h: Harness;
 beforeAll(async () => {
   // Served as darkroom.example (PUBLIC_URL), as the cross-site test below addresses it.
-  h = await makeHarness({ settings: { startingCredits: 25, adminEmail: 'boss@example.com', allowedHosts: ['localhost', 'darkroom.example'] } });
+  h = await makeHarness({
+    settings: { startingCredits: 25, adminEmail: 'boss@example.com', allowedHosts: ['localhost', 'darkroom.example'] },
+  });
 });
 afterAll(() => h.close());
 
@@ -26,7 +28,10 @@ describe('sign up', () => {
     const setCookie = sessionCookieOf(answer);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
-    const me = await callTrpc(server, 'auth.me', undefined, { kind: 'query', headers: { cookie: cookieHeader(setCookie) } });
+    const me = await callTrpc(server, 'auth.me', undefined, {
+      kind: 'query',
+      headers: { cookie: cookieHeader(setCookie) },
+    });
     expect(me.data).toMatchObject({ email: 'new@example.com' });
     // The cookie's token is not what the database keeps.
     const token = cookieHeader(setCookie).split('=')[1]!;
@@ -41,13 +46,24 @@ describe('sign up', () => {
   it('does not make an admin of whoever signs up over HTTP first with the ADMIN_EMAIL address', async () => {
     const claimed = await makeHarness({ settings: { adminEmail: 'claimed@example.com' } });
     try {
-      const answer = await callTrpc(await claimed.server(), 'auth.signUp', { email: 'Claimed@Example.com', password: 'first come first served' });
+      const answer = await callTrpc(await claimed.server(), 'auth.signUp', {
+        email: 'Claimed@Example.com',
+        password: 'first come first served',
+      });
       expect(answer.status).toBe(200);
       expect(answer.data).toMatchObject({ email: 'claimed@example.com', role: 'user' });
       // Created by the operator (the admin command's path), the same address is an admin.
-      const operator = await signUp({ db: claimed.db, settings: claimed.settings, input: { email: 'claimed2@example.com', password: 'made by the operator' } });
+      const operator = await signUp({
+        db: claimed.db,
+        settings: claimed.settings,
+        input: { email: 'claimed2@example.com', password: 'made by the operator' },
+      });
       expect(operator.role).toBe('user');
-      const named = await signUp({ db: claimed.db, settings: { ...claimed.settings, adminEmail: 'claimed2b@example.com' }, input: { email: 'claimed2b@example.com', password: 'made by the operator' } });
+      const named = await signUp({
+        db: claimed.db,
+        settings: { ...claimed.settings, adminEmail: 'claimed2b@example.com' },
+        input: { email: 'claimed2b@example.com', password: 'made by the operator' },
+      });
       expect(named.role).toBe('admin');
     } finally {
       await claimed.close();
@@ -57,7 +73,10 @@ describe('sign up', () => {
   it('refuses a second account with the same email and a short password, changing nothing', async () => {
     const server = await h.server();
     const before = await h.db.user.count();
-    const duplicate = await callTrpc(server, 'auth.signUp', { email: 'OWNER@darkroom.test', password: 'whatever it is' });
+    const duplicate = await callTrpc(server, 'auth.signUp', {
+      email: 'OWNER@darkroom.test',
+      password: 'whatever it is',
+    });
     const short = await callTrpc(server, 'auth.signUp', { email: 'short@example.com', password: 'short' });
     expect([duplicate.status, duplicate.error?.data.code]).toEqual([409, 'CONFLICT']);
     expect([short.status, short.error?.data.code]).toEqual([400, 'BAD_REQUEST']);
@@ -69,9 +88,16 @@ describe('log in and log out', () => {
   it('answers a wrong password and an unknown email alike with UNAUTHORIZED, setting no cookie', async () => {
     const server = await h.server();
     const wrong = await callTrpc(server, 'auth.logIn', { email: 'owner@darkroom.test', password: 'not the password' });
-    const unknown = await callTrpc(server, 'auth.logIn', { email: 'nobody@darkroom.test', password: 'not the password' });
+    const unknown = await callTrpc(server, 'auth.logIn', {
+      email: 'nobody@darkroom.test',
+      password: 'not the password',
+    });
     for (const answer of [wrong, unknown]) {
-      expect([answer.status, answer.error?.data.code, answer.error?.message]).toEqual([401, 'UNAUTHORIZED', 'wrong email or password']);
+      expect([answer.status, answer.error?.data.code, answer.error?.message]).toEqual([
+        401,
+        'UNAUTHORIZED',
+        'wrong email or password',
+      ]);
       expect(answer.headers['set-cookie']).toBeUndefined();
     }
   });
@@ -142,16 +168,31 @@ describe('cross-site requests', () => {
 });
 
 describe('an install from before accounts', () => {
-  it('gives the local user\'s jobs and uploads to the first account', async () => {
+  it("gives the local user's jobs and uploads to the first account", async () => {
     const database = await createTestDatabase();
     try {
       const local = await database.db.user.create({ data: { email: LOCAL_USER_EMAIL, role: 'admin' } });
       await database.db.job.create({
-        data: { userId: local.id, preset: 'photo', prompt: 'from before', aspectRatio: '1:1', width: 64, height: 64, provider: 'local', numImages: 1 },
+        data: {
+          userId: local.id,
+          preset: 'photo',
+          prompt: 'from before',
+          aspectRatio: '1:1',
+          width: 64,
+          height: 64,
+          provider: 'local',
+          numImages: 1,
+        },
       });
-      const first = await signUp({ db: database.db, settings: testSettings(), input: { email: 'first@example.com', password: TEST_PASSWORD } });
+      const first = await signUp({
+        db: database.db,
+        settings: testSettings(),
+        input: { email: 'first@example.com', password: TEST_PASSWORD },
+      });
 
-      expect((await database.db.job.findMany({ select: { userId: true } })).map((job) => job.userId)).toEqual([first.id]);
+      expect((await database.db.job.findMany({ select: { userId: true } })).map((job) => job.userId)).toEqual([
+        first.id,
+      ]);
       expect(await database.db.user.count({ where: { email: LOCAL_USER_EMAIL } })).toBe(0);
     } finally {
       await database.drop();

@@ -67,18 +67,25 @@ describe('API keys', () => {
       const answer = await callTrpc(server, 'jobs.create', { prompt: `with a ${name} key` }, { headers });
       expect([name, answer.status, answer.error?.data.code]).toEqual([name, 401, 'UNAUTHORIZED']);
       expect(answer.error?.message).toMatch(message);
-      const image = await server.inject({ method: 'GET', url: '/images/00000000-0000-4000-8000-000000000000', headers });
+      const image = await server.inject({
+        method: 'GET',
+        url: '/images/00000000-0000-4000-8000-000000000000',
+        headers,
+      });
       expect([name, image.statusCode]).toEqual([name, 401]);
     }
     expect(await h.db.job.count()).toBe(before);
   });
 
-  it('revokes only the caller\'s own keys: another user\'s key id answers NOT_FOUND and keeps working', async () => {
+  it("revokes only the caller's own keys: another user's key id answers NOT_FOUND and keeps working", async () => {
     const stranger = await h.makeUser('stranger@example.com');
     const theirs = await stranger.caller.apiKeys.create({ name: 'theirs' });
     const error = await h.caller.apiKeys.revoke({ id: theirs.apiKey.id }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NOT_FOUND' });
-    const still = await callTrpc(await h.server(), 'auth.me', undefined, { kind: 'query', headers: bearer(theirs.key) });
+    const still = await callTrpc(await h.server(), 'auth.me', undefined, {
+      kind: 'query',
+      headers: bearer(theirs.key),
+    });
     expect(still.data).toMatchObject({ email: 'stranger@example.com' });
   });
 
@@ -94,7 +101,8 @@ describe('API keys', () => {
       logLevel: 'silent',
       apiKeyCacheTtlMs: 3_600_000,
     });
-  const me = (server: Awaited<ReturnType<typeof otherProcess>>, key: string) => callTrpc(server, 'auth.me', undefined, { kind: 'query', headers: bearer(key) });
+  const me = (server: Awaited<ReturnType<typeof otherProcess>>, key: string) =>
+    callTrpc(server, 'auth.me', undefined, { kind: 'query', headers: bearer(key) });
 
   it('stops a key revoked on another API process, though both had just accepted it', async () => {
     const { key, apiKey } = await h.caller.apiKeys.create({ name: 'two replicas' });
@@ -123,7 +131,9 @@ describe('API keys', () => {
       expect((await me(other, someone.apiKey)).data).toMatchObject({ role: 'user' });
 
       await h.db.user.update({ where: { id: someone.user.id }, data: { role: 'admin' } });
-      await eventually(async () => ((await me(other, someone.apiKey)).data as { role?: string } | undefined)?.role === 'admin');
+      await eventually(
+        async () => ((await me(other, someone.apiKey)).data as { role?: string } | undefined)?.role === 'admin',
+      );
 
       await h.db.user.delete({ where: { id: someone.user.id } });
       await eventually(async () => (await me(other, someone.apiKey)).status === 401);

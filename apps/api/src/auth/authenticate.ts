@@ -96,7 +96,8 @@ export function makeAuthenticator({
     const prefix = match ? apiKeyPrefix(match[1]!) : null;
     if (!match || !prefix) return anonymous('the Authorization header must be "Bearer dk_..." with a Darkroom API key');
     const key = await activeKey(prefix);
-    if (!key || !hashMatches(match[1]!, key.hash)) return anonymous('this API key is not valid (revoked, or never issued)');
+    if (!key || !hashMatches(match[1]!, key.hash))
+      return anonymous('this API key is not valid (revoked, or never issued)');
     if (Date.now() - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
       key.lastUsedAt = Date.now();
       await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date(key.lastUsedAt) } });
@@ -121,17 +122,27 @@ export function makeAuthenticator({
 
 /** An unrevoked key and its user, in one statement (Prisma would read the user with a second query). */
 async function readActiveKey(db: Db, prefix: string): Promise<ActiveKey | null> {
-  const [row] = await db.$queryRaw<{ id: string; hash: string; last_used_at: Date | null; user_id: string; email: string; role: AuthUser['role'] }[]>`
+  const [row] = await db.$queryRaw<
+    { id: string; hash: string; last_used_at: Date | null; user_id: string; email: string; role: AuthUser['role'] }[]
+  >`
     select k.id::text, k.hash, k.last_used_at, u.id::text as user_id, u.email, u.role::text
     from api_keys k join users u on u.id = k.user_id
     where k.prefix = ${prefix} and k.revoked_at is null`;
   if (!row) return null;
-  return { id: row.id, hash: row.hash, user: { id: row.user_id, email: row.email, role: row.role }, lastUsedAt: row.last_used_at?.getTime() ?? 0 };
+  return {
+    id: row.id,
+    hash: row.hash,
+    user: { id: row.user_id, email: row.email, role: row.role },
+    lastUsedAt: row.last_used_at?.getTime() ?? 0,
+  };
 }
 
 async function authenticateSession(db: Db, token: string): Promise<Authentication> {
   const id = sha256(token);
-  const session = await db.session.findUnique({ where: { id }, include: { user: { select: { id: true, email: true, role: true } } } });
+  const session = await db.session.findUnique({
+    where: { id },
+    include: { user: { select: { id: true, email: true, role: true } } },
+  });
   if (!session || session.expiresAt <= new Date()) return anonymous('your session has expired; sign in again');
   if (Date.now() - session.lastSeenAt.getTime() > LAST_SEEN_GRANULARITY_MS) {
     await db.session.update({ where: { id }, data: { lastSeenAt: new Date() } });

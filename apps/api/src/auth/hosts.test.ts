@@ -13,7 +13,13 @@ afterAll(() => h.close());
 describe('the Host allow-list (DNS rebinding)', () => {
   it('refuses a request addressed to a name it is not served as, with 421, before any route: no first admin taken', async () => {
     const server = await h.server();
-    for (const host of ['attacker.example', 'attacker.example:3000', '127.0.0.1.nip.io', 'localhost.attacker.example', '10.0.0.5:3000']) {
+    for (const host of [
+      'attacker.example',
+      'attacker.example:3000',
+      '127.0.0.1.nip.io',
+      'localhost.attacker.example',
+      '10.0.0.5:3000',
+    ]) {
       const signUp = await server.inject({
         method: 'POST',
         url: '/trpc/auth.signUp',
@@ -30,15 +36,29 @@ describe('the Host allow-list (DNS rebinding)', () => {
 
   it('answers to the names it is served as, whatever their spelling', async () => {
     const server = await h.server();
-    for (const host of ['localhost', 'localhost:3000', 'LOCALHOST.:3000', '127.0.0.1:3000', '[::1]:3000', 'app.localhost:3000']) {
+    for (const host of [
+      'localhost',
+      'localhost:3000',
+      'LOCALHOST.:3000',
+      '127.0.0.1:3000',
+      '[::1]:3000',
+      'app.localhost:3000',
+    ]) {
       expect((await server.inject({ method: 'GET', url: '/healthz', headers: { host } })).statusCode, host).toBe(200);
     }
   });
 
   it('defaults to the listen address and localhost names, or takes PUBLIC_URL and ALLOWED_HOSTS', () => {
-    expect(accountSettingsFrom(loadApiConfig({ HOST: '192.0.2.4' })).allowedHosts).toEqual(expect.arrayContaining(['localhost', '127.0.0.1', '::1', '192.0.2.4']));
-    expect(accountSettingsFrom(loadApiConfig({ PUBLIC_URL: 'https://Darkroom.Example.com/' })).allowedHosts).toEqual(['darkroom.example.com']);
-    expect(accountSettingsFrom(loadApiConfig({ ALLOWED_HOSTS: 'a.example, .b.example', PUBLIC_URL: 'https://c.example' })).allowedHosts).toEqual(['a.example', '.b.example', 'c.example']);
+    expect(accountSettingsFrom(loadApiConfig({ HOST: '192.0.2.4' })).allowedHosts).toEqual(
+      expect.arrayContaining(['localhost', '127.0.0.1', '::1', '192.0.2.4']),
+    );
+    expect(accountSettingsFrom(loadApiConfig({ PUBLIC_URL: 'https://Darkroom.Example.com/' })).allowedHosts).toEqual([
+      'darkroom.example.com',
+    ]);
+    expect(
+      accountSettingsFrom(loadApiConfig({ ALLOWED_HOSTS: 'a.example, .b.example', PUBLIC_URL: 'https://c.example' }))
+        .allowedHosts,
+    ).toEqual(['a.example', '.b.example', 'c.example']);
     expect(accountSettingsFrom(loadApiConfig({ ALLOWED_HOSTS: '*' })).allowedHosts).toBe('any');
   });
 });

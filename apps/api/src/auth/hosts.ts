@@ -8,7 +8,15 @@ import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 
 /** Names the server answers to: ALLOWED_HOSTS, PUBLIC_URL's host, else what it listens on and localhost. */
-export function defaultAllowedHosts({ listenHost, publicUrl, allowedHosts }: { listenHost: string; publicUrl?: string | undefined; allowedHosts: string[] }): string[] | 'any' {
+export function defaultAllowedHosts({
+  listenHost,
+  publicUrl,
+  allowedHosts,
+}: {
+  listenHost: string;
+  publicUrl?: string | undefined;
+  allowedHosts: string[];
+}): string[] | 'any' {
   if (allowedHosts.includes('*')) return 'any';
   const hosts = new Set(allowedHosts.map(normalizeHost));
   if (publicUrl) hosts.add(normalizeHost(new URL(publicUrl).hostname));
@@ -26,12 +34,20 @@ export function defaultAllowedHosts({ listenHost, publicUrl, allowedHosts }: { l
 }
 
 function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 function isAllowed(hostname: string, allowed: readonly string[]): boolean {
   const host = normalizeHost(hostname);
-  return allowed.includes(host) || host.endsWith('.localhost') || allowed.some((entry) => entry.startsWith('.') && host.endsWith(entry));
+  return (
+    allowed.includes(host) ||
+    host.endsWith('.localhost') ||
+    allowed.some((entry) => entry.startsWith('.') && host.endsWith(entry))
+  );
 }
 
 export function registerHostCheck(app: FastifyInstance, allowed: readonly string[] | 'any') {
@@ -40,7 +56,10 @@ export function registerHostCheck(app: FastifyInstance, allowed: readonly string
     // request.hostname: the Host header without its port (X-Forwarded-Host behind a trusted proxy).
     if (request.headers.host && isAllowed(request.hostname, allowed)) return;
     return reply.code(421).send({
-      error: { code: 'MISDIRECTED_REQUEST', message: `this server does not answer to ${request.headers.host ? `the host ${request.hostname}` : 'a request without a Host'}; set PUBLIC_URL or ALLOWED_HOSTS` },
+      error: {
+        code: 'MISDIRECTED_REQUEST',
+        message: `this server does not answer to ${request.headers.host ? `the host ${request.hostname}` : 'a request without a Host'}; set PUBLIC_URL or ALLOWED_HOSTS`,
+      },
     });
   });
 }

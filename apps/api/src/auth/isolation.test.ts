@@ -24,8 +24,17 @@ beforeAll(async () => {
   a.imageId = done.images[0]!.id;
   a.queued = (await h.caller.jobs.create({ prompt: 'still waiting', numImages: 2 })).id;
   a.batchId = (await h.caller.jobs.createBatch({ requests: [{ prompt: 'batch one' }] })).batchId;
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
-  a.referenceId = (await h.inject({ method: 'POST', url: '/api/v1/references', headers: { 'content-type': 'image/png' }, payload: png })).json().id;
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+    .png()
+    .toBuffer();
+  a.referenceId = (
+    await h.inject({
+      method: 'POST',
+      url: '/api/v1/references',
+      headers: { 'content-type': 'image/png' },
+      payload: png,
+    })
+  ).json().id;
   a.apiKeyId = (await h.caller.apiKeys.create({ name: 'a key' })).apiKey.id;
 });
 afterAll(() => h.close());
@@ -33,8 +42,16 @@ afterAll(() => h.close());
 /** Everything of A's that B must not change. */
 async function snapshotOfA() {
   const [jobs, images, references, keys, events, user] = await Promise.all([
-    h.db.job.findMany({ where: { userId: h.user.id }, orderBy: { id: 'asc' }, select: { id: true, status: true, cancelRequestedAt: true, creditsReserved: true, updatedAt: true } }),
-    h.db.image.findMany({ where: { job: { userId: h.user.id } }, orderBy: { id: 'asc' }, select: { id: true, status: true } }),
+    h.db.job.findMany({
+      where: { userId: h.user.id },
+      orderBy: { id: 'asc' },
+      select: { id: true, status: true, cancelRequestedAt: true, creditsReserved: true, updatedAt: true },
+    }),
+    h.db.image.findMany({
+      where: { job: { userId: h.user.id } },
+      orderBy: { id: 'asc' },
+      select: { id: true, status: true },
+    }),
     h.db.reference.findMany({ where: { userId: h.user.id }, select: { id: true } }),
     h.db.apiKey.findMany({ where: { userId: h.user.id }, select: { id: true, revokedAt: true } }),
     h.db.jobEvent.count({ where: { job: { userId: h.user.id } } }),
@@ -43,7 +60,7 @@ async function snapshotOfA() {
   return { jobs, images, references, keys, events, user };
 }
 
-describe('another user\'s ids', () => {
+describe("another user's ids", () => {
   it('answer NOT_FOUND from every procedure, exactly as a missing id does, and change nothing', async () => {
     const server = await h.server();
     const before = await snapshotOfA();
@@ -67,7 +84,7 @@ describe('another user\'s ids', () => {
     expect(await snapshotOfA()).toEqual(before);
   });
 
-  it('are absent from every list, and the same idempotency key makes B a job of B\'s own', async () => {
+  it("are absent from every list, and the same idempotency key makes B a job of B's own", async () => {
     const jobs = await stranger.caller.jobs.list({});
     expect(jobs.items).toEqual([]);
     expect(await stranger.caller.references.list()).toEqual([]);
@@ -114,7 +131,9 @@ describe('admins', () => {
     const balanceBefore = (await h.caller.credits.get()).balance;
     expect((await admin.jobs.get({ id: a.finished })).prompt).toBe('a private lighthouse');
     expect((await admin.jobs.events({ id: a.finished })).map((event) => event.type)).toContain('finished');
-    const image = await (await h.server()).inject({ method: 'GET', url: `/images/${a.imageId}`, headers: h.admin.headers });
+    const image = await (
+      await h.server()
+    ).inject({ method: 'GET', url: `/images/${a.imageId}`, headers: h.admin.headers });
     expect(image.statusCode).toBe(200);
 
     const canceled = await admin.jobs.cancel({ id: a.queued });

@@ -28,6 +28,8 @@ export function isCrossSite(request: FastifyRequest, trustedOrigins: readonly st
 export function registerOriginCheck(app: FastifyInstance, trustedOrigins: readonly string[]) {
   app.addHook('onRequest', async (request, reply) => {
     if (!isCrossSite(request, trustedOrigins)) return;
-    return reply.code(403).send({ error: { code: 'FORBIDDEN', message: 'cross-site requests may not change anything here' } });
+    return reply
+      .code(403)
+      .send({ error: { code: 'FORBIDDEN', message: 'cross-site requests may not change anything here' } });
   });
 }

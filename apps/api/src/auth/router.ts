@@ -1,4 +1,13 @@
-import { AccountView, ApiKeyCreated, ApiKeyCreateInput, ApiKeyRef, ApiKeyView, AuthStatusView, LogInInput, SignUpInput } from '@darkroom/core';
+import {
+  AccountView,
+  ApiKeyCreated,
+  ApiKeyCreateInput,
+  ApiKeyRef,
+  ApiKeyView,
+  AuthStatusView,
+  LogInInput,
+  SignUpInput,
+} from '@darkroom/core';
 import { z } from 'zod';
 import { protectedProcedure, publicProcedure, router } from '../trpc.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js';
@@ -17,14 +26,24 @@ export const authRouter = router({
   logIn: publicProcedure
     .input(LogInInput)
     .output(AccountView)
-    .mutation(({ ctx: { db, settings, limits, cookie, client }, input }) => logIn({ db, settings, limits, input, session: { cookie, client } })),
-  logOut: publicProcedure.output(z.object({ ok: z.literal(true) })).mutation(({ ctx: { db, sessionId, cookie } }) => logOut({ db, sessionId, cookie })),
+    .mutation(({ ctx: { db, settings, limits, cookie, client }, input }) =>
+      logIn({ db, settings, limits, input, session: { cookie, client } }),
+    ),
+  logOut: publicProcedure
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx: { db, sessionId, cookie } }) => logOut({ db, sessionId, cookie })),
   me: protectedProcedure.output(AccountView).query(({ ctx: { db, user } }) => getAccount({ db, userId: user.id })),
 });
 
 export const apiKeysRouter = router({
   /** The key is in the answer once; only its prefix and hash are kept. */
-  create: protectedProcedure.input(ApiKeyCreateInput).output(ApiKeyCreated).mutation(({ ctx: { db, user }, input }) => createApiKey({ db, user, name: input.name })),
+  create: protectedProcedure
+    .input(ApiKeyCreateInput)
+    .output(ApiKeyCreated)
+    .mutation(({ ctx: { db, user }, input }) => createApiKey({ db, user, name: input.name })),
   list: protectedProcedure.output(ApiKeyView.array()).query(({ ctx: { db, user } }) => listApiKeys({ db, user })),
-  revoke: protectedProcedure.input(ApiKeyRef).output(z.object({ id: z.string() })).mutation(({ ctx: { db, user }, input }) => revokeApiKey({ db, user, id: input.id })),
+  revoke: protectedProcedure
+    .input(ApiKeyRef)
+    .output(z.object({ id: z.string() }))
+    .mutation(({ ctx: { db, user }, input }) => revokeApiKey({ db, user, id: input.id })),
 });

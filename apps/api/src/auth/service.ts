@@ -49,14 +49,20 @@ export async function signUp({
       // ADMIN_EMAIL makes an admin only of an account the operator creates (the admin command, no
       // `from`): over HTTP anyone could sign up first with that address, and nothing proves it is theirs.
       const role = accounts === 0 || (!from && input.email === settings.adminEmail) ? 'admin' : 'user';
-      const created = await tx.user.create({ data: { email: input.email, passwordHash, role }, select: { id: true, email: true, role: true } });
-      if (funded) await grantCredits(tx, { userId: created.id, amount: settings.startingCredits, note: 'starting credits' });
+      const created = await tx.user.create({
+        data: { email: input.email, passwordHash, role },
+        select: { id: true, email: true, role: true },
+      });
+      if (funded)
+        await grantCredits(tx, { userId: created.id, amount: settings.startingCredits, note: 'starting credits' });
       if (accounts === 0) await adoptLocalUser(tx, created.id);
       return created;
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      throw new DomainError('CONFLICT', `an account for ${input.email} already exists; log in instead`, { field: 'email' });
+      throw new DomainError('CONFLICT', `an account for ${input.email} already exists; log in instead`, {
+        field: 'email',
+      });
     }
     throw error;
   }
@@ -92,31 +98,62 @@ export async function logIn({
 }): Promise<AccountView> {
   await limits.consumeLoginAttempt(input.email, session.client.ip);
   const user = await db.user.findUnique({ where: { email: input.email }, select: { id: true, passwordHash: true } });
-  const valid = user?.passwordHash ? await verify(user.passwordHash, input.password) : (await verify(await DUMMY_HASH, input.password), false);
+  const valid = user?.passwordHash
+    ? await verify(user.passwordHash, input.password)
+    : (await verify(await DUMMY_HASH, input.password), false);
   if (!user || !valid) throw new DomainError('UNAUTHORIZED', 'wrong email or password');
   await limits.forgetLoginAttempts(input.email, session.client.ip);
   await startSession({ db, settings, userId: user.id, session });
   return getAccount({ db, userId: user.id });
 }
 
-async function startSession({ db, settings, userId, session }: { db: Db; settings: AccountSettings; userId: string; session: SessionTarget }) {
+async function startSession({
+  db,
+  settings,
+  userId,
+  session,
+}: {
+  db: Db;
+  settings: AccountSettings;
+  userId: string;
+  session: SessionTarget;
+}) {
   const token = newSessionToken();
   const expiresAt = new Date(Date.now() + settings.sessionTtlMs);
   // Expired sessions of this account go when it signs in again, so the table does not grow forever.
   await db.session.deleteMany({ where: { userId, expiresAt: { lt: new Date() } } });
-  await db.session.create({ data: { id: sha256(token), userId, expiresAt, ip: session.client.ip, userAgent: session.client.userAgent?.slice(0, 500) ?? null } });
+  await db.session.create({
+    data: {
+      id: sha256(token),
+      userId,
+      expiresAt,
+      ip: session.client.ip,
+      userAgent: session.client.userAgent?.slice(0, 500) ?? null,
+    },
+  });
   session.cookie.set(token, expiresAt);
 }
 
 /** Ends the session the request came with (if any) and clears the cookie. */
-export async function logOut({ db, sessionId, cookie }: { db: Db; sessionId: string | null; cookie: Context['cookie'] }): Promise<{ ok: true }> {
+export async function logOut({
+  db,
+  sessionId,
+  cookie,
+}: {
+  db: Db;
+  sessionId: string | null;
+  cookie: Context['cookie'];
+}): Promise<{ ok: true }> {
   if (sessionId) await db.session.deleteMany({ where: { id: sessionId } });
   cookie.clear();
   return { ok: true };
 }
 
 export async function getAccount({ db, userId }: { db: Db; userId: string }): Promise<AccountView> {
-  const user = await db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true, creditBalance: true } });
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, role: true, creditBalance: true },
+  });
   if (!user) throw new DomainError('UNAUTHORIZED', 'this account no longer exists');
   return user;
 }

@@ -8,7 +8,9 @@ import { callTrpc } from '../../test/http.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await makeHarness({ settings: { startingCredits: 100, signUpsPerIpPerHour: 6, fundedSignUpsPerIpPerDay: 3, trpcMaxBatchSize: 10 } });
+  h = await makeHarness({
+    settings: { startingCredits: 100, signUpsPerIpPerHour: 6, fundedSignUpsPerIpPerDay: 3, trpcMaxBatchSize: 10 },
+  });
 });
 afterAll(() => h.close());
 
@@ -23,7 +25,9 @@ describe('sign-up abuse', () => {
       method: 'POST',
       url: `/trpc/${calls.map(() => 'auth.signUp').join(',')}?batch=1`,
       headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify(Object.fromEntries(calls.map((i) => [i, { email: `batch${i}@example.com`, password: 'a batch password' }]))),
+      payload: JSON.stringify(
+        Object.fromEntries(calls.map((i) => [i, { email: `batch${i}@example.com`, password: 'a batch password' }])),
+      ),
       remoteAddress: '203.0.113.50',
     });
     expect(response.statusCode).toBe(400);
@@ -36,7 +40,14 @@ describe('sign-up abuse', () => {
     const before = await accounts();
     const answers = [];
     for (let i = 0; i < 8; i++) {
-      answers.push(await callTrpc(server, 'auth.signUp', { email: `many${i}@example.com`, password: 'a fine password' }, { remoteAddress: '198.51.100.7' }));
+      answers.push(
+        await callTrpc(
+          server,
+          'auth.signUp',
+          { email: `many${i}@example.com`, password: 'a fine password' },
+          { remoteAddress: '198.51.100.7' },
+        ),
+      );
     }
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
     expect(Number(answers[6]!.headers['retry-after'])).toBeGreaterThan(0);
@@ -47,11 +58,21 @@ describe('sign-up abuse', () => {
       method: 'POST',
       url: '/trpc/auth.signUp,auth.signUp?batch=1',
       headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ 0: { email: 'b0@example.com', password: 'a fine password' }, 1: { email: 'b1@example.com', password: 'a fine password' } }),
+      payload: JSON.stringify({
+        0: { email: 'b0@example.com', password: 'a fine password' },
+        1: { email: 'b1@example.com', password: 'a fine password' },
+      }),
       remoteAddress: '198.51.100.7',
     });
-    expect((batched.json() as { error?: { data: { httpStatus: number } } }[]).map((answer) => answer.error?.data.httpStatus)).toEqual([429, 429]);
-    const elsewhere = await callTrpc(server, 'auth.signUp', { email: 'elsewhere@example.com', password: 'a fine password' }, { remoteAddress: '198.51.100.8' });
+    expect(
+      (batched.json() as { error?: { data: { httpStatus: number } } }[]).map((answer) => answer.error?.data.httpStatus),
+    ).toEqual([429, 429]);
+    const elsewhere = await callTrpc(
+      server,
+      'auth.signUp',
+      { email: 'elsewhere@example.com', password: 'a fine password' },
+      { remoteAddress: '198.51.100.8' },
+    );
     expect(elsewhere.status).toBe(200);
   });
 
@@ -59,7 +80,12 @@ describe('sign-up abuse', () => {
     const server = await h.server();
     const balances = [];
     for (let i = 0; i < 5; i++) {
-      const answer = await callTrpc(server, 'auth.signUp', { email: `farm${i}@example.com`, password: 'a fine password' }, { remoteAddress: '192.0.2.99' });
+      const answer = await callTrpc(
+        server,
+        'auth.signUp',
+        { email: `farm${i}@example.com`, password: 'a fine password' },
+        { remoteAddress: '192.0.2.99' },
+      );
       expect(answer.status).toBe(200);
       balances.push((answer.data as { creditBalance: number }).creditBalance);
     }

@@ -27,14 +27,19 @@ describe('reserving at submit', () => {
           method: 'POST',
           headers: { ...racer.headers, 'content-type': 'application/json' },
           body: JSON.stringify({ prompt: `race ${i}`, provider: 'mock' }),
-        }).then(async (response) => ({ status: response.status, body: (await response.json()) as { error?: { data: { domainCode: string } } } })),
+        }).then(async (response) => ({
+          status: response.status,
+          body: (await response.json()) as { error?: { data: { domainCode: string } } },
+        })),
       ),
     );
 
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(10);
     const refused = answers.filter((answer) => answer.status !== 200);
     expect(refused).toHaveLength(40);
-    expect(new Set(refused.map((answer) => [answer.status, answer.body.error?.data.domainCode].join(' ')))).toEqual(new Set(['402 INSUFFICIENT_CREDITS']));
+    expect(new Set(refused.map((answer) => [answer.status, answer.body.error?.data.domainCode].join(' ')))).toEqual(
+      new Set(['402 INSUFFICIENT_CREDITS']),
+    );
     expect(await balanceOf(racer.caller)).toBe(0);
     expect(await h.db.job.count({ where: { userId: racer.user.id } })).toBe(10);
     expect(await ledgerViolations(h.db)).toEqual([]);
@@ -45,7 +50,9 @@ describe('reserving at submit', () => {
     await short.caller.jobs.create({ prompt: 'four local images', numImages: 4 });
     const jobsBefore = await h.db.job.count();
 
-    const error = (await short.caller.jobs.create({ prompt: 'one more', numImages: 2 }).catch((e: unknown) => e)) as TRPCError;
+    const error = (await short.caller.jobs
+      .create({ prompt: 'one more', numImages: 2 })
+      .catch((e: unknown) => e)) as TRPCError;
 
     expect(error.code).toBe('PAYMENT_REQUIRED');
     expect(error.message).toBe('this needs 4 credits and the balance is 2');
@@ -55,8 +62,18 @@ describe('reserving at submit', () => {
 
   it('charges an idempotent repeat once', async () => {
     const repeat = await h.makeUser('repeat@example.com');
-    const first = await repeat.caller.jobs.create({ prompt: 'once', provider: 'mock', numImages: 3, idempotencyKey: 'k1' });
-    const again = await repeat.caller.jobs.create({ prompt: 'once', provider: 'mock', numImages: 3, idempotencyKey: 'k1' });
+    const first = await repeat.caller.jobs.create({
+      prompt: 'once',
+      provider: 'mock',
+      numImages: 3,
+      idempotencyKey: 'k1',
+    });
+    const again = await repeat.caller.jobs.create({
+      prompt: 'once',
+      provider: 'mock',
+      numImages: 3,
+      idempotencyKey: 'k1',
+    });
     expect(again.id).toBe(first.id);
     expect(await balanceOf(repeat.caller)).toBe(7);
   });
@@ -69,20 +86,43 @@ describe('reserving at submit', () => {
     expect([high.quality, await reserved(high.id), low.quality, await reserved(low.id)]).toEqual(['high', 6, 'low', 1]);
     expect(await balanceOf(picky.caller)).toBe(3);
 
-    const error = (await picky.caller.jobs.createBatch({ requests: [{ prompt: 'x', provider: 'mock' }, { prompt: 'y', provider: 'mock', quality: 'high' }] }).catch((e: unknown) => e)) as TRPCError;
+    const error = (await picky.caller.jobs
+      .createBatch({
+        requests: [
+          { prompt: 'x', provider: 'mock' },
+          { prompt: 'y', provider: 'mock', quality: 'high' },
+        ],
+      })
+      .catch((e: unknown) => e)) as TRPCError;
     expect(error.message).toBe('this batch needs 4 credits and the balance is 3');
-    const batch = await picky.caller.jobs.createBatch({ requests: [{ prompt: 'y', provider: 'mock', quality: 'high' }] });
+    const batch = await picky.caller.jobs.createBatch({
+      requests: [{ prompt: 'y', provider: 'mock', quality: 'high' }],
+    });
     expect([batch.jobs[0]!.quality, await reserved(batch.jobs[0]!.id)]).toEqual(['high', 3]);
     expect(await balanceOf(picky.caller)).toBe(0);
-    const bad = (await picky.caller.jobs.create({ prompt: 'z', provider: 'mock', quality: 'ultra' as 'high' }).catch((e: unknown) => e)) as TRPCError;
-    expect([bad.code, (bad.cause as { issues?: { path: string[] }[] } | undefined)?.issues?.[0]?.path]).toEqual(['BAD_REQUEST', ['quality']]);
+    const bad = (await picky.caller.jobs
+      .create({ prompt: 'z', provider: 'mock', quality: 'ultra' as 'high' })
+      .catch((e: unknown) => e)) as TRPCError;
+    expect([bad.code, (bad.cause as { issues?: { path: string[] }[] } | undefined)?.issues?.[0]?.path]).toEqual([
+      'BAD_REQUEST',
+      ['quality'],
+    ]);
   });
 
   it('reserves a batch all or nothing', async () => {
     const batcher = await h.makeUser('batcher@example.com');
-    const tooDear = { requests: [{ prompt: 'a', provider: 'mock' as const, numImages: 4 }, { prompt: 'b', provider: 'mock' as const, numImages: 4 }, { prompt: 'c', provider: 'mock' as const, numImages: 4 }] };
+    const tooDear = {
+      requests: [
+        { prompt: 'a', provider: 'mock' as const, numImages: 4 },
+        { prompt: 'b', provider: 'mock' as const, numImages: 4 },
+        { prompt: 'c', provider: 'mock' as const, numImages: 4 },
+      ],
+    };
     const error = (await batcher.caller.jobs.createBatch(tooDear).catch((e: unknown) => e)) as TRPCError;
-    expect([error.code, error.message]).toEqual(['PAYMENT_REQUIRED', 'this batch needs 12 credits and the balance is 10']);
+    expect([error.code, error.message]).toEqual([
+      'PAYMENT_REQUIRED',
+      'this batch needs 12 credits and the balance is 10',
+    ]);
     expect(await h.db.job.count({ where: { userId: batcher.user.id } })).toBe(0);
 
     const batch = await batcher.caller.jobs.createBatch({ requests: tooDear.requests.slice(0, 2) });
@@ -99,7 +139,14 @@ describe('charging and refunding when a job ends', () => {
     // The mock refuses half of all images, by a seeded draw: four-image jobs come out whole or partial,
     // one-image jobs whole or failed.
     for (let seed = 1; seed <= 12; seed++) {
-      jobs.push(await mixed.caller.jobs.create({ prompt: `mixed ${seed}`, provider: 'mock', numImages: seed <= 8 ? 4 : 1, seed }));
+      jobs.push(
+        await mixed.caller.jobs.create({
+          prompt: `mixed ${seed}`,
+          provider: 'mock',
+          numImages: seed <= 8 ? 4 : 1,
+          seed,
+        }),
+      );
     }
     const canceled = await mixed.caller.jobs.create({ prompt: 'changed my mind', provider: 'mock', numImages: 4 });
     await mixed.caller.jobs.cancel({ id: canceled.id });
@@ -107,7 +154,9 @@ describe('charging and refunding when a job ends', () => {
 
     const views = await Promise.all(jobs.map((job) => mixed.caller.jobs.get({ id: job.id })));
     const kinds = new Set(
-      views.map((view) => (view.status === 'failed' ? 'failed' : view.counts.succeeded === view.numImages ? 'succeeded' : 'partial')),
+      views.map((view) =>
+        view.status === 'failed' ? 'failed' : view.counts.succeeded === view.numImages ? 'succeeded' : 'partial',
+      ),
     );
     expect(kinds).toEqual(new Set(['succeeded', 'partial', 'failed']));
     const stored = views.reduce((sum, view) => sum + view.counts.succeeded, 0);
@@ -140,7 +189,12 @@ describe('charging and refunding when a job ends', () => {
 
   it('refunds a job that fails its start deadline, in the same transaction as the failure', async () => {
     const late = await h.makeUser('late@example.com');
-    const job = await late.caller.jobs.create({ prompt: 'too late', provider: 'mock', numImages: 3, startBy: new Date(Date.now() + 60_000).toISOString() });
+    const job = await late.caller.jobs.create({
+      prompt: 'too late',
+      provider: 'mock',
+      numImages: 3,
+      startBy: new Date(Date.now() + 60_000).toISOString(),
+    });
     expect(await balanceOf(late.caller)).toBe(7);
     await h.db.job.update({ where: { id: job.id }, data: { startBy: new Date(Date.now() - 1000) } });
 
@@ -157,7 +211,8 @@ describe('a job that can never run', () => {
     const job = await unlucky.caller.jobs.create({ prompt: 'garbled', provider: 'mock', numImages: 4 });
     // The queue entry is replaced by one this version cannot read.
     await h.db.$executeRaw`select graphile_worker.remove_job(${job.id}::text)`;
-    await h.db.$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text, 'extra', 1))`;
+    await h.db
+      .$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text, 'extra', 1))`;
     expect(await balanceOf(unlucky.caller)).toBe(6);
 
     const worker = await h.startWorker({ WORKER_ID: 'payload-reader' });
@@ -178,7 +233,7 @@ describe('a job that can never run', () => {
 describe('admin grants', () => {
   it('add credits with a ledger entry naming the admin', async () => {
     const granted = await h.admin.caller.credits.grant({ email: 'owner@darkroom.test', amount: 5, note: 'thanks' });
-    expect(granted.balance).toBe((await balanceOf(h.caller)));
+    expect(granted.balance).toBe(await balanceOf(h.caller));
     const entry = (await h.caller.credits.get()).entries[0]!;
     expect([entry.kind, entry.amount, entry.note]).toEqual(['grant', 5, 'thanks (by admin@darkroom.test)']);
   });

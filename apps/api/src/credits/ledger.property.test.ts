@@ -19,8 +19,16 @@ type Op =
   | { kind: 'grant'; amount: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('submit' as const), numImages: fc.integer({ min: 1, max: 5 }), provider: fc.constantFrom('mock' as const, 'local' as const), seed: fc.integer({ min: 0, max: 1000 }) }),
-  fc.record({ kind: fc.constant('batch' as const), sizes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    kind: fc.constant('submit' as const),
+    numImages: fc.integer({ min: 1, max: 5 }),
+    provider: fc.constantFrom('mock' as const, 'local' as const),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  }),
+  fc.record({
+    kind: fc.constant('batch' as const),
+    sizes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ kind: fc.constantFrom('cancel' as const, 'finish' as const, 'retry' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('grant' as const), amount: fc.integer({ min: -20, max: 20 }).filter((n) => n !== 0) }),
 );
@@ -39,9 +47,25 @@ describe('the credit ledger', () => {
           const pickJob = (pick: number) => jobIds[pick % Math.max(1, jobIds.length)];
           try {
             if (step.kind === 'submit') {
-              jobIds.push((await someone.caller.jobs.create({ prompt: `p ${step.seed}`, seed: step.seed, numImages: step.numImages, provider: step.provider })).id);
+              jobIds.push(
+                (
+                  await someone.caller.jobs.create({
+                    prompt: `p ${step.seed}`,
+                    seed: step.seed,
+                    numImages: step.numImages,
+                    provider: step.provider,
+                  })
+                ).id,
+              );
             } else if (step.kind === 'batch') {
-              const batch = await someone.caller.jobs.createBatch({ requests: step.sizes.map((numImages, i) => ({ prompt: `b ${i}`, numImages, provider: 'mock' as const, seed: i })) });
+              const batch = await someone.caller.jobs.createBatch({
+                requests: step.sizes.map((numImages, i) => ({
+                  prompt: `b ${i}`,
+                  numImages,
+                  provider: 'mock' as const,
+                  seed: i,
+                })),
+              });
               jobIds.push(...batch.jobs.map((job) => job.id));
             } else if (step.kind === 'grant') {
               await h.admin.caller.credits.grant({ email: someone.user.email, amount: step.amount });

@@ -10,7 +10,9 @@ export const creditsRouter = router({
     .output(CreditsView)
     .query(({ ctx: { db, user }, input }) => getCredits({ db, user, limit: input.limit })),
   /** What one image costs per provider, so a form can show a job's cost before it is submitted. */
-  prices: protectedProcedure.output(PriceListView).query(({ ctx: { settings, user } }) => listPrices({ settings, user })),
+  prices: protectedProcedure
+    .output(PriceListView)
+    .query(({ ctx: { settings, user } }) => listPrices({ settings, user })),
   /** Admins only: add credits to an account (negative amounts take them back, never below 0). */
   grant: adminProcedure
     .input(CreditGrant)

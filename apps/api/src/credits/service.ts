@@ -2,14 +2,31 @@
  * Reading the caller's credits and, for admins, granting them. Reservations, charges and refunds are
  * written by the job services and the worker (see @darkroom/db's credits.ts).
  */
-import { DomainError, pricePerImage, PRIORITIES, type CreditGrant, type CreditsView, type PriceListView, type Priority } from '@darkroom/core';
+import {
+  DomainError,
+  pricePerImage,
+  PRIORITIES,
+  type CreditGrant,
+  type CreditsView,
+  type PriceListView,
+  type Priority,
+} from '@darkroom/core';
 import { grantCredits, type Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import type { AccountSettings } from '../env.js';
 
 /** The configured price table, each provider's price per image as a submit would charge it, and the priorities the caller may use. */
-export function listPrices({ settings, user }: { settings: Pick<AccountSettings, 'prices' | 'enabledProviders' | 'allowedPriorities'>; user: AuthUser }): PriceListView {
-  const providers = settings.enabledProviders.map((provider) => ({ provider, creditsPerImage: pricePerImage(settings.prices, { provider }) }));
+export function listPrices({
+  settings,
+  user,
+}: {
+  settings: Pick<AccountSettings, 'prices' | 'enabledProviders' | 'allowedPriorities'>;
+  user: AuthUser;
+}): PriceListView {
+  const providers = settings.enabledProviders.map((provider) => ({
+    provider,
+    creditsPerImage: pricePerImage(settings.prices, { provider }),
+  }));
   return {
     prices: { ...settings.prices },
     providers: providers.sort((a, b) => a.creditsPerImage - b.creditsPerImage),
@@ -19,7 +36,9 @@ export function listPrices({ settings, user }: { settings: Pick<AccountSettings,
 
 /** The priorities `user` may ask for: all for an admin, PRIORITY_ALLOWED for anyone else. */
 export function prioritiesFor(settings: Pick<AccountSettings, 'allowedPriorities'>, user: AuthUser): Priority[] {
-  return user.role === 'admin' ? [...PRIORITIES] : PRIORITIES.filter((priority) => settings.allowedPriorities.includes(priority));
+  return user.role === 'admin'
+    ? [...PRIORITIES]
+    : PRIORITIES.filter((priority) => settings.allowedPriorities.includes(priority));
 }
 
 /** The balance and the newest ledger entries (at most `limit`). */
@@ -43,7 +62,15 @@ export async function getCredits({ db, user, limit }: { db: Db; user: AuthUser; 
 }
 
 /** An admin adds (or takes back) credits; the ledger records who did it. */
-export async function grantCreditsTo({ db, admin, input }: { db: Db; admin: AuthUser; input: CreditGrant }): Promise<{ email: string; balance: number }> {
+export async function grantCreditsTo({
+  db,
+  admin,
+  input,
+}: {
+  db: Db;
+  admin: AuthUser;
+  input: CreditGrant;
+}): Promise<{ email: string; balance: number }> {
   const target = await db.user.findUnique({ where: { email: input.email }, select: { id: true, email: true } });
   if (!target) throw new DomainError('NOT_FOUND', `no account for ${input.email}`);
   const balance = await db.$transaction((tx) =>

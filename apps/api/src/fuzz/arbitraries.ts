@@ -55,7 +55,23 @@ export const anyString: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.uuid() },
 );
 
-const nastyNumbers = fc.constantFrom(0, -0, -1, 1.5, 2 ** 31, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, 8, 9, 100, 101, 501);
+const nastyNumbers = fc.constantFrom(
+  0,
+  -0,
+  -1,
+  1.5,
+  2 ** 31,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  1e308,
+  -1e308,
+  5e-324,
+  8,
+  9,
+  100,
+  101,
+  501,
+);
 
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
 const anyKey = fc.oneof(fc.constantFrom(...PROTO_KEYS), anyString);
@@ -89,9 +105,27 @@ export const protoPollutionText = fc.constantFrom(
 
 /** Raw request bodies that are not (valid) JSON, or are JSON nobody expects. */
 export const rawBody: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', 'null', 'true', '0', '"x"', '[]', '{', '{"a":', '{"a":1,}', "{'a':1}", 'undefined', 'NaN', '\u0000', '\ufeff{}', '{"a":1}{"b":2}'),
+  fc.constantFrom(
+    '',
+    'null',
+    'true',
+    '0',
+    '"x"',
+    '[]',
+    '{',
+    '{"a":',
+    '{"a":1,}',
+    "{'a':1}",
+    'undefined',
+    'NaN',
+    '\u0000',
+    '\ufeff{}',
+    '{"a":1}{"b":2}',
+  ),
   protoPollutionText,
-  fc.constantFrom(500, 5000, 50_000).chain((depth) => fc.constantFrom(deepJsonText(depth, 'object'), deepJsonText(depth, 'array'))),
+  fc
+    .constantFrom(500, 5000, 50_000)
+    .chain((depth) => fc.constantFrom(deepJsonText(depth, 'object'), deepJsonText(depth, 'array'))),
   fc.string({ unit: 'binary', maxLength: 60 }),
   // Just under and well over the 1 MiB body limit.
   fc.constantFrom(JSON.stringify({ prompt: 'x'.repeat(1_000_000) }), JSON.stringify({ prompt: 'y'.repeat(1_100_000) })),
@@ -122,8 +156,15 @@ export const anyMethod = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'
 export function nearly(sample: Record<string, unknown>): fc.Arbitrary<unknown> {
   const keys = Object.keys(sample);
   // Strings most often: a hostile string is what gets past a schema into services and Postgres.
-  const spoilOne = fc.tuple(keys.length > 0 ? fc.constantFrom(...keys) : fc.constant('x'), fc.oneof({ weight: 2, arbitrary: anyString }, { weight: 1, arbitrary: anyJson })).map(([key, value]) => ({ ...sample, [key]: value }));
-  const dropOne = fc.constantFrom(...(keys.length > 0 ? keys : ['x'])).map((key) => Object.fromEntries(Object.entries(sample).filter(([k]) => k !== key)));
+  const spoilOne = fc
+    .tuple(
+      keys.length > 0 ? fc.constantFrom(...keys) : fc.constant('x'),
+      fc.oneof({ weight: 2, arbitrary: anyString }, { weight: 1, arbitrary: anyJson }),
+    )
+    .map(([key, value]) => ({ ...sample, [key]: value }));
+  const dropOne = fc
+    .constantFrom(...(keys.length > 0 ? keys : ['x']))
+    .map((key) => Object.fromEntries(Object.entries(sample).filter(([k]) => k !== key)));
   const extraKey = fc.tuple(anyKey, anyJson).map(([key, value]) => {
     const copy: Record<string, unknown> = { ...sample };
     Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });

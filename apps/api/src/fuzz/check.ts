@@ -65,7 +65,8 @@ export type ErrorShape = 'trpc' | 'rest' | 'openai' | 'any';
 
 /** The one 5xx allowed: the OpenAI-compatible route's documented 504 when its job outlives the wait. */
 export function isAllowedTimeout(sent: Sent, response: Answer): boolean {
-  if (response.statusCode !== 504 || sent.method !== 'POST' || !sent.url.startsWith('/v1/images/generations')) return false;
+  if (response.statusCode !== 504 || sent.method !== 'POST' || !sent.url.startsWith('/v1/images/generations'))
+    return false;
   const body = JSON.parse(response.body) as { error?: { code?: unknown } };
   return body.error?.code === 'timeout' && response.headers['x-should-retry'] === 'false';
 }
@@ -80,7 +81,11 @@ export function expectWellFormed(sent: Sent, response: Answer, shape: ErrorShape
   let body: unknown;
   expect(() => (body = JSON.parse(response.body)), context).not.toThrow();
   // The cross-site check (auth/origin.ts) answers before any route, in the server-wide shape.
-  if (response.statusCode === 403 && (body as { error?: { message?: string } }).error?.message?.startsWith('cross-site')) return;
+  if (
+    response.statusCode === 403 &&
+    (body as { error?: { message?: string } }).error?.message?.startsWith('cross-site')
+  )
+    return;
   // Fastify's router refuses an over-long path segment (a tRPC batch of thousands of names) before any route.
   if (response.statusCode === 414) return;
   switch (shape) {

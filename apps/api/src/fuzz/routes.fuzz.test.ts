@@ -49,15 +49,49 @@ function routeTable(server: FastifyInstance): Route[] {
 }
 
 /** A 1x1 PNG, so some reference uploads are real images. */
-const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** Valid bodies the fuzzer spoils, by route. */
 const BODIES: Record<string, Record<string, unknown>> = {
-  '/api/v1/generations': { prompt: 'a friendly dragon', numImages: 2, provider: 'mock', metadata: { via: 'fuzz' }, webhookUrl: 'https://example.com/hook' },
-  '/v1/images/generations': { prompt: 'a friendly dragon', model: 'mock', n: 1, size: '1024x1024', response_format: 'url', user: 'fuzz' },
+  '/api/v1/generations': {
+    prompt: 'a friendly dragon',
+    numImages: 2,
+    provider: 'mock',
+    metadata: { via: 'fuzz' },
+    webhookUrl: 'https://example.com/hook',
+  },
+  '/v1/images/generations': {
+    prompt: 'a friendly dragon',
+    model: 'mock',
+    n: 1,
+    size: '1024x1024',
+    response_format: 'url',
+    user: 'fuzz',
+  },
 };
 /** Query parameters each route reads, plus ones nobody reads. */
-const QUERY_KEYS = ['limit', 'cursor', 'status', 'preset', 'search', 'createdFrom', 'createdTo', 'batchId', 'projectId', 'ttlSeconds', 'expires', 'signature', 'tags', 'description', 'input', '__proto__[role]', 'constructor[prototype][x]'];
+const QUERY_KEYS = [
+  'limit',
+  'cursor',
+  'status',
+  'preset',
+  'search',
+  'createdFrom',
+  'createdTo',
+  'batchId',
+  'projectId',
+  'ttlSeconds',
+  'expires',
+  'signature',
+  'tags',
+  'description',
+  'input',
+  '__proto__[role]',
+  'constructor[prototype][x]',
+];
 
 type Who = 'nobody' | 'user' | 'admin' | 'bad key';
 const who = fc.constantFrom<Who>('nobody', 'user', 'user', 'admin', 'bad key');
@@ -75,7 +109,17 @@ const pathValue = fc.oneof(
 );
 
 const queryString = fc
-  .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.oneof(anyString, fc.integer({ min: -5, max: 1_000_000_000 }).map(String), fc.constantFrom('queued', 'cover', '2026-01-01T00:00:00Z', '1e400', ''))), { maxLength: 4 })
+  .array(
+    fc.tuple(
+      fc.constantFrom(...QUERY_KEYS),
+      fc.oneof(
+        anyString,
+        fc.integer({ min: -5, max: 1_000_000_000 }).map(String),
+        fc.constantFrom('queued', 'cover', '2026-01-01T00:00:00Z', '1e400', ''),
+      ),
+    ),
+    { maxLength: 4 },
+  )
   .map((pairs) => pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encode(value)}`).join('&'));
 
 /** Lone surrogates cannot be percent-encoded; they travel as U+FFFD, as a browser would send them. */
@@ -108,7 +152,10 @@ const request = (route: Route): fc.Arbitrary<Request> =>
   fc.record({
     route: fc.constant(route),
     who,
-    method: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...route.methods.filter((m) => m !== 'QUERY')) }, { weight: 1, arbitrary: anyMethod }),
+    method: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...route.methods.filter((m) => m !== 'QUERY')) },
+      { weight: 1, arbitrary: anyMethod },
+    ),
     params: fc.array(pathValue, { minLength: 3, maxLength: 3 }),
     query: fc.oneof(fc.constant(''), queryString),
     body: fc.oneof(
@@ -117,7 +164,10 @@ const request = (route: Route): fc.Arbitrary<Request> =>
       { weight: route.path === '/api/v1/references' ? 2 : 0, arbitrary: fc.constant({ kind: 'png' as const }) },
       { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
     ),
-    contentType: fc.oneof({ weight: 3, arbitrary: contentType }, { weight: 1, arbitrary: fc.constantFrom('image/png', 'image/webp', 'image/x-evil+xml') }),
+    contentType: fc.oneof(
+      { weight: 3, arbitrary: contentType },
+      { weight: 1, arbitrary: fc.constantFrom('image/png', 'image/webp', 'image/x-evil+xml') },
+    ),
     headers: extraHeaders,
   });
 
@@ -125,40 +175,61 @@ const request = (route: Route): fc.Arbitrary<Request> =>
 function shapeOf(route: Route, method: string): ErrorShape {
   if (!route.methods.includes(method)) return 'any';
   if (route.path.startsWith('/v1/')) return 'openai';
-  if (route.path.startsWith('/api/v1/') && route.path !== '/api/v1/references' && route.path !== '/api/v1/openapi.json') return 'rest';
+  if (route.path.startsWith('/api/v1/') && route.path !== '/api/v1/references' && route.path !== '/api/v1/openapi.json')
+    return 'rest';
   return 'any';
 }
 
 async function check(call: Request) {
   let index = 0;
-  const path = call.route.path
-    .replace(/:[A-Za-z]+|\*/g, () => {
-      const value = call.params[index++]!;
-      return value === 'JOB' ? jobId : encode(value);
-    });
+  const path = call.route.path.replace(/:[A-Za-z]+|\*/g, () => {
+    const value = call.params[index++]!;
+    return value === 'JOB' ? jobId : encode(value);
+  });
   const url = call.query ? `${path}?${call.query}` : path;
   const hasBody = call.method !== 'GET' && call.method !== 'HEAD' && call.body.kind !== 'none';
   const headers: Record<string, string> = { ...call.headers, ...authHeaders(call.who) };
   let payload: string | Buffer | undefined;
   if (hasBody) {
-    payload = call.body.kind === 'json' ? (JSON.stringify(call.body.value) ?? 'null') : call.body.kind === 'raw' ? call.body.text : TINY_PNG;
+    payload =
+      call.body.kind === 'json'
+        ? (JSON.stringify(call.body.value) ?? 'null')
+        : call.body.kind === 'raw'
+          ? call.body.text
+          : TINY_PNG;
     if (call.contentType) headers['content-type'] = call.contentType;
   }
-  const sent: Sent = { method: call.method, url, describe: `as ${call.who}; headers ${JSON.stringify(call.headers)}; body ${String(payload ?? '').slice(0, 300)}` };
+  const sent: Sent = {
+    method: call.method,
+    url,
+    describe: `as ${call.who}; headers ${JSON.stringify(call.headers)}; body ${String(payload ?? '').slice(0, 300)}`,
+  };
   const before = await rowCounts(h.db);
-  const response = await send(app, { method: call.method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+  const response = await send(app, {
+    method: call.method as 'GET',
+    url,
+    headers,
+    ...(payload !== undefined ? { payload } : {}),
+  });
   expectWellFormed(sent, response, shapeOf(call.route, call.method));
   if (response.statusCode >= 400 && !isAllowedTimeout(sent, response)) {
-    expect(await rowCounts(h.db), `a refused request wrote rows: ${sent.method} ${url.slice(0, 200)} -> ${response.statusCode}`).toEqual(before);
+    expect(
+      await rowCounts(h.db),
+      `a refused request wrote rows: ${sent.method} ${url.slice(0, 200)} -> ${response.statusCode}`,
+    ).toEqual(before);
   }
 }
 
 describe('HTTP routes fuzz', () => {
   it('enumerates every route from the route table, including every path of the OpenAPI document', async () => {
-    const document = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
+    const document = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
     const known = new Set(routes.map((route) => route.path.replace(/:([A-Za-z]+)/g, '{$1}')));
     for (const path of Object.keys(document.paths)) expect(known, path).toContain(`/api/v1${path}`);
-    expect(routes.map((route) => route.path)).toEqual(expect.arrayContaining(['/images/:id', '/v1/images/generations', '/api/v1/references', '/healthz']));
+    expect(routes.map((route) => route.path)).toEqual(
+      expect.arrayContaining(['/images/:id', '/v1/images/generations', '/api/v1/references', '/healthz']),
+    );
   });
 
   it('every route, every kind of caller: no 5xx, JSON errors in the documented shape, nothing half-written', async () => {
@@ -167,12 +238,22 @@ describe('HTTP routes fuzz', () => {
   }, 600_000);
 
   it('unknown paths and methods under every prefix: JSON 404s', async () => {
-    const unknown = fc.record({ method: anyMethod, prefix: fc.constantFrom('/api/v1/', '/v1/', '/images/', '/references/', '/api/', '/'), rest: anyString, body: anyJson });
+    const unknown = fc.record({
+      method: anyMethod,
+      prefix: fc.constantFrom('/api/v1/', '/v1/', '/images/', '/references/', '/api/', '/'),
+      rest: anyString,
+      body: anyJson,
+    });
     await fc.assert(
       fc.asyncProperty(unknown, async ({ method, prefix, rest, body }) => {
         const url = `${prefix}${encode(rest)}/x`;
         const withBody = method !== 'GET' && method !== 'HEAD';
-        const response = await send(app, { method: method as 'GET', url, headers: { ...h.headers, 'content-type': 'application/json' }, ...(withBody ? { payload: JSON.stringify(body) ?? 'null' } : {}) });
+        const response = await send(app, {
+          method: method as 'GET',
+          url,
+          headers: { ...h.headers, 'content-type': 'application/json' },
+          ...(withBody ? { payload: JSON.stringify(body) ?? 'null' } : {}),
+        });
         expectWellFormed({ method, url, describe: '' }, response, 'any');
       }),
       fuzzParameters(1000),

@@ -23,14 +23,24 @@ afterAll(() => h.close());
 
 type ProcedureType = 'query' | 'mutation' | 'subscription';
 /** Every procedure of the router, by dotted path (at run time `_def.procedures` is flat, whatever its type says). */
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureType } }>).map(([name, procedure]) => ({
+const procedures = Object.entries(
+  appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureType } }>,
+).map(([name, procedure]) => ({
   name,
   type: procedure._def.type,
 }));
 
 /** A valid input for each procedure that takes one; the fuzzer spoils them. */
 function samples(): Record<string, Record<string, unknown>> {
-  const job = { prompt: 'a friendly dragon', numImages: 1, provider: 'mock', metadata: { via: 'fuzz' }, idempotencyKey: 'fuzz', seed: 7, style: 'ink' };
+  const job = {
+    prompt: 'a friendly dragon',
+    numImages: 1,
+    provider: 'mock',
+    metadata: { via: 'fuzz' },
+    idempotencyKey: 'fuzz',
+    seed: 7,
+    style: 'ink',
+  };
   return {
     'auth.signUp': { email: 'fuzz@example.com', password: TEST_PASSWORD },
     'auth.logIn': { email: 'owner@darkroom.test', password: 'not the password' },
@@ -73,7 +83,10 @@ function headersOf(someone: Who): Record<string, string> {
 /** The input of one call: a JSON value, or raw text that may not be JSON at all. */
 const inputFor = (name: string) =>
   fc.oneof(
-    { weight: 5, arbitrary: nearly(samples()[name] ?? {}).map((value) => ({ text: JSON.stringify(value) ?? 'null', raw: false })) },
+    {
+      weight: 5,
+      arbitrary: nearly(samples()[name] ?? {}).map((value) => ({ text: JSON.stringify(value) ?? 'null', raw: false })),
+    },
     { weight: 1, arbitrary: rawBody.map((text) => ({ text, raw: true })) },
     { weight: 1, arbitrary: fc.constant({ text: undefined, raw: false }) },
   );
@@ -90,11 +103,20 @@ interface Call {
 
 const procedureName = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...procedures.map((p) => p.name)) },
-  { weight: 1, arbitrary: fc.oneof(anyString, fc.constantFrom('', 'jobs', 'jobs.', '.get', 'jobs.get.x', '__proto__.toString', 'constructor', 'jobs.__proto__')) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      anyString,
+      fc.constantFrom('', 'jobs', 'jobs.', '.get', 'jobs.get.x', '__proto__.toString', 'constructor', 'jobs.__proto__'),
+    ),
+  },
 );
 const methodFor = (name: string) => {
   const type = procedures.find((p) => p.name === name)?.type;
-  return fc.oneof({ weight: 6, arbitrary: fc.constant(type === 'mutation' ? 'POST' : 'GET') }, { weight: 1, arbitrary: anyMethod });
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constant(type === 'mutation' ? 'POST' : 'GET') },
+    { weight: 1, arbitrary: anyMethod },
+  );
 };
 
 const single: fc.Arbitrary<Call> = procedureName.chain((name) =>
@@ -109,19 +131,17 @@ const single: fc.Arbitrary<Call> = procedureName.chain((name) =>
   }),
 );
 
-const batched: fc.Arbitrary<Call> = fc
-  .array(procedureName, { minLength: 1, maxLength: 4 })
-  .chain((names) =>
-    fc.record({
-      who,
-      method: methodFor(names[0]!),
-      path: fc.constant(names.join(',')),
-      batch: fc.constant(true),
-      inputs: fc.tuple(...names.map(inputFor)),
-      contentType,
-      query: fc.constantFrom('', '', '&batch=2', '&batch=true'),
-    }),
-  );
+const batched: fc.Arbitrary<Call> = fc.array(procedureName, { minLength: 1, maxLength: 4 }).chain((names) =>
+  fc.record({
+    who,
+    method: methodFor(names[0]!),
+    path: fc.constant(names.join(',')),
+    batch: fc.constant(true),
+    inputs: fc.tuple(...names.map(inputFor)),
+    contentType,
+    query: fc.constantFrom('', '', '&batch=2', '&batch=true'),
+  }),
+);
 
 /** Lone surrogates cannot be percent-encoded; they travel as U+FFFD, as a browser would send them. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -143,17 +163,29 @@ function request(call: Call) {
   const query = withBody || input === undefined ? params : `input=${encode(input)}&${params}`;
   const headers: Record<string, string> = { ...headersOf(call.who) };
   if (withBody && call.contentType) headers['content-type'] = call.contentType;
-  return { method: call.method, url: query ? `${path}?${query}` : path, headers, ...(withBody && input !== undefined ? { payload: input } : {}) };
+  return {
+    method: call.method,
+    url: query ? `${path}?${query}` : path,
+    headers,
+    ...(withBody && input !== undefined ? { payload: input } : {}),
+  };
 }
 
 async function check(call: Call) {
   const options = request(call);
-  const sent: Sent = { method: options.method, url: options.url, describe: `as ${call.who}; body ${String(options.payload ?? '').slice(0, 300)}` };
+  const sent: Sent = {
+    method: options.method,
+    url: options.url,
+    describe: `as ${call.who}; body ${String(options.payload ?? '').slice(0, 300)}`,
+  };
   const before = await rowCounts(h.db);
   const response = await send(app, options as Parameters<typeof send>[1]);
   expectWellFormed(sent, response, 'trpc');
   const refused = response.statusCode >= 400 && !Array.isArray(JSON.parse(response.body || 'null'));
-  if (refused) expect(await rowCounts(h.db), `a refused call wrote rows: ${sent.method} ${sent.url.slice(0, 200)}`).toEqual(before);
+  if (refused)
+    expect(await rowCounts(h.db), `a refused call wrote rows: ${sent.method} ${sent.url.slice(0, 200)}`).toEqual(
+      before,
+    );
 }
 
 describe('tRPC fuzz', () => {
@@ -166,7 +198,15 @@ describe('tRPC fuzz', () => {
     // Every procedure, every kind of caller, at least once; then random ones.
     for (const { name, type } of procedures) {
       for (const someone of ['nobody', 'user', 'admin'] as const) {
-        await check({ who: someone, method: type === 'mutation' ? 'POST' : 'GET', path: name, batch: false, inputs: [{ text: HOSTILE_INPUT, raw: true }], contentType: 'application/json', query: '' });
+        await check({
+          who: someone,
+          method: type === 'mutation' ? 'POST' : 'GET',
+          path: name,
+          batch: false,
+          inputs: [{ text: HOSTILE_INPUT, raw: true }],
+          contentType: 'application/json',
+          query: '',
+        });
       }
     }
     await fc.assert(fc.asyncProperty(single, check), fuzzParameters(4000));
@@ -183,4 +223,5 @@ describe('tRPC fuzz', () => {
 });
 
 /** An input no procedure accepts, sent once to each as each kind of caller. */
-const HOSTILE_INPUT = '{"__proto__":{"role":"admin"},"constructor":{"prototype":{"role":"admin"}},"id":"\\u0000","limit":-1}';
+const HOSTILE_INPUT =
+  '{"__proto__":{"role":"admin"},"constructor":{"prototype":{"role":"admin"}},"id":"\\u0000","limit":-1}';

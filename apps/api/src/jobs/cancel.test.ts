@@ -32,7 +32,7 @@ describe('jobs.cancel', () => {
     expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(before);
   });
 
-  it('a running job\'s cancel answers with an older version than the canceled view that follows', async () => {
+  it("a running job's cancel answers with an older version than the canceled view that follows", async () => {
     // The web app keeps the newer of two views by version: this is what it relies on when the stream's
     // "canceled" arrives before the cancel's own answer.
     await h.startWorker({ MOCK_LATENCY_MS: '500', IMAGE_CONCURRENCY: '1' });

@@ -23,13 +23,25 @@ async function nothingWritten(balance: number) {
 describe('PROMPT_FILTER', () => {
   it('refuses a matching prompt or style over tRPC and REST, naming the field, reserving nothing', async () => {
     const balance = (await h.caller.credits.get()).balance;
-    const trpc = (await h.caller.jobs.create({ prompt: 'a lot of ＧＯＲＥ' }).catch((e: unknown) => e)) as { code: string; message: string };
+    const trpc = (await h.caller.jobs.create({ prompt: 'a lot of ＧＯＲＥ' }).catch((e: unknown) => e)) as {
+      code: string;
+      message: string;
+    };
     expect(trpc.code).toBe('BAD_REQUEST');
     expect(trpc.message).toBe('the prompt is refused by this deployment\'s content policy (it matches "gore")');
-    const rest = await h.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'a logo', style: 'ACME   Corp' } });
+    const rest = await h.inject({
+      method: 'POST',
+      url: '/api/v1/generations',
+      payload: { prompt: 'a logo', style: 'ACME   Corp' },
+    });
     expect(rest.statusCode).toBe(400);
-    expect(rest.json().error).toMatchObject({ code: 'BAD_INPUT', details: { field: 'style', reason: 'content_filtered' } });
-    const batch = (await h.caller.jobs.createBatch({ requests: [{ prompt: 'a gorge' }, { prompt: 'celebrity Jane at the beach' }] }).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(rest.json().error).toMatchObject({
+      code: 'BAD_INPUT',
+      details: { field: 'style', reason: 'content_filtered' },
+    });
+    const batch = (await h.caller.jobs
+      .createBatch({ requests: [{ prompt: 'a gorge' }, { prompt: 'celebrity Jane at the beach' }] })
+      .catch((e: unknown) => e)) as { code: string; message: string };
     expect(batch.code).toBe('BAD_REQUEST');
     await nothingWritten(balance);
     // Whole words only: a gorge is not gore.

@@ -19,7 +19,11 @@ async function rowCounts() {
 
 describe('jobs.create', () => {
   it('answers at once with a queued job, its images and a queue entry keyed by the job id', async () => {
-    const job = await h.caller.jobs.create({ prompt: 'a friendly dragon playing in a garden', numImages: 4, aspectRatio: '16:9' });
+    const job = await h.caller.jobs.create({
+      prompt: 'a friendly dragon playing in a garden',
+      numImages: 4,
+      aspectRatio: '16:9',
+    });
 
     expect(job).toMatchObject({ status: 'queued', stage: null, progress: 0, numImages: 4, width: 1024, height: 576 });
     expect(job.queuePosition).toBe(0);
@@ -66,7 +70,9 @@ describe('jobs.create', () => {
     const first = await h.caller.jobs.create({ prompt: 'same', idempotencyKey: 'k-1' });
     const again = await h.caller.jobs.create({ prompt: 'same', idempotencyKey: 'k-1' });
     const before = await rowCounts();
-    const conflict = await h.caller.jobs.create({ prompt: 'different', idempotencyKey: 'k-1' }).catch((e: unknown) => e);
+    const conflict = await h.caller.jobs
+      .create({ prompt: 'different', idempotencyKey: 'k-1' })
+      .catch((e: unknown) => e);
 
     expect(again.id).toBe(first.id);
     expect((conflict as TRPCError).code).toBe('CONFLICT');

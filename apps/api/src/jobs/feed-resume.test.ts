@@ -19,7 +19,10 @@ async function feedIds(lastEventId: string, count: number): Promise<Set<string>>
   const timer = setTimeout(() => abort.abort(), 20_000);
   const ids = new Set<string>();
   try {
-    const response = await fetch(`${base}/trpc/jobs.feed?input=${encodeURIComponent(JSON.stringify({ lastEventId }))}`, { headers: h.headers, signal: abort.signal });
+    const response = await fetch(
+      `${base}/trpc/jobs.feed?input=${encodeURIComponent(JSON.stringify({ lastEventId }))}`,
+      { headers: h.headers, signal: abort.signal },
+    );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const decoder = new TextDecoder();
     let buffered = '';
@@ -46,7 +49,9 @@ describe('jobs.feed resume', () => {
     const before = String(Date.now() - 1);
     const created: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const batch = await h.caller.jobs.createBatch({ requests: Array.from({ length: 84 }, (_, j) => ({ prompt: `resume ${i}-${j}` })) });
+      const batch = await h.caller.jobs.createBatch({
+        requests: Array.from({ length: 84 }, (_, j) => ({ prompt: `resume ${i}-${j}` })),
+      });
       created.push(...batch.jobs.map((job) => job.id));
     }
     const ids = await feedIds(before, created.length);
@@ -55,13 +60,18 @@ describe('jobs.feed resume', () => {
 
   it('refuses an event id it never gave out, with BAD_REQUEST naming the field', async () => {
     for (const lastEventId of ['yesterday', '-5', '1e12', 'x'.repeat(300)]) {
-      const response = await fetch(`${base}/trpc/jobs.feed?input=${encodeURIComponent(JSON.stringify({ lastEventId }))}`, { headers: h.headers });
+      const response = await fetch(
+        `${base}/trpc/jobs.feed?input=${encodeURIComponent(JSON.stringify({ lastEventId }))}`,
+        { headers: h.headers },
+      );
       const body = await response.text();
       expect(response.status, lastEventId).toBe(400);
       expect(body, lastEventId).toContain('lastEventId');
     }
     // As an EventSource sends it on a reconnect: the Last-Event-ID header.
-    const reconnect = await fetch(`${base}/trpc/jobs.feed`, { headers: { ...h.headers, 'last-event-id': 'not-an-id' } });
+    const reconnect = await fetch(`${base}/trpc/jobs.feed`, {
+      headers: { ...h.headers, 'last-event-id': 'not-an-id' },
+    });
     expect(reconnect.status).toBe(400);
     await reconnect.body?.cancel();
   });

@@ -11,7 +11,11 @@ afterAll(() => h.close());
 
 describe('create -> worker -> succeeded', () => {
   it('stores 4 distinct PNGs of the requested size, served over HTTP', async () => {
-    const created = await h.caller.jobs.create({ prompt: 'a friendly dragon playing in a garden', numImages: 4, aspectRatio: '3:4' });
+    const created = await h.caller.jobs.create({
+      prompt: 'a friendly dragon playing in a garden',
+      numImages: 4,
+      aspectRatio: '3:4',
+    });
     const job = await eventually(async () => {
       const view = await h.caller.jobs.get({ id: created.id });
       return view.status === 'succeeded' ? view : null;
@@ -39,11 +43,15 @@ describe('create -> worker -> succeeded', () => {
     });
     const response = await h.inject({ method: 'GET', url: job.images[0]!.url! });
 
-    expect([created.outputFormat, job.images[0]!.mime, response.headers['content-type']]).toEqual(['jpeg', 'image/jpeg', 'image/jpeg']);
+    expect([created.outputFormat, job.images[0]!.mime, response.headers['content-type']]).toEqual([
+      'jpeg',
+      'image/jpeg',
+      'image/jpeg',
+    ]);
     expect((await sharp(response.rawPayload).metadata()).format).toBe('jpeg');
   });
 
-  it('serves each image\'s webp thumbnail with its own ETag', async () => {
+  it("serves each image's webp thumbnail with its own ETag", async () => {
     const created = await h.caller.jobs.create({ prompt: 'a lighthouse for the gallery', aspectRatio: '16:9' });
     const job = await eventually(async () => {
       const view = await h.caller.jobs.get({ id: created.id });
@@ -52,10 +60,18 @@ describe('create -> worker -> succeeded', () => {
     const image = job.images[0]!;
 
     const response = await h.inject({ method: 'GET', url: image.thumbnailUrl! });
-    const again = await h.inject({ method: 'GET', url: image.thumbnailUrl!, headers: { 'if-none-match': String(response.headers.etag) } });
+    const again = await h.inject({
+      method: 'GET',
+      url: image.thumbnailUrl!,
+      headers: { 'if-none-match': String(response.headers.etag) },
+    });
 
     expect(image.thumbnailUrl).toBe(`${image.url}/thumbnail`);
-    expect([response.statusCode, response.headers['content-type'], response.headers.etag]).toEqual([200, 'image/webp', `"${image.id}-thumb"`]);
+    expect([response.statusCode, response.headers['content-type'], response.headers.etag]).toEqual([
+      200,
+      'image/webp',
+      `"${image.id}-thumb"`,
+    ]);
     const metadata = await sharp(response.rawPayload).metadata();
     expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 256, 144]);
     expect(again.statusCode).toBe(304);
@@ -89,8 +105,15 @@ describe('create -> worker -> succeeded', () => {
     // A row as the API writes it, queued with a payload an older or broken producer might send.
     const created = await h.db.job.create({
       data: {
-        userId: h.user.id, preset: 'photo', prompt: 'bad payload', aspectRatio: '1:1', width: 1024, height: 1024,
-        provider: 'local', numImages: 1, images: { create: [{ index: 0 }] },
+        userId: h.user.id,
+        preset: 'photo',
+        prompt: 'bad payload',
+        aspectRatio: '1:1',
+        width: 1024,
+        height: 1024,
+        provider: 'local',
+        numImages: 1,
+        images: { create: [{ index: 0 }] },
       },
     });
     await h.db.$executeRaw`
@@ -114,7 +137,12 @@ describe('create -> worker -> succeeded', () => {
 
 describe('jobs.events and the exact prompt', () => {
   it('returns the timeline to its owner and the exact prompt of each image', async () => {
-    const created = await h.caller.jobs.create({ prompt: 'a red kite', preset: 'cover', style: 'watercolor', numImages: 2 });
+    const created = await h.caller.jobs.create({
+      prompt: 'a red kite',
+      preset: 'cover',
+      style: 'watercolor',
+      numImages: 2,
+    });
     const job = await eventually(async () => {
       const view = await h.caller.jobs.get({ id: created.id });
       return view.status === 'succeeded' ? view : null;

@@ -14,10 +14,19 @@ describe('jobs.get', () => {
     expect((error as TRPCError).code).toBe('NOT_FOUND');
   });
 
-  it('answers NOT_FOUND for another user\'s job, exactly as for a missing one', async () => {
+  it("answers NOT_FOUND for another user's job, exactly as for a missing one", async () => {
     const other = await h.db.user.create({ data: { email: 'other@example.com' } });
     const theirs = await h.db.job.create({
-      data: { userId: other.id, preset: 'photo', prompt: 'theirs', aspectRatio: '1:1', width: 1024, height: 1024, provider: 'local', numImages: 1 },
+      data: {
+        userId: other.id,
+        preset: 'photo',
+        prompt: 'theirs',
+        aspectRatio: '1:1',
+        width: 1024,
+        height: 1024,
+        provider: 'local',
+        numImages: 1,
+      },
     });
     const error = await h.caller.jobs.get({ id: theirs.id }).catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe('NOT_FOUND');
@@ -28,7 +37,8 @@ describe('jobs.get', () => {
 describe('jobs.list', () => {
   it('pages newest first with a cursor, each job exactly once', async () => {
     const created = [];
-    for (let i = 0; i < 7; i++) created.push(await h.caller.jobs.create({ prompt: `page test ${i}`, projectId: 'paging' }));
+    for (let i = 0; i < 7; i++)
+      created.push(await h.caller.jobs.create({ prompt: `page test ${i}`, projectId: 'paging' }));
     const seen: string[] = [];
     let cursor: string | undefined;
     const pageSizes: number[] = [];
@@ -56,7 +66,8 @@ describe('jobs.list', () => {
     const b = await user.caller.jobs.create({ prompt: 'a lighthouse keeper', preset: 'photo', projectId: 'book-1' });
     const c = await user.caller.jobs.create({ prompt: 'a fox in snow', preset: 'cover', projectId: 'book-2' });
     const batch = await user.caller.jobs.createBatch({ requests: [{ prompt: 'batch one' }, { prompt: 'batch two' }] });
-    const ids = async (input: Parameters<typeof user.caller.jobs.list>[0]) => (await user.caller.jobs.list(input)).items.map((job) => job.id);
+    const ids = async (input: Parameters<typeof user.caller.jobs.list>[0]) =>
+      (await user.caller.jobs.list(input)).items.map((job) => job.id);
 
     expect(await ids({ preset: 'cover' })).toEqual([c.id, a.id]);
     expect(await ids({ projectId: 'book-1' })).toEqual([b.id, a.id]);
@@ -73,14 +84,16 @@ describe('jobs.list', () => {
     expect(second.nextCursor).toBeNull();
   });
 
-  it('searches prompts by words (full text: stems, any order), only among the caller\'s own jobs', async () => {
+  it("searches prompts by words (full text: stems, any order), only among the caller's own jobs", async () => {
     const user = await h.makeUser('search@example.com');
     const stranger = await h.makeUser('stranger@example.com');
     const keepers = await user.caller.jobs.create({ prompt: 'two lighthouse keepers playing chess' });
     await user.caller.jobs.create({ prompt: 'a dragon over the sea' });
     await stranger.caller.jobs.create({ prompt: 'a lighthouse of my own' });
 
-    expect((await user.caller.jobs.list({ search: 'keeper lighthouse' })).items.map((job) => job.id)).toEqual([keepers.id]);
+    expect((await user.caller.jobs.list({ search: 'keeper lighthouse' })).items.map((job) => job.id)).toEqual([
+      keepers.id,
+    ]);
     expect((await user.caller.jobs.list({ search: 'lighthouse', status: 'canceled' })).items).toEqual([]);
     expect((await user.caller.jobs.list({ search: 'unicorn' })).items).toEqual([]);
   });

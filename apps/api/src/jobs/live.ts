@@ -55,7 +55,11 @@ function takeSlot({ slots, user, signal }: FollowOptions): () => void {
   return release;
 }
 
-async function* streamJob({ db, jobChanges, user, signal, lastEventId, id, recheck }: FollowOptions & { id: string }, first: JobView, release: () => void) {
+async function* streamJob(
+  { db, jobChanges, user, signal, lastEventId, id, recheck }: FollowOptions & { id: string },
+  first: JobView,
+  release: () => void,
+) {
   let view = first;
   const wake = wakeOn(signal);
   const credentials = credentialCheck(recheck);
@@ -88,7 +92,10 @@ export function followMyJobs(options: FollowOptions) {
   return streamMyJobs(options, takeSlot(options));
 }
 
-async function* streamMyJobs({ db, jobChanges, user, signal, lastEventId, recheck }: FollowOptions, release: () => void) {
+async function* streamMyJobs(
+  { db, jobChanges, user, signal, lastEventId, recheck }: FollowOptions,
+  release: () => void,
+) {
   const credentials = credentialCheck(recheck);
   const changed = new Set<string>();
   const wake = wakeOn(signal);
@@ -109,8 +116,13 @@ async function* streamMyJobs({ db, jobChanges, user, signal, lastEventId, rechec
       const ids = [...changed];
       changed.clear();
       for (let start = 0; start < ids.length; start += FEED_PAGE) {
-        const jobs = await db.job.findMany({ where: { id: { in: ids.slice(start, start + FEED_PAGE) }, userId: user.id }, include: jobViewInclude, orderBy: { updatedAt: 'asc' } });
-        for (const job of jobs) yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
+        const jobs = await db.job.findMany({
+          where: { id: { in: ids.slice(start, start + FEED_PAGE) }, userId: user.id },
+          include: jobViewInclude,
+          orderBy: { updatedAt: 'asc' },
+        });
+        for (const job of jobs)
+          yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
       }
       await wake.wait(credentials.cap(IDLE_REFRESH_MS));
       if (signal?.aborted || !(await credentials.stand())) return;
@@ -148,7 +160,9 @@ async function* updatedSince(db: Db, user: AuthUser, since: Date, signal: AbortS
     const jobs: JobWithImages[] = await db.job.findMany({
       where: {
         userId: user.id,
-        OR: after ? [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] : [{ updatedAt: { gte: since } }],
+        OR: after
+          ? [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }]
+          : [{ updatedAt: { gte: since } }],
       },
       include: jobViewInclude,
       orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
@@ -165,7 +179,13 @@ async function* updatedSince(db: Db, user: AuthUser, since: Date, signal: AbortS
  * Resolves with the job's view once it has ended, or with its latest view when `signal` aborts first
  * (callers that wait synchronously, like the OpenAI-compatible endpoint, decide what a timeout means).
  */
-export async function waitForJobEnd({ db, jobChanges, user, id, signal }: Omit<FollowOptions, 'lastEventId'> & { id: string; signal: AbortSignal }): Promise<JobView> {
+export async function waitForJobEnd({
+  db,
+  jobChanges,
+  user,
+  id,
+  signal,
+}: Omit<FollowOptions, 'lastEventId'> & { id: string; signal: AbortSignal }): Promise<JobView> {
   const wake = wakeOn(signal);
   // Subscribed before the first read, so a change between the two is not missed.
   const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);

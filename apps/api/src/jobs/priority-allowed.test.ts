@@ -15,14 +15,26 @@ describe('PRIORITY_ALLOWED', () => {
   it('refuses urgent and high from an ordinary account over tRPC, REST and in a batch, naming the field, writing nothing', async () => {
     const before = (await h.caller.credits.get()).balance;
     for (const priority of ['urgent', 'high'] as const) {
-      const error = (await h.caller.jobs.create({ prompt: 'me first', priority }).catch((e: unknown) => e)) as { code: string; message: string };
+      const error = (await h.caller.jobs.create({ prompt: 'me first', priority }).catch((e: unknown) => e)) as {
+        code: string;
+        message: string;
+      };
       expect(error.code).toBe('FORBIDDEN');
       expect(error.message).toBe(`priority ${priority} is for admins here; you may use low, normal`);
     }
-    const rest = await h.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'me first', priority: 'urgent' } });
+    const rest = await h.inject({
+      method: 'POST',
+      url: '/api/v1/generations',
+      payload: { prompt: 'me first', priority: 'urgent' },
+    });
     expect(rest.statusCode).toBe(403);
-    expect(rest.json().error).toMatchObject({ code: 'FORBIDDEN', details: { field: 'priority', allowed: ['low', 'normal'] } });
-    const batch = (await h.caller.jobs.createBatch({ requests: [{ prompt: 'fine' }, { prompt: 'me first', priority: 'high' }] }).catch((e: unknown) => e)) as { code: string };
+    expect(rest.json().error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { field: 'priority', allowed: ['low', 'normal'] },
+    });
+    const batch = (await h.caller.jobs
+      .createBatch({ requests: [{ prompt: 'fine' }, { prompt: 'me first', priority: 'high' }] })
+      .catch((e: unknown) => e)) as { code: string };
     expect(batch.code).toBe('FORBIDDEN');
     expect(await h.db.job.count({ where: { userId: h.user.id } })).toBe(0);
     expect((await h.caller.credits.get()).balance).toBe(before);

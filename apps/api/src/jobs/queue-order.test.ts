@@ -11,12 +11,14 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function graphilePriority(jobId: string) {
-  const [row] = await h.db.$queryRaw<{ priority: number }[]>`select priority from graphile_worker._private_jobs where key = ${jobId}`;
+  const [row] = await h.db.$queryRaw<
+    { priority: number }[]
+  >`select priority from graphile_worker._private_jobs where key = ${jobId}`;
   return row?.priority;
 }
 
 describe('queue order', () => {
-  it('puts another user\'s first job ahead of one user\'s backlog, and reports both positions', async () => {
+  it("puts another user's first job ahead of one user's backlog, and reports both positions", async () => {
     const a = await h.makeUser('a@example.com');
     const b = await h.makeUser('b@example.com');
     const backlog = [];
@@ -29,10 +31,11 @@ describe('queue order', () => {
     // The queue's real order, graphile-worker's priority, agrees with the positions.
     expect(await graphilePriority(single.id)).toBeLessThan((await graphilePriority(backlog[1]!.id))!);
     expect(await graphilePriority(single.id)).toBe(await graphilePriority(backlog[0]!.id));
-    for (const job of [...backlog, single]) await h.callerFor((job === single ? b : a).user).jobs.cancel({ id: job.id });
+    for (const job of [...backlog, single])
+      await h.callerFor((job === single ? b : a).user).jobs.cancel({ id: job.id });
   });
 
-  it('gives every queued job on a jobs.list page and in a batch the place jobs.get gives it, other users\' jobs interleaved', async () => {
+  it("gives every queued job on a jobs.list page and in a batch the place jobs.get gives it, other users' jobs interleaved", async () => {
     const a = await h.makeUser('lister@example.com');
     const b = await h.makeUser('interleaver@example.com');
     const mine: { id: string }[] = [];
@@ -40,18 +43,22 @@ describe('queue order', () => {
       mine.push(await a.caller.jobs.create({ prompt: `mine ${i}`, priority: i === 2 ? 'high' : 'normal' }));
       await b.caller.jobs.create({ prompt: `theirs ${i}` });
     }
-    const batch = await a.caller.jobs.createBatch({ requests: [{ prompt: 'batch 0' }, { prompt: 'batch 1', priority: 'low' }] });
+    const batch = await a.caller.jobs.createBatch({
+      requests: [{ prompt: 'batch 0' }, { prompt: 'batch 1', priority: 'low' }],
+    });
     await a.caller.jobs.cancel({ id: mine[1]!.id });
 
     const page = await a.caller.jobs.list({ limit: 20 });
     const again = await a.caller.jobs.batch({ batchId: batch.batchId });
 
     const expected = async (id: string) => (await a.caller.jobs.get({ id })).queuePosition;
-    for (const item of [...page.items, ...again.jobs]) expect([item.id, item.queuePosition]).toEqual([item.id, await expected(item.id)]);
+    for (const item of [...page.items, ...again.jobs])
+      expect([item.id, item.queuePosition]).toEqual([item.id, await expected(item.id)]);
     expect(page.items.find((item) => item.id === mine[1]!.id)?.queuePosition).toBeNull();
     expect(new Set(page.items.map((item) => item.queuePosition)).size).toBe(page.items.length);
     for (const item of page.items) if (item.status === 'queued') await a.caller.jobs.cancel({ id: item.id });
-    for (const item of (await b.caller.jobs.list({ limit: 20 })).items) if (item.status === 'queued') await b.caller.jobs.cancel({ id: item.id });
+    for (const item of (await b.caller.jobs.list({ limit: 20 })).items)
+      if (item.status === 'queued') await b.caller.jobs.cancel({ id: item.id });
   });
 
   it('serves urgent before high before normal before low', async () => {
@@ -59,7 +66,9 @@ describe('queue order', () => {
     const normal = await h.caller.jobs.create({ prompt: 'normal' });
     const high = await h.caller.jobs.create({ prompt: 'high', priority: 'high' });
     const urgent = await h.caller.jobs.create({ prompt: 'urgent', priority: 'urgent' });
-    const positions = await Promise.all([urgent, high, normal, low].map(async (job) => (await h.caller.jobs.get({ id: job.id })).queuePosition));
+    const positions = await Promise.all(
+      [urgent, high, normal, low].map(async (job) => (await h.caller.jobs.get({ id: job.id })).queuePosition),
+    );
     expect(positions).toEqual([0, 1, 2, 3]);
     for (const job of [low, normal, high, urgent]) await h.caller.jobs.cancel({ id: job.id });
   });
@@ -85,7 +94,9 @@ describe('queue order', () => {
 
   it('rejects a start deadline in the past, writing nothing', async () => {
     const before = await h.db.job.count();
-    const error = await h.caller.jobs.create({ prompt: 'too late', startBy: new Date(Date.now() - 1000).toISOString() }).catch((e: unknown) => e);
+    const error = await h.caller.jobs
+      .create({ prompt: 'too late', startBy: new Date(Date.now() - 1000).toISOString() })
+      .catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe('BAD_REQUEST');
     expect((error as TRPCError).message).toMatch(/startBy must be in the future/);
     expect(await h.db.job.count()).toBe(before);
@@ -105,14 +116,16 @@ describe('queue order', () => {
 });
 
 describe('queue order with workers', () => {
-  it('starts user B\'s one job right after user A queued 500 (2 workers, mock at 100 ms)', async () => {
+  it("starts user B's one job right after user A queued 500 (2 workers, mock at 100 ms)", async () => {
     const worker = { MOCK_LATENCY_MS: '100', WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1' };
     await h.startWorker({ ...worker, WORKER_ID: 'w1' });
     await h.startWorker({ ...worker, WORKER_ID: 'w2' });
     const a = await h.makeUser('backlog@example.com');
     const b = await h.makeUser('newcomer@example.com');
     for (let i = 0; i < 500; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => a.caller.jobs.create({ prompt: `backlog ${i + j}`, provider: 'mock' })));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => a.caller.jobs.create({ prompt: `backlog ${i + j}`, provider: 'mock' })),
+      );
     }
     const single = await b.caller.jobs.create({ prompt: 'just one', provider: 'mock' });
     // Counted from when B's job was queued (its row committed), not from when the call began: a submit

@@ -17,7 +17,12 @@ afterAll(() => h.close());
 describe('retention and retry at once', () => {
   it('a retry landing while retention deletes the job either finds it gone, or keeps every file it kept', async () => {
     const flaky = await h.startWorker({ MOCK_FAILURES: 'content_filtered:0.5', WORKER_ID: 'flaky' });
-    const created = await h.caller.jobs.create({ prompt: 'half of these get refused', numImages: 6, provider: 'mock', seed: 13 });
+    const created = await h.caller.jobs.create({
+      prompt: 'half of these get refused',
+      numImages: 6,
+      provider: 'mock',
+      seed: 13,
+    });
     await eventually(async () => {
       const view = await h.caller.jobs.get({ id: created.id });
       return view.status === 'succeeded' || view.status === 'failed';

@@ -26,7 +26,12 @@ async function counts() {
 describe('jobs.retry', () => {
   it('regenerates only the missing images of a partly failed job, keeping the stored ones', async () => {
     const flaky = await h.startWorker({ MOCK_FAILURES: 'content_filtered:0.5', WORKER_ID: 'flaky' });
-    const created = await h.caller.jobs.create({ prompt: 'half of these get refused', numImages: 6, provider: 'mock', seed: 13 });
+    const created = await h.caller.jobs.create({
+      prompt: 'half of these get refused',
+      numImages: 6,
+      provider: 'mock',
+      seed: 13,
+    });
     const first = await until(created.id, (status) => status === 'succeeded' || status === 'failed');
     await flaky.stop();
     const kept = await h.db.image.findMany({ where: { jobId: created.id, status: 'succeeded' } });
@@ -60,26 +65,41 @@ describe('jobs.retry', () => {
     await worker.stop();
   });
 
-  it.each(['queued', 'running'] as const)('refuses a %s job with CONFLICT (INVALID_STATE), changing nothing', async (status) => {
-    // A row in that state with no queue entry, so no worker can move it while we ask.
-    const job = await h.db.job.create({
-      data: {
-        userId: h.user.id, preset: 'photo', prompt: `still ${status}`, aspectRatio: '1:1', width: 64, height: 64,
-        provider: 'mock', numImages: 1, status, images: { create: [{ index: 0 }] },
-      },
-    });
-    const error = await h.caller.jobs.retry({ id: job.id }).catch((e: unknown) => e);
-    expect((error as TRPCError).code).toBe('CONFLICT');
-    expect((error as TRPCError).message).toMatch(new RegExp(`is ${status}; only a finished job can be retried`));
-    expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(job);
-  });
+  it.each(['queued', 'running'] as const)(
+    'refuses a %s job with CONFLICT (INVALID_STATE), changing nothing',
+    async (status) => {
+      // A row in that state with no queue entry, so no worker can move it while we ask.
+      const job = await h.db.job.create({
+        data: {
+          userId: h.user.id,
+          preset: 'photo',
+          prompt: `still ${status}`,
+          aspectRatio: '1:1',
+          width: 64,
+          height: 64,
+          provider: 'mock',
+          numImages: 1,
+          status,
+          images: { create: [{ index: 0 }] },
+        },
+      });
+      const error = await h.caller.jobs.retry({ id: job.id }).catch((e: unknown) => e);
+      expect((error as TRPCError).code).toBe('CONFLICT');
+      expect((error as TRPCError).message).toMatch(new RegExp(`is ${status}; only a finished job can be retried`));
+      expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(job);
+    },
+  );
 });
 
 describe('jobs.createBatch', () => {
   it.each([
     ['no requests', { requests: [] }, ['requests']],
     ['101 requests', { requests: Array.from({ length: 101 }, () => ({ prompt: 'x' })) }, ['requests']],
-    ['one bad request among good ones', { requests: [{ prompt: 'ok' }, { prompt: 'ok' }, { prompt: '' }] }, ['requests', '2', 'prompt']],
+    [
+      'one bad request among good ones',
+      { requests: [{ prompt: 'ok' }, { prompt: 'ok' }, { prompt: '' }] },
+      ['requests', '2', 'prompt'],
+    ],
   ])('rejects %s with BAD_REQUEST and writes nothing', async (_name, input, path) => {
     const before = await counts();
     const response = await h.inject({ method: 'POST', url: '/trpc/jobs.createBatch', payload: input });
@@ -105,11 +125,15 @@ describe('jobs.createBatch', () => {
       const view = await h.caller.jobs.batch({ batchId: batch.batchId });
       return view.done ? view : null;
     });
-    expect(done).toMatchObject({ progress: 100, counts: { succeeded: 3 }, images: { total: 5, succeeded: 5, failed: 0 } });
+    expect(done).toMatchObject({
+      progress: 100,
+      counts: { succeeded: 3 },
+      images: { total: 5, succeeded: 5, failed: 0 },
+    });
     await worker.stop();
   });
 
-  it('answers NOT_FOUND for another user\'s batch', async () => {
+  it("answers NOT_FOUND for another user's batch", async () => {
     const batch = await h.caller.jobs.createBatch({ requests: [{ prompt: 'mine', provider: 'mock' }] });
     const stranger = await h.makeUser('stranger@example.com');
     const error = await stranger.caller.jobs.batch({ batchId: batch.batchId }).catch((e: unknown) => e);

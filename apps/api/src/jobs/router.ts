@@ -1,4 +1,17 @@
-import { WebhookDeliveryView, BatchRef, BatchRequest, BatchView, JobEventView, JobFeedInput, JobFollowInput, JobListInput, JobListView, JobRef, JobRequest, JobView } from '@darkroom/core';
+import {
+  WebhookDeliveryView,
+  BatchRef,
+  BatchRequest,
+  BatchView,
+  JobEventView,
+  JobFeedInput,
+  JobFollowInput,
+  JobListInput,
+  JobListView,
+  JobRef,
+  JobRequest,
+  JobView,
+} from '@darkroom/core';
 import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
@@ -27,7 +40,9 @@ export const jobsRouter = router({
   retry: protectedProcedure
     .input(JobRef)
     .output(JobView)
-    .mutation(({ ctx: { db, user, settings, limits }, input }) => retryJob({ db, user, settings, limits, id: input.id })),
+    .mutation(({ ctx: { db, user, settings, limits }, input }) =>
+      retryJob({ db, user, settings, limits, id: input.id }),
+    ),
   /** The caller's job (an admin's: any job). */
   get: protectedProcedure
     .input(JobRef)
@@ -52,7 +67,13 @@ export const jobsRouter = router({
     .input(JobFollowInput)
     .subscription(({ ctx: { db, jobChanges, closing, streams, stillAuthenticated, settings, user }, input, signal }) =>
       followJob({
-        db, jobChanges, slots: streams, user, signal: untilClosing(signal, closing), id: input.id, lastEventId: input.lastEventId,
+        db,
+        jobChanges,
+        slots: streams,
+        user,
+        signal: untilClosing(signal, closing),
+        id: input.id,
+        lastEventId: input.lastEventId,
         recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
       }),
     ),
@@ -61,7 +82,12 @@ export const jobsRouter = router({
     .input(JobFeedInput)
     .subscription(({ ctx: { db, jobChanges, closing, streams, stillAuthenticated, settings, user }, input, signal }) =>
       followMyJobs({
-        db, jobChanges, slots: streams, user, signal: untilClosing(signal, closing), lastEventId: input?.lastEventId,
+        db,
+        jobChanges,
+        slots: streams,
+        user,
+        signal: untilClosing(signal, closing),
+        lastEventId: input?.lastEventId,
         recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
       }),
     ),

@@ -72,7 +72,13 @@ function visibleTo(user: AuthUser): { userId?: string } {
  * Accepts a job: counts it against the submit rate, then in one statement inserts it, reserves
  * numImages x price credits (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
  */
-export async function createJob({ db, user, settings, limits, input }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
+export async function createJob({
+  db,
+  user,
+  settings,
+  limits,
+  input,
+}: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
   assertProviderEnabled(settings, input.provider, 'provider');
   assertPriorityAllowed(settings, user, input.priority, 'priority');
@@ -105,12 +111,16 @@ export async function createJob({ db, user, settings, limits, input }: SubmitOpt
  */
 function assertProviderEnabled(settings: AccountSettings, provider: ProviderName, field: string) {
   if (settings.enabledProviders.includes(provider)) return;
-  throw new DomainError('BAD_INPUT', `provider ${provider} is not enabled here; enabled: ${settings.enabledProviders.join(', ')}`, {
-    field,
-    reason: 'provider_not_enabled',
-    provider,
-    enabled: settings.enabledProviders,
-  });
+  throw new DomainError(
+    'BAD_INPUT',
+    `provider ${provider} is not enabled here; enabled: ${settings.enabledProviders.join(', ')}`,
+    {
+      field,
+      reason: 'provider_not_enabled',
+      provider,
+      enabled: settings.enabledProviders,
+    },
+  );
 }
 
 /**
@@ -121,7 +131,11 @@ function assertPromptAllowed(settings: AccountSettings, request: Pick<JobRequest
   for (const field of ['prompt', 'style'] as const) {
     const matched = request[field] ? promptFilterMatch(settings.promptFilter, request[field]) : null;
     if (matched) {
-      throw new DomainError('BAD_INPUT', `the ${field} is refused by this deployment's content policy (it matches "${matched}")`, { field: `${prefix}${field}`, reason: 'content_filtered' });
+      throw new DomainError(
+        'BAD_INPUT',
+        `the ${field} is refused by this deployment's content policy (it matches "${matched}")`,
+        { field: `${prefix}${field}`, reason: 'content_filtered' },
+      );
     }
   }
 }
@@ -130,7 +144,11 @@ function assertPromptAllowed(settings: AccountSettings, request: Pick<JobRequest
 function assertPriorityAllowed(settings: AccountSettings, user: AuthUser, priority: Priority, field: string) {
   const allowed = prioritiesFor(settings, user);
   if (allowed.includes(priority)) return;
-  throw new DomainError('FORBIDDEN', `priority ${priority} is for admins here; you may use ${allowed.join(', ')}`, { field, priority, allowed });
+  throw new DomainError('FORBIDDEN', `priority ${priority} is for admins here; you may use ${allowed.join(', ')}`, {
+    field,
+    priority,
+    allowed,
+  });
 }
 
 /** Postgres's SQLSTATE for a unique constraint violation. */
@@ -143,9 +161,18 @@ const UNIQUE_VIOLATION = '23505';
  * The answer is built from the row as sent plus what Postgres decided (rank, created_at, place), so
  * nothing is read back.
  */
-async function acceptJob(db: Db, user: AuthUser, settings: AccountSettings, input: JobRequest, requestHash: string): Promise<JobView> {
+async function acceptJob(
+  db: Db,
+  user: AuthUser,
+  settings: AccountSettings,
+  input: JobRequest,
+  requestHash: string,
+): Promise<JobView> {
   const { job, ahead } = await insertAcceptedJob(db, user, settings, input, requestHash, null, true);
-  return toJobView(job, { position: ahead!, estimatedWaitSeconds: estimateWaitSeconds(ahead!, await recentStartRate(db)) });
+  return toJobView(job, {
+    position: ahead!,
+    estimatedWaitSeconds: estimateWaitSeconds(ahead!, await recentStartRate(db)),
+  });
 }
 
 /**
@@ -272,7 +299,13 @@ function newImage(id: string, jobId: string, index: number, createdAt: Date): Im
  * the jobs go in in one transaction, one `darkroom_accept_job` statement each. A request whose
  * idempotency key was used before returns that earlier job instead of a new one.
  */
-export async function createBatch({ db, user, settings, limits, input }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
+export async function createBatch({
+  db,
+  user,
+  settings,
+  limits,
+  input,
+}: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
   input.requests.forEach((request, index) => {
     assertStartByInFuture(request, `requests.${index}.startBy`);
     assertProviderEnabled(settings, request.provider, `requests.${index}.provider`);
@@ -286,18 +319,36 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
   await limits.consumeSubmits(user.id, input.requests.length);
   // One check per distinct URL, however many requests name it, all before anything is written.
   const webhookUrls = new Map<string, number>();
-  input.requests.forEach((request, index) => request.webhookUrl && !webhookUrls.has(request.webhookUrl) && webhookUrls.set(request.webhookUrl, index));
-  await Promise.all([...webhookUrls].map(([url, index]) => assertWebhookTarget({ db, user, settings, url, field: `requests.${index}.webhookUrl` })));
+  input.requests.forEach(
+    (request, index) =>
+      request.webhookUrl && !webhookUrls.has(request.webhookUrl) && webhookUrls.set(request.webhookUrl, index),
+  );
+  await Promise.all(
+    [...webhookUrls].map(([url, index]) =>
+      assertWebhookTarget({ db, user, settings, url, field: `requests.${index}.webhookUrl` }),
+    ),
+  );
   const batchId = randomUUID();
   const created = await db.$transaction(async (tx) => {
     // All or nothing for credits too: the whole batch's cost is checked before any job is inserted.
-    const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`select credit_balance from users where id = ${user.id}::uuid for update`;
-    const cost = input.requests.reduce((sum, request) => sum + request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }), 0);
+    const [balance] = await tx.$queryRaw<
+      { credit_balance: number }[]
+    >`select credit_balance from users where id = ${user.id}::uuid for update`;
+    const cost = input.requests.reduce(
+      (sum, request) =>
+        sum +
+        request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }),
+      0,
+    );
     if ((balance?.credit_balance ?? 0) < cost) {
-      throw new DomainError('INSUFFICIENT_CREDITS', `this batch needs ${cost} credits and the balance is ${balance?.credit_balance ?? 0}`, {
-        balance: balance?.credit_balance ?? 0,
-        cost,
-      });
+      throw new DomainError(
+        'INSUFFICIENT_CREDITS',
+        `this batch needs ${cost} credits and the balance is ${balance?.credit_balance ?? 0}`,
+        {
+          balance: balance?.credit_balance ?? 0,
+          cost,
+        },
+      );
     }
     // Each job goes in as a single submit's would (darkroom_accept_job: row, images, event, queue entry,
     // reservation, active-jobs cap), inside this one transaction: a refusal undoes the whole batch.
@@ -305,7 +356,8 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
     for (const request of input.requests) {
       const requestHash = hashRequest(request);
       // A request already made under its idempotency key is not made again.
-      if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash))) continue;
+      if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash)))
+        continue;
       await insertAcceptedJob(tx, user, settings, request, requestHash, batchId, false);
       queued.push(request.priority);
     }
@@ -317,7 +369,11 @@ export async function createBatch({ db, user, settings, limits, input }: SubmitO
 
 /** A batch and its aggregate progress, for its owner. */
 export async function getBatch({ db, user, batchId }: ServiceOptions & { batchId: string }): Promise<BatchView> {
-  const jobs = await db.job.findMany({ where: { batchId, userId: user.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], include: jobViewInclude });
+  const jobs = await db.job.findMany({
+    where: { batchId, userId: user.id },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    include: jobViewInclude,
+  });
   if (jobs.length === 0) throw new DomainError('NOT_FOUND', `batch ${batchId} not found`);
   const places = await queuePlacesOf(db, jobs);
   const views = jobs.map((job) => toJobView(job, places.get(job.id)!));
@@ -358,21 +414,39 @@ export async function retryJob({ db, user, settings, limits, id }: SubmitOptions
 
 function assertStartByInFuture(input: JobRequest, field = 'startBy') {
   if (input.startBy && Date.parse(input.startBy) <= Date.now()) {
-    throw new DomainError('BAD_INPUT', `${field} must be in the future (got ${input.startBy})`, { field, startBy: input.startBy });
+    throw new DomainError('BAD_INPUT', `${field} must be in the future (got ${input.startBy})`, {
+      field,
+      startBy: input.startBy,
+    });
   }
 }
 
-async function findByIdempotencyKey(db: Db | Tx, userId: string, key: string, requestHash: string): Promise<JobView | null> {
+async function findByIdempotencyKey(
+  db: Db | Tx,
+  userId: string,
+  key: string,
+  requestHash: string,
+): Promise<JobView | null> {
   const earlierId = await jobIdForIdempotencyKey(db, userId, key, requestHash);
   return earlierId ? findJobView(db, { userId, id: earlierId }) : null;
 }
 
 /** The job an idempotency key already made, or null; CONFLICT when that job was a different request. */
-async function jobIdForIdempotencyKey(db: Db | Tx, userId: string, key: string, requestHash: string): Promise<string | null> {
-  const earlier = await db.job.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } }, select: { id: true, requestHash: true } });
+async function jobIdForIdempotencyKey(
+  db: Db | Tx,
+  userId: string,
+  key: string,
+  requestHash: string,
+): Promise<string | null> {
+  const earlier = await db.job.findUnique({
+    where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
+    select: { id: true, requestHash: true },
+  });
   if (!earlier) return null;
   if (earlier.requestHash !== requestHash) {
-    throw new DomainError('CONFLICT', `idempotencyKey "${key}" was already used with a different request`, { jobId: earlier.id });
+    throw new DomainError('CONFLICT', `idempotencyKey "${key}" was already used with a different request`, {
+      jobId: earlier.id,
+    });
   }
   return earlier.id;
 }
@@ -407,7 +481,11 @@ export async function getJob({ db, user, id }: ServiceOptions & { id: string }):
 }
 
 /** Newest first; `nextCursor` is the id to pass for the following page, null on the last one. */
-export async function listJobs({ db, user, input }: ServiceOptions & { input: Required<Pick<JobListInput, 'limit'>> & JobListInput }): Promise<JobListView> {
+export async function listJobs({
+  db,
+  user,
+  input,
+}: ServiceOptions & { input: Required<Pick<JobListInput, 'limit'>> & JobListInput }): Promise<JobListView> {
   const limit = input.limit;
   const where: Prisma.JobWhereInput = {
     userId: user.id,
@@ -416,7 +494,12 @@ export async function listJobs({ db, user, input }: ServiceOptions & { input: Re
     ...(input.projectId ? { projectId: input.projectId } : {}),
     ...(input.batchId ? { batchId: input.batchId } : {}),
     ...(input.createdFrom || input.createdTo
-      ? { createdAt: { ...(input.createdFrom ? { gte: new Date(input.createdFrom) } : {}), ...(input.createdTo ? { lt: new Date(input.createdTo) } : {}) } }
+      ? {
+          createdAt: {
+            ...(input.createdFrom ? { gte: new Date(input.createdFrom) } : {}),
+            ...(input.createdTo ? { lt: new Date(input.createdTo) } : {}),
+          },
+        }
       : {}),
   };
   if (input.search) {
@@ -450,7 +533,11 @@ export async function cancelJob({ db, user, id }: ServiceOptions & { id: string 
   const job = await db.job.findFirst({ where: { id, ...visibleTo(user) }, select: { id: true, status: true } });
   if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
   if (isTerminalStatus(job.status)) {
-    throw new DomainError('INVALID_STATE', `job ${id} is already ${job.status}; only queued or running jobs can be canceled`, { status: job.status });
+    throw new DomainError(
+      'INVALID_STATE',
+      `job ${id} is already ${job.status}; only queued or running jobs can be canceled`,
+      { status: job.status },
+    );
   }
   // A queued job ends here (lifecycle's end: credits back, webhook, queue entry gone); a running one
   // is asked to stop, and its worker ends it (and counts it).

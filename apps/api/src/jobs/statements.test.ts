@@ -21,9 +21,13 @@ describe('statements per job', () => {
     // Warm: the first submit reads settings and prepares connections.
     await h.caller.jobs.create({ prompt: 'warm up', numImages: 1 });
 
-    const { result, statements, texts } = await countStatements(() => h.caller.jobs.create({ prompt: 'count me', numImages: 1 }));
+    const { result, statements, texts } = await countStatements(() =>
+      h.caller.jobs.create({ prompt: 'count me', numImages: 1 }),
+    );
 
-    console.log(`api: a one-image submit sent ${statements} statements\n  ${texts.map((text) => text.replace(/\s+/g, ' ').slice(0, 100)).join('\n  ')}`);
+    console.log(
+      `api: a one-image submit sent ${statements} statements\n  ${texts.map((text) => text.replace(/\s+/g, ' ').slice(0, 100)).join('\n  ')}`,
+    );
     expect(result.status).toBe('queued');
     expect(statements).toBeLessThanOrEqual(SUBMIT_CEILING);
   });

@@ -46,10 +46,18 @@ describe('a live stream whose credentials end', () => {
   });
 
   it('ends once its session logs out', async () => {
-    const logIn = await fetch(`${base}/trpc/auth.logIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'owner@darkroom.test', password: TEST_PASSWORD }) });
+    const logIn = await fetch(`${base}/trpc/auth.logIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@darkroom.test', password: TEST_PASSWORD }),
+    });
     const cookie = logIn.headers.get('set-cookie')!.split(';')[0]!;
     const feed = await openFeed({ cookie });
-    const logOut = await fetch(`${base}/trpc/auth.logOut`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
+    const logOut = await fetch(`${base}/trpc/auth.logOut`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: '{}',
+    });
     expect(logOut.status).toBe(200);
     expect(await feed.ended).toBe(true);
   });

@@ -22,7 +22,10 @@ async function openFeed(headers: Record<string, string>) {
   // The slot is taken once the stream runs, after its `connected` event: read on past it.
   const until = Date.now() + 700;
   while (Date.now() < until && !text.includes('serialized-error')) {
-    const chunk = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 200))]);
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 200)),
+    ]);
     if (chunk?.value) text += new TextDecoder().decode(chunk.value);
     if (chunk?.done) break;
   }
@@ -40,7 +43,11 @@ describe('stream slots', () => {
     third.close();
 
     const jobsBefore = await h.db.job.count();
-    const waiter = await fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { ...h.headers, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'wait for me' }) });
+    const waiter = await fetch(`${base}/v1/images/generations`, {
+      method: 'POST',
+      headers: { ...h.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'wait for me' }),
+    });
     expect(waiter.status).toBe(429);
     expect(Number(waiter.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await h.db.job.count()).toBe(jobsBefore);
@@ -64,7 +71,7 @@ describe('stream slots', () => {
     second.close();
   });
 
-  it('gives an OpenAI waiter\'s slot back when its caller goes away, and leaves the job to run', async () => {
+  it("gives an OpenAI waiter's slot back when its caller goes away, and leaves the job to run", async () => {
     const waiter = await h.makeUser('leaves-early@example.com');
     const abort = new AbortController();
     const before = await h.db.job.count({ where: { userId: waiter.user.id } });

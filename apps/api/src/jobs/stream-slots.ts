@@ -23,10 +23,16 @@ export function makeStreamSlots({ perUser, perProcess }: { perUser: number; perP
     acquire(userId) {
       const mine = byUser.get(userId) ?? 0;
       if (mine >= perUser) {
-        throw new DomainError('RATE_LIMITED', `at most ${perUser} live streams and waiting requests per account at once; close one first`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
+        throw new DomainError(
+          'RATE_LIMITED',
+          `at most ${perUser} live streams and waiting requests per account at once; close one first`,
+          { retryAfterSeconds: RETRY_AFTER_SECONDS },
+        );
       }
       if (total >= perProcess) {
-        throw new DomainError('RATE_LIMITED', 'this server holds as many live streams as it takes; try again shortly', { retryAfterSeconds: RETRY_AFTER_SECONDS });
+        throw new DomainError('RATE_LIMITED', 'this server holds as many live streams as it takes; try again shortly', {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        });
       }
       byUser.set(userId, mine + 1);
       total++;

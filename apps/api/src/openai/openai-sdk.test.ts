@@ -22,18 +22,34 @@ const clientFor = (apiKey: string) => new OpenAI({ apiKey, baseURL });
 
 describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
   it('images.generate with b64_json runs a job through the queue and returns the PNGs', async () => {
-    const result = await clientFor(h.apiKey).images.generate({ model: 'local', prompt: 'a fox in the snow', n: 2, size: '1024x1536', response_format: 'b64_json', quality: 'hd', user: 'end-user-7' });
+    const result = await clientFor(h.apiKey).images.generate({
+      model: 'local',
+      prompt: 'a fox in the snow',
+      n: 2,
+      size: '1024x1536',
+      response_format: 'b64_json',
+      quality: 'hd',
+      user: 'end-user-7',
+    });
 
     expect(result.data).toHaveLength(2);
-    for (const image of result.data ?? []) expect(Buffer.from(image.b64_json!, 'base64').subarray(0, 4)).toEqual(PNG_MAGIC);
+    for (const image of result.data ?? [])
+      expect(Buffer.from(image.b64_json!, 'base64').subarray(0, 4)).toEqual(PNG_MAGIC);
     expect(result.created).toBeGreaterThan(1_700_000_000);
     const { width, height } = sizeFor('2:3');
     expect(result.size).toBe(`${width}x${height}`);
     const job = (await h.caller.jobs.list({ limit: 1 })).items[0]!;
-    expect(job).toMatchObject({ numImages: 2, aspectRatio: '2:3', provider: 'local', quality: 'high', status: 'succeeded', metadata: { via: 'openai', user: 'end-user-7' } });
+    expect(job).toMatchObject({
+      numImages: 2,
+      aspectRatio: '2:3',
+      provider: 'local',
+      quality: 'high',
+      status: 'succeeded',
+      metadata: { via: 'openai', user: 'end-user-7' },
+    });
   });
 
-  it('images.generate with url answers signed URLs that open the image without credentials for 60 minutes, as OpenAI\'s do', async () => {
+  it("images.generate with url answers signed URLs that open the image without credentials for 60 minutes, as OpenAI's do", async () => {
     const before = Math.floor(Date.now() / 1000);
     const result = await clientFor(h.apiKey).images.generate({ prompt: 'a teapot' });
 
@@ -77,7 +93,9 @@ describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
   });
 
   it('a wrong API key is an AuthenticationError with code invalid_api_key', async () => {
-    const error = await clientFor('dk_00000000_not-a-real-key-at-all').models.list().catch((e: unknown) => e);
+    const error = await clientFor('dk_00000000_not-a-real-key-at-all')
+      .models.list()
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'invalid_api_key' });
@@ -87,7 +105,9 @@ describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
     const broke = await h.makeUser('broke@darkroom.test');
     await h.db.user.update({ where: { id: broke.user.id }, data: { creditBalance: 0 } });
 
-    const error = await clientFor(broke.apiKey).images.generate({ prompt: 'on credit' }).catch((e: unknown) => e);
+    const error = await clientFor(broke.apiKey)
+      .images.generate({ prompt: 'on credit' })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota' });
@@ -97,10 +117,21 @@ describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
 
 describe('the wait limit', () => {
   it('a job that outlasts the wait is canceled and answered with a 504 timeout error object', async () => {
-    const patient = await buildServer({ db: h.db, databaseUrl: h.url, storage: h.storage, settings: h.settings, webDistDir: h.storageDir, logLevel: 'silent', openAiWaitSeconds: 1 });
+    const patient = await buildServer({
+      db: h.db,
+      databaseUrl: h.url,
+      storage: h.storage,
+      settings: h.settings,
+      webDistDir: h.storageDir,
+      logLevel: 'silent',
+      openAiWaitSeconds: 1,
+    });
     await patient.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const openai = new OpenAI({ apiKey: h.apiKey, baseURL: `http://127.0.0.1:${(patient.server.address() as { port: number }).port}/v1` });
+      const openai = new OpenAI({
+        apiKey: h.apiKey,
+        baseURL: `http://127.0.0.1:${(patient.server.address() as { port: number }).port}/v1`,
+      });
       // The mock provider of this file's worker takes 4 s per image.
       const error = await openai.images.generate({ prompt: 'slow going', model: 'mock' }).catch((e: unknown) => e);
 

@@ -8,7 +8,13 @@ import { ZodError } from 'zod';
 import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
 import type { UrlSigner } from '../signed-urls.js';
-import { CallerGone, generateOpenAiImages, JobEndedWithoutImages, listOpenAiModels, WaitLimitReached } from './service.js';
+import {
+  CallerGone,
+  generateOpenAiImages,
+  JobEndedWithoutImages,
+  listOpenAiModels,
+  WaitLimitReached,
+} from './service.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
 
 export function registerOpenAiRoutes(
@@ -18,13 +24,23 @@ export function registerOpenAiRoutes(
     authenticate,
     signer,
     waitSeconds,
-  }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication>; signer: UrlSigner; waitSeconds: number },
+  }: {
+    services: Services;
+    authenticate: (request: FastifyRequest) => Promise<Authentication>;
+    signer: UrlSigner;
+    waitSeconds: number;
+  },
 ) {
   const callerOf = async (request: FastifyRequest, reply: FastifyReply): Promise<AuthUser | null> => {
     const { user, error } = await authenticate(request);
     if (!user) {
       const message = error ?? 'send a Darkroom API key as the API key (Authorization: Bearer dk_...)';
-      void sendOpenAiError(reply, 401, { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' });
+      void sendOpenAiError(reply, 401, {
+        message,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      });
     }
     return user;
   };
@@ -34,7 +50,12 @@ export function registerOpenAiRoutes(
       scope.setErrorHandler((error, request, reply) => {
         if (error instanceof ZodError) {
           const issue = error.issues[0]!;
-          return sendOpenAiError(reply, 400, { message: issue.message, type: 'invalid_request_error', param: issue.path.map(String).join('.') || null, code: 'invalid_value' });
+          return sendOpenAiError(reply, 400, {
+            message: issue.message,
+            type: 'invalid_request_error',
+            param: issue.path.map(String).join('.') || null,
+            code: 'invalid_value',
+          });
         }
         if (error instanceof CallerGone) {
           // Nobody to answer; the job runs on and is charged only for what it stores.
@@ -44,11 +65,22 @@ export function registerOpenAiRoutes(
         if (error instanceof WaitLimitReached) {
           // The job was canceled: retrying the same request would only wait as long again.
           reply.header('x-should-retry', 'false');
-          return sendOpenAiError(reply, 504, { message: error.message, type: 'server_error', param: null, code: 'timeout' });
+          return sendOpenAiError(reply, 504, {
+            message: error.message,
+            type: 'server_error',
+            param: null,
+            code: 'timeout',
+          });
         }
         if (error instanceof JobEndedWithoutImages) {
           const code = error.job.error?.code ?? error.job.status;
-          if (code === 'content_filtered') return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
+          if (code === 'content_filtered')
+            return sendOpenAiError(reply, 400, {
+              message: error.message,
+              type: 'invalid_request_error',
+              param: 'prompt',
+              code: 'content_policy_violation',
+            });
           reply.header('x-should-retry', String(error.job.error?.retryable ?? false));
           return sendOpenAiError(reply, 500, { message: error.message, type: 'server_error', param: null, code });
         }
@@ -61,19 +93,44 @@ export function registerOpenAiRoutes(
           const field = error.details?.field;
           // Darkroom's provider is OpenAI's model: an unknown one is OpenAI's model_not_found.
           if (error.details?.reason === 'provider_not_enabled') {
-            return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
+            return sendOpenAiError(reply, 400, {
+              message: error.message,
+              type: 'invalid_request_error',
+              param: 'model',
+              code: 'model_not_found',
+            });
           }
           if (error.details?.reason === 'content_filtered') {
-            return sendOpenAiError(reply, 400, { message: error.message, type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
+            return sendOpenAiError(reply, 400, {
+              message: error.message,
+              type: 'invalid_request_error',
+              param: 'prompt',
+              code: 'content_policy_violation',
+            });
           }
-          return sendOpenAiError(reply, openai.httpStatus, { message: error.message, type: openai.type, code: openai.code, param: typeof field === 'string' ? field : null });
+          return sendOpenAiError(reply, openai.httpStatus, {
+            message: error.message,
+            type: openai.type,
+            code: openai.code,
+            param: typeof field === 'string' ? field : null,
+          });
         }
         const fastifyError = error as FastifyError;
         if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-          return sendOpenAiError(reply, fastifyError.statusCode, { message: fastifyError.message, type: 'invalid_request_error', param: null, code: null });
+          return sendOpenAiError(reply, fastifyError.statusCode, {
+            message: fastifyError.message,
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          });
         }
         request.log.error({ err: error }, 'openai-compatible request failed');
-        return sendOpenAiError(reply, 500, { message: 'something went wrong inside Darkroom', type: 'server_error', param: null, code: null });
+        return sendOpenAiError(reply, 500, {
+          message: 'something went wrong inside Darkroom',
+          type: 'server_error',
+          param: null,
+          code: null,
+        });
       });
 
       scope.post('/images/generations', async (request, reply) => {
@@ -82,7 +139,8 @@ export function registerOpenAiRoutes(
         const input = OpenAiImageRequest.parse(request.body);
         // OpenAI's SDKs send one Idempotency-Key per logical request and keep it across their own retries.
         const header = request.headers['idempotency-key'];
-        const idempotencyKey = typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
+        const idempotencyKey =
+          typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
         const origin = `${request.protocol}://${request.host}`;
         // The socket closing before the answer is sent means the caller left.
         const left = new AbortController();

@@ -38,7 +38,14 @@ export function aspectRatioForSize(size: string): AspectRatio | undefined {
 }
 
 /** OpenAI's qualities (gpt-image's and DALL-E 3's) as Darkroom's; `auto` leaves the provider's default. */
-const OPENAI_QUALITY: Record<OpenAiImageRequest['quality'], Quality | undefined> = { auto: undefined, low: 'low', medium: 'medium', high: 'high', standard: 'medium', hd: 'high' };
+const OPENAI_QUALITY: Record<OpenAiImageRequest['quality'], Quality | undefined> = {
+  auto: undefined,
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  standard: 'medium',
+  hd: 'high',
+};
 
 /** How long an answered image URL works, as OpenAI documents for its own (60 minutes). */
 export const OPENAI_URL_TTL_SECONDS = 3600;
@@ -77,7 +84,15 @@ export async function generateOpenAiImages({
 
 async function generateAndWait(
   { db, storage, jobChanges, settings, limits }: Services,
-  { user, input, idempotencyKey, waitSeconds, origin, signer, gone }: Omit<Parameters<typeof generateOpenAiImages>[0], 'services'>,
+  {
+    user,
+    input,
+    idempotencyKey,
+    waitSeconds,
+    origin,
+    signer,
+    gone,
+  }: Omit<Parameters<typeof generateOpenAiImages>[0], 'services'>,
 ): Promise<OpenAiImagesResponse> {
   const aspectRatio = aspectRatioForSize(input.size);
   const submitted = await createJob({
@@ -92,22 +107,34 @@ async function generateAndWait(
       ...(aspectRatio ? { aspectRatio } : {}),
       ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
-      metadata: { via: 'openai', quality: input.quality, size: input.size, ...(input.user ? { user: input.user } : {}) },
+      metadata: {
+        via: 'openai',
+        quality: input.quality,
+        size: input.size,
+        ...(input.user ? { user: input.user } : {}),
+      },
     }),
   });
   const timeout = AbortSignal.timeout(waitSeconds * 1000);
   const job = await waitForJobEnd({ db, jobChanges, user, id: submitted.id, signal: AbortSignal.any([timeout, gone]) });
-  if ((job.status === 'queued' || job.status === 'running') && gone.aborted && !timeout.aborted) throw new CallerGone(`the caller of job ${job.id} went away`);
+  if ((job.status === 'queued' || job.status === 'running') && gone.aborted && !timeout.aborted)
+    throw new CallerGone(`the caller of job ${job.id} went away`);
   if (job.status === 'queued' || job.status === 'running') {
     await cancelJob({ db, user, id: job.id }).catch(() => undefined);
-    throw new WaitLimitReached(`job ${job.id} did not finish within ${waitSeconds} s and was canceled; try a smaller n, or use POST /api/v1/generations to wait as long as it takes`);
+    throw new WaitLimitReached(
+      `job ${job.id} did not finish within ${waitSeconds} s and was canceled; try a smaller n, or use POST /api/v1/generations to wait as long as it takes`,
+    );
   }
   const succeeded = job.images.filter((image) => image.status === 'succeeded');
   if (succeeded.length === 0) throw new JobEndedWithoutImages(job);
 
   let data: OpenAiImage[];
   if (input.response_format === 'b64_json') {
-    const rows = await db.image.findMany({ where: { jobId: job.id, status: 'succeeded' }, orderBy: { index: 'asc' }, select: { storageKey: true, prompt: true } });
+    const rows = await db.image.findMany({
+      where: { jobId: job.id, status: 'succeeded' },
+      orderBy: { index: 'asc' },
+      select: { storageKey: true, prompt: true },
+    });
     data = await Promise.all(
       rows.map(async (row) => {
         const stored = row.storageKey ? await storage.get(row.storageKey) : null;
@@ -118,7 +145,10 @@ async function generateAndWait(
   } else {
     // Like OpenAI's own URLs: they open the image for whoever holds them, for 60 minutes.
     const expiresAt = new Date(Date.now() + OPENAI_URL_TTL_SECONDS * 1000);
-    data = succeeded.map((image) => ({ url: `${origin}${signer.sign(`/images/${image.id}`, expiresAt)}`, ...(image.prompt ? { revised_prompt: image.prompt } : {}) }));
+    data = succeeded.map((image) => ({
+      url: `${origin}${signer.sign(`/images/${image.id}`, expiresAt)}`,
+      ...(image.prompt ? { revised_prompt: image.prompt } : {}),
+    }));
   }
   return {
     created: Math.floor(Date.parse(job.createdAt) / 1000),

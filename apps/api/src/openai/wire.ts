@@ -8,7 +8,9 @@ import { z } from 'zod';
 export const OpenAiImageRequest = z.object({
   prompt: z.string().trim().min(1, 'prompt must not be empty').max(MAX_PROMPT_LENGTH),
   /** A Darkroom provider (see GET /v1/models). Default `local`. */
-  model: z.enum(PROVIDER_NAMES, { message: `model must be one of ${PROVIDER_NAMES.join(', ')} (see GET /v1/models)` }).default('local'),
+  model: z
+    .enum(PROVIDER_NAMES, { message: `model must be one of ${PROVIDER_NAMES.join(', ')} (see GET /v1/models)` })
+    .default('local'),
   n: z.number().int().min(1).max(MAX_IMAGES_PER_JOB).default(1),
   /** `auto` or `WIDTHxHEIGHT`; Darkroom picks its nearest aspect ratio. */
   size: z
@@ -18,7 +20,9 @@ export const OpenAiImageRequest = z.object({
   quality: z.enum(['auto', 'standard', 'hd', 'low', 'medium', 'high']).default('auto'),
   response_format: z.enum(['url', 'b64_json']).default('url'),
   /** Darkroom's providers produce PNG. */
-  output_format: z.enum(['png'], { message: 'output_format must be png (the only format Darkroom produces)' }).default('png'),
+  output_format: z
+    .enum(['png'], { message: 'output_format must be png (the only format Darkroom produces)' })
+    .default('png'),
   style: z.enum(['vivid', 'natural']).optional(),
   background: z.enum(['auto', 'opaque', 'transparent']).optional(),
   moderation: z.enum(['auto', 'low']).optional(),

@@ -19,28 +19,54 @@ async function endedJob(status: 'succeeded' | 'failed' | 'canceled', minutesAgo:
   const startedAt = new Date(finishedAt.getTime() - 1000);
   await h.db.job.create({
     data: {
-      userId: h.user.id, preset: 'illustration', prompt: 'ended', aspectRatio: '1:1', width: 64, height: 64, provider: 'local', numImages: 1,
-      status, createdAt: new Date(startedAt.getTime() - waitedSeconds * 1000), startedAt, finishedAt,
+      userId: h.user.id,
+      preset: 'illustration',
+      prompt: 'ended',
+      aspectRatio: '1:1',
+      width: 64,
+      height: 64,
+      provider: 'local',
+      numImages: 1,
+      status,
+      createdAt: new Date(startedAt.getTime() - waitedSeconds * 1000),
+      startedAt,
+      finishedAt,
     },
   });
 }
 
 async function beat(workerId: string, secondsAgo: number) {
   await h.db.workerHeartbeat.create({
-    data: { workerId, host: 'test', pid: 1, concurrency: 1, graphileWorkerIds: [], startedAt: new Date(Date.now() - secondsAgo * 1000), lastSeenAt: new Date(Date.now() - secondsAgo * 1000) },
+    data: {
+      workerId,
+      host: 'test',
+      pid: 1,
+      concurrency: 1,
+      graphileWorkerIds: [],
+      startedAt: new Date(Date.now() - secondsAgo * 1000),
+      lastSeenAt: new Date(Date.now() - secondsAgo * 1000),
+    },
   });
 }
 
 describe('queue.status', () => {
   it('is healthy and empty with nothing to do', async () => {
     expect(await h.caller.queue.status()).toEqual({
-      queueLength: 0, running: 0, averageWaitSeconds: null, queuedByPriority: { urgent: 0, high: 0, normal: 0, low: 0 },
-      workersAlive: 0, finishedLast15m: 0, failureRateLast15m: null, systemStatus: 'healthy', reasons: [],
+      queueLength: 0,
+      running: 0,
+      averageWaitSeconds: null,
+      queuedByPriority: { urgent: 0, high: 0, normal: 0, low: 0 },
+      workersAlive: 0,
+      finishedLast15m: 0,
+      failureRateLast15m: null,
+      systemStatus: 'healthy',
+      reasons: [],
     });
   });
 
   it('counts the queue by priority, and is critical while jobs wait with no live worker', async () => {
-    for (const priority of ['urgent', 'high', 'high', 'low'] as const) await h.caller.jobs.create({ prompt: `a ${priority} job`, priority });
+    for (const priority of ['urgent', 'high', 'high', 'low'] as const)
+      await h.caller.jobs.create({ prompt: `a ${priority} job`, priority });
     await beat('long-gone', 120);
 
     const status = await h.caller.queue.status();
@@ -77,7 +103,10 @@ describe('queue.status', () => {
     await beat('alive', 1);
     for (let i = 0; i < 3; i++) await h.caller.jobs.create({ prompt: `queued ${i}` });
 
-    const status = await getQueueStatus({ db: h.db, settings: { warnQueueLength: 2, workerDeadAfterSeconds: 30, queueStatusMaxAgeMs: 0 } });
+    const status = await getQueueStatus({
+      db: h.db,
+      settings: { warnQueueLength: 2, workerDeadAfterSeconds: 30, queueStatusMaxAgeMs: 0 },
+    });
 
     expect([status.systemStatus, status.reasons]).toEqual(['warning', ['3 jobs are queued (more than 2)']]);
   });
@@ -115,11 +144,20 @@ describe('queue.status', () => {
     const minute = 60_000;
     const ago = (ms: number) => new Date(Date.now() - ms);
     /** A job of `priority` that waited from `createdAgo` until `startedAgo` (null: still waiting). */
-    const waited = async (priority: 'urgent' | 'low', createdAgo: number, startedAgo: number | null, status: 'queued' | 'succeeded' | 'failed' = 'queued') => {
+    const waited = async (
+      priority: 'urgent' | 'low',
+      createdAgo: number,
+      startedAgo: number | null,
+      status: 'queued' | 'succeeded' | 'failed' = 'queued',
+    ) => {
       const job = await h.caller.jobs.create({ prompt: `waited ${priority}`, priority });
       await h.db.job.update({
         where: { id: job.id },
-        data: { createdAt: ago(createdAgo), status, ...(startedAgo === null ? {} : { startedAt: ago(startedAgo), finishedAt: ago(startedAgo - 1000) }) },
+        data: {
+          createdAt: ago(createdAgo),
+          status,
+          ...(startedAgo === null ? {} : { startedAt: ago(startedAgo), finishedAt: ago(startedAgo - 1000) }),
+        },
       });
     };
     await waited('low', 30 * minute, null);
@@ -129,7 +167,10 @@ describe('queue.status', () => {
     const history = await h.admin.caller.queue.history();
 
     expect(history).toHaveLength(60);
-    const at = (msAgo: number) => history.find((point) => Date.parse(point.at) > Date.now() - msAgo && Date.parse(point.at) <= Date.now() - msAgo + minute)!;
+    const at = (msAgo: number) =>
+      history.find(
+        (point) => Date.parse(point.at) > Date.now() - msAgo && Date.parse(point.at) <= Date.now() - msAgo + minute,
+      )!;
     // Half an hour ago only the low job had arrived; seven minutes ago the two urgent ones waited too;
     // now only the low one is left.
     expect(at(20 * minute).queued).toEqual({ urgent: 0, high: 0, normal: 0, low: 1 });
@@ -141,11 +182,24 @@ describe('queue.status', () => {
 
   it('lists the latest failures with their codes, for admins', async () => {
     const job = await h.caller.jobs.create({ prompt: 'refused' });
-    await h.db.job.update({ where: { id: job.id }, data: { status: 'failed', finishedAt: new Date(), errorCode: 'content_filtered', errorMessage: 'the provider refused the prompt' } });
+    await h.db.job.update({
+      where: { id: job.id },
+      data: {
+        status: 'failed',
+        finishedAt: new Date(),
+        errorCode: 'content_filtered',
+        errorMessage: 'the provider refused the prompt',
+      },
+    });
 
     const failures = await h.admin.caller.queue.recentFailures();
 
-    expect(failures[0]).toMatchObject({ jobId: job.id, owner: h.user.email, code: 'content_filtered', message: 'the provider refused the prompt' });
+    expect(failures[0]).toMatchObject({
+      jobId: job.id,
+      owner: h.user.email,
+      code: 'content_filtered',
+      message: 'the provider refused the prompt',
+    });
     const refused = await h.caller.queue.recentFailures().catch((error: unknown) => error);
     expect((refused as { code?: string }).code).toBe('FORBIDDEN');
   });

@@ -2,7 +2,15 @@
  * The queue at a glance: what waits, what runs, how long waiting takes, who is alive, and how healthy
  * that is. Every number comes from our own tables (never graphile-worker's), each from an index.
  */
-import { MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED, systemStatusOf, type Priority, type QueueHistoryPoint, type QueueStatus, type RecentFailure, type WorkerView } from '@darkroom/core';
+import {
+  MIN_JOBS_FOR_FAILURE_RATE as MIN_ENDED,
+  systemStatusOf,
+  type Priority,
+  type QueueHistoryPoint,
+  type QueueStatus,
+  type RecentFailure,
+  type WorkerView,
+} from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 
 export interface QueueSettings {
@@ -37,7 +45,9 @@ export function getQueueStatus({ db, settings }: { db: Db; settings: QueueSettin
 
 async function readQueueStatus({ db, settings }: { db: Db; settings: QueueSettings }): Promise<QueueStatus> {
   const [queued, running, waits, outcomes, workers] = await Promise.all([
-    db.$queryRaw<{ priority: Priority; n: bigint }[]>`select priority, count(*) as n from jobs where status = 'queued' group by priority`,
+    db.$queryRaw<
+      { priority: Priority; n: bigint }[]
+    >`select priority, count(*) as n from jobs where status = 'queued' group by priority`,
     db.$queryRaw<{ n: bigint }[]>`select count(*) as n from jobs where status = 'running'`,
     db.$queryRawUnsafe<{ seconds: number | null }[]>(
       `select avg(extract(epoch from started_at - created_at))::float8 as seconds from jobs where started_at > now() - ${RECENT}`,
@@ -56,7 +66,12 @@ async function readQueueStatus({ db, settings }: { db: Db; settings: QueueSettin
   const ended = Number(outcomes[0]?.ended ?? 0);
   const failureRate = ended >= MIN_ENDED ? Number(outcomes[0]?.failed ?? 0) / ended : null;
   const workersAlive = Number(workers[0]?.n ?? 0);
-  const { status, reasons } = systemStatusOf({ queueLength, workersAlive, failureRate, warnQueueLength: settings.warnQueueLength });
+  const { status, reasons } = systemStatusOf({
+    queueLength,
+    workersAlive,
+    failureRate,
+    warnQueueLength: settings.warnQueueLength,
+  });
   const wait = waits[0]?.seconds;
   return {
     queueLength,
@@ -146,7 +161,15 @@ export async function listRecentFailures({ db, limit = 20 }: { db: Db; limit?: n
     where: { status: 'failed' },
     orderBy: { finishedAt: 'desc' },
     take: limit,
-    select: { id: true, provider: true, preset: true, errorCode: true, errorMessage: true, finishedAt: true, user: { select: { email: true } } },
+    select: {
+      id: true,
+      provider: true,
+      preset: true,
+      errorCode: true,
+      errorMessage: true,
+      finishedAt: true,
+      user: { select: { email: true } },
+    },
   });
   return jobs.map((job) => ({
     jobId: job.id,

@@ -11,10 +11,17 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const solid = (r: number, g: number, b: number, format: 'png' | 'jpeg' | 'gif' = 'png') =>
-  sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } }).toFormat(format).toBuffer();
+  sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } })
+    .toFormat(format)
+    .toBuffer();
 
 async function upload(body: Buffer, contentType: string, query = '') {
-  return h.inject({ method: 'POST', url: `/api/v1/references${query}`, headers: { 'content-type': contentType }, payload: body });
+  return h.inject({
+    method: 'POST',
+    url: `/api/v1/references${query}`,
+    headers: { 'content-type': contentType },
+    payload: body,
+  });
 }
 
 async function finished(id: string, caller = h.caller) {
@@ -29,7 +36,13 @@ describe('reference uploads', () => {
     const response = await upload(await solid(255, 0, 0), 'image/png', '?tags=Dragon,Red&description=a%20red%20swatch');
     expect(response.statusCode).toBe(201);
     const reference = response.json();
-    expect(reference).toMatchObject({ mime: 'image/png', width: 64, height: 48, tags: ['dragon', 'red'], palette: ['#ff0000'] });
+    expect(reference).toMatchObject({
+      mime: 'image/png',
+      width: 64,
+      height: 48,
+      tags: ['dragon', 'red'],
+      palette: ['#ff0000'],
+    });
     const file = await h.inject({ method: 'GET', url: reference.url });
     expect([file.statusCode, file.headers['content-type']]).toEqual([200, 'image/png']);
     expect(await h.caller.references.list()).toHaveLength(1);
@@ -39,7 +52,13 @@ describe('reference uploads', () => {
     ['text claiming to be a PNG', () => Buffer.from('definitely not an image'), 'image/png', 415, /PNG, JPEG or WebP/],
     ['a GIF', () => solid(0, 0, 255, 'gif'), 'image/gif', 415, /these bytes are gif/],
     ['a non-image content type', () => Buffer.from('hello'), 'text/plain', 415, /.+/],
-    ['a body over the size cap', () => Buffer.alloc(MAX_REFERENCE_BYTES + 1), 'image/png', 413, new RegExp(`${MAX_REFERENCE_BYTES} bytes`)],
+    [
+      'a body over the size cap',
+      () => Buffer.alloc(MAX_REFERENCE_BYTES + 1),
+      'image/png',
+      413,
+      new RegExp(`${MAX_REFERENCE_BYTES} bytes`),
+    ],
   ])('refuses %s, storing nothing', async (_name, body, contentType, status, message) => {
     const before = await h.db.reference.count();
     const response = await upload(await body(), contentType);
@@ -57,7 +76,9 @@ describe('the references stage', () => {
     const reference = (await h.caller.references.list())[0]!;
 
     expect(job.status).toBe('succeeded');
-    expect(job.references).toEqual([expect.objectContaining({ source: 'upload', id: reference.id, palette: ['#ff0000'] })]);
+    expect(job.references).toEqual([
+      expect.objectContaining({ source: 'upload', id: reference.id, palette: ['#ff0000'] }),
+    ]);
     // The local provider painted with the reference's red.
     const image = await h.inject({ method: 'GET', url: job.images[0]!.url! });
     const { dominant } = await sharp(image.rawPayload).stats();
@@ -65,13 +86,18 @@ describe('the references stage', () => {
     expect(dominant.g + dominant.b).toBeLessThan(120);
   });
 
-  it('also finds the user\'s earlier results, and never another user\'s references', async () => {
-    const first = await finished((await h.caller.jobs.create({ prompt: 'a lighthouse at dusk', style: 'watercolor' })).id);
+  it("also finds the user's earlier results, and never another user's references", async () => {
+    const first = await finished(
+      (await h.caller.jobs.create({ prompt: 'a lighthouse at dusk', style: 'watercolor' })).id,
+    );
     const stranger = await h.makeUser('stranger@example.com');
     const theirs = await stranger.caller.jobs.create({ prompt: 'a lighthouse in a storm' });
     const second = await finished((await h.caller.jobs.create({ prompt: 'a lighthouse in a storm' })).id);
 
-    expect(second.references.map((reference) => [reference.source, reference.id])).toContainEqual(['result', first.images[0]!.id]);
+    expect(second.references.map((reference) => [reference.source, reference.id])).toContainEqual([
+      'result',
+      first.images[0]!.id,
+    ]);
     const strangers = await finished(theirs.id, stranger.caller);
     expect(strangers.references.every((reference) => reference.source !== 'upload')).toBe(true);
     expect(strangers.references.map((reference) => reference.id)).not.toContain(first.images[0]!.id);
@@ -79,7 +105,8 @@ describe('the references stage', () => {
   });
 
   it('uses at most 6 references', async () => {
-    for (let i = 0; i < 8; i++) expect((await upload(await solid(10 * i, 200, 30), 'image/png', '?tags=kite')).statusCode).toBe(201);
+    for (let i = 0; i < 8; i++)
+      expect((await upload(await solid(10 * i, 200, 30), 'image/png', '?tags=kite')).statusCode).toBe(201);
     const job = await finished((await h.caller.jobs.create({ prompt: 'a kite over the sea' })).id);
     expect(job.references).toHaveLength(6);
   });
@@ -91,7 +118,10 @@ describe('the references stage', () => {
       const job = await finished((await h.caller.jobs.create({ prompt: 'a dragon in the rain' })).id);
       expect([job.status, job.references]).toEqual(['succeeded', []]);
       const events = await h.caller.jobs.events({ id: job.id });
-      expect(events.find((event) => event.type === 'warning')?.data).toMatchObject({ stage: 'references', message: expect.stringMatching(/reference search failed/) });
+      expect(events.find((event) => event.type === 'warning')?.data).toMatchObject({
+        stage: 'references',
+        message: expect.stringMatching(/reference search failed/),
+      });
     } finally {
       await h.db.$executeRawUnsafe('alter table references_gone rename to "references"');
     }

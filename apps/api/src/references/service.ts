@@ -22,7 +22,11 @@ export function toReferenceView(reference: Reference): ReferenceView {
   };
 }
 
-const MIME: Record<(typeof REFERENCE_FORMATS)[number], string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+const MIME: Record<(typeof REFERENCE_FORMATS)[number], string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+};
 const EXTENSION: Record<(typeof REFERENCE_FORMATS)[number], string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
 
 /**
@@ -45,14 +49,21 @@ export async function uploadReference({
   description: string;
 }): Promise<ReferenceView> {
   if (body.length > MAX_REFERENCE_BYTES) {
-    throw new DomainError('BAD_INPUT', `a reference may be at most ${MAX_REFERENCE_BYTES} bytes (got ${body.length})`, { field: 'body', maximum: MAX_REFERENCE_BYTES });
+    throw new DomainError('BAD_INPUT', `a reference may be at most ${MAX_REFERENCE_BYTES} bytes (got ${body.length})`, {
+      field: 'body',
+      maximum: MAX_REFERENCE_BYTES,
+    });
   }
   const format = await sniffImage(body);
   if (!format || !REFERENCE_FORMATS.includes(format.format as (typeof REFERENCE_FORMATS)[number])) {
-    throw new DomainError('BAD_INPUT', `a reference must be a PNG, JPEG or WebP image; these bytes are ${format?.format ?? 'not an image'}`, {
-      field: 'body',
-      accepted: REFERENCE_FORMATS,
-    });
+    throw new DomainError(
+      'BAD_INPUT',
+      `a reference must be a PNG, JPEG or WebP image; these bytes are ${format?.format ?? 'not an image'}`,
+      {
+        field: 'body',
+        accepted: REFERENCE_FORMATS,
+      },
+    );
   }
   const kind = format.format as (typeof REFERENCE_FORMATS)[number];
   const id = randomUUID();
@@ -60,17 +71,42 @@ export async function uploadReference({
   const palette = await paletteOf(body);
   await storage.put(key, body, MIME[kind]);
   const reference = await db.reference.create({
-    data: { id, userId: user.id, storageKey: key, mime: MIME[kind], width: format.width, height: format.height, bytes: body.length, tags, description, palette },
+    data: {
+      id,
+      userId: user.id,
+      storageKey: key,
+      mime: MIME[kind],
+      width: format.width,
+      height: format.height,
+      bytes: body.length,
+      tags,
+      description,
+      palette,
+    },
   });
   return toReferenceView(reference);
 }
 
 export async function listReferences({ db, user }: { db: Db; user: AuthUser }): Promise<ReferenceView[]> {
-  const references = await db.reference.findMany({ where: { userId: user.id }, orderBy: { createdAt: 'desc' }, take: 200 });
+  const references = await db.reference.findMany({
+    where: { userId: user.id },
+    orderBy: { createdAt: 'desc' },
+    take: 200,
+  });
   return references.map(toReferenceView);
 }
 
-export async function deleteReference({ db, storage, user, id }: { db: Db; storage: ImageStorage; user: AuthUser; id: string }) {
+export async function deleteReference({
+  db,
+  storage,
+  user,
+  id,
+}: {
+  db: Db;
+  storage: ImageStorage;
+  user: AuthUser;
+  id: string;
+}) {
   const reference = await db.reference.findFirst({ where: { id, userId: user.id } });
   if (!reference) throw new DomainError('NOT_FOUND', `reference ${id} not found`);
   await db.reference.delete({ where: { id } });

@@ -18,7 +18,9 @@ export function sendRestError(error: unknown, request: FastifyRequest, reply: Fa
     const seconds = error.details?.retryAfterSeconds;
     if (error.code === 'RATE_LIMITED' && typeof seconds === 'number') reply.header('Retry-After', String(seconds));
     const { httpStatus, restCode } = DOMAIN_ERRORS[error.code];
-    return reply.code(httpStatus).send({ error: { code: restCode, message: error.message, details: error.details ?? null } });
+    return reply
+      .code(httpStatus)
+      .send({ error: { code: restCode, message: error.message, details: error.details ?? null } });
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.statusCode === 413) {
@@ -26,8 +28,12 @@ export function sendRestError(error: unknown, request: FastifyRequest, reply: Fa
   }
   if (fastifyError.statusCode && fastifyError.statusCode < 500) {
     // Unparseable JSON, a wrong content type: the body is bad before any schema sees it.
-    return reply.code(fastifyError.statusCode).send({ error: { code: 'BAD_INPUT', message: fastifyError.message, details: null } });
+    return reply
+      .code(fastifyError.statusCode)
+      .send({ error: { code: 'BAD_INPUT', message: fastifyError.message, details: null } });
   }
   request.log.error({ err: error }, 'request failed');
-  return reply.code(500).send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom', details: null } });
+  return reply
+    .code(500)
+    .send({ error: { code: 'INTERNAL', message: 'something went wrong inside Darkroom', details: null } });
 }

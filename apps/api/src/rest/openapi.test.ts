@@ -17,11 +17,18 @@ describe('the OpenAPI document and the docs page', () => {
       openapi: string;
       servers: { url: string }[];
       paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, { properties: Record<string, { maxLength?: number; maximum?: number }>; required?: string[] }> };
+      components: {
+        schemas: Record<
+          string,
+          { properties: Record<string, { maxLength?: number; maximum?: number }>; required?: string[] }
+        >;
+      };
     }>();
     expect(document.openapi).toBe('3.1.0');
     expect(document.servers).toEqual([{ url: '/api/v1' }]);
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual([
       'DELETE /jobs/{id}',
       'GET /jobs',
@@ -35,15 +42,26 @@ describe('the OpenAPI document and the docs page', () => {
     expect(request.properties.prompt!.maxLength).toBe(MAX_PROMPT_LENGTH);
     expect(request.properties.numImages!.maximum).toBe(MAX_IMAGES_PER_JOB);
     expect(request.required).toEqual(['prompt']);
-    expect(Object.keys(document.components.schemas.JobAccepted!.properties).sort()).toEqual(['estimatedWaitSeconds', 'jobId', 'queuePosition', 'status']);
+    expect(Object.keys(document.components.schemas.JobAccepted!.properties).sort()).toEqual([
+      'estimatedWaitSeconds',
+      'jobId',
+      'queuePosition',
+      'status',
+    ]);
   });
 
   it('every documented operation is a real route (none answers 404 for want of a route)', async () => {
-    const document = (await h.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const document = (await h.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     const id = '00000000-0000-4000-8000-000000000000';
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const method of Object.keys(methods)) {
-        const response = await h.inject({ method: method.toUpperCase() as 'GET', url: `/api/v1${path.replace('{id}', id)}`, payload: method === 'post' ? {} : undefined });
+        const response = await h.inject({
+          method: method.toUpperCase() as 'GET',
+          url: `/api/v1${path.replace('{id}', id)}`,
+          payload: method === 'post' ? {} : undefined,
+        });
         // A missing route would answer Fastify's own 404 without our error shape.
         expect(response.json()).not.toHaveProperty('message');
         if (response.statusCode === 404) expect(response.json().error.message).toContain(id);
@@ -66,7 +84,10 @@ describe('the OpenAPI document and the docs page', () => {
       expect((await h.inject({ method: 'GET', url })).statusCode, url).toBe(200);
     }
     const initializerPath = scripts.find((script) => script.endsWith('swagger-initializer.js'))!;
-    const initializer = await h.inject({ method: 'GET', url: initializerPath.startsWith('/') ? initializerPath : `/api/docs/${initializerPath.replace(/^\.\//, '')}` });
+    const initializer = await h.inject({
+      method: 'GET',
+      url: initializerPath.startsWith('/') ? initializerPath : `/api/docs/${initializerPath.replace(/^\.\//, '')}`,
+    });
     // The UI is told not to call the public validator service, which the CSP would block anyway.
     expect(initializer.body).toMatch(/"validatorUrl":\s*null/);
   });

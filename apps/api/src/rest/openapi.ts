@@ -3,14 +3,27 @@
  * with (`z.toJSONSchema`, JSON Schema 2020-12, which is OpenAPI 3.1's dialect), so the two cannot
  * drift apart field by field.
  */
-import { ApiError, JobAccepted, JobListQuery, JobListView, JobRequest, JobView, QueueStatus, WebhookDeliveryView } from '@darkroom/core';
+import {
+  ApiError,
+  JobAccepted,
+  JobListQuery,
+  JobListView,
+  JobRequest,
+  JobView,
+  QueueStatus,
+  WebhookDeliveryView,
+} from '@darkroom/core';
 import { z } from 'zod';
 import { REST_PREFIX } from './routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return json;
 }
 
@@ -31,7 +44,12 @@ const COMMON_ERRORS = {
 /** Query parameters from a zod object, each with its own JSON schema. */
 function queryParameters(schema: z.ZodObject) {
   const json = schemaOf(schema, 'input') as { properties: Record<string, JsonSchema> };
-  return Object.entries(json.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+  return Object.entries(json.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+  }));
 }
 
 export function buildOpenApiDocument(): JsonSchema {
@@ -68,8 +86,11 @@ export function buildOpenApiDocument(): JsonSchema {
         post: {
           operationId: 'createGeneration',
           summary: 'Submit a generation job',
-          description: 'Accepted at once; a worker generates the images later. Send `Idempotency-Key` (or `idempotencyKey`) to make retries safe.',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+          description:
+            'Accepted at once; a worker generates the images later. Send `Idempotency-Key` (or `idempotencyKey`) to make retries safe.',
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } },
+          ],
           requestBody: { required: true, content: json(ref('JobRequest')) },
           responses: {
             '202': {
@@ -97,12 +118,17 @@ export function buildOpenApiDocument(): JsonSchema {
           operationId: 'getJob',
           summary: 'One job: status, stage, progress, queue position, images',
           parameters: [JOB_ID],
-          responses: { '200': { description: 'The job', content: json(ref('JobView')) }, ...COMMON_ERRORS, '404': error('No such job (or not yours)') },
+          responses: {
+            '200': { description: 'The job', content: json(ref('JobView')) },
+            ...COMMON_ERRORS,
+            '404': error('No such job (or not yours)'),
+          },
         },
         delete: {
           operationId: 'cancelJob',
           summary: 'Cancel a queued or running job',
-          description: 'A queued job ends canceled at once (credits refunded); a running one is asked to stop before its next image.',
+          description:
+            'A queued job ends canceled at once (credits refunded); a running one is asked to stop before its next image.',
           parameters: [JOB_ID],
           responses: {
             '200': { description: 'The job after the cancel', content: json(ref('JobView')) },

@@ -24,14 +24,25 @@ describe('REST /api/v1', () => {
     expect(response.headers.location).toBe(`/api/v1/jobs/${accepted.jobId}`);
     const job = await h.inject({ method: 'GET', url: response.headers.location! });
     expect(job.statusCode).toBe(200);
-    expect(job.json<JobView>()).toMatchObject({ id: accepted.jobId, prompt: 'a lighthouse in the fog', numImages: 2, status: 'queued' });
+    expect(job.json<JobView>()).toMatchObject({
+      id: accepted.jobId,
+      prompt: 'a lighthouse in the fog',
+      numImages: 2,
+      status: 'queued',
+    });
   });
 
   it('rejects bad input with 400 and every field path with its limit', async () => {
     const response = await submit({ prompt: '   ', numImages: 99, priority: 'asap' });
 
     expect(response.statusCode).toBe(400);
-    const { error } = response.json<{ error: { code: string; message: string; details: { issues: { path: string[]; maximum?: number; values?: string[] }[] } } }>();
+    const { error } = response.json<{
+      error: {
+        code: string;
+        message: string;
+        details: { issues: { path: string[]; maximum?: number; values?: string[] }[] };
+      };
+    }>();
     expect(error.code).toBe('BAD_INPUT');
     const byPath = Object.fromEntries(error.details.issues.map((issue) => [issue.path.join('.'), issue]));
     expect(Object.keys(byPath).sort()).toEqual(['numImages', 'priority', 'prompt']);
@@ -41,7 +52,12 @@ describe('REST /api/v1', () => {
   });
 
   it('answers unparseable JSON and a malformed job id with 400 in the same error shape', async () => {
-    const broken = await h.inject({ method: 'POST', url: '/api/v1/generations', payload: '{"prompt":', headers: { 'content-type': 'application/json' } });
+    const broken = await h.inject({
+      method: 'POST',
+      url: '/api/v1/generations',
+      payload: '{"prompt":',
+      headers: { 'content-type': 'application/json' },
+    });
     const badId = await h.inject({ method: 'GET', url: '/api/v1/jobs/not-a-uuid' });
 
     expect([broken.statusCode, broken.json().error.code]).toEqual([400, 'BAD_INPUT']);
@@ -51,14 +67,21 @@ describe('REST /api/v1', () => {
 
   it('answers 401 without credentials and with a revoked-looking key, in the error shape', async () => {
     const none = await (await h.server()).inject({ method: 'GET', url: '/api/v1/jobs' });
-    const bad = await h.inject({ method: 'GET', url: '/api/v1/queue', headers: { authorization: 'Bearer dk_00000000_nope' } });
+    const bad = await h.inject({
+      method: 'GET',
+      url: '/api/v1/queue',
+      headers: { authorization: 'Bearer dk_00000000_nope' },
+    });
 
     expect([none.statusCode, none.json().error.code]).toEqual([401, 'UNAUTHORIZED']);
     expect([bad.statusCode, bad.json().error.code]).toEqual([401, 'UNAUTHORIZED']);
   });
 
   it('accepts the web session cookie too, and refuses a cross-site mutation sent with it', async () => {
-    const signIn = await callTrpc(await h.server(), 'auth.logIn', { email: 'owner@darkroom.test', password: TEST_PASSWORD });
+    const signIn = await callTrpc(await h.server(), 'auth.logIn', {
+      email: 'owner@darkroom.test',
+      password: TEST_PASSWORD,
+    });
     const cookie = sessionCookieOf(signIn).split(';')[0]!;
     const server = await h.server();
 
@@ -83,17 +106,25 @@ describe('REST /api/v1', () => {
     const foreign = await h.inject({ method: 'GET', url: `/api/v1/jobs/${theirs.jobId}` });
     const foreignCancel = await h.inject({ method: 'DELETE', url: `/api/v1/jobs/${theirs.jobId}` });
 
-    for (const response of [missing, foreign, foreignCancel]) expect([response.statusCode, response.json().error.code]).toEqual([404, 'NOT_FOUND']);
+    for (const response of [missing, foreign, foreignCancel])
+      expect([response.statusCode, response.json().error.code]).toEqual([404, 'NOT_FOUND']);
   });
 
   it('GET /jobs pages with a cursor, newest first, and filters by status', async () => {
     const pager = await h.makeUser('pager@darkroom.test');
     const ids: string[] = [];
-    for (const prompt of ['one', 'two', 'three']) ids.push((await submit({ prompt }, pager.headers)).json<JobAccepted>().jobId);
+    for (const prompt of ['one', 'two', 'three'])
+      ids.push((await submit({ prompt }, pager.headers)).json<JobAccepted>().jobId);
 
-    const first = (await h.inject({ method: 'GET', url: '/api/v1/jobs?limit=2', headers: pager.headers })).json<JobListView>();
-    const second = (await h.inject({ method: 'GET', url: `/api/v1/jobs?limit=2&cursor=${first.nextCursor}`, headers: pager.headers })).json<JobListView>();
-    const canceled = (await h.inject({ method: 'GET', url: '/api/v1/jobs?status=canceled', headers: pager.headers })).json<JobListView>();
+    const first = (
+      await h.inject({ method: 'GET', url: '/api/v1/jobs?limit=2', headers: pager.headers })
+    ).json<JobListView>();
+    const second = (
+      await h.inject({ method: 'GET', url: `/api/v1/jobs?limit=2&cursor=${first.nextCursor}`, headers: pager.headers })
+    ).json<JobListView>();
+    const canceled = (
+      await h.inject({ method: 'GET', url: '/api/v1/jobs?status=canceled', headers: pager.headers })
+    ).json<JobListView>();
     const tooMany = await h.inject({ method: 'GET', url: '/api/v1/jobs?limit=500', headers: pager.headers });
 
     expect(first.items.map((job) => job.id)).toEqual([ids[2], ids[1]]);
@@ -139,7 +170,10 @@ describe('REST /api/v1', () => {
     const response = await h.inject({ method: 'GET', url: '/api/v1/queue' });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json<QueueStatus>()).toMatchObject({ queueLength: expect.any(Number), running: expect.any(Number) });
+    expect(response.json<QueueStatus>()).toMatchObject({
+      queueLength: expect.any(Number),
+      running: expect.any(Number),
+    });
   });
   it('a job submitted over REST is run by a worker and its finished view lists the images', async () => {
     await h.startWorker();
@@ -151,7 +185,6 @@ describe('REST /api/v1', () => {
     });
     expect(done.images[0]!.url).toMatch(/^\/images\//);
   });
-
 });
 
 describe('REST limits', () => {
@@ -162,7 +195,8 @@ describe('REST limits', () => {
   afterAll(() => poor?.close());
 
   it('answers 402 when credits are short (with balance and cost), then 429 with Retry-After past the submit rate', async () => {
-    const post = (numImages: number) => poor.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'on a budget', numImages } });
+    const post = (numImages: number) =>
+      poor.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'on a budget', numImages } });
 
     const tooDear = await post(8);
     const fine = await post(1);

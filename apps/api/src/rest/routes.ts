@@ -16,12 +16,16 @@ export const REST_PREFIX = '/api/v1';
 
 export function registerRestRoutes(
   app: FastifyInstance,
-  { services, authenticate }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication> },
+  {
+    services,
+    authenticate,
+  }: { services: Services; authenticate: (request: FastifyRequest) => Promise<Authentication> },
 ) {
   const { db, settings, limits } = services;
   const callerOf = async (request: FastifyRequest): Promise<AuthUser> => {
     const { user, error } = await authenticate(request);
-    if (!user) throw new DomainError('UNAUTHORIZED', error ?? 'sign in or send an API key (Authorization: Bearer dk_...)');
+    if (!user)
+      throw new DomainError('UNAUTHORIZED', error ?? 'sign in or send an API key (Authorization: Bearer dk_...)');
     return user;
   };
   const accepted = (reply: FastifyReply, view: JobView) =>
@@ -33,10 +37,14 @@ export function registerRestRoutes(
 
       scope.post('/generations', async (request, reply) => {
         const user = await callerOf(request);
-        const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : request.body;
+        const body =
+          request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : request.body;
         // The Idempotency-Key header is the REST way to say what the body's idempotencyKey says.
         const header = request.headers['idempotency-key'];
-        const withKey = typeof header === 'string' && body && typeof body === 'object' && !('idempotencyKey' in body) ? { ...body, idempotencyKey: header } : body;
+        const withKey =
+          typeof header === 'string' && body && typeof body === 'object' && !('idempotencyKey' in body)
+            ? { ...body, idempotencyKey: header }
+            : body;
         const input = JobRequest.parse(withKey);
         return accepted(reply, await createJob({ db, user, settings, limits, input }));
       });

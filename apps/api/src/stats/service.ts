@@ -2,7 +2,13 @@
  * Usage over the last 24 hours, 7 days and all time, computed in Postgres: one user's (`stats.me`) or
  * everyone's (`stats.global`, admins).
  */
-import { STATS_WINDOWS, type GlobalStatsView, type GlobalStatsWindow, type UsageView, type UsageWindow } from '@darkroom/core';
+import {
+  STATS_WINDOWS,
+  type GlobalStatsView,
+  type GlobalStatsWindow,
+  type UsageView,
+  type UsageWindow,
+} from '@darkroom/core';
 import { Prisma, type Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 
@@ -12,13 +18,18 @@ const TOP = 5;
 
 export async function getMyUsage({ db, user }: { db: Db; user: AuthUser }): Promise<UsageView> {
   const now = Date.now();
-  const windows = await Promise.all(STATS_WINDOWS.map((window) => usageSince(db, user.id, new Date(now - (WINDOW_MS[window] ?? now)))));
+  const windows = await Promise.all(
+    STATS_WINDOWS.map((window) => usageSince(db, user.id, new Date(now - (WINDOW_MS[window] ?? now)))),
+  );
   return { '24h': windows[0]!, '7d': windows[1]!, all: windows[2]! };
 }
 
 export async function getGlobalStats({ db }: { db: Db }): Promise<GlobalStatsView> {
   const now = Date.now();
-  const [day, week] = await Promise.all([globalSince(db, new Date(now - DAY_MS)), globalSince(db, new Date(now - 7 * DAY_MS))]);
+  const [day, week] = await Promise.all([
+    globalSince(db, new Date(now - DAY_MS)),
+    globalSince(db, new Date(now - 7 * DAY_MS)),
+  ]);
   return { '24h': day, '7d': week };
 }
 
@@ -34,7 +45,8 @@ async function globalSince(db: Db, from: Date): Promise<GlobalStatsWindow> {
       from jobs where created_at >= ${from}
       group by provider order by count(*) desc, provider`,
   ]);
-  const rate = (succeeded: number, failed: number) => (succeeded + failed > 0 ? succeeded / (succeeded + failed) : null);
+  const rate = (succeeded: number, failed: number) =>
+    succeeded + failed > 0 ? succeeded / (succeeded + failed) : null;
   return {
     ...usage,
     activeUsers: Number(users?.n ?? 0),
@@ -52,7 +64,15 @@ async function usageSince(db: Db, userId: string | null, from: Date): Promise<Us
   const jobOwner = userId === null ? Prisma.sql`true` : Prisma.sql`j.user_id = ${userId}::uuid`;
   // Jobs are counted by when they were submitted; processing time is start -> finish of runs that ended.
   const [totals] = await db.$queryRaw<
-    { jobs: bigint; succeeded: bigint; failed: bigint; canceled: bigint; credits: bigint | null; avg_ms: number | null; p95_ms: number | null }[]
+    {
+      jobs: bigint;
+      succeeded: bigint;
+      failed: bigint;
+      canceled: bigint;
+      credits: bigint | null;
+      avg_ms: number | null;
+      p95_ms: number | null;
+    }[]
   >`
     select count(*) as jobs,
       count(*) filter (where status = 'succeeded') as succeeded,

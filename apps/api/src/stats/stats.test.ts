@@ -31,16 +31,38 @@ describe('stats.me', () => {
       [recent[2]!.id, 3000, 30 * 24 * 3600_000],
     ];
     for (const [id, ms, age] of times) {
-      await h.db.job.update({ where: { id }, data: { createdAt: at(age), startedAt: at(age), finishedAt: at(age - ms) } });
+      await h.db.job.update({
+        where: { id },
+        data: { createdAt: at(age), startedAt: at(age), finishedAt: at(age - ms) },
+      });
     }
     const failed = await me.caller.jobs.create({ prompt: 'broken', preset: 'cover', provider: 'mock' });
-    await h.db.job.update({ where: { id: failed.id }, data: { status: 'failed', startedAt: at(5000), finishedAt: at(1000), creditsReserved: 0 } });
+    await h.db.job.update({
+      where: { id: failed.id },
+      data: { status: 'failed', startedAt: at(5000), finishedAt: at(1000), creditsReserved: 0 },
+    });
 
     const usage = await me.caller.stats.me();
 
-    expect(usage['24h']).toMatchObject({ jobs: 3, succeeded: 1, failed: 1, canceled: 1, images: 2, creditsUsed: 4, averageProcessingMs: 2500 });
+    expect(usage['24h']).toMatchObject({
+      jobs: 3,
+      succeeded: 1,
+      failed: 1,
+      canceled: 1,
+      images: 2,
+      creditsUsed: 4,
+      averageProcessingMs: 2500,
+    });
     expect(usage['7d']).toMatchObject({ jobs: 4, succeeded: 2, images: 3, creditsUsed: 6 });
-    expect(usage.all).toMatchObject({ jobs: 5, succeeded: 3, failed: 1, canceled: 1, images: 4, creditsUsed: 7, averageProcessingMs: 2500 });
+    expect(usage.all).toMatchObject({
+      jobs: 5,
+      succeeded: 3,
+      failed: 1,
+      canceled: 1,
+      images: 4,
+      creditsUsed: 7,
+      averageProcessingMs: 2500,
+    });
     // p95 over 1000, 2000, 3000, 4000 ms (linear interpolation): 3850.
     expect(usage.all.p95ProcessingMs).toBe(3850);
     expect(usage.all.topPresets).toEqual([
@@ -58,8 +80,16 @@ describe('stats.me', () => {
     const fresh = await h.makeUser('fresh@example.com');
     const usage = await fresh.caller.stats.me();
     expect(usage.all).toEqual({
-      jobs: 0, succeeded: 0, failed: 0, canceled: 0, images: 0,
-      averageProcessingMs: null, p95ProcessingMs: null, creditsUsed: 0, topPresets: [], topProviders: [],
+      jobs: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+      images: 0,
+      averageProcessingMs: null,
+      p95ProcessingMs: null,
+      creditsUsed: 0,
+      topPresets: [],
+      topProviders: [],
     });
   });
 });

@@ -41,17 +41,33 @@ export async function ensureWebhookSecret(db: Db | Tx, userId: string): Promise<
  * address (the outbound guard), unless such targets are allowed; makes sure the user has a secret to
  * sign with.
  */
-export async function assertWebhookTarget({ db, user, settings, url, field }: ServiceOptions & { settings: AccountSettings; url: string; field: string }) {
+export async function assertWebhookTarget({
+  db,
+  user,
+  settings,
+  url,
+  field,
+}: ServiceOptions & { settings: AccountSettings; url: string; field: string }) {
   const { problem } = await settings.outbound.check(url, field);
   if (problem) throw new DomainError('BAD_INPUT', problem, { field });
   await ensureWebhookSecret(db, user.id);
 }
 
 /** Every delivery attempt of a job's webhooks, oldest first. Another user's job answers NOT_FOUND. */
-export async function listWebhookDeliveries({ db, user, id }: ServiceOptions & { id: string }): Promise<WebhookDeliveryView[]> {
-  const job = await db.job.findFirst({ where: { id, ...(user.role === 'admin' ? {} : { userId: user.id }) }, select: { id: true } });
+export async function listWebhookDeliveries({
+  db,
+  user,
+  id,
+}: ServiceOptions & { id: string }): Promise<WebhookDeliveryView[]> {
+  const job = await db.job.findFirst({
+    where: { id, ...(user.role === 'admin' ? {} : { userId: user.id }) },
+    select: { id: true },
+  });
   if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
-  const rows = await db.webhookDelivery.findMany({ where: { jobId: id }, orderBy: [{ startedAt: 'asc' }, { attempt: 'asc' }] });
+  const rows = await db.webhookDelivery.findMany({
+    where: { jobId: id },
+    orderBy: [{ startedAt: 'asc' }, { attempt: 'asc' }],
+  });
   return rows.map((row) => ({
     id: row.id,
     messageId: row.messageId,

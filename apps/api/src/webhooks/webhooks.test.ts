@@ -56,7 +56,9 @@ async function endedWith(id: string, attempts: number): Promise<{ job: JobView; 
   return eventually(async () => {
     const deliveries = await h.caller.jobs.webhookDeliveries({ id });
     const last = deliveries.at(-1);
-    return deliveries.length === attempts && last && !last.willRetry ? { job: await h.caller.jobs.get({ id }), deliveries } : null;
+    return deliveries.length === attempts && last && !last.willRetry
+      ? { job: await h.caller.jobs.get({ id }), deliveries }
+      : null;
   }, 30_000);
 }
 
@@ -71,18 +73,35 @@ describe('webhooks', () => {
     expect(requests).toHaveLength(1);
     const { headers, body } = requests[0]!;
     // The standardwebhooks package verifies the signature and the timestamp, and rejects a tampered body.
-    const payload = new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string; data: JobView };
+    const payload = new Webhook(secret).verify(body, headers as Record<string, string>) as {
+      type: string;
+      data: JobView;
+    };
     expect(payload).toMatchObject({ type: 'job.finished', data: { id: job.id, status: 'succeeded' } });
-    expect(() => new Webhook(secret).verify(body.replace('succeeded', 'failed'), headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(secret).verify(body.replace('succeeded', 'failed'), headers as Record<string, string>),
+    ).toThrow();
     expect(String(headers['webhook-signature'])).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-    expect(deliveries[0]).toMatchObject({ attempt: 1, statusCode: 204, succeeded: true, willRetry: false, error: null, event: 'job.finished', messageId: headers['webhook-id'] });
+    expect(deliveries[0]).toMatchObject({
+      attempt: 1,
+      statusCode: 204,
+      succeeded: true,
+      willRetry: false,
+      error: null,
+      event: 'job.finished',
+      messageId: headers['webhook-id'],
+    });
     const overRest = await h.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}/webhook-deliveries` });
     expect(overRest.json()).toEqual(deliveries);
   });
 
   it('with webhookEvents job.started too, calls back when a worker starts the job and when it ends, as two messages', async () => {
     const { secret } = await h.caller.webhooks.secret();
-    const job = await h.caller.jobs.create({ prompt: 'tell me everything', webhookUrl: `${base}/ok/both`, webhookEvents: ['job.started', 'job.finished'] });
+    const job = await h.caller.jobs.create({
+      prompt: 'tell me everything',
+      webhookUrl: `${base}/ok/both`,
+      webhookEvents: ['job.started', 'job.finished'],
+    });
 
     const { deliveries } = await eventually(async () => {
       const rows = await h.caller.jobs.webhookDeliveries({ id: job.id });
@@ -92,7 +111,10 @@ describe('webhooks', () => {
     expect(deliveries.map((delivery) => delivery.event).sort()).toEqual(['job.finished', 'job.started']);
     const messages = received
       .filter((request) => request.path === '/ok/both')
-      .map(({ body, headers }) => ({ id: headers['webhook-id'], payload: new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string } }));
+      .map(({ body, headers }) => ({
+        id: headers['webhook-id'],
+        payload: new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string },
+      }));
     expect(messages.map((message) => message.payload.type).sort()).toEqual(['job.finished', 'job.started']);
     expect(messages[0]!.id).not.toBe(messages[1]!.id);
   });
@@ -102,11 +124,20 @@ describe('webhooks', () => {
 
     const { deliveries } = await endedWith(job.id, 2);
 
-    expect(deliveries.map(({ attempt, statusCode, succeeded, willRetry }) => ({ attempt, statusCode, succeeded, willRetry }))).toEqual([
+    expect(
+      deliveries.map(({ attempt, statusCode, succeeded, willRetry }) => ({
+        attempt,
+        statusCode,
+        succeeded,
+        willRetry,
+      })),
+    ).toEqual([
       { attempt: 1, statusCode: 500, succeeded: false, willRetry: true },
       { attempt: 2, statusCode: 204, succeeded: true, willRetry: false },
     ]);
-    const ids = received.filter((request) => request.path === '/flaky/1').map((request) => request.headers['webhook-id']);
+    const ids = received
+      .filter((request) => request.path === '/flaky/1')
+      .map((request) => request.headers['webhook-id']);
     expect(ids).toHaveLength(2);
     expect(ids[0]).toBe(ids[1]);
   });
@@ -115,20 +146,26 @@ describe('webhooks', () => {
     ['answers 500', '/fail', 500, /HTTP 500/],
     ['redirects', '/redirect', 302, /redirect/],
     ['times out', '/slow', null, /no answer within 300 ms/],
-  ])('a target that %s is retried, then marked failed, and the job is unaffected', async (_name, path, statusCode, error) => {
-    const job = await h.caller.jobs.create({ prompt: `receiver ${path}`, webhookUrl: `${base}${path}/${Date.now()}` });
+  ])(
+    'a target that %s is retried, then marked failed, and the job is unaffected',
+    async (_name, path, statusCode, error) => {
+      const job = await h.caller.jobs.create({
+        prompt: `receiver ${path}`,
+        webhookUrl: `${base}${path}/${Date.now()}`,
+      });
 
-    const { job: ended, deliveries } = await endedWith(job.id, 2);
+      const { job: ended, deliveries } = await endedWith(job.id, 2);
 
-    expect(deliveries.map((delivery) => [delivery.attempt, delivery.statusCode, delivery.succeeded])).toEqual([
-      [1, statusCode, false],
-      [2, statusCode, false],
-    ]);
-    expect(deliveries[1]!.error).toMatch(error);
-    expect([deliveries[0]!.willRetry, deliveries[1]!.willRetry]).toEqual([true, false]);
-    expect(ended.status).toBe('succeeded');
-    expect(ended.error).toBeNull();
-  });
+      expect(deliveries.map((delivery) => [delivery.attempt, delivery.statusCode, delivery.succeeded])).toEqual([
+        [1, statusCode, false],
+        [2, statusCode, false],
+      ]);
+      expect(deliveries[1]!.error).toMatch(error);
+      expect([deliveries[0]!.willRetry, deliveries[1]!.willRetry]).toEqual([true, false]);
+      expect(ended.status).toBe('succeeded');
+      expect(ended.error).toBeNull();
+    },
+  );
 
   it('a canceled job calls back too, with status canceled', async () => {
     const job = await h.caller.jobs.create({ prompt: 'never mind', numImages: 8, webhookUrl: `${base}/ok/canceled` });
@@ -173,18 +210,33 @@ describe('webhooks under a backlog', () => {
   afterAll(() => busy?.close());
 
   it('are delivered ahead of queued generate jobs, not after the whole backlog', async () => {
-    const first = await busy.caller.jobs.create({ prompt: 'call me first', provider: 'mock', webhookUrl: `${base}/ok/backlog` });
+    const first = await busy.caller.jobs.create({
+      prompt: 'call me first',
+      provider: 'mock',
+      webhookUrl: `${base}/ok/backlog`,
+    });
     const backlog: JobView[] = [];
-    for (let i = 0; i < 6; i++) backlog.push(await busy.caller.jobs.create({ prompt: `backlog ${i}`, provider: 'mock' }));
+    for (let i = 0; i < 6; i++)
+      backlog.push(await busy.caller.jobs.create({ prompt: `backlog ${i}`, provider: 'mock' }));
     // One slot, so the delivery competes with the backlog for it.
-    await busy.startWorker({ WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1', MOCK_LATENCY_MS: '300', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
+    await busy.startWorker({
+      WORKER_CONCURRENCY: '1',
+      IMAGE_CONCURRENCY: '1',
+      MOCK_LATENCY_MS: '300',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    });
     const [delivery] = await eventually(async () => {
       const rows = await busy.caller.jobs.webhookDeliveries({ id: first.id });
       return rows.length > 0 ? rows : null;
     }, 30_000);
     expect(delivery).toMatchObject({ succeeded: true });
-    await eventually(async () => (await busy.caller.jobs.get({ id: backlog.at(-1)!.id })).status === 'succeeded', 30_000);
-    const starts = await Promise.all(backlog.map(async (job) => Date.parse((await busy.caller.jobs.get({ id: job.id })).startedAt!)));
+    await eventually(
+      async () => (await busy.caller.jobs.get({ id: backlog.at(-1)!.id })).status === 'succeeded',
+      30_000,
+    );
+    const starts = await Promise.all(
+      backlog.map(async (job) => Date.parse((await busy.caller.jobs.get({ id: job.id })).startedAt!)),
+    );
     // Queued at the default priority it went after all six; now it takes the slot as soon as one frees.
     expect(starts.filter((started) => started < Date.parse(delivery!.startedAt)).length).toBeLessThanOrEqual(1);
   });
@@ -198,7 +250,11 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
   let trapPort: number;
   let trapConnections = 0;
   beforeAll(async () => {
-    dns = await startFakeDnsServer({ 'hooks.example': ['93.184.216.34'], 'inside.example': ['93.184.216.34', '10.0.0.7'], 'mapped.example': ['::ffff:127.0.0.1'] });
+    dns = await startFakeDnsServer({
+      'hooks.example': ['93.184.216.34'],
+      'inside.example': ['93.184.216.34', '10.0.0.7'],
+      'mapped.example': ['::ffff:127.0.0.1'],
+    });
     strict = await makeHarness({ settings: { outbound: makeOutboundGuard({ dnsServers: [dns.server] }) } });
     trap = http.createServer((_request, response) => response.writeHead(204).end());
     trap.on('connection', () => trapConnections++);
@@ -238,16 +294,27 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
   it('refuses every private spelling at submit, over tRPC and REST, naming the field and creating no job', async () => {
     for (const webhookUrl of spellings()) {
       const trpc = await strict.caller.jobs.create({ prompt: 'call me maybe', webhookUrl }).catch((e: unknown) => e);
-      const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'call me maybe', webhookUrl } });
+      const rest = await strict.inject({
+        method: 'POST',
+        url: '/api/v1/generations',
+        payload: { prompt: 'call me maybe', webhookUrl },
+      });
 
       expect((trpc as { code?: string }).code, webhookUrl).toBe('BAD_REQUEST');
-      expect((trpc as Error).message, webhookUrl).toMatch(/^webhookUrl must point to a public address; .+ is .+ \(\w+(:\w+)?\)$/);
+      expect((trpc as Error).message, webhookUrl).toMatch(
+        /^webhookUrl must point to a public address; .+ is .+ \(\w+(:\w+)?\)$/,
+      );
       expect(rest.statusCode, webhookUrl).toBe(400);
       expect(rest.json().error, webhookUrl).toMatchObject({ code: 'BAD_INPUT', details: { field: 'webhookUrl' } });
     }
     // A batch names the request whose URL is refused, and writes none of the batch.
     const batch = await strict.caller.jobs
-      .createBatch({ requests: [{ prompt: 'fine', webhookUrl: 'http://hooks.example/hook' }, { prompt: 'not fine', webhookUrl: `http://[::ffff:7f00:1]:${trapPort}/` }] })
+      .createBatch({
+        requests: [
+          { prompt: 'fine', webhookUrl: 'http://hooks.example/hook' },
+          { prompt: 'not fine', webhookUrl: `http://[::ffff:7f00:1]:${trapPort}/` },
+        ],
+      })
       .catch((e: unknown) => e);
     expect((batch as { code?: string }).code).toBe('BAD_REQUEST');
     expect((batch as Error).message).toMatch(/^requests\.1\.webhookUrl must point to a public address/);
@@ -256,7 +323,10 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
   });
 
   it('accepts a public name at submit', async () => {
-    const job = await strict.caller.jobs.create({ prompt: 'a public callback', webhookUrl: 'http://hooks.example/hook' });
+    const job = await strict.caller.jobs.create({
+      prompt: 'a public callback',
+      webhookUrl: 'http://hooks.example/hook',
+    });
     expect(job.status).toBe('queued');
     await strict.caller.jobs.cancel({ id: job.id });
   });
@@ -280,14 +350,27 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
         return rows.length > 0 ? rows : null;
       }, 30_000);
       expect(deliveries, targets[index]).toHaveLength(1);
-      expect(deliveries[0], targets[index]).toMatchObject({ succeeded: false, willRetry: false, statusCode: null, error: expect.stringMatching(/must point to a public address/) });
+      expect(deliveries[0], targets[index]).toMatchObject({
+        succeeded: false,
+        willRetry: false,
+        statusCode: null,
+        error: expect.stringMatching(/must point to a public address/),
+      });
     }
     expect(trapConnections).toBe(0);
   });
 
   it('refuses a URL that is not http(s), and an unknown event, with their field paths, as schema input', async () => {
-    const rest = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookUrl: 'file:///etc/passwd' } });
-    const event = await strict.inject({ method: 'POST', url: '/api/v1/generations', payload: { prompt: 'x', webhookEvents: ['job.progress'] } });
+    const rest = await strict.inject({
+      method: 'POST',
+      url: '/api/v1/generations',
+      payload: { prompt: 'x', webhookUrl: 'file:///etc/passwd' },
+    });
+    const event = await strict.inject({
+      method: 'POST',
+      url: '/api/v1/generations',
+      payload: { prompt: 'x', webhookEvents: ['job.progress'] },
+    });
 
     expect(rest.statusCode).toBe(400);
     expect(rest.json().error.details.issues[0].path).toEqual(['webhookUrl']);

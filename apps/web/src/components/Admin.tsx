@@ -8,7 +8,8 @@ import { TimeChart } from './TimeChart.js';
 const PRIORITY_COLORS = { urgent: '#c0392b', high: '#d68910', normal: '#2e86c1', low: '#7d8a96' } as const;
 
 const percent = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 100)} %`);
-const seconds = (value: number | null, unit: 'ms' | 's') => (value === null ? '–' : `${(unit === 'ms' ? value / 1000 : value).toFixed(1)} s`);
+const seconds = (value: number | null, unit: 'ms' | 's') =>
+  value === null ? '–' : `${(unit === 'ms' ? value / 1000 : value).toFixed(1)} s`;
 
 /** Admins: the queue by priority, workers, failure rate and system status, and everyone's usage. */
 export function Admin() {
@@ -22,7 +23,11 @@ export function Admin() {
     const points = history.data ?? [];
     return {
       times: points.map((point) => Date.parse(point.at) / 1000),
-      queued: [...PRIORITIES].reverse().map((priority) => ({ label: priority, color: PRIORITY_COLORS[priority], values: points.map((point) => point.queued[priority]) })),
+      queued: [...PRIORITIES].reverse().map((priority) => ({
+        label: priority,
+        color: PRIORITY_COLORS[priority],
+        values: points.map((point) => point.queued[priority]),
+      })),
       outcomes: [
         { label: 'succeeded', color: '#2f7d4f', values: points.map((point) => point.succeeded) },
         { label: 'failed', color: '#b3261e', values: points.map((point) => point.failed) },
@@ -73,7 +78,13 @@ export function Admin() {
         {history.data ? (
           <>
             <TimeChart title="Queued, by priority" times={charts.times} series={charts.queued} testId="queue-chart" />
-            <TimeChart title="Jobs ended per minute" times={charts.times} series={charts.outcomes} bars testId="outcome-chart" />
+            <TimeChart
+              title="Jobs ended per minute"
+              times={charts.times}
+              series={charts.outcomes}
+              bars
+              testId="outcome-chart"
+            />
           </>
         ) : null}
       </section>
@@ -185,7 +196,11 @@ function GlobalWindow({ title, window }: { title: string; window: GlobalStatsWin
       <dt>Credits used</dt>
       <dd>{window.creditsUsed}</dd>
       {window.outcomesByProvider.map((row) => (
-        <FragmentRow key={row.provider} label={`${row.provider} ok / failed`} value={`${row.succeeded} / ${row.failed}`} />
+        <FragmentRow
+          key={row.provider}
+          label={`${row.provider} ok / failed`}
+          value={`${row.succeeded} / ${row.failed}`}
+        />
       ))}
       <dt>Popular presets</dt>
       <dd>{window.topPresets.map((entry) => `${entry.preset} (${entry.jobs})`).join(', ') || '–'}</dd>

@@ -38,7 +38,13 @@ export function ApiKeys() {
       <form className="row key-form" onSubmit={submit}>
         <div className="field">
           <label htmlFor={`${id}-name`}>Key name</label>
-          <input id={`${id}-name`} value={name} maxLength={100} placeholder="render script" onChange={(event) => setName(event.target.value)} />
+          <input
+            id={`${id}-name`}
+            value={name}
+            maxLength={100}
+            placeholder="render script"
+            onChange={(event) => setName(event.target.value)}
+          />
         </div>
         <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
           Create key
@@ -57,7 +63,9 @@ export function ApiKeys() {
           <li key={key.id} data-testid="api-key">
             <span className="key-name">{key.name}</span>
             <code>{key.prefix}…</code>
-            <span className="muted">{key.lastUsedAt ? `last used ${new Date(key.lastUsedAt).toLocaleString()}` : 'never used'}</span>
+            <span className="muted">
+              {key.lastUsedAt ? `last used ${new Date(key.lastUsedAt).toLocaleString()}` : 'never used'}
+            </span>
             <button type="button" onClick={() => revoke.mutate({ id: key.id })} disabled={revoke.isPending}>
               Revoke
             </button>

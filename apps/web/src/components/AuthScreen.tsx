@@ -42,12 +42,25 @@ export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; 
       </header>
       <section className="panel auth-panel" aria-labelledby={`${id}-title`}>
         <h2 id={`${id}-title`}>{title}</h2>
-        {mode === 'signUp' && !hasAccounts ? <p className="muted">The first account runs this Darkroom: it becomes the admin.</p> : null}
+        {mode === 'signUp' && !hasAccounts ? (
+          <p className="muted">The first account runs this Darkroom: it becomes the admin.</p>
+        ) : null}
         <form className="submit-form" onSubmit={submit} noValidate>
           <div className="field">
             <label htmlFor={`${id}-email`}>Email</label>
-            <input id={`${id}-email`} type="email" autoComplete="email" value={email} onChange={(event) => setEmail(event.target.value)} aria-invalid={errors.email ? true : undefined} />
-            {errors.email ? <p className="field-error" role="alert">{errors.email}</p> : null}
+            <input
+              id={`${id}-email`}
+              type="email"
+              autoComplete="email"
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              aria-invalid={errors.email ? true : undefined}
+            />
+            {errors.email ? (
+              <p className="field-error" role="alert">
+                {errors.email}
+              </p>
+            ) : null}
           </div>
           <div className="field">
             <label htmlFor={`${id}-password`}>Password</label>
@@ -60,16 +73,28 @@ export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; 
               onChange={(event) => setPassword(event.target.value)}
               aria-invalid={errors.password ? true : undefined}
             />
-            {errors.password ? <p className="field-error" role="alert">{errors.password}</p> : null}
+            {errors.password ? (
+              <p className="field-error" role="alert">
+                {errors.password}
+              </p>
+            ) : null}
           </div>
-          {errors.form ? <p className="form-error" role="alert">{errors.form}</p> : null}
+          {errors.form ? (
+            <p className="form-error" role="alert">
+              {errors.form}
+            </p>
+          ) : null}
           <button type="submit" className="primary" disabled={pending}>
             {mode === 'signUp' ? 'Sign up' : 'Log in'}
           </button>
         </form>
         <p className="muted">
           {mode === 'signUp' ? 'Already have an account? ' : 'New here? '}
-          <button type="button" className="link" onClick={() => (setErrors({}), setMode(mode === 'signUp' ? 'logIn' : 'signUp'))}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => (setErrors({}), setMode(mode === 'signUp' ? 'logIn' : 'signUp'))}
+          >
             {mode === 'signUp' ? 'Log in' : 'Create an account'}
           </button>
         </p>

@@ -25,7 +25,8 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
     ),
   );
   const items = history.data?.pages.flatMap((page) => page.items) ?? [];
-  const set = <K extends keyof Filters>(key: K, value: Filters[K]) => setFilters((current) => ({ ...current, [key]: value }));
+  const set = <K extends keyof Filters>(key: K, value: Filters[K]) =>
+    setFilters((current) => ({ ...current, [key]: value }));
   const filtered = Object.values(filters).some(Boolean) || search !== '';
 
   return (
@@ -45,14 +46,29 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
           </button>
         ) : null}
       </div>
-      <form className="history-filters" role="search" aria-label="Filter history" onSubmit={(event) => event.preventDefault()}>
+      <form
+        className="history-filters"
+        role="search"
+        aria-label="Filter history"
+        onSubmit={(event) => event.preventDefault()}
+      >
         <div className="field">
           <label htmlFor={`${id}-search`}>Search prompts</label>
-          <input id={`${id}-search`} type="search" value={search} placeholder="lighthouse" onChange={(event) => setSearch(event.target.value)} />
+          <input
+            id={`${id}-search`}
+            type="search"
+            value={search}
+            placeholder="lighthouse"
+            onChange={(event) => setSearch(event.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-status`}>Status</label>
-          <select id={`${id}-status`} value={filters.status} onChange={(event) => set('status', event.target.value as Filters['status'])}>
+          <select
+            id={`${id}-status`}
+            value={filters.status}
+            onChange={(event) => set('status', event.target.value as Filters['status'])}
+          >
             <option value="">all</option>
             {JOB_STATUSES.map((value) => (
               <option key={value} value={value}>
@@ -63,7 +79,11 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
         </div>
         <div className="field">
           <label htmlFor={`${id}-preset`}>Preset</label>
-          <select id={`${id}-preset`} value={filters.preset} onChange={(event) => set('preset', event.target.value as Filters['preset'])}>
+          <select
+            id={`${id}-preset`}
+            value={filters.preset}
+            onChange={(event) => set('preset', event.target.value as Filters['preset'])}
+          >
             <option value="">all</option>
             {PRESETS.map((value) => (
               <option key={value} value={value}>
@@ -74,11 +94,21 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
         </div>
         <div className="field">
           <label htmlFor={`${id}-project`}>Project</label>
-          <input id={`${id}-project`} value={filters.projectId} placeholder="any" onChange={(event) => set('projectId', event.target.value)} />
+          <input
+            id={`${id}-project`}
+            value={filters.projectId}
+            placeholder="any"
+            onChange={(event) => set('projectId', event.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-from`}>From</label>
-          <input id={`${id}-from`} type="date" value={filters.from} onChange={(event) => set('from', event.target.value)} />
+          <input
+            id={`${id}-from`}
+            type="date"
+            value={filters.from}
+            onChange={(event) => set('from', event.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-to`}>To</label>
@@ -86,7 +116,9 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
         </div>
       </form>
       {history.isError ? <p className="form-error">{describeRequestError(history.error)}</p> : null}
-      {history.isSuccess && items.length === 0 ? <p className="empty">{filtered ? 'No jobs match these filters.' : 'No jobs yet.'}</p> : null}
+      {history.isSuccess && items.length === 0 ? (
+        <p className="empty">{filtered ? 'No jobs match these filters.' : 'No jobs yet.'}</p>
+      ) : null}
       <ul className="history-list" aria-busy={history.isFetching}>
         {groupByBatch(items).map((group) =>
           group.batchId && group.jobs.length > 1 ? (
@@ -119,11 +151,16 @@ function HistoryEntry({ job, onOpen }: { job: JobView; onOpen: (jobId: string) =
   return (
     <li data-testid="history-item" data-status={job.status} data-job-id={job.id}>
       <button type="button" className="history-entry" onClick={() => onOpen(job.id)}>
-        {thumb?.url ? <img src={thumb.url} alt="" width={48} height={48} loading="lazy" /> : <span className="thumb-placeholder" aria-hidden="true" />}
+        {thumb?.url ? (
+          <img src={thumb.url} alt="" width={48} height={48} loading="lazy" />
+        ) : (
+          <span className="thumb-placeholder" aria-hidden="true" />
+        )}
         <span className="history-text">
           <span className="history-prompt">{job.prompt}</span>
           <span className="muted">
-            {new Date(job.createdAt).toLocaleString()} · {PRESET_DEFINITIONS[job.preset].label} · {job.numImages} image{job.numImages === 1 ? '' : 's'}
+            {new Date(job.createdAt).toLocaleString()} · {PRESET_DEFINITIONS[job.preset].label} · {job.numImages} image
+            {job.numImages === 1 ? '' : 's'}
             {job.projectId ? ` · ${job.projectId}` : ''}
           </span>
         </span>

@@ -28,7 +28,15 @@ const STAGE_LABELS: Record<string, string> = {
  * One job, followed until it ends: status, stage, progress, queue position, ETA, elapsed time, one slot
  * per image, cancel; then its gallery (lightbox, downloads), copy prompt, remix and retry.
  */
-export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: () => void; onRemix: (job: JobView) => void }) {
+export function JobCard({
+  jobId,
+  onClose,
+  onRemix,
+}: {
+  jobId: string;
+  onClose: () => void;
+  onRemix: (job: JobView) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const schedule = useRef(makePollSchedule());
@@ -123,14 +131,21 @@ export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: (
   }
 
   return (
-    <article className="job-card" data-testid="job-card" data-status={view.status} data-job-id={view.id} aria-labelledby={`job-${view.id}-title`}>
+    <article
+      className="job-card"
+      data-testid="job-card"
+      data-status={view.status}
+      data-job-id={view.id}
+      aria-labelledby={`job-${view.id}-title`}
+    >
       <header className="job-card-header">
         <div>
           <h3 id={`job-${view.id}-title`} className="job-prompt" title={view.prompt}>
             {view.prompt}
           </h3>
           <p className="muted">
-            {view.preset} · {view.aspectRatio} · {view.numImages} image{view.numImages === 1 ? '' : 's'} · {view.priority} · {view.provider}
+            {view.preset} · {view.aspectRatio} · {view.numImages} image{view.numImages === 1 ? '' : 's'} ·{' '}
+            {view.priority} · {view.provider}
             {view.quality ? ` · ${view.quality} quality` : ''}
           </p>
         </div>
@@ -141,13 +156,21 @@ export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: (
 
       {view.error ? (
         <p className="job-error" role="alert" data-testid="job-error">
-          {describeJobError(view.error)} <span className="muted">({view.error.code}: {view.error.message})</span>
+          {describeJobError(view.error)}{' '}
+          <span className="muted">
+            ({view.error.code}: {view.error.message})
+          </span>
         </p>
       ) : null}
 
       <ul className="image-grid" aria-label="Images">
         {view.images.map((image) => (
-          <ImageTile key={image.id} image={image} view={view} onOpen={() => setLightbox(shown.findIndex((item) => item.url === image.url))} />
+          <ImageTile
+            key={image.id}
+            image={image}
+            view={view}
+            onOpen={() => setLightbox(shown.findIndex((item) => item.url === image.url))}
+          />
         ))}
       </ul>
 
@@ -184,14 +207,16 @@ export function JobCard({ jobId, onClose, onRemix }: { jobId: string; onClose: (
         {cancel.isError ? <span className="form-error">{describeRequestError(cancel.error)}</span> : null}
         {retry.isError ? <span className="form-error">{describeRequestError(retry.error)}</span> : null}
       </footer>
-      {lightbox !== null && lightbox >= 0 ? <Lightbox images={shown} index={lightbox} onIndex={setLightbox} onClose={() => setLightbox(null)} /> : null}
+      {lightbox !== null && lightbox >= 0 ? (
+        <Lightbox images={shown} index={lightbox} onIndex={setLightbox} onClose={() => setLightbox(null)} />
+      ) : null}
     </article>
   );
 }
 
 function JobProgress({ view }: { view: JobView }) {
   const elapsed = useElapsed(view);
-  const stage = view.stage ? STAGE_LABELS[view.stage] ?? view.stage : null;
+  const stage = view.stage ? (STAGE_LABELS[view.stage] ?? view.stage) : null;
   const status =
     view.status === 'queued'
       ? `${view.queuePosition === 0 ? 'Next in line' : `Queued · ${view.queuePosition ?? '?'} ahead`}${
@@ -266,16 +291,34 @@ function ImageTile({ image, view, onOpen }: { image: ImageView; view: JobView; o
     >
       {image.url ? (
         <>
-          <button type="button" className="image-open" onClick={onOpen} aria-label={`Open image ${image.index + 1} large`}>
-            <img data-testid="job-image" src={image.url} width={width} height={height} alt={`${view.prompt} (image ${image.index + 1})`} loading="lazy" />
+          <button
+            type="button"
+            className="image-open"
+            onClick={onOpen}
+            aria-label={`Open image ${image.index + 1} large`}
+          >
+            <img
+              data-testid="job-image"
+              src={image.url}
+              width={width}
+              height={height}
+              alt={`${view.prompt} (image ${image.index + 1})`}
+              loading="lazy"
+            />
           </button>
-          <a className="download" href={image.url} download={imageFileName(view.id, image.index, image.mime)} aria-label={`Download image ${image.index + 1}`}>
+          <a
+            className="download"
+            href={image.url}
+            download={imageFileName(view.id, image.index, image.mime)}
+            aria-label={`Download image ${image.index + 1}`}
+          >
             Download
           </a>
         </>
       ) : (
         <span className="image-placeholder">
-          {image.index + 1} · {image.status === 'failed' ? `${label}: ${image.error ? describeJobError(image.error) : ''}` : label}
+          {image.index + 1} ·{' '}
+          {image.status === 'failed' ? `${label}: ${image.error ? describeJobError(image.error) : ''}` : label}
         </span>
       )}
     </li>

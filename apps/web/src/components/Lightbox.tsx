@@ -12,7 +12,17 @@ export interface LightboxImage {
   height: number;
 }
 
-export function Lightbox({ images, index, onIndex, onClose }: { images: LightboxImage[]; index: number; onIndex: (index: number) => void; onClose: () => void }) {
+export function Lightbox({
+  images,
+  index,
+  onIndex,
+  onClose,
+}: {
+  images: LightboxImage[];
+  index: number;
+  onIndex: (index: number) => void;
+  onClose: () => void;
+}) {
   const dialog = useRef<HTMLDivElement>(null);
   const image = images[index];
   const move = (step: number) => onIndex((index + step + images.length) % images.length);
@@ -38,10 +48,13 @@ export function Lightbox({ images, index, onIndex, onClose }: { images: Lightbox
         onKeyDown={(event) => {
           if (event.key === 'Tab') {
             // Keep keyboard focus inside the dialog while it is open.
-            const focusable = Array.from(dialog.current?.querySelectorAll<HTMLElement>('button:not(:disabled), a[href]') ?? []);
+            const focusable = Array.from(
+              dialog.current?.querySelectorAll<HTMLElement>('button:not(:disabled), a[href]') ?? [],
+            );
             const first = focusable[0];
             const last = focusable.at(-1);
-            if (event.shiftKey && (document.activeElement === first || document.activeElement === dialog.current)) last?.focus();
+            if (event.shiftKey && (document.activeElement === first || document.activeElement === dialog.current))
+              last?.focus();
             else if (!event.shiftKey && document.activeElement === last) first?.focus();
             else return;
             event.preventDefault();
@@ -54,7 +67,13 @@ export function Lightbox({ images, index, onIndex, onClose }: { images: Lightbox
           event.preventDefault();
         }}
       >
-        <img src={image.url} alt={image.alt} width={image.width} height={image.height} style={{ aspectRatio: `${image.width} / ${image.height}` }} />
+        <img
+          src={image.url}
+          alt={image.alt}
+          width={image.width}
+          height={image.height}
+          style={{ aspectRatio: `${image.width} / ${image.height}` }}
+        />
         <div className="lightbox-bar">
           <button type="button" onClick={() => move(-1)} disabled={images.length < 2} aria-label="Previous image">
             ←

@@ -68,7 +68,14 @@ const VIEW_BOX: Record<Preset, string> = {
 export function PresetSwatch({ preset }: { preset: Preset }) {
   const [, , width, height] = VIEW_BOX[preset].split(' ').map(Number) as [number, number, number, number];
   return (
-    <svg className="preset-swatch" viewBox={VIEW_BOX[preset]} width={(width * 40) / Math.max(width, height)} height={(height * 40) / Math.max(width, height)} aria-hidden="true" focusable="false">
+    <svg
+      className="preset-swatch"
+      viewBox={VIEW_BOX[preset]}
+      width={(width * 40) / Math.max(width, height)}
+      height={(height * 40) / Math.max(width, height)}
+      aria-hidden="true"
+      focusable="false"
+    >
       <defs>
         <radialGradient id="vignette">
           <stop offset="60%" stopColor="#000" stopOpacity="0" />

@@ -125,7 +125,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const done = (jobIds: string[]) => {
     onCreated(jobIds);
     idempotencyKey.current = crypto.randomUUID();
-    setForm((current) => (current.prompt === sentPrompt.current ? { ...current, prompt: '', negativePrompt: '' } : current));
+    setForm((current) =>
+      current.prompt === sentPrompt.current ? { ...current, prompt: '', negativePrompt: '' } : current,
+    );
     void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
     // The balance in the header went down by the jobs' reservation.
     void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
@@ -153,7 +155,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
 
   const lines = form.several ? promptLines(form.prompt) : [form.prompt];
   // The API prices a submit with the same table and function.
-  const price = prices.data ? pricePerImage(prices.data.prices, { provider: form.provider, quality: form.quality || null }) : null;
+  const price = prices.data
+    ? pricePerImage(prices.data.prices, { provider: form.provider, quality: form.quality || null })
+    : null;
   const count = Number(form.numImages);
   const cost = price !== null && Number.isInteger(count) && count > 0 ? price * count * lines.length : null;
 
@@ -188,7 +192,8 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const field = (name: keyof FormState, hint?: string) => ({
     id: `${id}-${name}`,
     'aria-invalid': errors[name] ? true : undefined,
-    'aria-describedby': [errors[name] ? `${id}-${name}-error` : null, hint ?? null].filter(Boolean).join(' ') || undefined,
+    'aria-describedby':
+      [errors[name] ? `${id}-${name}-error` : null, hint ?? null].filter(Boolean).join(' ') || undefined,
   });
   const error = (name: keyof FormState) =>
     errors[name] ? (
@@ -204,7 +209,13 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         <legend>Preset</legend>
         {PRESETS.map((preset) => (
           <label key={preset} className="preset-option" data-testid={`preset-${preset}`}>
-            <input type="radio" name={`${id}-preset`} value={preset} checked={form.preset === preset} onChange={() => set('preset', preset)} />
+            <input
+              type="radio"
+              name={`${id}-preset`}
+              value={preset}
+              checked={form.preset === preset}
+              onChange={() => set('preset', preset)}
+            />
             <PresetSwatch preset={preset} />
             <span>{PRESET_DEFINITIONS[preset].label}</span>
           </label>
@@ -214,7 +225,8 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         <div className="label-row">
           <label htmlFor={`${id}-prompt`}>{form.several ? 'Prompts, one per line' : 'Prompt'}</label>
           <label className="toggle">
-            <input type="checkbox" checked={form.several} onChange={(event) => set('several', event.target.checked)} /> Generate several
+            <input type="checkbox" checked={form.several} onChange={(event) => set('several', event.target.checked)} />{' '}
+            Generate several
           </label>
         </div>
         <textarea
@@ -222,13 +234,21 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           ref={promptRef}
           rows={form.several ? 6 : 4}
           value={form.prompt}
-          placeholder={form.several ? 'a fox in the snow\na heron at dawn\na lighthouse in a storm' : 'a friendly dragon playing in a garden'}
+          placeholder={
+            form.several
+              ? 'a fox in the snow\na heron at dawn\na lighthouse in a storm'
+              : 'a friendly dragon playing in a garden'
+          }
           onChange={(event) => set('prompt', event.target.value)}
           onKeyDown={(event) => {
             if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) submit(event);
           }}
         />
-        <p id={`${id}-prompt-count`} className={`hint ${promptLength > MAX_PROMPT_LENGTH ? 'over' : ''}`} data-testid="prompt-count">
+        <p
+          id={`${id}-prompt-count`}
+          className={`hint ${promptLength > MAX_PROMPT_LENGTH ? 'over' : ''}`}
+          data-testid="prompt-count"
+        >
           {form.several ? `${lines.length} / ${MAX_BATCH_SIZE} prompts · longest ` : ''}
           {promptLength} / {MAX_PROMPT_LENGTH} characters
         </p>
@@ -237,7 +257,11 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-aspectRatio`}>Aspect ratio</label>
-          <select {...field('aspectRatio')} value={form.aspectRatio} onChange={(event) => set('aspectRatio', event.target.value as FormState['aspectRatio'])}>
+          <select
+            {...field('aspectRatio')}
+            value={form.aspectRatio}
+            onChange={(event) => set('aspectRatio', event.target.value as FormState['aspectRatio'])}
+          >
             <option value="">Default ({PRESET_DEFINITIONS[form.preset].aspectRatio})</option>
             {ASPECT_RATIOS.map((ratio) => (
               <option key={ratio} value={ratio}>
@@ -249,27 +273,48 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         </div>
         <div className="field">
           <label htmlFor={`${id}-numImages`}>Number of images{form.several ? ' per prompt' : ''}</label>
-          <input {...field('numImages')} type="number" min={1} max={MAX_IMAGES_PER_JOB} value={form.numImages} onChange={(event) => set('numImages', event.target.value)} />
+          <input
+            {...field('numImages')}
+            type="number"
+            min={1}
+            max={MAX_IMAGES_PER_JOB}
+            value={form.numImages}
+            onChange={(event) => set('numImages', event.target.value)}
+          />
           {error('numImages')}
         </div>
       </div>
       <div className="field">
         <label htmlFor={`${id}-provider`}>Provider</label>
-        <select {...field('provider')} value={form.provider} onChange={(event) => set('provider', event.target.value as FormState['provider'])}>
-          {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map((entry) => (
-            <option key={entry.provider} value={entry.provider}>
-              {entry.provider}
-              {entry.creditsPerImage !== null ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)` : ''}
-            </option>
-          ))}
+        <select
+          {...field('provider')}
+          value={form.provider}
+          onChange={(event) => set('provider', event.target.value as FormState['provider'])}
+        >
+          {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map(
+            (entry) => (
+              <option key={entry.provider} value={entry.provider}>
+                {entry.provider}
+                {entry.creditsPerImage !== null
+                  ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)`
+                  : ''}
+              </option>
+            ),
+          )}
         </select>
       </div>
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-priority`}>Priority</label>
-          <select {...field('priority')} value={form.priority} onChange={(event) => set('priority', event.target.value as FormState['priority'])}>
+          <select
+            {...field('priority')}
+            value={form.priority}
+            onChange={(event) => set('priority', event.target.value as FormState['priority'])}
+          >
             {/* Only the priorities this account may ask for (admins: all); a remixed job keeps its own. */}
-            {PRIORITIES.filter((priority) => priority === form.priority || !prices.data || prices.data.priorities.includes(priority)).map((priority) => (
+            {PRIORITIES.filter(
+              (priority) => priority === form.priority || !prices.data || prices.data.priorities.includes(priority),
+            ).map((priority) => (
               <option key={priority} value={priority}>
                 {priority}
               </option>
@@ -278,12 +323,18 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         </div>
         <div className="field">
           <label htmlFor={`${id}-quality`}>Quality</label>
-          <select {...field('quality')} value={form.quality} onChange={(event) => set('quality', event.target.value as FormState['quality'])}>
+          <select
+            {...field('quality')}
+            value={form.quality}
+            onChange={(event) => set('quality', event.target.value as FormState['quality'])}
+          >
             <option value="">Provider default</option>
             {QUALITIES.map((quality) => (
               <option key={quality} value={quality}>
                 {quality}
-                {prices.data ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })}/image)` : ''}
+                {prices.data
+                  ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })}/image)`
+                  : ''}
               </option>
             ))}
           </select>
@@ -292,7 +343,13 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       </div>
       <div className="field">
         <label htmlFor={`${id}-style`}>Style (optional)</label>
-        <input {...field('style')} list={`${id}-styles`} value={form.style} placeholder="watercolor, or your own words" onChange={(event) => set('style', event.target.value)} />
+        <input
+          {...field('style')}
+          list={`${id}-styles`}
+          value={form.style}
+          placeholder="watercolor, or your own words"
+          onChange={(event) => set('style', event.target.value)}
+        />
         <datalist id={`${id}-styles`}>
           {Object.keys(STYLE_PRESETS).map((style) => (
             <option key={style} value={style} />
@@ -323,7 +380,11 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         )}
       </p>
       <button type="submit" className="primary" disabled={pending} aria-busy={pending}>
-        {pending ? 'Submitting…' : form.several ? `Generate ${lines.length} job${lines.length === 1 ? '' : 's'}` : 'Generate'}
+        {pending
+          ? 'Submitting…'
+          : form.several
+            ? `Generate ${lines.length} job${lines.length === 1 ? '' : 's'}`
+            : 'Generate'}
       </button>
       {failure.isError && !zodIssuesOf(failure.error) ? (
         <p className="form-error" role="alert" data-testid="submit-error">

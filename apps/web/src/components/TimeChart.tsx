@@ -12,7 +12,19 @@ export interface ChartSeries {
   values: number[];
 }
 
-export function TimeChart({ title, times, series, bars = false, testId }: { title: string; times: number[]; series: ChartSeries[]; bars?: boolean; testId: string }) {
+export function TimeChart({
+  title,
+  times,
+  series,
+  bars = false,
+  testId,
+}: {
+  title: string;
+  times: number[];
+  series: ChartSeries[];
+  bars?: boolean;
+  testId: string;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -25,7 +37,10 @@ export function TimeChart({ title, times, series, bars = false, testId }: { titl
         height: 180,
         legend: { show: true },
         scales: { x: { time: true } },
-        axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } }],
+        axes: [
+          { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
+          { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
+        ],
         series: [
           {},
           ...series.map((line) => ({

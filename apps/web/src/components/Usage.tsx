@@ -52,7 +52,11 @@ export function Usage() {
         <h2 id="usage-heading">Usage</h2>
         {stats.isError ? <p className="form-error">{describeRequestError(stats.error)}</p> : null}
         <div className="usage-windows">
-          {stats.data ? STATS_WINDOWS.map((window) => <UsageCard key={window} title={WINDOW_LABELS[window]} usage={stats.data[window]} />) : null}
+          {stats.data
+            ? STATS_WINDOWS.map((window) => (
+                <UsageCard key={window} title={WINDOW_LABELS[window]} usage={stats.data[window]} />
+              ))
+            : null}
         </div>
       </section>
     </div>

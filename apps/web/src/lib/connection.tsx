@@ -54,7 +54,8 @@ export function OfflineBanner() {
   if (online) return null;
   return (
     <div className="offline-banner" role="status" data-testid="offline-banner">
-      You are offline: Darkroom cannot be reached. Your jobs keep running; this page catches up when the connection is back.
+      You are offline: Darkroom cannot be reached. Your jobs keep running; this page catches up when the connection is
+      back.
     </div>
   );
 }

@@ -1,15 +1,33 @@
 import { JobRequest } from '@darkroom/core';
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import { describeJobError, describeRequestError, fieldErrors, isNetworkError, retryAfterSecondsOf, zodIssuesOf } from './errors.js';
+import {
+  describeJobError,
+  describeRequestError,
+  fieldErrors,
+  isNetworkError,
+  retryAfterSecondsOf,
+  zodIssuesOf,
+} from './errors.js';
 
 /** A tRPC client error as the client builds it from the API's answer (the shape trpc.ts formats). */
-function answered(message: string, data: { code: string; httpStatus: number; domainCode: string | null; details?: Record<string, unknown>; zodIssues?: unknown[] }) {
-  return TRPCClientError.from({ error: { message, code: -32000, data: { path: null, details: null, zodIssues: null, ...data } } });
+function answered(
+  message: string,
+  data: {
+    code: string;
+    httpStatus: number;
+    domainCode: string | null;
+    details?: Record<string, unknown>;
+    zodIssues?: unknown[];
+  },
+) {
+  return TRPCClientError.from({
+    error: { message, code: -32000, data: { path: null, details: null, zodIssues: null, ...data } },
+  });
 }
 
 describe('fieldErrors', () => {
-  it('maps the shared schema\'s issues to the first message per field', () => {
+  it("maps the shared schema's issues to the first message per field", () => {
     const result = JobRequest.safeParse({ prompt: '   ', numImages: 99 });
     expect(result.success).toBe(false);
     const errors = fieldErrors(result.error!.issues);
@@ -17,8 +35,13 @@ describe('fieldErrors', () => {
     expect(errors.prompt).toMatch(/empty/);
   });
 
-  it('reads the API\'s zodIssues from a tRPC error', () => {
-    const error = answered('bad input', { code: 'BAD_REQUEST', httpStatus: 400, domainCode: 'BAD_INPUT', zodIssues: [{ path: ['numImages'], message: 'Too big: expected number to be <=8' }] });
+  it("reads the API's zodIssues from a tRPC error", () => {
+    const error = answered('bad input', {
+      code: 'BAD_REQUEST',
+      httpStatus: 400,
+      domainCode: 'BAD_INPUT',
+      zodIssues: [{ path: ['numImages'], message: 'Too big: expected number to be <=8' }],
+    });
     expect(fieldErrors(zodIssuesOf(error))).toEqual({ numImages: 'Too big: expected number to be <=8' });
     expect(zodIssuesOf(new Error('network'))).toBeNull();
   });
@@ -34,13 +57,23 @@ describe('describeRequestError', () => {
   const at = new Date('2026-01-01T12:00:00Z');
 
   it('says when a rate-limited caller may try again', () => {
-    const error = answered('too many submits; try again in 42 s', { code: 'TOO_MANY_REQUESTS', httpStatus: 429, domainCode: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } });
+    const error = answered('too many submits; try again in 42 s', {
+      code: 'TOO_MANY_REQUESTS',
+      httpStatus: 429,
+      domainCode: 'RATE_LIMITED',
+      details: { retryAfterSeconds: 42 },
+    });
     expect(describeRequestError(error, at)).toMatch(/Try again in 42 s \(at .+\)/);
     expect(retryAfterSecondsOf(error)).toBe(42);
   });
 
   it('names the balance and the cost when credits run out', () => {
-    const error = answered('this needs 8 credits', { code: 'PAYMENT_REQUIRED', httpStatus: 402, domainCode: 'INSUFFICIENT_CREDITS', details: { balance: 3, cost: 8 } });
+    const error = answered('this needs 8 credits', {
+      code: 'PAYMENT_REQUIRED',
+      httpStatus: 402,
+      domainCode: 'INSUFFICIENT_CREDITS',
+      details: { balance: 3, cost: 8 },
+    });
     expect(describeRequestError(error, at)).toBe(
       'Not enough credits: this needs 8 credits and your balance is 3. Ask an admin for more, or ask for fewer images.',
     );
@@ -50,7 +83,9 @@ describe('describeRequestError', () => {
     const lost = new TypeError('Failed to fetch');
     expect(isNetworkError(lost)).toBe(true);
     expect(describeRequestError(lost)).toMatch(/network connection was lost/);
-    expect(isNetworkError(answered('fetch', { code: 'BAD_REQUEST', httpStatus: 400, domainCode: 'BAD_INPUT' }))).toBe(false);
+    expect(isNetworkError(answered('fetch', { code: 'BAD_REQUEST', httpStatus: 400, domainCode: 'BAD_INPUT' }))).toBe(
+      false,
+    );
   });
 });
 

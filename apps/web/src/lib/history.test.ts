@@ -9,7 +9,15 @@ describe('listFilters', () => {
   });
 
   it('turns days into local-midnight instants, the "to" day included', () => {
-    const filters = listFilters({ ...NO_FILTERS, status: 'failed', preset: 'cover', projectId: ' atlas ', from: '2026-03-01', to: '2026-03-02', search: ' fox ' });
+    const filters = listFilters({
+      ...NO_FILTERS,
+      status: 'failed',
+      preset: 'cover',
+      projectId: ' atlas ',
+      from: '2026-03-01',
+      to: '2026-03-02',
+      search: ' fox ',
+    });
     expect(filters).toEqual({
       status: 'failed',
       preset: 'cover',

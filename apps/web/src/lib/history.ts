@@ -42,4 +42,3 @@ export function groupByBatch(jobs: JobView[]): { key: string; batchId: string | 
   }
   return groups;
 }
-

@@ -14,12 +14,18 @@ export const JOB_GET_PATH = [['jobs', 'get']] as const;
 
 /** The view to keep when `next` arrives for a job whose cached view is `previous`. */
 export function newerJobView(previous: unknown, next: unknown): unknown {
-  if (isJobView(previous) && isJobView(next) && previous.id === next.id && next.version < previous.version) return previous;
+  if (isJobView(previous) && isJobView(next) && previous.id === next.id && next.version < previous.version)
+    return previous;
   return replaceEqualDeep(previous, next);
 }
 
 function isJobView(value: unknown): value is Pick<JobView, 'id' | 'version'> {
-  return typeof value === 'object' && value !== null && typeof (value as JobView).version === 'number' && typeof (value as JobView).id === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as JobView).version === 'number' &&
+    typeof (value as JobView).id === 'string'
+  );
 }
 
 /** Every `jobs.get` entry, however it is written (fetch, `setQueryData`), keeps the newer view. */

@@ -52,4 +52,3 @@ export interface PipelineDeps {
    */
   onSuperseded?: (error: SupersededError) => void;
 }
-

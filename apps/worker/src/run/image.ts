@@ -2,7 +2,17 @@
  * One image of a run: its attempts at the provider (retried per the image retry policy, moved to the
  * next provider in the fallback order when its own is down), then storing what was paid for.
  */
-import { buildNegativePrompt, decideRetry, IMAGE_RETRY, jobEvent, OutputFormat, Quality, type ErrorCode, type JobReference, type Preset } from '@darkroom/core';
+import {
+  buildNegativePrompt,
+  decideRetry,
+  IMAGE_RETRY,
+  jobEvent,
+  OutputFormat,
+  Quality,
+  type ErrorCode,
+  type JobReference,
+  type Preset,
+} from '@darkroom/core';
 import { JobEndedError, SupersededError, type Db, type Image, type Job, type Tx } from '@darkroom/db';
 import { encodeAs } from '@darkroom/storage';
 import { isProviderError, type GenerateRequest, type GeneratedImage } from '@darkroom/providers';
@@ -26,7 +36,10 @@ export interface ImageRun {
 export async function generateImage(deps: PipelineDeps, { job, image, providerName, references, watch }: ImageRun) {
   const { db, log } = deps;
   const { signal } = watch;
-  const policy = { ...(deps.imageRetry ?? IMAGE_RETRY), ...(deps.maxImageAttempts !== undefined ? { maxAttempts: deps.maxImageAttempts } : {}) };
+  const policy = {
+    ...(deps.imageRetry ?? IMAGE_RETRY),
+    ...(deps.maxImageAttempts !== undefined ? { maxAttempts: deps.maxImageAttempts } : {}),
+  };
   // A request recorded by an earlier run (a worker that crashed while waiting) is resumed, not paid twice.
   let requestId = image.providerRequestId;
   let provider = deps.providerFor(providerName);
@@ -65,7 +78,13 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           // In order, off the provider's path: a failed write costs a timeline entry, never the image.
           statusWrites = statusWrites.then(() =>
             db.jobEvent
-              .create({ data: { jobId: job.id, type: 'provider_status', data: { index: image.index, provider: provider.name, ...status } } })
+              .create({
+                data: {
+                  jobId: job.id,
+                  type: 'provider_status',
+                  data: { index: image.index, provider: provider.name, ...status },
+                },
+              })
               .then(
                 () => undefined,
                 (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
@@ -114,33 +133,52 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
     } catch (error) {
       if (error instanceof SupersededError || error instanceof JobEndedError) throw error;
       const failure = describeFailure(error, signal);
-      if (failure.code === 'internal') log.error({ jobId: job.id, index: image.index, err: error }, 'image failed inside Darkroom');
+      if (failure.code === 'internal')
+        log.error({ jobId: job.id, index: image.index, err: error }, 'image failed inside Darkroom');
       if (isProviderError(error) && error.requestEnded && requestId) {
         // The vendor's request is over; the next attempt (or a later run) must submit a new one.
         requestId = null;
         await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
       }
       if (failure.code === 'canceled') return stopImage(db, image.id, watch);
-      const retry = decideRetry(policy, { attempts: attemptsHere, retryable: failure.retryable, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) });
+      const retry = decideRetry(policy, {
+        attempts: attemptsHere,
+        retryable: failure.retryable,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+      });
       if (retry.retry) {
         const { delayMs } = retry;
         await db.jobEvent.create({
-          data: { jobId: job.id, ...jobEvent('retry_scheduled', { index: image.index, attempt, delayMs, reason: failure.code }) },
+          data: {
+            jobId: job.id,
+            ...jobEvent('retry_scheduled', { index: image.index, attempt, delayMs, reason: failure.code }),
+          },
         });
         log.info({ jobId: job.id, index: image.index, attempt, delayMs, code: failure.code }, 'image will be retried');
         if (await sleep(delayMs, signal)) continue;
         return stopImage(db, image.id, watch);
       }
       const affordable = (name: string) => !deps.priceOf || deps.priceOf(name, job.quality) <= job.creditPrice;
-      const next = PROVIDER_DOWN_CODES.includes(failure.code) ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name)) : undefined;
+      const next = PROVIDER_DOWN_CODES.includes(failure.code)
+        ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name))
+        : undefined;
       if (next) {
         // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
         tried.add(next);
         await db.$transaction([
           db.image.update({ where: { id: image.id }, data: { provider: next, providerRequestId: null } }),
-          db.jobEvent.create({ data: { jobId: job.id, type: 'provider_fallback', data: { index: image.index, from: providerName, to: next, reason: failure.code } } }),
+          db.jobEvent.create({
+            data: {
+              jobId: job.id,
+              type: 'provider_fallback',
+              data: { index: image.index, from: providerName, to: next, reason: failure.code },
+            },
+          }),
         ]);
-        log.warn({ jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code }, 'provider down; falling back');
+        log.warn(
+          { jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code },
+          'provider down; falling back',
+        );
         providerName = next;
         provider = deps.providerFor(next);
         requestId = null;
@@ -153,7 +191,11 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           data: { status: 'failed', errorCode: failure.code, errorMessage: failure.message, finishedAt: new Date() },
         });
         await tx.jobEvent.create({
-          data: { jobId: job.id, type: 'image_failed', data: { index: image.index, code: failure.code, message: failure.message } },
+          data: {
+            jobId: job.id,
+            type: 'image_failed',
+            data: { index: image.index, code: failure.code, message: failure.message },
+          },
         });
         await raiseProgress(tx, job.id, job.numImages);
       });
@@ -161,7 +203,6 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
     }
   }
 }
-
 
 /**
  * An image whose run stopped under it: canceled when the job was canceled or timed out; back to

@@ -34,7 +34,9 @@ export async function preparePrompts(db: Db, job: Job): Promise<Image[]> {
       where images.id = given.id),
     entered as (update jobs set stage = 'generating', updated_at = now() where id = ${job.id}::uuid returning id)
     insert into job_events (job_id, type, data) select id, 'stage', '{"stage":"generating"}'::jsonb from entered`;
-  return images.map((image) => (image.prompt !== null ? image : { ...image, prompt, seed: imageSeed(job.seed ?? 0, image.index) }));
+  return images.map((image) =>
+    image.prompt !== null ? image : { ...image, prompt, seed: imageSeed(job.seed ?? 0, image.index) },
+  );
 }
 
 /**
@@ -54,7 +56,11 @@ export async function chooseReferences(deps: PipelineDeps, job: Job): Promise<Jo
     deps.log.warn({ jobId: job.id, err: error }, 'reference search failed; going on without references');
     await deps.db.jobEvent.create({
       // The reason stays in the log: the owner reads events, and a driver's message names hosts and SQL.
-      data: { jobId: job.id, type: 'warning', data: { stage: 'references', message: 'reference search failed; going on without references' } },
+      data: {
+        jobId: job.id,
+        type: 'warning',
+        data: { stage: 'references', message: 'reference search failed; going on without references' },
+      },
     });
   }
   // The choice and the next stage in one statement.
@@ -65,4 +71,3 @@ export async function chooseReferences(deps: PipelineDeps, job: Job): Promise<Jo
     insert into job_events (job_id, type, data) select id, 'stage', '{"stage":"prompts"}'::jsonb from entered`;
   return references;
 }
-

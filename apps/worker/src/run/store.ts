@@ -35,9 +35,17 @@ export async function storeImage(deps: PipelineDeps, input: StoreInput): Promise
       if (error instanceof SupersededError || error instanceof JobEndedError) throw error;
       const retry = decideRetry(policy, { attempts: attempt, retryable: true });
       if (!retry.retry) throw error;
-      deps.log.warn({ jobId: input.job.id, index: input.image.index, attempt, err: error }, 'could not store the image; trying again');
+      deps.log.warn(
+        { jobId: input.job.id, index: input.image.index, attempt, err: error },
+        'could not store the image; trying again',
+      );
       await deps.db.jobEvent
-        .create({ data: { jobId: input.job.id, ...jobEvent('store_retry', { index: input.image.index, attempt, delayMs: retry.delayMs }) } })
+        .create({
+          data: {
+            jobId: input.job.id,
+            ...jobEvent('store_retry', { index: input.image.index, attempt, delayMs: retry.delayMs }),
+          },
+        })
         .catch(() => undefined);
       // Not cut short by a cancel: a canceled job keeps the images already paid for. A shutdown stops it.
       if (!(await sleep(retry.delayMs, deps.shutdownSignal ?? NEVER))) throw error;
@@ -45,7 +53,11 @@ export async function storeImage(deps: PipelineDeps, input: StoreInput): Promise
   }
 }
 
-async function storeOnce(deps: PipelineDeps, { job, image, result, bytes, outputFormat, callStartedAt, callMs }: StoreInput, palette: unknown) {
+async function storeOnce(
+  deps: PipelineDeps,
+  { job, image, result, bytes, outputFormat, callStartedAt, callMs }: StoreInput,
+  palette: unknown,
+) {
   const { db, storage } = deps;
   const format = formatInfo(outputFormat);
   // Keyed by this run (the job's claim count, which the fence checks): no other run ever writes
@@ -85,7 +97,13 @@ async function storeOnce(deps: PipelineDeps, { job, image, result, bytes, output
  * Stores the image's webp thumbnail and answers its key. A thumbnail is a convenience: failing to make
  * one is logged and leaves the key null, never failing an image that was paid for and stored.
  */
-async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, run: number, bytes: Buffer): Promise<string | null> {
+async function storeThumbnail(
+  deps: PipelineDeps,
+  jobId: string,
+  index: number,
+  run: number,
+  bytes: Buffer,
+): Promise<string | null> {
   try {
     const key = thumbnailKey(jobId, index, run);
     await deps.storage.put(key, (await makeThumbnail(bytes)).body, 'image/webp');
@@ -95,4 +113,3 @@ async function storeThumbnail(deps: PipelineDeps, jobId: string, index: number, 
     return null;
   }
 }
-

@@ -12,7 +12,9 @@ import type { Task } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
-const Payload = z.object({ jobId: z.string().uuid(), event: z.enum(WEBHOOK_EVENTS), messageId: z.string().min(1).max(100) }).strict();
+const Payload = z
+  .object({ jobId: z.string().uuid(), event: z.enum(WEBHOOK_EVENTS), messageId: z.string().min(1).max(100) })
+  .strict();
 
 export interface WebhookTaskOptions {
   db: Db;
@@ -38,11 +40,18 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, outbou
       return;
     }
     const { jobId, event, messageId } = parsed.data;
-    const job = await db.job.findUnique({ where: { id: jobId }, include: { ...jobViewInclude, user: { select: { webhookSecret: true } } } });
+    const job = await db.job.findUnique({
+      where: { id: jobId },
+      include: { ...jobViewInclude, user: { select: { webhookSecret: true } } },
+    });
     if (!job?.webhookUrl || !job.user.webhookSecret) return;
     const url = job.webhookUrl;
     const attempt = helpers.job.attempts;
-    const body = JSON.stringify({ type: event, timestamp: new Date().toISOString(), data: toJobView(job, await queuePlaceOf(db, job)) });
+    const body = JSON.stringify({
+      type: event,
+      timestamp: new Date().toISOString(),
+      data: toJobView(job, await queuePlaceOf(db, job)),
+    });
     const timestamp = Math.floor(Date.now() / 1000);
     const startedAt = new Date();
 
@@ -68,19 +77,38 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, outbou
         });
         // A redirect is a failure: following it could lead anywhere, including inside our network.
         if (statusCode < 200 || statusCode >= 300) {
-          error = statusCode >= 300 && statusCode < 400 ? `redirected (HTTP ${statusCode}); webhooks do not follow redirects` : `the receiver answered HTTP ${statusCode}`;
+          error =
+            statusCode >= 300 && statusCode < 400
+              ? `redirected (HTTP ${statusCode}); webhooks do not follow redirects`
+              : `the receiver answered HTTP ${statusCode}`;
         }
       } catch (cause) {
-        error = cause instanceof OutboundTimeout ? `no answer within ${timeoutMs} ms` : `could not connect: ${(cause as Error).message}`;
+        error =
+          cause instanceof OutboundTimeout
+            ? `no answer within ${timeoutMs} ms`
+            : `could not connect: ${(cause as Error).message}`;
       }
     }
     const succeeded = error === null;
     // A refused target is refused again on a retry: give up at once.
     const willRetry = !succeeded && target.problem === undefined && attempt < maxAttempts;
     await db.webhookDelivery.create({
-      data: { jobId, messageId, event, url, attempt, statusCode, error, succeeded, willRetry, startedAt, finishedAt: new Date() },
+      data: {
+        jobId,
+        messageId,
+        event,
+        url,
+        attempt,
+        statusCode,
+        error,
+        succeeded,
+        willRetry,
+        startedAt,
+        finishedAt: new Date(),
+      },
     });
-    if (willRetry) throw new Error(`webhook ${messageId} for job ${jobId}, attempt ${attempt} of ${maxAttempts}: ${error}`);
+    if (willRetry)
+      throw new Error(`webhook ${messageId} for job ${jobId}, attempt ${attempt} of ${maxAttempts}: ${error}`);
     if (!succeeded) log.warn({ jobId, messageId, attempt, error }, 'webhook given up');
   };
 }

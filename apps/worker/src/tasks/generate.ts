@@ -28,7 +28,10 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
       // A stale entry: the job was queued again under a new entry while a worker held this one (a
       // cancel, then a retry), and graphile-worker cleared this one's key. The job's own entry runs it;
       // this one must not claim it, or it would take over a live run and the losing worker would stop.
-      deps.log.warn({ jobId: parsed.data.jobId, entry: helpers.job.id }, 'stale generate entry; the job has a newer one');
+      deps.log.warn(
+        { jobId: parsed.data.jobId, entry: helpers.job.id },
+        'stale generate entry; the job has a newer one',
+      );
       return;
     }
     try {
@@ -37,12 +40,16 @@ export function makeGenerateTask(deps: PipelineDeps): Task {
         // Deferred (its owner is at the running cap: again a moment later) or released (this worker is
         // shutting down: now, for another worker). A job key whose job is running makes graphile-worker
         // create a new job, so this one completes normally.
-        await helpers.addJob('generate', { jobId: parsed.data.jobId }, {
-          jobKey: parsed.data.jobId,
-          priority: outcome.queueRank,
-          runAt: new Date(Date.now() + (outcome.kind === 'deferred' ? DEFER_MS : 0)),
-          maxAttempts: helpers.job.max_attempts,
-        });
+        await helpers.addJob(
+          'generate',
+          { jobId: parsed.data.jobId },
+          {
+            jobKey: parsed.data.jobId,
+            priority: outcome.queueRank,
+            runAt: new Date(Date.now() + (outcome.kind === 'deferred' ? DEFER_MS : 0)),
+            maxAttempts: helpers.job.max_attempts,
+          },
+        );
       }
     } catch (error) {
       // The job ended under the run (the sweep ended it past its deadline): this entry is done.

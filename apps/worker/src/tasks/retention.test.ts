@@ -20,17 +20,30 @@ async function jobEnded(status: 'succeeded' | 'failed' | 'canceled' | 'queued' |
   const at = daysAgo === null ? null : new Date(Date.now() - daysAgo * 86_400_000);
   const job = await database.db.job.create({
     data: {
-      userId, preset: 'illustration', prompt: 'kept or not', aspectRatio: '1:1', width: 8, height: 8, provider: 'local', numImages: 1, status,
-      createdAt: at ?? new Date(Date.now() - 90 * 86_400_000), finishedAt: status === 'queued' || status === 'running' ? null : at,
+      userId,
+      preset: 'illustration',
+      prompt: 'kept or not',
+      aspectRatio: '1:1',
+      width: 8,
+      height: 8,
+      provider: 'local',
+      numImages: 1,
+      status,
+      createdAt: at ?? new Date(Date.now() - 90 * 86_400_000),
+      finishedAt: status === 'queued' || status === 'running' ? null : at,
     },
   });
   const key = imageKey(job.id, 0, 'png', 1);
   const thumb = thumbnailKey(job.id, 0, 1);
   await storage.put(key, Buffer.from('png bytes'), 'image/png');
   await storage.put(thumb, Buffer.from('webp bytes'), 'image/webp');
-  await database.db.image.create({ data: { jobId: job.id, index: 0, status: 'succeeded', storageKey: key, thumbnailKey: thumb } });
+  await database.db.image.create({
+    data: { jobId: job.id, index: 0, status: 'succeeded', storageKey: key, thumbnailKey: thumb },
+  });
   await database.db.jobEvent.create({ data: { jobId: job.id, type: 'finished' } });
-  await database.db.creditEntry.create({ data: { userId, jobId: job.id, kind: 'reserve', amount: -1, balanceAfter: 0 } });
+  await database.db.creditEntry.create({
+    data: { userId, jobId: job.id, kind: 'reserve', amount: -1, balanceAfter: 0 },
+  });
   return { id: job.id, key, thumb };
 }
 

@@ -41,6 +41,7 @@ export async function deleteExpired({ db, storage, days }: RetentionOptions): Pr
 export function makeRetentionTask(options: RetentionOptions & { log: Logger }): Task {
   return async () => {
     const removed = await deleteExpired(options);
-    if (removed.jobs > 0) options.log.info({ ...removed, days: options.days }, 'retention: deleted jobs past their time');
+    if (removed.jobs > 0)
+      options.log.info({ ...removed, days: options.days }, 'retention: deleted jobs past their time');
   };
 }

@@ -20,7 +20,9 @@ export type ClaimDecision =
   | { outcome: 'deferred'; queueRank: number };
 
 export async function claimJob(db: Db, jobId: string, workerId: string, runningCap: number): Promise<ClaimDecision> {
-  const [claim] = await db.$queryRaw<{ outcome: ClaimDecision['outcome']; queue_rank: number | null; start_by: Date | null }[]>`
+  const [claim] = await db.$queryRaw<
+    { outcome: ClaimDecision['outcome']; queue_rank: number | null; start_by: Date | null }[]
+  >`
     select outcome, queue_rank, start_by from darkroom_claim_job(
       ${jobId}::uuid, ${workerId}, ${runningCap}::int, ${randomSeed()}::int, ${WEBHOOK_DELIVERY_MAX_ATTEMPTS}::int)`;
   switch (claim!.outcome) {

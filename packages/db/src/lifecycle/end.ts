@@ -69,7 +69,8 @@ export async function endJobIn(tx: Tx, jobId: string, ending: Ending, options: E
     left join images i on i.job_id = j.id
     group by j.id, j.status, j.attempts, j.cancel_requested_at, j.started_at, j.num_images, j.run_timeout_s, j.webhook_url`;
   if (!job) return null;
-  if (options.attempt !== undefined && job.attempts !== options.attempt) throw new SupersededError(jobId, options.attempt);
+  if (options.attempt !== undefined && job.attempts !== options.attempt)
+    throw new SupersededError(jobId, options.attempt);
   if (job.status !== 'queued' && job.status !== 'running') return null;
   if (options.from && !options.from.includes(job.status)) return null;
   const previous = job.status;
@@ -123,7 +124,11 @@ function decide(job: Locked, ending: Ending): { status: Ended['status']; error: 
       }
       if (job.succeeded > 0) return { status: 'succeeded', error: null };
       const error: JobError = job.first_error_code
-        ? { code: job.first_error_code as ErrorCode, message: `no image was produced: ${job.first_error_message ?? 'unknown error'}`, retryable: false }
+        ? {
+            code: job.first_error_code as ErrorCode,
+            message: `no image was produced: ${job.first_error_message ?? 'unknown error'}`,
+            retryable: false,
+          }
         : { code: 'internal', message: 'no image was produced', retryable: false };
       return { status: 'failed', error };
     }

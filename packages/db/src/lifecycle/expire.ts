@@ -9,7 +9,10 @@
  */
 import type { Db } from '../client.js';
 
-export async function expireJobs(db: Db, { cutoff, limit }: { cutoff: Date; limit: number }): Promise<{ jobs: number; keys: string[] }> {
+export async function expireJobs(
+  db: Db,
+  { cutoff, limit }: { cutoff: Date; limit: number },
+): Promise<{ jobs: number; keys: string[] }> {
   const rows = await db.$queryRaw<{ job_id: string; keys: string[] }[]>`
     with doomed as (
       select id from jobs

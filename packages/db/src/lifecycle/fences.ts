@@ -8,7 +8,9 @@
  */
 export class SupersededError extends Error {
   constructor(jobId: string, attempt: number) {
-    super(`job ${jobId}: another worker claimed it after this run's attempt ${attempt} (this worker was declared dead); stopping without writing`);
+    super(
+      `job ${jobId}: another worker claimed it after this run's attempt ${attempt} (this worker was declared dead); stopping without writing`,
+    );
     this.name = 'SupersededError';
   }
 }

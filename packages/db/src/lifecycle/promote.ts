@@ -24,7 +24,9 @@ export async function promoteAgedJobs(db: Db, olderThanSeconds: number): Promise
       await tx.$executeRaw`
         select graphile_worker.reschedule_jobs(
           array(select id from graphile_worker.jobs where key = ${job.id}), priority := ${rank}::int)`;
-      await tx.jobEvent.create({ data: { jobId: job.id, type: 'promoted', data: { from: 'low', to: 'normal', waitedSeconds: olderThanSeconds } } });
+      await tx.jobEvent.create({
+        data: { jobId: job.id, type: 'promoted', data: { from: 'low', to: 'normal', waitedSeconds: olderThanSeconds } },
+      });
       promoted.push(job.id);
     });
   }

@@ -8,7 +8,12 @@ import { SupersededError } from './fences.js';
 
 export type Released = { kind: 'released'; queueRank: number } | { kind: 'cancel_requested' };
 
-export async function releaseJob(db: Db, job: { id: string; attempts: number }, workerId: string, reason: string): Promise<Released> {
+export async function releaseJob(
+  db: Db,
+  job: { id: string; attempts: number },
+  workerId: string,
+  reason: string,
+): Promise<Released> {
   return db.$transaction(async (tx) => {
     const [current] = await tx.$queryRaw<{ attempts: number; cancel_requested_at: Date | null; queue_rank: number }[]>`
       select attempts, cancel_requested_at, queue_rank from jobs where id = ${job.id}::uuid for update`;

@@ -5,7 +5,17 @@
  * reset, the job queued in its owner's backlog, the missing images' credits held, the active-jobs cap
  * checked under the user's row lock, the `retried` event and the queue entry.
  */
-import { BAND_WIDTH, DomainError, isTerminalStatus, jobEvent, PRIORITY_BANDS, queueRankFor, TASKS, type JobStatus, type Priority } from '@darkroom/core';
+import {
+  BAND_WIDTH,
+  DomainError,
+  isTerminalStatus,
+  jobEvent,
+  PRIORITY_BANDS,
+  queueRankFor,
+  TASKS,
+  type JobStatus,
+  type Priority,
+} from '@darkroom/core';
 import type { Db, Tx } from '../client.js';
 import { activeJobsCapError, reserveCredits } from '../credits.js';
 import type { Job } from '../generated/prisma/client.js';
@@ -26,16 +36,28 @@ export async function retryJob(db: Db, { jobId, userId, maxActiveJobs, check }: 
     if (!job) throw new DomainError('NOT_FOUND', `job ${jobId} not found`);
     const missing = job.images.filter((image) => image.status !== 'succeeded');
     if (!isTerminalStatus(job.status as JobStatus)) {
-      throw new DomainError('INVALID_STATE', `job ${jobId} is ${job.status}; only a finished job can be retried`, { status: job.status });
+      throw new DomainError('INVALID_STATE', `job ${jobId} is ${job.status}; only a finished job can be retried`, {
+        status: job.status,
+      });
     }
     if (missing.length === 0) {
-      throw new DomainError('INVALID_STATE', `job ${jobId} has all its images; there is nothing to retry`, { status: job.status });
+      throw new DomainError('INVALID_STATE', `job ${jobId} has all its images; there is nothing to retry`, {
+        status: job.status,
+      });
     }
     check?.(job);
     const queueRank = queueRankFor(job.priority as Priority, await nextSlot(tx, userId, job.priority as Priority));
     await tx.image.updateMany({
       where: { id: { in: missing.map((image) => image.id) } },
-      data: { status: 'pending', attempts: 0, errorCode: null, errorMessage: null, startedAt: null, finishedAt: null, durationMs: null },
+      data: {
+        status: 'pending',
+        attempts: 0,
+        errorCode: null,
+        errorMessage: null,
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+      },
     });
     await tx.job.update({
       where: { id: jobId },
@@ -54,11 +76,19 @@ export async function retryJob(db: Db, { jobId, userId, maxActiveJobs, check }: 
         creditsReserved: missing.length * job.creditPrice,
       },
     });
-    await reserveCredits(tx, { userId, jobId, amount: missing.length * job.creditPrice, note: `retry of ${missing.length} images x ${job.creditPrice}` });
+    await reserveCredits(tx, {
+      userId,
+      jobId,
+      amount: missing.length * job.creditPrice,
+      note: `retry of ${missing.length} images x ${job.creditPrice}`,
+    });
     // After reserveCredits: the user's row lock makes the count exact.
     const active = await tx.job.count({ where: { userId, status: { in: ['queued', 'running'] } } });
     if (active > maxActiveJobs) throw activeJobsCapError(maxActiveJobs);
-    const retried = jobEvent('retried', { images: missing.map((image) => image.index), previousStatus: job.status as 'succeeded' | 'failed' | 'canceled' });
+    const retried = jobEvent('retried', {
+      images: missing.map((image) => image.index),
+      previousStatus: job.status as 'succeeded' | 'failed' | 'canceled',
+    });
     await tx.jobEvent.create({ data: { jobId, ...retried } });
     await tx.$executeRaw`
       select graphile_worker.add_job(${TASKS.generate.identifier}, json_build_object('jobId', ${jobId}::text),

@@ -23,7 +23,14 @@ export async function failExpiredStarts(db: Db): Promise<string[]> {
     const end = await endJob(
       db,
       job.id,
-      { kind: 'fail', error: { code: 'start_deadline_exceeded', message: `no worker started the job before ${job.start_by.toISOString()}`, retryable: false } },
+      {
+        kind: 'fail',
+        error: {
+          code: 'start_deadline_exceeded',
+          message: `no worker started the job before ${job.start_by.toISOString()}`,
+          retryable: false,
+        },
+      },
       { from: ['queued'] },
     );
     if (end) ended.push(job.id);
@@ -36,7 +43,10 @@ export interface AbandonedOptions {
   graceSeconds: number;
 }
 
-export async function endAbandonedJobs(db: Db, { graceSeconds }: AbandonedOptions): Promise<Array<{ id: string } & Ended>> {
+export async function endAbandonedJobs(
+  db: Db,
+  { graceSeconds }: AbandonedOptions,
+): Promise<Array<{ id: string } & Ended>> {
   const abandoned = await db.$queryRaw<{ id: string; why: 'deadline' | 'no_queue_entry'; deadline: Date | null }[]>`
     select j.id, case when j.status = 'running' and j.deadline < now() - make_interval(secs => ${graceSeconds}::float8) then 'deadline' else 'no_queue_entry' end as why, j.deadline
     from jobs j

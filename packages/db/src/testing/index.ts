@@ -32,7 +32,11 @@ export async function setup(project: TestProject) {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     clusterDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-test-pg-'));
-    cluster = await startEmbeddedPostgres({ dataDir: path.join(clusterDir, 'pg'), ephemeral: true, database: 'postgres' });
+    cluster = await startEmbeddedPostgres({
+      dataDir: path.join(clusterDir, 'pg'),
+      ephemeral: true,
+      database: 'postgres',
+    });
     adminUrl = cluster.url;
   }
   const template = process.env.DATABASE_URL ? `${TEMPLATE}_${randomBytes(4).toString('hex')}` : TEMPLATE;
@@ -90,7 +94,9 @@ export async function createEmptyDatabase(): Promise<{ url: string; drop(): Prom
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`).finally(() => client.end());
+      await client
+        .query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`)
+        .finally(() => client.end());
     },
   };
 }

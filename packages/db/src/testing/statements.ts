@@ -5,7 +5,9 @@
  */
 import pg from 'pg';
 
-export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number; texts: string[] }> {
+export async function countStatements<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; statements: number; texts: string[] }> {
   const texts: string[] = [];
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {

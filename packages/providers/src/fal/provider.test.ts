@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const provider = (extra: Partial<FalProviderOptions> = {}) => createFalProvider({ apiKey: KEY, baseUrl: fake.url, model: 'fal-ai/flux/dev', pollIntervalMs: 5, ...extra });
+const provider = (extra: Partial<FalProviderOptions> = {}) =>
+  createFalProvider({ apiKey: KEY, baseUrl: fake.url, model: 'fal-ai/flux/dev', pollIntervalMs: 5, ...extra });
 const since = (mark: number) => fake.requests.slice(mark);
 
 describe('fal adapter', () => {
@@ -34,14 +35,28 @@ describe('fal adapter', () => {
       'GET /fal-ai/flux/requests/ID',
       'GET /files/ID.png',
     ]);
-    expect(JSON.parse(sent[0]!.body.toString())).toEqual({ prompt: request.prompt, image_size: { width: 768, height: 512 }, seed: 3, num_images: 1, output_format: 'png', enable_safety_checker: true });
+    expect(JSON.parse(sent[0]!.body.toString())).toEqual({
+      prompt: request.prompt,
+      image_size: { width: 768, height: 512 },
+      seed: 3,
+      num_images: 1,
+      output_format: 'png',
+      enable_safety_checker: true,
+    });
     expect(sent[0]!.headers.authorization).toBe(`Key ${KEY}`);
-    expect(statuses).toEqual([{ state: 'queued', queuePosition: 2 }, { state: 'queued', queuePosition: 1 }, { state: 'queued', queuePosition: 0 }, { state: 'running' }]);
+    expect(statuses).toEqual([
+      { state: 'queued', queuePosition: 2 },
+      { state: 'queued', queuePosition: 1 },
+      { state: 'queued', queuePosition: 0 },
+      { state: 'running' },
+    ]);
     expect([image.mime, image.width, image.seed]).toEqual(['image/png', 40, 4242]);
   });
 
   it('passes the start deadline as X-Fal-Request-Timeout and maps fal giving up to timeout', async () => {
-    const error = await providerFailure(provider().generate({ ...request, prompt: 'stuck in the queue', startBy: new Date(Date.now() + 1500) }));
+    const error = await providerFailure(
+      provider().generate({ ...request, prompt: 'stuck in the queue', startBy: new Date(Date.now() + 1500) }),
+    );
 
     expect(fake.requestTimeouts.at(-1)).toBe('1');
     expect([error.code, error.requestEnded]).toEqual(['timeout', true]);
@@ -63,11 +78,39 @@ describe('fal adapter', () => {
   });
 
   it.each([
-    ['429 with retry-after', { status: 429, headers: { 'retry-after': '4' }, json: { detail: 'Too many concurrent requests' } }, 'rate_limited', 4000],
-    ['403 exhausted balance', { status: 403, json: { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' } }, 'quota_exhausted', undefined],
-    ['422 validation error', { status: 422, json: { detail: [{ loc: ['body', 'image_size'], msg: 'too large', type: 'image_too_large' }] } }, 'invalid_request', undefined],
-    ['504 startup_timeout in the header only', { status: 504, headers: { 'x-fal-error-type': 'startup_timeout' }, body: 'timeout' }, 'timeout', undefined],
-    ['400 bad_request', { status: 400, json: { detail: 'Invalid timeout header', error_type: 'bad_request' } }, 'invalid_request', undefined],
+    [
+      '429 with retry-after',
+      { status: 429, headers: { 'retry-after': '4' }, json: { detail: 'Too many concurrent requests' } },
+      'rate_limited',
+      4000,
+    ],
+    [
+      '403 exhausted balance',
+      {
+        status: 403,
+        json: { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' },
+      },
+      'quota_exhausted',
+      undefined,
+    ],
+    [
+      '422 validation error',
+      { status: 422, json: { detail: [{ loc: ['body', 'image_size'], msg: 'too large', type: 'image_too_large' }] } },
+      'invalid_request',
+      undefined,
+    ],
+    [
+      '504 startup_timeout in the header only',
+      { status: 504, headers: { 'x-fal-error-type': 'startup_timeout' }, body: 'timeout' },
+      'timeout',
+      undefined,
+    ],
+    [
+      '400 bad_request',
+      { status: 400, json: { detail: 'Invalid timeout header', error_type: 'bad_request' } },
+      'invalid_request',
+      undefined,
+    ],
   ] as const)('maps a submit answering %s', async (_name, reply, code, retryAfterMs) => {
     fake.replyOnce('POST', /^\/fal-ai\/flux\/dev$/, reply);
 
@@ -77,7 +120,9 @@ describe('fal adapter', () => {
   });
 
   it('maps a refused key to auth and never repeats the key', async () => {
-    const error = await providerFailure(createFalProvider({ apiKey: 'fal-wrong:zzzzzzzz', baseUrl: fake.url, pollIntervalMs: 5 }).generate(request));
+    const error = await providerFailure(
+      createFalProvider({ apiKey: 'fal-wrong:zzzzzzzz', baseUrl: fake.url, pollIntervalMs: 5 }).generate(request),
+    );
     expect(error.code).toBe('auth');
     expect(error.message).not.toContain('fal-wrong:zzzzzzzz');
   });
@@ -114,7 +159,10 @@ describe('fal adapter', () => {
     const mark = fake.requests.length;
     const running = provider().generate({ ...request, prompt: 'hold on', signal: controller.signal });
     await until(() => since(mark).some((r) => r.path.endsWith('/status')));
-    const id = since(mark).find((r) => r.path.endsWith('/status'))!.path.split('/').at(-2)!;
+    const id = since(mark)
+      .find((r) => r.path.endsWith('/status'))!
+      .path.split('/')
+      .at(-2)!;
 
     controller.abort();
     const error = await providerFailure(running);

@@ -3,7 +3,15 @@ import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorRespon
 import { tryJson } from '../http/json.js';
 import type { OutputFormat } from '@darkroom/core';
 import { abortCancelsRequest, type GenerateRequest, type ImageProvider } from '../provider.js';
-import { FAL_SAFETY_TYPES, FAL_TIMEOUT_TYPES, FAL_TRANSIENT_TYPES, FalError, FalImageResult, FalStatus, FalSubmitResponse } from './wire.js';
+import {
+  FAL_SAFETY_TYPES,
+  FAL_TIMEOUT_TYPES,
+  FAL_TRANSIENT_TYPES,
+  FalError,
+  FalImageResult,
+  FalStatus,
+  FalSubmitResponse,
+} from './wire.js';
 
 export interface FalProviderOptions {
   apiKey: string;
@@ -30,7 +38,12 @@ export interface FalProviderOptions {
  */
 export function createFalProvider(options: FalProviderOptions): ImageProvider {
   const { apiKey, baseUrl = 'https://queue.fal.run', model = 'fal-ai/flux/schnell', pollIntervalMs = 1000 } = options;
-  const http = makeVendorHttp({ vendor: 'fal', secrets: [apiKey], timeoutMs: options.timeoutMs ?? 30_000, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const http = makeVendorHttp({
+    vendor: 'fal',
+    secrets: [apiKey],
+    timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+  });
   const auth = { authorization: `Key ${apiKey}` };
   // Status, result and cancel live under owner/app only (fal's documented URL rule).
   const app = model.split('/').slice(0, 2).join('/');
@@ -57,9 +70,15 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
   }
 
   async function cancel(id: string) {
-    const response = await http.request({ url: requestUrl(id, '/cancel'), method: 'PUT', headers: auth, timeoutMs: 10_000 });
+    const response = await http.request({
+      url: requestUrl(id, '/cancel'),
+      method: 'PUT',
+      headers: auth,
+      timeoutMs: 10_000,
+    });
     // 400 ALREADY_COMPLETED: nothing left to stop.
-    if (response.status !== 202 && response.status !== 200 && response.status !== 400) throw failure(response, 'cancel');
+    if (response.status !== 202 && response.status !== 200 && response.status !== 400)
+      throw failure(response, 'cancel');
   }
 
   const provider: ImageProvider = {
@@ -70,7 +89,9 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
       const headers: Record<string, string> = { ...auth, 'content-type': 'application/json' };
       if (request.startBy) {
         // fal's time-to-start deadline (queue wait included), in seconds; its minimum is above 0.1 s.
-        headers['x-fal-request-timeout'] = String(Math.max(1, Math.floor((request.startBy.getTime() - Date.now()) / 1000)));
+        headers['x-fal-request-timeout'] = String(
+          Math.max(1, Math.floor((request.startBy.getTime() - Date.now()) / 1000)),
+        );
       }
       const response = await http.request({
         url: `${baseUrl}/${model}`,
@@ -82,7 +103,10 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
           seed: request.seed,
           num_images: 1,
           // fal's image models make png or jpeg; a webp request gets png, converted by the caller.
-          output_format: request.outputFormat === 'jpeg' || request.outputFormat === 'png' ? request.outputFormat : (options.outputFormat ?? 'png'),
+          output_format:
+            request.outputFormat === 'jpeg' || request.outputFormat === 'png'
+              ? request.outputFormat
+              : (options.outputFormat ?? 'png'),
           enable_safety_checker: true,
           ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
           ...options.extraInput,
@@ -91,7 +115,8 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
       });
       if (response.status !== 200 && response.status !== 202) throw failure(response, 'submit');
       const submitted = http.json(response, FalSubmitResponse);
-      if (submitted.queue_position !== undefined) request.onVendorStatus?.({ state: 'queued', queuePosition: submitted.queue_position });
+      if (submitted.queue_position !== undefined)
+        request.onVendorStatus?.({ state: 'queued', queuePosition: submitted.queue_position });
       return submitted.request_id;
     },
     async resume(id, request) {
@@ -100,17 +125,29 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
         for (let first = true; ; first = false) {
           if (!first) await pause(pollIntervalMs, request.signal, http.error);
           const response = await http.request({ url: requestUrl(id, '/status'), headers: auth, ...signal });
-          if (response.status === 404) throw http.error('transient', `request ${id} is unknown (expired?)`, undefined, { requestEnded: true });
+          if (response.status === 404)
+            throw http.error('transient', `request ${id} is unknown (expired?)`, undefined, { requestEnded: true });
           if (response.status !== 200 && response.status !== 202) throw failure(response, 'status');
           const status = http.json(response, FalStatus);
           if (status.status === 'COMPLETED') break;
-          request.onVendorStatus?.(status.status === 'IN_QUEUE' ? { state: 'queued', ...(status.queue_position !== undefined ? { queuePosition: status.queue_position } : {}) } : { state: 'running' });
+          request.onVendorStatus?.(
+            status.status === 'IN_QUEUE'
+              ? {
+                  state: 'queued',
+                  ...(status.queue_position !== undefined ? { queuePosition: status.queue_position } : {}),
+                }
+              : { state: 'running' },
+          );
         }
         const response = await http.request({ url: requestUrl(id), headers: auth, ...signal });
-        if (response.status === 404) throw http.error('transient', `result of ${id} is gone (expired?)`, undefined, { requestEnded: true });
+        if (response.status === 404)
+          throw http.error('transient', `result of ${id} is gone (expired?)`, undefined, { requestEnded: true });
         if (response.status !== 200) throw failure(response, 'result');
         const result = http.json(response, FalImageResult);
-        if (result.has_nsfw_concepts?.[0]) throw http.error('content_filtered', 'the safety checker flagged the image', undefined, { requestEnded: true });
+        if (result.has_nsfw_concepts?.[0])
+          throw http.error('content_filtered', 'the safety checker flagged the image', undefined, {
+            requestEnded: true,
+          });
         const image = await http.download(result.images[0]!.url, request.signal);
         return { ...image, seed: result.seed ?? request.seed, providerRequestId: id };
       } catch (error) {

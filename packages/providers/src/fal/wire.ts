@@ -25,7 +25,16 @@ export type FalStatus = z.infer<typeof FalStatus>;
 
 /** The result of the image models Darkroom runs (flux and friends). */
 export const FalImageResult = z.object({
-  images: z.array(z.object({ url: z.string(), width: z.number().optional(), height: z.number().optional(), content_type: z.string().optional() })).min(1),
+  images: z
+    .array(
+      z.object({
+        url: z.string(),
+        width: z.number().optional(),
+        height: z.number().optional(),
+        content_type: z.string().optional(),
+      }),
+    )
+    .min(1),
   seed: z.number().optional(),
   /** One flag per image from fal's safety checker; a flagged image is blacked out. */
   has_nsfw_concepts: z.array(z.boolean()).optional(),
@@ -36,7 +45,9 @@ export const FalImageResult = z.object({
  * header), and model errors `{detail: [{loc, msg, type, ...}]}`.
  */
 export const FalError = z.object({
-  detail: z.union([z.string(), z.array(z.object({ msg: z.string().optional(), type: z.string().optional() }).passthrough())]).optional(),
+  detail: z
+    .union([z.string(), z.array(z.object({ msg: z.string().optional(), type: z.string().optional() }).passthrough())])
+    .optional(),
   error_type: z.string().optional(),
 });
 export type FalError = z.infer<typeof FalError>;
@@ -44,8 +55,14 @@ export type FalError = z.infer<typeof FalError>;
 /** Request error types that a new try may get past. */
 export const FAL_TIMEOUT_TYPES = ['request_timeout', 'startup_timeout'];
 export const FAL_TRANSIENT_TYPES = [
-  'runner_scheduling_failure', 'runner_connection_timeout', 'runner_disconnected', 'runner_connection_refused',
-  'runner_connection_error', 'runner_incomplete_response', 'runner_server_error', 'internal_error',
+  'runner_scheduling_failure',
+  'runner_connection_timeout',
+  'runner_disconnected',
+  'runner_connection_refused',
+  'runner_connection_error',
+  'runner_incomplete_response',
+  'runner_server_error',
+  'internal_error',
 ];
 /** Model error types meaning the safety system refused the input or the output. */
 export const FAL_SAFETY_TYPES = ['content_policy_violation'];

@@ -117,7 +117,9 @@ export function makeVendorHttp(options: VendorHttpOptions): VendorHttp {
     const response = await request({ url, ...(signal ? { signal } : {}) });
     // An output the vendor has already deleted cannot come back: the request must be made again.
     if (response.status === 404 || response.status === 410) {
-      throw error('transient', `output expired before it was downloaded (${response.status})`, undefined, { requestEnded: true });
+      throw error('transient', `output expired before it was downloaded (${response.status})`, undefined, {
+        requestEnded: true,
+      });
     }
     if (response.status !== 200) throw error('transient', `download answered ${response.status}`);
     return decodeImage(response.body, error);
@@ -155,7 +157,8 @@ export async function decodeImage(bytes: Buffer, error: VendorHttp['error']): Pr
     .metadata()
     .catch(() => null);
   const mime = meta?.format ? FORMAT_MIME[meta.format] : undefined;
-  if (!meta || !mime || !meta.width || !meta.height) throw error('transient', 'returned bytes that are not a png, jpeg or webp image');
+  if (!meta || !mime || !meta.width || !meta.height)
+    throw error('transient', 'returned bytes that are not a png, jpeg or webp image');
   return { bytes, mime, width: meta.width, height: meta.height };
 }
 

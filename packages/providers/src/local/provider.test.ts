@@ -8,7 +8,12 @@ const local = createLocalProvider();
 
 function request(prompt: string, options: { seed?: number; preset?: Preset; aspectRatio?: AspectRatio } = {}) {
   const preset = options.preset ?? 'illustration';
-  return { prompt: buildImagePrompt({ preset, prompt }), preset, seed: options.seed ?? 7, ...sizeFor(options.aspectRatio ?? '1:1', 512) };
+  return {
+    prompt: buildImagePrompt({ preset, prompt }),
+    preset,
+    seed: options.seed ?? 7,
+    ...sizeFor(options.aspectRatio ?? '1:1', 512),
+  };
 }
 
 /** Mean absolute difference of two images' pixels at 64x64, 0-255. */
@@ -71,7 +76,9 @@ describe('the local provider', () => {
   it('rejects an aborted request with the canceled code', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await local.generate({ ...request('never drawn'), signal: controller.signal }).catch((e: unknown) => e);
+    const error = await local
+      .generate({ ...request('never drawn'), signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(isProviderError(error) && error.code).toBe('canceled');
   });
 });
@@ -80,7 +87,10 @@ describe('the local provider with references', () => {
   it('takes its colours from the reference palette', async () => {
     const { paletteOf } = await import('@darkroom/imaging');
     const plain = await local.generate(request('a quiet valley'));
-    const tinted = await local.generate({ ...request('a quiet valley'), references: [{ palette: ['#ff0000', '#ff0000', '#00ff00', '#00ff00'], tags: [] }] });
+    const tinted = await local.generate({
+      ...request('a quiet valley'),
+      references: [{ palette: ['#ff0000', '#ff0000', '#00ff00', '#00ff00'], tags: [] }],
+    });
     expect(tinted.bytes.equals(plain.bytes)).toBe(false);
     const colours = await paletteOf(tinted.bytes, 2);
     // Sky red, land green: the two largest areas take the reference's colours.

@@ -23,7 +23,14 @@ export function createLocalProvider(): ImageProvider {
         .png({ compressionLevel: 6, adaptiveFiltering: false })
         .toBuffer();
       throwIfCanceled(request.signal);
-      return { bytes, mime: 'image/png', width: request.width, height: request.height, seed: request.seed, providerRequestId: null };
+      return {
+        bytes,
+        mime: 'image/png',
+        width: request.width,
+        height: request.height,
+        seed: request.seed,
+        providerRequestId: null,
+      };
     },
   };
 }

@@ -79,31 +79,92 @@ export function buildScene(request: SceneRequest): string {
   const orbX = W * random.between(0.12, 0.88);
   const orbY = H * random.between(0.1, 0.3);
   const orbR = Math.min(W, H) * random.between(0.05, 0.09);
-  parts.push(`<circle cx="${orbX}" cy="${orbY}" r="${orbR}" ${paint(theme.night ? '#f4f1d0' : hsl(hue + 45, 95, 62))}/>`);
+  parts.push(
+    `<circle cx="${orbX}" cy="${orbY}" r="${orbR}" ${paint(theme.night ? '#f4f1d0' : hsl(hue + 45, 95, 62))}/>`,
+  );
   if (theme.night) {
-    for (let i = random.int(14, 30); i > 0; i--) parts.push(star(random.between(0, W), random.between(0, horizon * 0.8), Math.min(W, H) * random.between(0.006, 0.014), paint));
+    for (let i = random.int(14, 30); i > 0; i--)
+      parts.push(
+        star(
+          random.between(0, W),
+          random.between(0, horizon * 0.8),
+          Math.min(W, H) * random.between(0.006, 0.014),
+          paint,
+        ),
+      );
   } else {
-    for (let i = random.int(2, 5); i > 0; i--) parts.push(cloud(random, W * random.between(0, 1), H * random.between(0.06, 0.35), Math.min(W, H) * random.between(0.05, 0.1), paint));
+    for (let i = random.int(2, 5); i > 0; i--)
+      parts.push(
+        cloud(
+          random,
+          W * random.between(0, 1),
+          H * random.between(0.06, 0.35),
+          Math.min(W, H) * random.between(0.05, 0.1),
+          paint,
+        ),
+      );
   }
 
   // Two ranges of hills, then the ground.
-  parts.push(hills(random, W, H, horizon - H * 0.08, H * 0.12, paint(tint?.[2] ?? hsl(hue + 140, 30, theme.night ? 22 : theme.snow ? 92 : 55))));
-  parts.push(hills(random, W, H, horizon, H * 0.07, paint(tint?.[3] ?? tint?.[2] ?? hsl(hue + 110, 45, theme.night ? 16 : theme.snow ? 97 : 42))));
+  parts.push(
+    hills(
+      random,
+      W,
+      H,
+      horizon - H * 0.08,
+      H * 0.12,
+      paint(tint?.[2] ?? hsl(hue + 140, 30, theme.night ? 22 : theme.snow ? 92 : 55)),
+    ),
+  );
+  parts.push(
+    hills(
+      random,
+      W,
+      H,
+      horizon,
+      H * 0.07,
+      paint(tint?.[3] ?? tint?.[2] ?? hsl(hue + 110, 45, theme.night ? 16 : theme.snow ? 97 : 42)),
+    ),
+  );
   if (theme.water) {
     const top = horizon + H * 0.06;
-    parts.push(`<rect x="0" y="${top}" width="${W}" height="${H * 0.16}" ${paint(hsl(hue + 200, 60, theme.night ? 25 : 52))}/>`);
+    parts.push(
+      `<rect x="0" y="${top}" width="${W}" height="${H * 0.16}" ${paint(hsl(hue + 200, 60, theme.night ? 25 : 52))}/>`,
+    );
     for (let i = random.int(3, 7); i > 0; i--) {
       const x = random.between(0, W);
       const y = top + random.between(H * 0.02, H * 0.14);
-      parts.push(`<path d="M${x} ${y} q ${W * 0.02} ${-H * 0.01} ${W * 0.04} 0" fill="none" stroke="${lineArt ? '#000' : '#ffffff'}" stroke-width="${stroke}" opacity="${lineArt ? 1 : 0.6}"/>`);
+      parts.push(
+        `<path d="M${x} ${y} q ${W * 0.02} ${-H * 0.01} ${W * 0.04} 0" fill="none" stroke="${lineArt ? '#000' : '#ffffff'}" stroke-width="${stroke}" opacity="${lineArt ? 1 : 0.6}"/>`,
+      );
     }
   }
   if (theme.tower) parts.push(tower(random, W, H, horizon, paint, hsl(hue + 20, 25, 70)));
   if (theme.trees || (!theme.water && random.next() < 0.5)) {
-    for (let i = random.int(2, 6); i > 0; i--) parts.push(tree(random, W * random.between(0.02, 0.98), horizon + H * random.between(0.02, 0.12), Math.min(W, H) * random.between(0.08, 0.16), paint, hsl(hue + 120, 50, 32)));
+    for (let i = random.int(2, 6); i > 0; i--)
+      parts.push(
+        tree(
+          random,
+          W * random.between(0.02, 0.98),
+          horizon + H * random.between(0.02, 0.12),
+          Math.min(W, H) * random.between(0.08, 0.16),
+          paint,
+          hsl(hue + 120, 50, 32),
+        ),
+      );
   }
   if (theme.flowers) {
-    for (let i = random.int(8, 16); i > 0; i--) parts.push(flower(random, W * random.between(0.02, 0.98), H * random.between(0.74, 0.9), Math.min(W, H) * random.between(0.015, 0.03), paint, hsl(hue + random.between(-60, 60), 80, 60)));
+    for (let i = random.int(8, 16); i > 0; i--)
+      parts.push(
+        flower(
+          random,
+          W * random.between(0.02, 0.98),
+          H * random.between(0.74, 0.9),
+          Math.min(W, H) * random.between(0.015, 0.03),
+          paint,
+          hsl(hue + random.between(-60, 60), 80, 60),
+        ),
+      );
   }
   if (theme.dragon) parts.push(dragon(random, W, H, horizon, paint, hsl(hue + 100, 55, 45), lineArt));
 
@@ -115,7 +176,10 @@ export function buildScene(request: SceneRequest): string {
     `<text x="${fontSize}" y="${H - fontSize * 0.75}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${fontSize}" fill="${lineArt ? '#000000' : '#ffffff'}">${caption} · darkroom local · seed ${request.seed}</text>`,
   );
 
-  const body = preset === 'photo' ? `<g filter="url(#soft)">${parts.slice(0, -2).join('')}</g>${parts.slice(-2).join('')}` : parts.join('');
+  const body =
+    preset === 'photo'
+      ? `<g filter="url(#soft)">${parts.slice(0, -2).join('')}</g>${parts.slice(-2).join('')}`
+      : parts.join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${defs}${body}</svg>`;
 }
 
@@ -129,7 +193,11 @@ function star(x: number, y: number, r: number, paint: Paint) {
 }
 
 function cloud(random: Random, x: number, y: number, r: number, paint: Paint) {
-  const puffs = Array.from({ length: random.int(3, 5) }, (_, i) => `<circle cx="${x + i * r * 0.8}" cy="${y + random.between(-r * 0.3, r * 0.2)}" r="${r * random.between(0.6, 1)}"/>`);
+  const puffs = Array.from(
+    { length: random.int(3, 5) },
+    (_, i) =>
+      `<circle cx="${x + i * r * 0.8}" cy="${y + random.between(-r * 0.3, r * 0.2)}" r="${r * random.between(0.6, 1)}"/>`,
+  );
   return `<g ${paint('#ffffff', 'opacity="0.9"')}>${puffs.join('')}</g>`;
 }
 
@@ -146,9 +214,10 @@ function hills(random: Random, W: number, H: number, baseY: number, amplitude: n
 
 function tree(random: Random, x: number, groundY: number, size: number, paint: Paint, leaves: string) {
   const trunk = `<rect x="${x - size * 0.06}" y="${groundY - size * 0.5}" width="${size * 0.12}" height="${size * 0.5}" ${paint('#6b4a2b')}/>`;
-  const crown = random.next() < 0.5
-    ? `<circle cx="${x}" cy="${groundY - size * 0.7}" r="${size * 0.32}" ${paint(leaves)}/>`
-    : `<polygon points="${x},${groundY - size * 1.2} ${x - size * 0.35},${groundY - size * 0.4} ${x + size * 0.35},${groundY - size * 0.4}" ${paint(leaves)}/>`;
+  const crown =
+    random.next() < 0.5
+      ? `<circle cx="${x}" cy="${groundY - size * 0.7}" r="${size * 0.32}" ${paint(leaves)}/>`
+      : `<polygon points="${x},${groundY - size * 1.2} ${x - size * 0.35},${groundY - size * 0.4} ${x + size * 0.35},${groundY - size * 0.4}" ${paint(leaves)}/>`;
   return trunk + crown;
 }
 
@@ -197,5 +266,8 @@ function truncate(text: string, max: number) {
 }
 
 function escapeXml(text: string) {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }

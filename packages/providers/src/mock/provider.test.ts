@@ -49,7 +49,11 @@ describe('the mock provider', () => {
   it('sends retry-after with rate_limited', async () => {
     const provider = createMockProvider({ failures: { rate_limited: 1 }, retryAfterMs: 1234 });
     const error = await provider.generate(base).catch((e: unknown) => e);
-    expect(isProviderError(error) && [error.code, error.retryAfterMs, error.retryable]).toEqual(['rate_limited', 1234, true]);
+    expect(isProviderError(error) && [error.code, error.retryAfterMs, error.retryable]).toEqual([
+      'rate_limited',
+      1234,
+      true,
+    ]);
   });
 
   it('aborts a slow request at once with canceled', async () => {

@@ -4,7 +4,13 @@ import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider
 import { hashString, makeRandom } from '../local/random.js';
 
 /** The failures the mock can be told to produce. */
-export const MOCK_FAILURE_CODES = ['transient', 'rate_limited', 'timeout', 'content_filtered', 'invalid_request'] as const;
+export const MOCK_FAILURE_CODES = [
+  'transient',
+  'rate_limited',
+  'timeout',
+  'content_filtered',
+  'invalid_request',
+] as const;
 export type MockFailureCode = (typeof MOCK_FAILURE_CODES)[number];
 
 export interface MockProviderOptions {
@@ -38,7 +44,9 @@ export function createMockProvider(options: MockProviderOptions = {}): ImageProv
     if (!png) {
       if (images.size > 256) images.clear();
       const [r, g, b] = hueToRgb(hue);
-      png = sharp({ create: { width, height, channels: 3, background: { r, g, b } } }).png({ compressionLevel: 1 }).toBuffer();
+      png = sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
+        .png({ compressionLevel: 1 })
+        .toBuffer();
       images.set(key, png);
     }
     return png;
@@ -55,7 +63,14 @@ export function createMockProvider(options: MockProviderOptions = {}): ImageProv
       await wait(latency, request.signal);
       if (outcome) throw failureFor(outcome, retryAfterMs);
       const bytes = await pngFor(request.width, request.height, request.seed % 12);
-      return { bytes, mime: 'image/png', width: request.width, height: request.height, seed: request.seed, providerRequestId: null };
+      return {
+        bytes,
+        mime: 'image/png',
+        width: request.width,
+        height: request.height,
+        seed: request.seed,
+        providerRequestId: null,
+      };
     },
   };
 }
@@ -77,7 +92,11 @@ function failureFor(code: MockFailureCode, retryAfterMs: number): ProviderError 
     content_filtered: 'mock: the prompt was refused by the safety system',
     invalid_request: 'mock: the request was invalid',
   };
-  return new ProviderError(code satisfies ProviderErrorCode, messages[code], code === 'rate_limited' ? retryAfterMs : undefined);
+  return new ProviderError(
+    code satisfies ProviderErrorCode,
+    messages[code],
+    code === 'rate_limited' ? retryAfterMs : undefined,
+  );
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
@@ -99,7 +118,14 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
 function hueToRgb(step: number): [number, number, number] {
   const h = (step * 30) / 60;
   const x = Math.round(255 * (1 - Math.abs((h % 2) - 1)));
-  const table: [number, number, number][] = [[255, x, 0], [x, 255, 0], [0, 255, x], [0, x, 255], [x, 0, 255], [255, 0, x]];
+  const table: [number, number, number][] = [
+    [255, x, 0],
+    [x, 255, 0],
+    [0, 255, x],
+    [0, x, 255],
+    [x, 0, 255],
+    [255, 0, x],
+  ];
   return table[Math.floor(h) % 6]!;
 }
 
@@ -109,13 +135,17 @@ function hueToRgb(step: number): [number, number, number] {
  */
 export function parseMockFailures(text: string): Partial<Record<MockFailureCode, number>> {
   const out: Partial<Record<MockFailureCode, number>> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [code, chance] = part.split(':');
     if (!MOCK_FAILURE_CODES.includes(code as MockFailureCode)) {
       throw new Error(`unknown mock failure "${code}" (expected one of ${MOCK_FAILURE_CODES.join(', ')})`);
     }
     const value = Number(chance);
-    if (!(value >= 0 && value <= 1)) throw new Error(`mock failure chance for ${code} must be between 0 and 1, got "${chance}"`);
+    if (!(value >= 0 && value <= 1))
+      throw new Error(`mock failure chance for ${code} must be between 0 and 1, got "${chance}"`);
     out[code as MockFailureCode] = value;
   }
   return out;

@@ -1,8 +1,21 @@
 import { tryJson } from '../http/json.js';
 import type { OutputFormat, Quality } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
-import { codeForStatus, decodeImage, makeVendorHttp, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
-import { OPENAI_QUOTA_CODES, OPENAI_SAFETY_CODES, OPENAI_SIZES, OpenAIErrorBody, OpenAIImagesResponse, type OpenAIImageRequest } from './wire.js';
+import {
+  codeForStatus,
+  decodeImage,
+  makeVendorHttp,
+  retryAfterFrom,
+  type VendorResponse,
+} from '../http/vendor-http.js';
+import {
+  OPENAI_QUOTA_CODES,
+  OPENAI_SAFETY_CODES,
+  OPENAI_SIZES,
+  OpenAIErrorBody,
+  OpenAIImagesResponse,
+  type OpenAIImageRequest,
+} from './wire.js';
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -42,11 +55,21 @@ function vendorQuality(family: 'gpt-image' | 'dall-e-3' | 'dall-e-2', quality: Q
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvider {
   const { apiKey, baseUrl = 'https://api.openai.com/v1', model = 'gpt-image-1', outputFormat = 'png' } = options;
-  const http = makeVendorHttp({ vendor: 'openai', secrets: [apiKey], timeoutMs: options.timeoutMs ?? 180_000, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const http = makeVendorHttp({
+    vendor: 'openai',
+    secrets: [apiKey],
+    timeoutMs: options.timeoutMs ?? 180_000,
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+  });
   const family = model.startsWith('dall-e-3') ? 'dall-e-3' : model.startsWith('dall-e-2') ? 'dall-e-2' : 'gpt-image';
 
   function bodyFor(request: GenerateRequest): OpenAIImageRequest {
-    const body: OpenAIImageRequest = { model, prompt: request.prompt, n: 1, size: nearestSize(OPENAI_SIZES[family], request.width, request.height) };
+    const body: OpenAIImageRequest = {
+      model,
+      prompt: request.prompt,
+      n: 1,
+      size: nearestSize(OPENAI_SIZES[family], request.width, request.height),
+    };
     const quality = request.quality ? vendorQuality(family, request.quality) : options.quality;
     if (quality) body.quality = quality;
     if (family === 'gpt-image') {
@@ -61,9 +84,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
   function failure(response: VendorResponse) {
     const parsed = OpenAIErrorBody.safeParse(tryJson(response.body));
     const detail = parsed.success ? parsed.data.error : null;
-    const message = `${response.status} ${detail?.code ?? detail?.type ?? ''}: ${detail?.message ?? 'no error body'}`.replace(/ +:/, ':');
+    const message =
+      `${response.status} ${detail?.code ?? detail?.type ?? ''}: ${detail?.message ?? 'no error body'}`.replace(
+        / +:/,
+        ':',
+      );
     const code = detail?.code ?? '';
-    if (OPENAI_QUOTA_CODES.includes(code) || detail?.type === 'insufficient_quota') return http.error('quota_exhausted', message);
+    if (OPENAI_QUOTA_CODES.includes(code) || detail?.type === 'insufficient_quota')
+      return http.error('quota_exhausted', message);
     if (OPENAI_SAFETY_CODES.includes(code)) return http.error('content_filtered', message);
     if (response.status === 429) return http.error('rate_limited', message, retryAfterFrom(response.headers));
     return http.error(codeForStatus(response.status), message);
@@ -71,7 +99,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
 
   return {
     name: 'openai',
-    capabilities: { maxImagesPerRequest: family === 'gpt-image' ? 10 : 1, imageConditioning: false, maxLongSide: family === 'dall-e-3' ? 1792 : 1536 },
+    capabilities: {
+      maxImagesPerRequest: family === 'gpt-image' ? 10 : 1,
+      imageConditioning: false,
+      maxLongSide: family === 'dall-e-3' ? 1792 : 1536,
+    },
     pricePerImage: options.pricePerImage ?? 4,
     async generate(request: GenerateRequest): Promise<GeneratedImage> {
       const response = await http.request({

@@ -14,7 +14,13 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const provider = (extra: Partial<ReplicateProviderOptions> = {}) =>
-  createReplicateProvider({ apiKey: KEY, baseUrl: fake.url, model: 'black-forest-labs/flux-schnell', pollIntervalMs: 5, ...extra });
+  createReplicateProvider({
+    apiKey: KEY,
+    baseUrl: fake.url,
+    model: 'black-forest-labs/flux-schnell',
+    pollIntervalMs: 5,
+    ...extra,
+  });
 const since = (mark: number) => fake.requests.slice(mark);
 
 describe('replicate adapter', () => {
@@ -26,7 +32,9 @@ describe('replicate adapter', () => {
 
     const sent = since(mark);
     expect(sent[0]!.path).toBe('/v1/models/black-forest-labs/flux-schnell/predictions');
-    expect(JSON.parse(sent[0]!.body.toString())).toEqual({ input: { prompt: request.prompt, seed: 11, aspect_ratio: '4:3', num_outputs: 1, output_format: 'png' } });
+    expect(JSON.parse(sent[0]!.body.toString())).toEqual({
+      input: { prompt: request.prompt, seed: 11, aspect_ratio: '4:3', num_outputs: 1, output_format: 'png' },
+    });
     expect(sent[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(sent.map((r) => `${r.method} ${r.path.replace(image.providerRequestId!, 'ID')}`)).toEqual([
       'POST /v1/models/black-forest-labs/flux-schnell/predictions',
@@ -39,12 +47,16 @@ describe('replicate adapter', () => {
 
   it('creates by version and by deployment at their own endpoints', async () => {
     const mark = fake.requests.length;
-    await provider({ model: 'owner/model:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa' }).generate(request);
+    await provider({ model: 'owner/model:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa' }).generate(
+      request,
+    );
     await provider({ model: 'deployment:acme/flux-prod' }).generate(request);
 
     const creates = since(mark).filter((r) => r.method === 'POST');
     expect(creates.map((r) => r.path)).toEqual(['/v1/predictions', '/v1/deployments/acme/flux-prod/predictions']);
-    expect(JSON.parse(creates[0]!.body.toString()).version).toBe('5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa');
+    expect(JSON.parse(creates[0]!.body.toString()).version).toBe(
+      '5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa',
+    );
   });
 
   it('sends Prefer: wait and needs no poll when the create answers finished', async () => {
@@ -77,11 +89,54 @@ describe('replicate adapter', () => {
   });
 
   it.each([
-    ['429 with retry_after in the body', { status: 429, json: { title: 'Too many requests', detail: 'Request was throttled. Expected available in 3 seconds.', status: 429, retry_after: 3 } }, 'rate_limited', 3000],
-    ['429 with only a Retry-After header', { status: 429, headers: { 'retry-after': '7' }, json: { detail: 'Request was throttled. Your rate limit resets in ~7s.' } }, 'rate_limited', 7000],
-    ['402 insufficient credit', { status: 402, json: { title: 'Insufficient credit', detail: 'You have insufficient credit to run this model.', status: 402 } }, 'quota_exhausted', undefined],
-    ['422 invalid input', { status: 422, json: { title: 'Input validation failed', detail: 'aspect_ratio: must be one of ...', status: 422 } }, 'invalid_request', undefined],
-    ['404 unknown model', { status: 404, json: { title: 'Not found', detail: 'model not found', status: 404 } }, 'invalid_request', undefined],
+    [
+      '429 with retry_after in the body',
+      {
+        status: 429,
+        json: {
+          title: 'Too many requests',
+          detail: 'Request was throttled. Expected available in 3 seconds.',
+          status: 429,
+          retry_after: 3,
+        },
+      },
+      'rate_limited',
+      3000,
+    ],
+    [
+      '429 with only a Retry-After header',
+      {
+        status: 429,
+        headers: { 'retry-after': '7' },
+        json: { detail: 'Request was throttled. Your rate limit resets in ~7s.' },
+      },
+      'rate_limited',
+      7000,
+    ],
+    [
+      '402 insufficient credit',
+      {
+        status: 402,
+        json: { title: 'Insufficient credit', detail: 'You have insufficient credit to run this model.', status: 402 },
+      },
+      'quota_exhausted',
+      undefined,
+    ],
+    [
+      '422 invalid input',
+      {
+        status: 422,
+        json: { title: 'Input validation failed', detail: 'aspect_ratio: must be one of ...', status: 422 },
+      },
+      'invalid_request',
+      undefined,
+    ],
+    [
+      '404 unknown model',
+      { status: 404, json: { title: 'Not found', detail: 'model not found', status: 404 } },
+      'invalid_request',
+      undefined,
+    ],
     ['503', { status: 503, body: 'upstream unavailable' }, 'transient', undefined],
   ] as const)('maps a create answering %s', async (_name, reply, code, retryAfterMs) => {
     fake.replyOnce('POST', /predictions$/, reply);
@@ -92,7 +147,11 @@ describe('replicate adapter', () => {
   });
 
   it('maps a refused token to auth and never repeats the token', async () => {
-    const error = await providerFailure(createReplicateProvider({ apiKey: 'r8_wrong_zzzzzzzzzzzz', baseUrl: fake.url, pollIntervalMs: 5 }).generate(request));
+    const error = await providerFailure(
+      createReplicateProvider({ apiKey: 'r8_wrong_zzzzzzzzzzzz', baseUrl: fake.url, pollIntervalMs: 5 }).generate(
+        request,
+      ),
+    );
     expect(error.code).toBe('auth');
     expect(error.message).not.toContain('r8_wrong_zzzzzzzzzzzz');
   });
@@ -109,7 +168,10 @@ describe('replicate adapter', () => {
   });
 
   it.each([
-    ['malformed JSON', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id": "x", "status": ' }],
+    [
+      'malformed JSON',
+      { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id": "x", "status": ' },
+    ],
     ['an unknown status', { status: 200, json: { id: 'x', status: 'exploded' } }],
     ['a 500', { status: 500, json: { title: 'Internal server error', status: 500 } }],
   ] as const)('fails transient on a status poll answering %s, keeping the request', async (_name, reply) => {
@@ -146,7 +208,10 @@ describe('replicate adapter', () => {
     const controller = new AbortController();
     const running = provider().generate({ ...request, prompt: 'hold this one', signal: controller.signal });
     await until(() => fake.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/')));
-    const id = fake.requests.find((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/'))!.path.split('/').pop()!;
+    const id = fake.requests
+      .find((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/'))!
+      .path.split('/')
+      .pop()!;
 
     controller.abort();
     const error = await providerFailure(running);
@@ -160,8 +225,14 @@ describe('replicate adapter', () => {
     const controller = new AbortController();
     const mark = fake.requests.length;
     const running = provider().generate({ ...request, prompt: 'hold for the next worker', signal: controller.signal });
-    await until(() => fake.requests.slice(mark).some((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/')));
-    const id = fake.requests.slice(mark).find((r) => r.method === 'GET')!.path.split('/').pop()!;
+    await until(() =>
+      fake.requests.slice(mark).some((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/')),
+    );
+    const id = fake.requests
+      .slice(mark)
+      .find((r) => r.method === 'GET')!
+      .path.split('/')
+      .pop()!;
 
     controller.abort(DETACH);
     const error = await providerFailure(running);

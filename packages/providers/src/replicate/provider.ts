@@ -1,4 +1,11 @@
-import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, decodeImage, type VendorResponse } from '../http/vendor-http.js';
+import {
+  codeForStatus,
+  makeVendorHttp,
+  pause,
+  retryAfterFrom,
+  decodeImage,
+  type VendorResponse,
+} from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat } from '@darkroom/core';
 import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
@@ -36,15 +43,27 @@ export interface ReplicateProviderOptions {
  * output at once (Replicate deletes outputs an hour after completion), cancel on abort.
  */
 export function createReplicateProvider(options: ReplicateProviderOptions): ImageProvider {
-  const { apiKey, baseUrl = 'https://api.replicate.com', model = 'black-forest-labs/flux-schnell', waitSeconds = 0, pollIntervalMs = 1000 } = options;
+  const {
+    apiKey,
+    baseUrl = 'https://api.replicate.com',
+    model = 'black-forest-labs/flux-schnell',
+    waitSeconds = 0,
+    pollIntervalMs = 1000,
+  } = options;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const http = makeVendorHttp({ vendor: 'replicate', secrets: [apiKey], timeoutMs, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const http = makeVendorHttp({
+    vendor: 'replicate',
+    secrets: [apiKey],
+    timeoutMs,
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+  });
   const auth = { authorization: `Bearer ${apiKey}` };
   // Predictions that came back finished from a `Prefer: wait` create, so resume needs no extra poll.
   const finished = new Map<string, ReplicatePrediction>();
 
   function target(): { url: string; version?: string } {
-    if (model.startsWith('deployment:')) return { url: `${baseUrl}/v1/deployments/${model.slice('deployment:'.length)}/predictions` };
+    if (model.startsWith('deployment:'))
+      return { url: `${baseUrl}/v1/deployments/${model.slice('deployment:'.length)}/predictions` };
     const [name, version] = model.split(':');
     if (version) return { url: `${baseUrl}/v1/predictions`, version };
     return { url: `${baseUrl}/v1/models/${name}/predictions` };
@@ -56,14 +75,23 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
     const message = `${what} answered ${response.status}: ${problem.detail ?? problem.title ?? 'no detail'}`;
     if (response.status === 429) {
       const seconds = problem.retry_after;
-      return http.error('rate_limited', message, seconds !== undefined ? seconds * 1000 : retryAfterFrom(response.headers));
+      return http.error(
+        'rate_limited',
+        message,
+        seconds !== undefined ? seconds * 1000 : retryAfterFrom(response.headers),
+      );
     }
     if (response.status === 402) return http.error('quota_exhausted', message);
     return http.error(codeForStatus(response.status), message);
   }
 
   async function cancel(id: string) {
-    const response = await http.request({ url: `${baseUrl}/v1/predictions/${encodeURIComponent(id)}/cancel`, method: 'POST', headers: auth, timeoutMs: 10_000 });
+    const response = await http.request({
+      url: `${baseUrl}/v1/predictions/${encodeURIComponent(id)}/cancel`,
+      method: 'POST',
+      headers: auth,
+      timeoutMs: 10_000,
+    });
     if (response.status !== 200) throw failure(response, 'cancel');
   }
 
@@ -76,9 +104,17 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
       if (/nsfw|safety|sensitive/i.test(message)) throw http.error('content_filtered', message, undefined, ended);
       throw http.error('transient', `prediction failed: ${message}`, undefined, ended);
     }
-    if (prediction.status === 'canceled') throw http.error(request.signal?.aborted ? 'canceled' : 'transient', 'the prediction was canceled', undefined, ended);
-    if (prediction.status === 'aborted') throw http.error('timeout', 'the prediction was aborted before it started', undefined, ended);
-    if (prediction.data_removed) throw http.error('transient', 'the prediction output was already removed', undefined, ended);
+    if (prediction.status === 'canceled')
+      throw http.error(
+        request.signal?.aborted ? 'canceled' : 'transient',
+        'the prediction was canceled',
+        undefined,
+        ended,
+      );
+    if (prediction.status === 'aborted')
+      throw http.error('timeout', 'the prediction was aborted before it started', undefined, ended);
+    if (prediction.data_removed)
+      throw http.error('transient', 'the prediction output was already removed', undefined, ended);
     const output = Array.isArray(prediction.output) ? prediction.output[0] : prediction.output;
     if (!output) throw http.error('transient', 'the prediction succeeded without an output', undefined, ended);
     const image = output.startsWith('data:')
@@ -107,7 +143,11 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
       const response = await http.request({
         url,
         method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json', ...(waitSeconds > 0 ? { prefer: `wait=${waitSeconds}` } : {}) },
+        headers: {
+          ...auth,
+          'content-type': 'application/json',
+          ...(waitSeconds > 0 ? { prefer: `wait=${waitSeconds}` } : {}),
+        },
         body: JSON.stringify(body),
         timeoutMs: timeoutMs + waitSeconds * 1000,
         ...(request.signal ? { signal: request.signal } : {}),
@@ -123,9 +163,14 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
       try {
         while (!prediction || !REPLICATE_TERMINAL.includes(prediction.status)) {
           if (prediction) await pause(pollIntervalMs, request.signal, http.error);
-          const response = await http.request({ url: `${baseUrl}/v1/predictions/${encodeURIComponent(id)}`, headers: auth, ...(request.signal ? { signal: request.signal } : {}) });
+          const response = await http.request({
+            url: `${baseUrl}/v1/predictions/${encodeURIComponent(id)}`,
+            headers: auth,
+            ...(request.signal ? { signal: request.signal } : {}),
+          });
           // Replicate forgets predictions after its retention window: nothing left to resume.
-          if (response.status === 404) throw http.error('transient', `prediction ${id} is unknown (expired?)`, undefined, { requestEnded: true });
+          if (response.status === 404)
+            throw http.error('transient', `prediction ${id} is unknown (expired?)`, undefined, { requestEnded: true });
           if (response.status !== 200) throw failure(response, 'status');
           prediction = http.json(response, ReplicatePrediction);
         }

@@ -1,9 +1,23 @@
-import { codeForStatus, decodeImage, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
+import {
+  codeForStatus,
+  decodeImage,
+  makeVendorHttp,
+  pause,
+  retryAfterFrom,
+  type VendorResponse,
+} from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { aspectRatioOf } from '../replicate/provider.js';
-import { STABILITY_ASPECT_RATIOS, StabilityAsyncStarted, StabilityErrorBody, StabilityInProgress, StabilityJsonResult, type StabilityEndpoint } from './wire.js';
+import {
+  STABILITY_ASPECT_RATIOS,
+  StabilityAsyncStarted,
+  StabilityErrorBody,
+  StabilityInProgress,
+  StabilityJsonResult,
+  type StabilityEndpoint,
+} from './wire.js';
 
 export interface StabilityProviderOptions {
   apiKey: string;
@@ -33,7 +47,12 @@ export interface StabilityProviderOptions {
  */
 export function createStabilityProvider(options: StabilityProviderOptions): ImageProvider {
   const { apiKey, baseUrl = 'https://api.stability.ai', endpoint = 'core', pollIntervalMs = 2000 } = options;
-  const http = makeVendorHttp({ vendor: 'stability', secrets: [apiKey], timeoutMs: options.timeoutMs ?? 120_000, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const http = makeVendorHttp({
+    vendor: 'stability',
+    secrets: [apiKey],
+    timeoutMs: options.timeoutMs ?? 120_000,
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+  });
   const accept = options.accept === 'json' ? 'application/json' : 'image/*';
   const headers = { authorization: `Bearer ${apiKey}`, accept };
   const ready = new Map<string, GeneratedImage>();
@@ -51,7 +70,11 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
   }
 
   /** An image answer (bytes + headers, or JSON), checked for the content filter. */
-  async function imageOf(response: VendorResponse, request: GenerateRequest, requestId: string): Promise<GeneratedImage> {
+  async function imageOf(
+    response: VendorResponse,
+    request: GenerateRequest,
+    requestId: string,
+  ): Promise<GeneratedImage> {
     const type = response.headers.get('content-type') ?? '';
     let bytes: Buffer;
     let finishReason: string | null;
@@ -67,8 +90,15 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       const header = Number(response.headers.get('seed'));
       seed = Number.isInteger(header) ? header : undefined;
     }
-    if (finishReason === 'CONTENT_FILTERED') throw http.error('content_filtered', 'the image was blocked by the content filter (finish_reason CONTENT_FILTERED)', undefined, { requestEnded: true });
-    if (finishReason === 'ERROR') throw http.error('transient', 'the generation ended with finish_reason ERROR', undefined, { requestEnded: true });
+    if (finishReason === 'CONTENT_FILTERED')
+      throw http.error(
+        'content_filtered',
+        'the image was blocked by the content filter (finish_reason CONTENT_FILTERED)',
+        undefined,
+        { requestEnded: true },
+      );
+    if (finishReason === 'ERROR')
+      throw http.error('transient', 'the generation ended with finish_reason ERROR', undefined, { requestEnded: true });
     const image = await decodeImage(bytes, http.error);
     return { ...image, seed: seed ?? request.seed, providerRequestId: requestId };
   }
@@ -105,17 +135,25 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
         ready.delete(id);
         return done;
       }
-      if (id.startsWith('immediate-')) throw http.error('transient', 'an immediate result was lost with its process', undefined, { requestEnded: true });
+      if (id.startsWith('immediate-'))
+        throw http.error('transient', 'an immediate result was lost with its process', undefined, {
+          requestEnded: true,
+        });
       for (let first = true; ; first = false) {
         if (!first) await pause(pollIntervalMs, request.signal, http.error);
-        const response = await http.request({ url: `${baseUrl}/v2beta/results/${encodeURIComponent(id)}`, headers, ...(request.signal ? { signal: request.signal } : {}) });
+        const response = await http.request({
+          url: `${baseUrl}/v2beta/results/${encodeURIComponent(id)}`,
+          headers,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
         if (response.status === 202) {
           http.json(response, StabilityInProgress);
           request.onVendorStatus?.({ state: 'running' });
           continue;
         }
         // Unknown or older than 24 hours: the result is gone for good.
-        if (response.status === 404) throw http.error('transient', `result ${id} is unknown or expired`, undefined, { requestEnded: true });
+        if (response.status === 404)
+          throw http.error('transient', `result ${id} is unknown or expired`, undefined, { requestEnded: true });
         if (response.status !== 200) throw failure(response, 'result');
         return imageOf(response, request, id);
       }

@@ -3,7 +3,13 @@
  * would count), and a test can queue replies that take precedence over the fake's normal behaviour
  * (a 429 with headers, a 5xx, a malformed body, silence, a reset).
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
 
@@ -41,7 +47,12 @@ export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHtt
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+    };
     requests.push(recorded);
     const url = new URL(recorded.path, 'http://127.0.0.1');
     const index = queued.findIndex((entry) => entry.method === recorded.method && entry.path.test(url.pathname));
@@ -97,7 +108,9 @@ export function fakePng(width = 64, height = 64): Promise<Buffer> {
   const key = `${width}x${height}`;
   let png = pngs.get(key);
   if (!png) {
-    png = sharp({ create: { width, height, channels: 3, background: { r: 40, g: 120, b: 200 } } }).png().toBuffer();
+    png = sharp({ create: { width, height, channels: 3, background: { r: 40, g: 120, b: 200 } } })
+      .png()
+      .toBuffer();
     pngs.set(key, png);
   }
   return png;

@@ -52,22 +52,46 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
   const server = await startFakeHttpServer(async (incoming, url) => {
     const path = url.pathname;
     if (incoming.method === 'GET' && path.startsWith('/files/')) {
-      return filesExpired ? { status: 404, body: 'gone' } : { status: 200, headers: { 'content-type': 'image/png' }, body: await fakePng(40, 40) };
+      return filesExpired
+        ? { status: 404, body: 'gone' }
+        : { status: 200, headers: { 'content-type': 'image/png' }, body: await fakePng(40, 40) };
     }
-    if (incoming.headers.authorization !== `Key ${options.apiKey}`) return { status: 401, json: { detail: 'Cannot access application. Authentication is required.' } };
+    if (incoming.headers.authorization !== `Key ${options.apiKey}`)
+      return { status: 401, json: { detail: 'Cannot access application. Authentication is required.' } };
     const match = /^\/([^/]+\/[^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path);
     if (!match) {
       if (incoming.method !== 'POST') return { status: 405, json: { detail: 'Method not allowed' } };
       const input = JSON.parse(incoming.body.toString('utf8')) as { prompt?: string };
-      if (!input.prompt) return { status: 422, json: { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' }] } };
+      if (!input.prompt)
+        return { status: 422, json: { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' }] } };
       const timeout = incoming.headers['x-fal-request-timeout'] as string | undefined;
       requestTimeouts.push(timeout);
       submits++;
       const id = randomUUID();
       const app = path.slice(1).split('/').slice(0, 2).join('/');
-      requests.set(id, { id, app, prompt: input.prompt, ahead: queueAhead, state: 'IN_QUEUE', runs: 0, canceled: false, startBy: timeout ? Date.now() + Number(timeout) * 1000 : null, timedOut: false });
+      requests.set(id, {
+        id,
+        app,
+        prompt: input.prompt,
+        ahead: queueAhead,
+        state: 'IN_QUEUE',
+        runs: 0,
+        canceled: false,
+        startBy: timeout ? Date.now() + Number(timeout) * 1000 : null,
+        timedOut: false,
+      });
       const base = `${server.url}/${app}/requests/${id}`;
-      return { status: 200, json: { request_id: id, status: 'IN_QUEUE', queue_position: queueAhead, status_url: `${base}/status`, response_url: base, cancel_url: `${base}/cancel` } };
+      return {
+        status: 200,
+        json: {
+          request_id: id,
+          status: 'IN_QUEUE',
+          queue_position: queueAhead,
+          status_url: `${base}/status`,
+          response_url: base,
+          cancel_url: `${base}/cancel`,
+        },
+      };
     }
     const [, app, id, action] = match;
     const request = requests.get(id!);
@@ -80,21 +104,50 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
     }
     if (action === '/status' && incoming.method === 'GET') {
       advance(request);
-      const body = { status: request.state, ...(request.state === 'IN_QUEUE' ? { queue_position: request.ahead } : {}), response_url: `${server.url}/${app}/requests/${id}` };
+      const body = {
+        status: request.state,
+        ...(request.state === 'IN_QUEUE' ? { queue_position: request.ahead } : {}),
+        response_url: `${server.url}/${app}/requests/${id}`,
+      };
       return { status: request.state === 'COMPLETED' ? 200 : 202, json: body };
     }
     if (!action && incoming.method === 'GET') {
       if (request.state !== 'COMPLETED') return { status: 400, json: { detail: 'Request is still in progress' } };
-      const failed = (status: number, errorType: string, detail: string, extra: Record<string, string> = {}) =>
-        ({ status, headers: { 'x-fal-error-type': errorType, ...extra }, json: { detail, error_type: errorType } });
-      if (request.timedOut) return failed(504, 'request_timeout', 'Request timed out', { 'x-fal-request-timeout-type': 'user' });
+      const failed = (status: number, errorType: string, detail: string, extra: Record<string, string> = {}) => ({
+        status,
+        headers: { 'x-fal-error-type': errorType, ...extra },
+        json: { detail, error_type: errorType },
+      });
+      if (request.timedOut)
+        return failed(504, 'request_timeout', 'Request timed out', { 'x-fal-request-timeout-type': 'user' });
       if (request.canceled) return failed(499, 'client_cancelled', 'Request was cancelled');
-      if (request.prompt.includes('runner')) return failed(503, 'runner_disconnected', 'Runner disconnected unexpectedly', { 'x-fal-retryable': 'true' });
+      if (request.prompt.includes('runner'))
+        return failed(503, 'runner_disconnected', 'Runner disconnected unexpectedly', { 'x-fal-retryable': 'true' });
       if (request.prompt.includes('forbidden')) {
-        return { status: 422, json: { detail: [{ loc: ['body', 'prompt'], msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation', url: 'https://docs.fal.ai/errors#content_policy_violation' }] } };
+        return {
+          status: 422,
+          json: {
+            detail: [
+              {
+                loc: ['body', 'prompt'],
+                msg: 'The content could not be processed because it contained material flagged by a content checker.',
+                type: 'content_policy_violation',
+                url: 'https://docs.fal.ai/errors#content_policy_violation',
+              },
+            ],
+          },
+        };
       }
       const flagged = request.prompt.includes('nsfw');
-      return { status: 200, json: { images: [{ url: `${server.url}/files/${id}.png`, width: 40, height: 40, content_type: 'image/png' }], seed: 4242, has_nsfw_concepts: [flagged], prompt: request.prompt } };
+      return {
+        status: 200,
+        json: {
+          images: [{ url: `${server.url}/files/${id}.png`, width: 40, height: 40, content_type: 'image/png' }],
+          seed: 4242,
+          has_nsfw_concepts: [flagged],
+          prompt: request.prompt,
+        },
+      };
     }
     return { status: 405, json: { detail: 'Method not allowed' } };
   });

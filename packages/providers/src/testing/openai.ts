@@ -25,24 +25,87 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
     const headers = { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` };
     if (request.method === 'GET' && url.pathname.startsWith('/files/')) {
       const file = files.get(url.pathname.slice('/files/'.length));
-      return file && !urlsExpired ? { status: 200, headers: { 'content-type': 'image/png' }, body: file } : { status: 404, body: 'expired' };
+      return file && !urlsExpired
+        ? { status: 200, headers: { 'content-type': 'image/png' }, body: file }
+        : { status: 404, body: 'expired' };
     }
     if (request.method !== 'POST' || url.pathname !== '/v1/images/generations') {
-      return { status: 404, headers, json: { error: { message: `Invalid URL (${request.method} ${url.pathname})`, type: 'invalid_request_error', param: null, code: null } } };
+      return {
+        status: 404,
+        headers,
+        json: {
+          error: {
+            message: `Invalid URL (${request.method} ${url.pathname})`,
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        },
+      };
     }
     if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
       // The real API masks most of the key; the fake echoes it whole to prove Darkroom redacts it.
-      return { status: 401, headers, json: { error: { message: `Incorrect API key provided: ${request.headers.authorization?.slice(7)}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+      return {
+        status: 401,
+        headers,
+        json: {
+          error: {
+            message: `Incorrect API key provided: ${request.headers.authorization?.slice(7)}.`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_api_key',
+          },
+        },
+      };
     }
-    const body = JSON.parse(request.body.toString('utf8')) as { model?: string; prompt?: string; size?: string; response_format?: string; n?: number };
+    const body = JSON.parse(request.body.toString('utf8')) as {
+      model?: string;
+      prompt?: string;
+      size?: string;
+      response_format?: string;
+      n?: number;
+    };
     if (!body.model || !body.prompt) {
-      return { status: 400, headers, json: { error: { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', param: 'prompt', code: 'missing_required_parameter' } } };
+      return {
+        status: 400,
+        headers,
+        json: {
+          error: {
+            message: "Missing required parameter: 'prompt'.",
+            type: 'invalid_request_error',
+            param: 'prompt',
+            code: 'missing_required_parameter',
+          },
+        },
+      };
     }
     if (body.model.startsWith('gpt-image') && body.response_format) {
-      return { status: 400, headers, json: { error: { message: "Unknown parameter: 'response_format'.", type: 'invalid_request_error', param: 'response_format', code: 'unknown_parameter' } } };
+      return {
+        status: 400,
+        headers,
+        json: {
+          error: {
+            message: "Unknown parameter: 'response_format'.",
+            type: 'invalid_request_error',
+            param: 'response_format',
+            code: 'unknown_parameter',
+          },
+        },
+      };
     }
     if (body.prompt.includes('forbidden')) {
-      return { status: 400, headers, json: { error: { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' } } };
+      return {
+        status: 400,
+        headers,
+        json: {
+          error: {
+            message: 'Your request was rejected by the safety system.',
+            type: 'image_generation_user_error',
+            param: null,
+            code: 'moderation_blocked',
+          },
+        },
+      };
     }
     const [width, height] = (body.size ?? '1024x1024').split('x').map(Number) as [number, number];
     const png = await fakePng(width / 16, height / 16);
@@ -53,9 +116,24 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
     if (body.response_format === 'url') {
       const name = `${randomUUID()}.png`;
       files.set(name, png);
-      return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ url: `${server.url}/files/${name}`, revised_prompt: body.prompt }] } };
+      return {
+        status: 200,
+        headers,
+        json: {
+          created: Math.floor(Date.now() / 1000),
+          data: [{ url: `${server.url}/files/${name}`, revised_prompt: body.prompt }],
+        },
+      };
     }
-    return { status: 200, headers, json: { created: Math.floor(Date.now() / 1000), data: [{ b64_json: image.toString('base64') }], output_format: format } };
+    return {
+      status: 200,
+      headers,
+      json: {
+        created: Math.floor(Date.now() / 1000),
+        data: [{ b64_json: image.toString('base64') }],
+        output_format: format,
+      },
+    };
   });
   return {
     ...server,

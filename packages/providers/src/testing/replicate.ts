@@ -35,7 +35,11 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
   const canceled: string[] = [];
   let creates = 0;
   let outputsExpired = false;
-  const problem = (status: number, title: string, detail: string) => ({ status, headers: { 'content-type': 'application/problem+json' }, json: { title, detail, status } });
+  const problem = (status: number, title: string, detail: string) => ({
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+    json: { title, detail, status },
+  });
 
   const view = (prediction: FakePrediction) => ({
     id: prediction.id,
@@ -46,14 +50,20 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
     output: prediction.output,
     error: prediction.error,
     logs: '',
-    urls: { get: `${server.url}/v1/predictions/${prediction.id}`, cancel: `${server.url}/v1/predictions/${prediction.id}/cancel` },
+    urls: {
+      get: `${server.url}/v1/predictions/${prediction.id}`,
+      cancel: `${server.url}/v1/predictions/${prediction.id}/cancel`,
+    },
     created_at: new Date().toISOString(),
   });
 
   const finish = (prediction: FakePrediction) => {
     if (prediction.prompt.includes('hold')) return;
     if (prediction.prompt.includes('forbidden')) {
-      Object.assign(prediction, { status: 'failed', error: 'NSFW content detected. Try running it again, or try a different prompt.' });
+      Object.assign(prediction, {
+        status: 'failed',
+        error: 'NSFW content detected. Try running it again, or try a different prompt.',
+      });
     } else if (prediction.prompt.includes('crash')) {
       Object.assign(prediction, { status: 'failed', error: 'CUDA out of memory' });
     } else if (prediction.prompt.includes('abort')) {
@@ -70,14 +80,22 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
       if (!prediction || outputsExpired) return { status: 404, body: 'not found' };
       return { status: 200, headers: { 'content-type': 'image/png' }, body: await fakePng(48, 64) };
     }
-    if (request.headers.authorization !== `Bearer ${options.apiKey}`) return problem(401, 'Unauthenticated', 'You did not pass a valid authentication token');
+    if (request.headers.authorization !== `Bearer ${options.apiKey}`)
+      return problem(401, 'Unauthenticated', 'You did not pass a valid authentication token');
     const create = /^\/v1\/(?:models\/[^/]+\/[^/]+\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.exec(path);
     if (request.method === 'POST' && create) {
       const body = JSON.parse(request.body.toString('utf8')) as { version?: string; input?: { prompt?: string } };
       if (path === '/v1/predictions' && !body.version) return problem(422, 'Invalid version', 'version is required');
       if (!body.input?.prompt) return problem(422, 'Input validation failed', 'input: prompt is required');
       creates++;
-      const prediction: FakePrediction = { id: randomUUID().replace(/-/g, '').slice(0, 26), status: 'starting', prompt: body.input.prompt, polls: 0, output: null, error: null };
+      const prediction: FakePrediction = {
+        id: randomUUID().replace(/-/g, '').slice(0, 26),
+        status: 'starting',
+        prompt: body.input.prompt,
+        polls: 0,
+        output: null,
+        error: null,
+      };
       predictions.set(prediction.id, prediction);
       if (/wait/.test(String(request.headers.prefer ?? ''))) finish(prediction);
       return { status: 201, json: view(prediction) };

@@ -22,27 +22,46 @@ export async function startFakeStability(options: { apiKey: string; pollsToFinis
   let generations = 0;
   let lastForm: Record<string, string> = {};
   let expired = false;
-  const error = (status: number, name: string, message: string): FakeReply => ({ status, json: { id: randomBytes(16).toString('hex'), name, errors: [message] } });
+  const error = (status: number, name: string, message: string): FakeReply => ({
+    status,
+    json: { id: randomBytes(16).toString('hex'), name, errors: [message] },
+  });
 
   async function result(prompt: string, accept: string, seed: number): Promise<FakeReply> {
     const filtered = prompt.includes('filtered');
     const png = await fakePng(56, 40);
     const finish = filtered ? 'CONTENT_FILTERED' : 'SUCCESS';
-    if (accept.includes('application/json')) return { status: 200, json: { image: png.toString('base64'), finish_reason: finish, seed } };
-    return { status: 200, headers: { 'content-type': 'image/png', 'finish-reason': finish, seed: String(seed) }, body: png };
+    if (accept.includes('application/json'))
+      return { status: 200, json: { image: png.toString('base64'), finish_reason: finish, seed } };
+    return {
+      status: 200,
+      headers: { 'content-type': 'image/png', 'finish-reason': finish, seed: String(seed) },
+      body: png,
+    };
   }
 
   const server = await startFakeHttpServer(async (incoming, url) => {
-    if (incoming.headers.authorization !== `Bearer ${options.apiKey}`) return error(401, 'unauthorized', 'authorization: invalid or missing header value');
+    if (incoming.headers.authorization !== `Bearer ${options.apiKey}`)
+      return error(401, 'unauthorized', 'authorization: invalid or missing header value');
     const accept = String(incoming.headers.accept ?? 'image/*');
     const generate = /^\/v2beta\/stable-image\/generate\/(ultra|core|sd3)$/.exec(url.pathname);
     if (incoming.method === 'POST' && generate) {
-      if (!String(incoming.headers['content-type']).startsWith('multipart/form-data')) return error(400, 'bad_request', 'content-type: must be multipart/form-data');
-      const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': String(incoming.headers['content-type']) }, body: incoming.body }).formData();
+      if (!String(incoming.headers['content-type']).startsWith('multipart/form-data'))
+        return error(400, 'bad_request', 'content-type: must be multipart/form-data');
+      const form = await new Request('http://fake/', {
+        method: 'POST',
+        headers: { 'content-type': String(incoming.headers['content-type']) },
+        body: incoming.body,
+      }).formData();
       lastForm = Object.fromEntries([...form.entries()].map(([key, value]) => [key, String(value)]));
       const prompt = lastForm.prompt ?? '';
       if (!prompt) return error(400, 'bad_request', 'prompt: cannot be empty');
-      if (prompt.includes('forbidden')) return error(403, 'content_moderation', 'Your request was flagged by our content moderation system, as a result your request was denied and you were not charged.');
+      if (prompt.includes('forbidden'))
+        return error(
+          403,
+          'content_moderation',
+          'Your request was flagged by our content moderation system, as a result your request was denied and you were not charged.',
+        );
       generations++;
       const seed = Number(lastForm.seed ?? 0) || 1234;
       if (prompt.includes('async')) {

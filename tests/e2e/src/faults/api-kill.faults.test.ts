@@ -18,7 +18,12 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-faults-api-'));
 let stack: Stack;
 let cluster: Processes;
 beforeAll(async () => {
-  stack = await startStack(dataDir, { STARTING_CREDITS: '100000', MOCK_LATENCY_MS: '300-600', IMAGE_CONCURRENCY: '1', WORKER_CONCURRENCY: '4' });
+  stack = await startStack(dataDir, {
+    STARTING_CREDITS: '100000',
+    MOCK_LATENCY_MS: '300-600',
+    IMAGE_CONCURRENCY: '1',
+    WORKER_CONCURRENCY: '4',
+  });
   cluster = processes(stack);
 });
 afterAll(async () => {
@@ -38,13 +43,17 @@ async function loadBalancer(upstreams: () => string[]) {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     for (const upstream of upstreams()) {
       const forwarded = await new Promise<boolean>((resolve) => {
-        const outgoing = http.request(new URL(request.url!, upstream), { method: request.method, headers: request.headers }, (incoming) => {
-          statuses.push(incoming.statusCode!);
-          response.writeHead(incoming.statusCode!, incoming.headers);
-          incoming.pipe(response);
-          incoming.on('error', () => response.destroy());
-          resolve(true);
-        });
+        const outgoing = http.request(
+          new URL(request.url!, upstream),
+          { method: request.method, headers: request.headers },
+          (incoming) => {
+            statuses.push(incoming.statusCode!);
+            response.writeHead(incoming.statusCode!, incoming.headers);
+            incoming.pipe(response);
+            incoming.on('error', () => response.destroy());
+            resolve(true);
+          },
+        );
         outgoing.on('error', () => resolve(false));
         outgoing.end(Buffer.concat(chunks));
       });
@@ -57,7 +66,11 @@ async function loadBalancer(upstreams: () => string[]) {
     void forward(request, response).catch((error: unknown) => response.destroy(error as Error));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, statuses, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    statuses,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 describe('an API process killed while clients are subscribed', () => {
@@ -68,10 +81,15 @@ describe('an API process killed while clients are subscribed', () => {
     try {
       const apiKey = await signUpForApiKey(stack.url, 'followers@example.com');
       const clients = Array.from({ length: 8 }, () => createDarkroomClient({ url: balancer.url, apiKey }));
-      const jobs = await Promise.all(clients.map((client, i) => client.submit({ prompt: `followed ${i}`, numImages: 4, provider: 'mock' })));
+      const jobs = await Promise.all(
+        clients.map((client, i) => client.submit({ prompt: `followed ${i}`, numImages: 4, provider: 'mock' })),
+      );
       const seen = new Map<string, JobView[]>();
       const waits = jobs.map((job, i) =>
-        clients[i]!.wait(job.id, { backoff: { initialMs: 100, maxMs: 500 }, onProgress: (view) => seen.set(job.id, [...(seen.get(job.id) ?? []), view]) }),
+        clients[i]!.wait(job.id, {
+          backoff: { initialMs: 100, maxMs: 500 },
+          onProgress: (view) => seen.set(job.id, [...(seen.get(job.id) ?? []), view]),
+        }),
       );
       // Every client is following live through the doomed API before it dies.
       await new Promise((resolve) => setTimeout(resolve, 800));
@@ -83,7 +101,12 @@ describe('an API process killed while clients are subscribed', () => {
       expect(finished.map((view) => view.status)).toEqual(jobs.map(() => 'succeeded'));
       expect(finished.every((view) => view.counts.succeeded === 4)).toBe(true);
       expect(balancer.statuses.filter((status) => status >= 500)).toEqual([]);
-      expect(await invariantViolations(stack, jobs.map((job) => job.id))).toEqual([]);
+      expect(
+        await invariantViolations(
+          stack,
+          jobs.map((job) => job.id),
+        ),
+      ).toEqual([]);
     } finally {
       await balancer.close();
     }

@@ -26,7 +26,13 @@ export function processes(stack: Stack): Processes {
   const spawnWith = (script: string, env: Record<string, string>) => {
     const child = spawn(process.execPath, [script], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: stack.databaseUrl, STORAGE_DIR: stack.storageDir, LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        STORAGE_DIR: stack.storageDir,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -43,7 +49,10 @@ export function processes(stack: Stack): Processes {
   return {
     async worker(id, env = {}) {
       const { child, output } = spawnWith('apps/worker/dist/main.js', { WORKER_ID: id, ...env });
-      await eventually(async () => output().includes(`${id} running`) || (child.exitCode !== null && Promise.reject(new Error(output()))));
+      await eventually(
+        async () =>
+          output().includes(`${id} running`) || (child.exitCode !== null && Promise.reject(new Error(output()))),
+      );
       return child;
     },
     async supervisedWorker(id, env = {}) {
@@ -64,7 +73,11 @@ export function processes(stack: Stack): Processes {
     },
     async api(env = {}) {
       const { child, output } = spawnWith('apps/api/dist/main.js', { PORT: '0', ...env });
-      const url = await eventually(async () => output().match(/listening on (http:\/\/\S+)/)?.[1] ?? (child.exitCode !== null && Promise.reject(new Error(output()))));
+      const url = await eventually(
+        async () =>
+          output().match(/listening on (http:\/\/\S+)/)?.[1] ??
+          (child.exitCode !== null && Promise.reject(new Error(output()))),
+      );
       return { child, url };
     },
     killAll() {
@@ -89,16 +102,23 @@ export async function invariantViolations(stack: Stack, jobIds: string[]): Promi
   const db = makeDb({ url: stack.databaseUrl, poolSize: 2 });
   try {
     const violations: string[] = [];
-    const open = await db.job.findMany({ where: { id: { in: jobIds }, status: { in: ['queued', 'running'] } }, select: { id: true, status: true } });
+    const open = await db.job.findMany({
+      where: { id: { in: jobIds }, status: { in: ['queued', 'running'] } },
+      select: { id: true, status: true },
+    });
     for (const job of open) violations.push(`job ${job.id} is still ${job.status}`);
     const twice = await db.$queryRaw<{ job_id: string; index: number; n: bigint }[]>`
       select job_id, (data->>'index')::int as index, count(*) as n from job_events
       where type = 'image_succeeded' and job_id = any(${jobIds}::uuid[])
       group by 1, 2 having count(*) > 1`;
     for (const slot of twice) violations.push(`image ${slot.index} of job ${slot.job_id} was stored ${slot.n} times`);
-    const stored = await db.image.findMany({ where: { jobId: { in: jobIds }, status: 'succeeded' }, select: { storageKey: true } });
+    const stored = await db.image.findMany({
+      where: { jobId: { in: jobIds }, status: 'succeeded' },
+      select: { storageKey: true },
+    });
     for (const image of stored) {
-      if (!image.storageKey || !existsSync(path.join(stack.storageDir, image.storageKey))) violations.push(`stored image ${image.storageKey} has no file`);
+      if (!image.storageKey || !existsSync(path.join(stack.storageDir, image.storageKey)))
+        violations.push(`stored image ${image.storageKey} has no file`);
     }
     violations.push(...(await ledgerViolations(db)));
     return violations;
@@ -111,7 +131,10 @@ export async function invariantViolations(stack: Stack, jobIds: string[]): Promi
 export async function allEnded(stack: Stack, jobIds: string[], timeoutMs: number): Promise<void> {
   const db = makeDb({ url: stack.databaseUrl, poolSize: 1 });
   try {
-    await eventually(async () => (await db.job.count({ where: { id: { in: jobIds }, status: { in: ['queued', 'running'] } } })) === 0, timeoutMs);
+    await eventually(
+      async () => (await db.job.count({ where: { id: { in: jobIds }, status: { in: ['queued', 'running'] } } })) === 0,
+      timeoutMs,
+    );
   } finally {
     await db.$disconnect();
   }

@@ -15,7 +15,13 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-faults-kill-'));
 let stack: Stack;
 let cluster: Processes;
 // Short liveness settings so five deaths fit in a test run; the 60 s default is proven in worker-recovery.
-const WORKER_ENV = { WORKER_DEAD_AFTER_SECONDS: '5', HEARTBEAT_INTERVAL_MS: '500', MOCK_LATENCY_MS: '200-400', IMAGE_CONCURRENCY: '2', WORKER_CONCURRENCY: '2' };
+const WORKER_ENV = {
+  WORKER_DEAD_AFTER_SECONDS: '5',
+  HEARTBEAT_INTERVAL_MS: '500',
+  MOCK_LATENCY_MS: '200-400',
+  IMAGE_CONCURRENCY: '2',
+  WORKER_CONCURRENCY: '2',
+};
 
 beforeAll(async () => {
   stack = await startStack(dataDir, { LAUNCH_WORKER: 'false', STARTING_CREDITS: '100000' });
@@ -33,7 +39,15 @@ describe('kill -9 of workers mid-job', () => {
     let workers: ChildProcess[] = [await cluster.worker('w-0', WORKER_ENV), await cluster.worker('w-1', WORKER_ENV)];
     const jobs: JobView[] = [];
     for (let i = 0; i < 30; i++) {
-      jobs.push(await trpc<JobView>(stack.url, 'jobs.create', { prompt: `survivor ${i}`, numImages: 3, provider: 'mock' }, 'mutation', apiKey));
+      jobs.push(
+        await trpc<JobView>(
+          stack.url,
+          'jobs.create',
+          { prompt: `survivor ${i}`, numImages: 3, provider: 'mock' },
+          'mutation',
+          apiKey,
+        ),
+      );
     }
     const ids = jobs.map((job) => job.id);
 

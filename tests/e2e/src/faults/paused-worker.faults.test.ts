@@ -17,7 +17,12 @@ import { invariantViolations, processes, type Processes } from './cluster.js';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-faults-paused-'));
 let stack: Stack;
 let cluster: Processes;
-const LIVENESS = { WORKER_DEAD_AFTER_SECONDS: '5', HEARTBEAT_INTERVAL_MS: '300', WORKER_CONCURRENCY: '1', IMAGE_CONCURRENCY: '1' };
+const LIVENESS = {
+  WORKER_DEAD_AFTER_SECONDS: '5',
+  HEARTBEAT_INTERVAL_MS: '300',
+  WORKER_CONCURRENCY: '1',
+  IMAGE_CONCURRENCY: '1',
+};
 
 beforeAll(async () => {
   stack = await startStack(dataDir, { LAUNCH_WORKER: 'false' });
@@ -37,10 +42,20 @@ describe('a worker silent longer than the liveness limit', () => {
       // Its image takes 15 s: it is still waiting for it when it wakes up.
       const paused = await cluster.worker('w-paused', { ...LIVENESS, MOCK_LATENCY_MS: '15000' });
       let said = '';
-      for (const stream of [paused.stdout!, paused.stderr!]) stream.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      for (const stream of [paused.stdout!, paused.stderr!])
+        stream.on('data', (chunk: Buffer) => (said += chunk.toString()));
       const exit = new Promise<number | null>((resolve) => paused.once('exit', (code) => resolve(code)));
-      const job = await trpc<JobView>(stack.url, 'jobs.create', { prompt: 'a sleepy owl', numImages: 1, provider: 'mock' }, 'mutation', apiKey);
-      await eventually(async () => (await db.image.count({ where: { jobId: job.id, status: 'running' } })) === 1, 20_000);
+      const job = await trpc<JobView>(
+        stack.url,
+        'jobs.create',
+        { prompt: 'a sleepy owl', numImages: 1, provider: 'mock' },
+        'mutation',
+        apiKey,
+      );
+      await eventually(
+        async () => (await db.image.count({ where: { jobId: job.id, status: 'running' } })) === 1,
+        20_000,
+      );
 
       const { sessionName } = await db.workerHeartbeat.findUniqueOrThrow({ where: { workerId: 'w-paused' } });
       const sessionsOf = (name: string | null) =>
@@ -50,22 +65,39 @@ describe('a worker silent longer than the liveness limit', () => {
 
       // Stopped at whatever it was doing: between two beats, or in the middle of a transaction.
       paused.kill('SIGSTOP');
-      const rescuer = await cluster.worker('w-rescuer', { ...LIVENESS, MOCK_LATENCY_MS: '300', POLL_INTERVAL_MS: '200' });
+      const rescuer = await cluster.worker('w-rescuer', {
+        ...LIVENESS,
+        MOCK_LATENCY_MS: '300',
+        POLL_INTERVAL_MS: '200',
+      });
       let rescuerSaid = '';
-      for (const stream of [rescuer.stdout!, rescuer.stderr!]) stream.on('data', (chunk: Buffer) => (rescuerSaid += chunk.toString()));
-      await eventually(async () => (await db.job.findUniqueOrThrow({ where: { id: job.id } })).status === 'succeeded', 60_000).catch(async (error: Error) => {
+      for (const stream of [rescuer.stdout!, rescuer.stderr!])
+        stream.on('data', (chunk: Buffer) => (rescuerSaid += chunk.toString()));
+      await eventually(
+        async () => (await db.job.findUniqueOrThrow({ where: { id: job.id } })).status === 'succeeded',
+        60_000,
+      ).catch(async (error: Error) => {
         // What a failure needs to be understood: where the job and its queue entry stand, who is alive.
         const state = {
-          job: await db.job.findUnique({ where: { id: job.id }, select: { status: true, stage: true, attempts: true } }),
+          job: await db.job.findUnique({
+            where: { id: job.id },
+            select: { status: true, stage: true, attempts: true },
+          }),
           images: await db.image.findMany({ where: { jobId: job.id }, select: { status: true, attempts: true } }),
-          events: (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } })).map((event) => [event.type, event.data]),
-          queue: await db.$queryRaw`select locked_by, attempts, run_at, last_error from graphile_worker.jobs where key = ${job.id}`,
+          events: (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } })).map((event) => [
+            event.type,
+            event.data,
+          ]),
+          queue:
+            await db.$queryRaw`select locked_by, attempts, run_at, last_error from graphile_worker.jobs where key = ${job.id}`,
           heartbeats: await db.workerHeartbeat.findMany(),
           leases: await db.providerLease.findMany({ where: { holder: { not: null } } }),
           pausedSessions: await sessionsOf(sessionName),
           rescuerSaid,
         };
-        throw new Error(`${error.message}: ${JSON.stringify(state, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))}`);
+        throw new Error(
+          `${error.message}: ${JSON.stringify(state, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))}`,
+        );
       });
       // Its Postgres sessions were ended: nothing it left open holds a lock, and it wakes up disconnected.
       await eventually(async () => (await sessionsOf(sessionName)).length === 0, 10_000);
@@ -76,7 +108,9 @@ describe('a worker silent longer than the liveness limit', () => {
       expect(said).toContain('declared dead');
       const events = await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } });
       expect(events).toHaveLength(eventsBeforeWaking);
-      const starts = events.filter((event) => event.type === 'started').map((event) => (event.data as { workerId: string }).workerId);
+      const starts = events
+        .filter((event) => event.type === 'started')
+        .map((event) => (event.data as { workerId: string }).workerId);
       expect(starts).toEqual(['w-paused', 'w-rescuer']);
       expect(events.filter((event) => event.type === 'image_succeeded')).toHaveLength(1);
       expect(await invariantViolations(stack, [job.id])).toEqual([]);

@@ -18,7 +18,11 @@ let stack: Stack;
 let cluster: Processes;
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-  stack = await startStack(path.join(dir, 'darkroom'), { DATABASE_URL: postgres.url, LAUNCH_WORKER: 'false', STARTING_CREDITS: '100000' });
+  stack = await startStack(path.join(dir, 'darkroom'), {
+    DATABASE_URL: postgres.url,
+    LAUNCH_WORKER: 'false',
+    STARTING_CREDITS: '100000',
+  });
   cluster = processes(stack);
 });
 afterAll(async () => {
@@ -34,7 +38,13 @@ describe('Postgres restarting under load', () => {
     expect(stack.output()).not.toContain(`:${new URL(postgres.url).password}@`);
     expect(stack.output()).toMatch(/DATABASE_URL=postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
     const apiKey = await signUpForApiKey(stack.url, 'outage@example.com');
-    const env = { MOCK_LATENCY_MS: '100-300', WORKER_CONCURRENCY: '2', POLL_INTERVAL_MS: '200', WORKER_DEAD_AFTER_SECONDS: '5', HEARTBEAT_INTERVAL_MS: '500' };
+    const env = {
+      MOCK_LATENCY_MS: '100-300',
+      WORKER_CONCURRENCY: '2',
+      POLL_INTERVAL_MS: '200',
+      WORKER_DEAD_AFTER_SECONDS: '5',
+      HEARTBEAT_INTERVAL_MS: '500',
+    };
     await cluster.supervisedWorker('pg-w1', env);
     await cluster.supervisedWorker('pg-w2', env);
     const accepted: string[] = [];
@@ -47,7 +57,8 @@ describe('Postgres restarting under load', () => {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
           body: JSON.stringify({ prompt: `under load ${i}`, numImages: 2, provider: 'mock' }),
         });
-        if (response.ok) accepted.push(((await response.json()) as { result: { data: { id: string } } }).result.data.id);
+        if (response.ok)
+          accepted.push(((await response.json()) as { result: { data: { id: string } } }).result.data.id);
         else refused.push({ status: response.status, retryAfter: response.headers.get('retry-after') });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -64,8 +75,16 @@ describe('Postgres restarting under load', () => {
     // The outage was seen, and answered only with 503 + Retry-After.
     expect(refused.length).toBeGreaterThan(0);
     // On failure, what the API logged at error level says which error it did not recognise as an outage.
-    const internalErrors = () => stack.output().split('\n').filter((line) => line.includes('"level":50')).join('\n');
-    expect(refused.filter((answer) => answer.status !== 503 || answer.retryAfter === null), internalErrors()).toEqual([]);
+    const internalErrors = () =>
+      stack
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .join('\n');
+    expect(
+      refused.filter((answer) => answer.status !== 503 || answer.retryAfter === null),
+      internalErrors(),
+    ).toEqual([]);
     expect(accepted.length).toBeGreaterThan(10);
     await allEnded(stack, accepted, 60_000);
     expect(await invariantViolations(stack, accepted)).toEqual([]);

@@ -32,7 +32,15 @@ describe('a provider error storm', () => {
   it('ends every job, retries what may pass with its reason, refunds what failed, and balances the ledger', async () => {
     const apiKey = await signUpForApiKey(stack.url, 'storm@example.com');
     const jobs = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => trpc<JobView>(stack.url, 'jobs.create', { prompt: `storm ${i}`, numImages: 3, provider: 'mock' }, 'mutation', apiKey)),
+      Array.from({ length: 40 }, (_, i) =>
+        trpc<JobView>(
+          stack.url,
+          'jobs.create',
+          { prompt: `storm ${i}`, numImages: 3, provider: 'mock' },
+          'mutation',
+          apiKey,
+        ),
+      ),
     );
     const ids = jobs.map((job) => job.id);
 
@@ -40,11 +48,15 @@ describe('a provider error storm', () => {
 
     expect(await invariantViolations(stack, ids)).toEqual([]);
     const views = await Promise.all(ids.map((id) => trpc<JobView>(stack.url, 'jobs.get', { id }, 'query', apiKey)));
-    const events = (await Promise.all(ids.map((id) => trpc<JobEventView[]>(stack.url, 'jobs.events', { id }, 'query', apiKey)))).flat();
+    const events = (
+      await Promise.all(ids.map((id) => trpc<JobEventView[]>(stack.url, 'jobs.events', { id }, 'query', apiKey)))
+    ).flat();
     const retries = events.filter((event) => event.type === 'retry_scheduled').map((event) => event.data?.reason);
     // The storm happened, and the worker rode it out: every kind of passing error was retried.
     expect(new Set(retries)).toEqual(new Set(['transient', 'rate_limited', 'timeout']));
-    const rateLimited = events.filter((event) => event.type === 'retry_scheduled' && event.data?.reason === 'rate_limited');
+    const rateLimited = events.filter(
+      (event) => event.type === 'retry_scheduled' && event.data?.reason === 'rate_limited',
+    );
     expect(rateLimited.every((event) => event.data?.delayMs === 150)).toBe(true);
     // Permanent refusals failed their image at once, with its code, and were not retried.
     const filtered = events.filter((event) => event.type === 'image_failed' && event.data?.code === 'content_filtered');

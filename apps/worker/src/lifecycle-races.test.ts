@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lifecycle, type Tx } from '@darkroom/db';
-import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
+import { createTestDatabase, makeJob, type TestDatabase } from '@darkroom/db/testing';
 import { createLocalProvider, ProviderError, type GenerateRequest, type ImageProvider } from '@darkroom/providers';
 import { createFilesystemStorage, type ImageStorage } from '@darkroom/storage';
 import { pino } from 'pino';
@@ -26,28 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-/** A queued job holding numImages x PRICE credits, with its queue entry, as darkroom_accept_job leaves it. */
+/** A queued job holding numImages x PRICE credits, with its queue entry: a submit's, through lifecycle's accept. */
 async function queuedJob(numImages: number, extra: { runTimeoutSeconds?: number } = {}) {
-  const job = await database.db.job.create({
-    data: {
-      userId,
-      preset: 'illustration',
-      prompt: 'a race',
-      aspectRatio: '1:1',
-      width: 256,
-      height: 256,
-      provider: 'local',
-      numImages,
-      creditPrice: PRICE,
-      creditsReserved: PRICE * numImages,
-      ...extra,
-      images: { create: Array.from({ length: numImages }, (_, index) => ({ index })) },
-    },
+  return makeJob({
+    db: database.db,
+    user: { id: userId },
+    request: { prompt: 'a race', numImages, ...extra },
+    prices: { local: PRICE },
   });
-  await database.db.user.update({ where: { id: userId }, data: { creditBalance: { decrement: PRICE * numImages } } });
-  await database.db
-    .$executeRaw`select graphile_worker.add_job('generate', json_build_object('jobId', ${job.id}::text), job_key := ${job.id}::text, max_attempts := 5)`;
-  return job;
 }
 
 /** A provider whose calls wait on the test: `gate(n)` resolves call n's answer. Each call's signal is kept. */

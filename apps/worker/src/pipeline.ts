@@ -12,7 +12,7 @@
  *   run/store.ts    storing what the vendor made (retried; the vendor never called twice for it)
  *   run/failure.ts  what a failure means for the image
  */
-import type { JobError } from '@darkroom/core';
+import { jobEvent, type JobError } from '@darkroom/core';
 import { JobEndedError, lifecycle, SupersededError, type Db, type Job } from '@darkroom/db';
 import { jobDuration, jobsFinished } from './metrics.js';
 import type { PipelineDeps } from './run/deps.js';
@@ -51,11 +51,10 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
       await db.jobEvent.create({
         data: {
           jobId,
-          type: 'warning',
-          data: {
+          ...jobEvent('warning', {
             stage: 'generating',
             message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images`,
-          },
+          }),
         },
       });
     }

@@ -1,6 +1,6 @@
 /**
- * What every reader sees of a job: its images, its view, lists of them, prices, how to follow one live,
- * and its timeline.
+ * What every reader sees of a job: its images, its view, lists of them, prices, how to follow one live
+ * (its timeline is events.ts).
  */
 import { z } from 'zod';
 import {
@@ -142,12 +142,3 @@ export const JobFeedInput = z
   })
   .optional();
 export type JobFeedInput = z.infer<typeof JobFeedInput>;
-
-/** One entry of a job's timeline. */
-export const JobEventView = z.object({
-  id: z.string(),
-  type: z.string(),
-  data: z.record(z.string(), z.unknown()).nullable(),
-  createdAt: z.string(),
-});
-export type JobEventView = z.infer<typeof JobEventView>;

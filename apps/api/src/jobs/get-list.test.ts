@@ -1,4 +1,5 @@
 import type { TRPCError } from '@trpc/server';
+import { makeJob } from '@darkroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../../test/harness.js';
 
@@ -16,18 +17,7 @@ describe('jobs.get', () => {
 
   it("answers NOT_FOUND for another user's job, exactly as for a missing one", async () => {
     const other = await h.db.user.create({ data: { email: 'other@example.com' } });
-    const theirs = await h.db.job.create({
-      data: {
-        userId: other.id,
-        preset: 'photo',
-        prompt: 'theirs',
-        aspectRatio: '1:1',
-        width: 1024,
-        height: 1024,
-        provider: 'local',
-        numImages: 1,
-      },
-    });
+    const theirs = await makeJob({ db: h.db, user: other, request: { prompt: 'theirs' }, prices: { local: 0 } });
     const error = await h.caller.jobs.get({ id: theirs.id }).catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe('NOT_FOUND');
     expect((error as TRPCError).message).toBe(`job ${theirs.id} not found`);

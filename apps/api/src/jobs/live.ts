@@ -8,7 +8,7 @@ import { isTerminalStatus, type JobView } from '@darkroom/core';
 import { jobViewInclude, queuePlaceOf, toJobView, type Db, type JobChangeFeed, type JobWithImages } from '@darkroom/db';
 import { tracked } from '@trpc/server';
 import type { AuthUser } from '../context.js';
-import { getJob } from './service.js';
+import { getJob } from './read.js';
 import type { StreamSlots } from './stream-slots.js';
 
 /** A queued job's position moves when other jobs start, which its own row does not announce. */

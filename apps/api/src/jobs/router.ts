@@ -15,7 +15,11 @@ import {
 import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
-import { cancelJob, createBatch, createJob, getBatch, getJob, listJobEvents, listJobs, retryJob } from './service.js';
+import { createBatch, getBatch } from './batch.js';
+import { cancelJob, retryJob } from './cancel-retry.js';
+import { createJob } from './create.js';
+import { listJobEvents } from './events.js';
+import { getJob, listJobs } from './read.js';
 
 export const jobsRouter = router({
   /** Accepts a job at once; a worker generates its images later. */

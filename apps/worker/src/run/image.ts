@@ -81,8 +81,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
               .create({
                 data: {
                   jobId: job.id,
-                  type: 'provider_status',
-                  data: { index: image.index, provider: provider.name, ...status },
+                  ...jobEvent('provider_status', { index: image.index, provider: provider.name, ...status }),
                 },
               })
               .then(
@@ -170,8 +169,12 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           db.jobEvent.create({
             data: {
               jobId: job.id,
-              type: 'provider_fallback',
-              data: { index: image.index, from: providerName, to: next, reason: failure.code },
+              ...jobEvent('provider_fallback', {
+                index: image.index,
+                from: providerName,
+                to: next,
+                reason: failure.code,
+              }),
             },
           }),
         ]);
@@ -193,8 +196,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
         await tx.jobEvent.create({
           data: {
             jobId: job.id,
-            type: 'image_failed',
-            data: { index: image.index, code: failure.code, message: failure.message },
+            ...jobEvent('image_failed', { index: image.index, code: failure.code, message: failure.message }),
           },
         });
         await raiseProgress(tx, job.id, job.numImages);

@@ -70,6 +70,7 @@ async function storeOnce(
   // (so an end in progress is waited for, then seen) and requires it still running under this run's
   // claim: no image lands on a job already ended and settled. The statement's snapshot does not see its
   // own image update, so this image is counted as done explicitly; progress only goes up.
+  const succeeded = jobEvent('image_succeeded', { index: image.index });
   const recorded = await db.$executeRaw`
     with fence as (
       select id from jobs where id = ${job.id}::uuid and attempts = ${job.attempts}::int and status = 'running' for no key update),
@@ -80,7 +81,7 @@ async function storeOnce(
         started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null, updated_at = now()
       where id = ${image.id}::uuid and exists (select 1 from fence)
       returning job_id),
-    event as (insert into job_events (job_id, type, data) select job_id, 'image_succeeded', json_build_object('index', ${image.index}::int)::jsonb from stored)
+    event as (insert into job_events (job_id, type, data) select job_id, ${succeeded.type}, ${JSON.stringify(succeeded.data)}::jsonb from stored)
     update jobs set progress = greatest(progress, least(99, (100 * (1 + (
         select count(*) from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid and status in ('succeeded', 'failed')
       )) / ${job.numImages}::int)::int)), updated_at = now()

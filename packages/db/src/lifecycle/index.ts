@@ -10,7 +10,7 @@
  *                            │                            ▼   ▼ ▼  fail; sweep: abandoned)
  *                            └───────────────────── succeeded | failed | canceled ──► expire (deleted)
  *
- *   accept   darkroom_accept_job (plpgsql): the row, its images, `created`, the queue entry, credits held.
+ *   accept   accept.ts, darkroom_accept_job: the row, its images, `created`, the queue entry, credits held.
  *   claim    claim.ts, darkroom_claim_job: queued (or running, after a crash) -> running; attempts + 1.
  *   release  release.ts: running -> queued, stored images kept, run deadline cleared.
  *   end      end.ts: the ONE writer of succeeded, failed and canceled.
@@ -30,6 +30,7 @@
  * - An image is stored only on a running job of the storing run's claim (the store statement locks
  *   the job row), so no image lands on a job already ended and settled.
  */
+export { acceptJob, hashJobRequest, type AcceptOptions, type Accepted } from './accept.js';
 export { endJob, endJobIn, type Ended, type Ending, type EndOptions } from './end.js';
 export { claimJob, type ClaimDecision } from './claim.js';
 export { releaseJob, type Released } from './release.js';

@@ -2,7 +2,7 @@
  * `promote`: a low-priority job queued longer than the promotion age moves into the normal band
  * (same slot), so low priority waits longer but never forever. Its queue entry is rescheduled to match.
  */
-import { BAND_WIDTH, PRIORITY_BANDS, promotedRank } from '@darkroom/core';
+import { BAND_WIDTH, jobEvent, PRIORITY_BANDS, promotedRank } from '@darkroom/core';
 import type { Db } from '../client.js';
 
 export async function promoteAgedJobs(db: Db, olderThanSeconds: number): Promise<string[]> {
@@ -25,7 +25,10 @@ export async function promoteAgedJobs(db: Db, olderThanSeconds: number): Promise
         select graphile_worker.reschedule_jobs(
           array(select id from graphile_worker.jobs where key = ${job.id}), priority := ${rank}::int)`;
       await tx.jobEvent.create({
-        data: { jobId: job.id, type: 'promoted', data: { from: 'low', to: 'normal', waitedSeconds: olderThanSeconds } },
+        data: {
+          jobId: job.id,
+          ...jobEvent('promoted', { from: 'low', to: 'normal', waitedSeconds: olderThanSeconds }),
+        },
       });
       promoted.push(job.id);
     });

@@ -3,6 +3,7 @@
  * lanes broke), keeping the stored images. The job waits in the queue again with no run deadline: the
  * next claim gives it a fresh one, so time spent waiting does not count against its run.
  */
+import { jobEvent } from '@darkroom/core';
 import type { Db } from '../client.js';
 import { SupersededError } from './fences.js';
 
@@ -23,11 +24,12 @@ export async function releaseJob(
     await tx.$executeRaw`
       update images set status = 'pending', started_at = null, finished_at = null
       where job_id = ${job.id}::uuid and status in ('running', 'canceled')`;
+    const released = jobEvent('released', { workerId, reason });
     await tx.$executeRaw`
       with released as (
         update jobs set status = 'queued', stage = null, deadline = null, updated_at = now() where id = ${job.id}::uuid returning id)
       insert into job_events (job_id, type, data)
-      select id, 'released', ${JSON.stringify({ workerId, reason })}::jsonb from released`;
+      select id, ${released.type}, ${JSON.stringify(released.data)}::jsonb from released`;
     return { kind: 'released', queueRank: current.queue_rank };
   });
 }

@@ -107,3 +107,4 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 export { countStatements } from './statements.js';
+export { makeJob, type MakeJobOptions } from './jobs.js';

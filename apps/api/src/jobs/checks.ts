@@ -1,0 +1,75 @@
+/**
+ * The refusals a submit (single or batch) and a retry make before anything is written, each naming the
+ * field it is about (`requests.3.priority` inside a batch).
+ */
+import { DomainError, promptFilterMatch, type JobRequest, type Priority, type ProviderName } from '@darkroom/core';
+import type { AuthUser } from '../context.js';
+import { prioritiesFor } from '../credits/service.js';
+import type { AccountSettings } from '../env.js';
+
+/**
+ * Refuses a job for a provider this deployment does not run (PROVIDERS_ENABLED): it would be priced as
+ * one provider and run on another. `details.reason` is `provider_not_enabled`, with what is enabled.
+ */
+export function assertProviderEnabled(settings: AccountSettings, provider: ProviderName, field: string) {
+  if (settings.enabledProviders.includes(provider)) return;
+  throw new DomainError(
+    'BAD_INPUT',
+    `provider ${provider} is not enabled here; enabled: ${settings.enabledProviders.join(', ')}`,
+    {
+      field,
+      reason: 'provider_not_enabled',
+      provider,
+      enabled: settings.enabledProviders,
+    },
+  );
+}
+
+/**
+ * Refuses (BAD_INPUT, `details.reason` `content_filtered`) a prompt or style the operator's content
+ * policy (PROMPT_FILTER) does not take; before any credit is reserved or anything written.
+ */
+export function assertPromptAllowed(
+  settings: AccountSettings,
+  request: Pick<JobRequest, 'prompt' | 'style'>,
+  prefix: string,
+) {
+  for (const field of ['prompt', 'style'] as const) {
+    const matched = request[field] ? promptFilterMatch(settings.promptFilter, request[field]) : null;
+    if (matched) {
+      throw new DomainError(
+        'BAD_INPUT',
+        `the ${field} is refused by this deployment's content policy (it matches "${matched}")`,
+        { field: `${prefix}${field}`, reason: 'content_filtered' },
+      );
+    }
+  }
+}
+
+/** Refuses (FORBIDDEN, naming the field and what is allowed) a priority the caller may not ask for. */
+export function assertPriorityAllowed(settings: AccountSettings, user: AuthUser, priority: Priority, field: string) {
+  const allowed = prioritiesFor(settings, user);
+  if (allowed.includes(priority)) return;
+  throw new DomainError('FORBIDDEN', `priority ${priority} is for admins here; you may use ${allowed.join(', ')}`, {
+    field,
+    priority,
+    allowed,
+  });
+}
+
+export function assertStartByInFuture(input: JobRequest, field = 'startBy') {
+  if (input.startBy && Date.parse(input.startBy) <= Date.now()) {
+    throw new DomainError('BAD_INPUT', `${field} must be in the future (got ${input.startBy})`, {
+      field,
+      startBy: input.startBy,
+    });
+  }
+}
+
+/** Every refusal of one request, before anything is written; `prefix` names it inside a batch. */
+export function assertSubmittable(settings: AccountSettings, user: AuthUser, request: JobRequest, prefix = '') {
+  assertStartByInFuture(request, `${prefix}startBy`);
+  assertProviderEnabled(settings, request.provider, `${prefix}provider`);
+  assertPriorityAllowed(settings, user, request.priority, `${prefix}priority`);
+  assertPromptAllowed(settings, request, prefix);
+}

@@ -1,0 +1,54 @@
+/** Submitting one job. */
+import { estimateWaitSeconds, type JobRequest, type JobView } from '@darkroom/core';
+import { lifecycle, postgresErrorOf, recentStartRate, toJobView } from '@darkroom/db';
+import { jobsCreated } from '../metrics.js';
+import { assertWebhookTarget } from '../webhooks/service.js';
+import { assertSubmittable } from './checks.js';
+import { findByIdempotencyKey } from './idempotency.js';
+import type { SubmitOptions } from './options.js';
+
+/** Postgres's SQLSTATE for a unique constraint violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Accepts a job: counts it against the submit rate, then in one statement (lifecycle's accept) inserts
+ * it, reserves numImages x price credits (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
+ */
+export async function createJob({
+  db,
+  user,
+  settings,
+  limits,
+  input,
+}: SubmitOptions & { input: JobRequest }): Promise<JobView> {
+  assertSubmittable(settings, user, input);
+  const requestHash = lifecycle.hashJobRequest(input);
+  if (input.idempotencyKey) {
+    const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
+    if (earlier) return earlier;
+  }
+  await limits.consumeSubmits(user.id, 1);
+  // After the rate limit: a DNS lookup per call must not be free to repeat.
+  if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
+  try {
+    const { job, ahead } = await lifecycle.acceptJob(db, {
+      userId: user.id,
+      request: input,
+      requestHash,
+      prices: settings.prices,
+      maxActiveJobs: settings.maxActiveJobsPerUser,
+    });
+    jobsCreated.inc({ priority: input.priority });
+    return toJobView(job, {
+      position: ahead!,
+      estimatedWaitSeconds: estimateWaitSeconds(ahead!, await recentStartRate(db)),
+    });
+  } catch (error) {
+    // Two submits with one key raced past the read above; the loser answers with the winner's job.
+    if (input.idempotencyKey && postgresErrorOf(error)?.originalCode === UNIQUE_VIOLATION) {
+      const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
+      if (earlier) return earlier;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * `accept`: a request becomes a queued job in one statement, darkroom_accept_job (packages/db/sql): the
+ * row, its images, the `created` event, the queue entry, the credits held under the user's row lock and
+ * the active-jobs cap, so a refusal leaves nothing written. The answer is built from the row as sent plus
+ * what Postgres decided (rank, created_at, place ahead): nothing is read back.
+ */
+import { createHash } from 'node:crypto';
+import {
+  aspectRatioFor,
+  BAND_WIDTH,
+  pricePerImage,
+  PRIORITY_BANDS,
+  sizeFor,
+  TASKS,
+  type JobRequest,
+  type PriceTable,
+} from '@darkroom/core';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db, Tx } from '../client.js';
+import { domainErrorFromPostgres } from '../credits.js';
+import type { Image, Prisma } from '../generated/prisma/client.js';
+import type { JobWithImages } from '../job-views.js';
+
+export interface AcceptOptions {
+  userId: string;
+  /** The request as core's JobRequest parsed it (defaults filled in). */
+  request: JobRequest;
+  /** Credits per image by provider (the deployment's CREDIT_PRICES); the job keeps the price it got. */
+  prices: PriceTable;
+  /** Queued or running jobs one user may have at once (DR429, RATE_LIMITED, above it). */
+  maxActiveJobs: number;
+  /** `hashJobRequest(request)`, when the caller computed it already for its idempotency lookup. */
+  requestHash?: string;
+  /** The batch the job belongs to; null (the default) for a single submit. */
+  batchId?: string | null;
+  /**
+   * Count the queued jobs ahead of it (a single submit answers its place). A batch passes false and
+   * reads its jobs' places in one statement afterwards, outside its lock. Default true.
+   */
+  countAhead?: boolean;
+}
+
+export interface Accepted {
+  /** The new row as Postgres holds it, images included. */
+  job: JobWithImages;
+  /** Queued jobs ahead of it; null when `countAhead` was false. */
+  ahead: number | null;
+}
+
+/** Which events call a job's webhook when the request names none (the column's default). */
+const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
+
+export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Accepted> {
+  const { userId, request, prices, maxActiveJobs, batchId = null, countAhead = true } = options;
+  const creditPrice = pricePerImage(prices, { provider: request.provider, quality: request.quality });
+  const aspectRatio = aspectRatioFor(request.preset, request.aspectRatio);
+  const { width, height } = sizeFor(aspectRatio);
+  const row = {
+    id: uuidv7(),
+    userId,
+    batchId,
+    preset: request.preset,
+    prompt: request.prompt,
+    negativePrompt: request.negativePrompt ?? null,
+    style: request.style ?? null,
+    aspectRatio,
+    width,
+    height,
+    seed: request.seed ?? null,
+    provider: request.provider,
+    quality: request.quality ?? null,
+    outputFormat: request.outputFormat,
+    numImages: request.numImages,
+    priority: request.priority,
+    startBy: request.startBy ? new Date(request.startBy) : null,
+    runTimeoutSeconds: request.runTimeoutSeconds,
+    idempotencyKey: request.idempotencyKey ?? null,
+    requestHash: options.requestHash ?? hashJobRequest(request),
+    projectId: request.projectId ?? null,
+    pageId: request.pageId ?? null,
+    metadata: request.metadata ?? null,
+    webhookUrl: request.webhookUrl ?? null,
+    webhookEvents: request.webhookEvents ? [...new Set(request.webhookEvents)] : DEFAULT_WEBHOOK_EVENTS,
+    creditPrice,
+    creditsReserved: creditPrice * request.numImages,
+  };
+  const imageIds = Array.from({ length: request.numImages }, () => uuidv7());
+  let accepted: { rank: number; accepted_at: Date; ahead: number | null } | undefined;
+  try {
+    [accepted] = await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
+      select rank, accepted_at, ahead from darkroom_accept_job(
+        ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${PRIORITY_BANDS[request.priority]}::int,
+        ${BAND_WIDTH}::int, ${maxActiveJobs}::int, ${TASKS.generate.maxAttempts}::int, ${countAhead}::boolean)`;
+  } catch (error) {
+    throw domainErrorFromPostgres(error) ?? error;
+  }
+  const { rank, accepted_at: createdAt, ahead } = accepted!;
+  const job: JobWithImages = {
+    ...row,
+    metadata: row.metadata as Prisma.JsonValue,
+    queueRank: rank,
+    promotedAt: null,
+    status: 'queued',
+    stage: null,
+    progress: 0,
+    attempts: 0,
+    errorCode: null,
+    errorMessage: null,
+    errorRetryable: null,
+    references: null,
+    creditsCharged: 0,
+    deadline: null,
+    cancelRequestedAt: null,
+    createdAt,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: createdAt,
+    version: 0,
+    images: imageIds.map((id, index) => pendingImage(id, row.id, index, createdAt)),
+  };
+  return { job, ahead };
+}
+
+/**
+ * What an idempotency key is checked against: the request without its key, stable across key order,
+ * so the same request always hashes the same.
+ */
+export function hashJobRequest(request: JobRequest): string {
+  const { idempotencyKey: _key, ...rest } = request;
+  return createHash('sha256').update(stableStringify(rest)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A just-inserted pending image, as darkroom_accept_job writes it. */
+function pendingImage(id: string, jobId: string, index: number, createdAt: Date): Image {
+  return {
+    id,
+    jobId,
+    index,
+    status: 'pending',
+    attempts: 0,
+    prompt: null,
+    seed: null,
+    storageKey: null,
+    thumbnailKey: null,
+    mime: null,
+    width: null,
+    height: null,
+    bytes: null,
+    providerRequestId: null,
+    provider: null,
+    errorCode: null,
+    errorMessage: null,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    palette: null,
+    createdAt,
+    updatedAt: createdAt,
+    version: 0,
+  };
+}

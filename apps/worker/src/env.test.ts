@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadWorkerConfig, WORKER_ENV_VARIABLES } from './env.js';
+import { ConfigError, IMAGE_RETRY } from '@darkroom/core';
+import { imageRetryPolicy, loadWorkerConfig, WORKER_ENV_VARIABLES } from './env.js';
 import { makeProviderRegistry } from './providers.js';
 
 const KEY = 'sk-config-test-0123456789';
@@ -88,6 +89,40 @@ describe('worker provider configuration', () => {
     expect(failureOf({ STORAGE_DRIVER: 's3' })).toContain(
       'S3_BUCKET: S3_BUCKET is required because STORAGE_DRIVER is s3',
     );
+  });
+
+  it("the image retry policy defaults to core's IMAGE_RETRY and takes IMAGE_MAX_ATTEMPTS, IMAGE_RETRY_BASE_MS, IMAGE_RETRY_CAP_MS", () => {
+    expect(imageRetryPolicy(loadWorkerConfig({}))).toEqual(IMAGE_RETRY);
+    expect(
+      imageRetryPolicy(
+        loadWorkerConfig({ IMAGE_MAX_ATTEMPTS: '1', IMAGE_RETRY_BASE_MS: '0', IMAGE_RETRY_CAP_MS: '250' }),
+      ),
+    ).toEqual({ ...IMAGE_RETRY, maxAttempts: 1, baseMs: 0, capMs: 250 });
+  });
+
+  it.each([
+    [{ IMAGE_MAX_ATTEMPTS: '0' }, 'IMAGE_MAX_ATTEMPTS', 'must be at least 1 (1 = no retry)'],
+    [{ IMAGE_MAX_ATTEMPTS: '11' }, 'IMAGE_MAX_ATTEMPTS', 'must be at most 10 (each try may be paid for)'],
+    [{ IMAGE_MAX_ATTEMPTS: '2.5' }, 'IMAGE_MAX_ATTEMPTS', 'Invalid input: expected int, received number'],
+    [{ IMAGE_MAX_ATTEMPTS: 'many' }, 'IMAGE_MAX_ATTEMPTS', 'Invalid input: expected number, received NaN'],
+    [{ IMAGE_RETRY_BASE_MS: '-1' }, 'IMAGE_RETRY_BASE_MS', 'must be at least 0 ms'],
+    [{ IMAGE_RETRY_BASE_MS: '60001', IMAGE_RETRY_CAP_MS: '600000' }, 'IMAGE_RETRY_BASE_MS', 'must be at most 60000 ms'],
+    [{ IMAGE_RETRY_CAP_MS: '600001' }, 'IMAGE_RETRY_CAP_MS', 'must be at most 600000 ms'],
+    [
+      { IMAGE_RETRY_BASE_MS: '2000', IMAGE_RETRY_CAP_MS: '1000' },
+      'IMAGE_RETRY_CAP_MS',
+      'must be at least IMAGE_RETRY_BASE_MS (2000 ms)',
+    ],
+  ])('refuses %o with a ConfigError naming %s and its limit', (env, variable, message) => {
+    let error: unknown;
+    try {
+      loadWorkerConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([{ variable, message }]);
+    expect((error as ConfigError).message).toBe(`invalid worker configuration:\n  ${variable}: ${message}`);
   });
 
   it('.env.example lists every variable the worker reads', () => {

@@ -2,7 +2,15 @@
  * The worker's configuration: environment variables, validated once. Nothing else reads process.env.
  */
 import path from 'node:path';
-import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
+import {
+  CreditPricesEnv,
+  IMAGE_RETRY,
+  parseConfig,
+  PROVIDER_NAMES,
+  ProviderName,
+  Secret,
+  type RetryPolicy,
+} from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { DnsServersEnv } from '@darkroom/core/outbound';
@@ -126,6 +134,30 @@ const WorkerEnv = z.object({
   CREDIT_PRICES: CreditPricesEnv,
   /** Longest wait for one HTTP exchange with a vendor, `provider:ms` pairs. Default: the adapter's. */
   PROVIDER_TIMEOUT_MS: namedNumbers(''),
+  /**
+   * Tries per image at its provider when the error may pass (transient, timeout, rate limited), the
+   * first included; 1 = never retry. A fallback provider gets the same budget. Default 3.
+   */
+  IMAGE_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1 (1 = no retry)')
+    .max(10, 'must be at most 10 (each try may be paid for)')
+    .default(IMAGE_RETRY.maxAttempts),
+  /** An image's first retry waits up to this long, in ms; each later one up to twice the last (full jitter). Default 500. */
+  IMAGE_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be at least 0 ms')
+    .max(60_000, 'must be at most 60000 ms')
+    .default(IMAGE_RETRY.baseMs),
+  /** No image retry waits longer than this, in ms (a vendor's retry-after is honoured up to 300000). Default 30000. */
+  IMAGE_RETRY_CAP_MS: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be at least 0 ms')
+    .max(600_000, 'must be at most 600000 ms')
+    .default(IMAGE_RETRY.capMs),
   /** How often queued vendors (replicate, fal, stability async) are polled, in ms. Default 1000. */
   PROVIDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
 
@@ -234,6 +266,13 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
       message: `${config.PROVIDER_DEFAULT} is not in PROVIDERS_ENABLED`,
     });
   }
+  if (config.IMAGE_RETRY_CAP_MS < config.IMAGE_RETRY_BASE_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IMAGE_RETRY_CAP_MS'],
+      message: `must be at least IMAGE_RETRY_BASE_MS (${config.IMAGE_RETRY_BASE_MS} ms)`,
+    });
+  }
   for (const provider of config.PROVIDER_FALLBACK) {
     if (!config.PROVIDERS_ENABLED.includes(provider))
       ctx.addIssue({ code: 'custom', path: ['PROVIDER_FALLBACK'], message: `${provider} is not in PROVIDERS_ENABLED` });
@@ -241,6 +280,16 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
 });
 
 export type WorkerConfig = z.infer<typeof WorkerEnv> & { STORAGE_DIR: string };
+
+/** The image retry policy this configuration asks for (core's IMAGE_RETRY with the knobs applied). */
+export function imageRetryPolicy(config: WorkerConfig): RetryPolicy {
+  return {
+    ...IMAGE_RETRY,
+    maxAttempts: config.IMAGE_MAX_ATTEMPTS,
+    baseMs: config.IMAGE_RETRY_BASE_MS,
+    capMs: config.IMAGE_RETRY_CAP_MS,
+  };
+}
 
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
   const config = parseConfig('worker', CheckedWorkerEnv, env);

@@ -96,6 +96,7 @@ describe('runJob', () => {
         height: 256,
         bytes: first.bytes.length,
         attempts: 1,
+        finishedAt: new Date(),
       },
     });
     const { provider, calls } = scriptedProvider(() => 'ok');

@@ -132,7 +132,7 @@ describe('runJob with queued vendors', () => {
     });
     await database.db.image.update({
       where: { id: (await imageOf(job.id)).id },
-      data: { status: 'running', attempts: 1, providerRequestId: requestId },
+      data: { status: 'running', attempts: 1, startedAt: new Date(), providerRequestId: requestId },
     });
 
     await runJob(deps(replicateAdapter()), job.id);
@@ -440,7 +440,13 @@ describe('fallback when a provider is down', () => {
     });
     await database.db.image.update({
       where: { id: (await imageOf(job.id)).id },
-      data: { status: 'running', attempts: 1, provider: 'replicate', providerRequestId: requestId },
+      data: {
+        status: 'running',
+        attempts: 1,
+        startedAt: new Date(),
+        provider: 'replicate',
+        providerRequestId: requestId,
+      },
     });
     const adapters: Record<string, ImageProvider> = {
       openai: createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }),

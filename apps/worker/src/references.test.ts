@@ -34,6 +34,8 @@ async function finishedJobs(userId: string, prompt: string, minutesAgo: number[]
     jobId: job.id,
     index: 0,
     status: 'succeeded' as const,
+    storageKey: `${job.id}/0.png`,
+    finishedAt: job.finishedAt,
     palette: ['#aa0000'],
   }));
   await database.db.image.createMany({ data: images });

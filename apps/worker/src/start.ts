@@ -6,7 +6,7 @@ import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import { pino } from 'pino';
-import type { WorkerConfig } from './env.js';
+import { imageRetryPolicy, type WorkerConfig } from './env.js';
 import { newSessionName, startHeartbeat, withSessionName } from './heartbeat.js';
 import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderRegistry } from './providers.js';
@@ -87,6 +87,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         log,
         workerId,
         imageConcurrency: config.IMAGE_CONCURRENCY,
+        imageRetry: imageRetryPolicy(config),
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
         gate,
         jobChanges,

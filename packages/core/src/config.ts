@@ -1,8 +1,19 @@
 import { z } from 'zod';
 
+/** A refused configuration: each bad variable with what is wrong (its limit, its allowed values). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly app: string,
+    readonly issues: readonly { variable: string; message: string }[],
+  ) {
+    super(`invalid ${app} configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+  }
+}
+
 /**
- * Parses an app's environment with its schema, or throws one error that names every bad variable and
- * why, so a misconfigured process refuses to start with a message an operator can act on.
+ * Parses an app's environment with its schema, or throws one ConfigError that names every bad variable
+ * and why, so a misconfigured process refuses to start with a message an operator can act on.
  */
 export function parseConfig<Schema extends z.ZodType>(
   app: string,
@@ -11,8 +22,10 @@ export function parseConfig<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-  throw new Error(`invalid ${app} configuration:\n${lines.join('\n')}`);
+  throw new ConfigError(
+    app,
+    parsed.error.issues.map((issue) => ({ variable: issue.path.join('.'), message: issue.message })),
+  );
 }
 
 /**

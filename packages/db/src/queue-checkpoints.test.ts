@@ -58,7 +58,10 @@ describe('queue positions from checkpoints', () => {
     );
 
     // Two jobs at the head start; the checkpoints do not know yet.
-    await db.job.updateMany({ where: { id: { in: [jobs[0]!.id, jobs[1]!.id] } }, data: { status: 'running' } });
+    await db.job.updateMany({
+      where: { id: { in: [jobs[0]!.id, jobs[1]!.id] } },
+      data: { status: 'running', startedAt: new Date() },
+    });
     // The answer is as of the checkpoints for the part before the nearest one (place 15, job 15): the
     // two that left are still counted there, so it is off by exactly the churn since.
     expect(await queuePositionOf(db, jobs[17]!)).toBe(17);

@@ -141,6 +141,9 @@ describe('queue order with workers', () => {
     const aQueued = await h.db.job.count({ where: { userId: a.user.id, status: 'queued' } });
     expect(aQueued).toBeGreaterThan(400);
     await h.db.$executeRaw`delete from graphile_worker._private_jobs`;
-    await h.db.job.updateMany({ where: { status: 'queued' }, data: { status: 'canceled' } });
+    await h.db.job.updateMany({
+      where: { status: 'queued' },
+      data: { status: 'canceled', finishedAt: new Date(), creditsReserved: 0 },
+    });
   }, 60_000);
 });

@@ -80,6 +80,8 @@ describe('jobs.retry', () => {
           provider: 'mock',
           numImages: 1,
           status,
+          // The database holds a running job to having started (jobs_started_at_when_running).
+          startedAt: status === 'running' ? new Date() : null,
           images: { create: [{ index: 0 }] },
         },
       });

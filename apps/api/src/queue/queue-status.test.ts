@@ -127,7 +127,7 @@ describe('queue.status', () => {
     await beat('busy', 2);
     await beat('silent', 120);
     const job = await h.caller.jobs.create({ prompt: 'running on busy' });
-    await h.db.job.update({ where: { id: job.id }, data: { status: 'running' } });
+    await h.db.job.update({ where: { id: job.id }, data: { status: 'running', startedAt: new Date() } });
     await h.db.jobEvent.create({ data: { jobId: job.id, type: 'started', data: { workerId: 'busy' } } });
 
     const workers = await h.admin.caller.queue.workers();
@@ -156,6 +156,8 @@ describe('queue.status', () => {
         data: {
           createdAt: ago(createdAgo),
           status,
+          // An ended job holds no credits (jobs_credits_reserved_zero_when_terminal).
+          ...(status === 'queued' ? {} : { creditsReserved: 0 }),
           ...(startedAgo === null ? {} : { startedAt: ago(startedAgo), finishedAt: ago(startedAgo - 1000) }),
         },
       });
@@ -187,6 +189,7 @@ describe('queue.status', () => {
       data: {
         status: 'failed',
         finishedAt: new Date(),
+        creditsReserved: 0,
         errorCode: 'content_filtered',
         errorMessage: 'the provider refused the prompt',
       },

@@ -27,7 +27,7 @@ describe('stats.global', () => {
       });
       await h.db.job.update({
         where: { id: job.id },
-        data: { status, createdAt: at(age), startedAt: at(age), finishedAt: at(age - ms) },
+        data: { status, createdAt: at(age), startedAt: at(age), finishedAt: at(age - ms), creditsReserved: 0 },
       });
     };
     const owner = { user: h.user, caller: h.caller } as typeof other;

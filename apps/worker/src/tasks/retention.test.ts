@@ -31,6 +31,7 @@ async function jobEnded(status: 'succeeded' | 'failed' | 'canceled' | 'queued' |
       status,
       createdAt: at ?? new Date(Date.now() - 90 * 86_400_000),
       finishedAt: status === 'queued' || status === 'running' ? null : at,
+      startedAt: status === 'running' ? new Date() : null,
     },
   });
   const key = imageKey(job.id, 0, 'png', 1);
@@ -38,7 +39,14 @@ async function jobEnded(status: 'succeeded' | 'failed' | 'canceled' | 'queued' |
   await storage.put(key, Buffer.from('png bytes'), 'image/png');
   await storage.put(thumb, Buffer.from('webp bytes'), 'image/webp');
   await database.db.image.create({
-    data: { jobId: job.id, index: 0, status: 'succeeded', storageKey: key, thumbnailKey: thumb },
+    data: {
+      jobId: job.id,
+      index: 0,
+      status: 'succeeded',
+      storageKey: key,
+      thumbnailKey: thumb,
+      finishedAt: at ?? new Date(),
+    },
   });
   await database.db.jobEvent.create({ data: { jobId: job.id, type: 'finished' } });
   await database.db.creditEntry.create({

@@ -5,6 +5,9 @@
  *   make-admin  --email a@b.c
  *   grant       --email a@b.c --amount N [--note TEXT]
  *   api-key     --email a@b.c [--name NAME]
+ *   invite create [--uses N] [--expires 7d|12h]
+ *   invite list
+ *   invite revoke ID
  *
  * Every change goes through the same services as the API (argon2id, the credit ledger, hashed keys).
  */
@@ -14,6 +17,7 @@ import { CreditGrant, DomainError, Email, SignUpInput } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 import { grantCredits } from '@darkroom/db';
 import { createApiKey } from './auth/api-keys.js';
+import { runInviteCommand } from './auth/invite-command.js';
 import { signUp } from './auth/service.js';
 import type { AuthUser } from './context.js';
 import type { AccountSettings } from './env.js';
@@ -22,7 +26,10 @@ export const ADMIN_USAGE = `usage: darkroom:admin <command> [options]
   create-user --email EMAIL [--password PASSWORD] [--admin] [--credits N] [--api-key NAME]
   make-admin  --email EMAIL
   grant       --email EMAIL --amount N [--note TEXT]
-  api-key     --email EMAIL [--name NAME]`;
+  api-key     --email EMAIL [--name NAME]
+  invite create [--uses N] [--expires 7d|12h]   (SIGNUP_MODE=invite; the code is shown once)
+  invite list
+  invite revoke ID`;
 
 /** Runs one command; returns the lines to print. Throws DomainError (or a usage Error) on bad input. */
 export async function runAdminCommand(
@@ -41,9 +48,12 @@ export async function runAdminCommand(
       amount: { type: 'string' },
       note: { type: 'string' },
       name: { type: 'string' },
+      uses: { type: 'string' },
+      expires: { type: 'string' },
     },
   });
   const command = positionals[0];
+  if (command === 'invite') return runInviteCommand(positionals.slice(1), values, db);
   const email = Email.safeParse(values.email);
   if (!command || !email.success) throw new Error(ADMIN_USAGE);
   const out: string[] = [];

@@ -6,12 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CreditPricesEnv,
+  MAX_REFERENCE_BYTES,
   nameListEnv,
   parseConfig,
   parsePromptFilter,
   PRIORITIES,
   PROVIDER_NAMES,
   Secret,
+  SignUpMode,
   type PriceTable,
   type Priority,
   type PromptFilter,
@@ -131,6 +133,24 @@ const ApiEnv = z.object({
   SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(10),
   /** Sign-ups per IP address per 24 hours that get STARTING_CREDITS; later ones start at 0. Default 5. */
   FUNDED_SIGNUPS_PER_IP_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(5),
+  /**
+   * Who may create an account over HTTP: `open` (anyone), `invite` (with a code an admin made in the admin
+   * view or with `darkroom:admin invite create`), `closed` (only the admin command). Default open.
+   */
+  SIGNUP_MODE: SignUpMode.default('open'),
+  /** Reference images one account may keep. Default 200. */
+  MAX_REFERENCES_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /** The largest reference upload, in bytes (the body is not read past it). Default 10485760 (10 MiB). */
+  REFERENCE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(MAX_REFERENCE_BYTES),
+  /** The most pixels (width x height) a reference may have; larger ones are refused before decoding. Default 40000000. */
+  REFERENCE_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(40_000_000),
+  /** Reference uploads one account may make per minute, across all API replicas. Default 30. */
+  REFERENCE_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** Live streams (jobs.feed, jobs.onUpdate) and OpenAI-compatible waiting requests one account may hold open per API process. Default 20. */
   MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** The same, for all accounts together, per API process. Default 5000. */
@@ -189,7 +209,8 @@ const ApiEnv = z.object({
     }),
   /**
    * Signs expiring image links (POST /images/:id/signed-url); at least 32 characters, the same on every
-   * API replica. Unset: a random secret per process, so links work only on the process that made them.
+   * API replica. Unset: a random one kept in the database (table instance_secrets), which every replica
+   * on that database shares; a warning at start says so.
    */
   IMAGE_URL_SECRET: z
     .string()
@@ -218,6 +239,18 @@ export type ApiConfig = z.infer<typeof ApiEnv> & { STORAGE_DIR: string };
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const config = parseConfig('API', ApiEnv.superRefine(checkStorageConfig), env);
   return { ...config, STORAGE_DIR: config.STORAGE_DIR ?? path.join(config.DARKROOM_DATA_DIR, 'images') };
+}
+
+/** What reference uploads are held to (MAX_REFERENCES_PER_USER, REFERENCE_MAX_BYTES, ...). */
+export interface ReferenceLimits {
+  /** References one account may keep. */
+  maxPerUser: number;
+  /** The largest body, in bytes. */
+  maxBytes: number;
+  /** The most pixels an image may have; checked from its header before it is decoded. */
+  maxPixels: number;
+  /** Uploads per account per minute. */
+  uploadsPerMinute: number;
 }
 
 /** What accounts, credits and limits follow; built from the config, and by tests directly. */
@@ -249,6 +282,10 @@ export interface AccountSettings {
   maxStreamsPerUser: number;
   maxStreamsPerProcess: number;
   fundedSignUpsPerIpPerDay: number;
+  /** Who may sign up over HTTP (SIGNUP_MODE). */
+  signUpMode: SignUpMode;
+  /** Caps on reference uploads, per account. */
+  references: ReferenceLimits;
   /** A queue longer than this makes `queue.status` a warning. */
   warnQueueLength: number;
   /** A worker whose heartbeat is older than this is not counted alive, in seconds. */
@@ -289,6 +326,13 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     maxStreamsPerUser: config.MAX_STREAMS_PER_USER,
     maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
     fundedSignUpsPerIpPerDay: config.FUNDED_SIGNUPS_PER_IP_PER_DAY,
+    signUpMode: config.SIGNUP_MODE,
+    references: {
+      maxPerUser: config.MAX_REFERENCES_PER_USER,
+      maxBytes: config.REFERENCE_MAX_BYTES,
+      maxPixels: config.REFERENCE_MAX_PIXELS,
+      uploadsPerMinute: config.REFERENCE_UPLOADS_PER_MINUTE,
+    },
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,
     queueStatusMaxAgeMs: config.QUEUE_STATUS_MAX_AGE_MS,

@@ -25,6 +25,8 @@ export interface RateLimits {
   consumeSignUp(ip: string): Promise<void>;
   /** Whether a sign-up from the address still gets starting credits today (counts it when it does). */
   takeFundedSignUp(ip: string): Promise<boolean>;
+  /** Counts one reference upload of the user (REFERENCE_UPLOADS_PER_MINUTE), or throws RATE_LIMITED. */
+  consumeReferenceUpload(userId: string): Promise<void>;
 }
 
 export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLimits {
@@ -47,6 +49,8 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
     settings.fundedSignUpsPerIpPerDay > 0
       ? limiter('signup-funded-ip', settings.fundedSignUpsPerIpPerDay, 24 * 60 * 60)
       : null;
+
+  const referenceUploads = limiter('reference-uploads', settings.references.uploadsPerMinute, 60);
 
   return {
     async consumeSubmits(userId, count) {
@@ -72,6 +76,15 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
         `more than ${settings.signUpsPerIpPerHour} accounts created from this address in an hour`,
       );
     },
+    async consumeReferenceUpload(userId) {
+      await consume(
+        referenceUploads,
+        userId,
+        1,
+        `more than ${settings.references.uploadsPerMinute} reference uploads in a minute`,
+        { limit: 'REFERENCE_UPLOADS_PER_MINUTE', maximum: settings.references.uploadsPerMinute },
+      );
+    },
     async takeFundedSignUp(ip) {
       if (!fundedSignUps) return false;
       try {
@@ -85,12 +98,21 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
   };
 }
 
-async function consume(limiter: RateLimiterPostgres, key: string, points: number, message: string) {
+async function consume(
+  limiter: RateLimiterPostgres,
+  key: string,
+  points: number,
+  message: string,
+  details: Record<string, unknown> = {},
+) {
   try {
     await limiter.consume(key, points);
   } catch (rejection) {
     if (!(rejection instanceof RateLimiterRes)) throw rejection;
     const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    throw new DomainError('RATE_LIMITED', `${message}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    throw new DomainError('RATE_LIMITED', `${message}; try again in ${retryAfterSeconds} s`, {
+      ...details,
+      retryAfterSeconds,
+    });
   }
 }

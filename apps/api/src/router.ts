@@ -1,4 +1,4 @@
-import { apiKeysRouter, authRouter } from './auth/router.js';
+import { apiKeysRouter, authRouter, invitesRouter } from './auth/router.js';
 import { creditsRouter } from './credits/router.js';
 import { jobsRouter } from './jobs/router.js';
 import { queueRouter } from './queue/router.js';
@@ -11,6 +11,7 @@ export const appRouter = router({
   auth: authRouter,
   apiKeys: apiKeysRouter,
   credits: creditsRouter,
+  invites: invitesRouter,
   jobs: jobsRouter,
   queue: queueRouter,
   references: referencesRouter,

@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { isDomainError, MAX_REFERENCE_BYTES } from '@darkroom/core';
+import { isDomainError } from '@darkroom/core';
 import { isDatabaseUnavailable, listenForJobChanges, pendingMigrations, type Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -194,7 +194,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const signer = makeUrlSigner(options.imageUrlSecret);
   registerImageRoutes(app, { db, storage, authenticate, signer, embeddable: settings.signedLinksEmbeddable });
-  registerReferenceRoutes(app, { db, storage, authenticate });
+  registerReferenceRoutes(app, { db, storage, authenticate, limits: settings.references, rateLimits: limits });
   const services: Services = { db, storage, jobChanges, closing: closing.signal, streams, settings, limits };
   registerRestRoutes(app, { services, authenticate });
   registerOpenAiRoutes(app, { services, authenticate, signer, waitSeconds: options.openAiWaitSeconds ?? 120 });
@@ -203,7 +203,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return reply.code(413).send({
         error: {
           code: 'PAYLOAD_TOO_LARGE',
-          message: `the body is larger than this route accepts (${request.url.startsWith('/api/v1/references') ? MAX_REFERENCE_BYTES : app.initialConfig.bodyLimit} bytes)`,
+          message: `the body is larger than this route accepts (${app.initialConfig.bodyLimit} bytes)`,
         },
       });
     }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
-import { DEFAULT_PRICES, NO_PROMPT_FILTER } from '@darkroom/core';
+import { DEFAULT_PRICES, MAX_REFERENCE_BYTES, NO_PROMPT_FILTER } from '@darkroom/core';
 import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
@@ -46,6 +46,8 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
     maxStreamsPerUser: 1000,
     maxStreamsPerProcess: 10_000,
     fundedSignUpsPerIpPerDay: 1_000_000,
+    signUpMode: 'open',
+    references: { maxPerUser: 1000, maxBytes: MAX_REFERENCE_BYTES, maxPixels: 40_000_000, uploadsPerMinute: 1_000_000 },
     warnQueueLength: 100,
     workerDeadAfterSeconds: 30,
     // Every read fresh, so a test sees its own writes; queue-status.test.ts covers the reuse.

@@ -1,4 +1,4 @@
-import type { AccountView, JobView } from '@darkroom/core';
+import type { AccountView, JobView, SignUpMode } from '@darkroom/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiKeys } from './components/ApiKeys.js';
@@ -41,16 +41,25 @@ export function App() {
       </div>
     );
   }
-  if (!status.data.account) return <AuthScreen hasAccounts={status.data.hasAccounts} onSignedIn={reset} />;
+  if (!status.data.account)
+    return <AuthScreen hasAccounts={status.data.hasAccounts} signUpMode={status.data.signUpMode} onSignedIn={reset} />;
   // The live stream is the signed-in account's: it starts with the studio and ends with it.
   return (
     <LiveUpdates>
-      <Studio account={status.data.account} onSignedOut={reset} />
+      <Studio account={status.data.account} signUpMode={status.data.signUpMode} onSignedOut={reset} />
     </LiveUpdates>
   );
 }
 
-function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: () => void }) {
+function Studio({
+  account,
+  signUpMode,
+  onSignedOut,
+}: {
+  account: AccountView;
+  signUpMode: SignUpMode;
+  onSignedOut: () => void;
+}) {
   const trpc = useTRPC();
   const [view, setView] = useState<View>('create');
   const [followed, setFollowed] = useState<string[]>(() => loadFollowed());
@@ -119,7 +128,7 @@ function Studio({ account, onSignedOut }: { account: AccountView; onSignedOut: (
       {view === 'keys' ? <ApiKeys /> : null}
       {view === 'admin' && account.role === 'admin' ? (
         <Suspense fallback={<p className="muted">Loading the admin view…</p>}>
-          <Admin />
+          <Admin signUpMode={signUpMode} />
         </Suspense>
       ) : null}
       {view === 'create' ? (

@@ -14,12 +14,30 @@ export const MAX_PASSWORD_LENGTH = 256;
 
 export const Email = z.string().trim().toLowerCase().email().max(254);
 
+/**
+ * Who may create an account over HTTP (SIGNUP_MODE): anyone (`open`, the default), only someone holding
+ * an invite code an admin made (`invite`), or no one (`closed`: the operator's admin command only).
+ */
+export const SIGNUP_MODES = ['open', 'invite', 'closed'] as const;
+export const SignUpMode = z.enum(SIGNUP_MODES);
+export type SignUpMode = z.infer<typeof SignUpMode>;
+
+/** `inv_` + 32 base64url characters (192 random bits); only its SHA-256 is stored. */
+export const INVITE_CODE_PATTERN = /^inv_[A-Za-z0-9_-]{32}$/;
+export const InviteCode = z
+  .string()
+  .trim()
+  .max(100)
+  .regex(INVITE_CODE_PATTERN, 'an invite code is inv_ followed by 32 letters, digits, - or _');
+
 export const SignUpInput = z.object({
   email: Email,
   password: z
     .string()
     .min(MIN_PASSWORD_LENGTH, `a password needs at least ${MIN_PASSWORD_LENGTH} characters`)
     .max(MAX_PASSWORD_LENGTH),
+  /** Needed when SIGNUP_MODE=invite; ignored otherwise. */
+  inviteCode: InviteCode.optional(),
 });
 export type SignUpInput = z.infer<typeof SignUpInput>;
 
@@ -45,6 +63,8 @@ export const AuthStatusView = z.object({
   account: AccountView.nullable(),
   /** False on a fresh install: the first account to sign up becomes the admin. */
   hasAccounts: z.boolean(),
+  /** Whether sign-up is open, needs an invite code, or is closed (SIGNUP_MODE). */
+  signUpMode: SignUpMode,
 });
 export type AuthStatusView = z.infer<typeof AuthStatusView>;
 
@@ -65,6 +85,39 @@ export const ApiKeyCreated = z.object({ key: z.string(), apiKey: ApiKeyView });
 export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
 
 export const ApiKeyRef = z.object({ id: z.string().uuid() });
+
+/** At most this many sign-ups per invite code. */
+export const MAX_INVITE_USES = 10_000;
+/** The longest an invite code may stay valid, in hours (a year). */
+export const MAX_INVITE_HOURS = 24 * 365;
+
+export const InviteCreateInput = z.object({
+  /** How many accounts the code may create. Default 1. */
+  maxUses: z.number().int().min(1).max(MAX_INVITE_USES).default(1),
+  /** Hours until the code stops working; null or absent: it never expires. */
+  expiresInHours: z.number().int().min(1).max(MAX_INVITE_HOURS).nullable().default(null),
+});
+export type InviteCreateInput = z.input<typeof InviteCreateInput>;
+
+export const InviteView = z.object({
+  id: z.string(),
+  /** The code's first characters (`inv_AbCd`), enough to recognise it. */
+  prefix: z.string(),
+  maxUses: z.number().int(),
+  uses: z.number().int(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  createdAt: z.string(),
+  /** usable, used up, expired or revoked, as of the answer. */
+  state: z.enum(['usable', 'used', 'expired', 'revoked']),
+});
+export type InviteView = z.infer<typeof InviteView>;
+
+/** The only time the whole code is shown. */
+export const InviteCreated = z.object({ code: z.string(), invite: InviteView });
+export type InviteCreated = z.infer<typeof InviteCreated>;
+
+export const InviteRef = z.object({ id: z.string().uuid() });
 
 /** `dk_` + 8 lowercase hex (the prefix, stored and shown) + `_` + 43 base64url characters (the secret). */
 export const API_KEY_PATTERN = /^dk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;

@@ -34,3 +34,28 @@ describe('paletteOf', () => {
     expect(await paletteOf(mixed, 1)).toEqual(['#ff0000']);
   });
 });
+
+describe('decoding limits', () => {
+  const noisy = () => {
+    const noise = Buffer.alloc(64 * 64 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
+    return sharp(noise, { raw: { width: 64, height: 64, channels: 3 } });
+  };
+
+  it('paletteOf refuses an image over maxPixels, and one cut short', async () => {
+    const png = await noisy().png().toBuffer();
+    await expect(paletteOf(png, 4, { maxPixels: 64 * 64 - 1 })).rejects.toThrow(/pixel limit/);
+    expect(await paletteOf(png, 4, { maxPixels: 64 * 64 })).not.toHaveLength(0);
+    const jpeg = await noisy().jpeg().toBuffer();
+    await expect(paletteOf(jpeg.subarray(0, jpeg.length / 2))).rejects.toThrow();
+  });
+
+  it('sniffImage reads the size of an image far over any pixel limit without decoding it', async () => {
+    const png = await noisy().png().toBuffer();
+    // Rewrite the header's width and height (the CRC is not checked when only the header is read).
+    const huge = Buffer.from(png);
+    huge.writeUInt32BE(100_000, 16);
+    huge.writeUInt32BE(100_000, 20);
+    expect(await sniffImage(huge)).toEqual({ format: 'png', width: 100_000, height: 100_000 });
+  });
+});

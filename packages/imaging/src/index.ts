@@ -2,5 +2,5 @@
  * Image analysis that both the API (reference uploads) and the worker (generated images) need, so
  * neither has to import the other or the engine adapters for it.
  */
-export { paletteOf } from './palette.js';
+export { paletteOf, type DecodeLimits } from './palette.js';
 export { sniffImage, type SniffedImage } from './sniff.js';

@@ -1,11 +1,24 @@
 import sharp from 'sharp';
 
+/** Decoding limits for images from outside: sharp refuses more pixels, and gives up after the timeout. */
+export interface DecodeLimits {
+  /** The most pixels (width x height) decoded; sharp's limitInputPixels. Default sharp's (268402689). */
+  maxPixels?: number;
+  /** Seconds one decode may take. Default 10. */
+  timeoutSeconds?: number;
+}
+
 /**
  * The few colours that dominate an image, most common first, as #rrggbb. Cheap: the image is shrunk
- * to 8x8 and its pixels counted after rounding each channel to 8 levels.
+ * to 8x8 and its pixels counted after rounding each channel to 8 levels. The whole image is decoded,
+ * so a truncated or corrupt one throws (sharp's `failOn: 'warning'`), as does one over `maxPixels`.
  */
-export async function paletteOf(image: Buffer, size = 4): Promise<string[]> {
-  const { data, info } = await sharp(image)
+export async function paletteOf(image: Buffer, size = 4, limits: DecodeLimits = {}): Promise<string[]> {
+  const { data, info } = await sharp(image, {
+    failOn: 'warning',
+    ...(limits.maxPixels ? { limitInputPixels: limits.maxPixels } : {}),
+  })
+    .timeout({ seconds: limits.timeoutSeconds ?? 10 })
     .resize(8, 8, { fit: 'cover' })
     .removeAlpha()
     .raw()

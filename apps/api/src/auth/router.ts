@@ -5,17 +5,24 @@ import {
   ApiKeyRef,
   ApiKeyView,
   AuthStatusView,
+  InviteCreated,
+  InviteCreateInput,
+  InviteRef,
+  InviteView,
   LogInInput,
   SignUpInput,
 } from '@darkroom/core';
 import { z } from 'zod';
-import { protectedProcedure, publicProcedure, router } from '../trpc.js';
+import { adminProcedure, protectedProcedure, publicProcedure, router } from '../trpc.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js';
+import { createInvite, listInvites, revokeInvite } from './invites.js';
 import { getAccount, getAuthStatus, logIn, logOut, signUp } from './service.js';
 
 export const authRouter = router({
-  /** The signed-in account (or null) and whether anyone has signed up yet. */
-  status: publicProcedure.output(AuthStatusView).query(({ ctx: { db, user } }) => getAuthStatus({ db, user })),
+  /** The signed-in account (or null), whether anyone has signed up yet, and the sign-up mode. */
+  status: publicProcedure
+    .output(AuthStatusView)
+    .query(({ ctx: { db, settings, user } }) => getAuthStatus({ db, settings, user })),
   /** Creates an account and signs it in (sets the session cookie). */
   signUp: publicProcedure
     .input(SignUpInput)
@@ -46,4 +53,18 @@ export const apiKeysRouter = router({
     .input(ApiKeyRef)
     .output(z.object({ id: z.string() }))
     .mutation(({ ctx: { db, user }, input }) => revokeApiKey({ db, user, id: input.id })),
+});
+
+/** Invite codes for SIGNUP_MODE=invite; admins only. */
+export const invitesRouter = router({
+  /** The code is in the answer once; only its hash is kept. */
+  create: adminProcedure
+    .input(InviteCreateInput)
+    .output(InviteCreated)
+    .mutation(({ ctx: { db, user }, input }) => createInvite({ db, by: user, input })),
+  list: adminProcedure.output(InviteView.array()).query(({ ctx: { db } }) => listInvites({ db })),
+  revoke: adminProcedure
+    .input(InviteRef)
+    .output(InviteView)
+    .mutation(({ ctx: { db }, input }) => revokeInvite({ db, id: input.id })),
 });

@@ -8,6 +8,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { AuthUser, Context } from '../context.js';
 import type { AccountSettings } from '../env.js';
 import type { RateLimits } from '../rate-limits.js';
+import { checkSignUpAllowed, takeInvite } from './invites.js';
 import { newSessionToken, sha256 } from './tokens.js';
 
 /** The user that owned every job before accounts existed; the first account adopts its jobs. */
@@ -23,7 +24,9 @@ type SessionTarget = Pick<Context, 'cookie' | 'client'>;
  * admin (a lock makes two first sign-ups at once agree on which), and so is the one ADMIN_EMAIL names
  * when the operator creates it (the admin command); signed up over HTTP, it is an ordinary account.
  * From a caller's address (`from`): at most SIGNUPS_PER_IP_PER_HOUR accounts, counted before the
- * password is hashed, and only the first FUNDED_SIGNUPS_PER_IP_PER_DAY start with credits.
+ * password is hashed, and only the first FUNDED_SIGNUPS_PER_IP_PER_DAY start with credits. Over HTTP,
+ * SIGNUP_MODE decides whether anyone may sign up, only with an invite code (taken in the account's
+ * transaction), or no one; a refused sign-up writes no account and no credits.
  */
 export async function signUp({
   db,
@@ -38,7 +41,12 @@ export async function signUp({
   session?: SessionTarget;
   from?: { ip: string; limits: RateLimits };
 }): Promise<AccountView> {
-  if (from) await from.limits.consumeSignUp(from.ip);
+  if (from) {
+    await from.limits.consumeSignUp(from.ip);
+    await checkSignUpAllowed({ db, mode: settings.signUpMode, inviteCode: input.inviteCode });
+  }
+  // The operator's command needs no code; over HTTP in invite mode, one use is taken with the account.
+  const inviteCode = from && settings.signUpMode === 'invite' ? input.inviteCode : undefined;
   const funded = settings.startingCredits > 0 && (!from || (await from.limits.takeFundedSignUp(from.ip)));
   const passwordHash = await hash(input.password);
   let user: AuthUser;
@@ -49,8 +57,9 @@ export async function signUp({
       // ADMIN_EMAIL makes an admin only of an account the operator creates (the admin command, no
       // `from`): over HTTP anyone could sign up first with that address, and nothing proves it is theirs.
       const role = accounts === 0 || (!from && input.email === settings.adminEmail) ? 'admin' : 'user';
+      const inviteId = inviteCode ? await takeInvite(tx, inviteCode) : null;
       const created = await tx.user.create({
-        data: { email: input.email, passwordHash, role },
+        data: { email: input.email, passwordHash, role, inviteId },
         select: { id: true, email: true, role: true },
       });
       if (funded)
@@ -158,9 +167,17 @@ export async function getAccount({ db, userId }: { db: Db; userId: string }): Pr
   return user;
 }
 
-/** The signed-in account, if any, and whether anyone has signed up yet. */
-export async function getAuthStatus({ db, user }: { db: Db; user: AuthUser | null }): Promise<AuthStatusView> {
+/** The signed-in account, if any, whether anyone has signed up yet, and who may sign up. */
+export async function getAuthStatus({
+  db,
+  settings,
+  user,
+}: {
+  db: Db;
+  settings: Pick<AccountSettings, 'signUpMode'>;
+  user: AuthUser | null;
+}): Promise<AuthStatusView> {
   const account = user ? await getAccount({ db, userId: user.id }).catch(() => null) : null;
   const hasAccounts = account ? true : (await db.user.count({ where: { passwordHash: { not: null } } })) > 0;
-  return { account, hasAccounts };
+  return { account, hasAccounts, signUpMode: settings.signUpMode };
 }

@@ -1,8 +1,9 @@
-import { PRIORITIES, type GlobalStatsWindow } from '@darkroom/core';
+import { PRIORITIES, type GlobalStatsWindow, type SignUpMode } from '@darkroom/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
+import { Invites } from './Invites.js';
 import { TimeChart } from './TimeChart.js';
 
 const PRIORITY_COLORS = { urgent: '#c0392b', high: '#d68910', normal: '#2e86c1', low: '#7d8a96' } as const;
@@ -11,8 +12,8 @@ const percent = (rate: number | null) => (rate === null ? '–' : `${Math.round(
 const seconds = (value: number | null, unit: 'ms' | 's') =>
   value === null ? '–' : `${(unit === 'ms' ? value / 1000 : value).toFixed(1)} s`;
 
-/** Admins: the queue by priority, workers, failure rate and system status, and everyone's usage. */
-export function Admin() {
+/** Admins: the queue by priority, workers, failure rate and system status, everyone's usage, invite codes. */
+export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
   const trpc = useTRPC();
   const queue = useQuery(trpc.queue.status.queryOptions(undefined, { refetchInterval: 5_000 }));
   const workers = useQuery(trpc.queue.workers.queryOptions(undefined, { refetchInterval: 5_000 }));
@@ -154,6 +155,7 @@ export function Admin() {
           </table>
         </div>
       </section>
+      <Invites signUpMode={signUpMode} />
       <section className="panel admin-stats" aria-labelledby="global-heading">
         <h2 id="global-heading">Everyone&apos;s usage</h2>
         {stats.isError ? <p className="form-error">{describeRequestError(stats.error)}</p> : null}

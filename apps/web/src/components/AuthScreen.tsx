@@ -1,22 +1,43 @@
-import { LogInInput, MIN_PASSWORD_LENGTH, SignUpInput } from '@darkroom/core';
+import { LogInInput, MIN_PASSWORD_LENGTH, SignUpInput, type SignUpMode } from '@darkroom/core';
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
+import { describeRequestError, fieldErrors, refusedFieldOf, zodIssuesOf } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
+
+/** A code in the link an admin shared (`/?invite=inv_...`) fills the field. */
+const inviteInLink = () => new URLSearchParams(window.location.search).get('invite') ?? '';
 
 /**
  * Sign up or log in. A fresh install opens on sign up (the first account becomes the admin); after
- * that, on log in. The session lives in an httpOnly cookie the page never sees.
+ * that, on log in. Where the server asks for invite codes (SIGNUP_MODE=invite) the sign-up form has a
+ * field for one; where sign-up is closed it is not offered. The session lives in an httpOnly cookie the
+ * page never sees.
  */
-export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; onSignedIn: () => void }) {
+export function AuthScreen({
+  hasAccounts,
+  signUpMode,
+  onSignedIn,
+}: {
+  hasAccounts: boolean;
+  signUpMode: SignUpMode;
+  onSignedIn: () => void;
+}) {
   const trpc = useTRPC();
-  const [mode, setMode] = useState<'signUp' | 'logIn'>(hasAccounts ? 'logIn' : 'signUp');
+  const canSignUp = signUpMode !== 'closed';
+  const [mode, setMode] = useState<'signUp' | 'logIn'>(
+    canSignUp && (!hasAccounts || inviteInLink()) ? 'signUp' : 'logIn',
+  );
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [inviteCode, setInviteCode] = useState(inviteInLink);
+  const needsInvite = mode === 'signUp' && signUpMode === 'invite';
   const [errors, setErrors] = useState<Record<string, string>>({});
   const id = useId();
   const onError = (error: unknown) => {
     const fields = fieldErrors(zodIssuesOf(error));
+    // A refused invite code (used, expired, revoked) is told next to its field.
+    if (!Object.keys(fields).length && refusedFieldOf(error) === 'inviteCode')
+      fields.inviteCode = describeRequestError(error);
     setErrors(Object.keys(fields).length ? fields : { form: describeRequestError(error) });
   };
   const signUp = useMutation(trpc.auth.signUp.mutationOptions({ onSuccess: onSignedIn, onError }));
@@ -26,11 +47,17 @@ export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; 
   function submit(event: FormEvent) {
     event.preventDefault();
     if (pending) return;
-    const schema = mode === 'signUp' ? SignUpInput : LogInInput;
-    const parsed = schema.safeParse({ email, password });
+    if (mode === 'logIn') {
+      const parsed = LogInInput.safeParse({ email, password });
+      if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
+      setErrors({});
+      return logIn.mutate(parsed.data);
+    }
+    if (needsInvite && !inviteCode.trim()) return setErrors({ inviteCode: 'ask an admin for an invite code' });
+    const parsed = SignUpInput.safeParse({ email, password, ...(needsInvite ? { inviteCode } : {}) });
     if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
     setErrors({});
-    (mode === 'signUp' ? signUp : logIn).mutate(parsed.data);
+    signUp.mutate(parsed.data);
   }
 
   const title = mode === 'signUp' ? 'Create your account' : 'Log in';
@@ -79,6 +106,27 @@ export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; 
               </p>
             ) : null}
           </div>
+          {needsInvite ? (
+            <div className="field">
+              <label htmlFor={`${id}-invite`}>Invite code</label>
+              <input
+                id={`${id}-invite`}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="inv_…"
+                value={inviteCode}
+                onChange={(event) => setInviteCode(event.target.value)}
+                aria-invalid={errors.inviteCode ? true : undefined}
+              />
+              {errors.inviteCode ? (
+                <p className="field-error" role="alert">
+                  {errors.inviteCode}
+                </p>
+              ) : (
+                <p className="muted">Sign-up here is by invitation: an admin gives out codes.</p>
+              )}
+            </div>
+          ) : null}
           {errors.form ? (
             <p className="form-error" role="alert">
               {errors.form}
@@ -88,16 +136,22 @@ export function AuthScreen({ hasAccounts, onSignedIn }: { hasAccounts: boolean; 
             {mode === 'signUp' ? 'Sign up' : 'Log in'}
           </button>
         </form>
-        <p className="muted">
-          {mode === 'signUp' ? 'Already have an account? ' : 'New here? '}
-          <button
-            type="button"
-            className="link"
-            onClick={() => (setErrors({}), setMode(mode === 'signUp' ? 'logIn' : 'signUp'))}
-          >
-            {mode === 'signUp' ? 'Log in' : 'Create an account'}
-          </button>
-        </p>
+        {canSignUp ? (
+          <p className="muted">
+            {mode === 'signUp' ? 'Already have an account? ' : 'New here? '}
+            <button
+              type="button"
+              className="link"
+              onClick={() => (setErrors({}), setMode(mode === 'signUp' ? 'logIn' : 'signUp'))}
+            >
+              {mode === 'signUp' ? 'Log in' : 'Create an account'}
+            </button>
+          </p>
+        ) : (
+          <p className="muted" data-testid="signup-closed">
+            New accounts are made by the operator of this Darkroom.
+          </p>
+        )}
       </section>
     </div>
   );

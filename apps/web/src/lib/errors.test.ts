@@ -6,6 +6,7 @@ import {
   describeRequestError,
   fieldErrors,
   isNetworkError,
+  refusedFieldOf,
   retryAfterSecondsOf,
   zodIssuesOf,
 } from './errors.js';
@@ -77,6 +78,24 @@ describe('describeRequestError', () => {
     expect(describeRequestError(error, at)).toBe(
       'Not enough credits: this needs 8 credits and your balance is 3. Ask an admin for more, or ask for fewer images.',
     );
+  });
+
+  it("says why an invite code was refused, and which field it names, rather than 'needs an admin'", () => {
+    const error = answered('this invite code has expired', {
+      code: 'FORBIDDEN',
+      httpStatus: 403,
+      domainCode: 'FORBIDDEN',
+      details: { field: 'inviteCode', reason: 'expired' },
+    });
+    expect([describeRequestError(error, at), refusedFieldOf(error)]).toEqual([
+      'this invite code has expired',
+      'inviteCode',
+    ]);
+    const adminsOnly = answered('admins only', { code: 'FORBIDDEN', httpStatus: 403, domainCode: 'FORBIDDEN' });
+    expect([describeRequestError(adminsOnly, at), refusedFieldOf(adminsOnly)]).toEqual([
+      'This needs an admin account.',
+      null,
+    ]);
   });
 
   it('tells a lost connection from an answer', () => {

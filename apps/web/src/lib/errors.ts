@@ -77,11 +77,18 @@ export function describeRequestError(error: unknown, now: Date = new Date()): st
     case 'UNAUTHORIZED':
       return 'You are signed out. Sign in again to continue.';
     case 'FORBIDDEN':
-      return 'This needs an admin account.';
+      // A refusal naming a field (an invite code, the sign-up mode) says why in its own words.
+      return typeof read.details.field === 'string' ? read.message : 'This needs an admin account.';
     case 'INTERNAL':
     case 'UNAVAILABLE':
       return 'Darkroom had a problem answering. Try again in a moment.';
     default:
       return read.message;
   }
+}
+
+/** The field a refusal names in its details (`{ field: 'inviteCode' }`), if any. */
+export function refusedFieldOf(error: unknown): string | null {
+  const { field } = darkroomErrorOf(error).details;
+  return typeof field === 'string' ? field : null;
 }

@@ -30,10 +30,25 @@ describe('worker provider configuration', () => {
     ['stability', 'STABILITY_API_KEY'],
     ['replicate', 'REPLICATE_API_TOKEN'],
     ['fal', 'FAL_KEY'],
+    ['a1111', 'A1111_URLS'],
   ])('refuses to start with %s enabled and no key, naming %s', (provider, variable) => {
     expect(failureOf({ PROVIDERS_ENABLED: `local,${provider}` })).toContain(
       `${variable}: ${variable} is required because PROVIDERS_ENABLED includes ${provider}`,
     );
+  });
+
+  it('reads engine URL lists, and refuses a URL that is not http(s), naming it', () => {
+    const config = loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,a1111',
+      A1111_URLS: ' http://gpu1:7860/, https://gpu2.lan:7860 ,http://gpu1:7860',
+      A1111_AUTH: 'user:pass',
+    });
+    expect(config.A1111_URLS).toEqual(['http://gpu1:7860', 'https://gpu2.lan:7860']);
+    expect(inspect(config.A1111_AUTH)).not.toContain('pass');
+    expect(makeProviderRegistry(config).providerFor('a1111').name).toBe('a1111');
+
+    expect(failureOf({ A1111_URLS: 'http://gpu1:7860,ftp://gpu2' })).toContain('"ftp://gpu2" is not an http(s) URL');
+    expect(failureOf({ A1111_URLS: 'gpu1:7860' })).toContain('A1111_URLS');
   });
 
   it('refuses an unknown provider, and a default or fallback that is not enabled', () => {

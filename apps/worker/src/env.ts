@@ -58,12 +58,40 @@ const baseUrl = z
   .transform((url) => url.replace(/\/+$/, ''))
   .optional();
 
-/** The variable holding each vendor's key, so a missing one can be named. */
+/** `http://gpu1:7860,http://gpu2:7860`: one engine instance per URL, each http(s), trailing slashes dropped. */
+const engineUrls = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const urls = (text ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const url of urls) {
+      let protocol = '';
+      try {
+        protocol = new URL(url).protocol;
+      } catch {
+        // reported below
+      }
+      if (protocol !== 'http:' && protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `"${url}" is not an http(s) URL` });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(urls.map((url) => url.replace(/\/+$/, '')))];
+  });
+
+/** Jobs one engine instance runs at once from this worker. Default 1: one GPU makes one image at a time. */
+const instanceConcurrency = z.coerce.number().int().min(1).max(16).default(1);
+
+/** The variable each provider cannot run without (a vendor's key, an engine's URLs), so a missing one can be named. */
 export const API_KEY_VARIABLES = {
   openai: 'OPENAI_API_KEY',
   stability: 'STABILITY_API_KEY',
   replicate: 'REPLICATE_API_TOKEN',
   fal: 'FAL_KEY',
+  a1111: 'A1111_URLS',
 } as const;
 
 const WorkerEnv = z.object({
@@ -172,6 +200,17 @@ const WorkerEnv = z.object({
     .regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'write owner/app or owner/app/path')
     .default('fal-ai/flux/schnell'),
 
+  /** AUTOMATIC1111 / Forge / SD.Next servers (started with `--api`), comma-separated. */
+  A1111_URLS: engineUrls,
+  /** `user:pass` of the servers' `--api-auth`, sent as HTTP Basic. */
+  A1111_AUTH: apiKey,
+  /** Images one A1111 server makes at once for this worker. Default 1. */
+  A1111_INSTANCE_CONCURRENCY: instanceConcurrency,
+  /** Checkpoint (title, name or hash) used when a job names none. Default: whatever the server has loaded. */
+  A1111_MODEL: z.string().trim().min(1).optional(),
+  /** Sampler steps per image on A1111. Default 25. */
+  A1111_STEPS: z.coerce.number().int().min(1).max(150).default(25),
+
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()
@@ -220,7 +259,8 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
   for (const provider of config.PROVIDERS_ENABLED) {
     if (!(provider in API_KEY_VARIABLES)) continue;
     const variable = API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES];
-    if (!config[variable])
+    const value = config[variable];
+    if (!value || (Array.isArray(value) && value.length === 0))
       ctx.addIssue({
         code: 'custom',
         path: [variable],

@@ -68,6 +68,17 @@ export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
       ...(config.FAL_BASE_URL ? { baseUrl: config.FAL_BASE_URL } : {}),
     };
   }
+  if (config.A1111_URLS.length > 0) {
+    out.a1111 = {
+      ...common('a1111'),
+      urls: config.A1111_URLS,
+      concurrency: config.A1111_INSTANCE_CONCURRENCY,
+      steps: config.A1111_STEPS,
+      pollIntervalMs,
+      ...(config.A1111_AUTH ? { auth: config.A1111_AUTH.reveal() } : {}),
+      ...(config.A1111_MODEL ? { model: config.A1111_MODEL } : {}),
+    };
+  }
   return out;
 }
 

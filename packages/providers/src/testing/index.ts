@@ -5,3 +5,4 @@ export * from './replicate.js';
 export * from './expect-failure.js';
 export * from './fal.js';
 export * from './stability.js';
+export * from './a1111.js';

@@ -92,6 +92,7 @@ export const API_KEY_VARIABLES = {
   replicate: 'REPLICATE_API_TOKEN',
   fal: 'FAL_KEY',
   a1111: 'A1111_URLS',
+  comfyui: 'COMFYUI_URLS',
 } as const;
 
 const WorkerEnv = z.object({
@@ -210,6 +211,21 @@ const WorkerEnv = z.object({
   A1111_MODEL: z.string().trim().min(1).optional(),
   /** Sampler steps per image on A1111. Default 25. */
   A1111_STEPS: z.coerce.number().int().min(1).max(150).default(25),
+
+  /** ComfyUI servers, comma-separated. */
+  COMFYUI_URLS: engineUrls,
+  /** Sent as the Authorization header to every ComfyUI server (ComfyUI has none; a proxy in front may). */
+  COMFYUI_AUTH: apiKey,
+  /** Prompts one ComfyUI server runs at once for this worker. Default 1. */
+  COMFYUI_INSTANCE_CONCURRENCY: instanceConcurrency,
+  /** A directory of API-format workflow templates (`<name>.json`), added to the built-in `txt2img`. */
+  COMFYUI_WORKFLOWS_DIR: z.string().trim().min(1).optional(),
+  /** The template used for text-to-image. Default txt2img. */
+  COMFYUI_WORKFLOW: z.string().trim().min(1).default('txt2img'),
+  /** Value of the templates' `{{model}}` when a job names none (a checkpoint file name). Default: the template's. */
+  COMFYUI_MODEL: z.string().trim().min(1).optional(),
+  /** Value of the templates' `{{steps}}`. Default: the template's (the built-in: 20). */
+  COMFYUI_STEPS: z.coerce.number().int().min(1).max(10_000).optional(),
 
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z

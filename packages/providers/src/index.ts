@@ -7,6 +7,7 @@ import { createReplicateProvider, type ReplicateProviderOptions } from './replic
 import { createFalProvider, type FalProviderOptions } from './fal/provider.js';
 import { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';
 import { createA1111Provider, type A1111ProviderOptions } from './a1111/provider.js';
+import { createComfyUIProvider, type ComfyUIProviderOptions } from './comfyui/provider.js';
 
 export * from './errors.js';
 // Kept so the worker's pipeline reads as before; new code imports image analysis from @darkroom/imaging.
@@ -23,6 +24,7 @@ export interface ProvidersConfig {
   replicate?: ReplicateProviderOptions;
   fal?: FalProviderOptions;
   a1111?: A1111ProviderOptions;
+  comfyui?: ComfyUIProviderOptions;
 }
 
 /** The adapter for a configured provider name. */
@@ -48,6 +50,9 @@ export function createProvider(name: ProviderName, config: ProvidersConfig = {})
     case 'a1111':
       if (!config.a1111) throw missing();
       return createA1111Provider(config.a1111);
+    case 'comfyui':
+      if (!config.comfyui) throw missing();
+      return createComfyUIProvider(config.comfyui);
     default:
       throw new Error(`unknown provider ${String(name)}`);
   }
@@ -58,3 +63,5 @@ export { createFalProvider, type FalProviderOptions } from './fal/provider.js';
 export { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';
 export { createA1111Provider, type A1111ProviderOptions } from './a1111/provider.js';
 export { makeEnginePool, type EnginePool, type EnginePoolOptions, type InstanceState } from './engines/pool.js';
+export { createComfyUIProvider, type ComfyUIProviderOptions } from './comfyui/provider.js';
+export { BUILTIN_TXT2IMG, loadWorkflowTemplates, PLACEHOLDERS, type WorkflowTemplate } from './comfyui/workflow.js';

@@ -6,3 +6,4 @@ export * from './expect-failure.js';
 export * from './fal.js';
 export * from './stability.js';
 export * from './a1111.js';
+export * from './comfyui.js';

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, IMAGE_RETRY } from '@darkroom/core';
@@ -31,9 +33,39 @@ describe('worker provider configuration', () => {
     ['stability', 'STABILITY_API_KEY'],
     ['replicate', 'REPLICATE_API_TOKEN'],
     ['fal', 'FAL_KEY'],
+    ['a1111', 'A1111_URLS'],
+    ['comfyui', 'COMFYUI_URLS'],
   ])('refuses to start with %s enabled and no key, naming %s', (provider, variable) => {
     expect(failureOf({ PROVIDERS_ENABLED: `local,${provider}` })).toContain(
       `${variable}: ${variable} is required because PROVIDERS_ENABLED includes ${provider}`,
+    );
+  });
+
+  it('reads engine URL lists, and refuses a URL that is not http(s), naming it', () => {
+    const config = loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,a1111',
+      A1111_URLS: ' http://gpu1:7860/, https://gpu2.lan:7860 ,http://gpu1:7860',
+      A1111_AUTH: 'user:pass',
+    });
+    expect(config.A1111_URLS).toEqual(['http://gpu1:7860', 'https://gpu2.lan:7860']);
+    expect(inspect(config.A1111_AUTH)).not.toContain('pass');
+    expect(makeProviderRegistry(config).providerFor('a1111').name).toBe('a1111');
+
+    expect(failureOf({ A1111_URLS: 'http://gpu1:7860,ftp://gpu2' })).toContain('"ftp://gpu2" is not an http(s) URL');
+    expect(failureOf({ A1111_URLS: 'gpu1:7860' })).toContain('A1111_URLS');
+  });
+
+  it('refuses to start with a ComfyUI template that lacks what text-to-image needs, naming the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'worker-comfy-'));
+    writeFileSync(path.join(dir, 'broken.json'), JSON.stringify({ '9': { class_type: 'SaveImage', inputs: {} } }));
+    const config = loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,comfyui',
+      COMFYUI_URLS: 'http://gpu1:8188',
+      COMFYUI_WORKFLOWS_DIR: dir,
+    });
+
+    expect(() => makeProviderRegistry(config)).toThrow(
+      `ComfyUI workflow ${path.join(dir, 'broken.json')}: a text-to-image template must use {{prompt}}`,
     );
   });
 

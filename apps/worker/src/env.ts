@@ -66,12 +66,41 @@ const baseUrl = z
   .transform((url) => url.replace(/\/+$/, ''))
   .optional();
 
-/** The variable holding each vendor's key, so a missing one can be named. */
+/** `http://gpu1:7860,http://gpu2:7860`: one engine instance per URL, each http(s), trailing slashes dropped. */
+const engineUrls = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const urls = (text ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const url of urls) {
+      let protocol = '';
+      try {
+        protocol = new URL(url).protocol;
+      } catch {
+        // reported below
+      }
+      if (protocol !== 'http:' && protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `"${url}" is not an http(s) URL` });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(urls.map((url) => url.replace(/\/+$/, '')))];
+  });
+
+/** Jobs one engine instance runs at once from this worker. Default 1: one GPU makes one image at a time. */
+const instanceConcurrency = z.coerce.number().int().min(1).max(16).default(1);
+
+/** The variable each provider cannot run without (a vendor's key, an engine's URLs), so a missing one can be named. */
 export const API_KEY_VARIABLES = {
   openai: 'OPENAI_API_KEY',
   stability: 'STABILITY_API_KEY',
   replicate: 'REPLICATE_API_TOKEN',
   fal: 'FAL_KEY',
+  a1111: 'A1111_URLS',
+  comfyui: 'COMFYUI_URLS',
 } as const;
 
 const WorkerEnv = z.object({
@@ -204,6 +233,32 @@ const WorkerEnv = z.object({
     .regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'write owner/app or owner/app/path')
     .default('fal-ai/flux/schnell'),
 
+  /** AUTOMATIC1111 / Forge / SD.Next servers (started with `--api`), comma-separated. */
+  A1111_URLS: engineUrls,
+  /** `user:pass` of the servers' `--api-auth`, sent as HTTP Basic. */
+  A1111_AUTH: apiKey,
+  /** Images one A1111 server makes at once for this worker. Default 1. */
+  A1111_INSTANCE_CONCURRENCY: instanceConcurrency,
+  /** Checkpoint (title, name or hash) used when a job names none. Default: whatever the server has loaded. */
+  A1111_MODEL: z.string().trim().min(1).optional(),
+  /** Sampler steps per image on A1111. Default 25. */
+  A1111_STEPS: z.coerce.number().int().min(1).max(150).default(25),
+
+  /** ComfyUI servers, comma-separated. */
+  COMFYUI_URLS: engineUrls,
+  /** Sent as the Authorization header to every ComfyUI server (ComfyUI has none; a proxy in front may). */
+  COMFYUI_AUTH: apiKey,
+  /** Prompts one ComfyUI server runs at once for this worker. Default 1. */
+  COMFYUI_INSTANCE_CONCURRENCY: instanceConcurrency,
+  /** A directory of API-format workflow templates (`<name>.json`), added to the built-in `txt2img`. */
+  COMFYUI_WORKFLOWS_DIR: z.string().trim().min(1).optional(),
+  /** The template used for text-to-image. Default txt2img. */
+  COMFYUI_WORKFLOW: z.string().trim().min(1).default('txt2img'),
+  /** Value of the templates' `{{model}}` when a job names none (a checkpoint file name). Default: the template's. */
+  COMFYUI_MODEL: z.string().trim().min(1).optional(),
+  /** Value of the templates' `{{steps}}`. Default: the template's (the built-in: 20). */
+  COMFYUI_STEPS: z.coerce.number().int().min(1).max(10_000).optional(),
+
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()
@@ -252,7 +307,8 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
   for (const provider of config.PROVIDERS_ENABLED) {
     if (!(provider in API_KEY_VARIABLES)) continue;
     const variable = API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES];
-    if (!config[variable])
+    const value = config[variable];
+    if (!value || (Array.isArray(value) && value.length === 0))
       ctx.addIssue({
         code: 'custom',
         path: [variable],

@@ -3,7 +3,7 @@
  * with its key, base URL, model, price and timeout. Keys leave their Secret only here, into the adapter.
  */
 import type { ProviderName } from '@darkroom/core';
-import { createProvider, type ImageProvider, type ProvidersConfig } from '@darkroom/providers';
+import { createProvider, loadWorkflowTemplates, type ImageProvider, type ProvidersConfig } from '@darkroom/providers';
 import type { WorkerConfig } from './env.js';
 
 export interface ProviderRegistry {
@@ -66,6 +66,31 @@ export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
       model: config.FAL_MODEL,
       pollIntervalMs,
       ...(config.FAL_BASE_URL ? { baseUrl: config.FAL_BASE_URL } : {}),
+    };
+  }
+  if (config.A1111_URLS.length > 0) {
+    out.a1111 = {
+      ...common('a1111'),
+      urls: config.A1111_URLS,
+      concurrency: config.A1111_INSTANCE_CONCURRENCY,
+      steps: config.A1111_STEPS,
+      pollIntervalMs,
+      ...(config.A1111_AUTH ? { auth: config.A1111_AUTH.reveal() } : {}),
+      ...(config.A1111_MODEL ? { model: config.A1111_MODEL } : {}),
+    };
+  }
+  if (config.COMFYUI_URLS.length > 0) {
+    out.comfyui = {
+      ...common('comfyui'),
+      urls: config.COMFYUI_URLS,
+      concurrency: config.COMFYUI_INSTANCE_CONCURRENCY,
+      pollIntervalMs,
+      // Read and checked here, once: a broken template stops the worker at start, naming its file.
+      templates: loadWorkflowTemplates(config.COMFYUI_WORKFLOWS_DIR),
+      workflow: config.COMFYUI_WORKFLOW,
+      ...(config.COMFYUI_AUTH ? { auth: config.COMFYUI_AUTH.reveal() } : {}),
+      ...(config.COMFYUI_MODEL ? { model: config.COMFYUI_MODEL } : {}),
+      ...(config.COMFYUI_STEPS ? { steps: config.COMFYUI_STEPS } : {}),
     };
   }
   return out;

@@ -36,8 +36,11 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 
-/** `local` and `mock` run offline; the others are real vendors, enabled per deployment (worker env). */
-export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicate', 'fal'] as const;
+/**
+ * `local` and `mock` run offline; `comfyui` and `a1111` are self-hosted engines (a pool of GPU servers);
+ * the others are hosted vendors. Each is enabled per deployment (worker env).
+ */
+export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicate', 'fal', 'comfyui', 'a1111'] as const;
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 

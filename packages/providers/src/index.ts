@@ -6,6 +6,8 @@ import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provi
 import { createReplicateProvider, type ReplicateProviderOptions } from './replicate/provider.js';
 import { createFalProvider, type FalProviderOptions } from './fal/provider.js';
 import { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';
+import { createA1111Provider, type A1111ProviderOptions } from './a1111/provider.js';
+import { createComfyUIProvider, type ComfyUIProviderOptions } from './comfyui/provider.js';
 
 export * from './errors.js';
 // Kept so the worker's pipeline reads as before; new code imports image analysis from @darkroom/imaging.
@@ -21,6 +23,8 @@ export interface ProvidersConfig {
   stability?: StabilityProviderOptions;
   replicate?: ReplicateProviderOptions;
   fal?: FalProviderOptions;
+  a1111?: A1111ProviderOptions;
+  comfyui?: ComfyUIProviderOptions;
 }
 
 /** The adapter for a configured provider name. */
@@ -43,6 +47,12 @@ export function createProvider(name: ProviderName, config: ProvidersConfig = {})
     case 'fal':
       if (!config.fal) throw missing();
       return createFalProvider(config.fal);
+    case 'a1111':
+      if (!config.a1111) throw missing();
+      return createA1111Provider(config.a1111);
+    case 'comfyui':
+      if (!config.comfyui) throw missing();
+      return createComfyUIProvider(config.comfyui);
     default:
       throw new Error(`unknown provider ${String(name)}`);
   }
@@ -51,3 +61,7 @@ export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provi
 export { createReplicateProvider, type ReplicateProviderOptions } from './replicate/provider.js';
 export { createFalProvider, type FalProviderOptions } from './fal/provider.js';
 export { createStabilityProvider, type StabilityProviderOptions } from './stability/provider.js';
+export { createA1111Provider, type A1111ProviderOptions } from './a1111/provider.js';
+export { makeEnginePool, type EnginePool, type EnginePoolOptions, type InstanceState } from './engines/pool.js';
+export { createComfyUIProvider, type ComfyUIProviderOptions } from './comfyui/provider.js';
+export { BUILTIN_TXT2IMG, loadWorkflowTemplates, PLACEHOLDERS, type WorkflowTemplate } from './comfyui/workflow.js';

@@ -32,6 +32,13 @@ export interface GenerateRequest {
   startBy?: Date;
   /** Told where the vendor has the request (its queue position), when the vendor says. */
   onVendorStatus?: (status: VendorStatus) => void;
+  /** Told the engine's step progress (`value` of `max` sampler steps), for engines that report it. */
+  onProgress?: (progress: EngineProgress) => void;
+  /**
+   * The model (checkpoint) to run, for providers with `capabilities.models`; validated against the
+   * engine's own list. Default: the adapter's configured model, else whatever the engine has loaded.
+   */
+  model?: string;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
 }
@@ -54,12 +61,20 @@ export interface VendorStatus {
   queuePosition?: number;
 }
 
+/** Sampler steps done (`value`) of `max`, as a self-hosted engine reports them. */
+export interface EngineProgress {
+  value: number;
+  max: number;
+}
+
 export interface GeneratedImage {
   bytes: Buffer;
   mime: ImageMime;
   width: number;
   height: number;
   seed: number;
+  /** The model that made it, when the engine says. */
+  model?: string;
   /** The vendor's id for the request, when it has one. */
   providerRequestId: string | null;
 }
@@ -71,6 +86,8 @@ export interface ProviderCapabilities {
   imageConditioning: boolean;
   /** Largest side in pixels. */
   maxLongSide: number;
+  /** Whether a job may choose the model (`GenerateRequest.model`). Default false. */
+  models?: boolean;
 }
 
 /** The one interface every image provider adapter implements. */

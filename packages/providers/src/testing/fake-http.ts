@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import sharp from 'sharp';
 
 export interface RecordedRequest {
@@ -40,7 +41,15 @@ export interface FakeHttpServer {
   close(): Promise<void>;
 }
 
-export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHttpServer> {
+export interface FakeHttpOptions {
+  /** Takes HTTP upgrade requests (a WebSocket endpoint beside the routes). */
+  upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+export async function startFakeHttpServer(
+  handler: FakeHandler,
+  options: FakeHttpOptions = {},
+): Promise<FakeHttpServer> {
   const requests: RecordedRequest[] = [];
   const queued: { method: string; path: RegExp; reply: FakeReply }[] = [];
   const sockets = new Set<Socket>();
@@ -81,6 +90,7 @@ export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHtt
     // `void`: a reply that cannot be written ends the connection, as a vendor's broken socket would.
     void answer(req, res).catch((error: unknown) => res.destroy(error as Error));
   });
+  if (options.upgrade) server.on('upgrade', options.upgrade);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -5,3 +5,5 @@ export * from './replicate.js';
 export * from './expect-failure.js';
 export * from './fal.js';
 export * from './stability.js';
+export * from './a1111.js';
+export * from './comfyui.js';

@@ -1,0 +1,127 @@
+/**
+ * The worker against the self-hosted engine adapters, configured from the environment as a deployment
+ * would be, talking to fake A1111 and ComfyUI servers on 127.0.0.1: a job runs end to end on each, and
+ * canceling a running job reaches the engine.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findJobView } from '@darkroom/db';
+import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
+import { startFakeA1111, startFakeComfyUI, until, type FakeA1111, type FakeComfyUI } from '@darkroom/providers/testing';
+import { createFilesystemStorage } from '@darkroom/storage';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from './env.js';
+import { runJob, type PipelineDeps } from './pipeline.js';
+import { makeProviderRegistry, type ProviderRegistry } from './providers.js';
+
+let database: TestDatabase;
+let a1111: FakeA1111;
+let comfyui: FakeComfyUI;
+let registry: ProviderRegistry;
+let userId: string;
+const storage = createFilesystemStorage({ root: mkdtempSync(path.join(os.tmpdir(), 'darkroom-engines-test-')) });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  userId = (await database.db.user.create({ data: { email: 'engines@example.com' } })).id;
+  a1111 = await startFakeA1111({ auth: 'gpu:pass-1234' });
+  comfyui = await startFakeComfyUI();
+  registry = makeProviderRegistry(
+    loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,a1111,comfyui',
+      A1111_URLS: a1111.url,
+      A1111_AUTH: 'gpu:pass-1234',
+      A1111_STEPS: '4',
+      COMFYUI_URLS: comfyui.url,
+      COMFYUI_STEPS: '4',
+      PROVIDER_POLL_INTERVAL_MS: '10',
+    }),
+  );
+});
+afterAll(async () => {
+  await a1111.close();
+  await comfyui.close();
+  await database.drop();
+});
+
+async function queuedJob(provider: string, prompt: string) {
+  return database.db.job.create({
+    data: {
+      userId,
+      preset: 'illustration',
+      prompt,
+      aspectRatio: '3:2',
+      width: 96,
+      height: 64,
+      provider,
+      numImages: 1,
+      seed: 5,
+      images: { create: [{ index: 0, seed: 5 }] },
+    },
+  });
+}
+
+const deps = (extra: Partial<PipelineDeps> = {}): PipelineDeps => ({
+  db: database.db,
+  storage,
+  providerFor: registry.providerFor,
+  log: pino({ level: 'silent' }),
+  workerId: 'engines-test',
+  imageConcurrency: 1,
+  ...extra,
+});
+
+describe('runJob on self-hosted engines', () => {
+  it.each(['a1111', 'comfyui'] as const)('runs a job end to end on %s and stores a real PNG', async (provider) => {
+    const job = await queuedJob(provider, `a harbour at night on ${provider}`);
+
+    await runJob(deps(), job.id);
+
+    const view = await findJobView(database.db, { userId, jobId: job.id });
+    expect(view?.status).toBe('succeeded');
+    const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
+    expect([image.status, image.mime, image.width, image.height]).toEqual(['succeeded', 'image/png', 96, 64]);
+    const stored = await storage.get(image.storageKey!);
+    expect((await sharp(stored!.body).metadata()).format).toBe('png');
+    if (provider === 'a1111')
+      expect(a1111.jobs.at(-1)!.body).toMatchObject({ prompt: expect.stringContaining('harbour'), steps: 4, seed: 5 });
+    else expect(comfyui.prompts.at(-1)!.prompt['3']!.inputs).toMatchObject({ steps: 4, seed: 5 });
+  });
+
+  it('canceling a running a1111 job interrupts the server', async () => {
+    a1111.stepMs = 40;
+    try {
+      const job = await queuedJob('a1111', 'a long exposure');
+      const interrupts = a1111.interrupts;
+      const running = runJob(deps({ cancelCheckMs: 20 }), job.id);
+      await until(() => a1111.running !== null);
+      await database.db.job.update({ where: { id: job.id }, data: { cancelRequestedAt: new Date() } });
+      await running;
+
+      expect((await database.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('canceled');
+      await until(() => a1111.interrupts === interrupts + 1);
+    } finally {
+      a1111.stepMs = 2;
+    }
+  });
+
+  it('canceling a running comfyui job interrupts that prompt', async () => {
+    comfyui.stepMs = 40;
+    try {
+      const job = await queuedJob('comfyui', 'a slow tide');
+      const running = runJob(deps({ cancelCheckMs: 20 }), job.id);
+      await until(() => comfyui.running !== null);
+      const id = comfyui.running!;
+      await database.db.job.update({ where: { id: job.id }, data: { cancelRequestedAt: new Date() } });
+      await running;
+
+      expect((await database.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('canceled');
+      expect(comfyui.interrupts).toContainEqual({ prompt_id: id });
+    } finally {
+      comfyui.stepMs = 2;
+    }
+  });
+});

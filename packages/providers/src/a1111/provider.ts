@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { ProviderErrorCode } from '../errors.js';
+import { tryJson } from '../http/json.js';
+import { codeForStatus, decodeImage, makeVendorHttp, pause, type VendorResponse } from '../http/vendor-http.js';
+import { instanceUnreachable, makeEnginePool, type EnginePool } from '../engines/pool.js';
+import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
+import {
+  A1111ErrorBody,
+  A1111ImagesResponse,
+  A1111Info,
+  A1111Models,
+  A1111Progress,
+  type A1111Txt2ImgRequest,
+} from './wire.js';
+
+export interface A1111ProviderOptions {
+  /** One base URL per instance, e.g. http://gpu1:7860 (the web UI started with `--api`). */
+  urls: string[];
+  /** `user:pass` for servers started with `--api-auth`, sent as HTTP Basic. */
+  auth?: string;
+  /** Calls one instance runs at once from this process. Default 1 (A1111 runs one job at a time). */
+  concurrency?: number;
+  /** How long an unreachable instance is skipped, in ms. Default 30 000. */
+  downForMs?: number;
+  /** Longest wait for one image (txt2img blocks until it is done), in ms. Default 600 000. */
+  timeoutMs?: number;
+  /** How often progress is read while an image is made, in ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Sampler steps. Default 25. */
+  steps?: number;
+  /** Classifier-free guidance. Default 7. */
+  cfgScale?: number;
+  /** Sampler name as the server lists it (`/sdapi/v1/samplers`). Default `Euler a`. */
+  sampler?: string;
+  /** The checkpoint used when a job names none. Default: whatever the instance has loaded. */
+  model?: string;
+  /** Credits per image. Default 1. */
+  pricePerImage?: number;
+  maxBytes?: number;
+}
+
+/** How long an instance's checkpoint list is trusted before it is read again, in ms. */
+const MODELS_TTL_MS = 60_000;
+
+/**
+ * AUTOMATIC1111 (and Forge, SD.Next): `POST /sdapi/v1/txt2img` blocks until the image is made, so the
+ * adapter has no request to resume after a crash; it reads progress beside the call and interrupts the
+ * instance it sent the image to when the image is canceled, but only once that instance runs this
+ * image (`/internal/progress` with the task id we forced), never someone else's job ahead of it.
+ */
+export function createA1111Provider(options: A1111ProviderOptions): ImageProvider {
+  const { pollIntervalMs = 1000, steps = 25, cfgScale = 7, sampler = 'Euler a' } = options;
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const http = makeVendorHttp({
+    vendor: 'a1111',
+    secrets: options.auth ? [options.auth, basic(options.auth)] : [],
+    timeoutMs,
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+  });
+  const pool: EnginePool = makeEnginePool({
+    engine: 'a1111',
+    urls: options.urls,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.downForMs !== undefined ? { downForMs: options.downForMs } : {}),
+  });
+  const headers: Record<string, string> = options.auth ? { authorization: `Basic ${basic(options.auth)}` } : {};
+  const models = new Map<string, { at: number; list: A1111Models }>();
+
+  function failure(response: VendorResponse, what: string) {
+    const parsed = A1111ErrorBody.safeParse(tryJson(response.body));
+    const body = parsed.success ? parsed.data : {};
+    let detail: string;
+    if (Array.isArray(body.detail))
+      detail = body.detail
+        .map((issue) => `${issue.loc.filter((part) => part !== 'body').join('.')}: ${issue.msg}`)
+        .join('; ');
+    else detail = [body.error, body.detail, body.errors ?? body.message].filter(Boolean).join(': ') || 'no detail';
+    const code: ProviderErrorCode = response.status === 404 ? 'invalid_request' : codeForStatus(response.status);
+    const hint = response.status === 404 ? ' (is the server started with --api?)' : '';
+    return http.error(code, `${what} answered ${response.status}${hint}: ${detail}`);
+  }
+
+  async function checkpointFor(url: string, wanted: string, signal?: AbortSignal): Promise<string> {
+    let cached = models.get(url);
+    if (!cached || Date.now() - cached.at > MODELS_TTL_MS) {
+      const response = await http.request({
+        url: `${url}/sdapi/v1/sd-models`,
+        headers,
+        timeoutMs: 15_000,
+        ...(signal ? { signal } : {}),
+      });
+      if (response.status !== 200) throw failure(response, 'sd-models');
+      cached = { at: Date.now(), list: http.json(response, A1111Models) };
+      models.set(url, cached);
+    }
+    const found = cached.list.find((m) =>
+      [m.title, m.model_name, m.hash, m.title.replace(/ \[[0-9a-f]+\]$/, '')].includes(wanted),
+    );
+    if (!found) {
+      const names = cached.list.map((m) => m.model_name);
+      throw http.error(
+        'invalid_request',
+        `model "${wanted}" is not on ${url} (it has: ${names.slice(0, 20).join(', ') || 'none'})`,
+      );
+    }
+    return found.title;
+  }
+
+  /** Reads where our task is while the blocking call runs; stops when `done` aborts. */
+  async function watchProgress(url: string, taskId: string, request: GenerateRequest, done: AbortSignal) {
+    let said = '';
+    const tell = (state: 'queued' | 'running') => {
+      if (said !== state) request.onVendorStatus?.({ state });
+      said = state;
+    };
+    while (!done.aborted) {
+      await pause(pollIntervalMs, done, http.error).catch(() => {});
+      if (done.aborted) return;
+      const state = await taskState(url, taskId, done).catch(() => 'unknown' as const);
+      if (state === 'queued') tell('queued');
+      if (state === 'queued' || done.aborted) continue;
+      const response = await http
+        .request({ url: `${url}/sdapi/v1/progress?skip_current_image=true`, headers, timeoutMs: 5000, signal: done })
+        .catch(() => null);
+      if (!response || response.status !== 200 || done.aborted) continue;
+      const parsed = A1111Progress.safeParse(tryJson(response.body));
+      if (!parsed.success || parsed.data.state.job_count === 0) continue;
+      tell('running');
+      const { sampling_step, sampling_steps } = parsed.data.state;
+      if (sampling_steps > 0) request.onProgress?.({ value: sampling_step, max: sampling_steps });
+    }
+  }
+
+  /** Where `taskId` is on the instance: `/internal/progress` is not behind --api-auth; old servers lack it. */
+  async function taskState(
+    url: string,
+    taskId: string,
+    signal?: AbortSignal,
+  ): Promise<'queued' | 'active' | 'unknown'> {
+    const response = await http.request({
+      url: `${url}/internal/progress`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id_task: taskId, id_live_preview: -1, live_preview: false }),
+      timeoutMs: 5000,
+      ...(signal ? { signal } : {}),
+    });
+    if (response.status !== 200) return 'unknown';
+    const body = tryJson(response.body) as { active?: boolean; queued?: boolean } | null;
+    if (body?.active) return 'active';
+    return body?.queued ? 'queued' : 'unknown';
+  }
+
+  /**
+   * Stops our task on the instance. The interrupt endpoint stops whatever runs, so it is sent only when
+   * the task is ours; a task still waiting for the queue lock is watched and interrupted once it starts.
+   */
+  async function interrupt(url: string, taskId: string) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await taskState(url, taskId).catch(() => 'unknown' as const);
+      if (state !== 'queued') break;
+      if (Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, pollIntervalMs)));
+    }
+    await http.request({ url: `${url}/sdapi/v1/interrupt`, method: 'POST', headers, timeoutMs: 5000 }).catch(() => {});
+  }
+
+  async function generateOn(url: string, request: GenerateRequest): Promise<GeneratedImage> {
+    const wanted = request.model ?? options.model;
+    const checkpoint = wanted ? await checkpointFor(url, wanted, request.signal) : undefined;
+    const taskId = `task(darkroom-${randomUUID()})`;
+    const body: A1111Txt2ImgRequest & { force_task_id: string } = {
+      prompt: request.prompt,
+      negative_prompt: request.negativePrompt ?? '',
+      seed: request.seed,
+      steps,
+      cfg_scale: cfgScale,
+      sampler_name: sampler,
+      width: request.width,
+      height: request.height,
+      batch_size: 1,
+      n_iter: 1,
+      send_images: true,
+      save_images: false,
+      force_task_id: taskId,
+      ...(checkpoint
+        ? { override_settings: { sd_model_checkpoint: checkpoint }, override_settings_restore_afterwards: true }
+        : {}),
+    };
+    const done = new AbortController();
+    const watching = watchProgress(url, taskId, request, done.signal);
+    let response: VendorResponse;
+    try {
+      response = await http.request({
+        url: `${url}/sdapi/v1/txt2img`,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      // Closing our connection does not stop the server's work, and nothing can pick the result up
+      // later: a canceled, detached or timed-out image is interrupted so the GPU is free for the next.
+      if (!instanceUnreachable(error)) void interrupt(url, taskId);
+      throw error;
+    } finally {
+      done.abort();
+      await watching;
+    }
+    if (response.status !== 200) throw failure(response, 'txt2img');
+    const result = http.json(response, A1111ImagesResponse);
+    const info = A1111Info.safeParse(tryJson(Buffer.from(result.info)));
+    // With several images A1111 prepends a grid; index_of_first_image says where ours starts.
+    const first = info.success ? (info.data.index_of_first_image ?? 0) : 0;
+    const encoded = result.images[first] ?? result.images[0]!;
+    const image = await decodeImage(Buffer.from(encoded.replace(/^data:[^,]*,/, ''), 'base64'), http.error);
+    const model = info.success ? info.data.sd_model_name : undefined;
+    return {
+      ...image,
+      seed: info.success ? info.data.seed : request.seed,
+      providerRequestId: null,
+      ...(model ? { model } : {}),
+    };
+  }
+
+  return {
+    name: 'a1111',
+    capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 2048, models: true },
+    pricePerImage: options.pricePerImage ?? 1,
+    async generate(request) {
+      const skipped = new Set<string>();
+      for (;;) {
+        // Fails with `transient` once every instance is down or was tried for this image.
+        const lease = await pool.acquire(request.signal, skipped);
+        try {
+          return await generateOn(lease.url, request);
+        } catch (error) {
+          if (!instanceUnreachable(error)) throw error;
+          pool.markDown(lease.url);
+          skipped.add(lease.url);
+        } finally {
+          lease.release();
+        }
+      }
+    },
+  };
+}
+
+function basic(auth: string) {
+  return Buffer.from(auth).toString('base64');
+}

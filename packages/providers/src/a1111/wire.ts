@@ -1,0 +1,71 @@
+/**
+ * AUTOMATIC1111 / Forge / SD.Next web UI API wire types (`modules/api/api.py`, `models.py`): only the
+ * fields Darkroom sends or reads. Every body field of txt2img is optional on the server; unknown
+ * checkpoints in `override_settings` are silently dropped there, so the adapter checks the name first.
+ */
+import { z } from 'zod';
+
+/** `POST /sdapi/v1/txt2img` body (StableDiffusionTxt2ImgProcessingAPI). */
+export interface A1111Txt2ImgRequest {
+  prompt: string;
+  negative_prompt: string;
+  /** -1 = random; Darkroom always sends its own. */
+  seed: number;
+  steps: number;
+  cfg_scale: number;
+  sampler_name: string;
+  width: number;
+  height: number;
+  batch_size: 1;
+  n_iter: 1;
+  send_images: true;
+  save_images: false;
+  /** `{sd_model_checkpoint: title|name|hash}` when the job chose a model. */
+  override_settings?: { sd_model_checkpoint: string };
+  override_settings_restore_afterwards?: boolean;
+}
+
+/** TextToImageResponse: `info` is a JSON string (Processed.js()), parsed again with A1111Info. */
+export const A1111ImagesResponse = z.object({
+  images: z.array(z.string()).min(1),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  info: z.string(),
+});
+
+export const A1111Info = z.object({
+  seed: z.number().int(),
+  all_seeds: z.array(z.number().int()).optional(),
+  sd_model_name: z.string().nullish(),
+  index_of_first_image: z.number().int().optional(),
+});
+
+/** `GET /sdapi/v1/progress`; `state.sampling_step` of `state.sampling_steps` while a job runs. */
+export const A1111Progress = z.object({
+  progress: z.number(),
+  eta_relative: z.number().optional(),
+  state: z.object({
+    job_count: z.number().int(),
+    sampling_step: z.number().int(),
+    sampling_steps: z.number().int(),
+    interrupted: z.boolean().optional(),
+  }),
+  current_image: z.string().nullish(),
+  textinfo: z.string().nullish(),
+});
+
+/** `GET /sdapi/v1/sd-models` items. Any of title, model_name, hash is accepted as sd_model_checkpoint. */
+export const A1111Models = z.array(
+  z.object({ title: z.string(), model_name: z.string(), hash: z.string().nullish(), filename: z.string().optional() }),
+);
+export type A1111Models = z.infer<typeof A1111Models>;
+
+/** FastAPI's 422 body: `{detail: [{loc, msg, type}]}`; A1111's middleware body `{error, detail, body, errors}`. */
+export const A1111ErrorBody = z.object({
+  detail: z
+    .union([z.string(), z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string() }))])
+    .optional(),
+  error: z.string().optional(),
+  errors: z.string().optional(),
+  /** Forge `--nowebui` says `message` where A1111 says `errors`. */
+  message: z.string().optional(),
+});

@@ -1,0 +1,259 @@
+/**
+ * A fake AUTOMATIC1111 web UI API (`--api`), written from `modules/api/api.py` and `models.py`: HTTP
+ * Basic on `/sdapi/v1/*` when `auth` is set (401 in A1111's middleware error shape), txt2img bodies
+ * validated field by field with FastAPI/pydantic v1's 422 shape, one job at a time behind a FIFO queue
+ * lock (a second request waits with its connection open, its forced task id reported `queued` by
+ * `/internal/progress`), `steps` sampler steps of `stepMs` each, `/sdapi/v1/progress`, `/interrupt`
+ * (ends the running job early; the call still answers 200 with what was made, as A1111 does), and
+ * `/sdapi/v1/sd-models`. An unknown `override_settings.sd_model_checkpoint` is silently dropped, as
+ * A1111 does. The prompt word "oom" fails the job with a 500 OutOfMemoryError.
+ */
+import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
+
+export interface FakeA1111Model {
+  title: string;
+  model_name: string;
+  hash: string;
+}
+
+export interface FakeA1111Job {
+  taskId: string;
+  body: Record<string, unknown>;
+  interrupted: boolean;
+}
+
+export interface FakeA1111 extends FakeHttpServer {
+  /** Every txt2img that passed validation, in arrival order. */
+  readonly jobs: FakeA1111Job[];
+  /** How many times `/sdapi/v1/interrupt` was called. */
+  readonly interrupts: number;
+  /** The task id running now, or null. */
+  readonly running: string | null;
+  /** Milliseconds per sampler step; change it to make the server slow. */
+  stepMs: number;
+}
+
+export const FAKE_A1111_MODELS: FakeA1111Model[] = [
+  { title: 'v1-5-pruned-emaonly.safetensors [6ce0161689]', model_name: 'v1-5-pruned-emaonly', hash: '6ce0161689' },
+  { title: 'sdxl/sd_xl_base_1.0.safetensors [31e35c80fc]', model_name: 'sdxl_sd_xl_base_1.0', hash: '31e35c80fc' },
+];
+
+const FIELD_TYPES: Record<string, 'str' | 'int' | 'float' | 'bool' | 'dict'> = {
+  prompt: 'str',
+  negative_prompt: 'str',
+  sampler_name: 'str',
+  scheduler: 'str',
+  force_task_id: 'str',
+  seed: 'int',
+  steps: 'int',
+  width: 'int',
+  height: 'int',
+  batch_size: 'int',
+  n_iter: 'int',
+  cfg_scale: 'float',
+  send_images: 'bool',
+  save_images: 'bool',
+  override_settings_restore_afterwards: 'bool',
+  override_settings: 'dict',
+};
+
+const PYDANTIC_ERRORS = {
+  str: ['str type expected', 'type_error.str'],
+  int: ['value is not a valid integer', 'type_error.integer'],
+  float: ['value is not a valid float', 'type_error.float'],
+  bool: ['value could not be parsed to a boolean', 'type_error.bool'],
+  dict: ['value is not a valid dict', 'type_error.dict'],
+} as const;
+
+/** pydantic v1's coercions for the types used here; null is allowed (every field is Optional). */
+function valid(type: keyof typeof PYDANTIC_ERRORS, value: unknown): boolean {
+  if (value === null) return true;
+  switch (type) {
+    case 'str':
+      return typeof value === 'string' || typeof value === 'number';
+    case 'int':
+      return (
+        (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^-?\d+$/.test(value))
+      );
+    case 'float':
+      return (
+        (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+      );
+    case 'bool':
+      return typeof value === 'boolean' || value === 0 || value === 1;
+    case 'dict':
+      return typeof value === 'object' && !Array.isArray(value);
+  }
+}
+
+const a1111Error = (status: number, error: string, detail: string, errors = ''): FakeReply => ({
+  status,
+  json: { error, detail, body: '', errors },
+});
+
+export async function startFakeA1111(
+  options: { auth?: string; stepMs?: number; models?: FakeA1111Model[] } = {},
+): Promise<FakeA1111> {
+  const models = options.models ?? FAKE_A1111_MODELS;
+  const jobs: FakeA1111Job[] = [];
+  const pending = new Set<string>();
+  const finished: string[] = [];
+  let interrupts = 0;
+  let current: { job: FakeA1111Job; step: number; steps: number } | null = null;
+  let lock: Promise<void> = Promise.resolve();
+  let taskCounter = 0;
+  const state = { stepMs: options.stepMs ?? 2 };
+
+  async function txt2img(body: Record<string, unknown>): Promise<FakeReply> {
+    const taskId = typeof body.force_task_id === 'string' ? body.force_task_id : `task(txt2img-${++taskCounter})`;
+    const job: FakeA1111Job = { taskId, body, interrupted: false };
+    jobs.push(job);
+    pending.add(taskId);
+    // call_queue.queue_lock: FIFO, and the connection stays open while waiting.
+    const previous = lock;
+    let unlock!: () => void;
+    lock = new Promise((resolve) => (unlock = resolve));
+    await previous;
+    pending.delete(taskId);
+    try {
+      const steps = Number(body.steps ?? 50);
+      current = { job, step: 0, steps };
+      for (let step = 1; step <= steps && !job.interrupted; step++) {
+        await new Promise((resolve) => setTimeout(resolve, state.stepMs));
+        current.step = step;
+      }
+      const prompt = String(body.prompt ?? '');
+      if (prompt.includes('oom'))
+        return a1111Error(500, 'OutOfMemoryError', '', 'CUDA out of memory. Tried to allocate 2.00 GiB');
+      const width = Number(body.width ?? 512);
+      const height = Number(body.height ?? 512);
+      const wanted = (body.override_settings as { sd_model_checkpoint?: string } | null)?.sd_model_checkpoint;
+      const model = models.find((m) => [m.title, m.model_name, m.hash].includes(wanted ?? '')) ?? models[0]!;
+      const seed = Number(body.seed ?? -1) === -1 ? Math.floor(Math.random() * 2 ** 31) : Number(body.seed);
+      const png = await fakePng(width, height);
+      const info = {
+        prompt,
+        all_prompts: [prompt],
+        negative_prompt: body.negative_prompt ?? '',
+        seed,
+        all_seeds: [seed],
+        width,
+        height,
+        sampler_name: body.sampler_name ?? 'Euler',
+        cfg_scale: body.cfg_scale ?? 7,
+        steps,
+        batch_size: 1,
+        sd_model_name: model.model_name,
+        sd_model_hash: model.hash,
+        index_of_first_image: 0,
+        infotexts: [prompt],
+        version: 'v1.10.1',
+      };
+      return { status: 200, json: { images: [png.toString('base64')], parameters: body, info: JSON.stringify(info) } };
+    } finally {
+      current = null;
+      finished.push(taskId);
+      finished.splice(0, Math.max(0, finished.length - 16));
+      unlock();
+    }
+  }
+
+  const server = await startFakeHttpServer(async (incoming, url) => {
+    const path = url.pathname;
+    if (path === '/internal/progress' && incoming.method === 'POST') {
+      const { id_task: id } = JSON.parse(incoming.body.toString('utf8') || '{}') as { id_task?: string };
+      const active = current?.job.taskId === id;
+      const queued = id !== undefined && pending.has(id);
+      const body: Record<string, unknown> = { active, queued, completed: id !== undefined && finished.includes(id) };
+      if (active) Object.assign(body, { progress: current!.step / current!.steps, eta: 1, textinfo: null });
+      else Object.assign(body, { id_live_preview: -1, textinfo: queued ? 'In queue: 1/1' : 'Waiting...' });
+      return { status: 200, json: body };
+    }
+    if (!path.startsWith('/sdapi/v1/')) return { status: 404, json: { detail: 'Not Found' } };
+    if (options.auth && incoming.headers.authorization !== `Basic ${Buffer.from(options.auth).toString('base64')}`) {
+      return {
+        status: 401,
+        headers: { 'www-authenticate': 'Basic' },
+        json: { error: 'HTTPException', detail: 'Incorrect username or password', body: '', errors: '' },
+      };
+    }
+    const route = `${incoming.method} ${path}`;
+    if (route === 'POST /sdapi/v1/txt2img') {
+      let body: unknown;
+      try {
+        body = JSON.parse(incoming.body.toString('utf8'));
+      } catch (error) {
+        return {
+          status: 422,
+          json: { detail: [{ loc: ['body', 0], msg: (error as Error).message, type: 'value_error.jsondecode' }] },
+        };
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return {
+          status: 422,
+          json: { detail: [{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }] },
+        };
+      const detail = Object.entries(FIELD_TYPES)
+        .filter(([field, type]) => field in body && !valid(type, (body as Record<string, unknown>)[field]))
+        .map(([field, type]) => ({
+          loc: ['body', field],
+          msg: PYDANTIC_ERRORS[type][0],
+          type: PYDANTIC_ERRORS[type][1],
+        }));
+      if (detail.length > 0) return { status: 422, json: { detail } };
+      return txt2img(body as Record<string, unknown>);
+    }
+    if (route === 'GET /sdapi/v1/progress') {
+      const running = current;
+      return {
+        status: 200,
+        json: {
+          progress: running ? running.step / running.steps : 0,
+          eta_relative: running ? ((running.steps - running.step) * state.stepMs) / 1000 : 0,
+          state: {
+            skipped: false,
+            interrupted: running?.job.interrupted ?? false,
+            stopping_generation: false,
+            job: running ? 'txt2img' : '',
+            job_count: running ? 1 : 0,
+            job_timestamp: '20261205000000',
+            job_no: 0,
+            sampling_step: running?.step ?? 0,
+            sampling_steps: running?.steps ?? 0,
+          },
+          current_image: null,
+          textinfo: null,
+        },
+      };
+    }
+    if (route === 'POST /sdapi/v1/interrupt') {
+      interrupts++;
+      if (current) current.job.interrupted = true;
+      return { status: 200, json: {} };
+    }
+    if (route === 'GET /sdapi/v1/sd-models')
+      return {
+        status: 200,
+        json: models.map((m) => ({ ...m, sha256: null, filename: `/models/${m.title}`, config: null })),
+      };
+    return { status: 404, json: { detail: 'Not Found' } };
+  });
+
+  return {
+    ...server,
+    jobs,
+    get interrupts() {
+      return interrupts;
+    },
+    get running() {
+      return current?.job.taskId ?? null;
+    },
+    get stepMs() {
+      return state.stepMs;
+    },
+    set stepMs(ms: number) {
+      state.stepMs = ms;
+    },
+  };
+}

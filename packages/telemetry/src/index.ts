@@ -9,6 +9,7 @@
  */
 import {
   context,
+  createContextKey,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -122,4 +123,17 @@ export function urlWithoutQuery(url: string): string {
   } catch {
     return 'invalid-url';
   }
+}
+
+const ATTEMPT = createContextKey('darkroom.image.attempt');
+
+/** Runs `fn` with the image's attempt number in context, for the vendor-call spans made inside it. */
+export function withAttempt<T>(attempt: number, fn: () => T): T {
+  return context.with(context.active().setValue(ATTEMPT, attempt), fn);
+}
+
+/** The image attempt `withAttempt` set, if any. */
+export function currentAttempt(): number | undefined {
+  const attempt = context.active().getValue(ATTEMPT);
+  return typeof attempt === 'number' ? attempt : undefined;
 }

@@ -15,7 +15,8 @@ import {
 import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
-import { cancelJob, createBatch, createJob, getBatch, getJob, listJobEvents, listJobs, retryJob } from './service.js';
+import { getBatch, getJob, listJobEvents, listJobs } from './service.js';
+import { cancelJob, createBatch, createJob, retryJob } from './traced.js';
 
 export const jobsRouter = router({
   /** Accepts a job at once; a worker generates its images later. */

@@ -39,6 +39,7 @@ import {
   type JobWithImages,
   type Tx,
 } from '@darkroom/db';
+import { currentTraceParent } from '@darkroom/telemetry';
 import type { AuthUser } from '../context.js';
 import { jobsCreated, jobsFinished } from '../metrics.js';
 import type { AccountSettings } from '../env.js';
@@ -220,6 +221,8 @@ async function insertAcceptedJob(
     webhookEvents: input.webhookEvents ? [...new Set(input.webhookEvents)] : DEFAULT_WEBHOOK_EVENTS,
     creditPrice: price,
     creditsReserved: price * input.numImages,
+    // The accept span's (job.accept, apps/api/src/jobs/traced.ts): the worker's run joins its trace.
+    traceParent: currentTraceParent(),
   };
   const imageIds = Array.from({ length: input.numImages }, () => uuidv7());
   const band = PRIORITY_BANDS[input.priority];

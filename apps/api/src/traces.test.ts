@@ -131,7 +131,7 @@ describe('traces over OTLP', () => {
     expect(row!.trace_parent).toBe(`00-${accept.traceId}-${accept.spanId}-01`);
   });
 
-  it('shows the vendor calls over tRPC, with their status, attempts and the retry, and no prompt or key', async () => {
+  it('shows the vendor calls over tRPC, with their status, attempts and the retry', async () => {
     vendor.replyOnce('POST', /\/v1\/images\/generations/, {
       status: 429,
       headers: { 'retry-after-ms': '20' },
@@ -176,10 +176,32 @@ describe('traces over OTLP', () => {
     expect(image.attributes['darkroom.image.attempt']).toBe(2);
     for (const put of puts) expect(put.parentSpanId).toBe(image.spanId);
     expect(puts.length).toBeGreaterThanOrEqual(1);
+  });
 
-    // Nothing exported anywhere names the prompt's words or the vendor's key.
-    const exported = receiver.exports.map((one) => one.body.toString('utf8')).join('\n');
-    for (const word of [...SECRET_WORDS.split(' '), VENDOR_KEY, h.apiKey]) expect(exported).not.toContain(word);
+  it('puts the OpenAI-compatible route, which waits for its images, over the whole job', async () => {
+    const response = await call('POST', '/v1/images/generations', { model: 'local', prompt: `${SECRET_WORDS} three` });
+    expect(response.status).toBe(200);
+    const { data } = (await response.json()) as { data: unknown[] };
+    expect(data).toHaveLength(1);
+
+    const accept = await eventually(async () =>
+      receiver
+        .spans()
+        .find(
+          (span) =>
+            span.name === 'job.accept' &&
+            span.attributes['darkroom.job.images'] === 1 &&
+            span.attributes['darkroom.provider'] === 'local',
+        ),
+    );
+    const spans = await traceOf(String(accept.attributes['darkroom.job.id']));
+    const request = only(spans, 'POST /v1/images/generations');
+    const run = only(spans, 'job.run');
+
+    expect(accept.parentSpanId).toBe(request.spanId);
+    expect(request.attributes['http.response.status_code']).toBe(200);
+    expect(run.parentSpanId).toBe(accept.spanId);
+    expect(spans.get('storage.put')?.length).toBeGreaterThanOrEqual(1);
   });
 
   it('records a cancel: its own request span, and the run stopping and ending canceled', async () => {
@@ -205,5 +227,14 @@ describe('traces over OTLP', () => {
     );
     const cancelRequest = receiver.spans().find((span) => span.spanId === cancel.parentSpanId);
     expect(cancelRequest?.name).toBe('DELETE /api/v1/jobs/:id');
+  });
+
+  it('exported nothing that names a prompt, a negative prompt, the vendor key or the caller key', async () => {
+    // Every job above is over and its spans were received: what is exported is all there is.
+    const exported = receiver.exports.map((one) => one.body.toString('utf8')).join('\n');
+
+    expect(receiver.exports.length).toBeGreaterThan(0);
+    for (const secret of [...SECRET_WORDS.split(' '), 'dusk', 'feathers', VENDOR_KEY, h.apiKey])
+      expect(exported).not.toContain(secret);
   });
 });

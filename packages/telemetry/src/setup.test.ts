@@ -124,6 +124,13 @@ describe('TelemetryEnv', () => {
     ]);
   });
 
+  it('keeps the export headers out of the parsed configuration when printed', () => {
+    const config = configFor({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t-collector-token' });
+
+    expect(JSON.stringify(config)).not.toContain('s3cr3t');
+    expect(config.OTEL_EXPORTER_OTLP_HEADERS!.authorization!.reveal()).toBe('Bearer s3cr3t-collector-token');
+  });
+
   it('appends /v1/traces to the base endpoint; a traces endpoint is used as given; disabled wins', () => {
     expect(tracesEndpoint(configFor({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }))).toBe('http://c:4318/v1/traces');
     expect(

@@ -4,6 +4,7 @@
  * is set. Without one it loads nothing (the SDK is imported on demand) and the API stays a no-op.
  */
 import { context, diag, propagation, trace } from '@opentelemetry/api';
+import { Secret } from '@darkroom/core';
 import { z } from 'zod';
 
 const flag = z
@@ -43,8 +44,10 @@ export const TelemetryEnvShape = {
   OTEL_EXPORTER_OTLP_PROTOCOL: z
     .enum(['http/protobuf', 'http/json'], { error: 'write http/protobuf or http/json (grpc is not supported)' })
     .default('http/protobuf'),
-  /** Headers sent with every export, e.g. `authorization=Bearer%20abc`. Never logged. */
-  OTEL_EXPORTER_OTLP_HEADERS: keyValueList('OTEL_EXPORTER_OTLP_HEADERS').optional(),
+  /** Headers sent with every export, e.g. `authorization=Bearer%20abc`; values kept as Secrets (never printed). */
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueList('OTEL_EXPORTER_OTLP_HEADERS')
+    .transform((pairs) => Object.fromEntries(Object.entries(pairs).map(([key, value]) => [key, new Secret(value)])))
+    .optional(),
   /** Longest wait for one export, in ms. Default 10000. */
   OTEL_EXPORTER_OTLP_TIMEOUT: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** service.name of every span. Default darkroom-api or darkroom-worker. */
@@ -145,7 +148,9 @@ async function registerSdk(
   ]);
   const exporterOptions = {
     url,
-    headers: config.OTEL_EXPORTER_OTLP_HEADERS ?? {},
+    headers: Object.fromEntries(
+      Object.entries(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}).map(([key, value]) => [key, value.reveal()]),
+    ),
     timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
   };
   const { OTLPTraceExporter } =

@@ -51,4 +51,22 @@ describe('API configuration', () => {
       );
     }
   });
+
+  it('reads the OTEL_* variables for traces (off without an endpoint) and refuses bad ones, naming each', () => {
+    expect(loadApiConfig({}).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(
+      loadApiConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'api-eu' }),
+    ).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'api-eu' });
+    const refusal = (() => {
+      try {
+        loadApiConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'token', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+
+    expect(refusal).toMatch(/OTEL_EXPORTER_OTLP_HEADERS: write OTEL_EXPORTER_OTLP_HEADERS as key=value pairs/);
+    expect(refusal).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL: write http\/protobuf or http\/json/);
+  });
 });

@@ -20,6 +20,7 @@ import {
   type ProviderName,
 } from '@darkroom/core';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
+import { TelemetryEnvShape } from '@darkroom/telemetry/setup';
 import { defaultAllowedHosts } from './auth/hosts.js';
 import { DnsServersEnv, makeOutboundGuard, type OutboundGuard } from '@darkroom/core/outbound';
 import ipaddr from 'ipaddr.js';
@@ -51,6 +52,8 @@ const ApiEnv = z.object({
     .transform((dir) => path.resolve(dir)),
   /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the worker; see @darkroom/storage). */
   ...StorageEnvShape,
+  /** Traces over OTLP: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (see @darkroom/telemetry/setup). */
+  ...TelemetryEnvShape,
   /** Where people reach Darkroom (https://darkroom.example.com); its host is one the server answers to. */
   PUBLIC_URL: z.string().url().optional(),
   /**

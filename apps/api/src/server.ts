@@ -22,6 +22,7 @@ import type { AccountSettings, TrustProxy } from './env.js';
 import { registerImageRoutes } from './images.js';
 import { makeStreamSlots } from './jobs/stream-slots.js';
 import { registerMetrics } from './metrics.js';
+import { registerRequestSpans } from './request-spans.js';
 import { makeRateLimits } from './rate-limits.js';
 import { registerOpenAiRoutes } from './openai/routes.js';
 import { registerReferenceRoutes } from './references/routes.js';
@@ -52,6 +53,8 @@ export interface ServerOptions {
   imageUrlSecret?: string;
   /** How long a cached API key is trusted without a change announced by Postgres, in ms. Default 10 s. */
   apiKeyCacheTtlMs?: number;
+  /** A span per request (traces were started, `startTelemetry`). Default false: no hooks at all. */
+  traces?: boolean;
 }
 
 /** The HTTP face of Darkroom: tRPC, images, health, and the web app. Not yet listening. */
@@ -72,6 +75,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // trusted only when configured, or anyone could pick a fresh address per guess.
     trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
   });
+  // First, so the request span covers the hooks that refuse requests before routing too.
+  if (options.traces) registerRequestSpans(app);
 
   const jobChanges = await listenForJobChanges({
     databaseUrl: options.databaseUrl,

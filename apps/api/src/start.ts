@@ -1,5 +1,6 @@
 import { makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
+import { startTelemetry } from '@darkroom/telemetry/setup';
 import { accountSettingsFrom, type ApiConfig } from './env.js';
 import { buildServer } from './server.js';
 
@@ -8,7 +9,7 @@ export interface RunningApi {
   url: string;
   /**
    * Stops accepting requests, ends live streams, gives the rest API_SHUTDOWN_GRACE_MS to finish (then
-   * closes their connections), closes the pool.
+   * closes their connections), closes the pool, sends the spans left (at most 5 s).
    */
   close(): Promise<void>;
 }
@@ -16,6 +17,7 @@ export interface RunningApi {
 /** Starts one API process against a migrated database (`config.DATABASE_URL` must be set). */
 export async function startApi(config: ApiConfig): Promise<RunningApi> {
   if (!config.DATABASE_URL) throw new Error('startApi needs DATABASE_URL (the launcher resolves it first)');
+  const telemetry = await startTelemetry(config, { serviceName: 'darkroom-api' });
   const db = makeDb({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
   const storage = createStorage(config, config.STORAGE_DIR);
   const app = await buildServer({
@@ -29,6 +31,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     trustProxy: config.TRUST_PROXY,
     ...(config.IMAGE_URL_SECRET ? { imageUrlSecret: config.IMAGE_URL_SECRET.reveal() } : {}),
     openAiWaitSeconds: config.OPENAI_COMPAT_WAIT_SECONDS,
+    traces: telemetry !== null,
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
@@ -42,6 +45,8 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
       await app.close().finally(() => clearTimeout(force));
       await db.$disconnect();
       await storage.close?.();
+      // Spans still buffered are sent, within a bound: a collector that is down never holds a stop.
+      await telemetry?.shutdown();
     },
   };
 }

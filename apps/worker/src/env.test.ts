@@ -163,4 +163,11 @@ describe('worker provider configuration', () => {
 
     expect(WORKER_ENV_VARIABLES.filter((name) => !listed.has(name))).toEqual([]);
   });
+
+  it('reads the OTEL_* variables for traces and refuses a bad endpoint, naming it', () => {
+    expect(loadWorkerConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      'http://collector:4318',
+    );
+    expect(failureOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' })).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
 });

@@ -13,6 +13,7 @@ import {
 } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
+import { TelemetryEnvShape } from '@darkroom/telemetry/setup';
 import { DnsServersEnv } from '@darkroom/core/outbound';
 import { z } from 'zod';
 
@@ -114,6 +115,8 @@ const WorkerEnv = z.object({
     .transform((dir) => path.resolve(dir)),
   /** Image storage: STORAGE_DRIVER, STORAGE_DIR, S3_* (shared with the API; see @darkroom/storage). */
   ...StorageEnvShape,
+  /** Traces over OTLP: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (see @darkroom/telemetry/setup). */
+  ...TelemetryEnvShape,
   /** Jobs this process runs at once. Default 2. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Images of one job generated at once. Default 2. */

@@ -14,6 +14,7 @@
  */
 import { jobEvent, type JobError } from '@darkroom/core';
 import { JobEndedError, lifecycle, SupersededError, type Db, type Job } from '@darkroom/db';
+import { activeSpan, ATTR, contextFromTraceParent, markFailed, SpanKind, withSpan } from '@darkroom/telemetry';
 import { jobDuration, jobsFinished } from './metrics.js';
 import type { PipelineDeps } from './run/deps.js';
 import { generateImage } from './run/image.js';
@@ -32,11 +33,39 @@ export type RunOutcome =
   { kind: 'finished' } | { kind: 'deferred'; queueRank: number } | { kind: 'released'; queueRank: number };
 
 export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutcome> {
-  const { db } = deps;
+  const claimedFrom = new Date();
   const claim = await claimStart(deps, jobId);
   if (claim.kind === 'deferred') return claim;
   if (claim.kind === 'over') return { kind: 'finished' };
   const started = claim.job;
+  // `job.run` continues the trace of the request that accepted the job (its traceparent is on the row,
+  // read only once claimed, so the span is dated from before the claim).
+  return withSpan(
+    'job.run',
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextFromTraceParent(started.traceParent),
+      startTime: claimedFrom,
+      attributes: {
+        [ATTR.jobId]: started.id,
+        [ATTR.provider]: started.provider,
+        [ATTR.images]: started.numImages,
+        [ATTR.priority]: started.priority,
+        [ATTR.jobAttempt]: started.attempts,
+        'darkroom.worker.id': deps.workerId,
+      },
+    },
+    async (span) => {
+      const outcome = await runClaimed(deps, started);
+      span.setAttribute('darkroom.run.outcome', outcome.kind);
+      return outcome;
+    },
+  );
+}
+
+async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome> {
+  const { db } = deps;
+  const jobId = started.id;
   const watch = watchRun(deps, started);
   // Images this worker did not start because it is shutting down.
   let leftForOthers = false;
@@ -70,7 +99,11 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
       // An image a fallback provider took over stays with it: its recorded request id is that provider's.
       const providerName = image.provider ?? started.provider;
       try {
-        await generateImage(deps, { job: started, image, providerName, references, watch });
+        await withSpan(
+          'image.generate',
+          { attributes: { [ATTR.jobId]: jobId, [ATTR.imageIndex]: image.index, [ATTR.provider]: providerName } },
+          () => generateImage(deps, { job: started, image, providerName, references, watch }),
+        );
       } catch (error) {
         // One lane broke: its siblings stop too (their vendor calls are detached, not canceled, and
         // their images go back to pending), and the error goes up once every lane has stopped.
@@ -86,6 +119,8 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     throw broke;
   }
   const reason = watch.reason();
+  // A cancel, the run deadline or a shutdown, as the run's trace tells it.
+  if (reason !== null) activeSpan()?.addEvent('job.stop', { reason });
   if (handsBack(reason) || (leftForOthers && reason === null)) return releaseRun(deps, started);
   await endRun(
     deps,
@@ -146,6 +181,11 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
 async function endRun(deps: PipelineDeps, jobId: string, ending: lifecycle.Ending, attempt?: number) {
   const ended = await lifecycle.endJob(deps.db, jobId, ending, attempt === undefined ? {} : { attempt });
   if (ended) countFinished(ended.status, ended.startedAt);
+  const span = ended ? activeSpan() : undefined;
+  if (!ended || !span) return;
+  const { status, succeeded, failed, code } = ended.finished;
+  span.addEvent('job.end', { status, succeeded, failed, ...(code ? { [ATTR.errorType]: code } : {}) });
+  if (status === 'failed') markFailed(span, code ?? 'failed');
 }
 
 /** Prometheus: one more job ended, and how long it ran. */

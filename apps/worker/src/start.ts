@@ -4,6 +4,7 @@ import { HOUSEKEEPING_PRIORITY, pricePerImage } from '@darkroom/core';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { listenForJobChanges, makeDb } from '@darkroom/db';
 import { createStorage } from '@darkroom/storage';
+import { startTelemetry } from '@darkroom/telemetry/setup';
 import { Logger as GraphileLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import { pino } from 'pino';
 import { imageRetryPolicy, type WorkerConfig } from './env.js';
@@ -24,7 +25,7 @@ export interface RunningWorker {
    * supervisor: the jobs it held are released by the other workers' recovery (heartbeats).
    */
   readonly crashed: Promise<Error>;
-  /** Takes no new jobs, lets running ones finish, then closes the pool. */
+  /** Takes no new jobs, lets running ones finish, then closes the pool and sends the spans left (at most 5 s). */
   stop(): Promise<void>;
 }
 
@@ -33,6 +34,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   if (!config.DATABASE_URL) throw new Error('the worker needs DATABASE_URL');
   const workerId = config.WORKER_ID ?? `${os.hostname()}:${process.pid}`;
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
+  const telemetry = await startTelemetry(config, { serviceName: 'darkroom-worker' });
   // Every session this process opens carries one name, so recovery can end them all if it goes silent.
   const sessionName = newSessionName();
   const databaseUrl = withSessionName(config.DATABASE_URL, sessionName);
@@ -173,6 +175,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         await gate.close();
         await db.$disconnect();
         await storage.close?.();
+        // The runs' spans still buffered are sent, within a bound: a collector that is down never holds a stop.
+        if (telemetry && !(await telemetry.shutdown())) log.warn('traces: some spans were not sent before stopping');
         log.info('worker stopped');
       })()),
   };

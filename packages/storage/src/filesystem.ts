@@ -3,13 +3,19 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertContentTypeMatches, contentTypeOf } from './content-type.js';
 import { assertValidKey, type ImageStorage, type StoredObject } from './storage.js';
+import { withPutSpans } from './traced.js';
 
 export interface FilesystemStorageOptions {
   /** Directory that holds every object; created when missing. */
   root: string;
 }
 
-export function createFilesystemStorage({ root }: FilesystemStorageOptions): ImageStorage {
+/** A directory as image storage; every write is a `storage.put` span when traces are on. */
+export function createFilesystemStorage(options: FilesystemStorageOptions): ImageStorage {
+  return withPutSpans(untracedFilesystemStorage(options), 'filesystem');
+}
+
+function untracedFilesystemStorage({ root }: FilesystemStorageOptions): ImageStorage {
   const base = path.resolve(root);
   const fileOf = (key: string) => {
     assertValidKey(key);

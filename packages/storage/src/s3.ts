@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { assertContentTypeMatches } from './content-type.js';
 import { assertValidKey, type ImageStorage } from './storage.js';
+import { withPutSpans } from './traced.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -25,9 +26,14 @@ export interface S3StorageOptions {
 
 /**
  * Image bytes in an S3-compatible bucket. A PUT replaces an object whole, so readers never see half an
- * image; keys are the same relative paths the filesystem storage uses.
+ * image; keys are the same relative paths the filesystem storage uses. Every write is a `storage.put`
+ * span when traces are on.
  */
 export function createS3Storage(options: S3StorageOptions): ImageStorage {
+  return withPutSpans(untracedS3Storage(options), 's3');
+}
+
+function untracedS3Storage(options: S3StorageOptions): ImageStorage {
   const { bucket, prefix = '' } = options;
   const client = new S3Client({
     region: options.region ?? 'us-east-1',

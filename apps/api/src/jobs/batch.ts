@@ -9,6 +9,7 @@ import {
   type Priority,
 } from '@darkroom/core';
 import { jobViewInclude, lifecycle, queuePlacesOf, toJobView } from '@darkroom/db';
+import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
 import { assertSubmittable } from './checks.js';
@@ -75,6 +76,7 @@ export async function createBatch({
       if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash)))
         continue;
       await lifecycle.acceptJob(tx, {
+        traceParent: currentTraceParent(),
         userId: user.id,
         request,
         requestHash,

@@ -1,6 +1,7 @@
 /** Submitting one job. */
 import { estimateWaitSeconds, type JobRequest, type JobView } from '@darkroom/core';
 import { lifecycle, postgresErrorOf, recentStartRate, toJobView } from '@darkroom/db';
+import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
 import { assertSubmittable } from './checks.js';
@@ -32,6 +33,7 @@ export async function createJob({
   if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
   try {
     const { job, ahead } = await lifecycle.acceptJob(db, {
+      traceParent: currentTraceParent(),
       userId: user.id,
       request: input,
       requestHash,

@@ -15,11 +15,10 @@ import {
 import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
-import { createBatch, getBatch } from './batch.js';
-import { cancelJob, retryJob } from './cancel-retry.js';
-import { createJob } from './create.js';
+import { getBatch } from './batch.js';
 import { listJobEvents } from './events.js';
 import { getJob, listJobs } from './read.js';
+import { cancelJob, createBatch, createJob, retryJob } from './traced.js';
 
 export const jobsRouter = router({
   /** Accepts a job at once; a worker generates its images later. */

@@ -5,8 +5,7 @@
 import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView, type Quality } from '@darkroom/core';
 import type { AuthUser, Services } from '../context.js';
 import { waitForJobEnd } from '../jobs/live.js';
-import { cancelJob } from '../jobs/cancel-retry.js';
-import { createJob } from '../jobs/create.js';
+import { cancelJob, createJob } from '../jobs/traced.js';
 import type { UrlSigner } from '../signed-urls.js';
 import type { OpenAiImage, OpenAiImageRequest, OpenAiImagesResponse, OpenAiModel } from './wire.js';
 

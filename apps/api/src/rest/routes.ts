@@ -7,9 +7,8 @@ import { DomainError, JobListQuery, JobRef, JobRequest, jobAcceptedFrom, type Jo
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
-import { cancelJob, retryJob } from '../jobs/cancel-retry.js';
-import { createJob } from '../jobs/create.js';
 import { getJob, listJobs } from '../jobs/read.js';
+import { cancelJob, createJob, retryJob } from '../jobs/traced.js';
 import { getQueueStatus } from '../queue/service.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { sendRestError } from './errors.js';

@@ -16,6 +16,7 @@ import {
 import { JobEndedError, SupersededError, type Db, type Image, type Job, type Tx } from '@darkroom/db';
 import { encodeAs } from '@darkroom/storage';
 import { isProviderError, type GenerateRequest, type GeneratedImage } from '@darkroom/providers';
+import { activeSpan, ATTR, markFailed, withAttempt } from '@darkroom/telemetry';
 import { imageDuration, providerLatency, providerRequests } from '../metrics.js';
 import type { PipelineDeps } from './deps.js';
 import { describeFailure, sleep } from './failure.js';
@@ -115,7 +116,10 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
         // A slot bounds the calls in flight at the vendor, so only the call holds one: it is released
         // as soon as the vendor answers, and our own encoding and storing below run without it.
         // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
-        result = await (deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call());
+        // The vendor-call spans made inside say which attempt they belong to.
+        result = await withAttempt(attempt, () =>
+          deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call(),
+        );
       } finally {
         await statusWrites;
       }
@@ -126,6 +130,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
       const finishedAt = new Date();
       imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     };
+    activeSpan()?.setAttribute(ATTR.imageAttempt, attempt);
     try {
       await attemptOnce();
       return;
@@ -139,7 +144,10 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
         requestId = null;
         await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
       }
-      if (failure.code === 'canceled') return stopImage(db, image.id, watch);
+      if (failure.code === 'canceled') {
+        activeSpan()?.addEvent('image.stop', { reason: watch.reason() ?? 'canceled' });
+        return stopImage(db, image.id, watch);
+      }
       const retry = decideRetry(policy, {
         attempts: attemptsHere,
         retryable: failure.retryable,
@@ -154,6 +162,11 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           },
         });
         log.info({ jobId: job.id, index: image.index, attempt, delayMs, code: failure.code }, 'image will be retried');
+        activeSpan()?.addEvent('image.retry', {
+          [ATTR.imageAttempt]: attempt,
+          delayMs,
+          [ATTR.errorType]: failure.code,
+        });
         if (await sleep(delayMs, signal)) continue;
         return stopImage(db, image.id, watch);
       }
@@ -182,6 +195,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           { jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code },
           'provider down; falling back',
         );
+        activeSpan()?.addEvent('provider.fallback', { from: providerName, to: next, [ATTR.errorType]: failure.code });
         providerName = next;
         provider = deps.providerFor(next);
         requestId = null;
@@ -201,6 +215,8 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
         });
         await raiseProgress(tx, job.id, job.numImages);
       });
+      const span = activeSpan();
+      if (span) markFailed(span, failure.code);
       return;
     }
   }

@@ -38,6 +38,8 @@ export interface AcceptOptions {
    * reads its jobs' places in one statement afterwards, outside its lock. Default true.
    */
   countAhead?: boolean;
+  /** The W3C traceparent of the accept's span, kept on the row so the worker's run joins its trace. */
+  traceParent?: string | null;
 }
 
 export interface Accepted {
@@ -83,6 +85,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     webhookEvents: request.webhookEvents ? [...new Set(request.webhookEvents)] : DEFAULT_WEBHOOK_EVENTS,
     creditPrice,
     creditsReserved: creditPrice * request.numImages,
+    traceParent: options.traceParent ?? null,
   };
   const imageIds = Array.from({ length: request.numImages }, () => uuidv7());
   let accepted: { rank: number; accepted_at: Date; ahead: number | null } | undefined;

@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import type { z } from 'zod';
+import { ATTR, currentAttempt, markFailed, SpanKind, urlWithoutQuery, withSpan } from '@darkroom/telemetry';
 import { ProviderError, type ProviderErrorCode, type ProviderErrorOptions } from '../errors.js';
 import type { ImageMime } from '../provider.js';
 
@@ -62,7 +63,35 @@ export function makeVendorHttp(options: VendorHttpOptions): VendorHttp {
   const error: VendorHttp['error'] = (code, message, retryAfterMs, errorOptions) =>
     new ProviderError(code, redact(`${vendor}: ${message}`, secrets), retryAfterMs, errorOptions);
 
-  async function request(call: VendorRequest): Promise<VendorResponse> {
+  /**
+   * `provider.call`: one HTTP exchange with the vendor (status polls and downloads included), with its
+   * status, the image's attempt, and the error's code when it fails. The URL without its query (signed
+   * download links carry credentials there); never a header or a body.
+   */
+  function request(call: VendorRequest): Promise<VendorResponse> {
+    const method = call.method ?? 'GET';
+    const attempt = currentAttempt();
+    return withSpan(
+      'provider.call',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR.provider]: vendor,
+          'http.request.method': method,
+          'url.full': urlWithoutQuery(call.url),
+          ...(attempt !== undefined ? { [ATTR.imageAttempt]: attempt } : {}),
+        },
+      },
+      async (span) => {
+        const response = await exchange(call);
+        span.setAttribute('http.response.status_code', response.status);
+        if (response.status >= 400) markFailed(span, String(response.status));
+        return response;
+      },
+    );
+  }
+
+  async function exchange(call: VendorRequest): Promise<VendorResponse> {
     if (call.signal?.aborted) throw error('canceled', 'the request was canceled');
     const limitMs = call.timeoutMs ?? timeoutMs;
     // One controller per call, with its listener and timer removed when the call ends: a run's signal

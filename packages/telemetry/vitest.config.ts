@@ -1,0 +1,3 @@
+import { darkroomTestConfig } from '../../vitest.shared.js';
+
+export default darkroomTestConfig('@darkroom/telemetry');

@@ -112,8 +112,6 @@ const WorkerEnv = z.object({
   PROVIDER_RPM: namedNumbers(''),
   /** Providers this deployment runs. Default local,mock. Each real vendor needs its key (below). */
   PROVIDERS_ENABLED: providerList('local,mock'),
-  /** Runs jobs that name a provider not enabled here (such jobs fail when unset). Default local. */
-  PROVIDER_DEFAULT: ProviderName.default('local'),
   /**
    * Providers tried in order when an image's own provider is down (its attempts ended in transient,
    * timeout, rate_limited, auth or quota_exhausted). Default none: the image fails.
@@ -226,13 +224,6 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
         path: [variable],
         message: `${variable} is required because PROVIDERS_ENABLED includes ${provider}`,
       });
-  }
-  if (!config.PROVIDERS_ENABLED.includes(config.PROVIDER_DEFAULT)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['PROVIDER_DEFAULT'],
-      message: `${config.PROVIDER_DEFAULT} is not in PROVIDERS_ENABLED`,
-    });
   }
   for (const provider of config.PROVIDER_FALLBACK) {
     if (!config.PROVIDERS_ENABLED.includes(provider))

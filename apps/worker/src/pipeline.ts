@@ -37,6 +37,25 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
   if (claim.kind === 'deferred') return claim;
   if (claim.kind === 'over') return { kind: 'finished' };
   const started = claim.job;
+  const missing = await missingProvider(deps, started);
+  if (missing !== null) {
+    // Never a stand-in: the job was priced for this provider, and another would make other images (F3).
+    await endRun(
+      deps,
+      started.id,
+      {
+        kind: 'fail',
+        error: {
+          code: 'provider_unavailable',
+          message: `provider ${missing} is not enabled on the worker that took this job`,
+          retryable: false,
+        },
+      },
+      started.attempts,
+    );
+    deps.log.warn({ jobId: started.id, provider: missing }, 'job names a provider this worker does not run; failed it');
+    return { kind: 'finished' };
+  }
   const watch = watchRun(deps, started);
   // Images this worker did not start because it is shutting down.
   let leftForOthers = false;
@@ -45,20 +64,6 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     // The claim entered the references stage; each stage's write also enters the next one.
     const references = await chooseReferences(deps, started);
     const images = await preparePrompts(db, started);
-    const runsOn = deps.providerFor(started.provider).name;
-    if (runsOn !== started.provider) {
-      // PROVIDER_DEFAULT stands in for a provider this deployment does not run; the timeline says so.
-      await db.jobEvent.create({
-        data: {
-          jobId,
-          type: 'warning',
-          data: {
-            stage: 'generating',
-            message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images`,
-          },
-        },
-      });
-    }
     // Pending and running images are made; so are canceled ones of a job still running (a worker
     // killed during an older version's shutdown left them so). Failed images stay failed.
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'failed');
@@ -106,6 +111,21 @@ async function releaseRun(deps: PipelineDeps, job: Job): Promise<RunOutcome> {
   if (released.kind === 'released') return released;
   await endRun(deps, job.id, { kind: 'settle' }, job.attempts);
   return { kind: 'finished' };
+}
+
+/**
+ * The first provider the run would need that this worker does not run: the job's own, or the one a
+ * fallback moved an unfinished image to; null when every one is enabled (or the deps cannot tell).
+ */
+async function missingProvider(deps: PipelineDeps, job: Job): Promise<string | null> {
+  const { isEnabled } = deps;
+  if (!isEnabled) return null;
+  if (!isEnabled(job.provider)) return job.provider;
+  const moved = await deps.db.image.findMany({
+    where: { jobId: job.id, provider: { not: null }, status: { notIn: ['succeeded', 'failed'] } },
+    select: { provider: true },
+  });
+  return moved.map((image) => image.provider!).find((name) => !isEnabled(name)) ?? null;
 }
 
 type Claim = { kind: 'run'; job: Job } | { kind: 'deferred'; queueRank: number } | { kind: 'over' };

@@ -82,10 +82,13 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         db,
         storage,
         providerFor: providers.providerFor,
+        isEnabled: providers.isEnabled,
         fallbackOrder: providers.fallbackOrder,
         priceOf: (provider, quality) => pricePerImage(config.CREDIT_PRICES, { provider, quality }),
         log,
-        workerId,
+        // Job events reach their owners: they name this process by its opaque session name, and the
+        // log (and the admin's worker list, through the heartbeat row) ties that to host:pid (F21).
+        workerId: sessionName,
         imageConcurrency: config.IMAGE_CONCURRENCY,
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
         gate,
@@ -140,8 +143,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const metrics =
     config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
   log.info(
-    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null },
-    'worker started',
+    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null, sessionName },
+    'worker started (job events name it by sessionName)',
   );
 
   let stopping: Promise<void> | undefined;

@@ -89,6 +89,8 @@ export const ERROR_CODES = [
   'run_timeout',
   /** No worker ended the job: its run deadline passed long ago, or its queue entry was lost; ended by the sweep. */
   'abandoned',
+  /** The job names a provider the worker that took it does not run (its PROVIDERS_ENABLED); refunded. */
+  'provider_unavailable',
   'internal',
 ] as const;
 export const ErrorCode = z.enum(ERROR_CODES);

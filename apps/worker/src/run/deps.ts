@@ -10,8 +10,16 @@ export interface PipelineDeps {
   db: Db;
   storage: ImageStorage;
   providerFor: (name: string) => ImageProvider;
+  /**
+   * Whether this worker runs a provider. A job needing one it does not run fails `provider_unavailable`
+   * (refunded) rather than run elsewhere at its price. Default: every provider `providerFor` knows.
+   */
+  isEnabled?: (name: string) => boolean;
   log: Logger;
-  /** Recorded on the job's `started` event, so the timeline says who ran it. */
+  /**
+   * Names this process on the job's `started` and `released` events, which the job's owner reads: an
+   * opaque id (its database session name), never host:pid (F21). The admin's worker list maps it back.
+   */
   workerId: string;
   /** Images of one job generated at once. */
   imageConcurrency: number;

@@ -2,7 +2,7 @@
  * The worker's configuration: environment variables, validated once. Nothing else reads process.env.
  */
 import path from 'node:path';
-import { CreditPricesEnv, parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
+import { CreditPricesEnv, ModerationLevel, parseConfig, PROVIDER_NAMES, ProviderName, Secret } from '@darkroom/core';
 import { parseMockFailures } from '@darkroom/providers';
 import { checkStorageConfig, StorageEnvShape } from '@darkroom/storage';
 import { DnsServersEnv } from '@darkroom/core/outbound';
@@ -110,6 +110,11 @@ const WorkerEnv = z.object({
   PROVIDER_CONCURRENCY: namedNumbers('local:4,mock:64'),
   /** Provider calls started per minute across ALL workers, `provider:n` pairs; unnamed = no limit. */
   PROVIDER_RPM: namedNumbers(''),
+  /**
+   * The least strict moderation a job may run at: strict, standard or relaxed. A job asking for less
+   * runs at this level (and its timeline says so). Default standard: \`relaxed\` only where allowed.
+   */
+  MODERATION_MIN: ModerationLevel.default('standard'),
   /** Providers this deployment runs. Default local,mock. Each real vendor needs its key (below). */
   PROVIDERS_ENABLED: providerList('local,mock'),
   /**

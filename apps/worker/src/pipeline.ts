@@ -16,7 +16,7 @@ import type { JobError } from '@darkroom/core';
 import { JobEndedError, lifecycle, SupersededError, type Db, type Job } from '@darkroom/db';
 import { jobDuration, jobsFinished } from './metrics.js';
 import type { PipelineDeps } from './run/deps.js';
-import { generateImage } from './run/image.js';
+import { generateImage, runModeration } from './run/image.js';
 import { chooseReferences, preparePrompts } from './run/stages.js';
 import { handsBack, watchRun, type StopReason } from './run/watch.js';
 
@@ -55,6 +55,19 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
     );
     deps.log.warn({ jobId: started.id, provider: missing }, 'job names a provider this worker does not run; failed it');
     return { kind: 'finished' };
+  }
+  const moderation = runModeration(deps, started);
+  if (moderation !== started.moderation) {
+    await db.jobEvent.create({
+      data: {
+        jobId,
+        type: 'warning',
+        data: {
+          stage: 'generating',
+          message: `moderation ${started.moderation} is below this deployment's minimum; the images are made at ${moderation}`,
+        },
+      },
+    });
   }
   const watch = watchRun(deps, started);
   // Images this worker did not start because it is shutting down.

@@ -83,6 +83,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         storage,
         providerFor: providers.providerFor,
         isEnabled: providers.isEnabled,
+        moderationMin: config.MODERATION_MIN,
         fallbackOrder: providers.fallbackOrder,
         priceOf: (provider, quality) => pricePerImage(config.CREDIT_PRICES, { provider, quality }),
         log,

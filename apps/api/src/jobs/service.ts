@@ -207,6 +207,7 @@ async function insertAcceptedJob(
     provider: input.provider,
     quality: input.quality ?? null,
     outputFormat: input.outputFormat,
+    moderation: input.moderation ?? 'standard',
     numImages: input.numImages,
     priority: input.priority,
     startBy: input.startBy ? new Date(input.startBy) : null,

@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '@darkroom/core';
+import type { ModerationLevel, RetryPolicy } from '@darkroom/core';
 import type { Db, JobChangeFeed } from '@darkroom/db';
 import type { ImageProvider } from '@darkroom/providers';
 import type { ImageStorage } from '@darkroom/storage';
@@ -21,6 +21,11 @@ export interface PipelineDeps {
    * opaque id (its database session name), never host:pid (F21). The admin's worker list maps it back.
    */
   workerId: string;
+  /**
+   * The least strict moderation any job runs at (MODERATION_MIN): a job that asked for less runs at this,
+   * and its timeline says so. Default standard.
+   */
+  moderationMin?: ModerationLevel;
   /** Images of one job generated at once. */
   imageConcurrency: number;
   /** Tries per image for errors that may pass (transient, timeout, rate limited). Default IMAGE_RETRY's 3. */

@@ -102,6 +102,18 @@ const WorkerEnv = z.object({
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Jobs that ended more than this many days ago are deleted with their images (hourly); 0 = keep forever. Default 0. */
   RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /**
+   * Orphaned image files (a crash mid-write, a failed delete) younger than this are left alone, in
+   * seconds. A run in flight is never touched whatever this says. Default 3600.
+   */
+  ORPHAN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(3600),
+  /** Files the upkeep task looks at per minute for orphans; 0 = off. Default 500. */
+  ORPHAN_PAGE_SIZE: z.coerce.number().int().min(0).max(10_000).default(500),
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
   /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */

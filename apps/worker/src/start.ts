@@ -108,7 +108,12 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
           dnsServers: config.DNS_SERVERS,
         }),
       }),
-      maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
+      maintain_queue: makeMaintenanceTask({
+        db,
+        log,
+        promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS,
+        orphans: { storage, graceSeconds: config.ORPHAN_GRACE_SECONDS, pageSize: config.ORPHAN_PAGE_SIZE },
+      }),
       ...(config.RETENTION_DAYS > 0
         ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) }
         : {}),

@@ -134,6 +134,8 @@ async function missingProvider(deps: PipelineDeps, job: Job): Promise<string | n
   const { isEnabled } = deps;
   if (!isEnabled) return null;
   if (!isEnabled(job.provider)) return job.provider;
+  // Only an earlier run's fallback moves an image to another provider: a first run need not look.
+  if (job.attempts <= 1) return null;
   const moved = await deps.db.image.findMany({
     where: { jobId: job.id, provider: { not: null }, status: { notIn: ['succeeded', 'failed'] } },
     select: { provider: true },

@@ -479,6 +479,8 @@ describe('fallback when a provider is down', () => {
 
   it('fails provider_unavailable when an unfinished image was moved to a provider not enabled here', async () => {
     const job = await queuedJob('local', 'moved by an earlier fallback');
+    // An earlier run (claim 1) moved the image to fal, then handed the job back.
+    await database.db.job.update({ where: { id: job.id }, data: { attempts: 1 } });
     await database.db.image.updateMany({ where: { jobId: job.id }, data: { provider: 'fal' } });
     const registry = makeProviderRegistry(loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock' }));
     const submits = fal.submits;

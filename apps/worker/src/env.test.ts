@@ -21,11 +21,7 @@ function failureOf(env: Record<string, string>): string {
 describe('worker provider configuration', () => {
   it('defaults to the offline providers', () => {
     const config = loadWorkerConfig({});
-    expect([config.PROVIDERS_ENABLED, config.PROVIDER_DEFAULT, config.PROVIDER_FALLBACK]).toEqual([
-      ['local', 'mock'],
-      'local',
-      [],
-    ]);
+    expect([config.PROVIDERS_ENABLED, config.PROVIDER_FALLBACK]).toEqual([['local', 'mock'], []]);
   });
 
   it.each([
@@ -69,11 +65,8 @@ describe('worker provider configuration', () => {
     );
   });
 
-  it('refuses an unknown provider, and a default or fallback that is not enabled', () => {
+  it('refuses an unknown provider, and a fallback that is not enabled', () => {
     expect(failureOf({ PROVIDERS_ENABLED: 'local,midjourney' })).toMatch(/PROVIDERS_ENABLED/);
-    expect(failureOf({ PROVIDERS_ENABLED: 'local', PROVIDER_DEFAULT: 'mock' })).toContain(
-      'PROVIDER_DEFAULT: mock is not in PROVIDERS_ENABLED',
-    );
     expect(failureOf({ PROVIDERS_ENABLED: 'local', PROVIDER_FALLBACK: 'mock' })).toContain(
       'PROVIDER_FALLBACK: mock is not in PROVIDERS_ENABLED',
     );
@@ -82,7 +75,6 @@ describe('worker provider configuration', () => {
   it('never shows an API key: not in a refusal, not in the config when printed or serialised', () => {
     const refusal = failureOf({
       PROVIDERS_ENABLED: 'openai',
-      PROVIDER_DEFAULT: 'openai',
       OPENAI_API_KEY: KEY,
       WORKER_CONCURRENCY: 'lots',
       OPENAI_BASE_URL: 'not a url',
@@ -96,11 +88,10 @@ describe('worker provider configuration', () => {
     expect(config.OPENAI_API_KEY?.reveal()).toBe(KEY);
   });
 
-  it('builds only the enabled adapters, and runs jobs of a disabled provider on the default', () => {
+  it('builds only the enabled adapters, and none stands in for a disabled provider', () => {
     const registry = makeProviderRegistry(
       loadWorkerConfig({
         PROVIDERS_ENABLED: 'local,openai,replicate,fal,stability',
-        PROVIDER_DEFAULT: 'replicate',
         PROVIDER_FALLBACK: 'fal,stability',
         OPENAI_API_KEY: KEY,
         OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/',
@@ -112,7 +103,7 @@ describe('worker provider configuration', () => {
     );
 
     expect([registry.providerFor('openai').name, registry.providerFor('fal').name]).toEqual(['openai', 'fal']);
-    expect(registry.providerFor('mock').name).toBe('replicate');
+    expect(() => registry.providerFor('mock')).toThrow('provider mock is not enabled on this worker');
     expect([registry.isEnabled('mock'), registry.isEnabled('stability')]).toEqual([false, true]);
     expect(registry.fallbackOrder).toEqual(['fal', 'stability']);
   });

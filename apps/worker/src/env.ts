@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   CreditPricesEnv,
   IMAGE_RETRY,
+  ModerationLevel,
   parseConfig,
   PROVIDER_NAMES,
   ProviderName,
@@ -142,6 +143,18 @@ const WorkerEnv = z.object({
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Jobs that ended more than this many days ago are deleted with their images (hourly); 0 = keep forever. Default 0. */
   RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /**
+   * Orphaned image files (a crash mid-write, a failed delete) younger than this are left alone, in
+   * seconds. A run in flight is never touched whatever this says. Default 3600.
+   */
+  ORPHAN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(3600),
+  /** Files the upkeep task looks at per minute for orphans; 0 = off. Default 500. */
+  ORPHAN_PAGE_SIZE: z.coerce.number().int().min(0).max(10_000).default(500),
   /** Running jobs one user may have at once across all workers; 0 = no cap. Default 0. */
   MAX_RUNNING_JOBS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(0),
   /** A low-priority job queued this long moves to the normal band, in seconds. Default 300. */
@@ -150,10 +163,13 @@ const WorkerEnv = z.object({
   PROVIDER_CONCURRENCY: namedNumbers('local:4,mock:64'),
   /** Provider calls started per minute across ALL workers, `provider:n` pairs; unnamed = no limit. */
   PROVIDER_RPM: namedNumbers(''),
+  /**
+   * The least strict moderation a job may run at: strict, standard or relaxed. A job asking for less
+   * runs at this level (and its timeline says so). Default standard: \`relaxed\` only where allowed.
+   */
+  MODERATION_MIN: ModerationLevel.default('standard'),
   /** Providers this deployment runs. Default local,mock. Each real vendor needs its key (below). */
   PROVIDERS_ENABLED: providerList('local,mock'),
-  /** Runs jobs that name a provider not enabled here (such jobs fail when unset). Default local. */
-  PROVIDER_DEFAULT: ProviderName.default('local'),
   /**
    * Providers tried in order when an image's own provider is down (its attempts ended in transient,
    * timeout, rate_limited, auth or quota_exhausted). Default none: the image fails.
@@ -317,13 +333,6 @@ const CheckedWorkerEnv = WorkerEnv.superRefine((config, ctx) => {
         path: [variable],
         message: `${variable} is required because PROVIDERS_ENABLED includes ${provider}`,
       });
-  }
-  if (!config.PROVIDERS_ENABLED.includes(config.PROVIDER_DEFAULT)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['PROVIDER_DEFAULT'],
-      message: `${config.PROVIDER_DEFAULT} is not in PROVIDERS_ENABLED`,
-    });
   }
   if (config.IMAGE_RETRY_CAP_MS < config.IMAGE_RETRY_BASE_MS) {
     ctx.addIssue({

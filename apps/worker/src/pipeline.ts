@@ -17,7 +17,7 @@ import { JobEndedError, lifecycle, SupersededError, type Db, type Job } from '@d
 import { activeSpan, ATTR, contextFromTraceParent, markFailed, SpanKind, withSpan } from '@darkroom/telemetry';
 import { jobDuration, jobsFinished } from './metrics.js';
 import type { PipelineDeps } from './run/deps.js';
-import { generateImage } from './run/image.js';
+import { generateImage, runModeration } from './run/image.js';
 import { chooseReferences, preparePrompts } from './run/stages.js';
 import { handsBack, watchRun, type StopReason } from './run/watch.js';
 
@@ -66,6 +66,37 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
 async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome> {
   const { db } = deps;
   const jobId = started.id;
+  const missing = await missingProvider(deps, started);
+  if (missing !== null) {
+    // Never a stand-in: the job was priced for this provider, and another would make other images (F3).
+    await endRun(
+      deps,
+      started.id,
+      {
+        kind: 'fail',
+        error: {
+          code: 'provider_unavailable',
+          message: `provider ${missing} is not enabled on the worker that took this job`,
+          retryable: false,
+        },
+      },
+      started.attempts,
+    );
+    deps.log.warn({ jobId: started.id, provider: missing }, 'job names a provider this worker does not run; failed it');
+    return { kind: 'finished' };
+  }
+  const moderation = runModeration(deps, started);
+  if (moderation !== started.moderation) {
+    await db.jobEvent.create({
+      data: {
+        jobId,
+        ...jobEvent('warning', {
+          stage: 'generating',
+          message: `moderation ${started.moderation} is below this deployment's minimum; the images are made at ${moderation}`,
+        }),
+      },
+    });
+  }
   const watch = watchRun(deps, started);
   // Images this worker did not start because it is shutting down.
   let leftForOthers = false;
@@ -74,19 +105,6 @@ async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome>
     // The claim entered the references stage; each stage's write also enters the next one.
     const references = await chooseReferences(deps, started);
     const images = await preparePrompts(db, started);
-    const runsOn = deps.providerFor(started.provider).name;
-    if (runsOn !== started.provider) {
-      // PROVIDER_DEFAULT stands in for a provider this deployment does not run; the timeline says so.
-      await db.jobEvent.create({
-        data: {
-          jobId,
-          ...jobEvent('warning', {
-            stage: 'generating',
-            message: `provider ${started.provider} is not enabled here; ${runsOn} makes the images`,
-          }),
-        },
-      });
-    }
     // Pending and running images are made; so are canceled ones of a job still running (a worker
     // killed during an older version's shutdown left them so). Failed images stay failed.
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'failed');
@@ -140,6 +158,23 @@ async function releaseRun(deps: PipelineDeps, job: Job): Promise<RunOutcome> {
   if (released.kind === 'released') return released;
   await endRun(deps, job.id, { kind: 'settle' }, job.attempts);
   return { kind: 'finished' };
+}
+
+/**
+ * The first provider the run would need that this worker does not run: the job's own, or the one a
+ * fallback moved an unfinished image to; null when every one is enabled (or the deps cannot tell).
+ */
+async function missingProvider(deps: PipelineDeps, job: Job): Promise<string | null> {
+  const { isEnabled } = deps;
+  if (!isEnabled) return null;
+  if (!isEnabled(job.provider)) return job.provider;
+  // Only an earlier run's fallback moves an image to another provider: a first run need not look.
+  if (job.attempts <= 1) return null;
+  const moved = await deps.db.image.findMany({
+    where: { jobId: job.id, provider: { not: null }, status: { notIn: ['succeeded', 'failed'] } },
+    select: { provider: true },
+  });
+  return moved.map((image) => image.provider!).find((name) => !isEnabled(name)) ?? null;
 }
 
 type Claim = { kind: 'run'; job: Job } | { kind: 'deferred'; queueRank: number } | { kind: 'over' };

@@ -465,21 +465,41 @@ describe('fallback when a provider is down', () => {
     expect([openai.generations - generations, replicate.creates - creates]).toEqual([0, 0]);
   });
 
-  it('runs a job naming a provider not enabled here on PROVIDER_DEFAULT, and says so on its timeline', async () => {
+  it('fails a job naming a provider not enabled here provider_unavailable; nothing stands in for it', async () => {
     const job = await queuedJob('openai', 'nobody here speaks openai');
-    const registry = makeProviderRegistry(
-      loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock', PROVIDER_DEFAULT: 'local' }),
-    );
+    const registry = makeProviderRegistry(loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock' }));
     const generations = openai.generations;
 
-    await runJob(deps(registry.providerFor('openai'), { providerFor: registry.providerFor }), job.id);
+    await runJob(
+      deps(createOpenAIProvider({ apiKey: OPENAI_KEY, baseUrl: openai.baseUrl }), {
+        providerFor: registry.providerFor,
+        isEnabled: registry.isEnabled,
+      }),
+      job.id,
+    );
 
-    const warning = await database.db.jobEvent.findFirstOrThrow({ where: { jobId: job.id, type: 'warning' } });
-    expect(warning.data).toEqual({
-      stage: 'generating',
-      message: 'provider openai is not enabled here; local makes the images',
-    });
-    expect([(await imageOf(job.id)).status, openai.generations - generations]).toEqual(['succeeded', 0]);
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect([done.status, done.errorCode]).toEqual(['failed', 'provider_unavailable']);
+    expect([(await imageOf(job.id)).status, openai.generations - generations]).toEqual(['canceled', 0]);
+  });
+
+  it('fails provider_unavailable when an unfinished image was moved to a provider not enabled here', async () => {
+    const job = await queuedJob('local', 'moved by an earlier fallback');
+    // An earlier run (claim 1) moved the image to fal, then handed the job back.
+    await database.db.job.update({ where: { id: job.id }, data: { attempts: 1 } });
+    await database.db.image.updateMany({ where: { jobId: job.id }, data: { provider: 'fal' } });
+    const registry = makeProviderRegistry(loadWorkerConfig({ PROVIDERS_ENABLED: 'local,mock' }));
+    const submits = fal.submits;
+
+    await runJob(deps(falAdapter(), { providerFor: registry.providerFor, isEnabled: registry.isEnabled }), job.id);
+
+    const done = await database.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect([done.status, done.errorCode, done.errorMessage]).toEqual([
+      'failed',
+      'provider_unavailable',
+      'provider fal is not enabled on the worker that took this job',
+    ]);
+    expect(fal.submits - submits).toBe(0);
   });
 
   it('does not fall back on a refusal of the prompt itself', async () => {

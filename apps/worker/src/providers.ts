@@ -7,7 +7,10 @@ import { createProvider, loadWorkflowTemplates, type ImageProvider, type Provide
 import type { WorkerConfig } from './env.js';
 
 export interface ProviderRegistry {
-  /** The adapter for a job's provider; one not enabled here is replaced by PROVIDER_DEFAULT. */
+  /**
+   * The adapter for a provider enabled here; throws for any other (the pipeline checks `isEnabled`
+   * first and fails such a job `provider_unavailable`: no other provider stands in at its price).
+   */
   providerFor(name: string): ImageProvider;
   /** Whether `name` is enabled on this worker. */
   isEnabled(name: string): boolean;
@@ -104,7 +107,11 @@ export function makeProviderRegistry(config: WorkerConfig): ProviderRegistry {
     config.PROVIDERS_ENABLED.map((name) => [name, createProvider(name, options)]),
   );
   return {
-    providerFor: (name) => adapters.get(name) ?? adapters.get(config.PROVIDER_DEFAULT)!,
+    providerFor: (name) => {
+      const adapter = adapters.get(name);
+      if (!adapter) throw new Error(`provider ${name} is not enabled on this worker`);
+      return adapter;
+    },
     isEnabled: (name) => enabled.has(name),
     fallbackOrder: config.PROVIDER_FALLBACK,
   };

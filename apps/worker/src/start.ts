@@ -84,10 +84,14 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         db,
         storage,
         providerFor: providers.providerFor,
+        isEnabled: providers.isEnabled,
+        moderationMin: config.MODERATION_MIN,
         fallbackOrder: providers.fallbackOrder,
         priceOf: (provider, quality) => pricePerImage(config.CREDIT_PRICES, { provider, quality }),
         log,
-        workerId,
+        // Job events reach their owners: they name this process by its opaque session name, and the
+        // log (and the admin's worker list, through the heartbeat row) ties that to host:pid (F21).
+        workerId: sessionName,
         imageConcurrency: config.IMAGE_CONCURRENCY,
         imageRetry: imageRetryPolicy(config),
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
@@ -107,7 +111,12 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
           dnsServers: config.DNS_SERVERS,
         }),
       }),
-      maintain_queue: makeMaintenanceTask({ db, log, promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS }),
+      maintain_queue: makeMaintenanceTask({
+        db,
+        log,
+        promoteAfterSeconds: config.LOW_PRIORITY_PROMOTE_AFTER_SECONDS,
+        orphans: { storage, graceSeconds: config.ORPHAN_GRACE_SECONDS, pageSize: config.ORPHAN_PAGE_SIZE },
+      }),
       ...(config.RETENTION_DAYS > 0
         ? { retention: makeRetentionTask({ db, storage, days: config.RETENTION_DAYS, log }) }
         : {}),
@@ -143,8 +152,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const metrics =
     config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
   log.info(
-    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null },
-    'worker started',
+    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT || null, sessionName },
+    'worker started (job events name it by sessionName)',
   );
 
   let stopping: Promise<void> | undefined;

@@ -58,6 +58,26 @@ export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
 export const OutputFormat = z.enum(OUTPUT_FORMATS);
 export type OutputFormat = z.infer<typeof OutputFormat>;
 
+/**
+ * How strictly the vendor filters what it makes, strictest first: `strict` (the vendor's strictest
+ * setting), `standard` (its default), `relaxed` (its most permissive). Adapters map it to each vendor's
+ * own field (OpenAI `moderation`, Replicate/fal safety checker and `safety_tolerance`); a vendor without
+ * one (Stability, `local`) ignores it. The operator's `MODERATION_MIN` (worker) is the least strict level
+ * any job gets: a request below it is raised to it (`moderationWithin`), and the job's timeline says so.
+ */
+export const MODERATION_LEVELS = ['strict', 'standard', 'relaxed'] as const;
+export const ModerationLevel = z.enum(MODERATION_LEVELS);
+export type ModerationLevel = z.infer<typeof ModerationLevel>;
+
+/** What the OpenAPI document says of `moderation`. */
+export const MODERATION_DESCRIPTION =
+  "How strictly the image vendor filters the images: strict, standard (default) or relaxed, mapped to the vendor's own setting (OpenAI moderation, Replicate/fal safety checker or safety_tolerance; Stability and local have none). Never less strict than the deployment's MODERATION_MIN: a request below it runs at it, and the job's timeline says so.";
+
+/** The level a job runs at: what it asked for, or the operator's floor when that is stricter. */
+export function moderationWithin(requested: ModerationLevel, floor: ModerationLevel): ModerationLevel {
+  return MODERATION_LEVELS.indexOf(requested) > MODERATION_LEVELS.indexOf(floor) ? floor : requested;
+}
+
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -92,6 +112,8 @@ export const ERROR_CODES = [
   'run_timeout',
   /** No worker ended the job: its run deadline passed long ago, or its queue entry was lost; ended by the sweep. */
   'abandoned',
+  /** The job names a provider the worker that took it does not run (its PROVIDERS_ENABLED); refunded. */
+  'provider_unavailable',
   'internal',
 ] as const;
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -135,6 +157,11 @@ export const JobRequest = z.object({
   quality: Quality.optional(),
   /** How images are stored and served: png (default), jpeg or webp, whatever the provider returns. */
   outputFormat: OutputFormat.default('png'),
+  /**
+   * How strictly the vendor filters the images: strict, standard (default) or relaxed. Never less strict
+   * than the deployment's MODERATION_MIN: a request below it runs at it, and the timeline says so.
+   */
+  moderation: ModerationLevel.optional().describe(MODERATION_DESCRIPTION),
   /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
   startBy: z.iso.datetime({ offset: true }).optional(),
   /** How long a run may take before it fails with run_timeout, in seconds. Default 600. */

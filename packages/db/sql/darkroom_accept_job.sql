@@ -15,12 +15,13 @@ BEGIN
     WHERE j.user_id = owner AND j.status = 'queued' AND j.queue_rank >= band AND j.queue_rank < band + band_width;
 
   INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
-      seed, provider, quality, output_format, num_images, priority, queue_rank, start_by, run_timeout_s,
+      seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, run_timeout_s,
       idempotency_key, request_hash, project_id, page_id, metadata, webhook_url, webhook_events,
       credit_price, credits_reserved, trace_parent, updated_at)
     VALUES (job_id, owner, (job->>'batchId')::uuid, job->>'preset', job->>'prompt', job->>'negativePrompt',
       job->>'style', job->>'aspectRatio', (job->>'width')::int, (job->>'height')::int,
-      (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat', (job->>'numImages')::int,
+      (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat',
+      coalesce(job->>'moderation', 'standard'), (job->>'numImages')::int,
       (job->>'priority')::"Priority", rank, (job->>'startBy')::timestamptz, (job->>'runTimeoutSeconds')::int,
       job->>'idempotencyKey', job->>'requestHash', job->>'projectId', job->>'pageId',
       nullif(job->'metadata', 'null'::jsonb), job->>'webhookUrl',

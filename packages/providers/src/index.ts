@@ -13,6 +13,7 @@ export * from './errors.js';
 // Kept so the worker's pipeline reads as before; new code imports image analysis from @darkroom/imaging.
 export { paletteOf } from '@darkroom/imaging';
 export * from './provider.js';
+export * from './moderation.js';
 export { createLocalProvider } from './local/provider.js';
 export * from './mock/provider.js';
 

@@ -1,4 +1,4 @@
-import type { OutputFormat, Preset, ProviderName, Quality } from '@darkroom/core';
+import type { ModerationLevel, OutputFormat, Preset, ProviderName, Quality } from '@darkroom/core';
 
 /** Image formats a provider may return; the stored object keeps the vendor's format. */
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
@@ -23,6 +23,11 @@ export interface GenerateRequest {
    * it; the caller converts anything else. Default: the adapter's configured format.
    */
   outputFormat?: OutputFormat;
+  /**
+   * How strictly the vendor filters the image (already raised to the operator's MODERATION_MIN).
+   * Adapters send their vendor's own field (see moderation.ts); vendors without one ignore it. Default standard.
+   */
+  moderation?: ModerationLevel;
   /** 1 for the first try of this image, 2 for its first retry, ... */
   attempt?: number;
   /**

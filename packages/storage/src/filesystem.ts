@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertContentTypeMatches, contentTypeOf } from './content-type.js';
-import { assertValidKey, type ImageStorage, type StoredObject } from './storage.js';
+import {
+  assertValidKey,
+  assertValidPrefix,
+  type ImageStorage,
+  type ListedObject,
+  type StoredObject,
+} from './storage.js';
 import { withPutSpans } from './traced.js';
 
 export interface FilesystemStorageOptions {
@@ -67,7 +73,46 @@ function untracedFilesystemStorage({ root }: FilesystemStorageOptions): ImageSto
     async delete(key) {
       await rm(fileOf(key), { force: true });
     },
+    async list({ prefix, after, limit }) {
+      assertValidPrefix(prefix);
+      const objects: ListedObject[] = [];
+      for await (const key of keysUnder(base, prefix, after)) {
+        // A file removed between the directory read and here is simply not listed.
+        const info = await stat(path.join(base, ...key.split('/'))).catch(() => null);
+        if (info?.isFile()) objects.push({ key, bytes: info.size, modifiedAt: info.mtime });
+        if (objects.length === limit) return { objects, next: key };
+      }
+      return { objects, next: null };
+    },
   };
+}
+
+/**
+ * The keys of the files under `prefix`, in key order, after `after`: a depth-first walk that reads only
+ * the folders that can hold keys past `after`, so a page deep into a large store costs one sorted
+ * listing per level rather than a walk of everything before it.
+ */
+async function* keysUnder(base: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(path.join(base, ...prefix.split('/').filter(Boolean)), { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const named = entries
+    .filter((entry) => entry.isDirectory() || entry.isFile())
+    .map((entry) => ({ key: `${prefix}${entry.name}${entry.isDirectory() ? '/' : ''}`, folder: entry.isDirectory() }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { key, folder } of named) {
+    if (folder) {
+      // Every key in this folder sorts before `after` when `after` is past the folder and not inside it.
+      if (after !== undefined && after > key && !after.startsWith(key)) continue;
+      yield* keysUnder(base, key, after);
+    } else if (after === undefined || key > after) {
+      yield key;
+    }
+  }
 }
 
 /** Makes a rename in `dir` durable (the directory entry itself is flushed). */

@@ -1,4 +1,12 @@
-export { assertValidKey, imageKey, thumbnailKey, type ImageStorage, type StoredObject } from './storage.js';
+export {
+  assertValidKey,
+  imageKey,
+  thumbnailKey,
+  type ImageStorage,
+  type ListedObject,
+  type ObjectPage,
+  type StoredObject,
+} from './storage.js';
 export { makeThumbnail, THUMBNAIL_SIZE } from './thumbnail.js';
 export { contentTypeOf } from './content-type.js';
 export { createFilesystemStorage, type FilesystemStorageOptions } from './filesystem.js';

@@ -2,12 +2,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { assertContentTypeMatches } from './content-type.js';
-import { assertValidKey, type ImageStorage } from './storage.js';
+import { assertValidKey, assertValidPrefix, type ImageStorage } from './storage.js';
 import { withPutSpans } from './traced.js';
 
 export interface S3StorageOptions {
@@ -87,6 +88,26 @@ function untracedS3Storage(options: S3StorageOptions): ImageStorage {
     async delete(key) {
       // S3 answers 204 for a missing key too, which is the idempotence the interface promises.
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+    },
+    async list({ prefix: under, after, limit }) {
+      assertValidPrefix(under);
+      // Keys come back in UTF-8 byte order, which for our ASCII keys is the filesystem's order too.
+      // ListObjects (v1) with Marker rather than v2 with StartAfter: the same paging, and s3rver, the
+      // S3-compatible server the tests use, fails v2's continuation token on OpenSSL 3.
+      const page = await client.send(
+        new ListObjectsCommand({
+          Bucket: bucket,
+          Prefix: `${prefix}${under}`,
+          MaxKeys: limit,
+          ...(after ? { Marker: `${prefix}${after}` } : {}),
+        }),
+      );
+      const objects = (page.Contents ?? []).map((object) => ({
+        key: object.Key!.slice(prefix.length),
+        bytes: object.Size ?? 0,
+        modifiedAt: object.LastModified ?? new Date(0),
+      }));
+      return { objects, next: page.IsTruncated && objects.length > 0 ? objects.at(-1)!.key : null };
     },
     async close() {
       client.destroy();

@@ -8,6 +8,18 @@ export interface StoredObject {
   contentType: string;
 }
 
+export interface ListedObject {
+  key: string;
+  bytes: number;
+  modifiedAt: Date;
+}
+
+export interface ObjectPage {
+  objects: ListedObject[];
+  /** Pass as `after` for the next page; null when this page reached the end. */
+  next: string | null;
+}
+
 export interface ImageStorage {
   /** Writes `body` under `key`, replacing what was there. Readers never see a half-written object. */
   put(key: string, body: Buffer, contentType: string): Promise<StoredObject>;
@@ -17,6 +29,12 @@ export interface ImageStorage {
   stat(key: string): Promise<{ bytes: number; contentType: string } | null>;
   /** Removes the object; removing a missing one is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * One page of the objects whose keys start with `prefix` (a folder such as `jobs/`), in key order,
+   * after the key `after` (exclusive): each with its size and last change, and the key to continue
+   * after, or null at the end. Temporary files of an interrupted `put` are listed too (`.tmp` keys).
+   */
+  list(options: { prefix: string; after?: string; limit: number }): Promise<ObjectPage>;
   /** Releases connections (S3's HTTP agent); the storage is unusable afterwards. */
   close?(): Promise<void>;
 }
@@ -49,4 +67,10 @@ export function assertValidKey(key: string): void {
     key.includes('\0') ||
     segments.some((segment) => segment === '' || segment === '.' || segment === '..');
   if (bad) throw new Error(`invalid storage key ${JSON.stringify(key)}: use relative paths like jobs/<id>/0.png`);
+}
+
+/** Throws unless `prefix` is a folder of valid keys, such as `jobs/`. */
+export function assertValidPrefix(prefix: string): void {
+  if (!prefix.endsWith('/')) throw new Error(`invalid storage prefix ${JSON.stringify(prefix)}: end it with /`);
+  assertValidKey(prefix.slice(0, -1));
 }

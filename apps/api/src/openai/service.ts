@@ -2,7 +2,15 @@
  * OpenAI-style synchronous generation on top of the asynchronous queue: submit a job like any other
  * surface, wait for it up to a limit, answer with the images.
  */
-import { ASPECT_RATIOS, DomainError, JobRequest, type AspectRatio, type JobView, type Quality } from '@darkroom/core';
+import {
+  ASPECT_RATIOS,
+  DomainError,
+  JobRequest,
+  type AspectRatio,
+  type JobView,
+  type ModerationLevel,
+  type Quality,
+} from '@darkroom/core';
 import type { AuthUser, Services } from '../context.js';
 import { waitForJobEnd } from '../jobs/live.js';
 import { cancelJob, createJob } from '../jobs/traced.js';
@@ -38,6 +46,12 @@ export function aspectRatioForSize(size: string): AspectRatio | undefined {
 }
 
 /** OpenAI's qualities (gpt-image's and DALL-E 3's) as Darkroom's; `auto` leaves the provider's default. */
+/** OpenAI's `moderation`: `auto` is its default filtering, `low` its less restrictive one. */
+const OPENAI_MODERATION: Record<NonNullable<OpenAiImageRequest['moderation']>, ModerationLevel> = {
+  auto: 'standard',
+  low: 'relaxed',
+};
+
 const OPENAI_QUALITY: Record<OpenAiImageRequest['quality'], Quality | undefined> = {
   auto: undefined,
   low: 'low',
@@ -106,6 +120,7 @@ async function generateAndWait(
       provider: input.model,
       ...(aspectRatio ? { aspectRatio } : {}),
       ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
+      ...(input.moderation ? { moderation: OPENAI_MODERATION[input.moderation] } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       metadata: {
         via: 'openai',

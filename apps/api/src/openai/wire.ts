@@ -25,6 +25,7 @@ export const OpenAiImageRequest = z.object({
     .default('png'),
   style: z.enum(['vivid', 'natural']).optional(),
   background: z.enum(['auto', 'opaque', 'transparent']).optional(),
+  /** OpenAI's filtering: `auto` runs the job at Darkroom's `standard` moderation, `low` at `relaxed` (never below MODERATION_MIN). */
   moderation: z.enum(['auto', 'low']).optional(),
   /** The end user, kept in the job's metadata. */
   user: z.string().max(256).optional(),

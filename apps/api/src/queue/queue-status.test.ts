@@ -35,10 +35,11 @@ async function endedJob(status: 'succeeded' | 'failed' | 'canceled', minutesAgo:
   });
 }
 
-async function beat(workerId: string, secondsAgo: number) {
+async function beat(workerId: string, secondsAgo: number, sessionName?: string) {
   await h.db.workerHeartbeat.create({
     data: {
       workerId,
+      sessionName: sessionName ?? null,
       host: 'test',
       pid: 1,
       concurrency: 1,
@@ -124,17 +125,25 @@ describe('queue.status', () => {
   });
 
   it('lists workers for admins, alive or silent, with the jobs each runs', async () => {
-    await beat('busy', 2);
+    await beat('busy', 2, 'darkroom-worker 0b6f8a6e-busy');
     await beat('silent', 120);
-    const job = await h.caller.jobs.create({ prompt: 'running on busy' });
-    await h.db.job.update({ where: { id: job.id }, data: { status: 'running', startedAt: new Date() } });
-    await h.db.jobEvent.create({ data: { jobId: job.id, type: 'started', data: { workerId: 'busy' } } });
+    const jobs = [
+      await h.caller.jobs.create({ prompt: 'running on busy, named by its session (events users read)' }),
+      await h.caller.jobs.create({ prompt: 'running on busy, named by host:pid (an older event)' }),
+    ];
+    await h.db.job.updateMany({ where: { id: { in: jobs.map((job) => job.id) } }, data: { status: 'running', startedAt: new Date() } });
+    await h.db.jobEvent.createMany({
+      data: [
+        { jobId: jobs[0]!.id, type: 'started', data: { workerId: 'darkroom-worker 0b6f8a6e-busy' } },
+        { jobId: jobs[1]!.id, type: 'started', data: { workerId: 'busy' } },
+      ],
+    });
 
     const workers = await h.admin.caller.queue.workers();
 
     expect(workers.map(({ workerId, alive, running }) => ({ workerId, alive, running }))).toEqual([
       { workerId: 'silent', alive: false, running: 0 },
-      { workerId: 'busy', alive: true, running: 1 },
+      { workerId: 'busy', alive: true, running: 2 },
     ]);
     const refused = await h.caller.queue.workers().catch((error: unknown) => error);
     expect((refused as { code?: string }).code).toBe('FORBIDDEN');

@@ -105,7 +105,11 @@ export async function listWorkers({ db, settings }: { db: Db; settings: QueueSet
     host: worker.host,
     pid: worker.pid,
     concurrency: worker.concurrency,
-    running: Number(running.find((row) => row.worker === worker.workerId)?.n ?? 0),
+    // Job events name a worker by its session name (never host:pid, which users must not see); older
+    // events by its id.
+    running: running
+      .filter((row) => row.worker === worker.sessionName || row.worker === worker.workerId)
+      .reduce((sum, row) => sum + Number(row.n), 0),
     startedAt: worker.startedAt.toISOString(),
     lastSeenAt: worker.lastSeenAt.toISOString(),
     alive: worker.lastSeenAt.getTime() > aliveSince,

@@ -1,4 +1,4 @@
-import { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH } from '@darkroom/core';
+import { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH, MODERATION_DESCRIPTION } from '@darkroom/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../../test/harness.js';
 
@@ -42,6 +42,11 @@ describe('the OpenAPI document and the docs page', () => {
     expect(request.properties.prompt!.maxLength).toBe(MAX_PROMPT_LENGTH);
     expect(request.properties.numImages!.maximum).toBe(MAX_IMAGES_PER_JOB);
     expect(request.required).toEqual(['prompt']);
+    expect(request.properties.moderation).toEqual({
+      type: 'string',
+      enum: ['strict', 'standard', 'relaxed'],
+      description: MODERATION_DESCRIPTION,
+    });
     expect(Object.keys(document.components.schemas.JobAccepted!.properties).sort()).toEqual([
       'estimatedWaitSeconds',
       'jobId',

@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '@darkroom/core';
+import type { ModerationLevel, RetryPolicy } from '@darkroom/core';
 import type { Db, JobChangeFeed } from '@darkroom/db';
 import type { ImageProvider } from '@darkroom/providers';
 import type { ImageStorage } from '@darkroom/storage';
@@ -10,9 +10,22 @@ export interface PipelineDeps {
   db: Db;
   storage: ImageStorage;
   providerFor: (name: string) => ImageProvider;
+  /**
+   * Whether this worker runs a provider. A job needing one it does not run fails `provider_unavailable`
+   * (refunded) rather than run elsewhere at its price. Default: every provider `providerFor` knows.
+   */
+  isEnabled?: (name: string) => boolean;
   log: Logger;
-  /** Recorded on the job's `started` event, so the timeline says who ran it. */
+  /**
+   * Names this process on the job's `started` and `released` events, which the job's owner reads: an
+   * opaque id (its database session name), never host:pid (F21). The admin's worker list maps it back.
+   */
   workerId: string;
+  /**
+   * The least strict moderation any job runs at (MODERATION_MIN): a job that asked for less runs at this,
+   * and its timeline says so. Default standard.
+   */
+  moderationMin?: ModerationLevel;
   /** Images of one job generated at once. */
   imageConcurrency: number;
   /** Tries per image for errors that may pass (transient, timeout, rate limited). Default IMAGE_RETRY's 3. */

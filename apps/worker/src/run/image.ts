@@ -7,6 +7,8 @@ import {
   decideRetry,
   IMAGE_RETRY,
   jobEvent,
+  ModerationLevel,
+  moderationWithin,
   OutputFormat,
   Quality,
   type ErrorCode,
@@ -48,6 +50,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
   let attemptsHere = 0;
   const outputFormat = OutputFormat.catch('png').parse(job.outputFormat);
   const quality = Quality.safeParse(job.quality).data;
+  const moderation = runModeration(deps, job);
   for (let attempt = image.attempts + 1; ; attempt++) {
     attemptsHere++;
     const attemptOnce = async () => {
@@ -70,6 +73,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
           : {}),
         outputFormat,
+        moderation,
         // A queued vendor need not start the work once the run can no longer use it.
         ...(job.deadline ? { startBy: job.deadline } : {}),
         onVendorStatus: (status) => {
@@ -115,7 +119,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
       try {
         // A slot bounds the calls in flight at the vendor, so only the call holds one: it is released
         // as soon as the vendor answers, and our own encoding and storing below run without it.
-        // Slots and rates belong to the adapter that really makes the call (PROVIDER_DEFAULT may stand in).
+        // Slots and rates belong to the adapter that really makes the call.
         // The vendor-call spans made inside say which attempt they belong to.
         result = await withAttempt(attempt, () =>
           deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call(),
@@ -255,4 +259,9 @@ async function raiseProgress(tx: Tx, jobId: string, numImages: number) {
   const done = await tx.image.count({ where: { jobId, status: { in: ['succeeded', 'failed'] } } });
   const progress = Math.min(99, Math.floor((done / numImages) * 100));
   await tx.$executeRaw`update jobs set progress = greatest(progress, ${progress}::int), updated_at = now() where id = ${jobId}::uuid`;
+}
+
+/** The level a job's vendor calls use: what it asked for, raised to this worker's MODERATION_MIN. */
+export function runModeration(deps: Pick<PipelineDeps, 'moderationMin'>, job: Pick<Job, 'moderation'>) {
+  return moderationWithin(ModerationLevel.catch('standard').parse(job.moderation), deps.moderationMin ?? 'standard');
 }

@@ -65,7 +65,7 @@ describe('retention', () => {
 
     const removed = await deleteExpired({ db: database.db, storage, days: 30 });
 
-    expect(removed).toEqual({ jobs: 3, files: 6 });
+    expect(removed).toEqual({ jobs: 3, files: 6, failed: 0 });
     const left = await database.db.job.findMany({ select: { id: true } });
     expect(left.map((job) => job.id).sort()).toEqual([recent.id, stillQueued.id, stillRunning.id].sort());
     for (const job of old) {
@@ -80,6 +80,6 @@ describe('retention', () => {
     }
     // The ledger keeps every entry: balances do not change when history goes.
     expect(await database.db.creditEntry.aggregate({ _sum: { amount: true }, _count: true })).toEqual(ledgerBefore);
-    expect(await deleteExpired({ db: database.db, storage, days: 30 })).toEqual({ jobs: 0, files: 0 });
+    expect(await deleteExpired({ db: database.db, storage, days: 30 })).toEqual({ jobs: 0, files: 0, failed: 0 });
   });
 });

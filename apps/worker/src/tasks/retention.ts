@@ -20,20 +20,34 @@ export interface RetentionOptions {
 }
 
 /**
- * Deletes what is past retention; returns how many jobs and files (images and thumbnails) went. The
- * rows go first, under lock (lifecycle's expire.ts): a job retried at that moment keeps its files.
+ * Deletes what is past retention; returns how many jobs and files (images and thumbnails) went, and
+ * how many file deletes failed. The rows go first, under lock (lifecycle's expire.ts): a job retried
+ * at that moment keeps its files. A failed file delete is logged and left to the orphan collector.
  */
-export async function deleteExpired({ db, storage, days }: RetentionOptions): Promise<{ jobs: number; files: number }> {
+export async function deleteExpired({
+  db,
+  storage,
+  days,
+  log,
+}: RetentionOptions & { log?: Logger }): Promise<{ jobs: number; files: number; failed: number }> {
   const cutoff = new Date(Date.now() - days * 86_400_000);
   let jobs = 0;
   let files = 0;
+  let failed = 0;
   for (;;) {
     const expired = await lifecycle.expireJobs(db, { cutoff, limit: ROUND });
-    if (expired.jobs === 0) return { jobs, files };
+    if (expired.jobs === 0) return { jobs, files, failed };
     jobs += expired.jobs;
     for (const key of expired.keys) {
-      await storage.delete(key);
-      files++;
+      try {
+        await storage.delete(key);
+        files++;
+      } catch (error) {
+        // The rows are gone already; the file is now one of a job that does not exist, which the
+        // orphaned-file walk (orphans.ts) deletes on its next pass.
+        failed++;
+        log?.warn({ err: error, key }, 'retention: could not delete a file; the orphan collector will');
+      }
     }
   }
 }

@@ -72,6 +72,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     provider: request.provider,
     quality: request.quality ?? null,
     outputFormat: request.outputFormat,
+    moderation: request.moderation ?? 'standard',
     numImages: request.numImages,
     priority: request.priority,
     startBy: request.startBy ? new Date(request.startBy) : null,

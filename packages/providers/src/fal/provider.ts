@@ -1,3 +1,4 @@
+import { falModerationInput } from '../moderation.js';
 import type { ProviderErrorCode } from '../errors.js';
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
@@ -107,9 +108,10 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
             request.outputFormat === 'jpeg' || request.outputFormat === 'png'
               ? request.outputFormat
               : (options.outputFormat ?? 'png'),
-          enable_safety_checker: true,
           ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
           ...options.extraInput,
+          // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.
+          ...falModerationInput(model, request.moderation ?? 'standard'),
         }),
         ...(request.signal ? { signal: request.signal } : {}),
       });

@@ -46,6 +46,7 @@ describe('openai adapter', () => {
       quality: 'high',
       output_format: 'png',
       background: 'opaque',
+      moderation: 'auto',
     });
     expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect([image.mime, image.width, image.height, image.seed]).toEqual(['image/png', 96, 64, 7]);

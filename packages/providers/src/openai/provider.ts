@@ -1,3 +1,4 @@
+import { openaiModeration } from '../moderation.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat, Quality } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
@@ -75,6 +76,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     if (family === 'gpt-image') {
       body.output_format = request.outputFormat ?? outputFormat;
       if (options.background) body.background = options.background;
+      body.moderation = openaiModeration(request.moderation ?? 'standard');
     } else {
       body.response_format = options.responseFormat ?? 'b64_json';
     }

@@ -15,6 +15,8 @@ export interface OpenAIImageRequest {
   output_format?: 'png' | 'jpeg' | 'webp';
   /** gpt-image models only. */
   background?: 'transparent' | 'opaque' | 'auto';
+  /** gpt-image models only: `auto` (default filtering) or `low` (less restrictive). */
+  moderation?: 'auto' | 'low';
   /** dall-e models only; gpt-image models always answer base64. */
   response_format?: 'url' | 'b64_json';
 }

@@ -33,7 +33,14 @@ describe('replicate adapter', () => {
     const sent = since(mark);
     expect(sent[0]!.path).toBe('/v1/models/black-forest-labs/flux-schnell/predictions');
     expect(JSON.parse(sent[0]!.body.toString())).toEqual({
-      input: { prompt: request.prompt, seed: 11, aspect_ratio: '4:3', num_outputs: 1, output_format: 'png' },
+      input: {
+        prompt: request.prompt,
+        seed: 11,
+        aspect_ratio: '4:3',
+        num_outputs: 1,
+        output_format: 'png',
+        disable_safety_checker: false,
+      },
     });
     expect(sent[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(sent.map((r) => `${r.method} ${r.path.replace(image.providerRequestId!, 'ID')}`)).toEqual([

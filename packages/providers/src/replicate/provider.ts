@@ -1,3 +1,4 @@
+import { replicateModerationInput } from '../moderation.js';
 import {
   codeForStatus,
   makeVendorHttp,
@@ -138,6 +139,8 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
         output_format: replicateFormat(request.outputFormat ?? options.outputFormat ?? 'png'),
         ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
         ...options.extraInput,
+        // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.
+        ...replicateModerationInput(model, request.moderation ?? 'standard'),
       };
       const body: ReplicateCreateBody = { ...(version ? { version } : {}), input };
       const response = await http.request({

@@ -64,6 +64,30 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
       const input = JSON.parse(incoming.body.toString('utf8')) as { prompt?: string };
       if (!input.prompt)
         return { status: 422, json: { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' }] } };
+      // fal's FLUX schemas: a boolean checker switch, and on pro models a tolerance "1".."6" (a string enum).
+      const { enable_safety_checker: checker, safety_tolerance: tolerance } = input as Record<string, unknown>;
+      if (checker !== undefined && typeof checker !== 'boolean')
+        return {
+          status: 422,
+          json: {
+            detail: [
+              { loc: ['body', 'enable_safety_checker'], msg: 'Input should be a valid boolean', type: 'bool_type' },
+            ],
+          },
+        };
+      if (tolerance !== undefined && !['1', '2', '3', '4', '5', '6'].includes(tolerance as string))
+        return {
+          status: 422,
+          json: {
+            detail: [
+              {
+                loc: ['body', 'safety_tolerance'],
+                msg: "Input should be '1', '2', '3', '4', '5' or '6'",
+                type: 'enum',
+              },
+            ],
+          },
+        };
       const timeout = incoming.headers['x-fal-request-timeout'] as string | undefined;
       requestTimeouts.push(timeout);
       submits++;

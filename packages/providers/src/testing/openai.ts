@@ -93,6 +93,21 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
         },
       };
     }
+    const moderation = (body as { moderation?: unknown }).moderation;
+    if (moderation !== undefined && moderation !== 'auto' && moderation !== 'low') {
+      return {
+        status: 400,
+        headers,
+        json: {
+          error: {
+            message: `Invalid value: '${String(moderation)}'. Supported values are: 'low' and 'auto'.`,
+            type: 'invalid_request_error',
+            param: 'moderation',
+            code: 'invalid_value',
+          },
+        },
+      };
+    }
     if (body.prompt.includes('forbidden')) {
       return {
         status: 400,

@@ -87,6 +87,20 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
       const body = JSON.parse(request.body.toString('utf8')) as { version?: string; input?: { prompt?: string } };
       if (path === '/v1/predictions' && !body.version) return problem(422, 'Invalid version', 'version is required');
       if (!body.input?.prompt) return problem(422, 'Input validation failed', 'input: prompt is required');
+      // Replicate checks the input against the model's schema (FLUX: a boolean checker switch, or an
+      // integer tolerance from 1, strictest, to 6).
+      const { disable_safety_checker: checker, safety_tolerance: tolerance } = body.input as Record<string, unknown>;
+      if (checker !== undefined && typeof checker !== 'boolean')
+        return problem(
+          422,
+          'Input validation failed',
+          '- input.disable_safety_checker: Invalid type. Expected: boolean',
+        );
+      if (
+        tolerance !== undefined &&
+        !(Number.isInteger(tolerance) && (tolerance as number) >= 1 && (tolerance as number) <= 6)
+      )
+        return problem(422, 'Input validation failed', '- input.safety_tolerance: Must be an integer from 1 to 6');
       creates++;
       const prediction: FakePrediction = {
         id: randomUUID().replace(/-/g, '').slice(0, 26),

@@ -114,12 +114,34 @@ ALTER TABLE images ADD CONSTRAINT images_pkey PRIMARY KEY (id);
 ALTER TABLE images ADD CONSTRAINT images_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;
 ALTER TABLE images ADD CONSTRAINT images_attempts_not_negative CHECK ((attempts >= 0));
 ALTER TABLE images ADD CONSTRAINT images_finished_at_when_terminal CHECK (((status = ANY (ARRAY['succeeded'::"ImageStatus", 'failed'::"ImageStatus", 'canceled'::"ImageStatus"])) = (finished_at IS NOT NULL)));
-ALTER TABLE images ADD CONSTRAINT images_provider_check CHECK ((provider = ANY (ARRAY['local'::text, 'mock'::text, 'openai'::text, 'stability'::text, 'replicate'::text, 'fal'::text])));
+ALTER TABLE images ADD CONSTRAINT images_provider_check CHECK ((provider = ANY (ARRAY['local'::text, 'mock'::text, 'openai'::text, 'stability'::text, 'replicate'::text, 'fal'::text, 'comfyui'::text, 'a1111'::text])));
 ALTER TABLE images ADD CONSTRAINT images_started_at_when_running CHECK (((status <> 'running'::"ImageStatus") OR (started_at IS NOT NULL)));
 ALTER TABLE images ADD CONSTRAINT images_succeeded_has_file CHECK (((status <> 'succeeded'::"ImageStatus") OR (storage_key IS NOT NULL)));
 CREATE UNIQUE INDEX images_job_id_index_key ON public.images USING btree (job_id, index);
 CREATE TRIGGER images_bump_version BEFORE UPDATE ON public.images FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION darkroom_bump_version();
 CREATE TRIGGER images_notify_status AFTER UPDATE OF status ON public.images FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION darkroom_notify_image_changed();
+
+CREATE TABLE instance_secrets (
+    name text NOT NULL,
+    value text NOT NULL,
+    created_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+ALTER TABLE instance_secrets ADD CONSTRAINT instance_secrets_pkey PRIMARY KEY (name);
+
+CREATE TABLE invites (
+    id uuid NOT NULL,
+    code_hash text NOT NULL,
+    prefix text NOT NULL,
+    max_uses integer NOT NULL,
+    uses integer DEFAULT 0 NOT NULL,
+    expires_at timestamp(3) with time zone,
+    revoked_at timestamp(3) with time zone,
+    created_by_id uuid,
+    created_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+ALTER TABLE invites ADD CONSTRAINT invites_pkey PRIMARY KEY (id);
+ALTER TABLE invites ADD CONSTRAINT invites_created_by_id_fkey FOREIGN KEY (created_by_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE SET NULL;
+CREATE UNIQUE INDEX invites_code_hash_key ON public.invites USING btree (code_hash);
 
 CREATE TABLE job_events (
     id bigint DEFAULT nextval('job_events_id_seq'::regclass) NOT NULL,
@@ -144,7 +166,6 @@ CREATE TABLE jobs (
     width integer NOT NULL,
     height integer NOT NULL,
     seed integer,
-    params jsonb DEFAULT '{}'::jsonb NOT NULL,
     provider text NOT NULL,
     num_images integer NOT NULL,
     priority "Priority" DEFAULT 'normal'::"Priority" NOT NULL,
@@ -152,7 +173,6 @@ CREATE TABLE jobs (
     stage "JobStage",
     progress integer DEFAULT 0 NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
-    max_attempts integer DEFAULT 3 NOT NULL,
     error_code text,
     error_message text,
     error_retryable boolean,
@@ -180,7 +200,9 @@ CREATE TABLE jobs (
     webhook_url text,
     webhook_events text[] DEFAULT ARRAY['job.finished'::text],
     quality text,
-    version integer DEFAULT 0 NOT NULL
+    version integer DEFAULT 0 NOT NULL,
+    trace_parent text,
+    moderation text DEFAULT 'standard'::text NOT NULL
 );
 ALTER TABLE jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 ALTER TABLE jobs ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
@@ -191,11 +213,12 @@ ALTER TABLE jobs ADD CONSTRAINT jobs_credits_charged_not_negative CHECK ((credit
 ALTER TABLE jobs ADD CONSTRAINT jobs_credits_reserved_not_negative CHECK ((credits_reserved >= 0));
 ALTER TABLE jobs ADD CONSTRAINT jobs_credits_reserved_zero_when_terminal CHECK (((status <> ALL (ARRAY['succeeded'::"JobStatus", 'failed'::"JobStatus", 'canceled'::"JobStatus"])) OR (credits_reserved = 0)));
 ALTER TABLE jobs ADD CONSTRAINT jobs_finished_at_when_terminal CHECK (((status = ANY (ARRAY['succeeded'::"JobStatus", 'failed'::"JobStatus", 'canceled'::"JobStatus"])) = (finished_at IS NOT NULL)));
+ALTER TABLE jobs ADD CONSTRAINT jobs_moderation_check CHECK ((moderation = ANY (ARRAY['strict'::text, 'standard'::text, 'relaxed'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_num_images_positive CHECK ((num_images >= 1));
 ALTER TABLE jobs ADD CONSTRAINT jobs_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpeg'::text, 'webp'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_preset_check CHECK ((preset = ANY (ARRAY['coloring-page'::text, 'cover'::text, 'illustration'::text, 'character-reference'::text, 'background'::text, 'photo'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_progress_percent CHECK (((progress >= 0) AND (progress <= 100)));
-ALTER TABLE jobs ADD CONSTRAINT jobs_provider_check CHECK ((provider = ANY (ARRAY['local'::text, 'mock'::text, 'openai'::text, 'stability'::text, 'replicate'::text, 'fal'::text])));
+ALTER TABLE jobs ADD CONSTRAINT jobs_provider_check CHECK ((provider = ANY (ARRAY['local'::text, 'mock'::text, 'openai'::text, 'stability'::text, 'replicate'::text, 'fal'::text, 'comfyui'::text, 'a1111'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_quality_check CHECK ((quality = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_started_at_when_running CHECK (((status <> 'running'::"JobStatus") OR (started_at IS NOT NULL)));
 CREATE INDEX jobs_batch_id_idx ON public.jobs USING btree (batch_id);
@@ -211,6 +234,13 @@ CREATE TRIGGER jobs_bump_version BEFORE UPDATE ON public.jobs FOR EACH ROW WHEN 
 CREATE TRIGGER jobs_notify_insert AFTER INSERT ON public.jobs FOR EACH ROW EXECUTE FUNCTION darkroom_notify_job_changed();
 CREATE TRIGGER jobs_notify_update AFTER UPDATE ON public.jobs FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION darkroom_notify_job_changed();
 CREATE TRIGGER jobs_search_update BEFORE INSERT OR UPDATE OF prompt, style, preset ON public.jobs FOR EACH ROW EXECUTE FUNCTION jobs_search_update();
+
+CREATE TABLE maintenance_cursors (
+    name text NOT NULL,
+    "position" text NOT NULL,
+    updated_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE maintenance_cursors ADD CONSTRAINT maintenance_cursors_pkey PRIMARY KEY (name);
 
 CREATE TABLE provider_leases (
     provider text NOT NULL,
@@ -269,9 +299,11 @@ CREATE TABLE users (
     credit_balance integer DEFAULT 0 NOT NULL,
     created_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     updated_at timestamp(3) with time zone NOT NULL,
-    webhook_secret text
+    webhook_secret text,
+    invite_id uuid
 );
 ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+ALTER TABLE users ADD CONSTRAINT users_invite_id_fkey FOREIGN KEY (invite_id) REFERENCES invites(id) ON UPDATE CASCADE ON DELETE SET NULL;
 CREATE UNIQUE INDEX users_email_key ON public.users USING btree (email);
 CREATE TRIGGER users_notify_delete AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION darkroom_notify_user_changed();
 CREATE TRIGGER users_notify_update AFTER UPDATE OF role, email ON public.users FOR EACH ROW WHEN (((old.role IS DISTINCT FROM new.role) OR (old.email IS DISTINCT FROM new.email))) EXECUTE FUNCTION darkroom_notify_user_changed();
@@ -307,7 +339,7 @@ CREATE TABLE worker_heartbeats (
 ALTER TABLE worker_heartbeats ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 CREATE INDEX worker_heartbeats_last_seen_at_idx ON public.worker_heartbeats USING btree (last_seen_at);
 
-FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 14c0ea9d635f270a6b89ccd6d96cfbc4, body: packages/db/sql/darkroom_accept_job.sql
+FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 270ba2c60ca694198ac9e03ce37e6061, body: packages/db/sql/darkroom_accept_job.sql
 FUNCTION darkroom_bump_version() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 81b589193630eacf07b49d6d1e7941c0, body: packages/db/sql/darkroom_bump_version.sql
 FUNCTION darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer) RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone) LANGUAGE plpgsql VOLATILE -- md5 c1a07dc7f55db960be75f4b30a974b2e, body: packages/db/sql/darkroom_claim_job.sql
 FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 b66c4e6ba122ba0cceedef39b2c1419c, body: packages/db/sql/darkroom_notify_api_key_changed.sql

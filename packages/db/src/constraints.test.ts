@@ -62,6 +62,7 @@ const REFUSALS: [constraint: string, statement: string][] = [
   ['jobs_aspect_ratio_check', `update jobs set aspect_ratio = '5:4' where id = $1`],
   ['jobs_quality_check', `update jobs set quality = 'ultra' where id = $1`],
   ['jobs_output_format_check', `update jobs set output_format = 'gif' where id = $1`],
+  ['jobs_moderation_check', `update jobs set moderation = 'none' where id = $1`],
   ['images_provider_check', `update images set provider = 'dall-e' where job_id = $1`],
   [
     'images_finished_at_when_terminal',

@@ -24,6 +24,7 @@ describe("the database's vocabularies are core's", () => {
       'jobs.aspect_ratio',
       'jobs.quality',
       'jobs.output_format',
+      'jobs.moderation',
       'images.provider',
     ]);
     expect(ENUM_VOCABULARIES.map((e) => e.type)).toEqual([

@@ -11,6 +11,7 @@ import {
   CREDIT_ENTRY_KINDS,
   IMAGE_STATUSES,
   JOB_STATUSES,
+  MODERATION_LEVELS,
   OUTPUT_FORMATS,
   PRESETS,
   PRIORITIES,
@@ -35,6 +36,7 @@ export const COLUMN_VOCABULARIES: readonly ColumnVocabulary[] = [
   { table: 'jobs', column: 'aspect_ratio', source: 'ASPECT_RATIOS', values: ASPECT_RATIOS },
   { table: 'jobs', column: 'quality', source: 'QUALITIES', values: QUALITIES },
   { table: 'jobs', column: 'output_format', source: 'OUTPUT_FORMATS', values: OUTPUT_FORMATS },
+  { table: 'jobs', column: 'moderation', source: 'MODERATION_LEVELS', values: MODERATION_LEVELS },
   // The provider that made an image when it is not the job's own (a fallback).
   { table: 'images', column: 'provider', source: 'PROVIDER_NAMES', values: PROVIDER_NAMES },
 ];

@@ -131,7 +131,10 @@ describe('queue.status', () => {
       await h.caller.jobs.create({ prompt: 'running on busy, named by its session (events users read)' }),
       await h.caller.jobs.create({ prompt: 'running on busy, named by host:pid (an older event)' }),
     ];
-    await h.db.job.updateMany({ where: { id: { in: jobs.map((job) => job.id) } }, data: { status: 'running', startedAt: new Date() } });
+    await h.db.job.updateMany({
+      where: { id: { in: jobs.map((job) => job.id) } },
+      data: { status: 'running', startedAt: new Date() },
+    });
     await h.db.jobEvent.createMany({
       data: [
         { jobId: jobs[0]!.id, type: 'started', data: { workerId: 'darkroom-worker 0b6f8a6e-busy' } },

@@ -9,6 +9,7 @@ import {
   DomainError,
   TASKS,
   estimateWaitSeconds,
+  MODEL_PROVIDERS,
   PRIORITY_BANDS,
   isTerminalStatus,
   pricePerImage,
@@ -81,6 +82,7 @@ export async function createJob({
 }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertStartByInFuture(input);
   assertProviderEnabled(settings, input.provider, 'provider');
+  assertModelAccepted(input, 'model');
   assertPriorityAllowed(settings, user, input.priority, 'priority');
   assertPromptAllowed(settings, input, '');
   const requestHash = hashRequest(input);
@@ -103,6 +105,19 @@ export async function createJob({
     }
     throw error;
   }
+}
+
+/**
+ * Refuses a model for a provider that does not take one (hosted vendors run their configured model):
+ * `details.reason` is `model_not_accepted`, with the providers that do.
+ */
+function assertModelAccepted(input: Pick<JobRequest, 'provider' | 'model'>, field: string) {
+  if (input.model === undefined || MODEL_PROVIDERS.includes(input.provider)) return;
+  throw new DomainError(
+    'BAD_INPUT',
+    `provider ${input.provider} does not take a model; providers that do: ${MODEL_PROVIDERS.join(', ')}`,
+    { field, reason: 'model_not_accepted', provider: input.provider, accepts: MODEL_PROVIDERS },
+  );
 }
 
 /**
@@ -205,6 +220,7 @@ async function insertAcceptedJob(
     height,
     seed: input.seed ?? null,
     provider: input.provider,
+    model: input.model ?? null,
     quality: input.quality ?? null,
     outputFormat: input.outputFormat,
     numImages: input.numImages,
@@ -309,6 +325,7 @@ export async function createBatch({
   input.requests.forEach((request, index) => {
     assertStartByInFuture(request, `requests.${index}.startBy`);
     assertProviderEnabled(settings, request.provider, `requests.${index}.provider`);
+    assertModelAccepted(request, `requests.${index}.model`);
     assertPriorityAllowed(settings, user, request.priority, `requests.${index}.priority`);
     assertPromptAllowed(settings, request, `requests.${index}.`);
   });

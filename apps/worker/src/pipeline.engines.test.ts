@@ -117,6 +117,68 @@ describe('runJob on self-hosted engines', () => {
     expect(image.errorMessage).toContain('v1-5-pruned-emaonly');
   });
 
+  it('resumes a ComfyUI prompt a crashed worker queued, without queueing it again', async () => {
+    const job = await queuedJob('comfyui', 'a lighthouse, resumed');
+    // The first worker queued the prompt, recorded its id, and died while waiting.
+    const requestId = await registry.providerFor('comfyui').submit!({
+      prompt: 'a lighthouse, resumed',
+      preset: 'illustration',
+      width: 96,
+      height: 64,
+      seed: 5,
+    });
+    await database.db.job.update({
+      where: { id: job.id },
+      data: { status: 'running', startedAt: new Date(), attempts: 1 },
+    });
+    const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
+    await database.db.image.update({
+      where: { id: image.id },
+      data: { status: 'running', attempts: 1, providerRequestId: requestId },
+    });
+    const prompts = comfyui.prompts.length;
+
+    await runJob(deps(), job.id);
+
+    const done = await database.db.image.findUniqueOrThrow({ where: { id: image.id } });
+    expect([done.status, done.providerRequestId, comfyui.prompts.length - prompts]).toEqual([
+      'succeeded',
+      requestId,
+      0,
+    ]);
+  });
+
+  it('finishes the image on the second ComfyUI instance when the first dies mid-image', async () => {
+    const dying = await startFakeComfyUI({ stepMs: 50 });
+    const healthy = await startFakeComfyUI();
+    try {
+      const pool = makeProviderRegistry(
+        loadWorkerConfig({
+          PROVIDERS_ENABLED: 'local,comfyui',
+          COMFYUI_URLS: `${dying.url},${healthy.url}`,
+          COMFYUI_STEPS: '40',
+          PROVIDER_POLL_INTERVAL_MS: '10',
+        }),
+      );
+      const job = await queuedJob('comfyui', 'a storm');
+      const running = runJob(
+        deps({
+          providerFor: pool.providerFor,
+          imageRetry: { maxAttempts: 3, baseMs: 1, capMs: 5, maxRetryAfterMs: 5 },
+        }),
+        job.id,
+      );
+      await until(() => dying.running !== null);
+      await dying.close();
+      await running;
+
+      const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
+      expect([image.status, image.attempts, healthy.prompts.length]).toEqual(['succeeded', 2, 1]);
+    } finally {
+      await healthy.close();
+    }
+  });
+
   it('canceling a running a1111 job interrupts the server', async () => {
     a1111.stepMs = 40;
     try {

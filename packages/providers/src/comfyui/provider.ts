@@ -64,7 +64,10 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
 
   const client = makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, workflowName });
   /** Prompts this process submitted and is still waiting for: their socket and instance lease. */
-  const sessions = new Map<string, { socket: WebSocket; early: Buffer[]; lease: EngineLease }>();
+  const sessions = new Map<
+    string,
+    { socket: WebSocket; early: Buffer[]; lease: EngineLease; orphan: NodeJS.Timeout }
+  >();
 
   function graphFor(request: GenerateRequest) {
     if (request.model && !template!.uses.has('model'))
@@ -110,7 +113,16 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       });
       if (response.status !== 200) throw client.refused(response);
       const id = http.json(response, ComfyPromptAccepted).prompt_id;
-      sessions.set(id, { socket, early, lease });
+      // A submit whose resume never comes (the caller failed to record the id) must not hold the
+      // instance forever: the session is dropped once no image could still be waiting on it.
+      const orphan = setTimeout(() => {
+        if (sessions.get(id)?.socket !== socket) return;
+        sessions.delete(id);
+        socket.terminate();
+        lease.release();
+      }, timeoutMs + 60_000);
+      orphan.unref();
+      sessions.set(id, { socket, early, lease, orphan });
       request.onVendorStatus?.({ state: 'queued' });
       return id;
     } catch (error) {
@@ -167,6 +179,7 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       // A prompt another (crashed) worker queued: its socket is gone, so the history and queue say when it ends.
       const session = sessions.get(id);
       sessions.delete(id);
+      if (session) clearTimeout(session.orphan);
       try {
         let outcome: Outcome;
         try {

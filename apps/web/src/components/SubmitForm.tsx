@@ -24,7 +24,7 @@ import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js
 import { useTRPC } from '../trpc.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
-interface FormState {
+export interface FormState {
   preset: (typeof PRESETS)[number];
   prompt: string;
   negativePrompt: string;
@@ -78,7 +78,8 @@ function fromJob(job: JobView): FormState {
   };
 }
 
-function toRequest(form: FormState, prompt: string, idempotencyKey: string): JobRequestInput {
+/** The JobRequest a filled form sends; a model only for providers that take one. */
+export function toRequest(form: FormState, prompt: string, idempotencyKey: string): JobRequestInput {
   return {
     preset: form.preset,
     prompt,

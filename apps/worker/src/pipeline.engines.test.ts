@@ -47,7 +47,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function queuedJob(provider: string, prompt: string) {
+async function queuedJob(provider: string, prompt: string, model?: string) {
   return database.db.job.create({
     data: {
       userId,
@@ -57,6 +57,7 @@ async function queuedJob(provider: string, prompt: string) {
       width: 96,
       height: 64,
       provider,
+      model: model ?? null,
       numImages: 1,
       seed: 5,
       images: { create: [{ index: 0, seed: 5 }] },
@@ -89,6 +90,93 @@ describe('runJob on self-hosted engines', () => {
     if (provider === 'a1111')
       expect(a1111.jobs.at(-1)!.body).toMatchObject({ prompt: expect.stringContaining('harbour'), steps: 4, seed: 5 });
     else expect(comfyui.prompts.at(-1)!.prompt['3']!.inputs).toMatchObject({ steps: 4, seed: 5 });
+  });
+
+  it('passes the job model to each engine as its checkpoint', async () => {
+    const onA1111 = await queuedJob('a1111', 'a pier', 'sdxl_sd_xl_base_1.0');
+    const onComfy = await queuedJob('comfyui', 'a pier', 'sdxl/sd_xl_base_1.0.safetensors');
+
+    await runJob(deps(), onA1111.id);
+    await runJob(deps(), onComfy.id);
+
+    expect(a1111.jobs.at(-1)!.body.override_settings).toEqual({
+      sd_model_checkpoint: 'sdxl/sd_xl_base_1.0.safetensors [31e35c80fc]',
+    });
+    expect(comfyui.prompts.at(-1)!.prompt['4']!.inputs!.ckpt_name).toBe('sdxl/sd_xl_base_1.0.safetensors');
+    const statuses = await database.db.image.findMany({ where: { jobId: { in: [onA1111.id, onComfy.id] } } });
+    expect(statuses.map((image) => image.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('fails the image as invalid_request when the engine does not have the model', async () => {
+    const job = await queuedJob('a1111', 'a pier', 'missing-model');
+
+    await runJob(deps(), job.id);
+
+    const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
+    expect([image.status, image.errorCode]).toEqual(['failed', 'invalid_request']);
+    expect(image.errorMessage).toContain('v1-5-pruned-emaonly');
+  });
+
+  it('resumes a ComfyUI prompt a crashed worker queued, without queueing it again', async () => {
+    const job = await queuedJob('comfyui', 'a lighthouse, resumed');
+    // The first worker queued the prompt, recorded its id, and died while waiting.
+    const requestId = await registry.providerFor('comfyui').submit!({
+      prompt: 'a lighthouse, resumed',
+      preset: 'illustration',
+      width: 96,
+      height: 64,
+      seed: 5,
+    });
+    await database.db.job.update({
+      where: { id: job.id },
+      data: { status: 'running', startedAt: new Date(), attempts: 1 },
+    });
+    const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
+    await database.db.image.update({
+      where: { id: image.id },
+      data: { status: 'running', attempts: 1, providerRequestId: requestId },
+    });
+    const prompts = comfyui.prompts.length;
+
+    await runJob(deps(), job.id);
+
+    const done = await database.db.image.findUniqueOrThrow({ where: { id: image.id } });
+    expect([done.status, done.providerRequestId, comfyui.prompts.length - prompts]).toEqual([
+      'succeeded',
+      requestId,
+      0,
+    ]);
+  });
+
+  it('finishes the image on the second ComfyUI instance when the first dies mid-image', async () => {
+    const dying = await startFakeComfyUI({ stepMs: 50 });
+    const healthy = await startFakeComfyUI();
+    try {
+      const pool = makeProviderRegistry(
+        loadWorkerConfig({
+          PROVIDERS_ENABLED: 'local,comfyui',
+          COMFYUI_URLS: `${dying.url},${healthy.url}`,
+          COMFYUI_STEPS: '40',
+          PROVIDER_POLL_INTERVAL_MS: '10',
+        }),
+      );
+      const job = await queuedJob('comfyui', 'a storm');
+      const running = runJob(
+        deps({
+          providerFor: pool.providerFor,
+          imageRetry: { maxAttempts: 3, baseMs: 1, capMs: 5, maxRetryAfterMs: 5 },
+        }),
+        job.id,
+      );
+      await until(() => dying.running !== null);
+      await dying.close();
+      await running;
+
+      const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
+      expect([image.status, image.attempts, healthy.prompts.length]).toEqual(['succeeded', 2, 1]);
+    } finally {
+      await healthy.close();
+    }
   });
 
   it('canceling a running a1111 job interrupts the server', async () => {

@@ -44,6 +44,26 @@ export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicat
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 
+/** Providers a job may choose a model for: self-hosted engines, where the model is a checkpoint file. */
+export const MODEL_PROVIDERS: readonly ProviderName[] = ['comfyui', 'a1111'];
+export const MAX_MODEL_LENGTH = 200;
+
+/**
+ * A model as engines name their checkpoints (`sdxl/sd_xl_base_1.0.safetensors`, `v1-5 [6ce0161689]`):
+ * letters, digits, space and `. _ - / [ ] ( ) +`, no `..` or leading `/`. Whether the engine has it is
+ * checked by the engine's adapter.
+ */
+export const ModelName = z
+  .string()
+  .trim()
+  .min(1, 'model must not be empty')
+  .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters`)
+  .regex(/^[\w.\-/ [\]()+]+$/, 'model may hold letters, digits, spaces and . _ - / [ ] ( ) + only')
+  .refine(
+    (name) => !name.startsWith('/') && !name.split('/').includes('..'),
+    'model must be a relative name without ..',
+  );
+
 /**
  * How much care (and vendor spend) an image gets: `low` drafts, `medium` (what a provider does by
  * default), `high` finals. Providers with a quality setting are asked for it (OpenAI: low/medium/high,
@@ -153,6 +173,8 @@ export const JobRequest = z.object({
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
   priority: Priority.default('normal'),
   provider: ProviderName.default('local'),
+  /** The checkpoint to run, for providers in MODEL_PROVIDERS only. Default: the engine's configured one. */
+  model: ModelName.optional(),
   /** Default: the provider's own (medium). May cost more or less (see CREDIT_PRICES). */
   quality: Quality.optional(),
   /** How images are stored and served: png (default), jpeg or webp, whatever the provider returns. */

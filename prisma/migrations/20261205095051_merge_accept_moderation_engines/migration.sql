@@ -1,6 +1,7 @@
 -- Three branches met here. The trace_parent migration (084303) and the moderation migration (084749) each
--- replaced darkroom_accept_job with their own version, so the later one dropped trace_parent from the
--- insert: this puts back the function as packages/db/sql holds it (both columns). The engines branch
+-- replaced darkroom_accept_job with their own version, and so did the model migration (091404), so the
+-- last one dropped trace_parent and moderation from the insert: this puts back the function as
+-- packages/db/sql holds it (all three columns). The engines branch
 -- added the providers comfyui and a1111 to core, so the provider CHECKs take them; and moderation, a core
 -- vocabulary too, gets its CHECK (packages/db/src/vocabulary.ts).
 
@@ -31,7 +32,7 @@ BEGIN
   INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
       seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, run_timeout_s,
       idempotency_key, request_hash, project_id, page_id, metadata, webhook_url, webhook_events,
-      credit_price, credits_reserved, trace_parent, updated_at)
+      credit_price, credits_reserved, trace_parent, model, updated_at)
     VALUES (job_id, owner, (job->>'batchId')::uuid, job->>'preset', job->>'prompt', job->>'negativePrompt',
       job->>'style', job->>'aspectRatio', (job->>'width')::int, (job->>'height')::int,
       (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat',
@@ -40,7 +41,7 @@ BEGIN
       job->>'idempotencyKey', job->>'requestHash', job->>'projectId', job->>'pageId',
       nullif(job->'metadata', 'null'::jsonb), job->>'webhookUrl',
       array(SELECT jsonb_array_elements_text(job->'webhookEvents')),
-      (job->>'creditPrice')::int, (job->>'creditsReserved')::int, job->>'traceParent', now())
+      (job->>'creditPrice')::int, (job->>'creditsReserved')::int, job->>'traceParent', job->>'model', now())
     RETURNING created_at INTO accepted_at;
 
   INSERT INTO images (id, job_id, index, updated_at)

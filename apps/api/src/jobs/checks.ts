@@ -2,7 +2,7 @@
  * The refusals a submit (single or batch) and a retry make before anything is written, each naming the
  * field it is about (`requests.3.priority` inside a batch).
  */
-import { DomainError, promptFilterMatch, type JobRequest, type Priority, type ProviderName } from '@darkroom/core';
+import { DomainError, MODEL_PROVIDERS, promptFilterMatch, type JobRequest, type Priority, type ProviderName } from '@darkroom/core';
 import type { AuthUser } from '../context.js';
 import { prioritiesFor } from '../credits/service.js';
 import type { AccountSettings } from '../env.js';
@@ -22,6 +22,19 @@ export function assertProviderEnabled(settings: AccountSettings, provider: Provi
       provider,
       enabled: settings.enabledProviders,
     },
+  );
+}
+
+/**
+ * Refuses a model for a provider that does not take one (hosted vendors run their configured model):
+ * `details.reason` is `model_not_accepted`, with the providers that do.
+ */
+export function assertModelAccepted(request: Pick<JobRequest, 'provider' | 'model'>, field: string) {
+  if (request.model === undefined || MODEL_PROVIDERS.includes(request.provider)) return;
+  throw new DomainError(
+    'BAD_INPUT',
+    `provider ${request.provider} does not take a model; providers that do: ${MODEL_PROVIDERS.join(', ')}`,
+    { field, reason: 'model_not_accepted', provider: request.provider, accepts: MODEL_PROVIDERS },
   );
 }
 
@@ -70,6 +83,7 @@ export function assertStartByInFuture(input: JobRequest, field = 'startBy') {
 export function assertSubmittable(settings: AccountSettings, user: AuthUser, request: JobRequest, prefix = '') {
   assertStartByInFuture(request, `${prefix}startBy`);
   assertProviderEnabled(settings, request.provider, `${prefix}provider`);
+  assertModelAccepted(request, `${prefix}model`);
   assertPriorityAllowed(settings, user, request.priority, `${prefix}priority`);
   assertPromptAllowed(settings, request, prefix);
 }

@@ -5,7 +5,9 @@ import {
   MAX_BATCH_SIZE,
   MAX_IMAGES_PER_JOB,
   MAX_NEGATIVE_PROMPT_LENGTH,
+  MAX_MODEL_LENGTH,
   MAX_PROMPT_LENGTH,
+  MODEL_PROVIDERS,
   PRESET_DEFINITIONS,
   PRESETS,
   pricePerImage,
@@ -22,7 +24,7 @@ import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js
 import { useTRPC } from '../trpc.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
-interface FormState {
+export interface FormState {
   preset: (typeof PRESETS)[number];
   prompt: string;
   negativePrompt: string;
@@ -32,6 +34,8 @@ interface FormState {
   numImages: string;
   priority: (typeof PRIORITIES)[number];
   provider: (typeof PROVIDER_NAMES)[number];
+  /** A checkpoint, for self-hosted engines only; '' = the engine's default. */
+  model: string;
   /** '' = the provider's default. */
   quality: (typeof QUALITIES)[number] | '';
   /** One job per line of `prompt` (jobs.createBatch) instead of one job. */
@@ -47,6 +51,7 @@ const INITIAL: FormState = {
   numImages: '4',
   priority: 'normal',
   provider: 'local',
+  model: '',
   quality: '',
   several: false,
 };
@@ -67,12 +72,14 @@ function fromJob(job: JobView): FormState {
     numImages: String(job.numImages),
     priority: job.priority,
     provider: job.provider,
+    model: '',
     quality: job.quality ?? '',
     several: false,
   };
 }
 
-function toRequest(form: FormState, prompt: string, idempotencyKey: string): JobRequestInput {
+/** The JobRequest a filled form sends; a model only for providers that take one. */
+export function toRequest(form: FormState, prompt: string, idempotencyKey: string): JobRequestInput {
   return {
     preset: form.preset,
     prompt,
@@ -82,6 +89,7 @@ function toRequest(form: FormState, prompt: string, idempotencyKey: string): Job
     numImages: Number(form.numImages),
     priority: form.priority,
     provider: form.provider,
+    ...(form.model.trim() && MODEL_PROVIDERS.includes(form.provider) ? { model: form.model } : {}),
     ...(form.quality ? { quality: form.quality } : {}),
     idempotencyKey,
   };
@@ -303,6 +311,19 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           )}
         </select>
       </div>
+      {MODEL_PROVIDERS.includes(form.provider) && (
+        <div className="field">
+          <label htmlFor={`${id}-model`}>Model (optional checkpoint, e.g. sd_xl_base_1.0.safetensors)</label>
+          <input
+            {...field('model')}
+            maxLength={MAX_MODEL_LENGTH}
+            value={form.model}
+            placeholder="the engine's default"
+            onChange={(event) => set('model', event.target.value)}
+          />
+          {error('model')}
+        </div>
+      )}
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-priority`}>Priority</label>

@@ -67,6 +67,8 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
         width: job.width,
         height: job.height,
         seed: image.seed ?? 0,
+        // Only the job's own provider was asked for this model; a fallback runs its default.
+        ...(job.model && provider.name === job.provider ? { model: job.model } : {}),
         attempt,
         signal,
         ...(provider.capabilities.imageConditioning && references.length > 0

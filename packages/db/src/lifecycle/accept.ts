@@ -70,6 +70,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     height,
     seed: request.seed ?? null,
     provider: request.provider,
+    model: request.model ?? null,
     quality: request.quality ?? null,
     outputFormat: request.outputFormat,
     moderation: request.moderation ?? 'standard',

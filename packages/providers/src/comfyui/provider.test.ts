@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineProgress, GenerateRequest, VendorStatus } from '../provider.js';
+import { DETACH, type EngineProgress, type GenerateRequest, type VendorStatus } from '../provider.js';
 import { providerFailure } from '../testing/expect-failure.js';
 import { startFakeHttpServer, until } from '../testing/fake-http.js';
 import { startFakeComfyUI, type FakeComfyUI } from '../testing/comfyui.js';
@@ -55,7 +55,7 @@ describe('comfyui adapter', () => {
       80,
       48,
       7,
-      sent.id,
+      `${sent.id} ${fake.url}`,
     ]);
     expect(progress.map((p) => p.value)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(statuses).toEqual([{ state: 'queued' }, { state: 'running' }]);
@@ -132,6 +132,45 @@ describe('comfyui adapter', () => {
       fake.dropSockets();
       const image = await running;
       expect(image.width).toBe(80);
+    } finally {
+      fake.stepMs = 2;
+    }
+  });
+
+  it('resumes a prompt another process queued, from the history, without queueing it again', async () => {
+    fake.stepMs = 10;
+    try {
+      const requestId = await provider({ steps: 10 }).submit!(request);
+      const prompts = fake.prompts.length;
+
+      // A second adapter (the worker that took over) has no socket for it.
+      const image = await provider().resume!(requestId, request);
+
+      expect([image.width, image.providerRequestId, fake.prompts.length]).toEqual([80, requestId, prompts]);
+    } finally {
+      fake.stepMs = 2;
+    }
+  });
+
+  it('ends a resumed prompt the server no longer knows, so the next attempt queues it anew', async () => {
+    const error = await providerFailure(
+      provider().resume!(`0b9d6f1e-0000-4000-8000-000000000000 ${fake.url}`, request),
+    );
+    expect([error.code, error.requestEnded]).toEqual(['transient', true]);
+  });
+
+  it('leaves the prompt running when the worker hands it over (DETACH)', async () => {
+    fake.stepMs = 20;
+    const controller = new AbortController();
+    try {
+      const running = provider({ steps: 30 }).generate({ ...request, signal: controller.signal });
+      await until(() => fake.running !== null);
+      const interrupts = fake.interrupts.length;
+      controller.abort(DETACH);
+
+      expect((await providerFailure(running)).code).toBe('canceled');
+      expect(fake.interrupts.length).toBe(interrupts);
+      await until(() => fake.running === null);
     } finally {
       fake.stepMs = 2;
     }

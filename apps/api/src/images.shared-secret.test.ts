@@ -85,16 +85,17 @@ describe('IMAGE_URL_SECRET unset on several replicas', () => {
     const [a, b] = await Promise.all([startApiProcess({}), startApiProcess({})]);
     sharing = a;
 
-    for (const [signer, checker] of [
-      [a!, b!],
-      [b!, a!],
-    ]) {
+    const pairs: [ApiProcess, ApiProcess][] = [
+      [a, b],
+      [b, a],
+    ];
+    for (const [signer, checker] of pairs) {
       const link = await signOn(signer);
       const opened = await fetch(`${checker.url}${link}`);
       expect(opened.status).toBe(200);
       expect(opened.headers.get('content-type')).toMatch(/^image\//);
     }
-    for (const api of [a!, b!]) expect(api.output()).toMatch(/IMAGE_URL_SECRET is unset/);
+    for (const api of [a, b]) expect(api.output()).toMatch(/IMAGE_URL_SECRET is unset/);
     // One key for the database, made once however many replicas start.
     expect(await h.db.instanceSecret.count({ where: { name: 'image_url_secret' } })).toBe(1);
   }, 180_000);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { API_ENV_VARIABLES, loadApiConfig } from './env.js';
+import { accountSettingsFrom, API_ENV_VARIABLES, loadApiConfig } from './env.js';
 
 describe('API configuration', () => {
   it('.env.example lists every variable the API reads', () => {
@@ -68,5 +68,22 @@ describe('API configuration', () => {
 
     expect(refusal).toMatch(/OTEL_EXPORTER_OTLP_HEADERS: write OTEL_EXPORTER_OTLP_HEADERS as key=value pairs/);
     expect(refusal).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL: write http\/protobuf or http\/json/);
+  });
+
+  it('takes SIGNUP_MODE and the reference caps, refusing bad values naming the variable', () => {
+    const defaults = accountSettingsFrom(loadApiConfig({}));
+    expect([defaults.signUpMode, defaults.references]).toEqual([
+      'open',
+      { maxPerUser: 200, maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000, uploadsPerMinute: 30 },
+    ]);
+    expect(accountSettingsFrom(loadApiConfig({ SIGNUP_MODE: 'invite' })).signUpMode).toBe('invite');
+    for (const [name, value] of [
+      ['SIGNUP_MODE', 'invites'],
+      ['MAX_REFERENCES_PER_USER', '0'],
+      ['REFERENCE_MAX_BYTES', '10'],
+      ['REFERENCE_MAX_PIXELS', 'lots'],
+      ['REFERENCE_UPLOADS_PER_MINUTE', '-1'],
+    ] as const)
+      expect(() => loadApiConfig({ [name]: value }), name).toThrow(new RegExp(name));
   });
 });

@@ -26,7 +26,7 @@ import { registerRequestSpans } from './request-spans.js';
 import { makeRateLimits } from './rate-limits.js';
 import { registerOpenAiRoutes } from './openai/routes.js';
 import { registerReferenceRoutes } from './references/routes.js';
-import { makeUrlSigner } from './signed-urls.js';
+import { makeUrlSigner, sharedImageUrlSecret } from './signed-urls.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
@@ -49,7 +49,7 @@ export interface ServerOptions {
   openAiWaitSeconds?: number;
   /** Where logs go; default stdout. Tests pass a stream to read them. */
   logStream?: DestinationStream;
-  /** Signs expiring image links; the same on every API replica. Default: random per process. */
+  /** Signs expiring image links; the same on every API replica. Default: one kept in the database. */
   imageUrlSecret?: string;
   /** How long a cached API key is trusted without a change announced by Postgres, in ms. Default 10 s. */
   apiKeyCacheTtlMs?: number;
@@ -197,7 +197,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('preValidation', async (request) => {
     for (const part of [request.params, request.query, request.body]) assertStorableText(part);
   });
-  const signer = makeUrlSigner(options.imageUrlSecret);
+  if (!options.imageUrlSecret)
+    app.log.warn(
+      'IMAGE_URL_SECRET is unset: signed image links use a key kept in the database (table instance_secrets), shared by every API replica on it; set IMAGE_URL_SECRET (32+ random characters, the same on every replica) to choose and rotate it yourself',
+    );
+  const signer = makeUrlSigner(options.imageUrlSecret ?? (await sharedImageUrlSecret(db)));
   registerImageRoutes(app, { db, storage, authenticate, signer, embeddable: settings.signedLinksEmbeddable });
   registerReferenceRoutes(app, { db, storage, authenticate, limits: settings.references, rateLimits: limits });
   const services: Services = { db, storage, jobChanges, closing: closing.signal, streams, settings, limits };

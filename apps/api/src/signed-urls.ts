@@ -5,6 +5,7 @@
  * the path and the expiry under the API's IMAGE_URL_SECRET.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '@darkroom/db';
 
 /** The longest a signed link may live, in seconds (7 days). */
 export const MAX_SIGNED_URL_TTL_SECONDS = 7 * 24 * 3600;
@@ -14,6 +15,19 @@ export interface UrlSigner {
   sign(path: string, expiresAt: Date): string;
   /** Whether the query of a request to `path` is a valid, unexpired signature. */
   verify(path: string, expires: string | undefined, signature: string | undefined, now?: Date): boolean;
+}
+
+/**
+ * The image-link key when IMAGE_URL_SECRET is unset: made at random by whichever API process asks first
+ * and kept in the database (`instance_secrets`), so every replica on that database signs and checks
+ * links alike. Whoever can read the database can forge links, but could read the images there anyway.
+ */
+export async function sharedImageUrlSecret(db: Db): Promise<string> {
+  const name = 'image_url_secret';
+  const candidate = randomBytes(32).toString('hex');
+  // Two replicas starting at once both try; the first insert wins and both read it back.
+  await db.$executeRaw`insert into instance_secrets (name, value) values (${name}, ${candidate}) on conflict (name) do nothing`;
+  return (await db.instanceSecret.findUniqueOrThrow({ where: { name }, select: { value: true } })).value;
 }
 
 /** A signer under `secret`; without one, a random secret (links then work only on this process). */

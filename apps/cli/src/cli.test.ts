@@ -119,6 +119,20 @@ describe('darkroom generate', () => {
     expect(run.stderr).toBe('');
   });
 
+  it.each([
+    ['webp', 'webp', (bytes: Buffer) => bytes.toString('latin1', 8, 12) === 'WEBP'],
+    ['jpeg', 'jpg', (bytes: Buffer) => bytes[0] === 0xff && bytes[1] === 0xd8],
+  ] as const)('--format %s saves each image with the extension of its real format', async (format, extension, isIt) => {
+    const out = path.join(scratch, `format-${format}`);
+    const run = await darkroom(['generate', 'a tin robot', '--format', format, '-q', '-o', out]);
+
+    expect(run.code).toBe(0);
+    const files = readdirSync(out);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`-0\\.${extension}$`));
+    expect(isIt(readFileSync(path.join(out, files[0]!)))).toBe(true);
+  });
+
   it('exits 1 when the job fails, naming the error', async () => {
     const run = await darkroom(['generate', 'refused every time', '--provider', 'mock']);
 
@@ -132,13 +146,16 @@ describe('darkroom generate', () => {
     const unknownFlag = await darkroom(['generate', 'x', '--colour', 'red']);
     const badPreset = await darkroom(['generate', 'x', '--preset', 'poster']);
     const badQuality = await darkroom(['generate', 'x', '--quality', 'ultra']);
+    const badFormat = await darkroom(['generate', 'x', '--format', 'gif']);
     const noPrompt = await darkroom(['generate']);
     const unknownCommand = await darkroom(['paint']);
 
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toMatch(/numImages|8/);
-    for (const run of [unknownFlag, badPreset, badQuality, noPrompt, unknownCommand]) expect(run.code).toBe(2);
+    for (const run of [unknownFlag, badPreset, badQuality, badFormat, noPrompt, unknownCommand])
+      expect(run.code).toBe(2);
     expect(badPreset.stderr).toContain('--preset must be one of');
+    expect(badFormat.stderr).toContain('--format must be one of');
     expect(badQuality.stderr).toContain('--quality must be one of');
   });
 });

@@ -11,6 +11,7 @@ import {
   DomainError,
   isTerminalStatus,
   JOB_STATUSES,
+  OUTPUT_FORMATS,
   PRESETS,
   PRIORITIES,
   PROVIDER_NAMES,
@@ -27,6 +28,7 @@ const HELP = `darkroom - asynchronous image generation from the command line
 Usage:
   darkroom generate "prompt" [-n 4] [--preset cover] [-o ./out] [--no-wait] [--timeout 300]
                     [--aspect-ratio 2:3] [--style S] [--seed N] [--priority normal] [--provider local] [--quality high]
+                    [--format png|jpeg|webp]
   darkroom status <job-id>
   darkroom list [--limit 20] [--status queued|running|succeeded|failed|canceled] [--cursor ID]
   darkroom cancel <job-id>
@@ -71,6 +73,7 @@ const COMMAND_OPTIONS = {
     priority: { type: 'string' },
     provider: { type: 'string' },
     quality: { type: 'string' },
+    format: { type: 'string' },
     'negative-prompt': { type: 'string' },
     'idempotency-key': { type: 'string' },
   },
@@ -178,6 +181,7 @@ const COMMANDS: Record<Command, Handler> = {
       ...(values.priority !== undefined ? { priority: oneOf('priority', values.priority, PRIORITIES) } : {}),
       ...(values.provider !== undefined ? { provider: oneOf('provider', values.provider, PROVIDER_NAMES) } : {}),
       ...(values.quality !== undefined ? { quality: oneOf('quality', values.quality, QUALITIES) } : {}),
+      ...(values.format !== undefined ? { outputFormat: oneOf('format', values.format, OUTPUT_FORMATS) } : {}),
       ...(values['negative-prompt'] !== undefined ? { negativePrompt: String(values['negative-prompt']) } : {}),
       ...(values['idempotency-key'] !== undefined ? { idempotencyKey: String(values['idempotency-key']) } : {}),
     };
@@ -305,11 +309,27 @@ async function saveImages(context: CommandContext, job: JobView, dir: string): P
       headers: { authorization: `Bearer ${context.apiKey}` },
     });
     if (!response.ok) throw new Error(`downloading image ${image.index} of ${job.id} failed: HTTP ${response.status}`);
-    const file = path.join(dir, `${job.id}-${image.index}.png`);
-    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const file = path.join(dir, `${job.id}-${image.index}.${extensionOf(bytes, response.headers.get('content-type'))}`);
+    await writeFile(file, bytes);
     files.push(file);
   }
   return files;
+}
+
+/** The file extension for an image: from its first bytes, else its content type, else `bin`. */
+function extensionOf(bytes: Buffer, contentType: string | null): string {
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpg';
+  if (bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  const byType: Record<string, string> = {
+    'image/png': 'png',
+    'image/jpeg': 'jpg',
+    'image/webp': 'webp',
+    'image/gif': 'gif',
+    'image/avif': 'avif',
+  };
+  return byType[contentType?.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'bin';
 }
 
 function print(context: CommandContext, value: unknown, human: () => string) {

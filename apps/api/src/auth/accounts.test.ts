@@ -128,9 +128,9 @@ describe('log in and log out', () => {
     expect(await h.db.session.count({ where: { userId: h.user.id, expiresAt: { lt: new Date() } } })).toBe(0);
   });
 
-  it('tells a fresh visitor whether anyone has signed up', async () => {
+  it('tells a fresh visitor whether anyone has signed up, and who may', async () => {
     const status = await callTrpc(await h.server(), 'auth.status', undefined, { kind: 'query' });
-    expect(status.data).toEqual({ account: null, hasAccounts: true });
+    expect(status.data).toEqual({ account: null, hasAccounts: true, signUpMode: 'open' });
   });
 });
 

@@ -15,7 +15,7 @@ export interface OpenResource {
   readonly name: string;
   /** The stack where it was opened: the helper, then the test that called it. */
   readonly openedAt: string;
-  /** Its tracked close (the same one the helper handed out). */
+  /** Its tracked close, called with no arguments. */
   readonly close: () => Promise<void>;
 }
 
@@ -30,24 +30,30 @@ function registry(): Registry {
 }
 
 /**
- * Records a resource as open and returns its close: calling that (once or many times) runs `close`
- * once and forgets the resource. Helpers must hand out the returned function, not `close` itself.
+ * Records a resource as open and returns its close: the first call runs `close` (with that call's
+ * arguments) and forgets the resource; later calls return the first call's result. Helpers must hand
+ * out the returned function, not `close` itself. A leak is closed by calling it with no arguments, so
+ * `close`'s parameters must be optional.
  */
-export function trackResource(name: string, close: () => unknown): () => Promise<void> {
-  let closing: Promise<void> | undefined;
+export function trackResource<A extends unknown[], R>(
+  name: string,
+  close: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<R> {
+  let closing: Promise<R> | undefined;
+  const tracked = (...args: A): Promise<R> => {
+    registry().delete(resource);
+    closing ??= Promise.resolve().then(() => close(...args));
+    return closing;
+  };
   const resource: OpenResource = {
     name,
     openedAt: openedHere(),
-    close: () => {
-      registry().delete(resource);
-      closing ??= Promise.resolve().then(async () => {
-        await close();
-      });
-      return closing;
+    close: async () => {
+      await tracked(...([] as unknown[] as A));
     },
   };
   registry().add(resource);
-  return resource.close;
+  return tracked;
 }
 
 /** The resources open now, oldest first. */

@@ -5,14 +5,11 @@
 // See docs/testing.md, "Leaked resources".
 import { readdirSync, readFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll } from 'vitest';
 import { closeOpenResources, describeLeaks } from './packages/core/src/tracked-resources.js';
 
-let childrenBefore = new Set<number>();
-
-beforeAll(() => {
-  childrenBefore = new Set(liveChildren().map((child) => child.pid));
-});
+// Now, before the test file is even imported (its top level could start something).
+const childrenBefore = new Set(liveChildren().map((child) => child.pid));
 
 // Registered before the test file's own hooks, so (vitest runs after-hooks as a stack) it runs after them.
 afterAll(async () => {

@@ -57,7 +57,11 @@ beforeAll(async () => {
   }
 }, 100_000);
 
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+afterAll(() => {
+  // Should the check ever stop killing it, the leaked child must still not outlive this test.
+  for (const pid of processesMentioning(marker)) process.kill(pid, 'SIGKILL');
+  rmSync(outDir, { recursive: true, force: true });
+});
 
 function resultOf(fixture: string): FileResult {
   const result = results.find((file) => path.basename(file.name) === fixture);

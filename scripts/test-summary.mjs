@@ -15,6 +15,13 @@ for (const file of files) {
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   if (report.numPendingTests > 0) console.error(`test-summary: ${file} skipped ${report.numPendingTests} test(s)`);
+  // A file can fail with every test passed: a hook threw, or it left a worker, server or database open
+  // (vitest.leak-check.ts). Each such file counts as one failure.
+  for (const result of report.testResults ?? []) {
+    if (result.status !== 'failed' || result.assertionResults.some((test) => test.status === 'failed')) continue;
+    failed += 1;
+    console.error(`test-summary: ${result.name} failed outside its tests: ${result.message.split('\n')[0]}`);
+  }
 }
 if (files.length === 0) {
   console.error('test-summary: no vitest reports found');

@@ -1,13 +1,14 @@
 /**
  * A real API for one test file: a fresh migrated database, filesystem storage in a temp dir, real
  * accounts (an admin, then the owner most tests act as), tRPC callers, and (on demand) the Fastify
- * server and an in-process worker.
+ * server and an in-process worker. `close()` ends them all; a test file that forgets it fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { DEFAULT_PRICES, MAX_REFERENCE_BYTES, NO_PROMPT_FILTER } from '@darkroom/core';
+import { trackResource } from '@darkroom/core/tracked-resources';
 import { createTestDatabase } from '@darkroom/db/testing';
 import { createFilesystemStorage } from '@darkroom/storage';
 import { loadWorkerConfig, startWorker, type RunningWorker } from '@darkroom/worker';
@@ -132,13 +133,14 @@ export async function makeHarness({
       workers.push(worker);
       return worker;
     },
-    async close() {
+    // Tracked: a test file that never closes its harness fails (vitest.leak-check.ts).
+    close: trackResource(`API harness on ${database.name} (its server, workers and in-process callers)`, async () => {
       await Promise.all(workers.map((worker) => worker.stop()));
       await server?.close();
       await callers.close();
       await database.drop();
       rmSync(storageDir, { recursive: true, force: true });
-    },
+    }),
   };
 }
 

@@ -7,6 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import dnsPacket from 'dns-packet';
+import { trackResource } from './tracked-resources.js';
 
 export interface FakeDnsServer {
   /** `127.0.0.1:port`, for `dnsServers` / DNS_SERVERS. */
@@ -53,10 +54,14 @@ export async function startFakeDnsServer(records: Record<string, string[]> = {})
     socket.send(response, remote.port, remote.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const server = `127.0.0.1:${socket.address().port}`;
   return {
-    server: `127.0.0.1:${socket.address().port}`,
+    server,
     records: table,
     asked,
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
+    close: trackResource(
+      `fake DNS server ${server}`,
+      () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    ),
   };
 }

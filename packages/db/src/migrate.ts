@@ -10,11 +10,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Logger, runMigrations as runGraphileMigrations } from 'graphile-worker';
 
-/** prisma/migrations at the repository root. */
-export const DEFAULT_MIGRATIONS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../prisma/migrations',
-);
+const here = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * prisma/migrations at the repository root; outside the repository (a deployed or packed
+ * @darkroom/db), the copy its build puts in dist/migrations (scripts/bundle-migrations.mjs).
+ */
+export const DEFAULT_MIGRATIONS_DIR =
+  [path.resolve(here, '../../../prisma/migrations'), path.resolve(here, 'migrations')].find((dir) => existsSync(dir)) ??
+  path.resolve(here, 'migrations');
 
 /** The lock key `prisma migrate` takes, so our applier and Prisma's never run at once. */
 const PRISMA_MIGRATE_LOCK = 72707369;
@@ -26,7 +29,9 @@ export interface Migration {
 }
 
 export function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
-  if (!existsSync(dir)) return [];
+  // Never "nothing to apply": a deploy that lost its migrations would start on an empty schema and
+  // call itself ready.
+  if (!existsSync(dir)) throw new Error(`no migrations folder at ${dir}`);
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'migration.sql')))
     .map((entry) => entry.name)

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trackResource } from '@darkroom/core/tracked-resources';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -18,6 +19,7 @@ export interface Stack {
   /**
    * Sends `signal` to the whole process group and resolves with the exit code. A stop that takes longer
    * than `timeoutMs` kills the group and rejects with what the launcher said: a hang is a bug to see.
+   * Only the first call acts; later calls answer as it did.
    */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
@@ -55,22 +57,26 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
     storageDir,
     child,
     output: () => output,
-    async stop(signal = 'SIGINT', timeoutMs = 30_000) {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-      const outcome = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
-      if (outcome !== 'late') return outcome;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // The group ended in between.
-      }
-      await exited;
-      throw new Error(
-        `darkroom did not stop within ${timeoutMs} ms of ${signal}; killed. Its output:\n${output.slice(-4000)}`,
-      );
-    },
+    // Tracked: a test file that leaves its stack running fails (vitest.leak-check.ts).
+    stop: trackResource(
+      `Darkroom stack ${match[1]} (pid ${child.pid}, ${dataDir})`,
+      async (signal: NodeJS.Signals = 'SIGINT', timeoutMs = 30_000) => {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+        const outcome = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+        if (outcome !== 'late') return outcome;
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // The group ended in between.
+        }
+        await exited;
+        throw new Error(
+          `darkroom did not stop within ${timeoutMs} ms of ${signal}; killed. Its output:\n${output.slice(-4000)}`,
+        );
+      },
+    ),
   };
 }
 

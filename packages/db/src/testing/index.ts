@@ -1,6 +1,7 @@
 /**
  * Real Postgres for tests: one cluster per vitest run (embedded, or the one `DATABASE_URL` names), a
- * template database migrated once, and a fresh copy of it for each test file. Nothing is mocked.
+ * template database migrated once, and a fresh copy of it for each test file. Nothing is mocked. A test
+ * file that does not drop what it created fails (vitest.leak-check.ts).
  *
  *   // vitest.config.ts: test.globalSetup = ['./test/global-setup.ts'] re-exporting setup/teardown
  *   const database = await createTestDatabase();   // in a test file
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { trackResource } from '@darkroom/core/tracked-resources';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
@@ -71,16 +73,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     name,
     db,
-    async drop() {
+    drop: trackResource(`test database ${name} (and its pool)`, async () => {
       await db.$disconnect();
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
+      await dropDatabase(adminUrl, name);
+    }),
   };
 }
 
@@ -91,14 +87,18 @@ export async function createEmptyDatabase(): Promise<{ url: string; drop(): Prom
   await createDatabaseIfMissing(adminUrl, name);
   return {
     url: withDatabase(adminUrl, name),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client
-        .query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`)
-        .finally(() => client.end());
-    },
+    drop: trackResource(`empty test database ${name}`, () => dropDatabase(adminUrl, name)),
   };
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+  } finally {
+    await client.end();
+  }
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -12,6 +12,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { trackResource } from '@darkroom/core/tracked-resources';
 import sharp from 'sharp';
 
 export interface RecordedRequest {
@@ -97,18 +98,23 @@ export async function startFakeHttpServer(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     replyOnce(method, path, reply) {
       queued.push({ method, path, reply });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Hanging replies keep sockets open; a fake must never outlive its test.
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    // Tracked: a test file that leaves a fake running fails (vitest.leak-check.ts).
+    close: trackResource(
+      `fake HTTP server ${url}`,
+      () =>
+        new Promise<void>((resolve) => {
+          // Hanging replies keep sockets open; a fake must never outlive its test.
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    ),
   };
 }
 

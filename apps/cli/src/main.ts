@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * `darkroom`: Darkroom from the command line, on the typed client.
+ * Over 300 lines on purpose: the option table, its parsing and the commands reading it are one unit.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

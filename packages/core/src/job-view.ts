@@ -17,6 +17,7 @@ import {
   Quality,
   Stage,
 } from './job-request.js';
+import { WebhookEvent } from './webhook.js';
 
 export const ImageView = z.object({
   id: z.string(),
@@ -142,3 +143,10 @@ export const JobFeedInput = z
   })
   .optional();
 export type JobFeedInput = z.infer<typeof JobFeedInput>;
+
+/**
+ * What a webhook POSTs (signed the Standard Webhooks way): the event and the job as `jobs.get` shows
+ * it at delivery. It carries the job's view, not its timeline events: `jobs.events` has those.
+ */
+export const WebhookPayload = z.strictObject({ type: WebhookEvent, timestamp: z.string(), data: JobView });
+export type WebhookPayload = z.infer<typeof WebhookPayload>;

@@ -4,7 +4,7 @@
  * real API (its callers) and the worker's real pipeline (with vendors scripted), then every row of the
  * table is parsed strictly with `JobEventView`: an unknown type, a missing or an extra field fails here.
  */
-import { JOB_EVENT_TYPES, JobEventView } from '@darkroom/core';
+import { JOB_EVENT_TYPES, JobEventView, type ProviderName } from '@darkroom/core';
 import { lifecycle } from '@darkroom/db';
 import { createMockProvider, ProviderError, type GenerateRequest, type ImageProvider } from '@darkroom/providers';
 import type { ImageStorage } from '@darkroom/storage';
@@ -22,7 +22,10 @@ afterAll(() => h.close());
 const FAST = { maxAttempts: 3, baseMs: 1, capMs: 5, maxRetryAfterMs: 5 };
 
 /** The mock vendor under a script: call n succeeds, throws, or hangs until aborted. */
-function scripted(name: string, script: (call: number, request: GenerateRequest) => 'ok' | 'hang' | ProviderError) {
+function scripted(
+  name: ProviderName,
+  script: (call: number, request: GenerateRequest) => 'ok' | 'hang' | ProviderError,
+) {
   const mock = createMockProvider();
   let calls = 0;
   const provider: ImageProvider = {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeOutboundGuard } from '@darkroom/core/outbound';
 import { startFakeDnsServer, type FakeDnsServer } from '@darkroom/core/outbound/testing';
-import type { JobView, WebhookDeliveryView } from '@darkroom/core';
+import { WebhookPayload, type JobView, type WebhookDeliveryView } from '@darkroom/core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeHarness, type Harness } from '../../test/harness.js';
@@ -73,10 +73,7 @@ describe('webhooks', () => {
     expect(requests).toHaveLength(1);
     const { headers, body } = requests[0]!;
     // The standardwebhooks package verifies the signature and the timestamp, and rejects a tampered body.
-    const payload = new Webhook(secret).verify(body, headers as Record<string, string>) as {
-      type: string;
-      data: JobView;
-    };
+    const payload = WebhookPayload.parse(new Webhook(secret).verify(body, headers as Record<string, string>));
     expect(payload).toMatchObject({ type: 'job.finished', data: { id: job.id, status: 'succeeded' } });
     expect(() =>
       new Webhook(secret).verify(body.replace('succeeded', 'failed'), headers as Record<string, string>),
@@ -113,7 +110,7 @@ describe('webhooks', () => {
       .filter((request) => request.path === '/ok/both')
       .map(({ body, headers }) => ({
         id: headers['webhook-id'],
-        payload: new Webhook(secret).verify(body, headers as Record<string, string>) as { type: string },
+        payload: WebhookPayload.parse(new Webhook(secret).verify(body, headers as Record<string, string>)),
       }));
     expect(messages.map((message) => message.payload.type).sort()).toEqual(['job.finished', 'job.started']);
     expect(messages[0]!.id).not.toBe(messages[1]!.id);

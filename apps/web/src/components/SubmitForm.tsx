@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one form whose single and batch modes share every field, check and price.
 import {
   ASPECT_RATIOS,
   BatchRequest,

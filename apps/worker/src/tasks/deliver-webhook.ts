@@ -5,7 +5,7 @@
  * WEBHOOK_MAX_ATTEMPTS the delivery is recorded as given up. The job itself is never touched.
  */
 import { createHmac } from 'node:crypto';
-import { WEBHOOK_EVENTS } from '@darkroom/core';
+import { WEBHOOK_EVENTS, type WebhookPayload } from '@darkroom/core';
 import { OutboundTimeout, type OutboundGuard } from '@darkroom/core/outbound';
 import { jobViewInclude, queuePlaceOf, toJobView, type Db } from '@darkroom/db';
 import type { Task } from 'graphile-worker';
@@ -47,11 +47,12 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, outbou
     if (!job?.webhookUrl || !job.user.webhookSecret) return;
     const url = job.webhookUrl;
     const attempt = helpers.job.attempts;
-    const body = JSON.stringify({
+    const message: WebhookPayload = {
       type: event,
       timestamp: new Date().toISOString(),
       data: toJobView(job, await queuePlaceOf(db, job)),
-    });
+    };
+    const body = JSON.stringify(message);
     const timestamp = Math.floor(Date.now() / 1000);
     const startedAt = new Date();
 

@@ -2,7 +2,14 @@
  * The refusals a submit (single or batch) and a retry make before anything is written, each naming the
  * field it is about (`requests.3.priority` inside a batch).
  */
-import { DomainError, MODEL_PROVIDERS, promptFilterMatch, type JobRequest, type Priority, type ProviderName } from '@darkroom/core';
+import {
+  DomainError,
+  MODEL_PROVIDERS,
+  promptFilterMatch,
+  type JobRequest,
+  type Priority,
+  type ProviderName,
+} from '@darkroom/core';
 import type { AuthUser } from '../context.js';
 import { prioritiesFor } from '../credits/service.js';
 import type { AccountSettings } from '../env.js';

@@ -54,10 +54,10 @@ describe('a provider error storm', () => {
     const retries = events.filter((event) => event.type === 'retry_scheduled').map((event) => event.data?.reason);
     // The storm happened, and the worker rode it out: every kind of passing error was retried.
     expect(new Set(retries)).toEqual(new Set(['transient', 'rate_limited', 'timeout']));
-    const rateLimited = events.filter(
-      (event) => event.type === 'retry_scheduled' && event.data?.reason === 'rate_limited',
+    const rateLimited = events.flatMap((event) =>
+      event.type === 'retry_scheduled' && event.data.reason === 'rate_limited' ? [event.data] : [],
     );
-    expect(rateLimited.every((event) => event.data?.delayMs === 150)).toBe(true);
+    expect(rateLimited.every((data) => data.delayMs === 150)).toBe(true);
     // Permanent refusals failed their image at once, with its code, and were not retried.
     const filtered = events.filter((event) => event.type === 'image_failed' && event.data?.code === 'content_filtered');
     expect(filtered.length).toBeGreaterThan(0);

@@ -134,7 +134,7 @@ describe('runJob on self-hosted engines', () => {
     const image = await database.db.image.findFirstOrThrow({ where: { jobId: job.id } });
     await database.db.image.update({
       where: { id: image.id },
-      data: { status: 'running', attempts: 1, providerRequestId: requestId },
+      data: { status: 'running', startedAt: new Date(), attempts: 1, providerRequestId: requestId },
     });
     const prompts = comfyui.prompts.length;
 

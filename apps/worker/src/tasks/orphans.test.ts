@@ -107,6 +107,8 @@ describe.each(['filesystem', 's3'] as const)('orphaned files in a %s store', (na
       where: { jobId_index: { jobId: ended.id, index: 0 } },
       data: {
         status: 'succeeded',
+        startedAt: new Date(),
+        finishedAt: new Date(),
         storageKey: `jobs/${ended.id}/0-2.png`,
         thumbnailKey: `jobs/${ended.id}/0-2.thumb.webp`,
       },
@@ -201,7 +203,12 @@ describe.each(['filesystem', 's3'] as const)('orphaned files in a %s store', (na
     const old = await job('succeeded', 1, { finishedAt: new Date(Date.now() - 40 * 86_400_000) });
     await database.db.image.update({
       where: { jobId_index: { jobId: old.id, index: 0 } },
-      data: { status: 'succeeded', storageKey: `jobs/${old.id}/0-1.png` },
+      data: {
+        status: 'succeeded',
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        storageKey: `jobs/${old.id}/0-1.png`,
+      },
     });
     await put(storage, `jobs/${old.id}/0-1.png`);
     const failing: ImageStorage = {

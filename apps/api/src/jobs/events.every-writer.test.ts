@@ -71,7 +71,8 @@ async function statusOf(id: string) {
 
 describe('every job event written', () => {
   it('parses strictly with the union, and every event type is written by some path', async () => {
-    // Success, with a vendor that reports its queue and a warning (its provider stands in for another).
+    // Success, with a vendor that reports its queue; then one with a warning (its moderation raised to the
+    // deployment's minimum).
     const success = await submit('success');
     const reporting = scripted('mock', (_call, request) => {
       request.onVendorStatus?.({ state: 'queued', queuePosition: 3 });
@@ -81,8 +82,8 @@ describe('every job event written', () => {
     await runJob(deps(reporting), success.id);
     expect(await statusOf(success.id)).toBe('succeeded');
 
-    const warned = await submit('stood in for');
-    await runJob(deps(scripted('local', () => 'ok')), warned.id);
+    const warned = await h.caller.jobs.create({ prompt: 'raised', provider: 'mock', moderation: 'relaxed' });
+    await runJob(deps(ok(), { moderationMin: 'standard' }), warned.id);
     expect(await statusOf(warned.id)).toBe('succeeded');
 
     // Partial failure: one image refused, one retried after a transient error, then made.

@@ -51,17 +51,23 @@ describe('a second worker started by hand', () => {
 
     const client = new pg.Client({ connectionString: stack.databaseUrl });
     await client.connect();
-    const { rows } = await client
-      .query<{ job_id: string; worker: string }>(
+    const { rows, secondSession } = await (async () => {
+      const { rows } = await client.query<{ job_id: string; worker: string }>(
         `select job_id, data->>'workerId' as worker from job_events where type = 'started' and job_id = any($1::uuid[])`,
         [jobs.map((job) => job.id)],
-      )
-      .finally(() => client.end());
+      );
+      // Events name a worker by its session name (F21), kept on its heartbeat row.
+      const beat = await client.query<{ session_name: string }>(
+        `select session_name from worker_heartbeats where worker_id = 'second-worker'`,
+      );
+      return { rows, secondSession: beat.rows[0]?.session_name };
+    })().finally(() => client.end());
     // Exactly one start per job: nobody ran a job the other had taken.
     expect(rows).toHaveLength(jobs.length);
     expect(new Set(rows.map((row) => row.job_id)).size).toBe(jobs.length);
     const workers = new Set(rows.map((row) => row.worker));
-    expect(workers.has('second-worker')).toBe(true);
+    expect(secondSession).toMatch(/^darkroom-worker /);
+    expect(workers.has(secondSession!)).toBe(true);
     expect(workers.size).toBe(2);
 
     second.kill('SIGTERM');

@@ -92,10 +92,16 @@ describe('crash recovery', () => {
       `select data->>'workerId' as worker, (data->>'resumed')::boolean as resumed, created_at as at from job_events where job_id = $1 and type = 'started' order by created_at`,
       [job.id],
     );
-    expect(starts.map(({ worker, resumed }) => [worker, resumed])).toEqual([
-      ['doomed', false],
-      ['rescuer', true],
-    ]);
+    // Events name a worker by its session name, never host:pid (F21); the rescuer's is on its heartbeat
+    // (the doomed worker's row went with its burial).
+    const [rescuerBeat] = await query<{ session_name: string }>(
+      `select session_name from worker_heartbeats where worker_id = 'rescuer'`,
+      [],
+    );
+    expect(starts.map(({ resumed }) => resumed)).toEqual([false, true]);
+    expect(starts[0]!.worker).toMatch(/^darkroom-worker [0-9a-f-]{36}$/);
+    expect(starts[1]!.worker).toBe(rescuerBeat!.session_name);
+    expect(starts[0]!.worker).not.toBe(starts[1]!.worker);
     expect(starts[1]!.at.getTime() - killedAt).toBeLessThan(60_000);
     expect(done.images).toHaveLength(4);
     // The images stored before the kill are the same rows, finished at the same moment: not made again.

@@ -111,7 +111,9 @@ describe('a worker silent longer than the liveness limit', () => {
       const starts = events
         .filter((event) => event.type === 'started')
         .map((event) => (event.data as { workerId: string }).workerId);
-      expect(starts).toEqual(['w-paused', 'w-rescuer']);
+      // Events name a worker by its session name (F21).
+      const rescuerBeat = await db.workerHeartbeat.findUniqueOrThrow({ where: { workerId: 'w-rescuer' } });
+      expect(starts).toEqual([sessionName, rescuerBeat.sessionName]);
       expect(events.filter((event) => event.type === 'image_succeeded')).toHaveLength(1);
       expect(await invariantViolations(stack, [job.id])).toEqual([]);
     } finally {

@@ -15,3 +15,4 @@ export * from './job-request.js';
 export * from './job-view.js';
 export * from './job-batch.js';
 export * from './job-rest.js';
+export * from './inputs.js';

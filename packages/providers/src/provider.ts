@@ -1,4 +1,4 @@
-import type { ModerationLevel, OutputFormat, Preset, ProviderName, Quality } from '@darkroom/core';
+import type { JobKind, ModerationLevel, OutputFormat, Preset, ProviderName, Quality } from '@darkroom/core';
 
 /** Image formats a provider may return; the stored object keeps the vendor's format. */
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
@@ -16,6 +16,10 @@ export interface GenerateRequest {
   seed: number;
   /** The care asked for; adapters with a quality setting pass it on, others ignore it. Default: the adapter's. */
   quality?: Quality;
+  /** What the job does with its inputs (core `kindOf`). Default `text-to-image`. */
+  kind?: JobKind;
+  /** The images the job is made from, as bytes (the worker has read them from storage). */
+  inputs?: GenerateInputs;
   /** Reference images' style metadata, for providers with `imageConditioning`. */
   references?: { palette: string[]; tags: string[] }[];
   /**
@@ -46,6 +50,29 @@ export interface GenerateRequest {
   model?: string;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
+}
+
+/** An input image as the adapter receives it: sniffed, EXIF-oriented, metadata stripped. */
+export interface InputImage {
+  bytes: Buffer;
+  mime: ImageMime;
+  width: number;
+  height: number;
+}
+
+/**
+ * A job's inputs for one image. `mask` follows Darkroom's convention (white = regenerate, black = keep,
+ * the size of `image`); each adapter converts it to its vendor's (OpenAI: transparent = edit).
+ */
+export interface GenerateInputs {
+  image?: InputImage;
+  mask?: InputImage;
+  /** In the caller's order; with `referenceMode: per-image` the worker passes each image its own one. */
+  references?: { role: string; image: InputImage }[];
+  /** Image-to-image: 0 keeps the input, 1 ignores it. */
+  strength?: number;
+  /** Upscale factor. */
+  upscale?: 2 | 4;
 }
 
 /**

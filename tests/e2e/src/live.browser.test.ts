@@ -1,6 +1,10 @@
 /**
  * Job cards follow the live stream (`jobs.feed` over SSE): every image's progress shows up as it
  * happens, without polling. When the stream is unavailable the cards poll with backoff instead.
+ *
+ * The stack runs without a worker of its own: each test submits its job, opens the page, and only when the
+ * card is ready (live, or showing the queued job) starts a worker. The job cannot run ahead of a page that
+ * is slow to load on a busy machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,23 +13,40 @@ import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, closeBrowser, launchBrowser } from './browser.js';
+import { exited, processes, type Processes } from './faults/cluster.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-live-'));
 let stack: Stack;
+let cluster: Processes;
 let browser: Browser;
 let account: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
-  // One image at a time, each taking 700 ms: a 5-image job runs for several seconds.
-  stack = await startStack(dataDir, { MOCK_LATENCY_MS: '700', IMAGE_CONCURRENCY: '1' });
+  stack = await startStack(dataDir, { LAUNCH_WORKER: 'false' });
+  cluster = processes(stack);
   browser = await launchBrowser();
   account = await signUp(stack.url, 'live@example.com');
 });
 afterAll(async () => {
   await closeBrowser(browser);
+  cluster?.killAll();
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/**
+ * Runs the queued jobs with a worker of their own, stopped (SIGTERM, as an orchestrator would) when `run`
+ * ends. One image at a time, each taking 700 ms: a 5-image job runs for several seconds.
+ */
+async function withWorker(id: string, run: () => Promise<void>) {
+  const worker = await cluster.worker(id, { MOCK_LATENCY_MS: '700', IMAGE_CONCURRENCY: '1' });
+  try {
+    await run();
+  } finally {
+    worker.kill('SIGTERM');
+    await exited(worker);
+  }
+}
 
 /** Opens the app following `jobId` (as after a reload), counting the card's reads of the job. */
 async function openFollowing(page: Page, jobId: string) {
@@ -68,9 +89,12 @@ describe('live job cards', () => {
     const reads = await openFollowing(page, job.id);
     await expect.poll(() => page.getByTestId('live-badge').getAttribute('data-live'), { timeout: 15_000 }).toBe('true');
     const progress = await recordProgress(page);
-
     const card = page.getByTestId('job-card').first();
-    await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 15_000 }).toBe('queued');
+
+    await withWorker('live-stream', async () => {
+      await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
+    });
 
     // 20, 40, 60, 80, then done: the steps a 5-image job takes, each seen as it was made.
     const steps = new Set((await progress()).map(Number).filter((value) => value > 0 && value < 100));
@@ -86,7 +110,7 @@ describe('live job cards', () => {
     const page = await browser.newPage({ viewport: DESKTOP });
     // A proxy that refuses Server-Sent Events.
     await page.route('**/trpc/jobs.feed**', (route) => route.fulfill({ status: 502, body: 'no streaming here' }));
-    // Six images (over 4 s): enough polls to see even when the page is slow to load on a busy machine.
+    // Six images (over 4 s): enough for several polls while it runs.
     const job = await trpc<JobView>(
       stack.url,
       'jobs.create',
@@ -95,11 +119,16 @@ describe('live job cards', () => {
       account.apiKey,
     );
     const reads = await openFollowing(page, job.id);
-
     const card = page.getByTestId('job-card').first();
-    await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 15_000 }).toBe('queued');
+    const readsBeforeRun = reads.count;
+
+    await withWorker('live-poll', async () => {
+      await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
+    });
     expect(await page.getByTestId('live-badge').getAttribute('data-live')).toBe('false');
-    expect(reads.count).toBeGreaterThanOrEqual(3);
+    // Polled while the job ran, not only once at load.
+    expect(reads.count - readsBeforeRun).toBeGreaterThanOrEqual(2);
     expect(await card.getByTestId('job-image').count()).toBe(6);
     await page.close();
   });

@@ -21,9 +21,10 @@ let browser: Browser;
 let admin: Awaited<ReturnType<typeof signUp>>;
 let user: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
-  // High-quality mock images cost 2 credits; everything else 1.
+  // High-quality mock images cost 2 credits; everything else 1. A mock image takes 2.5 s, so the 8-image
+  // job the cancel test holds running lasts 20 s: long enough for a page on a busy machine to reach it.
   stack = await startStack(dataDir, {
-    MOCK_LATENCY_MS: '1000',
+    MOCK_LATENCY_MS: '2500',
     IMAGE_CONCURRENCY: '1',
     WORKER_CONCURRENCY: '1',
     CREDIT_PRICES: 'mock:1,mock/high:2',

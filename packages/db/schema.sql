@@ -347,6 +347,7 @@ FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLA
 FUNCTION darkroom_notify_image_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 bf6f9ba4da4bd1cccfb572d8973f4531, body: packages/db/sql/darkroom_notify_image_changed.sql
 FUNCTION darkroom_notify_job_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 9e15426e16ae53b482334e5f32caa6e1, body: packages/db/sql/darkroom_notify_job_changed.sql
 FUNCTION darkroom_notify_user_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 21ce1b1b0b2d7e6667bb92b06a21d9ee, body: packages/db/sql/darkroom_notify_user_changed.sql
+FUNCTION darkroom_queue_place(owner uuid, band integer, band_width integer) RETURNS TABLE(rank integer, ahead integer) LANGUAGE sql STABLE -- md5 99665e12da0500611d51f0ba313cd089, body: packages/db/sql/darkroom_queue_place.sql
 FUNCTION darkroom_reserve_credits(owner uuid, job uuid, amount integer, note text) RETURNS integer LANGUAGE plpgsql VOLATILE -- md5 e53ddf2b5c06c7aa3d680137a32d3943, body: packages/db/sql/darkroom_reserve_credits.sql
 FUNCTION jobs_search_update() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 f72521ae2b0c17dbe2fe596ff7199b4a, body: packages/db/sql/jobs_search_update.sql
 FUNCTION references_search_update() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 7254dee6b205d4516eaf1950f00ca171, body: packages/db/sql/references_search_update.sql

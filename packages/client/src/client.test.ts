@@ -69,6 +69,15 @@ describe('the typed client', () => {
     expect(image.headers.get('content-type')).toBe('image/png');
   });
 
+  it('quote() answers the cost of a long prompt without submitting it', async () => {
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
+    const before = (await darkroom.trpc.jobs.list.query({})).items.length;
+    // The longest prompt there is travels in the body, whatever a URL could hold.
+    const quote = await darkroom.quote({ prompt: 'ä'.repeat(4000), numImages: 3 });
+    expect(quote).toMatchObject({ credits: 3, pricePerImage: 1, affordable: true });
+    expect((await darkroom.trpc.jobs.list.query({})).items.length).toBe(before);
+  });
+
   it('wait() gives up after timeoutMs on a job that cannot finish in time, and can wait again', async () => {
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const job = await darkroom.submit({ prompt: 'slow enough', numImages: 8 });

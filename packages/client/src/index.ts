@@ -80,6 +80,9 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
   /** Accepts at once; the job is queued. */
   const submit = (request: JobRequestInput) => trpc.jobs.create.mutate(request);
 
+  /** What `submit(request)` would cost and when it would run, without submitting it. */
+  const quote = (request: JobRequestInput) => trpc.jobs.quote.mutate(request);
+
   /**
    * Resolves with the job once it is succeeded, failed or canceled: over the live stream while it is
    * available, then by polling with backoff (a proxy that drops SSE, an API without it).
@@ -181,7 +184,7 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
     return wait(job.id, options);
   }
 
-  return { trpc, submit, wait, generate };
+  return { trpc, submit, quote, wait, generate };
 }
 
 export type DarkroomClient = ReturnType<typeof createDarkroomClient>;

@@ -14,6 +14,7 @@ export * from './migrate.js';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.js';
 export * from './job-views.js';
 export * from './job-changes.js';
+export { queuePlaceFor, recentRunSeconds } from './quote.js';
 export {
   grantCredits,
   ledgerViolations,

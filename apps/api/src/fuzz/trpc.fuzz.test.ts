@@ -50,6 +50,7 @@ function samples(): Record<string, Record<string, unknown>> {
     'credits.grant': { email: 'owner@darkroom.test', amount: 1 },
     'jobs.create': job,
     'jobs.createBatch': { requests: [job, { prompt: 'a second one' }] },
+    'jobs.quote': job,
     'jobs.batch': { batchId: '00000000-0000-4000-8000-000000000000' },
     'jobs.retry': { id: jobId },
     'jobs.get': { id: jobId },

@@ -11,12 +11,14 @@ import {
   JobRef,
   JobRequest,
   JobView,
+  QuoteView,
 } from '@darkroom/core';
 import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
 import { getBatch } from './batch.js';
 import { listJobEvents } from './events.js';
+import { quoteJob } from './quote.js';
 import { getJob, listJobs } from './read.js';
 import { cancelJob, createBatch, createJob, retryJob } from './traced.js';
 
@@ -30,6 +32,14 @@ export const jobsRouter = router({
       log.info({ jobId: job.id, preset: job.preset, numImages: job.numImages, provider: job.provider }, 'job accepted');
       return job;
     }),
+  /**
+   * What a job would cost and when it would run, without submitting it (nothing is written or held). A
+   * mutation only so the request (a prompt of up to 4,000 characters) travels in a POST body, not a URL.
+   */
+  quote: protectedProcedure
+    .input(JobRequest)
+    .output(QuoteView)
+    .mutation(({ ctx: { db, user, settings }, input }) => quoteJob({ db, user, settings, input })),
   /** Up to 100 jobs at once, validated all-or-nothing, sharing a batch id. */
   createBatch: protectedProcedure
     .input(BatchRequest)

@@ -37,6 +37,7 @@ describe('the OpenAPI document and the docs page', () => {
       'GET /queue',
       'POST /generations',
       'POST /jobs/{id}/retry',
+      'POST /quotes',
     ]);
     const request = document.components.schemas.JobRequest!;
     expect(request.properties.prompt!.maxLength).toBe(MAX_PROMPT_LENGTH);

@@ -11,6 +11,7 @@ import {
   JobRequest,
   JobView,
   QueueStatus,
+  QuoteView,
   WebhookDeliveryView,
 } from '@darkroom/core';
 import { z } from 'zod';
@@ -74,6 +75,7 @@ export function buildOpenApiDocument(): JsonSchema {
       schemas: {
         JobRequest: schemaOf(JobRequest, 'input'),
         JobAccepted: schemaOf(JobAccepted, 'output'),
+        Quote: schemaOf(QuoteView, 'output'),
         JobView: schemaOf(JobView, 'output'),
         JobList: schemaOf(JobListView, 'output'),
         QueueStatus: schemaOf(QueueStatus, 'output'),
@@ -102,6 +104,17 @@ export function buildOpenApiDocument(): JsonSchema {
             '402': error('INSUFFICIENT_CREDITS: the balance does not cover numImages x price'),
             '409': error('CONFLICT: the idempotency key was used with a different request'),
           },
+        },
+      },
+      '/quotes': {
+        post: {
+          operationId: 'quoteGeneration',
+          summary: 'What a generation would cost and when it would run, without submitting it',
+          description:
+            'The same checks, price and queue place as POST /generations, answered at once; nothing is written or held. ' +
+            '`affordable` says whether the balance covers it now.',
+          requestBody: { required: true, content: json(ref('JobRequest')) },
+          responses: { '200': { description: 'The quote', content: json(ref('Quote')) }, ...COMMON_ERRORS },
         },
       },
       '/jobs': {

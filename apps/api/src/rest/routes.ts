@@ -7,6 +7,7 @@ import { DomainError, JobListQuery, JobRef, JobRequest, jobAcceptedFrom, type Jo
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
+import { quoteJob } from '../jobs/quote.js';
 import { getJob, listJobs } from '../jobs/read.js';
 import { cancelJob, createJob, retryJob } from '../jobs/traced.js';
 import { getQueueStatus } from '../queue/service.js';
@@ -48,6 +49,11 @@ export function registerRestRoutes(
             : body;
         const input = JobRequest.parse(withKey);
         return accepted(reply, await createJob({ db, user, settings, limits, input }));
+      });
+
+      scope.post('/quotes', async (request) => {
+        const user = await callerOf(request);
+        return quoteJob({ db, user, settings, input: JobRequest.parse(request.body) });
       });
 
       scope.get('/jobs', async (request) => {

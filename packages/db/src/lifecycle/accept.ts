@@ -52,9 +52,14 @@ export interface Accepted {
 /** Which events call a job's webhook when the request names none (the column's default). */
 const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
 
+/** Credits per image a request is accepted at (and quoted at): the price table's entry for it. */
+export function priceOf(request: JobRequest, prices: PriceTable): number {
+  return pricePerImage(prices, { provider: request.provider, quality: request.quality });
+}
+
 export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Accepted> {
   const { userId, request, prices, maxActiveJobs, batchId = null, countAhead = true } = options;
-  const creditPrice = pricePerImage(prices, { provider: request.provider, quality: request.quality });
+  const creditPrice = priceOf(request, prices);
   const aspectRatio = aspectRatioFor(request.preset, request.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
   const row = {

@@ -1,0 +1,42 @@
+/**
+ * Quoting a request without submitting it: the submit's own checks (the same refusals, naming the same
+ * fields), its price (lifecycle's priceOf) and the place darkroom_accept_job would give it
+ * (darkroom_queue_place). Nothing is written and nothing is held.
+ */
+import { estimateWaitSeconds, type JobRequest, type QuoteView } from '@darkroom/core';
+import { lifecycle, queuePlaceFor, recentRunSeconds, recentStartRate } from '@darkroom/db';
+import { assertSubmittable } from './checks.js';
+import type { SubmitOptions } from './options.js';
+
+export async function quoteJob({
+  db,
+  user,
+  settings,
+  input,
+}: Omit<SubmitOptions, 'limits'> & { input: JobRequest }): Promise<QuoteView> {
+  assertSubmittable(settings, user, input);
+  const pricePerImage = lifecycle.priceOf(input, settings.prices);
+  const credits = pricePerImage * input.numImages;
+  const [position, rate, runSeconds, owner] = await Promise.all([
+    queuePlaceFor(db, user.id, input.priority),
+    recentStartRate(db),
+    recentRunSeconds(db, input.provider, input.numImages),
+    db.user.findUniqueOrThrow({ where: { id: user.id }, select: { creditBalance: true } }),
+  ]);
+  const now = Date.now();
+  const wait = estimateWaitSeconds(position, rate);
+  // An empty queue starts a job at once, whatever the recent rate says.
+  const waitSeconds = position === 0 ? (wait ?? 0) : wait;
+  const startAt = waitSeconds === null ? null : now + waitSeconds * 1000;
+  return {
+    credits,
+    pricePerImage,
+    balance: owner.creditBalance,
+    affordable: owner.creditBalance >= credits,
+    position,
+    estimatedWaitSeconds: wait,
+    predictedStartAt: startAt === null ? null : new Date(startAt).toISOString(),
+    predictedFinishAt:
+      startAt === null || runSeconds === null ? null : new Date(startAt + runSeconds * 1000).toISOString(),
+  };
+}

@@ -340,14 +340,15 @@ CREATE TABLE worker_heartbeats (
 ALTER TABLE worker_heartbeats ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 CREATE INDEX worker_heartbeats_last_seen_at_idx ON public.worker_heartbeats USING btree (last_seen_at);
 
-FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 9160b8802c749535bcc901a4c5180272, body: packages/db/sql/darkroom_accept_job.sql
+FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 2cf3593b3e068b193ed6394fd38ac505, body: packages/db/sql/darkroom_accept_job.sql
 FUNCTION darkroom_bump_version() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 81b589193630eacf07b49d6d1e7941c0, body: packages/db/sql/darkroom_bump_version.sql
 FUNCTION darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer) RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone) LANGUAGE plpgsql VOLATILE -- md5 c1a07dc7f55db960be75f4b30a974b2e, body: packages/db/sql/darkroom_claim_job.sql
 FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 b66c4e6ba122ba0cceedef39b2c1419c, body: packages/db/sql/darkroom_notify_api_key_changed.sql
 FUNCTION darkroom_notify_image_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 bf6f9ba4da4bd1cccfb572d8973f4531, body: packages/db/sql/darkroom_notify_image_changed.sql
 FUNCTION darkroom_notify_job_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 9e15426e16ae53b482334e5f32caa6e1, body: packages/db/sql/darkroom_notify_job_changed.sql
 FUNCTION darkroom_notify_user_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 21ce1b1b0b2d7e6667bb92b06a21d9ee, body: packages/db/sql/darkroom_notify_user_changed.sql
-FUNCTION darkroom_queue_place(owner uuid, band integer, band_width integer) RETURNS TABLE(rank integer, ahead integer) LANGUAGE sql STABLE -- md5 99665e12da0500611d51f0ba313cd089, body: packages/db/sql/darkroom_queue_place.sql
+FUNCTION darkroom_queue_place(owner uuid, band integer, band_width integer) RETURNS TABLE(rank integer, ahead integer) LANGUAGE sql STABLE -- md5 cc165042d015864b1fba88173d58835f, body: packages/db/sql/darkroom_queue_place.sql
+FUNCTION darkroom_queue_rank(owner uuid, band integer, band_width integer) RETURNS integer LANGUAGE sql STABLE -- md5 a6b7eb4d6d3fa034587b4d0cfe852005, body: packages/db/sql/darkroom_queue_rank.sql
 FUNCTION darkroom_reserve_credits(owner uuid, job uuid, amount integer, note text) RETURNS integer LANGUAGE plpgsql VOLATILE -- md5 e53ddf2b5c06c7aa3d680137a32d3943, body: packages/db/sql/darkroom_reserve_credits.sql
 FUNCTION jobs_search_update() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 f72521ae2b0c17dbe2fe596ff7199b4a, body: packages/db/sql/jobs_search_update.sql
 FUNCTION references_search_update() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 7254dee6b205d4516eaf1950f00ca171, body: packages/db/sql/references_search_update.sql

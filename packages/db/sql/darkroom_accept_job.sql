@@ -8,11 +8,8 @@ DECLARE
   owner uuid := (job->>'userId')::uuid;
   active int;
 BEGIN
-  -- Its place in its owner's backlog of this priority: after their last queued job, or first (see
-  -- packages/core/src/queue.ts, queueRankFor, for why this makes the queue fair between users).
-  SELECT least(coalesce(max(j.queue_rank) + 1, band), band + band_width - 1) INTO rank
-    FROM jobs j
-    WHERE j.user_id = owner AND j.status = 'queued' AND j.queue_rank >= band AND j.queue_rank < band + band_width;
+  -- Its place in its owner's backlog of this priority (a quote asks darkroom_queue_place, the same rank).
+  rank := darkroom_queue_rank(owner, band, band_width);
 
   INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
       seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, run_timeout_s,

@@ -4,14 +4,10 @@ CREATE OR REPLACE FUNCTION public.darkroom_queue_place(owner uuid, band integer,
  LANGUAGE sql
  STABLE
 AS $function$
-  -- The place a job of this owner and band would get if accepted now: darkroom_accept_job's rank (after
-  -- the owner's last queued job of the band, or first), and the queued jobs that would be ahead of it
-  -- (every queued job with a lower rank, or the same rank and accepted earlier, which is all of them).
-  WITH placed AS (
-    SELECT least(coalesce(max(j.queue_rank) + 1, band), band + band_width - 1) AS rank
-      FROM jobs j
-      WHERE j.user_id = owner AND j.status = 'queued' AND j.queue_rank >= band AND j.queue_rank < band + band_width
-  )
+  -- The place a job of this owner and band would get if accepted now: darkroom_accept_job's rank, and the
+  -- queued jobs that would be ahead of it (every queued job with a lower rank, or the same rank and
+  -- accepted earlier, which is all of them).
+  WITH placed AS (SELECT darkroom_queue_rank(owner, band, band_width) AS rank)
   SELECT placed.rank,
       (SELECT count(*)::int FROM jobs j WHERE j.status = 'queued' AND j.queue_rank <= placed.rank)
     FROM placed

@@ -6,6 +6,9 @@
 //
 // ETA: while A's backlog drains, probe jobs are submitted from A (end of the queue) and from new users
 // (front of their band); each probe's estimatedWaitSeconds at submit is compared with its real wait.
+//
+// Quotes: each probe is quoted (jobs.quote) just before it is submitted; the quote's credits must equal
+// what the job is finally charged, and its predicted start must be within 25 % of the real wait.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,24 +94,23 @@ export async function queueScenario() {
     // inserts above slowed the workers, and no estimator can foresee that load going away).
     await sleep(7000);
     const probes = [];
+    const probe = async (who, caller, request) => {
+      const quotedAt = Date.now();
+      const quote = await caller.jobs.quote(request);
+      return { who, caller, quote, quotedAt, job: await caller.jobs.create(request) };
+    };
     for (let round = 0; round < 4; round++) {
-      probes.push({
-        who: 'backlog user (end of queue)',
-        job: await a.jobs.create({ prompt: `probe a ${round}`, provider: 'mock' }),
-        at: Date.now(),
-      });
+      probes.push(
+        await probe('backlog user (end of queue)', a, { prompt: `probe a ${round}`, provider: 'mock', numImages: 2 }),
+      );
       const newcomer = await callerFor(`c${round}@bench`);
-      probes.push({
-        who: 'new user (front of band)',
-        job: await newcomer.jobs.create({ prompt: `probe c ${round}`, provider: 'mock' }),
-        at: Date.now(),
-        caller: newcomer,
-      });
+      probes.push(await probe('new user (front of band)', newcomer, { prompt: `probe c ${round}`, provider: 'mock' }));
       await sleep(2500);
     }
     const etaRows = [];
+    const quoteRows = [];
     for (const probe of probes) {
-      const caller = probe.caller ?? a;
+      const { caller } = probe;
       const startedAt = await waitFor(async () => (await caller.jobs.get({ id: probe.job.id })).startedAt, 120_000);
       const actual = (Date.parse(startedAt) - Date.parse(probe.job.createdAt)) / 1000;
       const estimate = probe.job.estimatedWaitSeconds;
@@ -119,11 +121,31 @@ export async function queueScenario() {
         actualSeconds: round1(actual),
         errorPercent: estimate === null ? null : round1(((estimate - actual) / Math.max(actual, 0.1)) * 100),
       });
+      await waitFor(async () => (await caller.jobs.get({ id: probe.job.id })).finishedAt, 120_000);
+      const { creditsCharged } = await db.job.findUniqueOrThrow({ where: { id: probe.job.id } });
+      const quotedWait =
+        probe.quote.predictedStartAt === null
+          ? null
+          : (Date.parse(probe.quote.predictedStartAt) - probe.quotedAt) / 1000;
+      const realWait = (Date.parse(startedAt) - probe.quotedAt) / 1000;
+      quoteRows.push({
+        who: probe.who,
+        quotedPosition: probe.quote.position,
+        submittedPosition: probe.job.queuePosition,
+        quotedCredits: probe.quote.credits,
+        chargedCredits: creditsCharged,
+        quotedWaitSeconds: quotedWait === null ? null : round1(quotedWait),
+        realWaitSeconds: round1(realWait),
+        errorPercent: quotedWait === null ? null : round1(((quotedWait - realWait) / Math.max(realWait, 0.1)) * 100),
+      });
     }
     // Small waits are dominated by a fraction of a job's service time; judge accuracy where the
     // queue is the wait (at least two seconds), which is what the ETA is for.
     const judged = etaRows.filter((row) => row.actualSeconds >= 2 && row.errorPercent !== null);
     const withinTarget = judged.filter((row) => Math.abs(row.errorPercent) <= 25).length;
+    const quotesJudged = quoteRows.filter((row) => row.realWaitSeconds >= 2 && row.errorPercent !== null);
+    const quotesWithin = quotesJudged.filter((row) => Math.abs(row.errorPercent) <= 25).length;
+    const costsExact = quoteRows.every((row) => row.quotedCredits === row.chargedCredits);
 
     return {
       fairness: {
@@ -144,6 +166,14 @@ export async function queueScenario() {
         withinTarget,
         targetPercent: 25,
         met: judged.length > 0 && withinTarget === judged.length,
+      },
+      quotes: {
+        probes: quoteRows,
+        costsExact,
+        judged: quotesJudged.length,
+        withinTarget: quotesWithin,
+        targetPercent: 25,
+        met: costsExact && quotesJudged.length > 0 && quotesWithin === quotesJudged.length,
       },
     };
   } finally {

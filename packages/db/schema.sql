@@ -84,6 +84,17 @@ ALTER TABLE credit_entries ADD CONSTRAINT credit_entries_user_id_fkey FOREIGN KE
 CREATE INDEX credit_entries_job_id_idx ON public.credit_entries USING btree (job_id);
 CREATE INDEX credit_entries_user_id_id_idx ON public.credit_entries USING btree (user_id, id);
 
+CREATE TABLE image_previews (
+    image_id uuid NOT NULL,
+    bytes bytea NOT NULL,
+    mime text NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    updated_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+ALTER TABLE image_previews ADD CONSTRAINT image_previews_pkey PRIMARY KEY (image_id);
+ALTER TABLE image_previews ADD CONSTRAINT image_previews_image_id_fkey FOREIGN KEY (image_id) REFERENCES images(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
 CREATE TABLE images (
     id uuid NOT NULL,
     job_id uuid NOT NULL,
@@ -108,18 +119,24 @@ CREATE TABLE images (
     updated_at timestamp(3) with time zone NOT NULL,
     palette jsonb,
     provider text,
-    version integer DEFAULT 0 NOT NULL
+    version integer DEFAULT 0 NOT NULL,
+    preview_step integer,
+    preview_steps integer,
+    preview_version integer DEFAULT 0 NOT NULL,
+    progress integer DEFAULT 0 NOT NULL
 );
 ALTER TABLE images ADD CONSTRAINT images_pkey PRIMARY KEY (id);
 ALTER TABLE images ADD CONSTRAINT images_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;
 ALTER TABLE images ADD CONSTRAINT images_attempts_not_negative CHECK ((attempts >= 0));
 ALTER TABLE images ADD CONSTRAINT images_finished_at_when_terminal CHECK (((status = ANY (ARRAY['succeeded'::"ImageStatus", 'failed'::"ImageStatus", 'canceled'::"ImageStatus"])) = (finished_at IS NOT NULL)));
+ALTER TABLE images ADD CONSTRAINT images_preview_step_range CHECK (((preview_step IS NULL) OR ((preview_step >= 0) AND ((preview_steps IS NULL) OR (preview_step <= preview_steps)))));
+ALTER TABLE images ADD CONSTRAINT images_progress_range CHECK (((progress >= 0) AND (progress <= 100)));
 ALTER TABLE images ADD CONSTRAINT images_provider_check CHECK ((provider = ANY (ARRAY['local'::text, 'mock'::text, 'openai'::text, 'stability'::text, 'replicate'::text, 'fal'::text, 'comfyui'::text, 'a1111'::text])));
 ALTER TABLE images ADD CONSTRAINT images_started_at_when_running CHECK (((status <> 'running'::"ImageStatus") OR (started_at IS NOT NULL)));
 ALTER TABLE images ADD CONSTRAINT images_succeeded_has_file CHECK (((status <> 'succeeded'::"ImageStatus") OR (storage_key IS NOT NULL)));
 CREATE UNIQUE INDEX images_job_id_index_key ON public.images USING btree (job_id, index);
 CREATE TRIGGER images_bump_version BEFORE UPDATE ON public.images FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION darkroom_bump_version();
-CREATE TRIGGER images_notify_status AFTER UPDATE OF status ON public.images FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION darkroom_notify_image_changed();
+CREATE TRIGGER images_notify_status AFTER UPDATE OF status, preview_version ON public.images FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.preview_version IS DISTINCT FROM new.preview_version))) EXECUTE FUNCTION darkroom_notify_image_changed();
 
 CREATE TABLE instance_secrets (
     name text NOT NULL,

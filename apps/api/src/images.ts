@@ -13,7 +13,8 @@ const SignRequest = z.object({
 
 /**
  * GET /images/:id - the stored bytes of one of the caller's images (an admin's: any image), and
- * GET /images/:id/thumbnail its webp thumbnail, for their owner or by a signed, expiring link (see signed-urls.ts). Images never
+ * GET /images/:id/thumbnail its webp thumbnail, for their owner or by a signed, expiring link (see signed-urls.ts), and
+ * GET /images/:id/preview the latest preview of a running image, for its owner only. Images never
  * change once stored, so both are cached for a year, privately (they belong to one user); a signed
  * response only until its link expires.
  */
@@ -79,6 +80,31 @@ export function registerImageRoutes(
     const type = variant === 'image' ? (image.mime ?? stored.contentType) : stored.contentType;
     return reply.type(type).header('Content-Length', stored.bytes).send(stored.body);
   };
+  app.get('/images/:id/preview', async (request, reply) => {
+    const params = ImageParams.safeParse(request.params);
+    const { user, error: authError } = await authenticate(request);
+    if (!user)
+      return reply
+        .code(401)
+        .send({ error: { code: 'UNAUTHORIZED', message: authError ?? 'sign in or send an API key' } });
+    // Owners see their images' previews; admins any. A stored image has none (its preview is dropped).
+    const preview = params.success
+      ? await db.imagePreview.findFirst({
+          where: {
+            imageId: params.data.id,
+            image: { status: 'running', ...(user.role === 'admin' ? {} : { job: { userId: user.id } }) },
+          },
+          select: { bytes: true, mime: true },
+        })
+      : null;
+    if (!preview) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'preview not found' } });
+    // Each preview has its own URL (?v=), so a cached one is never stale; it lives only seconds anyway.
+    return reply
+      .type(preview.mime)
+      .header('Cache-Control', 'private, max-age=60')
+      .header('Content-Length', preview.bytes.length)
+      .send(Buffer.from(preview.bytes));
+  });
   app.get('/images/:id', serve('image'));
   app.get('/images/:id/thumbnail', serve('thumbnail'));
 

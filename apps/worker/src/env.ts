@@ -122,6 +122,17 @@ const WorkerEnv = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Images of one job generated at once. Default 2. */
   IMAGE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /**
+   * Step progress and previews of running images, where the engine reports them (ComfyUI, A1111, OpenAI
+   * partial images, local's passes): at most one write per image per PREVIEW_INTERVAL_MS, a webp of at
+   * most PREVIEW_MAX_SIDE pixels. `false` records neither. Default true, 500 ms, 256 px.
+   */
+  PREVIEWS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  PREVIEW_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
+  PREVIEW_MAX_SIDE: z.coerce.number().int().min(32).max(512).default(256),
   /** How often graphile-worker looks for due jobs when no notification arrives, in ms. Default 1000. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Names this worker in logs and heartbeats. Default host:pid. */
@@ -278,6 +289,11 @@ const WorkerEnv = z.object({
   /** Value of the templates' `{{steps}}`. Default: the template's (the built-in: 20). */
   COMFYUI_STEPS: z.coerce.number().int().min(1).max(10_000).optional(),
 
+  /**
+   * Time between the local provider's passes (sketch, colour, detail) while previews are on, in ms: a
+   * demo or test sees the image develop as a GPU engine's would. Default 0 (as fast as the CPU renders).
+   */
+  LOCAL_PASS_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()

@@ -23,6 +23,7 @@ export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
     ...(config.PROVIDER_TIMEOUT_MS[name] !== undefined ? { timeoutMs: config.PROVIDER_TIMEOUT_MS[name] } : {}),
   });
   const out: ProvidersConfig = {
+    local: { passMs: config.LOCAL_PASS_MS },
     mock: {
       latencyMs: config.MOCK_LATENCY_MS,
       failures: config.MOCK_FAILURES,

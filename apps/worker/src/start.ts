@@ -93,6 +93,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         // log (and the admin's worker list, through the heartbeat row) ties that to host:pid (F21).
         workerId: sessionName,
         imageConcurrency: config.IMAGE_CONCURRENCY,
+        previews: config.PREVIEWS && { intervalMs: config.PREVIEW_INTERVAL_MS, maxSide: config.PREVIEW_MAX_SIDE },
         imageRetry: imageRetryPolicy(config),
         maxRunningPerUser: config.MAX_RUNNING_JOBS_PER_USER,
         gate,

@@ -35,6 +35,15 @@ export const ImageView = z.object({
   /** The exact prompt sent to the provider for this image (null until prompts are built). */
   prompt: z.string().nullable(),
   attempts: z.number().int(),
+  /** 0-100: the engine's sampler steps while it runs (engines that report them), 100 once stored. */
+  progress: z.number().int().min(0).max(100),
+  /**
+   * The latest preview of a running image (a webp of at most 256 px), where the engine makes them; null
+   * otherwise. `url` changes with every new preview; `step` of `steps` says how far it is, when known.
+   */
+  preview: z
+    .object({ url: z.string(), step: z.number().int().nullable(), steps: z.number().int().nullable() })
+    .nullable(),
 });
 export type ImageView = z.infer<typeof ImageView>;
 

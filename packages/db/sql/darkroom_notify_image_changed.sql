@@ -12,4 +12,4 @@ BEGIN
 END
 $function$;
 
-CREATE OR REPLACE TRIGGER images_notify_status AFTER UPDATE OF status ON public.images FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION darkroom_notify_image_changed();
+CREATE OR REPLACE TRIGGER images_notify_status AFTER UPDATE OF status, preview_version ON public.images FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.preview_version IS DISTINCT FROM new.preview_version))) EXECUTE FUNCTION darkroom_notify_image_changed();

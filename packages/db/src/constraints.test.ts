@@ -72,6 +72,8 @@ const REFUSALS: [constraint: string, statement: string][] = [
   ['images_started_at_when_running', `update images set status = 'running' where job_id = $1`],
   ['images_succeeded_has_file', `update images set status = 'succeeded', finished_at = now() where job_id = $1`],
   ['images_attempts_not_negative', `update images set attempts = -1 where job_id = $1`],
+  ['images_progress_range', `update images set progress = 101 where job_id = $1`],
+  ['images_preview_step_range', `update images set preview_step = 31, preview_steps = 30 where job_id = $1`],
 ];
 
 describe('CHECK constraints', () => {

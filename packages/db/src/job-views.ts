@@ -44,6 +44,16 @@ export function toImageView(image: Image): ImageView {
       : null,
     prompt: image.prompt,
     attempts: image.attempts,
+    progress: image.status === 'succeeded' ? 100 : image.progress,
+    // Only a running image shows its latest preview; `v` changes with each, so no cache serves an old one.
+    preview:
+      image.status === 'running' && image.previewVersion > 0
+        ? {
+            url: `${imageUrl(image.id)}/preview?v=${image.previewVersion}`,
+            step: image.previewStep,
+            steps: image.previewSteps,
+          }
+        : null,
   };
 }
 

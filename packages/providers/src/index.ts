@@ -1,5 +1,5 @@
 import type { ProviderName } from '@darkroom/core';
-import { createLocalProvider } from './local/provider.js';
+import { createLocalProvider, type LocalProviderOptions } from './local/provider.js';
 import { createMockProvider, type MockProviderOptions } from './mock/provider.js';
 import type { ImageProvider } from './provider.js';
 import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js';
@@ -14,11 +14,12 @@ export * from './errors.js';
 export { paletteOf } from '@darkroom/imaging';
 export * from './provider.js';
 export * from './moderation.js';
-export { createLocalProvider } from './local/provider.js';
+export { createLocalProvider, type LocalProviderOptions } from './local/provider.js';
 export * from './mock/provider.js';
 
 /** Each provider's options; a real vendor's adapter cannot be made without its own (its API key). */
 export interface ProvidersConfig {
+  local?: LocalProviderOptions;
   mock?: MockProviderOptions;
   openai?: OpenAIProviderOptions;
   stability?: StabilityProviderOptions;
@@ -33,7 +34,7 @@ export function createProvider(name: ProviderName, config: ProvidersConfig = {})
   const missing = () => new Error(`provider ${name} is not configured`);
   switch (name) {
     case 'local':
-      return createLocalProvider();
+      return createLocalProvider(config.local);
     case 'mock':
       return createMockProvider(config.mock);
     case 'openai':

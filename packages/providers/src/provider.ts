@@ -44,6 +44,11 @@ export interface GenerateRequest {
   /** Told the engine's step progress (`value` of `max` sampler steps), for engines that report it. */
   onProgress?: (progress: EngineProgress) => void;
   /**
+   * Told each preview of the image as it develops (ComfyUI's binary frames, A1111's current_image,
+   * OpenAI's partial images, local's passes). The caller throttles, shrinks and keeps only the latest.
+   */
+  onPreview?: (preview: EnginePreview) => void;
+  /**
    * The model (checkpoint) to run, for providers with `capabilities.models`; validated against the
    * engine's own list. Default: the adapter's configured model, else whatever the engine has loaded.
    */
@@ -97,6 +102,14 @@ export interface VendorStatus {
 export interface EngineProgress {
   value: number;
   max: number;
+}
+
+/** One preview of an image being made: encoded bytes, and the step it shows when the engine says. */
+export interface EnginePreview {
+  bytes: Buffer;
+  mime: ImageMime;
+  step?: number;
+  steps?: number;
 }
 
 export interface GeneratedImage {

@@ -4,6 +4,7 @@ import type { ImageProvider } from '@darkroom/providers';
 import type { ImageStorage } from '@darkroom/storage';
 import type { Logger } from 'pino';
 import type { ProviderGate } from '../provider-gate.js';
+import type { PreviewSettings } from './progress.js';
 import type { SupersededError } from '@darkroom/db';
 
 export interface PipelineDeps {
@@ -26,6 +27,11 @@ export interface PipelineDeps {
    * and its timeline says so. Default standard.
    */
   moderationMin?: ModerationLevel;
+  /**
+   * Step progress and previews of running images (engines that report them), written at most once per
+   * `intervalMs` per image; false: neither is recorded. Default false.
+   */
+  previews?: PreviewSettings | false;
   /** Images of one job generated at once. */
   imageConcurrency: number;
   /** Tries per image for errors that may pass (transient, timeout, rate limited). Default IMAGE_RETRY's 3. */

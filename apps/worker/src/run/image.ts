@@ -23,6 +23,7 @@ import { imageDuration, providerLatency, providerRequests } from '../metrics.js'
 import type { PipelineDeps } from './deps.js';
 import { describeFailure, sleep } from './failure.js';
 import { storeImage } from './store.js';
+import { imageProgress, type ImageProgress } from './progress.js';
 import { handsBack, type RunWatch } from './watch.js';
 
 /** Failures that say the provider, not the request, is the trouble: worth trying the next provider. */
@@ -51,179 +52,212 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
   const outputFormat = OutputFormat.catch('png').parse(job.outputFormat);
   const quality = Quality.safeParse(job.quality).data;
   const moderation = runModeration(deps, job);
-  for (let attempt = image.attempts + 1; ; attempt++) {
-    attemptsHere++;
-    const attemptOnce = async () => {
-      const startedAt = new Date();
-      await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
-      let lastStatus = '';
-      let statusWrites = Promise.resolve();
-      const request: GenerateRequest = {
-        prompt: image.prompt ?? job.prompt,
-        negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
-        preset: job.preset as Preset,
-        ...(job.style ? { style: job.style } : {}),
-        ...(quality ? { quality } : {}),
-        width: job.width,
-        height: job.height,
-        seed: image.seed ?? 0,
-        // Only the job's own provider was asked for this model; a fallback runs its default.
-        ...(job.model && provider.name === job.provider ? { model: job.model } : {}),
-        attempt,
-        signal,
-        ...(provider.capabilities.imageConditioning && references.length > 0
-          ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
-          : {}),
-        outputFormat,
-        moderation,
-        // A queued vendor need not start the work once the run can no longer use it.
-        ...(job.deadline ? { startBy: job.deadline } : {}),
-        onVendorStatus: (status) => {
-          const said = JSON.stringify(status);
-          if (said === lastStatus) return;
-          lastStatus = said;
-          // In order, off the provider's path: a failed write costs a timeline entry, never the image.
-          statusWrites = statusWrites.then(() =>
-            db.jobEvent
-              .create({
-                data: {
-                  jobId: job.id,
-                  ...jobEvent('provider_status', { index: image.index, provider: provider.name, ...status }),
-                },
-              })
-              .then(
-                () => undefined,
-                (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
-              ),
-          );
-        },
-      };
-      // The image's started_at and duration_ms end up describing the vendor call itself (the time it
-      // held a slot), so they are taken inside the slot; the running write above comes before any wait.
-      let callStartedAt = startedAt;
-      let callMs = 0;
-      const call = () =>
-        timedCall(provider.name, async () => {
-          callStartedAt = new Date();
-          try {
-            if (!provider.submit || !provider.resume) return await provider.generate(request);
-            if (!requestId) {
-              requestId = await provider.submit(request);
-              // Written BEFORE waiting: a worker that takes this image over resumes this very request.
-              await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
-            }
-            return await provider.resume(requestId, request);
-          } finally {
-            callMs = Date.now() - callStartedAt.getTime();
-          }
-        });
-      let result: GeneratedImage;
-      try {
-        // A slot bounds the calls in flight at the vendor, so only the call holds one: it is released
-        // as soon as the vendor answers, and our own encoding and storing below run without it.
-        // Slots and rates belong to the adapter that really makes the call.
-        // The vendor-call spans made inside say which attempt they belong to.
-        result = await withAttempt(attempt, () =>
-          deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call(),
-        );
-      } finally {
-        await statusWrites;
-      }
-      // Stored in the format the job asked for, whatever the vendor made; the key says which.
-      const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
-      // Paid for: from here on a failure retries the store, never the vendor.
-      await storeImage(deps, { job, image, result, bytes, outputFormat, callStartedAt, callMs });
-      const finishedAt = new Date();
-      imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
-    };
-    activeSpan()?.setAttribute(ATTR.imageAttempt, attempt);
-    try {
-      await attemptOnce();
-      return;
-    } catch (error) {
-      if (error instanceof SupersededError || error instanceof JobEndedError) throw error;
-      const failure = describeFailure(error, signal);
-      if (failure.code === 'internal')
-        log.error({ jobId: job.id, index: image.index, err: error }, 'image failed inside Darkroom');
-      if (isProviderError(error) && error.requestEnded && requestId) {
-        // The vendor's request is over; the next attempt (or a later run) must submit a new one.
-        requestId = null;
-        await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
-      }
-      if (failure.code === 'canceled') {
-        activeSpan()?.addEvent('image.stop', { reason: watch.reason() ?? 'canceled' });
-        return stopImage(db, image.id, watch);
-      }
-      const retry = decideRetry(policy, {
-        attempts: attemptsHere,
-        retryable: failure.retryable,
-        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+  const reporters: (ImageProgress | null)[] = [];
+  try {
+    return await attempts();
+  } finally {
+    // An image that ends without being stored (failed, canceled, handed back) drops its preview too; a
+    // stored one dropped it in the same statement.
+    const previewed = await Promise.all(reporters.map((reporter) => reporter?.close() ?? false));
+    if (previewed.some(Boolean)) {
+      await db.imagePreview.deleteMany({ where: { imageId: image.id } }).catch((error: unknown) => {
+        log.warn({ err: error, jobId: job.id }, 'could not drop a preview');
       });
-      if (retry.retry) {
-        const { delayMs } = retry;
-        await db.jobEvent.create({
-          data: {
-            jobId: job.id,
-            ...jobEvent('retry_scheduled', { index: image.index, attempt, delayMs, reason: failure.code }),
+    }
+  }
+
+  async function attempts(): Promise<void> {
+    for (let attempt = image.attempts + 1; ; attempt++) {
+      attemptsHere++;
+      const attemptOnce = async () => {
+        const startedAt = new Date();
+        await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
+        let lastStatus = '';
+        let statusWrites = Promise.resolve();
+        const progress = deps.previews
+          ? imageProgress({
+              db,
+              log,
+              jobId: job.id,
+              imageId: image.id,
+              numImages: job.numImages,
+              settings: deps.previews,
+            })
+          : null;
+        reporters.push(progress);
+        const request: GenerateRequest = {
+          prompt: image.prompt ?? job.prompt,
+          negativePrompt: buildNegativePrompt(job.preset as Preset, job.negativePrompt),
+          preset: job.preset as Preset,
+          ...(job.style ? { style: job.style } : {}),
+          ...(quality ? { quality } : {}),
+          width: job.width,
+          height: job.height,
+          seed: image.seed ?? 0,
+          // Only the job's own provider was asked for this model; a fallback runs its default.
+          ...(job.model && provider.name === job.provider ? { model: job.model } : {}),
+          attempt,
+          signal,
+          ...(provider.capabilities.imageConditioning && references.length > 0
+            ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }
+            : {}),
+          outputFormat,
+          moderation,
+          // A queued vendor need not start the work once the run can no longer use it.
+          ...(job.deadline ? { startBy: job.deadline } : {}),
+          ...(progress ? { onProgress: progress.onProgress, onPreview: progress.onPreview } : {}),
+          onVendorStatus: (status) => {
+            const said = JSON.stringify(status);
+            if (said === lastStatus) return;
+            lastStatus = said;
+            // In order, off the provider's path: a failed write costs a timeline entry, never the image.
+            statusWrites = statusWrites.then(() =>
+              db.jobEvent
+                .create({
+                  data: {
+                    jobId: job.id,
+                    ...jobEvent('provider_status', { index: image.index, provider: provider.name, ...status }),
+                  },
+                })
+                .then(
+                  () => undefined,
+                  (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the provider status'),
+                ),
+            );
           },
+        };
+        // The image's started_at and duration_ms end up describing the vendor call itself (the time it
+        // held a slot), so they are taken inside the slot; the running write above comes before any wait.
+        let callStartedAt = startedAt;
+        let callMs = 0;
+        const call = () =>
+          timedCall(provider.name, async () => {
+            callStartedAt = new Date();
+            try {
+              if (!provider.submit || !provider.resume) return await provider.generate(request);
+              if (!requestId) {
+                requestId = await provider.submit(request);
+                // Written BEFORE waiting: a worker that takes this image over resumes this very request.
+                await db.image.update({ where: { id: image.id }, data: { providerRequestId: requestId } });
+              }
+              return await provider.resume(requestId, request);
+            } finally {
+              callMs = Date.now() - callStartedAt.getTime();
+            }
+          });
+        let result: GeneratedImage;
+        try {
+          // A slot bounds the calls in flight at the vendor, so only the call holds one: it is released
+          // as soon as the vendor answers, and our own encoding and storing below run without it.
+          // Slots and rates belong to the adapter that really makes the call.
+          // The vendor-call spans made inside say which attempt they belong to.
+          result = await withAttempt(attempt, () =>
+            deps.gate ? deps.gate.withSlot(provider.name, signal, call) : call(),
+          );
+        } finally {
+          await statusWrites;
+          // Nothing the engine says after its answer is news; the stored image (or the failure) is.
+          await progress?.close();
+        }
+        // Stored in the format the job asked for, whatever the vendor made; the key says which.
+        const bytes = await encodeAs(result.bytes, result.mime, outputFormat);
+        // Paid for: from here on a failure retries the store, never the vendor.
+        await storeImage(deps, { job, image, result, bytes, outputFormat, callStartedAt, callMs });
+        const finishedAt = new Date();
+        imageDuration.observe({ provider: provider.name }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+      };
+      activeSpan()?.setAttribute(ATTR.imageAttempt, attempt);
+      try {
+        await attemptOnce();
+        return;
+      } catch (error) {
+        if (error instanceof SupersededError || error instanceof JobEndedError) throw error;
+        const failure = describeFailure(error, signal);
+        if (failure.code === 'internal')
+          log.error({ jobId: job.id, index: image.index, err: error }, 'image failed inside Darkroom');
+        if (isProviderError(error) && error.requestEnded && requestId) {
+          // The vendor's request is over; the next attempt (or a later run) must submit a new one.
+          requestId = null;
+          await db.image.update({ where: { id: image.id }, data: { providerRequestId: null } });
+        }
+        if (failure.code === 'canceled') {
+          activeSpan()?.addEvent('image.stop', { reason: watch.reason() ?? 'canceled' });
+          return stopImage(db, image.id, watch);
+        }
+        const retry = decideRetry(policy, {
+          attempts: attemptsHere,
+          retryable: failure.retryable,
+          ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
         });
-        log.info({ jobId: job.id, index: image.index, attempt, delayMs, code: failure.code }, 'image will be retried');
-        activeSpan()?.addEvent('image.retry', {
-          [ATTR.imageAttempt]: attempt,
-          delayMs,
-          [ATTR.errorType]: failure.code,
-        });
-        if (await sleep(delayMs, signal)) continue;
-        return stopImage(db, image.id, watch);
-      }
-      const affordable = (name: string) => !deps.priceOf || deps.priceOf(name, job.quality) <= job.creditPrice;
-      const next = PROVIDER_DOWN_CODES.includes(failure.code)
-        ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name))
-        : undefined;
-      if (next) {
-        // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
-        tried.add(next);
-        await db.$transaction([
-          db.image.update({ where: { id: image.id }, data: { provider: next, providerRequestId: null } }),
-          db.jobEvent.create({
+        if (retry.retry) {
+          const { delayMs } = retry;
+          await db.jobEvent.create({
             data: {
               jobId: job.id,
-              ...jobEvent('provider_fallback', {
-                index: image.index,
-                from: providerName,
-                to: next,
-                reason: failure.code,
-              }),
+              ...jobEvent('retry_scheduled', { index: image.index, attempt, delayMs, reason: failure.code }),
             },
-          }),
-        ]);
-        log.warn(
-          { jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code },
-          'provider down; falling back',
-        );
-        activeSpan()?.addEvent('provider.fallback', { from: providerName, to: next, [ATTR.errorType]: failure.code });
-        providerName = next;
-        provider = deps.providerFor(next);
-        requestId = null;
-        attemptsHere = 0;
-        continue;
+          });
+          log.info(
+            { jobId: job.id, index: image.index, attempt, delayMs, code: failure.code },
+            'image will be retried',
+          );
+          activeSpan()?.addEvent('image.retry', {
+            [ATTR.imageAttempt]: attempt,
+            delayMs,
+            [ATTR.errorType]: failure.code,
+          });
+          if (await sleep(delayMs, signal)) continue;
+          return stopImage(db, image.id, watch);
+        }
+        const affordable = (name: string) => !deps.priceOf || deps.priceOf(name, job.quality) <= job.creditPrice;
+        const next = PROVIDER_DOWN_CODES.includes(failure.code)
+          ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name))
+          : undefined;
+        if (next) {
+          // The provider is down for us: the image moves to the next one, with a fresh attempt budget.
+          tried.add(next);
+          await db.$transaction([
+            db.image.update({ where: { id: image.id }, data: { provider: next, providerRequestId: null } }),
+            db.jobEvent.create({
+              data: {
+                jobId: job.id,
+                ...jobEvent('provider_fallback', {
+                  index: image.index,
+                  from: providerName,
+                  to: next,
+                  reason: failure.code,
+                }),
+              },
+            }),
+          ]);
+          log.warn(
+            { jobId: job.id, index: image.index, from: providerName, to: next, code: failure.code },
+            'provider down; falling back',
+          );
+          activeSpan()?.addEvent('provider.fallback', { from: providerName, to: next, [ATTR.errorType]: failure.code });
+          providerName = next;
+          provider = deps.providerFor(next);
+          requestId = null;
+          attemptsHere = 0;
+          continue;
+        }
+        await db.$transaction(async (tx) => {
+          await tx.image.update({
+            where: { id: image.id },
+            data: { status: 'failed', errorCode: failure.code, errorMessage: failure.message, finishedAt: new Date() },
+          });
+          await tx.jobEvent.create({
+            data: {
+              jobId: job.id,
+              ...jobEvent('image_failed', { index: image.index, code: failure.code, message: failure.message }),
+            },
+          });
+          await raiseProgress(tx, job.id, job.numImages);
+        });
+        const span = activeSpan();
+        if (span) markFailed(span, failure.code);
+        return;
       }
-      await db.$transaction(async (tx) => {
-        await tx.image.update({
-          where: { id: image.id },
-          data: { status: 'failed', errorCode: failure.code, errorMessage: failure.message, finishedAt: new Date() },
-        });
-        await tx.jobEvent.create({
-          data: {
-            jobId: job.id,
-            ...jobEvent('image_failed', { index: image.index, code: failure.code, message: failure.message }),
-          },
-        });
-        await raiseProgress(tx, job.id, job.numImages);
-      });
-      const span = activeSpan();
-      if (span) markFailed(span, failure.code);
-      return;
     }
   }
 }
@@ -256,11 +290,16 @@ async function timedCall<T>(provider: string, call: () => Promise<T>): Promise<T
   }
 }
 
-/** Progress is the share of images that are done either way; it never goes down. */
+/**
+ * Progress is the mean of the images' (a done one, either way, counts 100; a running one its step
+ * progress); it never goes down.
+ */
 async function raiseProgress(tx: Tx, jobId: string, numImages: number) {
-  const done = await tx.image.count({ where: { jobId, status: { in: ['succeeded', 'failed'] } } });
-  const progress = Math.min(99, Math.floor((done / numImages) * 100));
-  await tx.$executeRaw`update jobs set progress = greatest(progress, ${progress}::int), updated_at = now() where id = ${jobId}::uuid`;
+  await tx.$executeRaw`
+    update jobs set progress = greatest(progress, least(99, (
+        select coalesce(sum(case when status in ('succeeded', 'failed') then 100 else progress end), 0)
+        from images where job_id = ${jobId}::uuid) / ${numImages}::int)), updated_at = now()
+    where id = ${jobId}::uuid`;
 }
 
 /** The level a job's vendor calls use: what it asked for, raised to this worker's MODERATION_MIN. */

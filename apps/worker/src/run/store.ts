@@ -69,7 +69,9 @@ async function storeOnce(
   // The stored image, its event and the job's progress in one statement. The fence locks the job row
   // (so an end in progress is waited for, then seen) and requires it still running under this run's
   // claim: no image lands on a job already ended and settled. The statement's snapshot does not see its
-  // own image update, so this image is counted as done explicitly; progress only goes up.
+  // own image update, so this image is counted as done explicitly; the job's progress is the mean of its
+  // images' (a done one counts 100, a running one its step progress) and only goes up. The image's
+  // preview, if it had one, goes with it.
   const succeeded = jobEvent('image_succeeded', { index: image.index });
   const recorded = await db.$executeRaw`
     with fence as (
@@ -78,13 +80,16 @@ async function storeOnce(
       update images set status = 'succeeded', storage_key = ${key}, thumbnail_key = ${thumbnail}, mime = ${format.mime},
         width = ${result.width}::int, height = ${result.height}::int, bytes = ${bytes.length}::int,
         provider_request_id = ${result.providerRequestId}, palette = coalesce(${palette ? JSON.stringify(palette) : null}::jsonb, palette),
-        started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null, updated_at = now()
+        started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null,
+        progress = 100, updated_at = now()
       where id = ${image.id}::uuid and exists (select 1 from fence)
       returning job_id),
-    event as (insert into job_events (job_id, type, data) select job_id, ${succeeded.type}, ${JSON.stringify(succeeded.data)}::jsonb from stored)
-    update jobs set progress = greatest(progress, least(99, (100 * (1 + (
-        select count(*) from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid and status in ('succeeded', 'failed')
-      )) / ${job.numImages}::int)::int)), updated_at = now()
+    event as (insert into job_events (job_id, type, data) select job_id, ${succeeded.type}, ${JSON.stringify(succeeded.data)}::jsonb from stored),
+    preview as (delete from image_previews where image_id = ${image.id}::uuid and exists (select 1 from stored))
+    update jobs set progress = greatest(progress, least(99, (100 + (
+        select coalesce(sum(case when status in ('succeeded', 'failed') then 100 else progress end), 0)
+        from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid
+      )) / ${job.numImages}::int)), updated_at = now()
     where id in (select job_id from stored)`;
   if (recorded > 0) return;
   // Fenced out: these files are nobody's (a new owner writes under its own run's keys).

@@ -178,5 +178,9 @@ function pendingImage(id: string, jobId: string, index: number, createdAt: Date)
     createdAt,
     updatedAt: createdAt,
     version: 0,
+    progress: 0,
+    previewVersion: 0,
+    previewStep: null,
+    previewSteps: null,
   };
 }

@@ -1,13 +1,22 @@
 import sharp from 'sharp';
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
+import { renderPasses } from './passes.js';
 import { buildScene } from './scene.js';
 
 /**
  * The embedded default provider: renders a real PNG on the CPU from a scene built deterministically
  * from prompt, seed and preset. Offline, fast (tens of ms), free, and honest about what it is.
  */
-export function createLocalProvider(): ImageProvider {
+export interface LocalProviderOptions {
+  /**
+   * Time between the passes of a developing image (sketch, colour, detail), in ms, when the caller asks
+   * for previews (LOCAL_PASS_MS): 0 renders as fast as the CPU can. Default 0.
+   */
+  passMs?: number;
+}
+
+export function createLocalProvider({ passMs = 0 }: LocalProviderOptions = {}): ImageProvider {
   return {
     name: 'local',
     capabilities: { maxImagesPerRequest: 1, imageConditioning: true, maxLongSide: 2048 },
@@ -16,7 +25,15 @@ export function createLocalProvider(): ImageProvider {
       throwIfCanceled(request.signal);
       // Conditioning: the best-matching reference's palette colours the scene.
       const palette = request.references?.find((reference) => reference.palette.length > 0)?.palette;
-      const svg = buildScene({ ...request, ...(palette ? { palette } : {}) });
+      const scene = { ...request, ...(palette ? { palette } : {}) };
+      const svg = buildScene(scene);
+      if (request.onPreview) {
+        await renderPasses(scene, svg, request.onPreview, {
+          passMs,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        throwIfCanceled(request.signal);
+      }
       const bytes = await sharp(Buffer.from(svg))
         .resize(request.width, request.height, { fit: 'fill' })
         // Fixed encoder settings keep the bytes identical for identical input.

@@ -16,6 +16,8 @@ export interface SceneRequest {
   seed: number;
   /** Colours of a reference image (#rrggbb); they replace the prompt's own palette for sky and land. */
   palette?: string[];
+  /** The same scene as outlines only (the first pass of a developing image), whatever the preset. */
+  outlineOnly?: boolean;
 }
 
 interface Theme {
@@ -52,7 +54,7 @@ export function buildScene(request: SceneRequest): string {
   const subject = request.prompt.split(',')[0] ?? request.prompt;
   const theme = themeOf(request.prompt);
   const random = makeRandom(hashString(`${request.prompt}|${preset}|${request.style ?? ''}`) ^ request.seed);
-  const lineArt = preset === 'coloring-page';
+  const lineArt = preset === 'coloring-page' || request.outlineOnly === true;
   const stroke = Math.max(2, Math.round(Math.min(W, H) / 200));
   const paint: Paint = (color, extra = '') =>
     lineArt

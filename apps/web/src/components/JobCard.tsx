@@ -249,6 +249,8 @@ function ImageTile({ image, view, onOpen }: { image: ImageView; view: JobView; o
             Download
           </a>
         </>
+      ) : image.preview ? (
+        <ImagePreview image={image} view={view} preview={image.preview} />
       ) : (
         <span className="image-placeholder">
           {image.index + 1} ·{' '}
@@ -256,5 +258,32 @@ function ImageTile({ image, view, onOpen }: { image: ImageView; view: JobView; o
         </span>
       )}
     </li>
+  );
+}
+
+/** A running image as it develops: the engine's latest preview, stretched to the slot, and its step. */
+function ImagePreview({
+  image,
+  view,
+  preview,
+}: {
+  image: ImageView;
+  view: JobView;
+  preview: NonNullable<ImageView['preview']>;
+}) {
+  const step = preview.step !== null && preview.steps ? `step ${preview.step} of ${preview.steps}` : 'developing';
+  return (
+    <figure className="image-preview">
+      <img
+        data-testid="image-preview"
+        src={preview.url}
+        alt={`${view.prompt} (image ${image.index + 1}, ${step})`}
+        width={image.width ?? view.width}
+        height={image.height ?? view.height}
+      />
+      <figcaption className="image-preview-step">
+        {image.index + 1} · {step.charAt(0).toUpperCase() + step.slice(1)}
+      </figcaption>
+    </figure>
   );
 }

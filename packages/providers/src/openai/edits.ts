@@ -3,9 +3,10 @@
  * (../shared/ENGINES.md §3): one or more `image[]` file parts (the image edited first, then the
  * references; up to 16), an optional `mask` PNG whose fully transparent pixels are the area to edit,
  * and text fields. Every file part carries its real content type: the API refuses
- * `application/octet-stream` ("unsupported mimetype").
+ * `application/octet-stream` ("unsupported mimetype"). The mask converts Darkroom's (white = regenerate)
+ * with @darkroom/imaging's maskToAlphaPng (alpha 0 = edit).
  */
-import sharp from 'sharp';
+import { maskToAlphaPng } from '@darkroom/imaging';
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest, InputImage } from '../provider.js';
 
@@ -13,25 +14,6 @@ import type { GenerateRequest, InputImage } from '../provider.js';
 export const OPENAI_MAX_EDIT_IMAGES = 16;
 
 const EXTENSION = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' } as const;
-
-/**
- * Darkroom's mask (white = regenerate, black = keep) in OpenAI's convention: a PNG of the same size
- * whose alpha is 0 where Darkroom's mask is white and 255 where it is black. OpenAI edits only fully
- * transparent pixels, so grey is decided at half: lighter than 50% grey is edited.
- */
-export async function toOpenAIMask(mask: InputImage): Promise<Buffer> {
-  const { data, info } = await sharp(mask.bytes, { failOn: 'error' })
-    .removeAlpha()
-    .greyscale()
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const rgba = Buffer.alloc(info.width * info.height * 4);
-  for (let p = 0; p < data.length; p++) rgba[p * 4 + 3] = data[p]! >= 128 ? 0 : 255;
-  return sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } })
-    .png()
-    .toBuffer();
-}
 
 export interface EditFields {
   model: string;
@@ -71,7 +53,7 @@ export async function editForm(request: GenerateRequest, fields: EditFields): Pr
         'invalid_request',
         `openai: inputs.mask: the mask is ${inputs.mask.width}x${inputs.mask.height}, its image ${inputs.image.width}x${inputs.image.height}; they must be the same size`,
       );
-    form.append('mask', new Blob([await toOpenAIMask(inputs.mask)], { type: 'image/png' }), 'mask.png');
+    form.append('mask', new Blob([await maskToAlphaPng(inputs.mask.bytes)], { type: 'image/png' }), 'mask.png');
   }
   form.append('prompt', request.prompt);
   form.append('model', fields.model);

@@ -12,7 +12,7 @@
  *   adapter resamples the answer to exactly factor x the input.
  */
 import { DEFAULT_STRENGTH, type JobKind } from '@darkroom/core';
-import sharp from 'sharp';
+import { maskToGreyPng } from '@darkroom/imaging';
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest, InputImage } from '../provider.js';
 
@@ -43,8 +43,7 @@ function file(form: FormData, name: string, image: InputImage) {
 
 /** Darkroom's mask as a plain greyscale PNG: alpha dropped so Stability reads the luminance only. */
 async function greyMask(mask: InputImage): Promise<InputImage> {
-  const bytes = await sharp(mask.bytes, { failOn: 'error' }).removeAlpha().greyscale().png().toBuffer();
-  return { ...mask, bytes, mime: 'image/png' };
+  return { ...mask, bytes: await maskToGreyPng(mask.bytes), mime: 'image/png' };
 }
 
 /** The endpoint path (after /v2beta/stable-image/) and form for a job with image inputs. */

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 
 /** The mask as a plain greyscale PNG (alpha dropped, so a vendor reading alpha cannot misread it). */
 export async function maskToGreyPng(mask: Buffer): Promise<Buffer> {
-  return sharp(mask, { failOn: 'error' }).removeAlpha().greyscale().png().toBuffer();
+  return sharp(mask, { failOn: 'error' }).removeAlpha().greyscale().toColourspace('b-w').png().toBuffer();
 }
 
 /**

@@ -66,3 +66,6 @@ export const FAL_TRANSIENT_TYPES = [
 ];
 /** Model error types meaning the safety system refused the input or the output. */
 export const FAL_SAFETY_TYPES = ['content_policy_violation'];
+
+/** `POST rest.fal.ai/storage/upload/initiate`: where to PUT the bytes, and the URL a model input takes. */
+export const FalUploadInitiated = z.object({ upload_url: z.string().min(1), file_url: z.string().min(1) });

@@ -191,3 +191,57 @@ describe('local references', () => {
     expect(result.bytes.equals(plain.bytes)).toBe(false);
   });
 });
+
+describe('local with hostile inputs', () => {
+  it('refuses a truncated image, naming the input, and is deterministic for every kind', async () => {
+    const image = await photo();
+    const cut = { ...image, bytes: image.bytes.subarray(0, Math.floor(image.bytes.length / 2)) };
+    const errors = await Promise.all(
+      [
+        local.generate(base({ kind: 'image-to-image', inputs: { image: cut } })),
+        local.generate(
+          base({
+            kind: 'reference',
+            inputs: {
+              references: [
+                { role: 'style', image },
+                { role: 'product', image: cut },
+              ],
+            },
+          }),
+        ),
+        local.generate(
+          base({ kind: 'upscale', inputs: { image: { ...image, bytes: Buffer.from('not an image') }, upscale: 2 } }),
+        ),
+      ].map((call) => call.catch((error: unknown) => error)),
+    );
+    expect(errors.map((error) => isProviderError(error) && error.code)).toEqual(Array(3).fill('invalid_request'));
+    expect(errors.map(String)).toEqual([
+      expect.stringMatching(/inputs\.image: not a readable image/),
+      expect.stringMatching(/inputs\.references\[1\]: not a readable image/),
+      expect.stringMatching(/inputs\.image: not a readable image/),
+    ]);
+  });
+
+  it('gives the same bytes for the same inputs and seed, for every kind', async () => {
+    const image = await photo();
+    const requests = [
+      base({ kind: 'inpaint', inputs: { image, mask: await mask() } }),
+      base({ kind: 'upscale', inputs: { image, upscale: 2 } }),
+      base({
+        kind: 'reference',
+        inputs: {
+          references: [
+            { role: 'product', image },
+            { role: 'person', image },
+          ],
+        },
+      }),
+      base({ kind: 'image-to-image', preset: 'coloring-page', inputs: { image } }),
+    ];
+    for (const request of requests) {
+      const [a, b] = [await local.generate(request), await local.generate(request)];
+      expect(a.bytes.equals(b.bytes)).toBe(true);
+    }
+  });
+});

@@ -57,6 +57,29 @@ async function referencePalette(inputs: GenerateInputs | undefined): Promise<str
   return palettes.flat().slice(0, 4);
 }
 
+/**
+ * Every input decodes in full (a truncated or corrupt file, or one over the pixel bound, is refused as
+ * `invalid_request` naming it), so no half-made picture comes out of a bad input.
+ */
+export async function assertDecodable(inputs: GenerateInputs | undefined): Promise<void> {
+  const named: [string, InputImage | undefined][] = [
+    ['inputs.image', inputs?.image],
+    ['inputs.mask', inputs?.mask],
+    ...(inputs?.references ?? []).map((reference, i): [string, InputImage] => [
+      `inputs.references[${i}]`,
+      reference.image,
+    ]),
+  ];
+  for (const [field, image] of named) {
+    if (!image) continue;
+    try {
+      await sharp(image.bytes, { failOn: 'error', limitInputPixels: 8192 * 8192 }).stats();
+    } catch (error) {
+      throw new ProviderError('invalid_request', `local: ${field}: not a readable image (${(error as Error).message})`);
+    }
+  }
+}
+
 function needImage(inputs: GenerateInputs | undefined, kind: string): InputImage {
   if (!inputs?.image) throw new ProviderError('invalid_request', `local: inputs.image: ${kind} needs an image`);
   return inputs.image;

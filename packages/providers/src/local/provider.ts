@@ -1,6 +1,14 @@
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
-import { fromReferences, imageToImage, inpaint, renderScene, upscale, type LocalResult } from './inputs.js';
+import {
+  assertDecodable,
+  fromReferences,
+  imageToImage,
+  inpaint,
+  renderScene,
+  upscale,
+  type LocalResult,
+} from './inputs.js';
 
 /**
  * The embedded default provider: renders a real PNG on the CPU from a scene built deterministically
@@ -22,6 +30,7 @@ export function createLocalProvider(): ImageProvider {
 }
 
 async function work(request: GenerateRequest): Promise<LocalResult> {
+  await assertDecodable(request.inputs);
   switch (request.kind ?? 'text-to-image') {
     case 'image-to-image':
       return imageToImage(request);

@@ -65,8 +65,10 @@ describe('fal image inputs', () => {
   });
 
   it('inpaint runs flux-pro/v1/fill with image_url and a grey mask_url, and records its app with the id', async () => {
+    // fill has no negative prompt: none is sent (the fake refuses unknown fields).
     const result = await provider().generate({
       ...base,
+      negativePrompt: 'blurry',
       kind: 'inpaint',
       inputs: { image: await picture(), mask: await mask() },
     });
@@ -103,7 +105,7 @@ describe('fal image inputs', () => {
     expect(fake.canceled).toContain(id);
   });
 
-  it('references run flux-pro/kontext/multi: image_urls in order, with the image size', async () => {
+  it('references run flux-pro/kontext/multi: image_urls in order, with the aspect ratio', async () => {
     const [a, b] = [await picture('png', 20, 20), await picture('jpeg', 24, 20)];
     await provider().generate({
       ...base,
@@ -117,7 +119,8 @@ describe('fal image inputs', () => {
     });
     expect(last().model).toBe('fal-ai/flux-pro/kontext/multi');
     expect(last().input.image_urls).toEqual([dataUriOf(a), dataUriOf(b)]);
-    expect(last().input.image_size).toEqual({ width: 1024, height: 768 });
+    expect(last().input.aspect_ratio).toBe('4:3');
+    expect(last().input).not.toHaveProperty('image_size');
   });
 
   it('stores an image over the data-URI size through fal storage and passes its file URL', async () => {

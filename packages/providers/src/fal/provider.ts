@@ -13,7 +13,9 @@ import {
   FalStatus,
   FalSubmitResponse,
   FalUploadInitiated,
+  FAL_ASPECT_RATIOS,
 } from './wire.js';
+import { aspectRatioOf } from '../replicate/provider.js';
 import {
   dataUri,
   FAL_INPUT_FIELDS,
@@ -121,7 +123,11 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
     return {
       prompt: request.prompt,
       // An edit's output follows its input image's shape.
-      ...(request.inputs?.image ? {} : { image_size: { width: request.width, height: request.height } }),
+      ...(request.inputs?.image
+        ? {}
+        : fields?.shape === 'aspect_ratio'
+          ? { aspect_ratio: aspectRatioOf(request.width, request.height, FAL_ASPECT_RATIOS) }
+          : { image_size: { width: request.width, height: request.height } }),
       seed: request.seed,
       num_images: 1,
       // fal's image models make png or jpeg; a webp request gets png, converted by the caller.
@@ -129,7 +135,10 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
         request.outputFormat === 'jpeg' || request.outputFormat === 'png'
           ? request.outputFormat
           : (options.outputFormat ?? 'png'),
-      ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
+      // A model listed in the field table gets a negative prompt only in a field it names.
+      ...(request.negativePrompt && (!fields || fields.negativePrompt)
+        ? { [fields?.negativePrompt ?? 'negative_prompt']: request.negativePrompt }
+        : {}),
       // The operator's extra input is for the configured model, not the other kinds' models.
       ...(endpoint === model ? options.extraInput : {}),
       // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.

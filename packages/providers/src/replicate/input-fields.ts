@@ -27,6 +27,13 @@ export interface ModelInputFields {
   scale?: string;
   /** false for models without a prompt (upscalers): only their image fields are sent. Default true. */
   prompt?: boolean;
+  /** Field for the negative prompt; a listed model without one is sent none. */
+  negativePrompt?: string;
+  /**
+   * How a reference job's output shape is sent: `aspect_ratio` (a ratio string) or `image_size`
+   * ({width, height}). Default: the vendor's text-to-image way (Replicate aspect_ratio, fal image_size).
+   */
+  shape?: 'aspect_ratio' | 'image_size';
 }
 
 export type InputFieldTable = Record<string, ModelInputFields>;
@@ -70,8 +77,11 @@ export const FAL_INPUT_FIELDS: InputFieldTable = {
   'fal-ai/flux/dev/image-to-image': { image: 'image_url', strength: 'strength' },
   'fal-ai/flux-pro/kontext': { image: 'image_url', references: { field: 'image_url', as: 'single', max: 1 } },
   'fal-ai/flux-pro/kontext/max': { image: 'image_url', references: { field: 'image_url', as: 'single', max: 1 } },
-  'fal-ai/flux-pro/kontext/multi': { references: { field: 'image_urls', as: 'list', max: 4 } },
-  'fal-ai/flux-pro/kontext/max/multi': { references: { field: 'image_urls', as: 'list', max: 4 } },
+  'fal-ai/flux-pro/kontext/multi': { references: { field: 'image_urls', as: 'list', max: 4 }, shape: 'aspect_ratio' },
+  'fal-ai/flux-pro/kontext/max/multi': {
+    references: { field: 'image_urls', as: 'list', max: 4 },
+    shape: 'aspect_ratio',
+  },
   'fal-ai/flux-pro/v1/fill': { image: 'image_url', mask: 'mask_url' },
 };
 

@@ -58,7 +58,13 @@ describe('replicate image inputs', () => {
   });
 
   it('inpaint runs flux-fill-pro: image and a greyscale mask, white = inpaint', async () => {
-    await provider().generate({ ...base, kind: 'inpaint', inputs: { image: await picture(), mask: await mask() } });
+    // flux-fill-pro has no negative prompt: none is sent (the fake refuses unknown fields).
+    await provider().generate({
+      ...base,
+      negativePrompt: 'blurry',
+      kind: 'inpaint',
+      inputs: { image: await picture(), mask: await mask() },
+    });
     const { model, input } = last();
     expect(model).toBe('black-forest-labs/flux-fill-pro');
     expect(Object.keys(input).sort()).toEqual(['image', 'mask', 'output_format', 'prompt', 'safety_tolerance', 'seed']);

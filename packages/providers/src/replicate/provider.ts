@@ -174,7 +174,10 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
       ...(kind === 'text-to-image' ? { num_outputs: 1 } : {}),
       // Replicate's image models spell jpeg `jpg`.
       output_format: replicateFormat(request.outputFormat ?? options.outputFormat ?? 'png'),
-      ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
+      // A model listed in the field table gets a negative prompt only in a field it names.
+      ...(request.negativePrompt && (!fields || fields.negativePrompt)
+        ? { [fields?.negativePrompt ?? 'negative_prompt']: request.negativePrompt }
+        : {}),
       // The operator's extra input is for the configured model, not the other kinds' models.
       ...(kindModel === model ? options.extraInput : {}),
       // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.

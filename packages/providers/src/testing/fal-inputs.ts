@@ -33,7 +33,7 @@ export const FAL_MODEL_SCHEMAS: Record<string, FalSchema> = {
   },
   'fal-ai/flux-pro/kontext/multi': {
     required: ['prompt', 'image_urls'],
-    optional: ['guidance_scale', 'aspect_ratio', 'image_size', ...COMMON],
+    optional: ['guidance_scale', 'aspect_ratio', ...COMMON],
     images: [],
     imageLists: { image_urls: 4 },
   },

@@ -60,25 +60,33 @@ export async function lineArt(bytes: Buffer, width: number, height: number, stre
     .toBuffer({ resolveWithObject: true });
   const threshold = Math.round(120 - 80 * strength);
   const out = Buffer.alloc(width * height * 3, 255);
-  const at = (x: number, y: number, c: number) =>
-    data[(Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))) * 3 + c]!;
+  // Edge pixels repeat their neighbour (clamped offsets computed once, not per sample).
+  const left = Int32Array.from({ length: width }, (_, x) => Math.max(0, x - 1) * 3);
+  const right = Int32Array.from({ length: width }, (_, x) => Math.min(width - 1, x + 1) * 3);
+  const row = width * 3;
   for (let y = 0; y < height; y++) {
+    const up = Math.max(0, y - 1) * row;
+    const mid = y * row;
+    const down = Math.min(height - 1, y + 1) * row;
     for (let x = 0; x < width; x++) {
+      const l = left[x]!;
+      const c = x * 3;
+      const r = right[x]!;
       let edge = 0;
-      for (let c = 0; c < 3; c++) {
+      for (let k = 0; k < 3; k++) {
         const gx =
-          at(x + 1, y - 1, c) +
-          2 * at(x + 1, y, c) +
-          at(x + 1, y + 1, c) -
-          (at(x - 1, y - 1, c) + 2 * at(x - 1, y, c) + at(x - 1, y + 1, c));
+          data[up + r + k]! +
+          2 * data[mid + r + k]! +
+          data[down + r + k]! -
+          (data[up + l + k]! + 2 * data[mid + l + k]! + data[down + l + k]!);
         const gy =
-          at(x - 1, y + 1, c) +
-          2 * at(x, y + 1, c) +
-          at(x + 1, y + 1, c) -
-          (at(x - 1, y - 1, c) + 2 * at(x, y - 1, c) + at(x + 1, y - 1, c));
+          data[down + l + k]! +
+          2 * data[down + c + k]! +
+          data[down + r + k]! -
+          (data[up + l + k]! + 2 * data[up + c + k]! + data[up + r + k]!);
         edge = Math.max(edge, Math.abs(gx) + Math.abs(gy));
       }
-      if (edge >= threshold) out.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
+      if (edge >= threshold) out.fill(0, mid + c, mid + c + 3);
     }
   }
   return { data: out, width, height };

@@ -29,7 +29,7 @@ describe('job inputs', () => {
   });
 
   it('lists the providers that can do a kind with that many references', () => {
-    expect(providersForKind('upscale', 0, PROVIDER_NAMES)).toEqual(['local', 'mock', 'stability']);
+    expect(providersForKind('upscale', 0, PROVIDER_NAMES)).toEqual(['local', 'mock', 'stability', 'replicate']);
     expect(providersForKind('reference', 6, PROVIDER_NAMES)).toEqual(['local', 'mock', 'openai']);
   });
 });

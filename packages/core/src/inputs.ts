@@ -141,12 +141,17 @@ export const PROVIDER_KINDS: Record<ProviderName, Partial<Record<JobKind, KindLi
     reference: { maxReferences: 1 },
     upscale: { maxReferences: 0 },
   },
+  // The default model per kind (REPLICATE_KIND_MODELS): flux-dev, flux-fill-pro, flux-2-pro (up to 4
+  // input_images), nightmareai/real-esrgan.
   replicate: {
     'text-to-image': { maxReferences: 0 },
     'image-to-image': { maxReferences: 0 },
     inpaint: { maxReferences: 0 },
     reference: { maxReferences: 4 },
+    upscale: { maxReferences: 0 },
   },
+  // The default model per kind (FAL_KIND_MODELS): flux/dev/image-to-image, flux-pro/v1/fill,
+  // flux-pro/kontext/multi (up to 4 image_urls); no upscaler is mapped.
   fal: {
     'text-to-image': { maxReferences: 0 },
     'image-to-image': { maxReferences: 0 },

@@ -4,3 +4,4 @@
  */
 export { paletteOf, type DecodeLimits } from './palette.js';
 export { sniffImage, type SniffedImage } from './sniff.js';
+export { maskToAlphaPng, maskToGreyPng } from './mask.js';

@@ -3,7 +3,7 @@ import type { ProviderErrorCode } from '../errors.js';
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat } from '@darkroom/core';
-import { abortCancelsRequest, type GenerateRequest, type ImageProvider } from '../provider.js';
+import { abortCancelsRequest, type GenerateRequest, type ImageProvider, type InputImage } from '../provider.js';
 import {
   FAL_SAFETY_TYPES,
   FAL_TIMEOUT_TYPES,
@@ -12,7 +12,20 @@ import {
   FalImageResult,
   FalStatus,
   FalSubmitResponse,
+  FalUploadInitiated,
+  FAL_ASPECT_RATIOS,
 } from './wire.js';
+import { aspectRatioOf } from '../replicate/provider.js';
+import {
+  dataUri,
+  FAL_INPUT_FIELDS,
+  FAL_KIND_MODELS,
+  fieldsOf,
+  imageInputFields,
+  modelForKind,
+  type InputFieldTable,
+  type KindModels,
+} from '../replicate/input-fields.js';
 
 export interface FalProviderOptions {
   apiKey: string;
@@ -30,6 +43,17 @@ export interface FalProviderOptions {
   /** Credits per image. Default 1. */
   pricePerImage?: number;
   maxBytes?: number;
+  /**
+   * The model each kind with image inputs runs on, over FAL_KIND_MODELS (flux/dev/image-to-image,
+   * flux-pro/v1/fill, flux-pro/kontext/multi).
+   */
+  kindModels?: KindModels;
+  /** Input fields of more models, or other fields for listed ones, over FAL_INPUT_FIELDS. */
+  inputFields?: InputFieldTable;
+  /** Inputs up to this size go inline as data URIs, larger ones through fal's storage. Default 256 KiB. */
+  dataUriMaxBytes?: number;
+  /** fal's storage API. Default https://rest.fal.ai */
+  storageUrl?: string;
 }
 
 /**
@@ -47,8 +71,81 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
   });
   const auth = { authorization: `Key ${apiKey}` };
   // Status, result and cancel live under owner/app only (fal's documented URL rule).
-  const app = model.split('/').slice(0, 2).join('/');
-  const requestUrl = (id: string, suffix = '') => `${baseUrl}/${app}/requests/${encodeURIComponent(id)}${suffix}`;
+  const appOf = (endpoint: string) => endpoint.split('/').slice(0, 2).join('/');
+  const app = appOf(model);
+  /**
+   * A request on another app than the configured model's (an image-input kind's model) carries its app
+   * in the id Darkroom records, `<owner>/<app>#<request_id>`, so a resume or a cancel from any process
+   * finds it; the configured model's requests keep the bare id.
+   */
+  const recordedId = (endpoint: string, id: string) => (appOf(endpoint) === app ? id : `${appOf(endpoint)}#${id}`);
+  const requestUrl = (recorded: string, suffix = '') => {
+    const [owner, id] = recorded.includes('#') ? recorded.split('#') : [app, recorded];
+    return `${baseUrl}/${owner}/requests/${encodeURIComponent(id!)}${suffix}`;
+  };
+  const fieldTable = { ...FAL_INPUT_FIELDS, ...options.inputFields };
+  const dataUriMaxBytes = options.dataUriMaxBytes ?? 256 * 1024;
+  const storageUrl = options.storageUrl ?? 'https://rest.fal.ai';
+
+  /**
+   * fal's storage (as @fal-ai/client uploads a Blob): initiate, then PUT the bytes to the answered
+   * upload URL; the model input takes the answered file URL.
+   */
+  async function upload(image: InputImage, name: string, signal?: AbortSignal): Promise<string> {
+    const extension = image.mime.split('/')[1]!.replace('jpeg', 'jpg');
+    const initiated = await http.request({
+      url: `${storageUrl}/storage/upload/initiate?storage_type=fal-cdn-v3`,
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ content_type: image.mime, file_name: `${name}.${extension}` }),
+      ...(signal ? { signal } : {}),
+    });
+    if (initiated.status !== 200) throw failure(initiated, 'upload initiate');
+    const { upload_url: uploadUrl, file_url: fileUrl } = http.json(initiated, FalUploadInitiated);
+    const put = await http.request({
+      url: uploadUrl,
+      method: 'PUT',
+      headers: { 'content-type': image.mime },
+      body: new Blob([image.bytes], { type: image.mime }),
+      ...(signal ? { signal } : {}),
+    });
+    if (put.status !== 200 && put.status !== 201 && put.status !== 204) throw failure(put, 'upload');
+    return fileUrl;
+  }
+
+  /** The model input: the text fields (for models with a prompt), then the image fields. */
+  async function inputFor(request: GenerateRequest, endpoint: string): Promise<Record<string, unknown>> {
+    const fields = fieldsOf(fieldTable, endpoint);
+    const images = await imageInputFields(request, 'fal', endpoint, fields, (image, name) =>
+      image.bytes.length <= dataUriMaxBytes ? Promise.resolve(dataUri(image)) : upload(image, name, request.signal),
+    );
+    if (fields?.prompt === false) return images;
+    return {
+      prompt: request.prompt,
+      // An edit's output follows its input image's shape.
+      ...(request.inputs?.image
+        ? {}
+        : fields?.shape === 'aspect_ratio'
+          ? { aspect_ratio: aspectRatioOf(request.width, request.height, FAL_ASPECT_RATIOS) }
+          : { image_size: { width: request.width, height: request.height } }),
+      seed: request.seed,
+      num_images: 1,
+      // fal's image models make png or jpeg; a webp request gets png, converted by the caller.
+      output_format:
+        request.outputFormat === 'jpeg' || request.outputFormat === 'png'
+          ? request.outputFormat
+          : (options.outputFormat ?? 'png'),
+      // A model listed in the field table gets a negative prompt only in a field it names.
+      ...(request.negativePrompt && (!fields || fields.negativePrompt)
+        ? { [fields?.negativePrompt ?? 'negative_prompt']: request.negativePrompt }
+        : {}),
+      // The operator's extra input is for the configured model, not the other kinds' models.
+      ...(endpoint === model ? options.extraInput : {}),
+      // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.
+      ...falModerationInput(endpoint, request.moderation ?? 'standard'),
+      ...images,
+    };
+  }
 
   function failure(response: VendorResponse, what: string) {
     const parsed = FalError.safeParse(tryJson(response.body));
@@ -94,32 +191,19 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
           Math.max(1, Math.floor((request.startBy.getTime() - Date.now()) / 1000)),
         );
       }
+      const endpoint = modelForKind(request, model, FAL_KIND_MODELS, options.kindModels);
       const response = await http.request({
-        url: `${baseUrl}/${model}`,
+        url: `${baseUrl}/${endpoint}`,
         method: 'POST',
         headers,
-        body: JSON.stringify({
-          prompt: request.prompt,
-          image_size: { width: request.width, height: request.height },
-          seed: request.seed,
-          num_images: 1,
-          // fal's image models make png or jpeg; a webp request gets png, converted by the caller.
-          output_format:
-            request.outputFormat === 'jpeg' || request.outputFormat === 'png'
-              ? request.outputFormat
-              : (options.outputFormat ?? 'png'),
-          ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
-          ...options.extraInput,
-          // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.
-          ...falModerationInput(model, request.moderation ?? 'standard'),
-        }),
+        body: JSON.stringify(await inputFor(request, endpoint)),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       if (response.status !== 200 && response.status !== 202) throw failure(response, 'submit');
       const submitted = http.json(response, FalSubmitResponse);
       if (submitted.queue_position !== undefined)
         request.onVendorStatus?.({ state: 'queued', queuePosition: submitted.queue_position });
-      return submitted.request_id;
+      return recordedId(endpoint, submitted.request_id);
     },
     async resume(id, request) {
       const signal = request.signal ? { signal: request.signal } : {};

@@ -66,3 +66,9 @@ export const FAL_TRANSIENT_TYPES = [
 ];
 /** Model error types meaning the safety system refused the input or the output. */
 export const FAL_SAFETY_TYPES = ['content_policy_violation'];
+
+/** `POST rest.fal.ai/storage/upload/initiate`: where to PUT the bytes, and the URL a model input takes. */
+export const FalUploadInitiated = z.object({ upload_url: z.string().min(1), file_url: z.string().min(1) });
+
+/** The aspect ratios fal's Kontext endpoints take (their `aspect_ratio` enum). */
+export const FAL_ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'];

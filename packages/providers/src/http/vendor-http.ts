@@ -25,7 +25,7 @@ export interface VendorRequest {
   url: string;
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   headers?: Record<string, string>;
-  body?: string | FormData;
+  body?: string | FormData | Blob;
   signal?: AbortSignal;
   /** Overrides the client's timeout for this call (a `Prefer: wait` create holds the line longer). */
   timeoutMs?: number;

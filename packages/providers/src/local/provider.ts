@@ -1,12 +1,21 @@
-import sharp from 'sharp';
 import { ProviderError } from '../errors.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
+import {
+  assertDecodable,
+  fromReferences,
+  imageToImage,
+  inpaint,
+  renderScene,
+  upscale,
+  type LocalResult,
+} from './inputs.js';
 import { renderPasses } from './passes.js';
 import { buildScene } from './scene.js';
 
 /**
  * The embedded default provider: renders a real PNG on the CPU from a scene built deterministically
- * from prompt, seed and preset. Offline, fast (tens of ms), free, and honest about what it is.
+ * from prompt, seed and preset, and works on a job's image inputs with real image operations
+ * (inputs.ts). Offline, fast (tens of ms), free, and honest about what it is.
  */
 export interface LocalProviderOptions {
   /**
@@ -23,33 +32,42 @@ export function createLocalProvider({ passMs = 0 }: LocalProviderOptions = {}): 
     pricePerImage: 0,
     async generate(request: GenerateRequest): Promise<GeneratedImage> {
       throwIfCanceled(request.signal);
+      const result = await work(request, passMs);
+      throwIfCanceled(request.signal);
+      return { ...result, mime: 'image/png', seed: request.seed, providerRequestId: null };
+    },
+  };
+}
+
+async function work(request: GenerateRequest, passMs: number): Promise<LocalResult> {
+  await assertDecodable(request.inputs);
+  switch (request.kind ?? 'text-to-image') {
+    case 'image-to-image':
+      return imageToImage(request);
+    case 'inpaint':
+      return inpaint(request);
+    case 'upscale':
+      return upscale(request);
+    case 'reference':
+      return fromReferences(request);
+    case 'text-to-image': {
       // Conditioning: the best-matching reference's palette colours the scene.
       const palette = request.references?.find((reference) => reference.palette.length > 0)?.palette;
-      const scene = { ...request, ...(palette ? { palette } : {}) };
-      const svg = buildScene(scene);
       if (request.onPreview) {
-        await renderPasses(scene, svg, request.onPreview, {
+        // The image develops in passes (sketch, colour), each shown before the final one.
+        const scene = { ...request, ...(palette ? { palette } : {}) };
+        await renderPasses(scene, buildScene(scene), request.onPreview, {
           passMs,
           ...(request.signal ? { signal: request.signal } : {}),
         });
         throwIfCanceled(request.signal);
       }
-      const bytes = await sharp(Buffer.from(svg))
-        .resize(request.width, request.height, { fit: 'fill' })
-        // Fixed encoder settings keep the bytes identical for identical input.
-        .png({ compressionLevel: 6, adaptiveFiltering: false })
-        .toBuffer();
-      throwIfCanceled(request.signal);
-      return {
-        bytes,
-        mime: 'image/png',
-        width: request.width,
-        height: request.height,
-        seed: request.seed,
-        providerRequestId: null,
-      };
-    },
-  };
+      const bytes = await renderScene(request, request.width, request.height, palette);
+      return { bytes, width: request.width, height: request.height };
+    }
+    default:
+      throw new ProviderError('invalid_request', `local: kind ${String(request.kind)} is not one local can do`);
+  }
 }
 
 function throwIfCanceled(signal?: AbortSignal) {

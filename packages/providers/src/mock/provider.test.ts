@@ -71,3 +71,42 @@ describe('the mock provider', () => {
     expect(() => createMockProvider({ failures: { transient: 0.7, timeout: 0.6 } })).toThrow(/more than 1/);
   });
 });
+
+describe('the mock provider with image inputs', () => {
+  const image = { bytes: Buffer.from('not read by the mock'), mime: 'image/png' as const, width: 40, height: 30 };
+
+  it('echoes the kind as the model and answers the size the kind gives', async () => {
+    const mock = createMockProvider();
+    const cases: [GenerateRequest, string, number, number][] = [
+      [{ ...base }, 'mock/text-to-image', 64, 48],
+      [{ ...base, kind: 'image-to-image' as const, inputs: { image, strength: 0.3 } }, 'mock/image-to-image', 40, 30],
+      [{ ...base, kind: 'inpaint' as const, inputs: { image, mask: image } }, 'mock/inpaint', 40, 30],
+      [{ ...base, kind: 'upscale' as const, inputs: { image, upscale: 4 as const } }, 'mock/upscale', 160, 120],
+      [
+        { ...base, kind: 'reference' as const, inputs: { references: [{ role: 'style', image }] } },
+        'mock/reference',
+        64,
+        48,
+      ],
+    ];
+    for (const [request, model, width, height] of cases) {
+      const result = await mock.generate(request);
+      const metadata = await sharp(result.bytes).metadata();
+      expect([result.model, result.width, result.height, metadata.width, metadata.height]).toEqual([
+        model,
+        width,
+        height,
+        width,
+        height,
+      ]);
+    }
+  });
+
+  it('refuses an edit without its image as invalid_request naming inputs.image', async () => {
+    const error = await createMockProvider()
+      .generate({ ...base, kind: 'inpaint' })
+      .catch((e: unknown) => e);
+    expect(isProviderError(error) && error.code).toBe('invalid_request');
+    expect(String(error)).toContain('inputs.image');
+  });
+});

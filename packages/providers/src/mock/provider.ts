@@ -55,6 +55,8 @@ export function createMockProvider(options: MockProviderOptions = {}): ImageProv
   return {
     name: 'mock',
     capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 4096 },
+    // Accepts every kind with its inputs (PROVIDER_KINDS.mock): it answers with a solid image of the
+    // size the kind gives and echoes the kind as the image's model.
     pricePerImage,
     async generate(request: GenerateRequest): Promise<GeneratedImage> {
       const draw = makeRandom(hashString(`${seed}|${request.prompt}|${request.seed}|${request.attempt ?? 1}`));
@@ -62,17 +64,34 @@ export function createMockProvider(options: MockProviderOptions = {}): ImageProv
       const outcome = pickOutcome(draw.next(), failures);
       await wait(latency, request.signal);
       if (outcome) throw failureFor(outcome, retryAfterMs);
-      const bytes = await pngFor(request.width, request.height, request.seed % 12);
+      const kind = request.kind ?? 'text-to-image';
+      const { width, height } = sizeFor(request);
+      const bytes = await pngFor(width, height, request.seed % 12);
+      // The kind is echoed as the model, so a test can see which work the mock was asked for.
       return {
         bytes,
         mime: 'image/png',
-        width: request.width,
-        height: request.height,
+        width,
+        height,
         seed: request.seed,
+        model: `mock/${kind}`,
         providerRequestId: null,
       };
     },
   };
+}
+
+/**
+ * The size a real provider would answer: an edit keeps its input's size, an upscale multiplies it,
+ * text and references make the requested size. A kind that needs an image and has none is refused.
+ */
+function sizeFor(request: GenerateRequest): { width: number; height: number } {
+  const kind = request.kind ?? 'text-to-image';
+  if (kind === 'text-to-image' || kind === 'reference') return { width: request.width, height: request.height };
+  const image = request.inputs?.image;
+  if (!image) throw new ProviderError('invalid_request', `mock: inputs.image: ${kind} needs an image`);
+  const factor = kind === 'upscale' ? (request.inputs?.upscale ?? 2) : 1;
+  return { width: image.width * factor, height: image.height * factor };
 }
 
 function pickOutcome(roll: number, failures: Partial<Record<MockFailureCode, number>>): MockFailureCode | null {

@@ -1,4 +1,5 @@
 import { openaiModeration } from '../moderation.js';
+import { editForm } from './edits.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat, Quality } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
@@ -83,6 +84,30 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     return body;
   }
 
+  /**
+   * An edit's form: the generation's fields but `moderation` (edits have none) and `response_format`
+   * (gpt-image answers base64 anyway), a size matching the edited image's shape, and high input
+   * fidelity when references must be kept recognisable.
+   */
+  function editFormFor(request: GenerateRequest): Promise<FormData> {
+    const body = bodyFor(request);
+    const shape = request.inputs?.image ?? request;
+    const references = request.inputs?.references?.length ?? 0;
+    if (family === 'dall-e-2' && references > 0)
+      throw http.error('invalid_request', 'inputs.references: dall-e-2 edits take one image and no references');
+    return editForm(request, {
+      model,
+      size: nearestSize(OPENAI_SIZES[family], shape.width, shape.height),
+      ...(body.quality ? { quality: body.quality } : {}),
+      ...(body.output_format ? { outputFormat: body.output_format } : {}),
+      ...(body.background ? { background: body.background } : {}),
+      ...(body.response_format ? { responseFormat: body.response_format } : {}),
+      ...(references > 0 && family === 'gpt-image' && !model.includes('mini')
+        ? { inputFidelity: 'high' as const }
+        : {}),
+    });
+  }
+
   function failure(response: VendorResponse) {
     const parsed = OpenAIErrorBody.safeParse(tryJson(response.body));
     const detail = parsed.success ? parsed.data.error : null;
@@ -108,11 +133,18 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     },
     pricePerImage: options.pricePerImage ?? 4,
     async generate(request: GenerateRequest): Promise<GeneratedImage> {
+      const kind = request.kind ?? 'text-to-image';
+      if (kind === 'upscale') throw http.error('invalid_request', 'kind upscale: OpenAI Images has no upscale');
+      const edit = kind !== 'text-to-image';
+      if (edit && family === 'dall-e-3') throw http.error('invalid_request', `kind ${kind}: dall-e-3 has no edits`);
       const response = await http.request({
-        url: `${baseUrl}/images/generations`,
+        url: `${baseUrl}/images/${edit ? 'edits' : 'generations'}`,
         method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(bodyFor(request)),
+        // A FormData body sets its own multipart content type with the boundary.
+        headers: edit
+          ? { authorization: `Bearer ${apiKey}` }
+          : { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: edit ? await editFormFor(request) : JSON.stringify(bodyFor(request)),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       if (response.status !== 200) throw failure(response);

@@ -9,8 +9,30 @@ import {
 } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat } from '@darkroom/core';
-import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
-import { REPLICATE_TERMINAL, ReplicatePrediction, ReplicateProblem, type ReplicateCreateBody } from './wire.js';
+import {
+  abortCancelsRequest,
+  type GenerateRequest,
+  type GeneratedImage,
+  type ImageProvider,
+  type InputImage,
+} from '../provider.js';
+import {
+  dataUri,
+  fieldsOf,
+  imageInputFields,
+  modelForKind,
+  REPLICATE_INPUT_FIELDS,
+  REPLICATE_KIND_MODELS,
+  type InputFieldTable,
+  type KindModels,
+} from './input-fields.js';
+import {
+  REPLICATE_TERMINAL,
+  ReplicateFileObject,
+  ReplicatePrediction,
+  ReplicateProblem,
+  type ReplicateCreateBody,
+} from './wire.js';
 
 export interface ReplicateProviderOptions {
   apiKey: string;
@@ -37,6 +59,15 @@ export interface ReplicateProviderOptions {
   /** Credits per image. Default 1. */
   pricePerImage?: number;
   maxBytes?: number;
+  /**
+   * The model each kind with image inputs runs on, over REPLICATE_KIND_MODELS (flux-dev for
+   * image-to-image, flux-fill-pro for inpaint, flux-2-pro for references, real-esrgan for upscale).
+   */
+  kindModels?: KindModels;
+  /** Input fields of more models, or other fields for listed ones, over REPLICATE_INPUT_FIELDS. */
+  inputFields?: InputFieldTable;
+  /** Inputs up to this size go inline as data URIs, larger ones through the files API. Default 256 KiB. */
+  dataUriMaxBytes?: number;
 }
 
 /**
@@ -62,7 +93,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
   // Predictions that came back finished from a `Prefer: wait` create, so resume needs no extra poll.
   const finished = new Map<string, ReplicatePrediction>();
 
-  function target(): { url: string; version?: string } {
+  function target(model: string): { url: string; version?: string } {
     if (model.startsWith('deployment:'))
       return { url: `${baseUrl}/v1/deployments/${model.slice('deployment:'.length)}/predictions` };
     const [name, version] = model.split(':');
@@ -124,24 +155,65 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
     return { ...image, seed: request.seed, providerRequestId: prediction.id };
   }
 
+  const fieldTable = { ...REPLICATE_INPUT_FIELDS, ...options.inputFields };
+  const dataUriMaxBytes = options.dataUriMaxBytes ?? 256 * 1024;
+
+  /** A model's input: the text fields (for models with a prompt), then its image fields. */
+  async function inputFor(request: GenerateRequest, kindModel: string): Promise<Record<string, unknown>> {
+    const kind = request.kind ?? 'text-to-image';
+    const fields = fieldsOf(fieldTable, kindModel);
+    const images = await imageInputFields(request, 'replicate', kindModel, fields, (image, name) =>
+      image.bytes.length <= dataUriMaxBytes ? Promise.resolve(dataUri(image)) : upload(image, name, request.signal),
+    );
+    if (fields?.prompt === false) return images;
+    return {
+      prompt: request.prompt,
+      seed: request.seed,
+      // An edit's output follows its input image's shape.
+      ...(request.inputs?.image ? {} : { aspect_ratio: aspectRatioOf(request.width, request.height) }),
+      ...(kind === 'text-to-image' ? { num_outputs: 1 } : {}),
+      // Replicate's image models spell jpeg `jpg`.
+      output_format: replicateFormat(request.outputFormat ?? options.outputFormat ?? 'png'),
+      // A model listed in the field table gets a negative prompt only in a field it names.
+      ...(request.negativePrompt && (!fields || fields.negativePrompt)
+        ? { [fields?.negativePrompt ?? 'negative_prompt']: request.negativePrompt }
+        : {}),
+      // The operator's extra input is for the configured model, not the other kinds' models.
+      ...(kindModel === model ? options.extraInput : {}),
+      // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.
+      ...replicateModerationInput(kindModel, request.moderation ?? 'standard'),
+      ...images,
+    };
+  }
+
+  /**
+   * Replicate's files API (`POST /v1/files`, multipart `content` + `metadata`), for inputs over the
+   * data-URI size; its `urls.get` is what a model input takes. Files expire by themselves.
+   */
+  async function upload(image: InputImage, name: string, signal?: AbortSignal): Promise<string> {
+    const form = new FormData();
+    const extension = image.mime.split('/')[1]!.replace('jpeg', 'jpg');
+    form.set('content', new Blob([image.bytes], { type: image.mime }), `${name}.${extension}`);
+    form.set('metadata', new Blob([JSON.stringify({ darkroom: name })], { type: 'application/json' }), 'metadata.json');
+    const response = await http.request({
+      url: `${baseUrl}/v1/files`,
+      method: 'POST',
+      headers: auth,
+      body: form,
+      ...(signal ? { signal } : {}),
+    });
+    if (response.status !== 201 && response.status !== 200) throw failure(response, 'file upload');
+    return http.json(response, ReplicateFileObject).urls.get;
+  }
+
   const provider: ImageProvider = {
     name: 'replicate',
     capabilities: { maxImagesPerRequest: 4, imageConditioning: false, maxLongSide: 1440 },
     pricePerImage: options.pricePerImage ?? 1,
     async submit(request) {
-      const { url, version } = target();
-      const input: Record<string, unknown> = {
-        prompt: request.prompt,
-        seed: request.seed,
-        aspect_ratio: aspectRatioOf(request.width, request.height),
-        num_outputs: 1,
-        // Replicate's image models spell jpeg `jpg`.
-        output_format: replicateFormat(request.outputFormat ?? options.outputFormat ?? 'png'),
-        ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
-        ...options.extraInput,
-        // After the operator's extra input: the job's level (never below MODERATION_MIN) decides.
-        ...replicateModerationInput(model, request.moderation ?? 'standard'),
-      };
+      const kindModel = modelForKind(request, model, REPLICATE_KIND_MODELS, options.kindModels);
+      const { url, version } = target(kindModel);
+      const input = await inputFor(request, kindModel);
       const body: ReplicateCreateBody = { ...(version ? { version } : {}), input };
       const response = await http.request({
         url,

@@ -35,3 +35,12 @@ export interface ReplicateCreateBody {
   version?: string;
   input: Record<string, unknown>;
 }
+
+/** `POST /v1/files` answers the file; a model input takes its `urls.get`. */
+export const ReplicateFileObject = z.object({
+  id: z.string(),
+  content_type: z.string().optional(),
+  size: z.number().optional(),
+  urls: z.object({ get: z.string().min(1) }),
+  expires_at: z.string().nullish(),
+});

@@ -4,12 +4,15 @@ import {
   makeVendorHttp,
   pause,
   retryAfterFrom,
+  type DecodedImage,
   type VendorResponse,
 } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { aspectRatioOf } from '../replicate/provider.js';
+import { stabilityEdit, type StabilityInpaintMode, type StabilityUpscaler } from './edits.js';
+import sharp from 'sharp';
 import {
   STABILITY_ASPECT_RATIOS,
   StabilityAsyncStarted,
@@ -37,6 +40,14 @@ export interface StabilityProviderOptions {
   /** Credits per image. Default 3. */
   pricePerImage?: number;
   maxBytes?: number;
+  /** What an inpaint job runs: `inpaint` (default, with the prompt) or `erase` (removes what the mask covers). */
+  inpaintMode?: StabilityInpaintMode;
+  /** Upscale endpoint: `fast` (default, 4x) or `conservative` (keeps detail, uses the prompt). */
+  upscaler?: StabilityUpscaler;
+  /** `control/style`'s fidelity to the style reference, 0..1. Default 0.5. */
+  styleFidelity?: number;
+  /** `control/sketch` and `control/structure`'s control_strength, 0..1. Default 0.7. */
+  controlStrength?: number;
 }
 
 /**
@@ -99,8 +110,34 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       );
     if (finishReason === 'ERROR')
       throw http.error('transient', 'the generation ended with finish_reason ERROR', undefined, { requestEnded: true });
-    const image = await decodeImage(bytes, http.error);
+    const image = await exactUpscale(await decodeImage(bytes, http.error), request);
     return { ...image, seed: seed ?? request.seed, providerRequestId: requestId };
+  }
+
+  /** The endpoint and form: text-to-image on the configured generate endpoint, inputs per edits.ts. */
+  async function callFor(request: GenerateRequest): Promise<{ path: string; form: FormData }> {
+    const kind = request.kind ?? 'text-to-image';
+    const outputFormat = request.outputFormat ?? options.outputFormat ?? 'png';
+    const aspectRatio = aspectRatioOf(request.width, request.height, STABILITY_ASPECT_RATIOS);
+    if (kind !== 'text-to-image') {
+      return stabilityEdit(request, kind, {
+        inpaintMode: options.inpaintMode ?? 'inpaint',
+        upscaler: options.upscaler ?? 'fast',
+        styleFidelity: options.styleFidelity ?? 0.5,
+        controlStrength: options.controlStrength ?? 0.7,
+        outputFormat,
+        aspectRatio,
+        ...(options.model ? { model: options.model } : {}),
+      });
+    }
+    const form = new FormData();
+    form.set('prompt', request.prompt);
+    if (request.negativePrompt) form.set('negative_prompt', request.negativePrompt);
+    form.set('aspect_ratio', aspectRatio);
+    form.set('seed', String(request.seed));
+    form.set('output_format', outputFormat);
+    if (options.model) form.set('model', options.model);
+    return { path: `generate/${endpoint}`, form };
   }
 
   const provider: ImageProvider = {
@@ -108,21 +145,15 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
     capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 1536 },
     pricePerImage: options.pricePerImage ?? 3,
     async submit(request) {
-      const form = new FormData();
-      form.set('prompt', request.prompt);
-      if (request.negativePrompt) form.set('negative_prompt', request.negativePrompt);
-      form.set('aspect_ratio', aspectRatioOf(request.width, request.height, STABILITY_ASPECT_RATIOS));
-      form.set('seed', String(request.seed));
-      form.set('output_format', request.outputFormat ?? options.outputFormat ?? 'png');
-      if (options.model) form.set('model', options.model);
+      const { path, form } = await callFor(request);
       const response = await http.request({
-        url: `${baseUrl}/v2beta/stable-image/generate/${endpoint}`,
+        url: `${baseUrl}/v2beta/stable-image/${path}`,
         method: 'POST',
         headers,
         body: form,
         ...(request.signal ? { signal: request.signal } : {}),
       });
-      if (response.status !== 200 && response.status !== 202) throw failure(response, 'generate');
+      if (response.status !== 200 && response.status !== 202) throw failure(response, path);
       const started = StabilityAsyncStarted.safeParse(tryJson(response.body));
       if (started.success && !('image' in (tryJson(response.body) as object))) return started.data.id;
       const id = `immediate-${response.headers.get('x-request-id') ?? `${Date.now()}-${++immediate}`}`;
@@ -163,4 +194,22 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
     },
   };
   return provider;
+}
+
+/**
+ * Stability's upscalers answer their own size (fast: 4x; conservative: about 4 MP); an upscale job
+ * promises exactly factor x its input, so a different answer is resampled (lanczos) to that size.
+ */
+async function exactUpscale(image: DecodedImage, request: GenerateRequest): Promise<DecodedImage> {
+  const input = request.inputs?.image;
+  if (request.kind !== 'upscale' || !input) return image;
+  const factor = request.inputs?.upscale ?? 2;
+  const [width, height] = [input.width * factor, input.height * factor];
+  if (image.width === width && image.height === height) return image;
+  const format = image.mime === 'image/jpeg' ? 'jpeg' : image.mime === 'image/webp' ? 'webp' : 'png';
+  const bytes = await sharp(image.bytes)
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .toFormat(format)
+    .toBuffer();
+  return { ...image, bytes, width, height };
 }

@@ -4,10 +4,12 @@
  * (200); result and cancel live under `/<owner>/<app>/requests/<id>`. `X-Fal-Request-Timeout` is kept
  * and enforced: a request still queued after it fails with a 504 `request_timeout`. Prompt words choose
  * the outcome: "forbidden" (422 content_policy_violation), "nsfw" (flagged output), "runner" (503
- * runner_disconnected), "stuck" (never leaves the queue), "hold" (never finishes running).
+ * runner_disconnected), "stuck" (never leaves the queue), "hold" (never finishes running). Image
+ * inputs and the storage API are fal-inputs.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
+import { falInputRefusal, falStorage, type FalStoredFile } from './fal-inputs.js';
 
 interface FakeFalRequest {
   id: string;
@@ -28,6 +30,10 @@ export interface FakeFal extends FakeHttpServer {
   /** The X-Fal-Request-Timeout header of each submit (undefined when absent). */
   readonly requestTimeouts: (string | undefined)[];
   expireFiles(): void;
+  /** Each submit's model id (the path after the host) and input, in order. */
+  readonly inputs: { model: string; input: Record<string, unknown> }[];
+  /** Files stored through the storage API (bytes once PUT). */
+  readonly stored: FalStoredFile[];
 }
 
 export async function startFakeFal(options: { apiKey: string; queueAhead?: number }): Promise<FakeFal> {
@@ -36,6 +42,10 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
   const canceled: string[] = [];
   const requestTimeouts: (string | undefined)[] = [];
   let submits = 0;
+  const inputs: { model: string; input: Record<string, unknown> }[] = [];
+  const stored: FalStoredFile[] = [];
+  const storedAt = (url: string) =>
+    stored.find((file) => file.bytes !== null && url === `${server.url}/files/stored/${file.id}`);
   let filesExpired = false;
 
   const advance = (request: FakeFalRequest) => {
@@ -56,12 +66,18 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
         ? { status: 404, body: 'gone' }
         : { status: 200, headers: { 'content-type': 'image/png' }, body: await fakePng(40, 40) };
     }
+    // Before the key check: the upload URL is pre-signed and takes no key (the initiate call checks it).
+    const storage = falStorage(incoming, url, server.url, stored, options.apiKey);
+    if (storage) return storage;
     if (incoming.headers.authorization !== `Key ${options.apiKey}`)
       return { status: 401, json: { detail: 'Cannot access application. Authentication is required.' } };
     const match = /^\/([^/]+\/[^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path);
     if (!match) {
       if (incoming.method !== 'POST') return { status: 405, json: { detail: 'Method not allowed' } };
       const input = JSON.parse(incoming.body.toString('utf8')) as { prompt?: string };
+      const refusal = falInputRefusal(path.slice(1), input, storedAt);
+      if (refusal) return refusal;
+      inputs.push({ model: path.slice(1), input });
       if (!input.prompt)
         return { status: 422, json: { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' }] } };
       // fal's FLUX schemas: a boolean checker switch, and on pro models a tolerance "1".."6" (a string enum).
@@ -182,6 +198,8 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
     },
     canceled,
     requestTimeouts,
+    inputs,
+    stored,
     expireFiles() {
       filesExpired = true;
     },

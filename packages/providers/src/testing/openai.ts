@@ -2,17 +2,20 @@
  * A fake OpenAI Images API: `POST /v1/images/generations` checks the bearer key and the body as the
  * real one does, answers base64 (gpt-image) or a URL valid until `expireUrls()` (dall-e with
  * response_format=url), refuses prompts containing "forbidden" with `moderation_blocked`, and sends
- * `x-request-id` on every answer.
+ * `x-request-id` on every answer. `POST /v1/images/edits` is openai-edits.ts.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
+import { editAnswer, parseEdit, type ReceivedEdit } from './openai-edits.js';
 
 export interface FakeOpenAI extends FakeHttpServer {
   /** Base URL to configure the adapter with (`.../v1`). */
   readonly baseUrl: string;
-  /** Generations billed (successful creates). */
+  /** Generations billed (successful creates and edits). */
   readonly generations: number;
+  /** Every valid `POST /v1/images/edits`, parsed part by part. */
+  readonly edits: ReceivedEdit[];
   /** URL outputs answer 404 from now on, as after OpenAI's 60 minutes. */
   expireUrls(): void;
 }
@@ -21,6 +24,7 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
   let generations = 0;
   let urlsExpired = false;
   const files = new Map<string, Buffer>();
+  const edits: ReceivedEdit[] = [];
   const server = await startFakeHttpServer(async (request, url) => {
     const headers = { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` };
     if (request.method === 'GET' && url.pathname.startsWith('/files/')) {
@@ -29,7 +33,15 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
         ? { status: 200, headers: { 'content-type': 'image/png' }, body: file }
         : { status: 404, body: 'expired' };
     }
-    if (request.method !== 'POST' || url.pathname !== '/v1/images/generations') {
+    const authorized = request.headers.authorization === `Bearer ${options.apiKey}`;
+    if (request.method === 'POST' && url.pathname === '/v1/images/edits' && authorized) {
+      const edit = await parseEdit(request);
+      if (!('names' in edit)) return { ...edit, headers };
+      edits.push(edit);
+      generations++;
+      return { ...(await editAnswer(edit)), headers };
+    }
+    if (request.method !== 'POST' || !['/v1/images/generations', '/v1/images/edits'].includes(url.pathname)) {
       return {
         status: 404,
         headers,
@@ -156,6 +168,7 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
     get generations() {
       return generations;
     },
+    edits,
     expireUrls() {
       urlsExpired = true;
     },

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
+import { modelInputRefusal, parseUpload, type UploadedFile } from './replicate-models.js';
 
 interface FakePrediction {
   id: string;
@@ -21,6 +22,10 @@ interface FakePrediction {
 export interface FakeReplicate extends FakeHttpServer {
   /** Predictions created (what Replicate bills for). */
   readonly creates: number;
+  /** Each create's model (`owner/name`, or the version) and input, in order. */
+  readonly inputs: { model: string; input: Record<string, unknown> }[];
+  /** Files uploaded through `POST /v1/files`. */
+  readonly files: UploadedFile[];
   /** Ids whose cancel endpoint was called. */
   readonly canceled: string[];
   expireOutputs(): void;
@@ -33,6 +38,9 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
   const pollsToFinish = options.pollsToFinish ?? 2;
   const predictions = new Map<string, FakePrediction>();
   const canceled: string[] = [];
+  const inputs: { model: string; input: Record<string, unknown> }[] = [];
+  const files: UploadedFile[] = [];
+  const fileAt = (url: string) => files.find((file) => url === `${server.url}/v1/files/${file.id}`);
   let creates = 0;
   let outputsExpired = false;
   const problem = (status: number, title: string, detail: string) => ({
@@ -82,11 +90,37 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
     }
     if (request.headers.authorization !== `Bearer ${options.apiKey}`)
       return problem(401, 'Unauthenticated', 'You did not pass a valid authentication token');
-    const create = /^\/v1\/(?:models\/[^/]+\/[^/]+\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.exec(path);
+    if (request.method === 'POST' && path === '/v1/files') {
+      const file = await parseUpload(request);
+      if (typeof file === 'string') return problem(400, 'Invalid upload', file);
+      files.push(file);
+      const now = new Date();
+      return {
+        status: 201,
+        json: {
+          id: file.id,
+          content_type: file.type,
+          size: file.bytes.length,
+          checksums: { sha256: 'not computed by the fake' },
+          metadata: file.metadata,
+          created_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + 86_400_000).toISOString(),
+          urls: { get: `${server.url}/v1/files/${file.id}` },
+        },
+      };
+    }
+    const create = /^\/v1\/(?:models\/([^/]+\/[^/]+)\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.exec(path);
     if (request.method === 'POST' && create) {
       const body = JSON.parse(request.body.toString('utf8')) as { version?: string; input?: { prompt?: string } };
       if (path === '/v1/predictions' && !body.version) return problem(422, 'Invalid version', 'version is required');
-      if (!body.input?.prompt) return problem(422, 'Input validation failed', 'input: prompt is required');
+      const model = create[1] ?? body.version ?? 'deployment';
+      const input = (body.input ?? {}) as Record<string, unknown>;
+      const refusal = modelInputRefusal(model, input, fileAt);
+      if (refusal) return problem(422, 'Input validation failed', `- ${refusal}`);
+      inputs.push({ model, input });
+      // Upscalers have no prompt; a model the fake has no schema for needs one.
+      if (!body.input?.prompt && model !== 'nightmareai/real-esrgan')
+        return problem(422, 'Input validation failed', 'input: prompt is required');
       // Replicate checks the input against the model's schema (FLUX: a boolean checker switch, or an
       // integer tolerance from 1, strictest, to 6).
       const { disable_safety_checker: checker, safety_tolerance: tolerance } = body.input as Record<string, unknown>;
@@ -105,7 +139,7 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
       const prediction: FakePrediction = {
         id: randomUUID().replace(/-/g, '').slice(0, 26),
         status: 'starting',
-        prompt: body.input.prompt,
+        prompt: body.input?.prompt ?? '',
         polls: 0,
         output: null,
         error: null,
@@ -135,6 +169,8 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
     get creates() {
       return creates;
     },
+    inputs,
+    files,
     canceled,
     expireOutputs() {
       outputsExpired = true;

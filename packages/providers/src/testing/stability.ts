@@ -4,15 +4,26 @@
  * (`Accept: application/json`). With `asyncResults` (or a prompt containing "async") it answers `{id}`
  * and `GET /v2beta/results/{id}` answers 202 in-progress for `pollsToFinish` polls, then 200; results
  * answer 404 after `expireResults()` (Stability keeps them 24 hours). Prompt words: "forbidden" (403
- * content_moderation), "filtered" (finish_reason CONTENT_FILTERED).
+ * content_moderation), "filtered" (finish_reason CONTENT_FILTERED). Edit, control, image-to-image
+ * and upscale calls are checked field by field in stability-edits.ts.
  */
 import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
 import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
+import {
+  isStabilityEditPath,
+  parseStabilityForm,
+  stabilityAnswerSize,
+  stabilityRefusal,
+  type StabilityCall,
+} from './stability-edits.js';
 
 export interface FakeStability extends FakeHttpServer {
   readonly generations: number;
   /** The form fields of the last generate call. */
   readonly lastForm: Record<string, string>;
+  /** Every valid call with image inputs (edit, control, image-to-image, upscale), part by part. */
+  readonly edits: StabilityCall[];
   expireResults(): void;
 }
 
@@ -21,6 +32,7 @@ export async function startFakeStability(options: { apiKey: string; pollsToFinis
   const pending = new Map<string, { polls: number; accept: string; prompt: string }>();
   let generations = 0;
   let lastForm: Record<string, string> = {};
+  const edits: StabilityCall[] = [];
   let expired = false;
   const error = (status: number, name: string, message: string): FakeReply => ({
     status,
@@ -44,6 +56,30 @@ export async function startFakeStability(options: { apiKey: string; pollsToFinis
     if (incoming.headers.authorization !== `Bearer ${options.apiKey}`)
       return error(401, 'unauthorized', 'authorization: invalid or missing header value');
     const accept = String(incoming.headers.accept ?? 'image/*');
+    const path = url.pathname.replace(/^\/v2beta\/stable-image\//, '');
+    const multipart = String(incoming.headers['content-type']).startsWith('multipart/form-data');
+    if (incoming.method === 'POST' && multipart && (isStabilityEditPath(path) || path === 'generate/sd3')) {
+      const call = await parseStabilityForm(incoming, path);
+      // sd3 without mode=image-to-image is a text-to-image generation, answered below.
+      if (path !== 'generate/sd3' || call.fields.mode === 'image-to-image') {
+        const refusal = stabilityRefusal(call);
+        if (refusal) return error(400, 'bad_request', refusal);
+        edits.push(call);
+        generations++;
+        const { width, height } = await stabilityAnswerSize(call);
+        const format = (call.fields.output_format ?? 'png') as 'png' | 'jpeg' | 'webp';
+        const image = await sharp(await fakePng(width, height))
+          .toFormat(format)
+          .toBuffer();
+        if (accept.includes('application/json'))
+          return { status: 200, json: { image: image.toString('base64'), finish_reason: 'SUCCESS', seed: 42 } };
+        return {
+          status: 200,
+          headers: { 'content-type': `image/${format}`, 'finish-reason': 'SUCCESS', seed: '42' },
+          body: image,
+        };
+      }
+    }
     const generate = /^\/v2beta\/stable-image\/generate\/(ultra|core|sd3)$/.exec(url.pathname);
     if (incoming.method === 'POST' && generate) {
       if (!String(incoming.headers['content-type']).startsWith('multipart/form-data'))
@@ -88,6 +124,7 @@ export async function startFakeStability(options: { apiKey: string; pollsToFinis
     get lastForm() {
       return lastForm;
     },
+    edits,
     expireResults() {
       expired = true;
     },

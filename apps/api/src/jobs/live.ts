@@ -200,6 +200,32 @@ export async function waitForJobEnd({
   }
 }
 
+/**
+ * The job's view now and after every change until it ends or `signal` aborts (the last view yielded is
+ * then the one seen at that moment). Changes between two reads collapse into one read.
+ */
+export async function* viewsUntilEnd({
+  db,
+  jobChanges,
+  user,
+  id,
+  signal,
+}: Omit<FollowOptions, 'lastEventId'> & { id: string; signal: AbortSignal }): AsyncGenerator<JobView> {
+  const wake = wakeOn(signal);
+  // Subscribed before the first read, so a change between the two is not missed.
+  const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);
+  try {
+    for (;;) {
+      const view = await getJob({ db, user, id });
+      yield view;
+      if (isTerminalStatus(view.status) || signal.aborted) return;
+      await wake.wait(QUEUED_REFRESH_MS);
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
 /** The request's own signal, aborted also when the server starts closing. */
 export function untilClosing(signal: AbortSignal | undefined, closing: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, closing]) : closing;

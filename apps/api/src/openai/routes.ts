@@ -15,6 +15,7 @@ import {
   listOpenAiModels,
   WaitLimitReached,
 } from './service.js';
+import { streamOpenAiImages } from './stream.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
 
 export function registerOpenAiRoutes(
@@ -148,6 +149,10 @@ export function registerOpenAiRoutes(
           if (!reply.raw.writableFinished) left.abort();
         });
         const gone = AbortSignal.any([left.signal, services.closing]);
+        if (input.stream) {
+          await streamOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, reply, gone });
+          return reply;
+        }
         return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin, signer, gone });
       });
 

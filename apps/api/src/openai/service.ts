@@ -108,28 +108,7 @@ async function generateAndWait(
     gone,
   }: Omit<Parameters<typeof generateOpenAiImages>[0], 'services'>,
 ): Promise<OpenAiImagesResponse> {
-  const aspectRatio = aspectRatioForSize(input.size);
-  const submitted = await createJob({
-    db,
-    user,
-    settings,
-    limits,
-    input: JobRequest.parse({
-      prompt: input.prompt,
-      numImages: input.n,
-      provider: input.model,
-      ...(aspectRatio ? { aspectRatio } : {}),
-      ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
-      ...(input.moderation ? { moderation: OPENAI_MODERATION[input.moderation] } : {}),
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-      metadata: {
-        via: 'openai',
-        quality: input.quality,
-        size: input.size,
-        ...(input.user ? { user: input.user } : {}),
-      },
-    }),
-  });
+  const submitted = await submitOpenAiJob({ db, settings, limits }, { user, input, idempotencyKey });
   const timeout = AbortSignal.timeout(waitSeconds * 1000);
   const job = await waitForJobEnd({ db, jobChanges, user, id: submitted.id, signal: AbortSignal.any([timeout, gone]) });
   if ((job.status === 'queued' || job.status === 'running') && gone.aborted && !timeout.aborted)
@@ -172,6 +151,35 @@ async function generateAndWait(
     quality: input.quality,
     size: `${job.width}x${job.height}`,
   };
+}
+
+/** The job an OpenAI-style request asks for, submitted like any other (the same checks, price, queue). */
+export async function submitOpenAiJob(
+  { db, settings, limits }: Pick<Services, 'db' | 'settings' | 'limits'>,
+  { user, input, idempotencyKey }: { user: AuthUser; input: OpenAiImageRequest; idempotencyKey: string | undefined },
+): Promise<JobView> {
+  const aspectRatio = aspectRatioForSize(input.size);
+  return createJob({
+    db,
+    user,
+    settings,
+    limits,
+    input: JobRequest.parse({
+      prompt: input.prompt,
+      numImages: input.n,
+      provider: input.model,
+      ...(aspectRatio ? { aspectRatio } : {}),
+      ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
+      ...(input.moderation ? { moderation: OPENAI_MODERATION[input.moderation] } : {}),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      metadata: {
+        via: 'openai',
+        quality: input.quality,
+        size: input.size,
+        ...(input.user ? { user: input.user } : {}),
+      },
+    }),
+  });
 }
 
 /** The providers this deployment runs, as OpenAI models. */

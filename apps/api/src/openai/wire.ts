@@ -29,6 +29,15 @@ export const OpenAiImageRequest = z.object({
   moderation: z.enum(['auto', 'low']).optional(),
   /** The end user, kept in the job's metadata. */
   user: z.string().max(256).optional(),
+  /** Answer Server-Sent Events (partial images as the images develop, then each completed image). */
+  stream: z.boolean().default(false),
+  /** Partial images per image to stream, 0..3 (engines that make previews; others send none). */
+  partial_images: z
+    .number()
+    .int()
+    .min(0, 'partial_images must be 0 to 3')
+    .max(3, 'partial_images must be 0 to 3')
+    .default(0),
 });
 export type OpenAiImageRequest = z.infer<typeof OpenAiImageRequest>;
 
@@ -46,6 +55,34 @@ export interface OpenAiImagesResponse {
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
+
+/** One Server-Sent Event of a streamed generation, named and shaped as OpenAI's. */
+export type OpenAiStreamEvent =
+  | {
+      type: 'image_generation.partial_image';
+      b64_json: string;
+      partial_image_index: number;
+      created_at: number;
+      size: string;
+      quality: string;
+      background: string;
+      output_format: 'png';
+    }
+  | {
+      type: 'image_generation.completed';
+      b64_json: string;
+      created_at: number;
+      size: string;
+      quality: string;
+      background: string;
+      output_format: 'png';
+      usage: {
+        input_tokens: number;
+        input_tokens_details: { image_tokens: number; text_tokens: number };
+        output_tokens: number;
+        total_tokens: number;
+      };
+    };
 
 export interface OpenAiModel {
   id: string;

@@ -269,7 +269,7 @@ const WorkerEnv = z.object({
   COMFYUI_AUTH: apiKey,
   /** Prompts one ComfyUI server runs at once for this worker. Default 1. */
   COMFYUI_INSTANCE_CONCURRENCY: instanceConcurrency,
-  /** A directory of API-format workflow templates (`<name>.json`), added to the built-in `txt2img`. */
+  /** A directory of API-format workflow templates (`<name>.json`), added to the built-in `txt2img`, `img2img`, `inpaint`. */
   COMFYUI_WORKFLOWS_DIR: z.string().trim().min(1).optional(),
   /** The template used for text-to-image. Default txt2img. */
   COMFYUI_WORKFLOW: z.string().trim().min(1).default('txt2img'),

@@ -4,14 +4,8 @@ import { tryJson } from '../http/json.js';
 import { codeForStatus, decodeImage, makeVendorHttp, pause, type VendorResponse } from '../http/vendor-http.js';
 import { instanceUnreachable, makeEnginePool, type EnginePool } from '../engines/pool.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
-import {
-  A1111ErrorBody,
-  A1111ImagesResponse,
-  A1111Info,
-  A1111Models,
-  A1111Progress,
-  type A1111Txt2ImgRequest,
-} from './wire.js';
+import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Models, A1111Progress } from './wire.js';
+import { a1111Call } from './body.js';
 
 export interface A1111ProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:7860 (the web UI started with `--api`). */
@@ -170,30 +164,17 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     const wanted = request.model ?? options.model;
     const checkpoint = wanted ? await checkpointFor(url, wanted, request.signal) : undefined;
     const taskId = `task(darkroom-${randomUUID()})`;
-    const body: A1111Txt2ImgRequest & { force_task_id: string } = {
-      prompt: request.prompt,
-      negative_prompt: request.negativePrompt ?? '',
-      seed: request.seed,
-      steps,
-      cfg_scale: cfgScale,
-      sampler_name: sampler,
-      width: request.width,
-      height: request.height,
-      batch_size: 1,
-      n_iter: 1,
-      send_images: true,
-      save_images: false,
-      force_task_id: taskId,
-      ...(checkpoint
-        ? { override_settings: { sd_model_checkpoint: checkpoint }, override_settings_restore_afterwards: true }
-        : {}),
-    };
+    const { endpoint, body } = await a1111Call(
+      request,
+      { steps, cfgScale, sampler },
+      { taskId, ...(checkpoint ? { checkpoint } : {}) },
+    );
     const done = new AbortController();
     const watching = watchProgress(url, taskId, request, done.signal);
     let response: VendorResponse;
     try {
       response = await http.request({
-        url: `${url}/sdapi/v1/txt2img`,
+        url: `${url}/sdapi/v1/${endpoint}`,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -208,7 +189,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
       done.abort();
       await watching;
     }
-    if (response.status !== 200) throw failure(response, 'txt2img');
+    if (response.status !== 200) throw failure(response, endpoint);
     const result = http.json(response, A1111ImagesResponse);
     const info = A1111Info.safeParse(tryJson(Buffer.from(result.info)));
     // With several images A1111 prepends a grid; index_of_first_image says where ours starts.

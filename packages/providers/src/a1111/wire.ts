@@ -25,6 +25,24 @@ export interface A1111Txt2ImgRequest {
   override_settings_restore_afterwards?: boolean;
 }
 
+/** What `POST /sdapi/v1/img2img` adds to the txt2img fields (StableDiffusionImg2ImgProcessingAPI). */
+export interface A1111Img2ImgFields {
+  /** Base64, `data:` prefix allowed; required (null answers 404 "Init image not found"). */
+  init_images: string[];
+  /** 0 "Just resize" to width x height. */
+  resize_mode: 0;
+  denoising_strength: number;
+  include_init_images: false;
+  /** Base64; opaque: white = repaint (with inpainting_mask_invert 0). */
+  mask?: string;
+  inpainting_mask_invert?: 0;
+  /** 0 fill, 1 original, 2 latent noise, 3 latent nothing. */
+  inpainting_fill?: 0 | 1 | 2 | 3;
+  /** true "Only masked" (a crop around the mask), false "Whole picture". */
+  inpaint_full_res?: boolean;
+  mask_blur?: number;
+}
+
 /** TextToImageResponse: `info` is a JSON string (Processed.js()), parsed again with A1111Info. */
 export const A1111ImagesResponse = z.object({
   images: z.array(z.string()).min(1),

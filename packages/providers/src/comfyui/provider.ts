@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_STRENGTH } from '@darkroom/core';
 import type WebSocket from 'ws';
 import { makeVendorHttp } from '../http/vendor-http.js';
+import { kindOfRequest } from '../engines/kind.js';
 import { instanceUnreachable, makeEnginePool, type EngineLease } from '../engines/pool.js';
 import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
 import { makeComfyClient, type Outcome } from './client.js';
 import { ComfyPromptAccepted } from './wire.js';
-import { fillTemplate, loadWorkflowTemplates, type WorkflowTemplate } from './workflow.js';
+import { uploadInputs, type UploadedInputs } from './uploads.js';
+import { fillTemplate, loadWorkflowTemplates, templateForKind, type WorkflowTemplate } from './workflow.js';
 
 export interface ComfyUIProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:8188. */
@@ -20,9 +23,9 @@ export interface ComfyUIProviderOptions {
   timeoutMs?: number;
   /** How often the history is read when the socket is gone, in ms. Default 1000. */
   pollIntervalMs?: number;
-  /** Templates by name (see workflow.ts). Default: the built-in `txt2img` only. */
+  /** Templates by name (see workflow.ts). Default: the built-in `txt2img`, `img2img` and `inpaint`. */
   templates?: Map<string, WorkflowTemplate>;
-  /** The template used. Default `txt2img`. */
+  /** The template text-to-image jobs run. Default `txt2img`; other kinds run the template serving them. */
   workflow?: string;
   /** Values for `{{model}}`, `{{steps}}`, `{{cfg}}`, `{{sampler}}` when a job gives none. Default: the template's. */
   model?: string;
@@ -69,15 +72,28 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
     { socket: WebSocket; early: Buffer[]; lease: EngineLease; orphan: NodeJS.Timeout }
   >();
 
-  function graphFor(request: GenerateRequest) {
-    if (request.model && !template!.uses.has('model'))
+  /** The template for the request's kind; a kind no template serves is the request's fault. */
+  function templateOf(request: GenerateRequest): WorkflowTemplate {
+    const kind = kindOfRequest(request);
+    const chosen = kind === 'text-to-image' ? template! : templateForKind(templates, kind, workflowName);
+    if (!chosen) throw http.error('invalid_request', `no workflow template serves ${kind} (see COMFYUI_WORKFLOWS_DIR)`);
+    if (kind !== 'text-to-image' && !request.inputs?.image)
+      throw http.error('invalid_request', `a ${kind} image needs an input image`);
+    if (kind === 'inpaint' && !request.inputs?.mask) throw http.error('invalid_request', 'an inpaint needs a mask');
+    return chosen;
+  }
+
+  function graphFor(request: GenerateRequest, chosen: WorkflowTemplate, files: UploadedInputs) {
+    if (request.model && !chosen.uses.has('model'))
       throw http.error(
         'invalid_request',
-        `workflow ${template!.name} has no {{model}} placeholder, so it cannot take a model`,
+        `workflow ${chosen.name} has no {{model}} placeholder, so it cannot take a model`,
       );
     const model = request.model ?? options.model;
+    const strength =
+      request.inputs?.strength ?? (kindOfRequest(request) === 'image-to-image' ? DEFAULT_STRENGTH : undefined);
     return fillTemplate(
-      template!,
+      chosen,
       {
         prompt: request.prompt,
         negative_prompt: request.negativePrompt ?? '',
@@ -88,18 +104,27 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         ...(options.cfg !== undefined ? { cfg: options.cfg } : {}),
         ...(options.sampler ? { sampler: options.sampler } : {}),
         ...(model ? { model } : {}),
+        ...(files.image ? { image: files.image } : {}),
+        ...(files.mask ? { mask: files.mask } : {}),
+        ...(strength !== undefined ? { strength } : {}),
       },
       (name) =>
         http.error(
           'invalid_request',
-          `workflow ${template!.name} needs a value for {{${name}}} (give it a default: {{${name}|...}})`,
+          `workflow ${chosen.name} needs a value for {{${name}}} (give it a default: {{${name}|...}})`,
         ),
     );
   }
 
   /** Opens our socket on `url`, then queues the prompt with its client_id; answers the prompt id. */
   async function queueOn(lease: EngineLease, request: GenerateRequest): Promise<string> {
-    const graph = graphFor(request);
+    const chosen = templateOf(request);
+    // Uploaded to the instance that runs the prompt: LoadImage reads its own input directory.
+    const graph = graphFor(
+      request,
+      chosen,
+      await uploadInputs(http, headers, lease.url, request.inputs, request.signal),
+    );
     const clientId = randomUUID();
     const { socket, early } = await client.openSocket(lease.url, clientId, request.signal);
     try {
@@ -137,9 +162,14 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       .flatMap((output) => output.images ?? [])
       .find((image) => image.type === 'output');
     if (!ref)
-      throw http.error('invalid_request', `workflow ${template!.name} finished without an output image`, undefined, {
-        requestEnded: true,
-      });
+      throw http.error(
+        'invalid_request',
+        `prompt ${id} finished without an output image (does its workflow save one?)`,
+        undefined,
+        {
+          requestEnded: true,
+        },
+      );
     const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
     const image = await client.download(`${url}/view?${query.toString()}`, request.signal);
     const model = request.model ?? options.model;

@@ -99,7 +99,7 @@ describe('comfyui inputs', () => {
     const image = await inputPhoto();
     const request = { ...base, kind: 'image-to-image' as const, inputs: { image } };
     await provider({ urls: [dead.url, fake.url] }).generate(request);
-    expect(fake.prompts.at(-1)!.prompt['10']!.inputs.image).toMatch(/^darkroom\//);
+    expect(fake.prompts.at(-1)!.prompt['10']!.inputs!.image).toMatch(/^darkroom\//);
     const error = await providerFailure(provider({ urls: [dead.url] }).generate(request));
     expect(error.code).toBe('transient');
   });

@@ -108,7 +108,8 @@ CREATE TABLE images (
     updated_at timestamp(3) with time zone NOT NULL,
     palette jsonb,
     provider text,
-    version integer DEFAULT 0 NOT NULL
+    version integer DEFAULT 0 NOT NULL,
+    model text
 );
 ALTER TABLE images ADD CONSTRAINT images_pkey PRIMARY KEY (id);
 ALTER TABLE images ADD CONSTRAINT images_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;
@@ -203,7 +204,8 @@ CREATE TABLE jobs (
     version integer DEFAULT 0 NOT NULL,
     trace_parent text,
     moderation text DEFAULT 'standard'::text NOT NULL,
-    model text
+    model text,
+    engine_options jsonb
 );
 ALTER TABLE jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 ALTER TABLE jobs ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
@@ -340,7 +342,7 @@ CREATE TABLE worker_heartbeats (
 ALTER TABLE worker_heartbeats ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 CREATE INDEX worker_heartbeats_last_seen_at_idx ON public.worker_heartbeats USING btree (last_seen_at);
 
-FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 9160b8802c749535bcc901a4c5180272, body: packages/db/sql/darkroom_accept_job.sql
+FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 2d94338f8b018d75e9fd683bf40fee30, body: packages/db/sql/darkroom_accept_job.sql
 FUNCTION darkroom_bump_version() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 81b589193630eacf07b49d6d1e7941c0, body: packages/db/sql/darkroom_bump_version.sql
 FUNCTION darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer) RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone) LANGUAGE plpgsql VOLATILE -- md5 c1a07dc7f55db960be75f4b30a974b2e, body: packages/db/sql/darkroom_claim_job.sql
 FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 b66c4e6ba122ba0cceedef39b2c1419c, body: packages/db/sql/darkroom_notify_api_key_changed.sql

@@ -17,6 +17,7 @@ import {
   Quality,
   Stage,
 } from './job-request.js';
+import { EngineOptions } from './engine-options.js';
 import { WebhookEvent } from './webhook.js';
 
 export const ImageView = z.object({
@@ -35,6 +36,8 @@ export const ImageView = z.object({
   /** The exact prompt sent to the provider for this image (null until prompts are built). */
   prompt: z.string().nullable(),
   attempts: z.number().int(),
+  /** The model that made it, as its engine reported it (or as it was asked for); null when unknown. */
+  model: z.string().nullable().optional(),
 });
 export type ImageView = z.infer<typeof ImageView>;
 
@@ -55,6 +58,10 @@ export const JobView = z.object({
   numImages: z.number().int(),
   priority: Priority,
   provider: ProviderName,
+  /** The model the request asked for (self-hosted engines); null: the provider's default. */
+  model: z.string().nullable().optional(),
+  /** LoRAs, steps, guidance, sampler the request set (self-hosted engines); null: the engine's defaults. */
+  engineOptions: EngineOptions.nullable().optional(),
   /** What the request asked for; null: the provider's default. */
   quality: Quality.nullable(),
   outputFormat: OutputFormat,

@@ -48,6 +48,15 @@ export interface GenerateRequest {
    * engine's own list. Default: the adapter's configured model, else whatever the engine has loaded.
    */
   model?: string;
+  /**
+   * The job's engine options (core EngineOptions), for the self-hosted engines: LoRAs with weights,
+   * sampler steps, guidance (CFG scale) and sampler, checked against the engine's lists. Default: the
+   * adapter's configured values, else the engine's or template's.
+   */
+  loras?: { name: string; weight: number }[];
+  steps?: number;
+  guidance?: number;
+  sampler?: string;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  engineOptionsOf,
   aspectRatioFor,
   BAND_WIDTH,
   pricePerImage,
@@ -71,6 +72,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     seed: request.seed ?? null,
     provider: request.provider,
     model: request.model ?? null,
+    engineOptions: engineOptionsOf(request),
     quality: request.quality ?? null,
     outputFormat: request.outputFormat,
     moderation: request.moderation ?? 'standard',
@@ -103,6 +105,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
   const job: JobWithImages = {
     ...row,
     metadata: row.metadata as Prisma.JsonValue,
+    engineOptions: row.engineOptions as Prisma.JsonValue,
     queueRank: rank,
     promotedAt: null,
     status: 'queued',
@@ -164,6 +167,7 @@ function pendingImage(id: string, jobId: string, index: number, createdAt: Date)
     bytes: null,
     providerRequestId: null,
     provider: null,
+    model: null,
     errorCode: null,
     errorMessage: null,
     startedAt: null,

@@ -21,10 +21,11 @@ const INPAINT_STRENGTH = 0.75;
 export async function a1111Call(
   request: GenerateRequest,
   defaults: A1111Defaults,
-  extra: { checkpoint?: string; taskId: string },
+  extra: { checkpoint?: string; taskId: string; loras?: { name: string; weight: number }[] },
 ): Promise<{ endpoint: 'txt2img' | 'img2img'; body: A1111Txt2ImgRequest & Partial<A1111Img2ImgFields> }> {
   const common: A1111Txt2ImgRequest & { force_task_id: string } = {
-    prompt: request.prompt,
+    // The Lora extension reads LoRAs from the prompt: `<lora:name:weight>`.
+    prompt: [request.prompt, ...(extra.loras ?? []).map((l) => `<lora:${l.name}:${l.weight}>`)].join(' '),
     negative_prompt: request.negativePrompt ?? '',
     seed: request.seed,
     steps: defaults.steps,

@@ -4,8 +4,9 @@ import { tryJson } from '../http/json.js';
 import { codeForStatus, decodeImage, makeVendorHttp, pause, type VendorResponse } from '../http/vendor-http.js';
 import { instanceUnreachable, makeEnginePool, type EnginePool } from '../engines/pool.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
-import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Models, A1111Progress } from './wire.js';
+import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Progress } from './wire.js';
 import { a1111Call } from './body.js';
+import { makeA1111Catalog } from './catalog.js';
 
 export interface A1111ProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:7860 (the web UI started with `--api`). */
@@ -33,9 +34,6 @@ export interface A1111ProviderOptions {
   maxBytes?: number;
 }
 
-/** How long an instance's checkpoint list is trusted before it is read again, in ms. */
-const MODELS_TTL_MS = 60_000;
-
 /**
  * AUTOMATIC1111 (and Forge, SD.Next): `POST /sdapi/v1/txt2img` blocks until the image is made, so the
  * adapter has no request to resume after a crash; it reads progress beside the call and interrupts the
@@ -58,7 +56,6 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     ...(options.downForMs !== undefined ? { downForMs: options.downForMs } : {}),
   });
   const headers: Record<string, string> = options.auth ? { authorization: `Basic ${basic(options.auth)}` } : {};
-  const models = new Map<string, { at: number; list: A1111Models }>();
 
   function failure(response: VendorResponse, what: string) {
     const parsed = A1111ErrorBody.safeParse(tryJson(response.body));
@@ -74,31 +71,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     return http.error(code, `${what} answered ${response.status}${hint}: ${detail}`);
   }
 
-  async function checkpointFor(url: string, wanted: string, signal?: AbortSignal): Promise<string> {
-    let cached = models.get(url);
-    if (!cached || Date.now() - cached.at > MODELS_TTL_MS) {
-      const response = await http.request({
-        url: `${url}/sdapi/v1/sd-models`,
-        headers,
-        timeoutMs: 15_000,
-        ...(signal ? { signal } : {}),
-      });
-      if (response.status !== 200) throw failure(response, 'sd-models');
-      cached = { at: Date.now(), list: http.json(response, A1111Models) };
-      models.set(url, cached);
-    }
-    const found = cached.list.find((m) =>
-      [m.title, m.model_name, m.hash, m.title.replace(/ \[[0-9a-f]+\]$/, '')].includes(wanted),
-    );
-    if (!found) {
-      const names = cached.list.map((m) => m.model_name);
-      throw http.error(
-        'invalid_request',
-        `model "${wanted}" is not on ${url} (it has: ${names.slice(0, 20).join(', ') || 'none'})`,
-      );
-    }
-    return found.title;
-  }
+  const catalog = makeA1111Catalog(http, headers, failure);
 
   /** Reads where our task is while the blocking call runs; stops when `done` aborts. */
   async function watchProgress(url: string, taskId: string, request: GenerateRequest, done: AbortSignal) {
@@ -162,12 +135,17 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
 
   async function generateOn(url: string, request: GenerateRequest): Promise<GeneratedImage> {
     const wanted = request.model ?? options.model;
-    const checkpoint = wanted ? await checkpointFor(url, wanted, request.signal) : undefined;
+    const checkpoint = wanted ? await catalog.checkpoint(url, wanted, request.signal) : undefined;
+    // Checked first: A1111 would skip an unknown LoRA and swap an unknown sampler without a word.
+    const loras = await Promise.all(
+      (request.loras ?? []).map(async (l) => ({ ...l, name: await catalog.lora(url, l.name, request.signal) })),
+    );
+    const chosenSampler = request.sampler ? await catalog.sampler(url, request.sampler, request.signal) : sampler;
     const taskId = `task(darkroom-${randomUUID()})`;
     const { endpoint, body } = await a1111Call(
       request,
-      { steps, cfgScale, sampler },
-      { taskId, ...(checkpoint ? { checkpoint } : {}) },
+      { steps: request.steps ?? steps, cfgScale: request.guidance ?? cfgScale, sampler: chosenSampler },
+      { taskId, loras, ...(checkpoint ? { checkpoint } : {}) },
     );
     const done = new AbortController();
     const watching = watchProgress(url, taskId, request, done.signal);

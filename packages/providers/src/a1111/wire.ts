@@ -77,6 +77,16 @@ export const A1111Models = z.array(
 );
 export type A1111Models = z.infer<typeof A1111Models>;
 
+/** `GET /sdapi/v1/loras` items (Lora extension): a prompt tag `<lora:NAME:weight>` takes `name` or `alias`. */
+export const A1111Loras = z.array(
+  z.object({ name: z.string(), alias: z.string().nullish(), path: z.string().optional() }).loose(),
+);
+export type A1111Loras = z.infer<typeof A1111Loras>;
+
+/** `GET /sdapi/v1/samplers` items. */
+export const A1111Samplers = z.array(z.object({ name: z.string(), aliases: z.array(z.string()).nullish() }).loose());
+export type A1111Samplers = z.infer<typeof A1111Samplers>;
+
 /** FastAPI's 422 body: `{detail: [{loc, msg, type}]}`; A1111's middleware body `{error, detail, body, errors}`. */
 export const A1111ErrorBody = z.object({
   detail: z

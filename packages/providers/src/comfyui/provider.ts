@@ -7,6 +7,7 @@ import { instanceUnreachable, makeEnginePool, type EngineLease } from '../engine
 import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
 import { makeComfyClient, type Outcome } from './client.js';
 import { ComfyPromptAccepted } from './wire.js';
+import { withLoras } from './loras.js';
 import { uploadInputs, type UploadedInputs } from './uploads.js';
 import { fillTemplate, loadWorkflowTemplates, templateForKind, type WorkflowTemplate } from './workflow.js';
 
@@ -89,10 +90,23 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         'invalid_request',
         `workflow ${chosen.name} has no {{model}} placeholder, so it cannot take a model`,
       );
+    for (const [field, placeholder] of [
+      ['steps', 'steps'],
+      ['guidance', 'cfg'],
+      ['sampler', 'sampler'],
+    ] as const)
+      if (request[field] !== undefined && !chosen.uses.has(placeholder))
+        throw http.error(
+          'invalid_request',
+          `workflow ${chosen.name} has no {{${placeholder}}} placeholder, so it cannot take ${field}`,
+        );
     const model = request.model ?? options.model;
+    const steps = request.steps ?? options.steps;
+    const cfg = request.guidance ?? options.cfg;
+    const sampler = request.sampler ?? options.sampler;
     const strength =
       request.inputs?.strength ?? (kindOfRequest(request) === 'image-to-image' ? DEFAULT_STRENGTH : undefined);
-    return fillTemplate(
+    const filled = fillTemplate(
       chosen,
       {
         prompt: request.prompt,
@@ -100,9 +114,9 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         seed: request.seed,
         width: request.width,
         height: request.height,
-        ...(options.steps !== undefined ? { steps: options.steps } : {}),
-        ...(options.cfg !== undefined ? { cfg: options.cfg } : {}),
-        ...(options.sampler ? { sampler: options.sampler } : {}),
+        ...(steps !== undefined ? { steps } : {}),
+        ...(cfg !== undefined ? { cfg } : {}),
+        ...(sampler ? { sampler } : {}),
         ...(model ? { model } : {}),
         ...(files.image ? { image: files.image } : {}),
         ...(files.mask ? { mask: files.mask } : {}),
@@ -113,6 +127,9 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
           'invalid_request',
           `workflow ${chosen.name} needs a value for {{${name}}} (give it a default: {{${name}|...}})`,
         ),
+    );
+    return withLoras(filled, request.loras ?? [], (why) =>
+      http.error('invalid_request', `workflow ${chosen.name} ${why}`),
     );
   }
 

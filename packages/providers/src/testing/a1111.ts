@@ -4,9 +4,11 @@
  * validated field by field with FastAPI/pydantic v1's 422 shape, one job at a time behind a FIFO queue
  * lock (a second request waits with its connection open, its forced task id reported `queued` by
  * `/internal/progress`), `steps` sampler steps of `stepMs` each, `/sdapi/v1/progress`, `/interrupt`
- * (ends the running job early; the call still answers 200 with what was made, as A1111 does), and
- * `/sdapi/v1/sd-models`. An unknown `override_settings.sd_model_checkpoint` is silently dropped, as
- * A1111 does. The prompt word "oom" fails the job with a 500 OutOfMemoryError.
+ * (ends the running job early; the call still answers 200 with what was made, as A1111 does),
+ * `/sdapi/v1/img2img` (init image and mask decoded, 404 without an init image), `/sdapi/v1/sd-models`,
+ * `/sdapi/v1/samplers` and `/sdapi/v1/loras` (outside --api-auth). An unknown
+ * `override_settings.sd_model_checkpoint` is silently dropped, as A1111 does; `<lora:name:w>` prompt
+ * tags are recorded per job. The prompt word "oom" fails the job with a 500 OutOfMemoryError.
  */
 import sharp from 'sharp';
 import { bodyIssues } from './a1111-validate.js';
@@ -76,15 +78,25 @@ export const FAKE_A1111_MODELS: FakeA1111Model[] = [
   { title: 'sdxl/sd_xl_base_1.0.safetensors [31e35c80fc]', model_name: 'sdxl_sd_xl_base_1.0', hash: '31e35c80fc' },
 ];
 
+export const FAKE_A1111_LORAS = ['add_detail', 'ink_wash_v2'];
+/** Name and one alias, as `sd_samplers.all_samplers` lists them. */
+export const FAKE_A1111_SAMPLERS = [
+  ['Euler a', 'k_euler_a'],
+  ['Euler', 'k_euler'],
+  ['DPM++ 2M', 'k_dpmpp_2m'],
+  ['DDIM', 'ddim'],
+] as const;
+
 const a1111Error = (status: number, error: string, detail: string, errors = ''): FakeReply => ({
   status,
   json: { error, detail, body: '', errors },
 });
 
 export async function startFakeA1111(
-  options: { auth?: string; stepMs?: number; models?: FakeA1111Model[] } = {},
+  options: { auth?: string; stepMs?: number; models?: FakeA1111Model[]; loras?: string[] } = {},
 ): Promise<FakeA1111> {
   const models = options.models ?? FAKE_A1111_MODELS;
+  const loras = options.loras ?? FAKE_A1111_LORAS;
   const jobs: FakeA1111Job[] = [];
   const pending = new Set<string>();
   const finished: string[] = [];
@@ -159,6 +171,12 @@ export async function startFakeA1111(
       else Object.assign(body, { id_live_preview: -1, textinfo: queued ? 'In queue: 1/1' : 'Waiting...' });
       return { status: 200, json: body };
     }
+    // The Lora extension registers its route with @app.get, outside --api-auth.
+    if (incoming.method === 'GET' && path === '/sdapi/v1/loras')
+      return {
+        status: 200,
+        json: loras.map((name) => ({ name, alias: name, path: `/models/Lora/${name}.safetensors`, metadata: {} })),
+      };
     if (!path.startsWith('/sdapi/v1/')) return { status: 404, json: { detail: 'Not Found' } };
     if (options.auth && incoming.headers.authorization !== `Basic ${Buffer.from(options.auth).toString('base64')}`) {
       return {
@@ -219,6 +237,11 @@ export async function startFakeA1111(
       if (current) current.job.interrupted = true;
       return { status: 200, json: {} };
     }
+    if (route === 'GET /sdapi/v1/samplers')
+      return {
+        status: 200,
+        json: FAKE_A1111_SAMPLERS.map(([name, alias]) => ({ name, aliases: [alias], options: {} })),
+      };
     if (route === 'GET /sdapi/v1/sd-models')
       return {
         status: 200,

@@ -131,6 +131,14 @@ export interface ProviderCapabilities {
   models?: boolean;
 }
 
+/** What an engine has, as read from it (`ImageProvider.catalog`): the names a job may choose. */
+export interface ProviderCatalog {
+  /** Checkpoints, as a job names them in `model`. */
+  models: string[];
+  loras: string[];
+  samplers: string[];
+}
+
 /** The one interface every image provider adapter implements. */
 export interface ImageProvider {
   readonly name: ProviderName;
@@ -148,6 +156,11 @@ export interface ImageProvider {
    */
   submit?(request: GenerateRequest): Promise<string>;
   resume?(providerRequestId: string, request: GenerateRequest): Promise<GeneratedImage>;
+  /**
+   * Reads what the engine has (self-hosted engines): the union over its reachable instances. Fails
+   * `transient` when none answers.
+   */
+  catalog?(signal?: AbortSignal): Promise<ProviderCatalog>;
   /** Asks the vendor to stop a request (where it has such an endpoint). */
   cancel?(providerRequestId: string): Promise<void>;
 }

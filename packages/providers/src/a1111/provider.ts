@@ -7,6 +7,7 @@ import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider
 import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Progress } from './wire.js';
 import { a1111Call } from './body.js';
 import { makeA1111Catalog } from './catalog.js';
+import { catalogOfInstances } from '../engines/catalog-union.js';
 
 export interface A1111ProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:7860 (the web UI started with `--api`). */
@@ -187,6 +188,24 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     name: 'a1111',
     capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 2048, models: true },
     pricePerImage: options.pricePerImage ?? 1,
+    catalog: (signal) =>
+      catalogOfInstances('a1111', options.urls, async (url) => {
+        const [models, loras, samplers] = await Promise.all([
+          catalog.list(url, 'models', signal),
+          // Without the Lora extension the route is missing (404): no LoRAs, not a broken instance.
+          catalog.list(url, 'loras', signal).catch((error: unknown) => {
+            if (instanceUnreachable(error)) throw error;
+            return [];
+          }),
+          catalog.list(url, 'samplers', signal),
+        ]);
+        return {
+          // The title without its hash: the checkpoint's file path, as ComfyUI also names it.
+          models: models.map((m) => m.title.replace(/ \[[0-9a-f]+\]$/, '')),
+          loras: loras.map((l) => l.name),
+          samplers: samplers.map((s) => s.name),
+        };
+      }),
     async generate(request) {
       const skipped = new Set<string>();
       for (;;) {

@@ -7,6 +7,8 @@ import { instanceUnreachable, makeEnginePool, type EngineLease } from '../engine
 import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
 import { makeComfyClient, type Outcome } from './client.js';
 import { ComfyPromptAccepted } from './wire.js';
+import { catalogOfInstances } from '../engines/catalog-union.js';
+import { readComfyCatalog } from './catalog.js';
 import { withLoras } from './loras.js';
 import { uploadInputs, type UploadedInputs } from './uploads.js';
 import { fillTemplate, loadWorkflowTemplates, templateForKind, type WorkflowTemplate } from './workflow.js';
@@ -249,6 +251,8 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         session?.lease.release();
       }
     },
+    catalog: (signal) =>
+      catalogOfInstances('comfyui', options.urls, (url) => readComfyCatalog(http, headers, url, signal)),
     async cancel(requestId) {
       const { url, id } = parseRequestId(requestId);
       await client.cancelPrompt(url, id);

@@ -241,3 +241,31 @@ export function validatePrompt(graph: unknown, inputFile: InputFileCheck = () =>
     },
   };
 }
+
+/**
+ * `GET /object_info/{class}`: `{Class: {input: {required}, output, ...}}` with V1 combos as
+ * `[[options], {tooltip}]`, or `{}` for a class the server lacks.
+ */
+export function objectInfoOf(name: string): Record<string, unknown> {
+  const nodeClass = NODE_CLASSES[name];
+  if (!nodeClass) return {};
+  const required = Object.fromEntries(
+    Object.entries(nodeClass.inputs).map(([input, spec]) => {
+      if (spec.type === 'COMBO') return [input, [spec.options, { tooltip: input }]];
+      if (spec.type === 'LINK') return [input, [spec.of, {}]];
+      if (spec.type === 'INPUT_FILE') return [input, [[], { image_upload: true }]];
+      if (spec.type === 'STRING') return [input, ['STRING', {}]];
+      return [input, [spec.type, { min: spec.min, max: spec.max }]];
+    }),
+  );
+  return {
+    [name]: {
+      input: { required },
+      output: nodeClass.outputs,
+      output_node: nodeClass.output_node ?? false,
+      name,
+      display_name: name,
+      category: 'fake',
+    },
+  };
+}

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { validatePrompt, type ApiGraph } from './comfyui-nodes.js';
+import { objectInfoOf, validatePrompt, type ApiGraph } from './comfyui-nodes.js';
 import sharp from 'sharp';
 import { fakeUpload, type FakeUpload } from './comfyui-uploads.js';
 import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
@@ -250,7 +250,8 @@ export async function startFakeComfyUI(
         );
         return file ? { status: 200, headers: { 'content-type': 'image/png' }, body: file } : { status: 404 };
       }
-      if (route === 'GET /object_info/CheckpointLoaderSimple') return { status: 200, json: {} };
+      const objectInfo = /^\/object_info\/([^/]+)$/.exec(path);
+      if (incoming.method === 'GET' && objectInfo) return { status: 200, json: objectInfoOf(objectInfo[1]!) };
       return { status: 404, body: '404: Not Found' };
     },
     {

@@ -84,6 +84,19 @@ ALTER TABLE credit_entries ADD CONSTRAINT credit_entries_user_id_fkey FOREIGN KE
 CREATE INDEX credit_entries_job_id_idx ON public.credit_entries USING btree (job_id);
 CREATE INDEX credit_entries_user_id_id_idx ON public.credit_entries USING btree (user_id, id);
 
+CREATE TABLE engine_instances (
+    worker_id text NOT NULL,
+    provider text NOT NULL,
+    host text NOT NULL,
+    state text NOT NULL,
+    down_until timestamp(3) with time zone,
+    in_flight integer NOT NULL,
+    job_ids text[],
+    updated_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE engine_instances ADD CONSTRAINT engine_instances_pkey PRIMARY KEY (worker_id, provider, host);
+CREATE INDEX engine_instances_updated_at_idx ON public.engine_instances USING btree (updated_at);
+
 CREATE TABLE images (
     id uuid NOT NULL,
     job_id uuid NOT NULL,
@@ -244,6 +257,18 @@ CREATE TABLE maintenance_cursors (
     updated_at timestamp(3) with time zone NOT NULL
 );
 ALTER TABLE maintenance_cursors ADD CONSTRAINT maintenance_cursors_pkey PRIMARY KEY (name);
+
+CREATE TABLE provider_catalogs (
+    provider text NOT NULL,
+    models text[],
+    loras text[],
+    samplers text[],
+    default_model text,
+    source text NOT NULL,
+    worker_id text NOT NULL,
+    refreshed_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE provider_catalogs ADD CONSTRAINT provider_catalogs_pkey PRIMARY KEY (provider);
 
 CREATE TABLE provider_leases (
     provider text NOT NULL,

@@ -1,6 +1,7 @@
 import { apiKeysRouter, authRouter, invitesRouter } from './auth/router.js';
 import { creditsRouter } from './credits/router.js';
 import { jobsRouter } from './jobs/router.js';
+import { modelsRouter } from './models/router.js';
 import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
 import { statsRouter } from './stats/router.js';
@@ -13,6 +14,7 @@ export const appRouter = router({
   credits: creditsRouter,
   invites: invitesRouter,
   jobs: jobsRouter,
+  models: modelsRouter,
   queue: queueRouter,
   references: referencesRouter,
   stats: statsRouter,

@@ -68,6 +68,18 @@ const baseUrl = z
   .transform((url) => url.replace(/\/+$/, ''))
   .optional();
 
+/** `a,b,c`: names listed in a catalog, trimmed, empty parts dropped. */
+const modelList = z
+  .string()
+  .optional()
+  .transform((text) =>
+    (text ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().max(200, 'a model name must be at most 200 characters')).max(200, 'at most 200 models'));
+
 /** `http://gpu1:7860,http://gpu2:7860`: one engine instance per URL, each http(s), trailing slashes dropped. */
 const engineUrls = z
   .string()
@@ -277,6 +289,16 @@ const WorkerEnv = z.object({
   COMFYUI_MODEL: z.string().trim().min(1).optional(),
   /** Value of the templates' `{{steps}}`. Default: the template's (the built-in: 20). */
   COMFYUI_STEPS: z.coerce.number().int().min(1).max(10_000).optional(),
+
+  /** Models listed for each hosted vendor (GET /v1/models, models.list), comma-separated; the `*_MODEL` is always listed. */
+  OPENAI_MODELS: modelList,
+  STABILITY_MODELS: modelList,
+  REPLICATE_MODELS: modelList,
+  FAL_MODELS: modelList,
+  /** How often this worker reads its engines' catalogs into provider_catalogs, in ms. Default 300 000 (5 min). */
+  CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  /** How often each engine instance gets a cheap health check (A1111 /internal/ping, ComfyUI /system_stats), in ms. Default 15 000. */
+  ENGINE_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z

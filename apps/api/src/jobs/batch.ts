@@ -59,7 +59,12 @@ export async function createBatch({
     const cost = input.requests.reduce(
       (sum, request) =>
         sum +
-        request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }),
+        request.numImages *
+          pricePerImage(settings.prices, {
+            provider: request.provider,
+            quality: request.quality,
+            model: request.model,
+          }),
       0,
     );
     if ((balance?.credit_balance ?? 0) < cost) {

@@ -10,9 +10,9 @@ let h: Harness;
 beforeAll(async () => {
   h = await makeHarness({
     settings: {
-      startingCredits: 50,
+      startingCredits: 80,
       enabledProviders: ['local', 'comfyui', 'openai'],
-      prices: { local: 1, comfyui: 1, openai: 1 },
+      prices: { local: 1, comfyui: 1, openai: 1, 'comfyui/sd_xl_base_1.0.safetensors': 3 },
     },
   });
   const written = { workerId: 'w1', refreshedAt: new Date('2026-12-05T10:00:00Z') };
@@ -75,6 +75,20 @@ describe('models', () => {
       'comfyui/v1-5-pruned-emaonly.safetensors',
       'openai/gpt-image-1',
       'openai/dall-e-3',
+    ]);
+  });
+
+  it('prices a job by its model where CREDIT_PRICES names it (comfyui/<model>:3), else by its provider', async () => {
+    const sdxl = await h.caller.jobs.create({ prompt: 'a', provider: 'comfyui', model: 'sd_xl_base_1.0.safetensors' });
+    const plain = await h.caller.jobs.create({
+      prompt: 'a',
+      provider: 'comfyui',
+      model: 'v1-5-pruned-emaonly.safetensors',
+    });
+    const rows = await h.db.job.findMany({ where: { id: { in: [sdxl.id, plain.id] } }, orderBy: { createdAt: 'asc' } });
+    expect(rows.map((row) => [row.creditPrice, row.creditsReserved])).toEqual([
+      [3, 3],
+      [1, 1],
     ]);
   });
 

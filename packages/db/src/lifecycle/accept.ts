@@ -55,7 +55,11 @@ const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
 
 export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Accepted> {
   const { userId, request, prices, maxActiveJobs, batchId = null, countAhead = true } = options;
-  const creditPrice = pricePerImage(prices, { provider: request.provider, quality: request.quality });
+  const creditPrice = pricePerImage(prices, {
+    provider: request.provider,
+    quality: request.quality,
+    model: request.model,
+  });
   const aspectRatio = aspectRatioFor(request.preset, request.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
   const row = {

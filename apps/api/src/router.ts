@@ -1,3 +1,4 @@
+import { adminRouter } from './admin/router.js';
 import { apiKeysRouter, authRouter, invitesRouter } from './auth/router.js';
 import { creditsRouter } from './credits/router.js';
 import { jobsRouter } from './jobs/router.js';
@@ -9,6 +10,7 @@ import { router } from './trpc.js';
 import { webhooksRouter } from './webhooks/router.js';
 
 export const appRouter = router({
+  admin: adminRouter,
   auth: authRouter,
   apiKeys: apiKeysRouter,
   credits: creditsRouter,

@@ -12,6 +12,7 @@ import { newSessionName, startHeartbeat, withSessionName } from './heartbeat.js'
 import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderRegistry } from './providers.js';
 import { startCatalogRefresh } from './catalogs.js';
+import { startEngineReports } from './engine-status.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeDeliverWebhookTask } from './tasks/deliver-webhook.js';
@@ -150,6 +151,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       ),
   });
   const catalogs = startCatalogRefresh({ db, config, registry: providers, workerId, log });
+  const engineReports = startEngineReports({ db, config, registry: providers, workerId, log });
   collectProcessMetrics();
   const metrics =
     config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
@@ -182,6 +184,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         clearTimeout(grace);
         await heartbeat.stop();
         await catalogs.stop();
+        await engineReports.stop();
         await jobChanges.close();
         await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)));
         await gate.close();

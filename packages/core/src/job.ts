@@ -18,3 +18,4 @@ export * from './job-rest.js';
 export * from './inputs.js';
 export * from './engine-options.js';
 export * from './model-catalog.js';
+export * from './engine-instances.js';

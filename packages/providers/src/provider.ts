@@ -57,6 +57,8 @@ export interface GenerateRequest {
   steps?: number;
   guidance?: number;
   sampler?: string;
+  /** The job the image belongs to, for the engines' admin view (which job an instance is making). */
+  jobId?: string;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
 }
@@ -131,6 +133,17 @@ export interface ProviderCapabilities {
   models?: boolean;
 }
 
+/** One engine instance as this process's pool sees it. */
+export interface EngineInstanceState {
+  url: string;
+  /** Calls this process has on it now. */
+  busy: number;
+  /** Until when it is skipped (ms since epoch); null when healthy. */
+  downUntil: number | null;
+  /** The jobs (GenerateRequest.jobId) it is making for this process now. */
+  jobIds: string[];
+}
+
 /** What an engine has, as read from it (`ImageProvider.catalog`): the names a job may choose. */
 export interface ProviderCatalog {
   /** Checkpoints, as a job names them in `model`. */
@@ -161,6 +174,11 @@ export interface ImageProvider {
    * `transient` when none answers.
    */
   catalog?(signal?: AbortSignal): Promise<ProviderCatalog>;
+  /**
+   * Self-hosted engines: one cheap GET per instance (A1111 `/internal/ping`, ComfyUI `/system_stats`),
+   * marking each up or down, then every instance's state.
+   */
+  checkHealth?(signal?: AbortSignal): Promise<EngineInstanceState[]>;
   /** Asks the vendor to stop a request (where it has such an endpoint). */
   cancel?(providerRequestId: string): Promise<void>;
 }

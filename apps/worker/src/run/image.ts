@@ -72,6 +72,7 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
         ...(job.model && provider.name === job.provider ? { model: job.model } : {}),
         ...(provider.name === job.provider ? engineOptionsOfJob(job) : {}),
         attempt,
+        jobId: job.id,
         signal,
         ...(provider.capabilities.imageConditioning && references.length > 0
           ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }

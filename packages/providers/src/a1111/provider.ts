@@ -8,6 +8,7 @@ import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Progress } from '.
 import { a1111Call } from './body.js';
 import { makeA1111Catalog } from './catalog.js';
 import { catalogOfInstances } from '../engines/catalog-union.js';
+import { checkPoolHealth } from '../engines/health.js';
 
 export interface A1111ProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:7860 (the web UI started with `--api`). */
@@ -188,6 +189,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     name: 'a1111',
     capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 2048, models: true },
     pricePerImage: options.pricePerImage ?? 1,
+    checkHealth: (signal) => checkPoolHealth(pool, http, options.urls, '/internal/ping', {}, signal),
     catalog: (signal) =>
       catalogOfInstances('a1111', options.urls, async (url) => {
         const [models, loras, samplers] = await Promise.all([
@@ -210,7 +212,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
       const skipped = new Set<string>();
       for (;;) {
         // Fails with `transient` once every instance is down or was tried for this image.
-        const lease = await pool.acquire(request.signal, skipped);
+        const lease = await pool.acquire(request.signal, skipped, request.jobId);
         try {
           return await generateOn(lease.url, request);
         } catch (error) {

@@ -8,6 +8,7 @@ import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type Im
 import { makeComfyClient, type Outcome } from './client.js';
 import { ComfyPromptAccepted } from './wire.js';
 import { catalogOfInstances } from '../engines/catalog-union.js';
+import { checkPoolHealth } from '../engines/health.js';
 import { readComfyCatalog } from './catalog.js';
 import { withLoras } from './loras.js';
 import { uploadInputs, type UploadedInputs } from './uploads.js';
@@ -208,7 +209,7 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       const skipped = new Set<string>();
       for (;;) {
         // Held until resume ends (or this submit fails); fails `transient` once no instance is left.
-        const lease = await pool.acquire(request.signal, skipped);
+        const lease = await pool.acquire(request.signal, skipped, request.jobId);
         try {
           return requestIdOf(lease.url, await queueOn(lease, request));
         } catch (error) {
@@ -251,6 +252,7 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         session?.lease.release();
       }
     },
+    checkHealth: (signal) => checkPoolHealth(pool, http, options.urls, '/system_stats', headers, signal),
     catalog: (signal) =>
       catalogOfInstances('comfyui', options.urls, (url) => readComfyCatalog(http, headers, url, signal)),
     async cancel(requestId) {

@@ -171,6 +171,8 @@ export async function startFakeA1111(
       else Object.assign(body, { id_live_preview: -1, textinfo: queued ? 'In queue: 1/1' : 'Waiting...' });
       return { status: 200, json: body };
     }
+    // `/internal/ping` answers {} without auth (modules/api/api.py), for health checks.
+    if (incoming.method === 'GET' && path === '/internal/ping') return { status: 200, json: {} };
     // The Lora extension registers its route with @app.get, outside --api-auth.
     if (incoming.method === 'GET' && path === '/sdapi/v1/loras')
       return {

@@ -250,6 +250,14 @@ export async function startFakeComfyUI(
         );
         return file ? { status: 200, headers: { 'content-type': 'image/png' }, body: file } : { status: 404 };
       }
+      if (route === 'GET /system_stats')
+        return {
+          status: 200,
+          json: {
+            system: { os: 'posix', comfyui_version: '0.3.64', python_version: '3.12.3', embedded_python: false },
+            devices: [{ name: 'cuda:0 fake', type: 'cuda', index: 0, vram_total: 25_769_803_776, vram_free: 20e9 }],
+          },
+        };
       const objectInfo = /^\/object_info\/([^/]+)$/.exec(path);
       if (incoming.method === 'GET' && objectInfo) return { status: 200, json: objectInfoOf(objectInfo[1]!) };
       return { status: 404, body: '404: Not Found' };

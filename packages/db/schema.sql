@@ -84,6 +84,19 @@ ALTER TABLE credit_entries ADD CONSTRAINT credit_entries_user_id_fkey FOREIGN KE
 CREATE INDEX credit_entries_job_id_idx ON public.credit_entries USING btree (job_id);
 CREATE INDEX credit_entries_user_id_id_idx ON public.credit_entries USING btree (user_id, id);
 
+CREATE TABLE engine_instances (
+    worker_id text NOT NULL,
+    provider text NOT NULL,
+    host text NOT NULL,
+    state text NOT NULL,
+    down_until timestamp(3) with time zone,
+    in_flight integer NOT NULL,
+    job_ids text[],
+    updated_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE engine_instances ADD CONSTRAINT engine_instances_pkey PRIMARY KEY (worker_id, provider, host);
+CREATE INDEX engine_instances_updated_at_idx ON public.engine_instances USING btree (updated_at);
+
 CREATE TABLE image_previews (
     image_id uuid NOT NULL,
     bytes bytea NOT NULL,
@@ -120,6 +133,7 @@ CREATE TABLE images (
     palette jsonb,
     provider text,
     version integer DEFAULT 0 NOT NULL,
+    model text,
     preview_step integer,
     preview_steps integer,
     preview_version integer DEFAULT 0 NOT NULL,
@@ -220,7 +234,8 @@ CREATE TABLE jobs (
     version integer DEFAULT 0 NOT NULL,
     trace_parent text,
     moderation text DEFAULT 'standard'::text NOT NULL,
-    model text
+    model text,
+    engine_options jsonb
 );
 ALTER TABLE jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 ALTER TABLE jobs ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
@@ -259,6 +274,18 @@ CREATE TABLE maintenance_cursors (
     updated_at timestamp(3) with time zone NOT NULL
 );
 ALTER TABLE maintenance_cursors ADD CONSTRAINT maintenance_cursors_pkey PRIMARY KEY (name);
+
+CREATE TABLE provider_catalogs (
+    provider text NOT NULL,
+    models text[],
+    loras text[],
+    samplers text[],
+    default_model text,
+    source text NOT NULL,
+    worker_id text NOT NULL,
+    refreshed_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE provider_catalogs ADD CONSTRAINT provider_catalogs_pkey PRIMARY KEY (provider);
 
 CREATE TABLE provider_leases (
     provider text NOT NULL,
@@ -357,7 +384,7 @@ CREATE TABLE worker_heartbeats (
 ALTER TABLE worker_heartbeats ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 CREATE INDEX worker_heartbeats_last_seen_at_idx ON public.worker_heartbeats USING btree (last_seen_at);
 
-FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 2cf3593b3e068b193ed6394fd38ac505, body: packages/db/sql/darkroom_accept_job.sql
+FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 bd5565c386b93093308eb1ace2279cb9, body: packages/db/sql/darkroom_accept_job.sql
 FUNCTION darkroom_bump_version() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 81b589193630eacf07b49d6d1e7941c0, body: packages/db/sql/darkroom_bump_version.sql
 FUNCTION darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer) RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone) LANGUAGE plpgsql VOLATILE -- md5 c1a07dc7f55db960be75f4b30a974b2e, body: packages/db/sql/darkroom_claim_job.sql
 FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 b66c4e6ba122ba0cceedef39b2c1419c, body: packages/db/sql/darkroom_notify_api_key_changed.sql

@@ -98,7 +98,7 @@ const ApiEnv = z.object({
   PROVIDERS_ENABLED: nameListEnv(PROVIDER_NAMES, 'providers', 'local,mock'),
   /** Credits every new account starts with. Default 100. */
   STARTING_CREDITS: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
-  /** Credits per image, `provider[/quality]:credits` pairs; unlisted providers cost 1. Default local:1,mock:1. */
+  /** Credits per image, `provider[/model or /quality]:credits` pairs; unlisted providers cost 1. Default local:1,mock:1. */
   CREDIT_PRICES: CreditPricesEnv,
   /** This account is an admin whenever it signs up. Unset: only the first account is. */
   ADMIN_EMAIL: z.string().trim().toLowerCase().email().optional(),

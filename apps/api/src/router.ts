@@ -1,6 +1,8 @@
+import { adminRouter } from './admin/router.js';
 import { apiKeysRouter, authRouter, invitesRouter } from './auth/router.js';
 import { creditsRouter } from './credits/router.js';
 import { jobsRouter } from './jobs/router.js';
+import { modelsRouter } from './models/router.js';
 import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
 import { statsRouter } from './stats/router.js';
@@ -8,11 +10,13 @@ import { router } from './trpc.js';
 import { webhooksRouter } from './webhooks/router.js';
 
 export const appRouter = router({
+  admin: adminRouter,
   auth: authRouter,
   apiKeys: apiKeysRouter,
   credits: creditsRouter,
   invites: invitesRouter,
   jobs: jobsRouter,
+  models: modelsRouter,
   queue: queueRouter,
   references: referencesRouter,
   stats: statsRouter,

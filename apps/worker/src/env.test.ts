@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, IMAGE_RETRY } from '@darkroom/core';
 import { imageRetryPolicy, loadWorkerConfig, WORKER_ENV_VARIABLES } from './env.js';
 import { makeProviderRegistry } from './providers.js';
+import { BUILTIN_IMG2IMG } from '@darkroom/providers';
 
 const KEY = 'sk-config-test-0123456789';
 
@@ -61,7 +62,21 @@ describe('worker provider configuration', () => {
     });
 
     expect(() => makeProviderRegistry(config)).toThrow(
-      `ComfyUI workflow ${path.join(dir, 'broken.json')}: a text-to-image template must use {{prompt}}`,
+      `ComfyUI workflow ${path.join(dir, 'broken.json')}: a template serving text-to-image must use {{prompt}}`,
+    );
+  });
+
+  it('refuses to start with an inpaint template that has no {{mask}}, naming the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'worker-comfy-'));
+    writeFileSync(path.join(dir, 'fill.json'), JSON.stringify({ kinds: ['inpaint'], workflow: BUILTIN_IMG2IMG }));
+    const config = loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,comfyui',
+      COMFYUI_URLS: 'http://gpu1:8188',
+      COMFYUI_WORKFLOWS_DIR: dir,
+    });
+
+    expect(() => makeProviderRegistry(config)).toThrow(
+      `ComfyUI workflow ${path.join(dir, 'fill.json')}: a template serving inpaint must use {{mask}}`,
     );
   });
 

@@ -68,6 +68,18 @@ const baseUrl = z
   .transform((url) => url.replace(/\/+$/, ''))
   .optional();
 
+/** `a,b,c`: names listed in a catalog, trimmed, empty parts dropped. */
+const modelList = z
+  .string()
+  .optional()
+  .transform((text) =>
+    (text ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().max(200, 'a model name must be at most 200 characters')).max(200, 'at most 200 models'));
+
 /** `http://gpu1:7860,http://gpu2:7860`: one engine instance per URL, each http(s), trailing slashes dropped. */
 const engineUrls = z
   .string()
@@ -280,7 +292,7 @@ const WorkerEnv = z.object({
   COMFYUI_AUTH: apiKey,
   /** Prompts one ComfyUI server runs at once for this worker. Default 1. */
   COMFYUI_INSTANCE_CONCURRENCY: instanceConcurrency,
-  /** A directory of API-format workflow templates (`<name>.json`), added to the built-in `txt2img`. */
+  /** A directory of API-format workflow templates (`<name>.json`), added to the built-in `txt2img`, `img2img`, `inpaint`. */
   COMFYUI_WORKFLOWS_DIR: z.string().trim().min(1).optional(),
   /** The template used for text-to-image. Default txt2img. */
   COMFYUI_WORKFLOW: z.string().trim().min(1).default('txt2img'),
@@ -294,6 +306,16 @@ const WorkerEnv = z.object({
    * demo or test sees the image develop as a GPU engine's would. Default 0 (as fast as the CPU renders).
    */
   LOCAL_PASS_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** Models listed for each hosted vendor (GET /v1/models, models.list), comma-separated; the `*_MODEL` is always listed. */
+  OPENAI_MODELS: modelList,
+  STABILITY_MODELS: modelList,
+  REPLICATE_MODELS: modelList,
+  FAL_MODELS: modelList,
+  /** How often this worker reads its engines' catalogs into provider_catalogs, in ms. Default 300 000 (5 min). */
+  CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  /** How often each engine instance gets a cheap health check (A1111 /internal/ping, ComfyUI /system_stats), in ms. Default 15 000. */
+  ENGINE_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */
   MOCK_LATENCY_MS: z
     .string()

@@ -47,9 +47,10 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function queuedJob(provider: string, prompt: string, model?: string) {
+async function queuedJob(provider: string, prompt: string, model?: string, engineOptions?: object) {
   return database.db.job.create({
     data: {
+      ...(engineOptions ? { engineOptions } : {}),
       userId,
       preset: 'illustration',
       prompt,
@@ -105,6 +106,37 @@ describe('runJob on self-hosted engines', () => {
     expect(comfyui.prompts.at(-1)!.prompt['4']!.inputs!.ckpt_name).toBe('sdxl/sd_xl_base_1.0.safetensors');
     const statuses = await database.db.image.findMany({ where: { jobId: { in: [onA1111.id, onComfy.id] } } });
     expect(statuses.map((image) => image.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('passes the job LoRAs, steps, guidance and sampler to each engine, and records the model used', async () => {
+    const options = { steps: 7, guidance: 3 };
+    const onA1111 = await queuedJob('a1111', 'a quay', undefined, {
+      ...options,
+      sampler: 'DDIM',
+      loras: [{ name: 'add_detail', weight: 0.5 }],
+    });
+    const onComfy = await queuedJob('comfyui', 'a quay', 'sdxl/sd_xl_base_1.0.safetensors', {
+      ...options,
+      sampler: 'heun',
+      loras: [{ name: 'detail-tweaker.safetensors', weight: 0.5 }],
+    });
+
+    await runJob(deps(), onA1111.id);
+    await runJob(deps(), onComfy.id);
+
+    expect(a1111.jobs.at(-1)!.body).toMatchObject({ steps: 7, cfg_scale: 3, sampler_name: 'DDIM' });
+    expect(a1111.jobs.at(-1)!.loras).toEqual([{ name: 'add_detail', weight: 0.5 }]);
+    const graph = comfyui.prompts.at(-1)!.prompt;
+    expect(graph['3']!.inputs).toMatchObject({ steps: 7, cfg: 3, sampler_name: 'heun' });
+    expect(graph.darkroom_lora_1!.inputs).toMatchObject({ lora_name: 'detail-tweaker.safetensors' });
+    const a1111View = await findJobView(database.db, { userId, jobId: onA1111.id });
+    const comfyView = await findJobView(database.db, { userId, jobId: onComfy.id });
+    // A1111 reports the model it ran; ComfyUI runs the one it was asked for.
+    expect([a1111View?.images[0]?.model, comfyView?.images[0]?.model]).toEqual([
+      'v1-5-pruned-emaonly',
+      'sdxl/sd_xl_base_1.0.safetensors',
+    ]);
+    expect(comfyView?.engineOptions).toMatchObject({ steps: 7, sampler: 'heun' });
   });
 
   it('fails the image as invalid_request when the engine does not have the model', async () => {

@@ -11,6 +11,8 @@ import { imageRetryPolicy, type WorkerConfig } from './env.js';
 import { newSessionName, startHeartbeat, withSessionName } from './heartbeat.js';
 import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderRegistry } from './providers.js';
+import { startCatalogRefresh } from './catalogs.js';
+import { startEngineReports } from './engine-status.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
 import { makeDeliverWebhookTask } from './tasks/deliver-webhook.js';
@@ -149,6 +151,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         new Error('declared dead by another worker after a silence longer than WORKER_DEAD_AFTER_SECONDS'),
       ),
   });
+  const catalogs = startCatalogRefresh({ db, config, registry: providers, workerId, log });
+  const engineReports = startEngineReports({ db, config, registry: providers, workerId, log });
   collectProcessMetrics();
   const metrics =
     config.WORKER_METRICS_PORT > 0 ? await serveMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST) : null;
@@ -180,6 +184,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         await runner.stop();
         clearTimeout(grace);
         await heartbeat.stop();
+        await catalogs.stop();
+        await engineReports.stop();
         await jobChanges.close();
         await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)));
         await gate.close();

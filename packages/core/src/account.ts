@@ -137,6 +137,20 @@ export const UsageWindow = z.object({
   /** Most used first, at most five. */
   topPresets: z.array(z.object({ preset: z.string(), jobs: z.number().int() })),
   topProviders: z.array(z.object({ provider: z.string(), jobs: z.number().int() })),
+  /**
+   * Stored images per provider and model, most first, at most ten, with the average time the engine took
+   * per image. `model` is what the engine reported (or was asked for); null: the provider's default.
+   */
+  topModels: z
+    .array(
+      z.object({
+        provider: z.string(),
+        model: z.string().nullable(),
+        images: z.number().int(),
+        averageImageMs: z.number().nullable(),
+      }),
+    )
+    .optional(),
 });
 export type UsageWindow = z.infer<typeof UsageWindow>;
 

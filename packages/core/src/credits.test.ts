@@ -10,8 +10,20 @@ describe('prices', () => {
     expect(pricePerImage(table, { provider: 'fal' }, 3)).toBe(3);
   });
 
+  it('prices a model over a quality over the provider', () => {
+    const table = parsePriceTable(
+      'comfyui:1, comfyui/sdxl-base:2, comfyui/sdxl/base_1.0.safetensors:3, comfyui/high:5',
+    );
+    expect(table['comfyui/sdxl/base_1.0.safetensors']).toBe(3);
+    expect(pricePerImage(table, { provider: 'comfyui', model: 'sdxl-base', quality: 'high' })).toBe(2);
+    expect(pricePerImage(table, { provider: 'comfyui', model: 'sdxl/base_1.0.safetensors' })).toBe(3);
+    expect(pricePerImage(table, { provider: 'comfyui', model: 'other', quality: 'high' })).toBe(5);
+    expect(pricePerImage(table, { provider: 'comfyui', model: 'other' })).toBe(1);
+  });
+
   it('names a malformed price', () => {
-    expect(() => parsePriceTable('local:1,openai=4')).toThrow('"openai=4" is not provider[/quality]:credits');
+    expect(() => parsePriceTable('local:1,openai=4')).toThrow('"openai=4" is not provider[/model or /quality]:credits');
+    expect(() => parsePriceTable('comfyui/a:b:2')).toThrow('"comfyui/a:b:2" is not provider');
     expect(() => parsePriceTable('local:-1')).toThrow(/local:-1/);
   });
 });

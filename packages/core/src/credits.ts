@@ -5,20 +5,25 @@
 import { z } from 'zod';
 
 /**
- * Credits per image by provider, optionally refined by quality: keys are `provider` or
- * `provider/quality` (e.g. `{ local: 1, mock: 1, 'openai/hd': 8 }`).
+ * Credits per image by provider, optionally refined by model or quality: keys are `provider`,
+ * `provider/model` or `provider/quality` (e.g. `{ local: 1, 'comfyui/sdxl-base.safetensors': 2, 'openai/hd': 8 }`).
  */
 export type PriceTable = Readonly<Record<string, number>>;
 
 /** Default prices: every built-in provider costs one credit per image. */
 export const DEFAULT_PRICES: PriceTable = { local: 1, mock: 1 };
 
-/** The price of one image: `provider/quality` when listed, else `provider`, else `fallback`. */
+/** The price of one image: `provider/model`, else `provider/quality` when listed, else `provider`, else `fallback`. */
 export function pricePerImage(
   table: PriceTable,
-  { provider, quality }: { provider: string; quality?: string | null },
+  { provider, quality, model }: { provider: string; quality?: string | null; model?: string | null },
   fallback = 1,
 ): number {
+  // The job's model first: a bigger checkpoint costs more GPU time whatever the quality asked.
+  if (model) {
+    const forModel = table[`${provider}/${model}`];
+    if (forModel !== undefined) return forModel;
+  }
   if (quality) {
     const refined = table[`${provider}/${quality}`];
     if (refined !== undefined) return refined;
@@ -33,8 +38,12 @@ export function parsePriceTable(text: string): PriceTable {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
-    const match = /^([a-z0-9-]+(?:\/[a-z0-9-]+)?):(\d+)$/.exec(part);
-    if (!match) throw new Error(`"${part}" is not provider[/quality]:credits (e.g. local:1 or openai/hd:8)`);
+    // A model may hold `/` and `.` (`comfyui/sdxl/base.safetensors:3`); the price follows the last `:`.
+    const match = /^([a-z0-9-]+(?:\/[\w.\-/ [\]()+]+)?):(\d+)$/.exec(part);
+    if (!match)
+      throw new Error(
+        `"${part}" is not provider[/model or /quality]:credits (e.g. local:1, comfyui/sdxl-base:2 or openai/hd:8)`,
+      );
     table[match[1]!] = Number(match[2]);
   }
   return table;
@@ -42,7 +51,7 @@ export function parsePriceTable(text: string): PriceTable {
 
 /** The most credits one grant may add or remove, so a typo cannot mint billions. */
 /**
- * CREDIT_PRICES as the API and the workers read it (set both alike): `provider[/quality]:credits`
+ * CREDIT_PRICES as the API and the workers read it (set both alike): `provider[/model or /quality]:credits`
  * pairs over DEFAULT_PRICES; unlisted providers cost 1.
  */
 export const CreditPricesEnv = z

@@ -4,6 +4,7 @@
  * and the size an aspect ratio gives.
  */
 import { z } from 'zod';
+import { Guidance, LoraList, SamplerName, Steps } from './engine-options.js';
 import { WebhookEvent, WebhookUrl } from './webhook.js';
 
 /** The most images one job may ask for. */
@@ -175,6 +176,11 @@ export const JobRequest = z.object({
   provider: ProviderName.default('local'),
   /** The checkpoint to run, for providers in MODEL_PROVIDERS only. Default: the engine's configured one. */
   model: ModelName.optional(),
+  /** Engine options (engine-options.ts), for providers in ENGINE_OPTION_PROVIDERS only. Default: the engine's. */
+  loras: LoraList.optional(),
+  steps: Steps.optional(),
+  guidance: Guidance.optional(),
+  sampler: SamplerName.optional(),
   /** Default: the provider's own (medium). May cost more or less (see CREDIT_PRICES). */
   quality: Quality.optional(),
   /** How images are stored and served: png (default), jpeg or webp, whatever the provider returns. */

@@ -17,6 +17,7 @@ import {
   Quality,
   Stage,
 } from './job-request.js';
+import { EngineOptions } from './engine-options.js';
 import { WebhookEvent } from './webhook.js';
 
 export const ImageView = z.object({
@@ -44,6 +45,8 @@ export const ImageView = z.object({
   preview: z
     .object({ url: z.string(), step: z.number().int().nullable(), steps: z.number().int().nullable() })
     .nullable(),
+  /** The model that made it, as its engine reported it (or as it was asked for); null when unknown. */
+  model: z.string().nullable().optional(),
 });
 export type ImageView = z.infer<typeof ImageView>;
 
@@ -64,6 +67,10 @@ export const JobView = z.object({
   numImages: z.number().int(),
   priority: Priority,
   provider: ProviderName,
+  /** The model the request asked for (self-hosted engines); null: the provider's default. */
+  model: z.string().nullable().optional(),
+  /** LoRAs, steps, guidance, sampler the request set (self-hosted engines); null: the engine's defaults. */
+  engineOptions: EngineOptions.nullable().optional(),
   /** What the request asked for; null: the provider's default. */
   quality: Quality.nullable(),
   outputFormat: OutputFormat,

@@ -16,3 +16,6 @@ export * from './job-view.js';
 export * from './job-batch.js';
 export * from './job-rest.js';
 export * from './inputs.js';
+export * from './engine-options.js';
+export * from './model-catalog.js';
+export * from './engine-instances.js';

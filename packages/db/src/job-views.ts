@@ -3,6 +3,7 @@
  * this file only reads.
  */
 import {
+  EngineOptions,
   estimateWaitSeconds,
   type AspectRatio,
   type ErrorCode,
@@ -54,6 +55,7 @@ export function toImageView(image: Image): ImageView {
             steps: image.previewSteps,
           }
         : null,
+    model: image.model,
   };
 }
 
@@ -78,6 +80,8 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
     numImages: job.numImages,
     priority: job.priority,
     provider: job.provider as ProviderName,
+    model: job.model,
+    engineOptions: EngineOptions.safeParse(job.engineOptions).data ?? null,
     quality: job.quality as Quality | null,
     outputFormat: job.outputFormat as OutputFormat,
     width: job.width,

@@ -66,4 +66,11 @@ export { createStabilityProvider, type StabilityProviderOptions } from './stabil
 export { createA1111Provider, type A1111ProviderOptions } from './a1111/provider.js';
 export { makeEnginePool, type EnginePool, type EnginePoolOptions, type InstanceState } from './engines/pool.js';
 export { createComfyUIProvider, type ComfyUIProviderOptions } from './comfyui/provider.js';
-export { BUILTIN_TXT2IMG, loadWorkflowTemplates, PLACEHOLDERS, type WorkflowTemplate } from './comfyui/workflow.js';
+export {
+  BUILTIN_IMG2IMG,
+  BUILTIN_INPAINT,
+  BUILTIN_TXT2IMG,
+  loadWorkflowTemplates,
+  PLACEHOLDERS,
+  type WorkflowTemplate,
+} from './comfyui/workflow.js';

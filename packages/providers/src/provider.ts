@@ -53,6 +53,17 @@ export interface GenerateRequest {
    * engine's own list. Default: the adapter's configured model, else whatever the engine has loaded.
    */
   model?: string;
+  /**
+   * The job's engine options (core EngineOptions), for the self-hosted engines: LoRAs with weights,
+   * sampler steps, guidance (CFG scale) and sampler, checked against the engine's lists. Default: the
+   * adapter's configured values, else the engine's or template's.
+   */
+  loras?: { name: string; weight: number }[];
+  steps?: number;
+  guidance?: number;
+  sampler?: string;
+  /** The job the image belongs to, for the engines' admin view (which job an instance is making). */
+  jobId?: string;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
 }
@@ -135,6 +146,25 @@ export interface ProviderCapabilities {
   models?: boolean;
 }
 
+/** One engine instance as this process's pool sees it. */
+export interface EngineInstanceState {
+  url: string;
+  /** Calls this process has on it now. */
+  busy: number;
+  /** Until when it is skipped (ms since epoch); null when healthy. */
+  downUntil: number | null;
+  /** The jobs (GenerateRequest.jobId) it is making for this process now. */
+  jobIds: string[];
+}
+
+/** What an engine has, as read from it (`ImageProvider.catalog`): the names a job may choose. */
+export interface ProviderCatalog {
+  /** Checkpoints, as a job names them in `model`. */
+  models: string[];
+  loras: string[];
+  samplers: string[];
+}
+
 /** The one interface every image provider adapter implements. */
 export interface ImageProvider {
   readonly name: ProviderName;
@@ -152,6 +182,16 @@ export interface ImageProvider {
    */
   submit?(request: GenerateRequest): Promise<string>;
   resume?(providerRequestId: string, request: GenerateRequest): Promise<GeneratedImage>;
+  /**
+   * Reads what the engine has (self-hosted engines): the union over its reachable instances. Fails
+   * `transient` when none answers.
+   */
+  catalog?(signal?: AbortSignal): Promise<ProviderCatalog>;
+  /**
+   * Self-hosted engines: one cheap GET per instance (A1111 `/internal/ping`, ComfyUI `/system_stats`),
+   * marking each up or down, then every instance's state.
+   */
+  checkHealth?(signal?: AbortSignal): Promise<EngineInstanceState[]>;
   /** Asks the vendor to stop a request (where it has such an endpoint). */
   cancel?(providerRequestId: string): Promise<void>;
 }

@@ -14,7 +14,7 @@ BEGIN
   INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
       seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, run_timeout_s,
       idempotency_key, request_hash, project_id, page_id, metadata, webhook_url, webhook_events,
-      credit_price, credits_reserved, trace_parent, model, updated_at)
+      credit_price, credits_reserved, trace_parent, model, engine_options, updated_at)
     VALUES (job_id, owner, (job->>'batchId')::uuid, job->>'preset', job->>'prompt', job->>'negativePrompt',
       job->>'style', job->>'aspectRatio', (job->>'width')::int, (job->>'height')::int,
       (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat',
@@ -23,7 +23,8 @@ BEGIN
       job->>'idempotencyKey', job->>'requestHash', job->>'projectId', job->>'pageId',
       nullif(job->'metadata', 'null'::jsonb), job->>'webhookUrl',
       array(SELECT jsonb_array_elements_text(job->'webhookEvents')),
-      (job->>'creditPrice')::int, (job->>'creditsReserved')::int, job->>'traceParent', job->>'model', now())
+      (job->>'creditPrice')::int, (job->>'creditsReserved')::int, job->>'traceParent', job->>'model',
+      nullif(job->'engineOptions', 'null'::jsonb), now())
     RETURNING created_at INTO accepted_at;
 
   INSERT INTO images (id, job_id, index, updated_at)

@@ -12,6 +12,7 @@ import { jobViewInclude, lifecycle, queuePlacesOf, toJobView } from '@darkroom/d
 import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
+import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
 import { jobIdForIdempotencyKey } from './idempotency.js';
 import type { ServiceOptions, SubmitOptions } from './options.js';
@@ -29,6 +30,10 @@ export async function createBatch({
   input,
 }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
   input.requests.forEach((request, index) => assertSubmittable(settings, user, request, `requests.${index}.`));
+  await assertInCatalogs(
+    db,
+    input.requests.map((request, index) => ({ request, prefix: `requests.${index}.` })),
+  );
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
@@ -54,7 +59,12 @@ export async function createBatch({
     const cost = input.requests.reduce(
       (sum, request) =>
         sum +
-        request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }),
+        request.numImages *
+          pricePerImage(settings.prices, {
+            provider: request.provider,
+            quality: request.quality,
+            model: request.model,
+          }),
       0,
     );
     if ((balance?.credit_balance ?? 0) < cost) {

@@ -13,6 +13,7 @@ import {
 import type { AuthUser } from '../context.js';
 import { prioritiesFor } from '../credits/service.js';
 import type { AccountSettings } from '../env.js';
+import { assertEngineOptionsAccepted } from './engine-checks.js';
 
 /**
  * Refuses a job for a provider this deployment does not run (PROVIDERS_ENABLED): it would be priced as
@@ -91,6 +92,7 @@ export function assertSubmittable(settings: AccountSettings, user: AuthUser, req
   assertStartByInFuture(request, `${prefix}startBy`);
   assertProviderEnabled(settings, request.provider, `${prefix}provider`);
   assertModelAccepted(request, `${prefix}model`);
+  assertEngineOptionsAccepted(request, prefix);
   assertPriorityAllowed(settings, user, request.priority, `${prefix}priority`);
   assertPromptAllowed(settings, request, prefix);
 }

@@ -4,6 +4,7 @@ import { lifecycle, postgresErrorOf, recentStartRate, toJobView } from '@darkroo
 import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
+import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
 import { findByIdempotencyKey } from './idempotency.js';
 import type { SubmitOptions } from './options.js';
@@ -23,6 +24,7 @@ export async function createJob({
   input,
 }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertSubmittable(settings, user, input);
+  await assertInCatalogs(db, [{ request: input, prefix: '' }]);
   const requestHash = lifecycle.hashJobRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);

@@ -159,7 +159,7 @@ export function registerOpenAiRoutes(
       scope.get('/models', async (request, reply) => {
         const user = await callerOf(request, reply);
         if (!user) return reply;
-        return { object: 'list', data: listOpenAiModels(services.settings) };
+        return { object: 'list', data: await listOpenAiModels(services.db, services.settings) };
       });
     },
     { prefix: '/v1' },

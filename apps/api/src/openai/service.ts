@@ -6,12 +6,16 @@ import {
   ASPECT_RATIOS,
   DomainError,
   JobRequest,
+  MODEL_PROVIDERS,
   type AspectRatio,
+  type ProviderName,
   type JobView,
   type ModerationLevel,
   type Quality,
 } from '@darkroom/core';
+import type { Db } from '@darkroom/db';
 import type { AuthUser, Services } from '../context.js';
+import { listModels } from '../models/service.js';
 import { waitForJobEnd } from '../jobs/live.js';
 import { cancelJob, createJob } from '../jobs/traced.js';
 import type { UrlSigner } from '../signed-urls.js';
@@ -159,6 +163,7 @@ export async function submitOpenAiJob(
   { user, input, idempotencyKey }: { user: AuthUser; input: OpenAiImageRequest; idempotencyKey: string | undefined },
 ): Promise<JobView> {
   const aspectRatio = aspectRatioForSize(input.size);
+  const chosen = await providerAndModel(db, input.model);
   return createJob({
     db,
     user,
@@ -167,7 +172,7 @@ export async function submitOpenAiJob(
     input: JobRequest.parse({
       prompt: input.prompt,
       numImages: input.n,
-      provider: input.model,
+      ...chosen,
       ...(aspectRatio ? { aspectRatio } : {}),
       ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
       ...(input.moderation ? { moderation: OPENAI_MODERATION[input.moderation] } : {}),
@@ -182,7 +187,33 @@ export async function submitOpenAiJob(
   });
 }
 
-/** The providers this deployment runs, as OpenAI models. */
-export function listOpenAiModels({ enabledProviders }: { enabledProviders: readonly string[] }): OpenAiModel[] {
-  return enabledProviders.map((id) => ({ id, object: 'model', created: 0, owned_by: 'darkroom' }));
+/**
+ * The providers this deployment runs, as OpenAI models, then each provider's catalog as `provider/model`
+ * (the names `model` takes).
+ */
+export async function listOpenAiModels(
+  db: Db,
+  { enabledProviders }: { enabledProviders: readonly string[] },
+): Promise<OpenAiModel[]> {
+  const { providers } = await listModels({ db, enabledProviders });
+  const ids = [
+    ...enabledProviders,
+    ...providers.flatMap((catalog) => catalog.models.map((model) => `${catalog.provider}/${model}`)),
+  ];
+  return ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'darkroom' }));
+}
+
+/**
+ * `provider` or `provider/model` as JobRequest fields. A hosted vendor runs its configured model, so
+ * naming that one is the same as naming none; any other model is passed on, and refused for a provider
+ * that does not take one.
+ */
+async function providerAndModel(db: Db, id: string): Promise<{ provider: string; model?: string }> {
+  const slash = id.indexOf('/');
+  if (slash < 0) return { provider: id };
+  const provider = id.slice(0, slash);
+  const model = id.slice(slash + 1);
+  if (MODEL_PROVIDERS.includes(provider as ProviderName)) return { provider, model };
+  const catalog = await db.providerCatalog.findUnique({ where: { provider } });
+  return catalog?.defaultModel === model ? { provider } : { provider, model };
 }

@@ -7,9 +7,14 @@ import { z } from 'zod';
 
 export const OpenAiImageRequest = z.object({
   prompt: z.string().trim().min(1, 'prompt must not be empty').max(MAX_PROMPT_LENGTH),
-  /** A Darkroom provider (see GET /v1/models). Default `local`. */
+  /** A Darkroom provider, or `provider/model` (see GET /v1/models). Default `local`. */
   model: z
-    .enum(PROVIDER_NAMES, { message: `model must be one of ${PROVIDER_NAMES.join(', ')} (see GET /v1/models)` })
+    .string()
+    .trim()
+    .max(300)
+    .refine((id) => (PROVIDER_NAMES as readonly string[]).includes(id.split('/')[0]!), {
+      message: `model must be one of ${PROVIDER_NAMES.join(', ')}, or provider/model (see GET /v1/models)`,
+    })
     .default('local'),
   n: z.number().int().min(1).max(MAX_IMAGES_PER_JOB).default(1),
   /** `auto` or `WIDTHxHEIGHT`; Darkroom picks its nearest aspect ratio. */

@@ -34,6 +34,7 @@ describe('the OpenAPI document and the docs page', () => {
       'GET /jobs',
       'GET /jobs/{id}',
       'GET /jobs/{id}/webhook-deliveries',
+      'GET /models',
       'GET /queue',
       'POST /generations',
       'POST /jobs/{id}/retry',

@@ -12,6 +12,7 @@ import {
   JobView,
   QueueStatus,
   QuoteView,
+  ModelCatalogView,
   WebhookDeliveryView,
 } from '@darkroom/core';
 import { z } from 'zod';
@@ -79,6 +80,7 @@ export function buildOpenApiDocument(): JsonSchema {
         JobView: schemaOf(JobView, 'output'),
         JobList: schemaOf(JobListView, 'output'),
         QueueStatus: schemaOf(QueueStatus, 'output'),
+        ModelCatalog: schemaOf(ModelCatalogView, 'output'),
         WebhookDeliveries: schemaOf(WebhookDeliveryView.array(), 'output'),
         Error: schemaOf(ApiError, 'output'),
       },
@@ -178,6 +180,13 @@ export function buildOpenApiDocument(): JsonSchema {
             ...COMMON_ERRORS,
             '404': error('No such job (or not yours)'),
           },
+        },
+      },
+      '/models': {
+        get: {
+          operationId: 'listModels',
+          summary: 'What each enabled provider offers a job to choose: models, LoRAs, samplers',
+          responses: { '200': { description: 'Catalogs', content: json(ref('ModelCatalog')) }, ...COMMON_ERRORS },
         },
       },
       '/queue': {

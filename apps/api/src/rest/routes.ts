@@ -10,6 +10,7 @@ import type { AuthUser, Services } from '../context.js';
 import { quoteJob } from '../jobs/quote.js';
 import { getJob, listJobs } from '../jobs/read.js';
 import { cancelJob, createJob, retryJob } from '../jobs/traced.js';
+import { listModels } from '../models/service.js';
 import { getQueueStatus } from '../queue/service.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { sendRestError } from './errors.js';
@@ -79,6 +80,11 @@ export function registerRestRoutes(
       scope.get('/jobs/:id/webhook-deliveries', async (request) => {
         const user = await callerOf(request);
         return listWebhookDeliveries({ db, user, id: JobRef.parse(request.params).id });
+      });
+
+      scope.get('/models', async (request) => {
+        await callerOf(request);
+        return listModels({ db, enabledProviders: settings.enabledProviders });
       });
 
       scope.get('/queue', async (request) => {

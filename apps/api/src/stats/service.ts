@@ -11,6 +11,7 @@ import {
 } from '@darkroom/core';
 import { Prisma, type Db } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
+import { topModelsSince } from './models.js';
 
 const DAY_MS = 24 * 3600_000;
 const WINDOW_MS: Record<(typeof STATS_WINDOWS)[number], number | null> = { '24h': DAY_MS, '7d': 7 * DAY_MS, all: null };
@@ -93,6 +94,7 @@ async function usageSince(db: Db, userId: string | null, from: Date): Promise<Us
   const providers = await db.$queryRaw<{ provider: string; jobs: bigint }[]>`
     select provider, count(*) as jobs from jobs where ${owner} and created_at >= ${from}
     group by provider order by count(*) desc, provider limit ${TOP}`;
+  const topModels = await topModelsSince(db, userId, from);
   return {
     jobs: Number(totals?.jobs ?? 0),
     succeeded: Number(totals?.succeeded ?? 0),
@@ -104,5 +106,6 @@ async function usageSince(db: Db, userId: string | null, from: Date): Promise<Us
     creditsUsed: Number(totals?.credits ?? 0),
     topPresets: presets.map((row) => ({ preset: row.preset, jobs: Number(row.jobs) })),
     topProviders: providers.map((row) => ({ provider: row.provider, jobs: Number(row.jobs) })),
+    topModels,
   };
 }

@@ -90,6 +90,7 @@ describe('stats.me', () => {
       creditsUsed: 0,
       topPresets: [],
       topProviders: [],
+      topModels: [],
     });
   });
 });

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
+import { EnginesPanel } from './EnginesPanel.js';
 import { Invites } from './Invites.js';
 import { TimeChart } from './TimeChart.js';
 
@@ -155,6 +156,7 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
           </table>
         </div>
       </section>
+      <EnginesPanel />
       <Invites signUpMode={signUpMode} />
       <section className="panel admin-stats" aria-labelledby="global-heading">
         <h2 id="global-heading">Everyone&apos;s usage</h2>

@@ -23,6 +23,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
+import { EngineOptions, engineOptionsRequest, NO_ENGINE_CHOICE, type EngineChoice } from './EngineOptions.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
 export interface FormState {
@@ -80,7 +81,12 @@ function fromJob(job: JobView): FormState {
 }
 
 /** The JobRequest a filled form sends; a model only for providers that take one. */
-export function toRequest(form: FormState, prompt: string, idempotencyKey: string): JobRequestInput {
+export function toRequest(
+  form: FormState,
+  prompt: string,
+  idempotencyKey: string,
+  engine?: EngineChoice,
+): JobRequestInput {
   return {
     preset: form.preset,
     prompt,
@@ -92,6 +98,7 @@ export function toRequest(form: FormState, prompt: string, idempotencyKey: strin
     provider: form.provider,
     ...(form.model.trim() && MODEL_PROVIDERS.includes(form.provider) ? { model: form.model } : {}),
     ...(form.quality ? { quality: form.quality } : {}),
+    ...engineOptionsRequest(form.provider, engine),
     idempotencyKey,
   };
 }
@@ -114,6 +121,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FormState>(INITIAL);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [engine, setEngine] = useState<EngineChoice>(NO_ENGINE_CHOICE);
   const idempotencyKey = useRef(crypto.randomUUID());
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
@@ -165,7 +173,11 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const lines = form.several ? promptLines(form.prompt) : [form.prompt];
   // The API prices a submit with the same table and function.
   const price = prices.data
-    ? pricePerImage(prices.data.prices, { provider: form.provider, quality: form.quality || null })
+    ? pricePerImage(prices.data.prices, {
+        provider: form.provider,
+        quality: form.quality || null,
+        model: form.model.trim() || null,
+      })
     : null;
   const count = Number(form.numImages);
   const cost = price !== null && Number.isInteger(count) && count > 0 ? price * count * lines.length : null;
@@ -174,7 +186,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
     event.preventDefault();
     if (pending) return;
     if (form.several) {
-      const requests = lines.map((prompt, index) => toRequest(form, prompt, `${idempotencyKey.current}:${index}`));
+      const requests = lines.map((prompt, index) =>
+        toRequest(form, prompt, `${idempotencyKey.current}:${index}`, engine),
+      );
       const parsed = BatchRequest.safeParse({ requests });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -187,7 +201,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       createBatch.mutate({ requests });
       return;
     }
-    const request = toRequest(form, form.prompt, idempotencyKey.current);
+    const request = toRequest(form, form.prompt, idempotencyKey.current, engine);
     const parsed = JobRequest.safeParse(request);
     if (!parsed.success) {
       setErrors(fieldErrors(parsed.error.issues));
@@ -320,9 +334,11 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
             maxLength={MAX_MODEL_LENGTH}
             value={form.model}
             placeholder="the engine's default"
+            list={`${id}-models`}
             onChange={(event) => set('model', event.target.value)}
           />
           {error('model')}
+          <EngineOptions provider={form.provider} modelListId={`${id}-models`} value={engine} onChange={setEngine} />
         </div>
       )}
       <div className="row">

@@ -21,6 +21,7 @@ import { isProviderError, type GenerateRequest, type GeneratedImage } from '@dar
 import { activeSpan, ATTR, markFailed, withAttempt } from '@darkroom/telemetry';
 import { imageDuration, providerLatency, providerRequests } from '../metrics.js';
 import type { PipelineDeps } from './deps.js';
+import { engineOptionsOfJob } from './engine-options.js';
 import { describeFailure, sleep } from './failure.js';
 import { storeImage } from './store.js';
 import { imageProgress, type ImageProgress } from './progress.js';
@@ -96,7 +97,9 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           seed: image.seed ?? 0,
           // Only the job's own provider was asked for this model; a fallback runs its default.
           ...(job.model && provider.name === job.provider ? { model: job.model } : {}),
+          ...(provider.name === job.provider ? engineOptionsOfJob(job) : {}),
           attempt,
+          jobId: job.id,
           signal,
           ...(provider.capabilities.imageConditioning && references.length > 0
             ? { references: references.map(({ palette, tags }) => ({ palette, tags })) }

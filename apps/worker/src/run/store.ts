@@ -79,7 +79,7 @@ async function storeOnce(
     stored as (
       update images set status = 'succeeded', storage_key = ${key}, thumbnail_key = ${thumbnail}, mime = ${format.mime},
         width = ${result.width}::int, height = ${result.height}::int, bytes = ${bytes.length}::int,
-        provider_request_id = ${result.providerRequestId}, palette = coalesce(${palette ? JSON.stringify(palette) : null}::jsonb, palette),
+        provider_request_id = ${result.providerRequestId}, model = ${result.model ?? null}, palette = coalesce(${palette ? JSON.stringify(palette) : null}::jsonb, palette),
         started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null,
         progress = 100, updated_at = now()
       where id = ${image.id}::uuid and exists (select 1 from fence)

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  engineOptionsOf,
   aspectRatioFor,
   BAND_WIDTH,
   pricePerImage,
@@ -54,7 +55,7 @@ const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
 
 /** Credits per image a request is accepted at (and quoted at): the price table's entry for it. */
 export function priceOf(request: JobRequest, prices: PriceTable): number {
-  return pricePerImage(prices, { provider: request.provider, quality: request.quality });
+  return pricePerImage(prices, { provider: request.provider, quality: request.quality, model: request.model });
 }
 
 export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Accepted> {
@@ -76,6 +77,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     seed: request.seed ?? null,
     provider: request.provider,
     model: request.model ?? null,
+    engineOptions: engineOptionsOf(request),
     quality: request.quality ?? null,
     outputFormat: request.outputFormat,
     moderation: request.moderation ?? 'standard',
@@ -108,6 +110,7 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
   const job: JobWithImages = {
     ...row,
     metadata: row.metadata as Prisma.JsonValue,
+    engineOptions: row.engineOptions as Prisma.JsonValue,
     queueRank: rank,
     promotedAt: null,
     status: 'queued',
@@ -169,6 +172,7 @@ function pendingImage(id: string, jobId: string, index: number, createdAt: Date)
     bytes: null,
     providerRequestId: null,
     provider: null,
+    model: null,
     errorCode: null,
     errorMessage: null,
     startedAt: null,

@@ -4,14 +4,11 @@ import { tryJson } from '../http/json.js';
 import { codeForStatus, decodeImage, makeVendorHttp, pause, type VendorResponse } from '../http/vendor-http.js';
 import { instanceUnreachable, makeEnginePool, type EnginePool } from '../engines/pool.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
-import {
-  A1111ErrorBody,
-  A1111ImagesResponse,
-  A1111Info,
-  A1111Models,
-  A1111Progress,
-  type A1111Txt2ImgRequest,
-} from './wire.js';
+import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Progress } from './wire.js';
+import { a1111Call } from './body.js';
+import { makeA1111Catalog } from './catalog.js';
+import { catalogOfInstances } from '../engines/catalog-union.js';
+import { checkPoolHealth } from '../engines/health.js';
 
 export interface A1111ProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:7860 (the web UI started with `--api`). */
@@ -39,9 +36,6 @@ export interface A1111ProviderOptions {
   maxBytes?: number;
 }
 
-/** How long an instance's checkpoint list is trusted before it is read again, in ms. */
-const MODELS_TTL_MS = 60_000;
-
 /**
  * AUTOMATIC1111 (and Forge, SD.Next): `POST /sdapi/v1/txt2img` blocks until the image is made, so the
  * adapter has no request to resume after a crash; it reads progress beside the call and interrupts the
@@ -64,7 +58,6 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     ...(options.downForMs !== undefined ? { downForMs: options.downForMs } : {}),
   });
   const headers: Record<string, string> = options.auth ? { authorization: `Basic ${basic(options.auth)}` } : {};
-  const models = new Map<string, { at: number; list: A1111Models }>();
 
   function failure(response: VendorResponse, what: string) {
     const parsed = A1111ErrorBody.safeParse(tryJson(response.body));
@@ -80,31 +73,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     return http.error(code, `${what} answered ${response.status}${hint}: ${detail}`);
   }
 
-  async function checkpointFor(url: string, wanted: string, signal?: AbortSignal): Promise<string> {
-    let cached = models.get(url);
-    if (!cached || Date.now() - cached.at > MODELS_TTL_MS) {
-      const response = await http.request({
-        url: `${url}/sdapi/v1/sd-models`,
-        headers,
-        timeoutMs: 15_000,
-        ...(signal ? { signal } : {}),
-      });
-      if (response.status !== 200) throw failure(response, 'sd-models');
-      cached = { at: Date.now(), list: http.json(response, A1111Models) };
-      models.set(url, cached);
-    }
-    const found = cached.list.find((m) =>
-      [m.title, m.model_name, m.hash, m.title.replace(/ \[[0-9a-f]+\]$/, '')].includes(wanted),
-    );
-    if (!found) {
-      const names = cached.list.map((m) => m.model_name);
-      throw http.error(
-        'invalid_request',
-        `model "${wanted}" is not on ${url} (it has: ${names.slice(0, 20).join(', ') || 'none'})`,
-      );
-    }
-    return found.title;
-  }
+  const catalog = makeA1111Catalog(http, headers, failure);
 
   /** Reads where our task is while the blocking call runs; stops when `done` aborts. */
   async function watchProgress(url: string, taskId: string, request: GenerateRequest, done: AbortSignal) {
@@ -168,32 +137,24 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
 
   async function generateOn(url: string, request: GenerateRequest): Promise<GeneratedImage> {
     const wanted = request.model ?? options.model;
-    const checkpoint = wanted ? await checkpointFor(url, wanted, request.signal) : undefined;
+    const checkpoint = wanted ? await catalog.checkpoint(url, wanted, request.signal) : undefined;
+    // Checked first: A1111 would skip an unknown LoRA and swap an unknown sampler without a word.
+    const loras = await Promise.all(
+      (request.loras ?? []).map(async (l) => ({ ...l, name: await catalog.lora(url, l.name, request.signal) })),
+    );
+    const chosenSampler = request.sampler ? await catalog.sampler(url, request.sampler, request.signal) : sampler;
     const taskId = `task(darkroom-${randomUUID()})`;
-    const body: A1111Txt2ImgRequest & { force_task_id: string } = {
-      prompt: request.prompt,
-      negative_prompt: request.negativePrompt ?? '',
-      seed: request.seed,
-      steps,
-      cfg_scale: cfgScale,
-      sampler_name: sampler,
-      width: request.width,
-      height: request.height,
-      batch_size: 1,
-      n_iter: 1,
-      send_images: true,
-      save_images: false,
-      force_task_id: taskId,
-      ...(checkpoint
-        ? { override_settings: { sd_model_checkpoint: checkpoint }, override_settings_restore_afterwards: true }
-        : {}),
-    };
+    const { endpoint, body } = await a1111Call(
+      request,
+      { steps: request.steps ?? steps, cfgScale: request.guidance ?? cfgScale, sampler: chosenSampler },
+      { taskId, loras, ...(checkpoint ? { checkpoint } : {}) },
+    );
     const done = new AbortController();
     const watching = watchProgress(url, taskId, request, done.signal);
     let response: VendorResponse;
     try {
       response = await http.request({
-        url: `${url}/sdapi/v1/txt2img`,
+        url: `${url}/sdapi/v1/${endpoint}`,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -208,7 +169,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
       done.abort();
       await watching;
     }
-    if (response.status !== 200) throw failure(response, 'txt2img');
+    if (response.status !== 200) throw failure(response, endpoint);
     const result = http.json(response, A1111ImagesResponse);
     const info = A1111Info.safeParse(tryJson(Buffer.from(result.info)));
     // With several images A1111 prepends a grid; index_of_first_image says where ours starts.
@@ -228,11 +189,30 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
     name: 'a1111',
     capabilities: { maxImagesPerRequest: 1, imageConditioning: false, maxLongSide: 2048, models: true },
     pricePerImage: options.pricePerImage ?? 1,
+    checkHealth: (signal) => checkPoolHealth(pool, http, options.urls, '/internal/ping', {}, signal),
+    catalog: (signal) =>
+      catalogOfInstances('a1111', options.urls, async (url) => {
+        const [models, loras, samplers] = await Promise.all([
+          catalog.list(url, 'models', signal),
+          // Without the Lora extension the route is missing (404): no LoRAs, not a broken instance.
+          catalog.list(url, 'loras', signal).catch((error: unknown) => {
+            if (instanceUnreachable(error)) throw error;
+            return [];
+          }),
+          catalog.list(url, 'samplers', signal),
+        ]);
+        return {
+          // The title without its hash: the checkpoint's file path, as ComfyUI also names it.
+          models: models.map((m) => m.title.replace(/ \[[0-9a-f]+\]$/, '')),
+          loras: loras.map((l) => l.name),
+          samplers: samplers.map((s) => s.name),
+        };
+      }),
     async generate(request) {
       const skipped = new Set<string>();
       for (;;) {
         // Fails with `transient` once every instance is down or was tried for this image.
-        const lease = await pool.acquire(request.signal, skipped);
+        const lease = await pool.acquire(request.signal, skipped, request.jobId);
         try {
           return await generateOn(lease.url, request);
         } catch (error) {

@@ -25,6 +25,24 @@ export interface A1111Txt2ImgRequest {
   override_settings_restore_afterwards?: boolean;
 }
 
+/** What `POST /sdapi/v1/img2img` adds to the txt2img fields (StableDiffusionImg2ImgProcessingAPI). */
+export interface A1111Img2ImgFields {
+  /** Base64, `data:` prefix allowed; required (null answers 404 "Init image not found"). */
+  init_images: string[];
+  /** 0 "Just resize" to width x height. */
+  resize_mode: 0;
+  denoising_strength: number;
+  include_init_images: false;
+  /** Base64; opaque: white = repaint (with inpainting_mask_invert 0). */
+  mask?: string;
+  inpainting_mask_invert?: 0;
+  /** 0 fill, 1 original, 2 latent noise, 3 latent nothing. */
+  inpainting_fill?: 0 | 1 | 2 | 3;
+  /** true "Only masked" (a crop around the mask), false "Whole picture". */
+  inpaint_full_res?: boolean;
+  mask_blur?: number;
+}
+
 /** TextToImageResponse: `info` is a JSON string (Processed.js()), parsed again with A1111Info. */
 export const A1111ImagesResponse = z.object({
   images: z.array(z.string()).min(1),
@@ -58,6 +76,16 @@ export const A1111Models = z.array(
   z.object({ title: z.string(), model_name: z.string(), hash: z.string().nullish(), filename: z.string().optional() }),
 );
 export type A1111Models = z.infer<typeof A1111Models>;
+
+/** `GET /sdapi/v1/loras` items (Lora extension): a prompt tag `<lora:NAME:weight>` takes `name` or `alias`. */
+export const A1111Loras = z.array(
+  z.object({ name: z.string(), alias: z.string().nullish(), path: z.string().optional() }).loose(),
+);
+export type A1111Loras = z.infer<typeof A1111Loras>;
+
+/** `GET /sdapi/v1/samplers` items. */
+export const A1111Samplers = z.array(z.object({ name: z.string(), aliases: z.array(z.string()).nullish() }).loose());
+export type A1111Samplers = z.infer<typeof A1111Samplers>;
 
 /** FastAPI's 422 body: `{detail: [{loc, msg, type}]}`; A1111's middleware body `{error, detail, body, errors}`. */
 export const A1111ErrorBody = z.object({

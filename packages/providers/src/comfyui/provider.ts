@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_STRENGTH } from '@darkroom/core';
 import type WebSocket from 'ws';
 import { makeVendorHttp } from '../http/vendor-http.js';
+import { kindOfRequest } from '../engines/kind.js';
 import { instanceUnreachable, makeEnginePool, type EngineLease } from '../engines/pool.js';
 import { abortCancelsRequest, type GenerateRequest, type GeneratedImage, type ImageProvider } from '../provider.js';
 import { makeComfyClient, type Outcome } from './client.js';
 import { ComfyPromptAccepted } from './wire.js';
-import { fillTemplate, loadWorkflowTemplates, type WorkflowTemplate } from './workflow.js';
+import { catalogOfInstances } from '../engines/catalog-union.js';
+import { checkPoolHealth } from '../engines/health.js';
+import { readComfyCatalog } from './catalog.js';
+import { withLoras } from './loras.js';
+import { uploadInputs, type UploadedInputs } from './uploads.js';
+import { fillTemplate, loadWorkflowTemplates, templateForKind, type WorkflowTemplate } from './workflow.js';
 
 export interface ComfyUIProviderOptions {
   /** One base URL per instance, e.g. http://gpu1:8188. */
@@ -20,9 +27,9 @@ export interface ComfyUIProviderOptions {
   timeoutMs?: number;
   /** How often the history is read when the socket is gone, in ms. Default 1000. */
   pollIntervalMs?: number;
-  /** Templates by name (see workflow.ts). Default: the built-in `txt2img` only. */
+  /** Templates by name (see workflow.ts). Default: the built-in `txt2img`, `img2img` and `inpaint`. */
   templates?: Map<string, WorkflowTemplate>;
-  /** The template used. Default `txt2img`. */
+  /** The template text-to-image jobs run. Default `txt2img`; other kinds run the template serving them. */
   workflow?: string;
   /** Values for `{{model}}`, `{{steps}}`, `{{cfg}}`, `{{sampler}}` when a job gives none. Default: the template's. */
   model?: string;
@@ -69,37 +76,75 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
     { socket: WebSocket; early: Buffer[]; lease: EngineLease; orphan: NodeJS.Timeout }
   >();
 
-  function graphFor(request: GenerateRequest) {
-    if (request.model && !template!.uses.has('model'))
+  /** The template for the request's kind; a kind no template serves is the request's fault. */
+  function templateOf(request: GenerateRequest): WorkflowTemplate {
+    const kind = kindOfRequest(request);
+    const chosen = kind === 'text-to-image' ? template! : templateForKind(templates, kind, workflowName);
+    if (!chosen) throw http.error('invalid_request', `no workflow template serves ${kind} (see COMFYUI_WORKFLOWS_DIR)`);
+    if (kind !== 'text-to-image' && !request.inputs?.image)
+      throw http.error('invalid_request', `a ${kind} image needs an input image`);
+    if (kind === 'inpaint' && !request.inputs?.mask) throw http.error('invalid_request', 'an inpaint needs a mask');
+    return chosen;
+  }
+
+  function graphFor(request: GenerateRequest, chosen: WorkflowTemplate, files: UploadedInputs) {
+    if (request.model && !chosen.uses.has('model'))
       throw http.error(
         'invalid_request',
-        `workflow ${template!.name} has no {{model}} placeholder, so it cannot take a model`,
+        `workflow ${chosen.name} has no {{model}} placeholder, so it cannot take a model`,
       );
+    for (const [field, placeholder] of [
+      ['steps', 'steps'],
+      ['guidance', 'cfg'],
+      ['sampler', 'sampler'],
+    ] as const)
+      if (request[field] !== undefined && !chosen.uses.has(placeholder))
+        throw http.error(
+          'invalid_request',
+          `workflow ${chosen.name} has no {{${placeholder}}} placeholder, so it cannot take ${field}`,
+        );
     const model = request.model ?? options.model;
-    return fillTemplate(
-      template!,
+    const steps = request.steps ?? options.steps;
+    const cfg = request.guidance ?? options.cfg;
+    const sampler = request.sampler ?? options.sampler;
+    const strength =
+      request.inputs?.strength ?? (kindOfRequest(request) === 'image-to-image' ? DEFAULT_STRENGTH : undefined);
+    const filled = fillTemplate(
+      chosen,
       {
         prompt: request.prompt,
         negative_prompt: request.negativePrompt ?? '',
         seed: request.seed,
         width: request.width,
         height: request.height,
-        ...(options.steps !== undefined ? { steps: options.steps } : {}),
-        ...(options.cfg !== undefined ? { cfg: options.cfg } : {}),
-        ...(options.sampler ? { sampler: options.sampler } : {}),
+        ...(steps !== undefined ? { steps } : {}),
+        ...(cfg !== undefined ? { cfg } : {}),
+        ...(sampler ? { sampler } : {}),
         ...(model ? { model } : {}),
+        ...(files.image ? { image: files.image } : {}),
+        ...(files.mask ? { mask: files.mask } : {}),
+        ...(strength !== undefined ? { strength } : {}),
       },
       (name) =>
         http.error(
           'invalid_request',
-          `workflow ${template!.name} needs a value for {{${name}}} (give it a default: {{${name}|...}})`,
+          `workflow ${chosen.name} needs a value for {{${name}}} (give it a default: {{${name}|...}})`,
         ),
+    );
+    return withLoras(filled, request.loras ?? [], (why) =>
+      http.error('invalid_request', `workflow ${chosen.name} ${why}`),
     );
   }
 
   /** Opens our socket on `url`, then queues the prompt with its client_id; answers the prompt id. */
   async function queueOn(lease: EngineLease, request: GenerateRequest): Promise<string> {
-    const graph = graphFor(request);
+    const chosen = templateOf(request);
+    // Uploaded to the instance that runs the prompt: LoadImage reads its own input directory.
+    const graph = graphFor(
+      request,
+      chosen,
+      await uploadInputs(http, headers, lease.url, request.inputs, request.signal),
+    );
     const clientId = randomUUID();
     const { socket, early } = await client.openSocket(lease.url, clientId, request.signal);
     try {
@@ -137,9 +182,14 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       .flatMap((output) => output.images ?? [])
       .find((image) => image.type === 'output');
     if (!ref)
-      throw http.error('invalid_request', `workflow ${template!.name} finished without an output image`, undefined, {
-        requestEnded: true,
-      });
+      throw http.error(
+        'invalid_request',
+        `prompt ${id} finished without an output image (does its workflow save one?)`,
+        undefined,
+        {
+          requestEnded: true,
+        },
+      );
     const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
     const image = await client.download(`${url}/view?${query.toString()}`, request.signal);
     const model = request.model ?? options.model;
@@ -159,7 +209,7 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       const skipped = new Set<string>();
       for (;;) {
         // Held until resume ends (or this submit fails); fails `transient` once no instance is left.
-        const lease = await pool.acquire(request.signal, skipped);
+        const lease = await pool.acquire(request.signal, skipped, request.jobId);
         try {
           return requestIdOf(lease.url, await queueOn(lease, request));
         } catch (error) {
@@ -202,6 +252,9 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         session?.lease.release();
       }
     },
+    checkHealth: (signal) => checkPoolHealth(pool, http, options.urls, '/system_stats', headers, signal),
+    catalog: (signal) =>
+      catalogOfInstances('comfyui', options.urls, (url) => readComfyCatalog(http, headers, url, signal)),
     async cancel(requestId) {
       const { url, id } = parseRequestId(requestId);
       await client.cancelPrompt(url, id);

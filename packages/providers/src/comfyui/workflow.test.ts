@@ -2,7 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_TXT2IMG, fillTemplate, loadWorkflowTemplates, makeTemplate } from './workflow.js';
+import {
+  BUILTIN_IMG2IMG,
+  BUILTIN_TXT2IMG,
+  fillTemplate,
+  loadWorkflowTemplates,
+  makeTemplate,
+  templateForKind,
+} from './workflow.js';
 
 const dirWith = (files: Record<string, string>) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'comfy-templates-'));
@@ -40,19 +47,45 @@ describe('comfyui workflow templates', () => {
     const templates = loadWorkflowTemplates(
       dirWith({ 'portrait.json': JSON.stringify(BUILTIN_TXT2IMG), 'notes.txt': 'x' }),
     );
-    expect([...templates.keys()].sort()).toEqual(['portrait', 'txt2img']);
+    expect([...templates.keys()].sort()).toEqual(['img2img', 'inpaint', 'portrait', 'txt2img']);
+  });
+
+  it('picks the operator template that names a kind over the built-in one, and the built-in otherwise', () => {
+    const templates = loadWorkflowTemplates(
+      dirWith({ 'restyle.json': JSON.stringify({ kinds: ['image-to-image'], workflow: BUILTIN_IMG2IMG }) }),
+    );
+    expect(templates.get('restyle')!.kinds).toEqual(['image-to-image']);
+    expect(templateForKind(templates, 'image-to-image', 'txt2img')!.name).toBe('restyle');
+    expect(templateForKind(templates, 'inpaint', 'txt2img')!.name).toBe('inpaint');
+    expect(templateForKind(templates, 'upscale', 'txt2img')).toBeUndefined();
   });
 
   it.each([
     ['not JSON', '{', 'not JSON'],
     ['the UI format', JSON.stringify({ nodes: [], links: [] }), 'has no class_type and inputs'],
-    ['no {{seed}}', JSON.stringify(BUILTIN_TXT2IMG).replace('"{{seed}}"', '5'), 'must use {{seed}}'],
+    ['no {{seed}}', JSON.stringify(BUILTIN_TXT2IMG).replace('"{{seed}}"', '5'), 'text-to-image must use {{seed}}'],
     [
       'an unknown placeholder',
       JSON.stringify(BUILTIN_TXT2IMG).replace('{{cfg|7}}', '{{guidance}}'),
       'unknown placeholder {{guidance}}',
     ],
     ['no SaveImage', JSON.stringify(BUILTIN_TXT2IMG).replace('"SaveImage"', '"PreviewImage"'), 'has no SaveImage node'],
+    [
+      'an image-to-image kind but no {{image}}',
+      JSON.stringify({ kinds: ['image-to-image'], workflow: BUILTIN_TXT2IMG }),
+      'a template serving image-to-image must use {{image}}, {{strength}}',
+    ],
+    [
+      'an inpaint kind but no {{mask}}',
+      JSON.stringify({ kinds: ['inpaint'], workflow: BUILTIN_IMG2IMG }),
+      'a template serving inpaint must use {{mask}}',
+    ],
+    [
+      'a kind ComfyUI cannot serve',
+      JSON.stringify({ kinds: ['upscale'], workflow: BUILTIN_IMG2IMG }),
+      '"kinds" must be',
+    ],
+    ['kinds but no workflow', JSON.stringify({ kinds: ['inpaint'] }), 'has "kinds" but no "workflow"'],
   ])('refuses a template with %s, naming the file', (_, text, why) => {
     const dir = dirWith({ 'bad.json': text });
     expect(() => loadWorkflowTemplates(dir)).toThrow(path.join(dir, 'bad.json'));

@@ -4,15 +4,26 @@
  *
  *   "{{prompt}}"  "{{negative_prompt}}"  "{{seed}}"  "{{width}}"  "{{height}}"
  *   "{{steps}}"   "{{cfg}}"  "{{sampler}}"  "{{model}}"
+ *   "{{image}}"     the job's input image, uploaded with /upload/image (a LoadImage `image`)
+ *   "{{mask}}"      the input image with the job's mask in its alpha, transparent = regenerate, uploaded
+ *                   with /upload/mask (a LoadImageMask `image` with channel `alpha`, or LoadImage output 1)
+ *   "{{strength}}"  0 keeps the input image, 1 ignores it (a KSampler `denoise`)
  *
  * A value that is exactly one placeholder is replaced by the typed value (numbers stay numbers); a
  * placeholder inside longer text is replaced as text ("masterpiece, {{prompt}}"). A default may follow
- * a `|`: "{{model|v1-5-pruned-emaonly.safetensors}}", "{{steps|20}}". A text-to-image template must use
- * prompt, seed, width and height, and have a SaveImage node; a template that does not is refused when
- * the worker starts, naming the file.
+ * a `|`: "{{model|v1-5-pruned-emaonly.safetensors}}", "{{steps|20}}". A job's LoRAs are chained as
+ * LoraLoader nodes after the template's CheckpointLoaderSimple (see loras.ts).
+ *
+ * A template file is either the bare graph (it serves text-to-image) or `{"kinds": [...], "workflow":
+ * {graph}}` naming the kinds it serves. Each kind needs its placeholders (KIND_PLACEHOLDERS) and every
+ * template a SaveImage node; a template that lacks one is refused when the worker starts, naming the file.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { JobKind } from '@darkroom/core';
+import { BUILTIN_IMG2IMG, BUILTIN_INPAINT, BUILTIN_TXT2IMG } from './builtin-workflows.js';
+
+export { BUILTIN_IMG2IMG, BUILTIN_INPAINT, BUILTIN_TXT2IMG };
 
 export const PLACEHOLDERS = [
   'prompt',
@@ -24,11 +35,22 @@ export const PLACEHOLDERS = [
   'cfg',
   'sampler',
   'model',
+  'image',
+  'mask',
+  'strength',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
+/** The kinds a ComfyUI template can serve, and what a template serving each cannot do without. */
+export const KIND_PLACEHOLDERS = {
+  'text-to-image': ['prompt', 'seed', 'width', 'height'],
+  'image-to-image': ['prompt', 'seed', 'width', 'height', 'image', 'strength'],
+  inpaint: ['prompt', 'seed', 'width', 'height', 'image', 'mask'],
+} as const satisfies Partial<Record<JobKind, readonly Placeholder[]>>;
+export type TemplateKind = keyof typeof KIND_PLACEHOLDERS;
+const TEMPLATE_KINDS = Object.keys(KIND_PLACEHOLDERS) as TemplateKind[];
 /** What a text-to-image template cannot do without. */
-export const TXT2IMG_REQUIRED: readonly Placeholder[] = ['prompt', 'seed', 'width', 'height'];
-const NUMERIC: readonly Placeholder[] = ['seed', 'width', 'height', 'steps', 'cfg'];
+export const TXT2IMG_REQUIRED: readonly Placeholder[] = KIND_PLACEHOLDERS['text-to-image'];
+const NUMERIC: readonly Placeholder[] = ['seed', 'width', 'height', 'steps', 'cfg', 'strength'];
 
 export type ApiWorkflow = Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: unknown }>;
 
@@ -37,37 +59,22 @@ export interface WorkflowTemplate {
   graph: ApiWorkflow;
   /** Placeholders the graph uses. */
   uses: ReadonlySet<Placeholder>;
+  /** The kinds of job it serves. */
+  kinds: readonly TemplateKind[];
+  /** Whether it is one of Darkroom's own (an operator's template for the same kind is preferred). */
+  builtin: boolean;
 }
 
 const PATTERN = /\{\{([a-z_]+)(?:\|([^}]*))?\}\}/g;
 
-/** The built-in text-to-image graph (ComfyUI's own `script_examples` workflow, with placeholders). */
-export const BUILTIN_TXT2IMG: ApiWorkflow = {
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: '{{model|v1-5-pruned-emaonly.safetensors}}' } },
-  '6': { class_type: 'CLIPTextEncode', inputs: { text: '{{prompt}}', clip: ['4', 1] } },
-  '7': { class_type: 'CLIPTextEncode', inputs: { text: '{{negative_prompt}}', clip: ['4', 1] } },
-  '5': { class_type: 'EmptyLatentImage', inputs: { width: '{{width}}', height: '{{height}}', batch_size: 1 } },
-  '3': {
-    class_type: 'KSampler',
-    inputs: {
-      seed: '{{seed}}',
-      steps: '{{steps|20}}',
-      cfg: '{{cfg|7}}',
-      sampler_name: '{{sampler|euler}}',
-      scheduler: 'normal',
-      denoise: 1,
-      model: ['4', 0],
-      positive: ['6', 0],
-      negative: ['7', 0],
-      latent_image: ['5', 0],
-    },
-  },
-  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'darkroom', images: ['8', 0] } },
-};
-
-/** Checks a graph as a text-to-image template; throws an Error naming `source` and what is wrong. */
-export function makeTemplate(name: string, graph: unknown, source = name): WorkflowTemplate {
+/** Checks a graph as a template for `kinds`; throws an Error naming `source` and what is wrong. */
+export function makeTemplate(
+  name: string,
+  graph: unknown,
+  source = name,
+  kinds: readonly TemplateKind[] = ['text-to-image'],
+  builtin = false,
+): WorkflowTemplate {
   const fail = (why: string) => new Error(`ComfyUI workflow ${source}: ${why}`);
   if (typeof graph !== 'object' || graph === null || Array.isArray(graph))
     throw fail('is not an API-format graph (an object of nodes; use "Save (API Format)")');
@@ -88,15 +95,60 @@ export function makeTemplate(name: string, graph: unknown, source = name): Workf
       }
     }
   }
-  const missing = TXT2IMG_REQUIRED.filter((placeholder) => !uses.has(placeholder));
-  if (missing.length > 0) throw fail(`a text-to-image template must use ${missing.map((p) => `{{${p}}}`).join(', ')}`);
+  for (const kind of kinds) {
+    const missing = KIND_PLACEHOLDERS[kind].filter((placeholder) => !uses.has(placeholder));
+    if (missing.length > 0)
+      throw fail(`a template serving ${kind} must use ${missing.map((p) => `{{${p}}}`).join(', ')}`);
+  }
   if (outputs === 0) throw fail('has no SaveImage node, so it would make no image');
-  return { name, graph: graph as ApiWorkflow, uses };
+  return { name, graph: graph as ApiWorkflow, uses, kinds, builtin };
 }
 
-/** The built-in `txt2img` template plus every `*.json` in `dir` (named for its file, which may replace it). */
+/** A template file's graph and kinds: the bare graph (text-to-image), or `{kinds, workflow}`. */
+function parseTemplateFile(json: unknown, fail: (why: string) => Error) {
+  if (typeof json !== 'object' || json === null || !('kinds' in json)) return { graph: json, kinds: undefined };
+  const { kinds, workflow } = json as { kinds: unknown; workflow?: unknown };
+  if (
+    !Array.isArray(kinds) ||
+    kinds.length === 0 ||
+    !kinds.every((kind) => TEMPLATE_KINDS.includes(kind as TemplateKind))
+  )
+    throw fail(`"kinds" must be a non-empty list of ${TEMPLATE_KINDS.join(', ')} (got ${JSON.stringify(kinds)})`);
+  if (workflow === undefined) throw fail('has "kinds" but no "workflow" (the API-format graph)');
+  return { graph: workflow, kinds: kinds as TemplateKind[] };
+}
+
+/** The built-in templates: `txt2img`, `img2img` and `inpaint`. */
+export function builtinTemplates(): Map<string, WorkflowTemplate> {
+  const builtin = (name: string, graph: ApiWorkflow, kind: TemplateKind) =>
+    [name, makeTemplate(name, graph, `built-in ${name}`, [kind], true)] as const;
+  return new Map([
+    builtin('txt2img', BUILTIN_TXT2IMG, 'text-to-image'),
+    builtin('img2img', BUILTIN_IMG2IMG, 'image-to-image'),
+    builtin('inpaint', BUILTIN_INPAINT, 'inpaint'),
+  ]);
+}
+
+/**
+ * The template a job of `kind` runs: text-to-image runs `txt2imgName` (COMFYUI_WORKFLOW); other kinds
+ * the first operator template (by name) that serves the kind, else the built-in one. Undefined when
+ * none serves it.
+ */
+export function templateForKind(
+  templates: ReadonlyMap<string, WorkflowTemplate>,
+  kind: JobKind,
+  txt2imgName: string,
+): WorkflowTemplate | undefined {
+  if (kind === 'text-to-image') return templates.get(txt2imgName);
+  const serving = [...templates.values()]
+    .filter((template) => template.kinds.includes(kind as TemplateKind))
+    .sort((a, b) => Number(a.builtin) - Number(b.builtin) || a.name.localeCompare(b.name));
+  return serving[0];
+}
+
+/** The built-in templates plus every `*.json` in `dir` (named for its file, which may replace one). */
 export function loadWorkflowTemplates(dir?: string): Map<string, WorkflowTemplate> {
-  const templates = new Map([['txt2img', makeTemplate('txt2img', BUILTIN_TXT2IMG, 'built-in txt2img')]]);
+  const templates = builtinTemplates();
   if (!dir) return templates;
   for (const file of readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
@@ -109,7 +161,8 @@ export function loadWorkflowTemplates(dir?: string): Map<string, WorkflowTemplat
       throw new Error(`ComfyUI workflow ${full}: not JSON (${(error as Error).message})`);
     }
     const name = file.slice(0, -'.json'.length);
-    templates.set(name, makeTemplate(name, graph, full));
+    const parsed = parseTemplateFile(graph, (why) => new Error(`ComfyUI workflow ${full}: ${why}`));
+    templates.set(name, makeTemplate(name, parsed.graph, full, parsed.kinds));
   }
   return templates;
 }

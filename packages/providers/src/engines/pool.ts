@@ -22,6 +22,8 @@ export interface EnginePoolOptions {
 
 export interface EngineLease {
   readonly url: string;
+  /** What the lease is for (the job id), shown in the admin view. */
+  readonly tag: string | undefined;
   /** Gives the instance back; call exactly once. */
   release(): void;
 }
@@ -31,6 +33,8 @@ export interface InstanceState {
   busy: number;
   /** Until when the instance is skipped (ms since epoch), or null when it is healthy. */
   downUntil: number | null;
+  /** The tags (job ids) of its leases now. */
+  tags: string[];
 }
 
 export interface EnginePool {
@@ -39,9 +43,11 @@ export interface EnginePool {
    * are full. When no instance outside `exclude` is healthy, fails at once with `transient`: waiting for
    * a dead box to come back is the retry policy's job, not the pool's.
    */
-  acquire(signal?: AbortSignal, exclude?: ReadonlySet<string>): Promise<EngineLease>;
+  acquire(signal?: AbortSignal, exclude?: ReadonlySet<string>, tag?: string): Promise<EngineLease>;
   /** Takes an instance out for `downForMs` (it refused a connection or did not answer). */
   markDown(url: string): void;
+  /** Puts an instance back at once (a health check it answered). */
+  markUp(url: string): void;
   /** Every instance with its load, for logs and the admin view. */
   states(): InstanceState[];
 }
@@ -50,12 +56,13 @@ interface Instance {
   url: string;
   busy: number;
   downUntil: number;
+  tags: (string | undefined)[];
 }
 
 export function makeEnginePool(options: EnginePoolOptions): EnginePool {
   const { engine, concurrency = 1, downForMs = 30_000, now = Date.now } = options;
   if (options.urls.length === 0) throw new Error(`${engine}: no instance URLs configured`);
-  const instances: Instance[] = options.urls.map((url) => ({ url, busy: 0, downUntil: 0 }));
+  const instances: Instance[] = options.urls.map((url) => ({ url, busy: 0, downUntil: 0, tags: [] }));
   const waiters = new Set<() => void>();
   const wakeAll = () => {
     for (const wake of [...waiters]) wake();
@@ -70,27 +77,30 @@ export function makeEnginePool(options: EnginePoolOptions): EnginePool {
     return free.reduce((best, i) => (i.busy < best.busy ? i : best));
   }
 
-  function lease(instance: Instance): EngineLease {
+  function lease(instance: Instance, tag: string | undefined): EngineLease {
     instance.busy++;
+    instance.tags.push(tag);
     let released = false;
     return {
       url: instance.url,
+      tag,
       release() {
         if (released) return;
         released = true;
         instance.busy--;
+        instance.tags.splice(instance.tags.indexOf(tag), 1);
         wakeAll();
       },
     };
   }
 
-  async function acquire(signal?: AbortSignal, exclude?: ReadonlySet<string>): Promise<EngineLease> {
+  async function acquire(signal?: AbortSignal, exclude?: ReadonlySet<string>, tag?: string): Promise<EngineLease> {
     for (;;) {
       if (signal?.aborted) throw new ProviderError('canceled', `${engine}: the request was canceled`);
       const choice = pick(exclude);
       if (choice === 'none')
         throw new ProviderError('transient', `${engine}: no instance is reachable (${describe()})`);
-      if (choice !== 'full') return lease(choice);
+      if (choice !== 'full') return lease(choice, tag);
       // All healthy instances are full: wait for a release, an abort, or a down instance coming back.
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -118,8 +128,18 @@ export function makeEnginePool(options: EnginePoolOptions): EnginePool {
       if (instance) instance.downUntil = now() + downForMs;
       wakeAll();
     },
+    markUp(url) {
+      const instance = instances.find((i) => i.url === url);
+      if (instance) instance.downUntil = 0;
+      wakeAll();
+    },
     states: () =>
-      instances.map((i) => ({ url: i.url, busy: i.busy, downUntil: i.downUntil > now() ? i.downUntil : null })),
+      instances.map((i) => ({
+        url: i.url,
+        busy: i.busy,
+        downUntil: i.downUntil > now() ? i.downUntil : null,
+        tags: i.tags.filter((tag): tag is string => tag !== undefined),
+      })),
   };
 }
 

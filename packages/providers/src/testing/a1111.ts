@@ -4,10 +4,14 @@
  * validated field by field with FastAPI/pydantic v1's 422 shape, one job at a time behind a FIFO queue
  * lock (a second request waits with its connection open, its forced task id reported `queued` by
  * `/internal/progress`), `steps` sampler steps of `stepMs` each, `/sdapi/v1/progress`, `/interrupt`
- * (ends the running job early; the call still answers 200 with what was made, as A1111 does), and
- * `/sdapi/v1/sd-models`. An unknown `override_settings.sd_model_checkpoint` is silently dropped, as
- * A1111 does. The prompt word "oom" fails the job with a 500 OutOfMemoryError.
+ * (ends the running job early; the call still answers 200 with what was made, as A1111 does),
+ * `/sdapi/v1/img2img` (init image and mask decoded, 404 without an init image), `/sdapi/v1/sd-models`,
+ * `/sdapi/v1/samplers` and `/sdapi/v1/loras` (outside --api-auth). An unknown
+ * `override_settings.sd_model_checkpoint` is silently dropped, as A1111 does; `<lora:name:w>` prompt
+ * tags are recorded per job. The prompt word "oom" fails the job with a 500 OutOfMemoryError.
  */
+import sharp from 'sharp';
+import { bodyIssues } from './a1111-validate.js';
 import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
 
 export interface FakeA1111Model {
@@ -16,10 +20,46 @@ export interface FakeA1111Model {
   hash: string;
 }
 
-export interface FakeA1111Job {
+export interface FakeA1111Inputs {
+  /** img2img: the decoded init image and mask, as the server's PIL would see them. */
+  initImage?: Buffer;
+  mask?: Buffer;
+}
+
+export interface FakeA1111Job extends FakeA1111Inputs {
   taskId: string;
   body: Record<string, unknown>;
   interrupted: boolean;
+  /** `<lora:name:weight>` tags of the prompt (the Lora extension's syntax). */
+  loras: { name: string; weight: number }[];
+}
+
+function promptLoras(prompt: unknown) {
+  return [...String(prompt ?? '').matchAll(/<lora:([^:>]+):([^>]+)>/g)].map((m) => ({
+    name: m[1]!,
+    weight: Number(m[2]),
+  }));
+}
+
+/** `decode_base64_to_image`: an optional data: prefix, then base64 that PIL must open (else 500). */
+async function decodeImageField(value: string): Promise<Buffer | null> {
+  const bytes = Buffer.from(value.replace(/^data:image\/\w+;base64,/, ''), 'base64');
+  try {
+    await sharp(bytes).metadata();
+    return bytes;
+  } catch {
+    return null;
+  }
+}
+
+/** img2img's init image (required: a missing one is 404) and mask, decoded. */
+async function decodeInputs(body: Record<string, unknown>): Promise<FakeA1111Inputs | { refused: FakeReply }> {
+  const init = body.init_images as string[] | null | undefined;
+  if (!init) return { refused: a1111Error(404, 'HTTPException', 'Init image not found') };
+  const initImage = init[0] === undefined ? null : await decodeImageField(init[0]);
+  const mask = typeof body.mask === 'string' ? await decodeImageField(body.mask) : undefined;
+  if (!initImage || mask === null) return { refused: a1111Error(500, 'HTTPException', 'Invalid encoded image') };
+  return { initImage, ...(mask ? { mask } : {}) };
 }
 
 export interface FakeA1111 extends FakeHttpServer {
@@ -38,54 +78,14 @@ export const FAKE_A1111_MODELS: FakeA1111Model[] = [
   { title: 'sdxl/sd_xl_base_1.0.safetensors [31e35c80fc]', model_name: 'sdxl_sd_xl_base_1.0', hash: '31e35c80fc' },
 ];
 
-const FIELD_TYPES: Record<string, 'str' | 'int' | 'float' | 'bool' | 'dict'> = {
-  prompt: 'str',
-  negative_prompt: 'str',
-  sampler_name: 'str',
-  scheduler: 'str',
-  force_task_id: 'str',
-  seed: 'int',
-  steps: 'int',
-  width: 'int',
-  height: 'int',
-  batch_size: 'int',
-  n_iter: 'int',
-  cfg_scale: 'float',
-  send_images: 'bool',
-  save_images: 'bool',
-  override_settings_restore_afterwards: 'bool',
-  override_settings: 'dict',
-};
-
-const PYDANTIC_ERRORS = {
-  str: ['str type expected', 'type_error.str'],
-  int: ['value is not a valid integer', 'type_error.integer'],
-  float: ['value is not a valid float', 'type_error.float'],
-  bool: ['value could not be parsed to a boolean', 'type_error.bool'],
-  dict: ['value is not a valid dict', 'type_error.dict'],
-} as const;
-
-/** pydantic v1's coercions for the types used here; null is allowed (every field is Optional). */
-function valid(type: keyof typeof PYDANTIC_ERRORS, value: unknown): boolean {
-  if (value === null) return true;
-  switch (type) {
-    case 'str':
-      return typeof value === 'string' || typeof value === 'number';
-    case 'int':
-      return (
-        (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^-?\d+$/.test(value))
-      );
-    case 'float':
-      return (
-        (typeof value === 'number' && Number.isFinite(value)) ||
-        (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
-      );
-    case 'bool':
-      return typeof value === 'boolean' || value === 0 || value === 1;
-    case 'dict':
-      return typeof value === 'object' && !Array.isArray(value);
-  }
-}
+export const FAKE_A1111_LORAS = ['add_detail', 'ink_wash_v2'];
+/** Name and one alias, as `sd_samplers.all_samplers` lists them. */
+export const FAKE_A1111_SAMPLERS = [
+  ['Euler a', 'k_euler_a'],
+  ['Euler', 'k_euler'],
+  ['DPM++ 2M', 'k_dpmpp_2m'],
+  ['DDIM', 'ddim'],
+] as const;
 
 const a1111Error = (status: number, error: string, detail: string, errors = ''): FakeReply => ({
   status,
@@ -93,9 +93,10 @@ const a1111Error = (status: number, error: string, detail: string, errors = ''):
 });
 
 export async function startFakeA1111(
-  options: { auth?: string; stepMs?: number; models?: FakeA1111Model[] } = {},
+  options: { auth?: string; stepMs?: number; models?: FakeA1111Model[]; loras?: string[] } = {},
 ): Promise<FakeA1111> {
   const models = options.models ?? FAKE_A1111_MODELS;
+  const loras = options.loras ?? FAKE_A1111_LORAS;
   const jobs: FakeA1111Job[] = [];
   const pending = new Set<string>();
   const finished: string[] = [];
@@ -105,9 +106,9 @@ export async function startFakeA1111(
   let taskCounter = 0;
   const state = { stepMs: options.stepMs ?? 2 };
 
-  async function txt2img(body: Record<string, unknown>): Promise<FakeReply> {
+  async function txt2img(body: Record<string, unknown>, decoded: FakeA1111Inputs): Promise<FakeReply> {
     const taskId = typeof body.force_task_id === 'string' ? body.force_task_id : `task(txt2img-${++taskCounter})`;
-    const job: FakeA1111Job = { taskId, body, interrupted: false };
+    const job: FakeA1111Job = { taskId, body, interrupted: false, ...decoded, loras: promptLoras(body.prompt) };
     jobs.push(job);
     pending.add(taskId);
     // call_queue.queue_lock: FIFO, and the connection stays open while waiting.
@@ -170,6 +171,14 @@ export async function startFakeA1111(
       else Object.assign(body, { id_live_preview: -1, textinfo: queued ? 'In queue: 1/1' : 'Waiting...' });
       return { status: 200, json: body };
     }
+    // `/internal/ping` answers {} without auth (modules/api/api.py), for health checks.
+    if (incoming.method === 'GET' && path === '/internal/ping') return { status: 200, json: {} };
+    // The Lora extension registers its route with @app.get, outside --api-auth.
+    if (incoming.method === 'GET' && path === '/sdapi/v1/loras')
+      return {
+        status: 200,
+        json: loras.map((name) => ({ name, alias: name, path: `/models/Lora/${name}.safetensors`, metadata: {} })),
+      };
     if (!path.startsWith('/sdapi/v1/')) return { status: 404, json: { detail: 'Not Found' } };
     if (options.auth && incoming.headers.authorization !== `Basic ${Buffer.from(options.auth).toString('base64')}`) {
       return {
@@ -179,7 +188,8 @@ export async function startFakeA1111(
       };
     }
     const route = `${incoming.method} ${path}`;
-    if (route === 'POST /sdapi/v1/txt2img') {
+    if (route === 'POST /sdapi/v1/txt2img' || route === 'POST /sdapi/v1/img2img') {
+      const endpoint = route === 'POST /sdapi/v1/txt2img' ? 'txt2img' : 'img2img';
       let body: unknown;
       try {
         body = JSON.parse(incoming.body.toString('utf8'));
@@ -194,15 +204,12 @@ export async function startFakeA1111(
           status: 422,
           json: { detail: [{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }] },
         };
-      const detail = Object.entries(FIELD_TYPES)
-        .filter(([field, type]) => field in body && !valid(type, (body as Record<string, unknown>)[field]))
-        .map(([field, type]) => ({
-          loc: ['body', field],
-          msg: PYDANTIC_ERRORS[type][0],
-          type: PYDANTIC_ERRORS[type][1],
-        }));
+      const detail = bodyIssues(endpoint, body as Record<string, unknown>);
       if (detail.length > 0) return { status: 422, json: { detail } };
-      return txt2img(body as Record<string, unknown>);
+      if (endpoint === 'txt2img') return txt2img(body as Record<string, unknown>, {});
+      const decoded = await decodeInputs(body as Record<string, unknown>);
+      if ('refused' in decoded) return decoded.refused;
+      return txt2img(body as Record<string, unknown>, decoded);
     }
     if (route === 'GET /sdapi/v1/progress') {
       const running = current;
@@ -232,6 +239,11 @@ export async function startFakeA1111(
       if (current) current.job.interrupted = true;
       return { status: 200, json: {} };
     }
+    if (route === 'GET /sdapi/v1/samplers')
+      return {
+        status: 200,
+        json: FAKE_A1111_SAMPLERS.map(([name, alias]) => ({ name, aliases: [alias], options: {} })),
+      };
     if (route === 'GET /sdapi/v1/sd-models')
       return {
         status: 200,

@@ -7,7 +7,9 @@ type Input =
   | { type: 'INT' | 'FLOAT'; min: number; max: number }
   | { type: 'STRING' }
   | { type: 'COMBO'; options: string[] }
-  | { type: 'LINK'; of: string };
+  | { type: 'LINK'; of: string }
+  /** A file in the input directory (LoadImage's VALIDATE_INPUTS: `Invalid image file`). */
+  | { type: 'INPUT_FILE' };
 
 interface NodeClass {
   inputs: Record<string, Input>;
@@ -16,6 +18,7 @@ interface NodeClass {
 }
 
 export const FAKE_COMFY_CHECKPOINTS = ['v1-5-pruned-emaonly.safetensors', 'sdxl/sd_xl_base_1.0.safetensors'];
+export const FAKE_COMFY_LORAS = ['detail-tweaker.safetensors', 'styles/ink-wash.safetensors'];
 export const FAKE_COMFY_SAMPLERS = ['euler', 'euler_ancestral', 'heun', 'dpmpp_2m', 'dpmpp_2m_sde', 'ddim', 'uni_pc'];
 const SCHEDULERS = ['simple', 'sgm_uniform', 'karras', 'exponential', 'ddim_uniform', 'beta', 'normal'];
 
@@ -55,6 +58,48 @@ export const NODE_CLASSES: Record<string, NodeClass> = {
     inputs: { samples: { type: 'LINK', of: 'LATENT' }, vae: { type: 'LINK', of: 'VAE' } },
     outputs: ['IMAGE'],
   },
+  LoadImage: { inputs: { image: { type: 'INPUT_FILE' } }, outputs: ['IMAGE', 'MASK'] },
+  LoadImageMask: {
+    inputs: { image: { type: 'INPUT_FILE' }, channel: { type: 'COMBO', options: ['alpha', 'red', 'green', 'blue'] } },
+    outputs: ['MASK'],
+  },
+  ImageScale: {
+    inputs: {
+      image: { type: 'LINK', of: 'IMAGE' },
+      upscale_method: { type: 'COMBO', options: ['nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos'] },
+      width: { type: 'INT', min: 0, max: 16384 },
+      height: { type: 'INT', min: 0, max: 16384 },
+      crop: { type: 'COMBO', options: ['disabled', 'center'] },
+    },
+    outputs: ['IMAGE'],
+  },
+  VAEEncode: {
+    inputs: { pixels: { type: 'LINK', of: 'IMAGE' }, vae: { type: 'LINK', of: 'VAE' } },
+    outputs: ['LATENT'],
+  },
+  VAEEncodeForInpaint: {
+    inputs: {
+      pixels: { type: 'LINK', of: 'IMAGE' },
+      vae: { type: 'LINK', of: 'VAE' },
+      mask: { type: 'LINK', of: 'MASK' },
+      grow_mask_by: { type: 'INT', min: 0, max: 64 },
+    },
+    outputs: ['LATENT'],
+  },
+  SetLatentNoiseMask: {
+    inputs: { samples: { type: 'LINK', of: 'LATENT' }, mask: { type: 'LINK', of: 'MASK' } },
+    outputs: ['LATENT'],
+  },
+  LoraLoader: {
+    inputs: {
+      model: { type: 'LINK', of: 'MODEL' },
+      clip: { type: 'LINK', of: 'CLIP' },
+      lora_name: { type: 'COMBO', options: FAKE_COMFY_LORAS },
+      strength_model: { type: 'FLOAT', min: -100, max: 100 },
+      strength_clip: { type: 'FLOAT', min: -100, max: 100 },
+    },
+    outputs: ['MODEL', 'CLIP'],
+  },
   SaveImage: {
     inputs: { images: { type: 'LINK', of: 'IMAGE' }, filename_prefix: { type: 'STRING' } },
     outputs: [],
@@ -81,7 +126,15 @@ const topError = (type: string, message: string, details: string): Validation =>
   body: { error: { type, message, details, extra_info: {} }, node_errors: {} },
 });
 
-function inputErrors(graph: ApiGraph, nodeClass: NodeClass, inputs: Record<string, unknown>): InputError[] {
+/** Whether `name` (`subfolder/file`) is in the input directory. */
+export type InputFileCheck = (name: string) => boolean;
+
+function inputErrors(
+  graph: ApiGraph,
+  nodeClass: NodeClass,
+  inputs: Record<string, unknown>,
+  inputFile: InputFileCheck,
+): InputError[] {
   const errors: InputError[] = [];
   for (const [name, spec] of Object.entries(nodeClass.inputs)) {
     const value = inputs[name];
@@ -131,6 +184,13 @@ function inputErrors(graph: ApiGraph, nodeClass: NodeClass, inputs: Record<strin
     } else if (spec.type === 'STRING') {
       if (typeof value !== 'string')
         error('invalid_input_type', 'Failed to convert an input value to a STRING value', `${name}, ${String(value)}`);
+    } else if (spec.type === 'INPUT_FILE') {
+      if (typeof value !== 'string' || !inputFile(value))
+        error(
+          'custom_validation_failed',
+          'Custom validation failed for node',
+          `${name} - Invalid image file: ${String(value)}`,
+        );
     } else if (spec.type === 'COMBO' && !spec.options.includes(String(value))) {
       const list = spec.options.length > 20 ? `(list of length ${spec.options.length})` : JSON.stringify(spec.options);
       error('value_not_in_list', 'Value not in list', `${name}: '${String(value)}' not in ${list}`);
@@ -140,7 +200,7 @@ function inputErrors(graph: ApiGraph, nodeClass: NodeClass, inputs: Record<strin
 }
 
 /** What POST /prompt answers for `graph`: the output nodes to run, or the 400 body. */
-export function validatePrompt(graph: unknown): Validation {
+export function validatePrompt(graph: unknown, inputFile: InputFileCheck = () => false): Validation {
   if (typeof graph !== 'object' || graph === null || Array.isArray(graph))
     return topError('invalid_prompt', 'Cannot execute because the prompt is not an object.', '');
   const nodes = graph as ApiGraph;
@@ -162,7 +222,7 @@ export function validatePrompt(graph: unknown): Validation {
   if (outputs.length === 0) return topError('prompt_no_outputs', 'Prompt has no outputs', '');
   const nodeErrors: Record<string, unknown> = {};
   for (const [id, node] of Object.entries(nodes)) {
-    const errors = inputErrors(nodes, NODE_CLASSES[node.class_type!]!, node.inputs ?? {});
+    const errors = inputErrors(nodes, NODE_CLASSES[node.class_type!]!, node.inputs ?? {}, inputFile);
     if (errors.length > 0) nodeErrors[id] = { errors, dependent_outputs: outputs, class_type: node.class_type };
   }
   if (Object.keys(nodeErrors).length === 0) return { ok: true, outputs };
@@ -178,6 +238,34 @@ export function validatePrompt(graph: unknown): Validation {
         extra_info: {},
       },
       node_errors: nodeErrors,
+    },
+  };
+}
+
+/**
+ * `GET /object_info/{class}`: `{Class: {input: {required}, output, ...}}` with V1 combos as
+ * `[[options], {tooltip}]`, or `{}` for a class the server lacks.
+ */
+export function objectInfoOf(name: string): Record<string, unknown> {
+  const nodeClass = NODE_CLASSES[name];
+  if (!nodeClass) return {};
+  const required = Object.fromEntries(
+    Object.entries(nodeClass.inputs).map(([input, spec]) => {
+      if (spec.type === 'COMBO') return [input, [spec.options, { tooltip: input }]];
+      if (spec.type === 'LINK') return [input, [spec.of, {}]];
+      if (spec.type === 'INPUT_FILE') return [input, [[], { image_upload: true }]];
+      if (spec.type === 'STRING') return [input, ['STRING', {}]];
+      return [input, [spec.type, { min: spec.min, max: spec.max }]];
+    }),
+  );
+  return {
+    [name]: {
+      input: { required },
+      output: nodeClass.outputs,
+      output_node: nodeClass.output_node ?? false,
+      name,
+      display_name: name,
+      category: 'fake',
     },
   };
 }

@@ -10,7 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { validatePrompt, type ApiGraph } from './comfyui-nodes.js';
+import { objectInfoOf, validatePrompt, type ApiGraph } from './comfyui-nodes.js';
+import sharp from 'sharp';
+import { fakeUpload, type FakeUpload } from './comfyui-uploads.js';
 import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
 
 interface QueueItem {
@@ -33,6 +35,10 @@ export interface FakeComfyUI extends FakeHttpServer {
   readonly pending: string[];
   /** Milliseconds per sampler step; change it to make the server slow. */
   stepMs: number;
+  /** Every upload that reached /upload/image or /upload/mask with a file part. */
+  readonly uploads: FakeUpload[];
+  /** A stored file by `type/subfolder/name` (`input/darkroom/x.png`). */
+  file(key: string): Buffer | undefined;
   /** Closes every WebSocket. */
   dropSockets(): void;
 }
@@ -48,6 +54,12 @@ export async function startFakeComfyUI(
   const prompts: FakeComfyUI['prompts'] = [];
   const deleted: string[] = [];
   const interrupts: FakeComfyUI['interrupts'] = [];
+  const uploads: FakeUpload[] = [];
+  /** LoadImage's `image` value (`subfolder/name`) as a key of `files`. */
+  const inputKey = (name: string) => {
+    const slash = name.lastIndexOf('/');
+    return `input/${slash < 0 ? '' : name.slice(0, slash)}/${name.slice(slash + 1)}`;
+  };
   let running: QueueItem | null = null;
   let counter = 0;
   let fileCounter = 0;
@@ -113,9 +125,9 @@ export async function startFakeComfyUI(
         break;
       }
       if (type === 'SaveImage') {
-        const latent = Object.values(prompt).find((n) => n.class_type === 'EmptyLatentImage')?.inputs ?? {};
+        const { width, height } = await outputSize(prompt);
         const filename = `${String(inputs.filename_prefix ?? 'ComfyUI')}_${String(++fileCounter).padStart(5, '0')}_.png`;
-        files.set(`output//${filename}`, await fakePng(Number(latent.width ?? 512), Number(latent.height ?? 512)));
+        files.set(`output//${filename}`, await fakePng(width, height));
         outputs[node] = { images: [{ filename, subfolder: '', type: 'output' }] };
         event('executed', { node, display_node: node, output: outputs[node] });
       }
@@ -128,6 +140,16 @@ export async function startFakeComfyUI(
       meta: {},
     });
     send(clientId, 'executing', { node: null, prompt_id: id });
+  }
+
+  /** The saved image's size: the ImageScale's, else the loaded image's, else the empty latent's. */
+  async function outputSize(prompt: ApiGraph): Promise<{ width: number; height: number }> {
+    const of = (type: string) => Object.values(prompt).find((n) => n.class_type === type)?.inputs;
+    const sized = of('ImageScale') ?? of('EmptyLatentImage');
+    if (sized) return { width: Number(sized.width ?? 512), height: Number(sized.height ?? 512) };
+    const loaded = files.get(inputKey(String(of('LoadImage')?.image)));
+    const meta = loaded ? await sharp(loaded).metadata() : { width: 512, height: 512 };
+    return { width: meta.width, height: meta.height };
   }
 
   async function worker() {
@@ -164,7 +186,7 @@ export async function startFakeComfyUI(
               node_errors: {},
             },
           };
-        const checked = validatePrompt(json.prompt);
+        const checked = validatePrompt(json.prompt, (name) => files.has(inputKey(name)));
         if (!checked.ok) return { status: checked.status, json: checked.body };
         const id = randomUUID();
         const clientId = typeof json.client_id === 'string' ? json.client_id : undefined;
@@ -182,6 +204,8 @@ export async function startFakeComfyUI(
         void worker();
         return { status: 200, json: { prompt_id: id, number: item.number, node_errors: {} } };
       }
+      if (route === 'POST /upload/image' || route === 'POST /upload/mask')
+        return fakeUpload(route === 'POST /upload/image' ? 'image' : 'mask', incoming, files, uploads);
       if (route === 'GET /queue') {
         const entry = (item: QueueItem) => [
           item.number,
@@ -226,7 +250,16 @@ export async function startFakeComfyUI(
         );
         return file ? { status: 200, headers: { 'content-type': 'image/png' }, body: file } : { status: 404 };
       }
-      if (route === 'GET /object_info/CheckpointLoaderSimple') return { status: 200, json: {} };
+      if (route === 'GET /system_stats')
+        return {
+          status: 200,
+          json: {
+            system: { os: 'posix', comfyui_version: '0.3.64', python_version: '3.12.3', embedded_python: false },
+            devices: [{ name: 'cuda:0 fake', type: 'cuda', index: 0, vram_total: 25_769_803_776, vram_free: 20e9 }],
+          },
+        };
+      const objectInfo = /^\/object_info\/([^/]+)$/.exec(path);
+      if (incoming.method === 'GET' && objectInfo) return { status: 200, json: objectInfoOf(objectInfo[1]!) };
       return { status: 404, body: '404: Not Found' };
     },
     {
@@ -261,6 +294,8 @@ export async function startFakeComfyUI(
     ...server,
     prompts,
     deleted,
+    uploads,
+    file: (key) => files.get(key),
     interrupts,
     get running() {
       return running?.id ?? null;

@@ -7,3 +7,4 @@ export * from './fal.js';
 export * from './stability.js';
 export * from './a1111.js';
 export * from './comfyui.js';
+export * from './input-images.js';

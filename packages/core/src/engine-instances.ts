@@ -1,0 +1,23 @@
+/** The admin view of self-hosted engine instances, as each worker's pool reports them. */
+import { z } from 'zod';
+
+export const EngineInstanceView = z.object({
+  /** The reporting worker (its WORKER_ID or host:pid). */
+  workerId: z.string(),
+  provider: z.string(),
+  /** `host[:port]` of the instance: never the URL's credentials. */
+  host: z.string(),
+  state: z.enum(['healthy', 'down']),
+  /** Until when a down instance is skipped (ISO 8601). */
+  downUntil: z.string().nullable(),
+  /** Images this worker has on it now. */
+  inFlight: z.number().int(),
+  /** The jobs those images belong to. */
+  jobIds: z.array(z.string()),
+  /** When the worker last checked it (ISO 8601). */
+  checkedAt: z.string(),
+});
+export type EngineInstanceView = z.infer<typeof EngineInstanceView>;
+
+export const EngineInstancesView = z.object({ instances: z.array(EngineInstanceView) });
+export type EngineInstancesView = z.infer<typeof EngineInstancesView>;

@@ -1,0 +1,62 @@
+-- Hand-written: the quotes branch and the engines branch each recreated darkroom_accept_job in their own
+-- migration (one took the rank from darkroom_queue_rank, the other added the engine_options column); the
+-- later one dropped the other's change. This recreates it from packages/db/sql, which holds both.
+
+CREATE OR REPLACE FUNCTION public.darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean)
+ RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  job_id uuid := (job->>'id')::uuid;
+  owner uuid := (job->>'userId')::uuid;
+  active int;
+BEGIN
+  -- Its place in its owner's backlog of this priority (a quote asks darkroom_queue_place, the same rank).
+  rank := darkroom_queue_rank(owner, band, band_width);
+
+  INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
+      seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, run_timeout_s,
+      idempotency_key, request_hash, project_id, page_id, metadata, webhook_url, webhook_events,
+      credit_price, credits_reserved, trace_parent, model, engine_options, updated_at)
+    VALUES (job_id, owner, (job->>'batchId')::uuid, job->>'preset', job->>'prompt', job->>'negativePrompt',
+      job->>'style', job->>'aspectRatio', (job->>'width')::int, (job->>'height')::int,
+      (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat',
+      coalesce(job->>'moderation', 'standard'), (job->>'numImages')::int,
+      (job->>'priority')::"Priority", rank, (job->>'startBy')::timestamptz, (job->>'runTimeoutSeconds')::int,
+      job->>'idempotencyKey', job->>'requestHash', job->>'projectId', job->>'pageId',
+      nullif(job->'metadata', 'null'::jsonb), job->>'webhookUrl',
+      array(SELECT jsonb_array_elements_text(job->'webhookEvents')),
+      (job->>'creditPrice')::int, (job->>'creditsReserved')::int, job->>'traceParent', job->>'model',
+      nullif(job->'engineOptions', 'null'::jsonb), now())
+    RETURNING created_at INTO accepted_at;
+
+  INSERT INTO images (id, job_id, index, updated_at)
+    SELECT image.id, job_id, (image.ord - 1)::int, now() FROM unnest(image_ids) WITH ORDINALITY AS image(id, ord);
+
+  INSERT INTO job_events (job_id, type, data)
+    VALUES (job_id, 'created', jsonb_strip_nulls(jsonb_build_object(
+      'numImages', (job->>'numImages')::int, 'priority', job->>'priority', 'batchId', job->>'batchId')));
+
+  -- Same transaction as the row: a job never exists without its queue entry, or the reverse.
+  PERFORM graphile_worker.add_job('generate', json_build_object('jobId', job_id::text),
+    job_key := job_id::text, priority := rank, max_attempts := task_max_attempts);
+
+  IF count_ahead THEN
+    SELECT count(*) INTO ahead FROM jobs j
+      WHERE j.status = 'queued' AND (j.queue_rank, j.created_at, j.id) < (rank, accepted_at, job_id);
+  END IF;
+
+  -- Takes the user's row lock, held until commit.
+  PERFORM darkroom_reserve_credits(owner, job_id, (job->>'creditsReserved')::int,
+    format('%s images x %s', job->>'numImages', job->>'creditPrice'));
+
+  SELECT count(*) INTO active FROM (
+    SELECT 1 FROM jobs j WHERE j.user_id = owner AND j.status IN ('queued', 'running') LIMIT active_cap + 1
+  ) counted;
+  IF active > active_cap THEN
+    RAISE EXCEPTION USING ERRCODE = 'DR429', MESSAGE = 'over the active-jobs cap',
+      DETAIL = json_build_object('maximum', active_cap)::text;
+  END IF;
+  RETURN NEXT;
+END
+$function$;

@@ -152,6 +152,12 @@ const ApiEnv = z.object({
     .default(MAX_REFERENCE_BYTES),
   /** The most pixels (width x height) a reference may have; larger ones are refused before decoding. Default 40000000. */
   REFERENCE_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(40_000_000),
+  /** Bytes of uploaded images (assets) one account may keep together. Default 1073741824 (1 GiB). */
+  ASSET_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
   /** Reference uploads one account may make per minute, across all API replicas. Default 30. */
   REFERENCE_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** Live streams (jobs.feed, jobs.onUpdate) and OpenAI-compatible waiting requests one account may hold open per API process. Default 20. */
@@ -254,6 +260,8 @@ export interface ReferenceLimits {
   maxPixels: number;
   /** Uploads per account per minute. */
   uploadsPerMinute: number;
+  /** Bytes of stored assets one account may keep together (ASSET_QUOTA_BYTES); unset: no byte quota. */
+  quotaBytes?: number;
 }
 
 /** What accounts, credits and limits follow; built from the config, and by tests directly. */
@@ -335,6 +343,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
       maxBytes: config.REFERENCE_MAX_BYTES,
       maxPixels: config.REFERENCE_MAX_PIXELS,
       uploadsPerMinute: config.REFERENCE_UPLOADS_PER_MINUTE,
+      quotaBytes: config.ASSET_QUOTA_BYTES,
     },
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,

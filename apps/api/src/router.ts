@@ -3,6 +3,7 @@ import { creditsRouter } from './credits/router.js';
 import { jobsRouter } from './jobs/router.js';
 import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
+import { assetsRouter } from './assets/router.js';
 import { statsRouter } from './stats/router.js';
 import { router } from './trpc.js';
 import { webhooksRouter } from './webhooks/router.js';
@@ -15,6 +16,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   queue: queueRouter,
   references: referencesRouter,
+  assets: assetsRouter,
   stats: statsRouter,
   webhooks: webhooksRouter,
 });

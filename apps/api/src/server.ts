@@ -26,6 +26,7 @@ import { registerRequestSpans } from './request-spans.js';
 import { makeRateLimits } from './rate-limits.js';
 import { registerOpenAiRoutes } from './openai/routes.js';
 import { registerReferenceRoutes } from './references/routes.js';
+import { registerAssetRoutes } from './assets/routes.js';
 import { makeUrlSigner, sharedImageUrlSecret } from './signed-urls.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
@@ -204,6 +205,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const signer = makeUrlSigner(options.imageUrlSecret ?? (await sharedImageUrlSecret(db)));
   registerImageRoutes(app, { db, storage, authenticate, signer, embeddable: settings.signedLinksEmbeddable });
   registerReferenceRoutes(app, { db, storage, authenticate, limits: settings.references, rateLimits: limits });
+  registerAssetRoutes(app, { db, storage, authenticate, limits: settings.references, rateLimits: limits });
   const services: Services = { db, storage, jobChanges, closing: closing.signal, streams, settings, limits };
   registerRestRoutes(app, { services, authenticate });
   registerOpenAiRoutes(app, { services, authenticate, signer, waitSeconds: options.openAiWaitSeconds ?? 120 });

@@ -13,12 +13,19 @@ export type PriceTable = Readonly<Record<string, number>>;
 /** Default prices: every built-in provider costs one credit per image. */
 export const DEFAULT_PRICES: PriceTable = { local: 1, mock: 1 };
 
-/** The price of one image: `provider/quality` when listed, else `provider`, else `fallback`. */
+/**
+ * The price of one image: `provider/kind` when listed (e.g. `openai/image-to-image`, `local/upscale`; a
+ * job's kind, core JOB_KINDS), else `provider/quality`, else `provider`, else `fallback`.
+ */
 export function pricePerImage(
   table: PriceTable,
-  { provider, quality }: { provider: string; quality?: string | null },
+  { provider, quality, kind }: { provider: string; quality?: string | null; kind?: string | null },
   fallback = 1,
 ): number {
+  if (kind) {
+    const byKind = table[`${provider}/${kind}`];
+    if (byKind !== undefined) return byKind;
+  }
   if (quality) {
     const refined = table[`${provider}/${quality}`];
     if (refined !== undefined) return refined;
@@ -34,7 +41,8 @@ export function parsePriceTable(text: string): PriceTable {
     .map((p) => p.trim())
     .filter(Boolean)) {
     const match = /^([a-z0-9-]+(?:\/[a-z0-9-]+)?):(\d+)$/.exec(part);
-    if (!match) throw new Error(`"${part}" is not provider[/quality]:credits (e.g. local:1 or openai/hd:8)`);
+    if (!match)
+      throw new Error(`"${part}" is not provider[/quality]:credits (e.g. local:1, openai/hd:8 or local/upscale:1)`);
     table[match[1]!] = Number(match[2]);
   }
   return table;

@@ -17,6 +17,7 @@ import {
   Quality,
   Stage,
 } from './job-request.js';
+import { JobInputsView } from './assets.js';
 import { WebhookEvent } from './webhook.js';
 
 export const ImageView = z.object({
@@ -75,6 +76,8 @@ export const JobView = z.object({
   images: z.array(ImageView),
   /** Reference images the references stage chose (empty until then, or when none matched). */
   references: z.array(JobReference),
+  /** kind, inputs (JobRequest.inputs as stored, with URLs), inputOptions, parentImageId (lineage). */
+  ...JobInputsView.shape,
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

@@ -16,3 +16,4 @@ export * from './job-view.js';
 export * from './job-batch.js';
 export * from './job-rest.js';
 export * from './inputs.js';
+export * from './assets.js';

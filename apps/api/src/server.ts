@@ -20,6 +20,7 @@ import { SESSION_COOKIE } from './auth/tokens.js';
 import type { Context, Services } from './context.js';
 import type { AccountSettings, TrustProxy } from './env.js';
 import { registerImageRoutes } from './images.js';
+import { registerInputFileRoutes } from './input-files.js';
 import { makeStreamSlots } from './jobs/stream-slots.js';
 import { registerMetrics } from './metrics.js';
 import { registerRequestSpans } from './request-spans.js';
@@ -204,6 +205,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
   const signer = makeUrlSigner(options.imageUrlSecret ?? (await sharedImageUrlSecret(db)));
   registerImageRoutes(app, { db, storage, authenticate, signer, embeddable: settings.signedLinksEmbeddable });
+  registerInputFileRoutes(app, { db, storage, authenticate, signer });
   registerReferenceRoutes(app, { db, storage, authenticate, limits: settings.references, rateLimits: limits });
   registerAssetRoutes(app, { db, storage, authenticate, limits: settings.references, rateLimits: limits });
   const services: Services = { db, storage, jobChanges, closing: closing.signal, streams, settings, limits };

@@ -109,7 +109,7 @@ export type JobListInput = z.input<typeof JobListInput>;
 
 /** What one image costs per provider (`credits.prices`), so a form can show a job's cost before submit. */
 export const PriceListView = z.object({
-  /** Credits per image, keyed `provider` or `provider/quality`. */
+  /** Credits per image, keyed `provider`, `provider/quality` or `provider/kind` (e.g. `local/upscale`). */
   prices: z.record(z.string(), z.number().int()),
   /** The providers a job may name, cheapest first. */
   providers: z.array(z.object({ provider: ProviderName, creditsPerImage: z.number().int() })),

@@ -3,16 +3,18 @@ import { randomUUID } from 'node:crypto';
 import {
   DomainError,
   isTerminalStatus,
+  kindOf,
   pricePerImage,
   type BatchRequest,
   type BatchView,
   type Priority,
 } from '@darkroom/core';
-import { jobViewInclude, lifecycle, queuePlacesOf, toJobView } from '@darkroom/db';
+import { jobViewInclude, lifecycle, queuePlacesOf, toJobView, type ResolvedInputs } from '@darkroom/db';
 import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
 import { assertSubmittable } from './checks.js';
+import { assertInputsSupported, resolveInputs } from './inputs.js';
 import { jobIdForIdempotencyKey } from './idempotency.js';
 import type { ServiceOptions, SubmitOptions } from './options.js';
 
@@ -28,11 +30,17 @@ export async function createBatch({
   limits,
   input,
 }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
-  input.requests.forEach((request, index) => assertSubmittable(settings, user, request, `requests.${index}.`));
+  input.requests.forEach((request, index) => {
+    assertSubmittable(settings, user, request, `requests.${index}.`);
+    assertInputsSupported(settings, request, `requests.${index}.`);
+  });
   const keys = input.requests.map((request) => request.idempotencyKey).filter((key): key is string => Boolean(key));
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
   }
+  const inputs: (ResolvedInputs | null)[] = [];
+  for (const [index, request] of input.requests.entries())
+    inputs.push(await resolveInputs({ db, user, request, prefix: `requests.${index}.` }));
   await limits.consumeSubmits(user.id, input.requests.length);
   // One check per distinct URL, however many requests name it, all before anything is written.
   const webhookUrls = new Map<string, number>();
@@ -54,7 +62,12 @@ export async function createBatch({
     const cost = input.requests.reduce(
       (sum, request) =>
         sum +
-        request.numImages * pricePerImage(settings.prices, { provider: request.provider, quality: request.quality }),
+        request.numImages *
+          pricePerImage(settings.prices, {
+            provider: request.provider,
+            quality: request.quality,
+            kind: kindOf(request.inputs),
+          }),
       0,
     );
     if ((balance?.credit_balance ?? 0) < cost) {
@@ -70,7 +83,7 @@ export async function createBatch({
     // Each job goes in as a single submit's would (lifecycle's accept: row, images, event, queue entry,
     // reservation, active-jobs cap), inside this one transaction: a refusal undoes the whole batch.
     const queued: Priority[] = [];
-    for (const request of input.requests) {
+    for (const [index, request] of input.requests.entries()) {
       const requestHash = lifecycle.hashJobRequest(request);
       // A request already made under its idempotency key is not made again.
       if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash)))
@@ -84,6 +97,7 @@ export async function createBatch({
         prices: settings.prices,
         maxActiveJobs: settings.maxActiveJobsPerUser,
         countAhead: false,
+        inputs: inputs[index],
       });
       queued.push(request.priority);
     }

@@ -8,6 +8,7 @@ export type {
   CreditEntry,
   WorkerHeartbeat,
   WebhookDelivery,
+  JobInput,
 } from './generated/prisma/client.js';
 export * from './embedded.js';
 export * from './migrate.js';

@@ -17,3 +17,4 @@ export * from './job-batch.js';
 export * from './job-rest.js';
 export * from './inputs.js';
 export * from './assets.js';
+export * from './derived.js';

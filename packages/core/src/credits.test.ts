@@ -10,6 +10,14 @@ describe('prices', () => {
     expect(pricePerImage(table, { provider: 'fal' }, 3)).toBe(3);
   });
 
+  it('prefers provider/kind over provider/quality for a job with inputs', () => {
+    const table = parsePriceTable('openai:4, openai/high:8, openai/image-to-image:6, local/upscale:1, local:2');
+    expect(pricePerImage(table, { provider: 'openai', quality: 'high', kind: 'image-to-image' })).toBe(6);
+    expect(pricePerImage(table, { provider: 'openai', quality: 'high', kind: 'text-to-image' })).toBe(8);
+    expect(pricePerImage(table, { provider: 'local', kind: 'upscale' })).toBe(1);
+    expect(pricePerImage(table, { provider: 'local', kind: 'inpaint' })).toBe(2);
+  });
+
   it('names a malformed price', () => {
     expect(() => parsePriceTable('local:1,openai=4')).toThrow('"openai=4" is not provider[/quality]:credits');
     expect(() => parsePriceTable('local:-1')).toThrow(/local:-1/);

@@ -176,6 +176,7 @@ CREATE INDEX job_inputs_asset_id_idx ON public.job_inputs USING btree (asset_id)
 CREATE INDEX job_inputs_image_id_idx ON public.job_inputs USING btree (image_id);
 CREATE UNIQUE INDEX job_inputs_job_id_slot_position_key ON public.job_inputs USING btree (job_id, slot, "position");
 CREATE INDEX job_inputs_storage_key_idx ON public.job_inputs USING btree (storage_key);
+CREATE INDEX job_inputs_thumbnail_key_idx ON public.job_inputs USING btree (thumbnail_key);
 
 CREATE TABLE jobs (
     id uuid NOT NULL,

@@ -35,6 +35,9 @@ CREATE INDEX "job_inputs_image_id_idx" ON "job_inputs"("image_id");
 CREATE INDEX "job_inputs_storage_key_idx" ON "job_inputs"("storage_key");
 
 -- CreateIndex
+CREATE INDEX "job_inputs_thumbnail_key_idx" ON "job_inputs"("thumbnail_key");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "job_inputs_job_id_slot_position_key" ON "job_inputs"("job_id", "slot", "position");
 
 -- CreateIndex

@@ -77,6 +77,17 @@ describe('job inputs at submit', () => {
     expect(theirs.statusCode).toBe(404);
   });
 
+  it('detaches a deleted asset from the jobs that used it: their views and input files keep working', async () => {
+    const used = await upload(await png(77));
+    const job = await h.caller.jobs.create({ prompt: 'kept', inputs: { image: used } });
+    await h.caller.assets.delete({ id: used });
+    await expect(h.caller.assets.get({ id: used })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const view = await h.caller.jobs.get({ id: job.id });
+    expect([view.inputs[0]!.assetId, view.inputs[0]!.slot]).toEqual([null, 'image']);
+    for (const url of [view.inputs[0]!.url, view.inputs[0]!.thumbnailUrl!])
+      expect((await h.inject({ method: 'GET', url })).statusCode).toBe(200);
+  });
+
   it('takes a result image as the input and records it as the parent (lineage)', async () => {
     await h.startWorker();
     const first = await h.caller.jobs.create({ prompt: 'a lighthouse', provider: 'mock' });

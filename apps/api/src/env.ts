@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CreditPricesEnv,
+  MAX_IMAGES_PER_JOB,
   MAX_REFERENCE_BYTES,
   nameListEnv,
   parseConfig,
@@ -128,6 +129,8 @@ const ApiEnv = z.object({
   SUBMITS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
   /** Queued + running jobs one user may have at once. Default 500. */
   MAX_ACTIVE_JOBS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /** Images one job may ask for, at most core's MAX_IMAGES_PER_JOB (32). Default 32. */
+  MAX_IMAGES_PER_JOB: z.coerce.number().int().min(1).max(MAX_IMAGES_PER_JOB).default(MAX_IMAGES_PER_JOB),
   /** Failed log-in attempts per account per 15 minutes before it is throttled. Default 10. */
   LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(10),
   /** Log-in attempts per IP address per 15 minutes. Default 100. */
@@ -278,6 +281,8 @@ export interface AccountSettings {
   allowedHosts: string[] | 'any';
   submitsPerMinute: number;
   maxActiveJobsPerUser: number;
+  /** Images one job may ask for (MAX_IMAGES_PER_JOB, at most core's 32); unset: core's limit. */
+  maxImagesPerJob?: number;
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
   signUpsPerIpPerHour: number;
@@ -326,6 +331,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     trustedOrigins: config.TRUSTED_ORIGINS,
     submitsPerMinute: config.SUBMITS_PER_MINUTE,
     maxActiveJobsPerUser: config.MAX_ACTIVE_JOBS_PER_USER,
+    maxImagesPerJob: config.MAX_IMAGES_PER_JOB,
     loginAttemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
     signUpsPerIpPerHour: config.SIGNUPS_PER_IP_PER_HOUR,

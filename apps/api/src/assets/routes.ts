@@ -119,18 +119,22 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps) 
     };
   const idOf = (request: FastifyRequest) => AssetRef.parse(request.params).id;
 
-  app.get(
-    '/api/v1/assets',
-    withUser(async (user) => ({ items: await listAssets({ db, user }) })),
-  );
-  app.get(
-    '/api/v1/assets/:id',
-    withUser(async (user, request) => getAsset({ db, user, id: idOf(request) })),
-  );
-  app.delete(
-    '/api/v1/assets/:id',
-    withUser(async (user, request) => deleteAsset({ db, storage, user, id: idOf(request) })),
-  );
+  // In their own scope so that every error, a body Fastify cannot parse included, has REST's shape.
+  app.register(async (scope) => {
+    scope.setErrorHandler(sendRestError);
+    scope.get(
+      '/api/v1/assets',
+      withUser(async (user) => ({ items: await listAssets({ db, user }) })),
+    );
+    scope.get(
+      '/api/v1/assets/:id',
+      withUser(async (user, request) => getAsset({ db, user, id: idOf(request) })),
+    );
+    scope.delete(
+      '/api/v1/assets/:id',
+      withUser(async (user, request) => deleteAsset({ db, storage, user, id: idOf(request) })),
+    );
+  });
 
   const serve = (variant: 'file' | 'thumbnail') => async (request: FastifyRequest, reply: FastifyReply) => {
     const { user, error: authError } = await authenticate(request);

@@ -7,6 +7,7 @@ import {
   DomainError,
   JobRequest,
   type AspectRatio,
+  type JobInputsInput,
   type JobView,
   type ModerationLevel,
   type Quality,
@@ -73,6 +74,7 @@ export async function generateOpenAiImages({
   origin,
   signer,
   gone,
+  inputs,
 }: {
   services: Services;
   user: AuthUser;
@@ -85,12 +87,14 @@ export async function generateOpenAiImages({
   signer: UrlSigner;
   /** Aborts when the caller disconnects (or the server stops): the wait, and its stream slot, end. */
   gone: AbortSignal;
+  /** Image inputs (the edits and variations routes), by asset id. */
+  inputs?: JobInputsInput;
 }): Promise<OpenAiImagesResponse> {
   // A waiting request holds a connection for up to waitSeconds: it takes a stream slot, before the job
   // is submitted, so a refusal leaves nothing behind.
   const release = services.streams.acquire(user.id);
   try {
-    return await generateAndWait(services, { user, input, idempotencyKey, waitSeconds, origin, signer, gone });
+    return await generateAndWait(services, { user, input, idempotencyKey, waitSeconds, origin, signer, gone, inputs });
   } finally {
     release();
   }
@@ -106,6 +110,7 @@ async function generateAndWait(
     origin,
     signer,
     gone,
+    inputs,
   }: Omit<Parameters<typeof generateOpenAiImages>[0], 'services'>,
 ): Promise<OpenAiImagesResponse> {
   const aspectRatio = aspectRatioForSize(input.size);
@@ -122,6 +127,7 @@ async function generateAndWait(
       ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
       ...(input.moderation ? { moderation: OPENAI_MODERATION[input.moderation] } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(inputs ? { inputs } : {}),
       metadata: {
         via: 'openai',
         quality: input.quality,

@@ -202,4 +202,28 @@ describe('a run with image inputs', () => {
     expect([local.calls[0]!.kind, local.calls[0]!.inputs?.upscale]).toEqual(['upscale', 2]);
     expect(local.calls[0]!.inputs?.image?.bytes.equals(image.bytes)).toBe(true);
   });
+
+  it('fails the job, not retryable and without calling the provider, when an input file is gone', async () => {
+    const image = await stored('vanished', 50);
+    const job = await accept(
+      { prompt: 'from a lost file', inputs: { image: '0190a000-0000-7000-8000-000000000400' } },
+      {
+        kind: 'image-to-image',
+        parentImageId: null,
+        options: { referenceMode: 'shared' },
+        rows: [{ slot: 'image', position: 0, role: null, ...image.row }],
+      },
+    );
+    await storage.delete(image.row.storageKey);
+    const local = recording('local');
+    await runJob(deps({ local: local.provider }, 'local'), job.id);
+    expect(local.calls).toHaveLength(0);
+    const ended = await database.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect([ended.status, ended.errorCode, ended.errorRetryable, ended.creditsReserved]).toEqual([
+      'failed',
+      'invalid_request',
+      false,
+      0,
+    ]);
+  });
 });

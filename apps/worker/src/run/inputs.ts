@@ -18,6 +18,11 @@ export interface RunInputs {
   upscale?: 2 | 4;
 }
 
+/** An input's file is missing from storage (deleted by hand, a storage moved without it). */
+export class MissingInputError extends Error {
+  override readonly name = 'MissingInputError';
+}
+
 interface StoredOptions {
   strength?: number;
   referenceMode?: 'shared' | 'per-image';
@@ -33,7 +38,8 @@ export async function loadInputs(deps: PipelineDeps, job: Job): Promise<RunInput
   });
   const read = async (row: (typeof rows)[number]): Promise<InputImage> => {
     const stored = await deps.storage.get(row.storageKey);
-    if (!stored) throw new Error(`input ${row.slot} ${row.position} of job ${job.id}: file ${row.storageKey} is gone`);
+    if (!stored)
+      throw new MissingInputError(`the ${row.slot} input (position ${row.position}) is missing from storage`);
     return { bytes: stored.body, mime: row.mime as InputImage['mime'], width: row.width, height: row.height };
   };
   const options = (job.inputOptions ?? {}) as StoredOptions;

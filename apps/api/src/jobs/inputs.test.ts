@@ -75,6 +75,19 @@ describe('job inputs at submit', () => {
     const stranger = await h.makeUser('peeker@example.com');
     const theirs = await h.inject({ method: 'GET', url: read.inputs[0]!.url, headers: stranger.headers });
     expect(theirs.statusCode).toBe(404);
+    const notTheirs = await h.inject({
+      method: 'POST',
+      url: `${read.inputs[0]!.url}/signed-url`,
+      headers: stranger.headers,
+    });
+    expect(notTheirs.statusCode).toBe(404);
+    // A signed link opens the input without credentials, like an image's.
+    const signed = (await h.inject({ method: 'POST', url: `${read.inputs[0]!.url}/signed-url` })).json();
+    const server = await h.server();
+    const opened = await server.inject({ method: 'GET', url: signed.url });
+    expect([opened.statusCode, opened.headers['content-type']]).toEqual([200, 'image/png']);
+    const forged = await server.inject({ method: 'GET', url: signed.url.replace(/signature=[^&]+/, 'signature=AAAA') });
+    expect(forged.statusCode).toBe(403);
   });
 
   it('detaches a deleted asset from the jobs that used it: their views and input files keep working', async () => {

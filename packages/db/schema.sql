@@ -185,6 +185,30 @@ ALTER TABLE job_events ADD CONSTRAINT job_events_pkey PRIMARY KEY (id);
 ALTER TABLE job_events ADD CONSTRAINT job_events_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;
 CREATE INDEX job_events_job_id_id_idx ON public.job_events USING btree (job_id, id);
 
+CREATE TABLE job_inputs (
+    id uuid NOT NULL,
+    job_id uuid NOT NULL,
+    slot text NOT NULL,
+    "position" integer NOT NULL,
+    role text,
+    asset_id uuid,
+    image_id uuid,
+    storage_key text NOT NULL,
+    thumbnail_key text,
+    mime text NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL
+);
+ALTER TABLE job_inputs ADD CONSTRAINT job_inputs_pkey PRIMARY KEY (id);
+ALTER TABLE job_inputs ADD CONSTRAINT job_inputs_asset_id_fkey FOREIGN KEY (asset_id) REFERENCES "references"(id) ON UPDATE CASCADE ON DELETE SET NULL;
+ALTER TABLE job_inputs ADD CONSTRAINT job_inputs_image_id_fkey FOREIGN KEY (image_id) REFERENCES images(id) ON UPDATE CASCADE ON DELETE SET NULL;
+ALTER TABLE job_inputs ADD CONSTRAINT job_inputs_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;
+CREATE INDEX job_inputs_asset_id_idx ON public.job_inputs USING btree (asset_id);
+CREATE INDEX job_inputs_image_id_idx ON public.job_inputs USING btree (image_id);
+CREATE UNIQUE INDEX job_inputs_job_id_slot_position_key ON public.job_inputs USING btree (job_id, slot, "position");
+CREATE INDEX job_inputs_storage_key_idx ON public.job_inputs USING btree (storage_key);
+CREATE INDEX job_inputs_thumbnail_key_idx ON public.job_inputs USING btree (thumbnail_key);
+
 CREATE TABLE jobs (
     id uuid NOT NULL,
     user_id uuid NOT NULL,
@@ -235,6 +259,9 @@ CREATE TABLE jobs (
     trace_parent text,
     moderation text DEFAULT 'standard'::text NOT NULL,
     model text,
+    input_options jsonb,
+    kind text DEFAULT 'text-to-image'::text NOT NULL,
+    parent_image_id uuid,
     engine_options jsonb
 );
 ALTER TABLE jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
@@ -315,12 +342,15 @@ CREATE TABLE references (
     description text DEFAULT ''::text NOT NULL,
     palette jsonb NOT NULL,
     created_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
-    search tsvector
+    search tsvector,
+    sha256 text,
+    thumbnail_key text
 );
 ALTER TABLE "references" ADD CONSTRAINT references_pkey PRIMARY KEY (id);
 ALTER TABLE "references" ADD CONSTRAINT references_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
 CREATE INDEX references_search_idx ON public."references" USING gin (search);
 CREATE INDEX references_user_id_created_at_idx ON public."references" USING btree (user_id, created_at);
+CREATE UNIQUE INDEX references_user_id_sha256_key ON public."references" USING btree (user_id, sha256);
 CREATE TRIGGER references_search_update BEFORE INSERT OR UPDATE OF tags, description ON public."references" FOR EACH ROW EXECUTE FUNCTION references_search_update();
 
 CREATE TABLE sessions (
@@ -385,6 +415,7 @@ ALTER TABLE worker_heartbeats ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY 
 CREATE INDEX worker_heartbeats_last_seen_at_idx ON public.worker_heartbeats USING btree (last_seen_at);
 
 FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 bd5565c386b93093308eb1ace2279cb9, body: packages/db/sql/darkroom_accept_job.sql
+FUNCTION darkroom_accept_job_with_inputs(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean, inputs jsonb) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 3435f8d41144d724c093e816b65587ec, body: packages/db/sql/darkroom_accept_job_with_inputs.sql
 FUNCTION darkroom_bump_version() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 81b589193630eacf07b49d6d1e7941c0, body: packages/db/sql/darkroom_bump_version.sql
 FUNCTION darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer) RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone) LANGUAGE plpgsql VOLATILE -- md5 c1a07dc7f55db960be75f4b30a974b2e, body: packages/db/sql/darkroom_claim_job.sql
 FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 b66c4e6ba122ba0cceedef39b2c1419c, body: packages/db/sql/darkroom_notify_api_key_changed.sql

@@ -74,13 +74,20 @@ describe('API configuration', () => {
     const defaults = accountSettingsFrom(loadApiConfig({}));
     expect([defaults.signUpMode, defaults.references]).toEqual([
       'open',
-      { maxPerUser: 200, maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000, uploadsPerMinute: 30 },
+      {
+        maxPerUser: 200,
+        maxBytes: 10 * 1024 * 1024,
+        maxPixels: 40_000_000,
+        uploadsPerMinute: 30,
+        quotaBytes: 1024 ** 3,
+      },
     ]);
     expect(accountSettingsFrom(loadApiConfig({ SIGNUP_MODE: 'invite' })).signUpMode).toBe('invite');
     for (const [name, value] of [
       ['SIGNUP_MODE', 'invites'],
       ['MAX_REFERENCES_PER_USER', '0'],
       ['REFERENCE_MAX_BYTES', '10'],
+      ['ASSET_QUOTA_BYTES', '10'],
       ['REFERENCE_MAX_PIXELS', 'lots'],
       ['REFERENCE_UPLOADS_PER_MINUTE', '-1'],
     ] as const)

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CreditPricesEnv,
+  MAX_IMAGES_PER_JOB,
   MAX_REFERENCE_BYTES,
   nameListEnv,
   parseConfig,
@@ -128,6 +129,8 @@ const ApiEnv = z.object({
   SUBMITS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
   /** Queued + running jobs one user may have at once. Default 500. */
   MAX_ACTIVE_JOBS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /** Images one job may ask for, at most core's MAX_IMAGES_PER_JOB (32). Default 32. */
+  MAX_IMAGES_PER_JOB: z.coerce.number().int().min(1).max(MAX_IMAGES_PER_JOB).default(MAX_IMAGES_PER_JOB),
   /** Failed log-in attempts per account per 15 minutes before it is throttled. Default 10. */
   LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(10),
   /** Log-in attempts per IP address per 15 minutes. Default 100. */
@@ -152,6 +155,12 @@ const ApiEnv = z.object({
     .default(MAX_REFERENCE_BYTES),
   /** The most pixels (width x height) a reference may have; larger ones are refused before decoding. Default 40000000. */
   REFERENCE_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(40_000_000),
+  /** Bytes of uploaded images (assets) one account may keep together. Default 1073741824 (1 GiB). */
+  ASSET_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
   /** Reference uploads one account may make per minute, across all API replicas. Default 30. */
   REFERENCE_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** Live streams (jobs.feed, jobs.onUpdate) and OpenAI-compatible waiting requests one account may hold open per API process. Default 20. */
@@ -254,6 +263,8 @@ export interface ReferenceLimits {
   maxPixels: number;
   /** Uploads per account per minute. */
   uploadsPerMinute: number;
+  /** Bytes of stored assets one account may keep together (ASSET_QUOTA_BYTES); unset: no byte quota. */
+  quotaBytes?: number;
 }
 
 /** What accounts, credits and limits follow; built from the config, and by tests directly. */
@@ -270,6 +281,8 @@ export interface AccountSettings {
   allowedHosts: string[] | 'any';
   submitsPerMinute: number;
   maxActiveJobsPerUser: number;
+  /** Images one job may ask for (MAX_IMAGES_PER_JOB, at most core's 32); unset: core's limit. */
+  maxImagesPerJob?: number;
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
   signUpsPerIpPerHour: number;
@@ -318,6 +331,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
     trustedOrigins: config.TRUSTED_ORIGINS,
     submitsPerMinute: config.SUBMITS_PER_MINUTE,
     maxActiveJobsPerUser: config.MAX_ACTIVE_JOBS_PER_USER,
+    maxImagesPerJob: config.MAX_IMAGES_PER_JOB,
     loginAttemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginAttemptsPerIp: config.LOGIN_ATTEMPTS_PER_IP,
     signUpsPerIpPerHour: config.SIGNUPS_PER_IP_PER_HOUR,
@@ -335,6 +349,7 @@ export function accountSettingsFrom(config: ApiConfig): AccountSettings {
       maxBytes: config.REFERENCE_MAX_BYTES,
       maxPixels: config.REFERENCE_MAX_PIXELS,
       uploadsPerMinute: config.REFERENCE_UPLOADS_PER_MINUTE,
+      quotaBytes: config.ASSET_QUOTA_BYTES,
     },
     warnQueueLength: config.QUEUE_WARN_LENGTH,
     workerDeadAfterSeconds: config.WORKER_DEAD_AFTER_SECONDS,

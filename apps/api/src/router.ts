@@ -5,6 +5,7 @@ import { jobsRouter } from './jobs/router.js';
 import { modelsRouter } from './models/router.js';
 import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
+import { assetsRouter } from './assets/router.js';
 import { statsRouter } from './stats/router.js';
 import { router } from './trpc.js';
 import { webhooksRouter } from './webhooks/router.js';
@@ -19,6 +20,7 @@ export const appRouter = router({
   models: modelsRouter,
   queue: queueRouter,
   references: referencesRouter,
+  assets: assetsRouter,
   stats: statsRouter,
   webhooks: webhooksRouter,
 });

@@ -21,6 +21,7 @@ import {
   type JobView,
 } from '@darkroom/core';
 import { readCliEnv } from './env.js';
+import { fraction, INPUT_OPTIONS, inputsFromFlags } from './inputs.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { makeProgressReporter } from './progress.js';
 
@@ -29,7 +30,10 @@ const HELP = `darkroom - asynchronous image generation from the command line
 Usage:
   darkroom generate "prompt" [-n 4] [--preset cover] [-o ./out] [--no-wait] [--timeout 300]
                     [--aspect-ratio 2:3] [--style S] [--seed N] [--priority normal] [--provider local] [--quality high]
-                    [--format png|jpeg|webp]
+                    [--format png|jpeg|webp] [--image photo.jpg [--mask mask.png] [--strength 0.6]]
+                    [--reference role=path ...]   (files are uploaded as assets first; mask: white = regenerate)
+  darkroom vary <image-id> [--strength 0.6] [--prompt P] [-n 1] [--no-wait] [-o ./out]
+  darkroom upscale <image-id> [--factor 2|4] [--no-wait] [-o ./out]
   darkroom status <job-id>
   darkroom list [--limit 20] [--status queued|running|succeeded|failed|canceled] [--cursor ID]
   darkroom cancel <job-id>
@@ -77,7 +81,15 @@ const COMMAND_OPTIONS = {
     format: { type: 'string' },
     'negative-prompt': { type: 'string' },
     'idempotency-key': { type: 'string' },
+    ...INPUT_OPTIONS,
   },
+  vary: {
+    ...WAIT_OPTIONS,
+    strength: { type: 'string' },
+    prompt: { type: 'string' },
+    n: { type: 'string', short: 'n' },
+  },
+  upscale: { ...WAIT_OPTIONS, factor: { type: 'string' } },
   status: {},
   list: { limit: { type: 'string' }, status: { type: 'string' }, cursor: { type: 'string' } },
   cancel: {},
@@ -162,7 +174,7 @@ interface CommandContext {
   json: boolean;
   quiet: boolean;
 }
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 type Handler = (context: CommandContext, values: Values, positionals: string[]) => Promise<number>;
 
 const COMMANDS: Record<Command, Handler> = {
@@ -186,7 +198,26 @@ const COMMANDS: Record<Command, Handler> = {
       ...(values['negative-prompt'] !== undefined ? { negativePrompt: String(values['negative-prompt']) } : {}),
       ...(values['idempotency-key'] !== undefined ? { idempotencyKey: String(values['idempotency-key']) } : {}),
     };
-    return follow(context, values, await context.darkroom.submit(request));
+    const inputs = await inputsFromFlags(context.darkroom, values);
+    return follow(context, values, await context.darkroom.submit({ ...request, ...(inputs ? { inputs } : {}) }));
+  },
+
+  async vary(context, values, positionals) {
+    const imageId = onlyId('vary', positionals, 'image');
+    const job = await context.darkroom.trpc.jobs.vary.mutate({
+      imageId,
+      ...(values.strength !== undefined ? { strength: fraction('strength', values.strength) } : {}),
+      ...(typeof values.prompt === 'string' ? { prompt: values.prompt } : {}),
+      ...(values.n !== undefined ? { numImages: integer('n', values.n) } : {}),
+    });
+    return follow(context, values, job);
+  },
+
+  async upscale(context, values, positionals) {
+    const imageId = onlyId('upscale', positionals, 'image');
+    const factor = values.factor === undefined ? 2 : Number(oneOf('factor', values.factor, ['2', '4']));
+    const job = await context.darkroom.trpc.jobs.upscale.mutate({ imageId, factor: factor as 2 | 4 });
+    return follow(context, values, job);
   },
 
   async status(context, _values, positionals) {
@@ -347,19 +378,24 @@ function summary(job: JobView): string {
   return `${job.id} ${job.status}${where} ${job.progress}%, ${job.counts.succeeded}/${job.numImages} images, ${job.preset}: ${truncate(job.prompt, 60)}${error}`;
 }
 
-function onlyId(command: string, positionals: string[]): string {
-  if (positionals.length !== 1) throw new UsageError(`${command} takes one job id: darkroom ${command} <job-id>`);
+function onlyId(command: string, positionals: string[], what: 'job' | 'image' = 'job'): string {
+  if (positionals.length !== 1)
+    throw new UsageError(`${command} takes one ${what} id: darkroom ${command} <${what}-id>`);
   return positionals[0]!;
 }
 
-function integer(name: string, value: string | boolean | undefined): number {
+function integer(name: string, value: string | boolean | string[] | undefined): number {
   const number = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(number))
     throw new UsageError(`--${name} must be a whole number (got ${String(value)})`);
   return number;
 }
 
-function oneOf<T extends string>(name: string, value: string | boolean | undefined, allowed: readonly T[]): T {
+function oneOf<T extends string>(
+  name: string,
+  value: string | boolean | string[] | undefined,
+  allowed: readonly T[],
+): T {
   if (typeof value !== 'string' || !allowed.includes(value as T))
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got ${String(value)})`);
   return value as T;

@@ -18,6 +18,7 @@ import { activeSpan, ATTR, contextFromTraceParent, markFailed, SpanKind, withSpa
 import { jobDuration, jobsFinished } from './metrics.js';
 import type { PipelineDeps } from './run/deps.js';
 import { generateImage, runModeration } from './run/image.js';
+import { loadInputs, MissingInputError } from './run/inputs.js';
 import { chooseReferences, preparePrompts } from './run/stages.js';
 import { handsBack, watchRun, type StopReason } from './run/watch.js';
 
@@ -104,6 +105,20 @@ async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome>
   try {
     // The claim entered the references stage; each stage's write also enters the next one.
     const references = await chooseReferences(deps, started);
+    const inputs = await loadInputs(deps, started).catch((error: unknown) => {
+      if (!(error instanceof MissingInputError)) throw error;
+      return error;
+    });
+    // An input's file is gone from storage: no provider and no retry can make these images.
+    if (inputs instanceof MissingInputError) {
+      await endRun(
+        deps,
+        jobId,
+        { kind: 'fail', error: { code: 'invalid_request', message: inputs.message, retryable: false } },
+        started.attempts,
+      );
+      return { kind: 'finished' };
+    }
     const images = await preparePrompts(db, started);
     // Pending and running images are made; so are canceled ones of a job still running (a worker
     // killed during an older version's shutdown left them so). Failed images stay failed.
@@ -120,7 +135,7 @@ async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome>
         await withSpan(
           'image.generate',
           { attributes: { [ATTR.jobId]: jobId, [ATTR.imageIndex]: image.index, [ATTR.provider]: providerName } },
-          () => generateImage(deps, { job: started, image, providerName, references, watch }),
+          () => generateImage(deps, { job: started, image, providerName, references, inputs, watch }),
         );
       } catch (error) {
         // One lane broke: its siblings stop too (their vendor calls are detached, not canceled, and

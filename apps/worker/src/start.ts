@@ -89,7 +89,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         isEnabled: providers.isEnabled,
         moderationMin: config.MODERATION_MIN,
         fallbackOrder: providers.fallbackOrder,
-        priceOf: (provider, quality) => pricePerImage(config.CREDIT_PRICES, { provider, quality }),
+        priceOf: (provider, quality, kind) => pricePerImage(config.CREDIT_PRICES, { provider, quality, kind }),
         log,
         // Job events reach their owners: they name this process by its opaque session name, and the
         // log (and the admin's worker list, through the heartbeat row) ties that to host:pid (F21).

@@ -4,11 +4,14 @@
  *
  *   const darkroom = createDarkroomClient({ url: 'http://127.0.0.1:3000' });
  *   const job = await darkroom.generate({ prompt: 'a friendly dragon', numImages: 4 });
+ *   const photo = await darkroom.upload(readFileSync('shoe.jpg'));
+ *   const edit = await darkroom.generate({ prompt: 'on a beach', inputs: { image: photo.id } });
  */
 import type { AppRouter } from '@darkroom/api';
 import { isTerminalStatus, pollDelay, type BackoffOptions, type JobRequestInput, type JobView } from '@darkroom/core';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource as EventSourcePolyfill } from 'eventsource';
+import { makeUpload } from './upload.js';
 
 export interface DarkroomClientOptions {
   /** Where Darkroom answers, e.g. http://127.0.0.1:3000 (no trailing /trpc). */
@@ -184,7 +187,10 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
     return wait(job.id, options);
   }
 
-  return { trpc, submit, quote, wait, generate };
+  /** An image into the caller's assets (multipart POST /api/v1/assets); name its id in a job's inputs. */
+  const upload = makeUpload({ url, fetchImpl, headers });
+
+  return { trpc, submit, quote, wait, generate, upload };
 }
 
 export type DarkroomClient = ReturnType<typeof createDarkroomClient>;
@@ -244,4 +250,5 @@ function sleep(ms: number, signal?: AbortSignal) {
   });
 }
 
+export type { UploadBody, UploadOptions } from './upload.js';
 export { darkroomErrorOf, type DarkroomError, type DarkroomErrorCode, type FieldIssue } from './errors.js';

@@ -21,6 +21,14 @@ describe('prices', () => {
     expect(pricePerImage(table, { provider: 'comfyui', model: 'other' })).toBe(1);
   });
 
+  it('prefers provider/kind over provider/quality for a job with inputs', () => {
+    const table = parsePriceTable('openai:4, openai/high:8, openai/image-to-image:6, local/upscale:1, local:2');
+    expect(pricePerImage(table, { provider: 'openai', quality: 'high', kind: 'image-to-image' })).toBe(6);
+    expect(pricePerImage(table, { provider: 'openai', quality: 'high', kind: 'text-to-image' })).toBe(8);
+    expect(pricePerImage(table, { provider: 'local', kind: 'upscale' })).toBe(1);
+    expect(pricePerImage(table, { provider: 'local', kind: 'inpaint' })).toBe(2);
+  });
+
   it('names a malformed price', () => {
     expect(() => parsePriceTable('local:1,openai=4')).toThrow('"openai=4" is not provider[/model or /quality]:credits');
     expect(() => parsePriceTable('comfyui/a:b:2')).toThrow('"comfyui/a:b:2" is not provider');

@@ -13,16 +13,28 @@ export type PriceTable = Readonly<Record<string, number>>;
 /** Default prices: every built-in provider costs one credit per image. */
 export const DEFAULT_PRICES: PriceTable = { local: 1, mock: 1 };
 
-/** The price of one image: `provider/model`, else `provider/quality` when listed, else `provider`, else `fallback`. */
+/**
+ * The price of one image: `provider/model` when listed (a checkpoint costs GPU time whatever else), else
+ * `provider/kind` (e.g. `openai/image-to-image`, `local/upscale`; a job's kind, core JOB_KINDS), else
+ * `provider/quality`, else `provider`, else `fallback`.
+ */
 export function pricePerImage(
   table: PriceTable,
-  { provider, quality, model }: { provider: string; quality?: string | null; model?: string | null },
+  {
+    provider,
+    quality,
+    model,
+    kind,
+  }: { provider: string; quality?: string | null; model?: string | null; kind?: string | null },
   fallback = 1,
 ): number {
-  // The job's model first: a bigger checkpoint costs more GPU time whatever the quality asked.
   if (model) {
     const forModel = table[`${provider}/${model}`];
     if (forModel !== undefined) return forModel;
+  }
+  if (kind) {
+    const byKind = table[`${provider}/${kind}`];
+    if (byKind !== undefined) return byKind;
   }
   if (quality) {
     const refined = table[`${provider}/${quality}`];
@@ -42,7 +54,7 @@ export function parsePriceTable(text: string): PriceTable {
     const match = /^([a-z0-9-]+(?:\/[\w.\-/ [\]()+]+)?):(\d+)$/.exec(part);
     if (!match)
       throw new Error(
-        `"${part}" is not provider[/model or /quality]:credits (e.g. local:1, comfyui/sdxl-base:2 or openai/hd:8)`,
+        `"${part}" is not provider[/model, /kind or /quality]:credits (e.g. local:1, comfyui/sdxl-base:2, local/upscale:1 or openai/hd:8)`,
       );
     table[match[1]!] = Number(match[2]);
   }

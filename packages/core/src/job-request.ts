@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import { Guidance, LoraList, SamplerName, Steps } from './engine-options.js';
+import { JobInputs } from './inputs.js';
 import { WebhookEvent, WebhookUrl } from './webhook.js';
 
 /** The most images one job may ask for. */
-export const MAX_IMAGES_PER_JOB = 8;
+export const MAX_IMAGES_PER_JOB = 32;
 /** Prompt bounds, counted after trimming. */
 export const MAX_PROMPT_LENGTH = 4000;
 export const MAX_NEGATIVE_PROMPT_LENGTH = 2000;
@@ -208,6 +209,8 @@ export const JobRequest = z.object({
   webhookUrl: WebhookUrl.optional(),
   /** Which events call `webhookUrl`. Default `['job.finished']`. */
   webhookEvents: z.array(WebhookEvent).min(1).max(2).optional(),
+  /** Images the job is made from, by asset or result-image id (see inputs.ts; none: text-to-image). */
+  inputs: JobInputs.optional(),
 });
 /** A request as the caller writes it (defaults optional). */
 export type JobRequestInput = z.input<typeof JobRequest>;

@@ -18,6 +18,7 @@ import {
   Stage,
 } from './job-request.js';
 import { EngineOptions } from './engine-options.js';
+import { JobInputsView } from './assets.js';
 import { WebhookEvent } from './webhook.js';
 
 export const ImageView = z.object({
@@ -91,6 +92,8 @@ export const JobView = z.object({
   images: z.array(ImageView),
   /** Reference images the references stage chose (empty until then, or when none matched). */
   references: z.array(JobReference),
+  /** kind, inputs (JobRequest.inputs as stored, with URLs), inputOptions, parentImageId (lineage). */
+  ...JobInputsView.shape,
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
@@ -122,7 +125,7 @@ export type JobListInput = z.input<typeof JobListInput>;
 
 /** What one image costs per provider (`credits.prices`), so a form can show a job's cost before submit. */
 export const PriceListView = z.object({
-  /** Credits per image, keyed `provider` or `provider/quality`. */
+  /** Credits per image, keyed `provider`, `provider/quality` or `provider/kind` (e.g. `local/upscale`). */
   prices: z.record(z.string(), z.number().int()),
   /** The providers a job may name, cheapest first. */
   providers: z.array(z.object({ provider: ProviderName, creditsPerImage: z.number().int() })),

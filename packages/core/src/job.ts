@@ -19,3 +19,5 @@ export * from './inputs.js';
 export * from './engine-options.js';
 export * from './model-catalog.js';
 export * from './engine-instances.js';
+export * from './assets.js';
+export * from './derived.js';

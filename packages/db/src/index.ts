@@ -8,6 +8,7 @@ export type {
   CreditEntry,
   WorkerHeartbeat,
   WebhookDelivery,
+  JobInput,
 } from './generated/prisma/client.js';
 export * from './embedded.js';
 export * from './migrate.js';
@@ -30,3 +31,4 @@ export { isDatabaseUnavailable } from './unavailable.js';
 export { enqueueJobWebhook, WEBHOOK_DELIVERY_MAX_ATTEMPTS } from './webhooks.js';
 export * as lifecycle from './lifecycle/index.js';
 export { SupersededError, JobEndedError } from './lifecycle/fences.js';
+export type { JobInputRow, ResolvedInputs } from './lifecycle/accept.js';

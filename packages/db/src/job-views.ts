@@ -8,6 +8,9 @@ import {
   type AspectRatio,
   type ErrorCode,
   type ImageView,
+  type JobInputOptions,
+  type JobInputView,
+  type JobKind,
   type JobReference,
   type JobView,
   type OutputFormat,
@@ -16,12 +19,16 @@ import {
   type Quality,
 } from '@darkroom/core';
 import type { Db, Tx } from './client.js';
-import { Prisma, type Image, type Job } from './generated/prisma/client.js';
+import { Prisma, type Image, type Job, type JobInput } from './generated/prisma/client.js';
 import { compareQueueKeys, startingPointFor, type QueueKey } from './queue-checkpoints.js';
 
 /** Columns a view needs, so reads never pull more than they show. */
-export const jobViewInclude = { images: { orderBy: { index: 'asc' } } } as const;
-export type JobWithImages = Job & { images: Image[] };
+export const jobViewInclude = {
+  images: { orderBy: { index: 'asc' as const } },
+  inputs: { orderBy: [{ slot: 'asc' as const }, { position: 'asc' as const }] },
+};
+/** A job with its images and (when read with jobViewInclude) its input rows. */
+export type JobWithImages = Job & { images: Image[]; inputs?: JobInput[] };
 
 /** Where an image can be downloaded; served by the API with the owner's credentials. */
 export function imageUrl(imageId: string): string {
@@ -56,6 +63,26 @@ export function toImageView(image: Image): ImageView {
           }
         : null,
     model: image.model,
+  };
+}
+
+/** Where one of a job's inputs is served (its owner, or a signed link); works after its asset is deleted. */
+export function inputUrl(inputId: string): string {
+  return `/inputs/${inputId}`;
+}
+
+export function toJobInputView(input: JobInput): JobInputView {
+  return {
+    slot: input.slot as JobInputView['slot'],
+    position: input.position,
+    role: input.role,
+    assetId: input.assetId,
+    imageId: input.imageId,
+    url: inputUrl(input.id),
+    thumbnailUrl: input.thumbnailKey ? `${inputUrl(input.id)}/thumbnail` : null,
+    mime: input.mime,
+    width: input.width,
+    height: input.height,
   };
 }
 
@@ -103,6 +130,10 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
     },
     images: job.images.map(toImageView),
     references: (job.references as JobReference[] | null) ?? [],
+    kind: job.kind as JobKind,
+    inputs: (job.inputs ?? []).map(toJobInputView),
+    inputOptions: (job.inputOptions as JobInputOptions | null) ?? null,
+    parentImageId: job.parentImageId,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,

@@ -3,17 +3,19 @@ import { randomUUID } from 'node:crypto';
 import {
   DomainError,
   isTerminalStatus,
+  kindOf,
   pricePerImage,
   type BatchRequest,
   type BatchView,
   type Priority,
 } from '@darkroom/core';
-import { jobViewInclude, lifecycle, queuePlacesOf, toJobView } from '@darkroom/db';
+import { jobViewInclude, lifecycle, queuePlacesOf, toJobView, type ResolvedInputs } from '@darkroom/db';
 import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
 import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
+import { assertInputsSupported, resolveInputs } from './inputs.js';
 import { jobIdForIdempotencyKey } from './idempotency.js';
 import type { ServiceOptions, SubmitOptions } from './options.js';
 
@@ -29,7 +31,10 @@ export async function createBatch({
   limits,
   input,
 }: SubmitOptions & { input: BatchRequest }): Promise<BatchView> {
-  input.requests.forEach((request, index) => assertSubmittable(settings, user, request, `requests.${index}.`));
+  input.requests.forEach((request, index) => {
+    assertSubmittable(settings, user, request, `requests.${index}.`);
+    assertInputsSupported(settings, request, `requests.${index}.`);
+  });
   await assertInCatalogs(
     db,
     input.requests.map((request, index) => ({ request, prefix: `requests.${index}.` })),
@@ -38,6 +43,9 @@ export async function createBatch({
   if (new Set(keys).size !== keys.length) {
     throw new DomainError('BAD_INPUT', 'two requests in one batch share an idempotencyKey', { field: 'requests' });
   }
+  const inputs: (ResolvedInputs | null)[] = [];
+  for (const [index, request] of input.requests.entries())
+    inputs.push(await resolveInputs({ db, user, request, prefix: `requests.${index}.` }));
   await limits.consumeSubmits(user.id, input.requests.length);
   // One check per distinct URL, however many requests name it, all before anything is written.
   const webhookUrls = new Map<string, number>();
@@ -64,6 +72,7 @@ export async function createBatch({
             provider: request.provider,
             quality: request.quality,
             model: request.model,
+            kind: kindOf(request.inputs),
           }),
       0,
     );
@@ -80,7 +89,7 @@ export async function createBatch({
     // Each job goes in as a single submit's would (lifecycle's accept: row, images, event, queue entry,
     // reservation, active-jobs cap), inside this one transaction: a refusal undoes the whole batch.
     const queued: Priority[] = [];
-    for (const request of input.requests) {
+    for (const [index, request] of input.requests.entries()) {
       const requestHash = lifecycle.hashJobRequest(request);
       // A request already made under its idempotency key is not made again.
       if (request.idempotencyKey && (await jobIdForIdempotencyKey(tx, user.id, request.idempotencyKey, requestHash)))
@@ -94,6 +103,7 @@ export async function createBatch({
         prices: settings.prices,
         maxActiveJobs: settings.maxActiveJobsPerUser,
         countAhead: false,
+        inputs: inputs[index],
       });
       queued.push(request.priority);
     }

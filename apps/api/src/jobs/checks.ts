@@ -87,9 +87,21 @@ export function assertStartByInFuture(input: JobRequest, field = 'startBy') {
   }
 }
 
+/** Refuses more images than the operator allows per job (MAX_IMAGES_PER_JOB, at most core's 32). */
+export function assertImageCount(settings: AccountSettings, request: JobRequest, field: string) {
+  const maximum = settings.maxImagesPerJob;
+  if (maximum === undefined || request.numImages <= maximum) return;
+  throw new DomainError('BAD_INPUT', `a job may ask for at most ${maximum} images here (got ${request.numImages})`, {
+    field,
+    limit: 'MAX_IMAGES_PER_JOB',
+    maximum,
+  });
+}
+
 /** Every refusal of one request, before anything is written; `prefix` names it inside a batch. */
 export function assertSubmittable(settings: AccountSettings, user: AuthUser, request: JobRequest, prefix = '') {
   assertStartByInFuture(request, `${prefix}startBy`);
+  assertImageCount(settings, request, `${prefix}numImages`);
   assertProviderEnabled(settings, request.provider, `${prefix}provider`);
   assertModelAccepted(request, `${prefix}model`);
   assertEngineOptionsAccepted(request, prefix);

@@ -1,3 +1,4 @@
+import { MAX_IMAGES_PER_JOB } from '@darkroom/core';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../../test/harness.js';
@@ -49,7 +50,7 @@ describe('jobs.create', () => {
     ['a whitespace-only prompt', { prompt: '  \n  ' }, ['prompt'], { minimum: 1 }],
     ['a 4001-character prompt', { prompt: 'x'.repeat(4001) }, ['prompt'], { maximum: 4000 }],
     ['numImages 0', { prompt: 'p', numImages: 0 }, ['numImages'], { minimum: 1 }],
-    ['numImages 1000', { prompt: 'p', numImages: 1000 }, ['numImages'], { maximum: 8 }],
+    ['numImages 1000', { prompt: 'p', numImages: 1000 }, ['numImages'], { maximum: MAX_IMAGES_PER_JOB }],
     ['an unknown preset', { prompt: 'p', preset: 'oil' }, ['preset'], {}],
     ['an unknown aspect ratio', { prompt: 'p', aspectRatio: '5:4' }, ['aspectRatio'], {}],
     ['oversized metadata', { prompt: 'p', metadata: { notes: 'x'.repeat(9000) } }, ['metadata'], { maximum: 8192 }],

@@ -6,6 +6,7 @@ import { jobsCreated } from '../metrics.js';
 import { assertWebhookTarget } from '../webhooks/service.js';
 import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
+import { assertInputsSupported, resolveInputs } from './inputs.js';
 import { findByIdempotencyKey } from './idempotency.js';
 import type { SubmitOptions } from './options.js';
 
@@ -24,12 +25,15 @@ export async function createJob({
   input,
 }: SubmitOptions & { input: JobRequest }): Promise<JobView> {
   assertSubmittable(settings, user, input);
+  assertInputsSupported(settings, input);
   await assertInCatalogs(db, [{ request: input, prefix: '' }]);
   const requestHash = lifecycle.hashJobRequest(input);
   if (input.idempotencyKey) {
     const earlier = await findByIdempotencyKey(db, user.id, input.idempotencyKey, requestHash);
     if (earlier) return earlier;
   }
+  // Read-only and bounded (at most 10 ids): a refused input writes nothing, not even a rate-limit point.
+  const inputs = await resolveInputs({ db, user, request: input });
   await limits.consumeSubmits(user.id, 1);
   // After the rate limit: a DNS lookup per call must not be free to repeat.
   if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
@@ -41,6 +45,7 @@ export async function createJob({
       requestHash,
       prices: settings.prices,
       maxActiveJobs: settings.maxActiveJobsPerUser,
+      inputs,
     });
     jobsCreated.inc({ priority: input.priority });
     return toJobView(job, {

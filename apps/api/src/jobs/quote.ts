@@ -1,11 +1,14 @@
 /**
  * Quoting a request without submitting it: the submit's own checks (the same refusals, naming the same
- * fields), its price (lifecycle's priceOf) and the place darkroom_accept_job would give it
+ * fields: the request, its inputs, the catalogs), its price (lifecycle's priceOf: provider, model, kind,
+ * quality) and the place darkroom_accept_job would give it
  * (darkroom_queue_place). Nothing is written and nothing is held.
  */
 import { estimateWaitSeconds, type JobRequest, type QuoteView } from '@darkroom/core';
 import { lifecycle, queuePlaceFor, recentRunSeconds, recentStartRate } from '@darkroom/db';
+import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
+import { assertInputsSupported, resolveInputs } from './inputs.js';
 import type { SubmitOptions } from './options.js';
 
 export async function quoteJob({
@@ -15,6 +18,10 @@ export async function quoteJob({
   input,
 }: Omit<SubmitOptions, 'limits'> & { input: JobRequest }): Promise<QuoteView> {
   assertSubmittable(settings, user, input);
+  assertInputsSupported(settings, input);
+  await assertInCatalogs(db, [{ request: input, prefix: '' }]);
+  // The inputs must name images the caller owns, of sizes that fit, as for the submit.
+  await resolveInputs({ db, user, request: input });
   const pricePerImage = lifecycle.priceOf(input, settings.prices);
   const credits = pricePerImage * input.numImages;
   const [position, rate, runSeconds, owner] = await Promise.all([

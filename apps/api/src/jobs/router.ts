@@ -3,6 +3,9 @@ import {
   BatchRef,
   BatchRequest,
   BatchView,
+  EditRegionRequest,
+  UpscaleRequest,
+  VaryRequest,
   JobEventView,
   JobFeedInput,
   JobFollowInput,
@@ -17,6 +20,7 @@ import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
 import { getBatch } from './batch.js';
+import { editImageRegion, upscaleImage, varyImage } from './derived.js';
 import { listJobEvents } from './events.js';
 import { quoteJob } from './quote.js';
 import { getJob, listJobs } from './read.js';
@@ -40,6 +44,23 @@ export const jobsRouter = router({
     .input(JobRequest)
     .output(QuoteView)
     .mutation(({ ctx: { db, user, settings }, input }) => quoteJob({ db, user, settings, input })),
+  /** Variations of one of the caller's result images (image-to-image; the image is the job's parent). */
+  vary: protectedProcedure
+    .input(VaryRequest)
+    .output(JobView)
+    .mutation(({ ctx: { db, user, settings, limits }, input }) => varyImage({ db, user, settings, limits, input })),
+  /** One of the caller's result images resampled 2x or 4x. */
+  upscale: protectedProcedure
+    .input(UpscaleRequest)
+    .output(JobView)
+    .mutation(({ ctx: { db, user, settings, limits }, input }) => upscaleImage({ db, user, settings, limits, input })),
+  /** One of the caller's result images regenerated where a mask asset is white. */
+  editRegion: protectedProcedure
+    .input(EditRegionRequest)
+    .output(JobView)
+    .mutation(({ ctx: { db, user, settings, limits }, input }) =>
+      editImageRegion({ db, user, settings, limits, input }),
+    ),
   /** Up to 100 jobs at once, validated all-or-nothing, sharing a batch id. */
   createBatch: protectedProcedure
     .input(BatchRequest)

@@ -80,7 +80,7 @@ describe('the OpenAI-compatible endpoint, through the openai SDK', () => {
 
   it("bad input is OpenAI's 400 error object naming the parameter", async () => {
     const error = await clientFor(h.apiKey)
-      .images.generate({ prompt: 'too many', n: 20 })
+      .images.generate({ prompt: 'too many', n: 33 })
       .catch((e: unknown) => e);
     const unknownModel = await clientFor(h.apiKey)
       .images.generate({ prompt: 'which one', model: 'dall-e-3' })

@@ -16,6 +16,7 @@ import {
   WaitLimitReached,
 } from './service.js';
 import { streamOpenAiImages } from './stream.js';
+import { registerOpenAiEditRoutes } from './edits.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
 
 export function registerOpenAiRoutes(
@@ -113,7 +114,13 @@ export function registerOpenAiRoutes(
             message: error.message,
             type: openai.type,
             code: openai.code,
-            param: typeof field === 'string' ? field : null,
+            // An edit's inputs are OpenAI's `image` and `mask` parameters.
+            param:
+              typeof field === 'string'
+                ? field.replace(/^inputs\.(image|mask|references).*$/, (_, name: string) =>
+                    name === 'mask' ? 'mask' : 'image',
+                  )
+                : null,
           });
         }
         const fastifyError = error as FastifyError;
@@ -155,6 +162,8 @@ export function registerOpenAiRoutes(
         }
         return generateOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, origin, signer, gone });
       });
+
+      registerOpenAiEditRoutes(scope, { services, callerOf, signer, waitSeconds });
 
       scope.get('/models', async (request, reply) => {
         const user = await callerOf(request, reply);

@@ -9,6 +9,7 @@ import {
   MODEL_PROVIDERS,
   type AspectRatio,
   type ProviderName,
+  type JobInputsInput,
   type JobView,
   type ModerationLevel,
   type Quality,
@@ -77,6 +78,7 @@ export async function generateOpenAiImages({
   origin,
   signer,
   gone,
+  inputs,
 }: {
   services: Services;
   user: AuthUser;
@@ -89,12 +91,14 @@ export async function generateOpenAiImages({
   signer: UrlSigner;
   /** Aborts when the caller disconnects (or the server stops): the wait, and its stream slot, end. */
   gone: AbortSignal;
+  /** Image inputs (the edits and variations routes), by asset id. */
+  inputs?: JobInputsInput;
 }): Promise<OpenAiImagesResponse> {
   // A waiting request holds a connection for up to waitSeconds: it takes a stream slot, before the job
   // is submitted, so a refusal leaves nothing behind.
   const release = services.streams.acquire(user.id);
   try {
-    return await generateAndWait(services, { user, input, idempotencyKey, waitSeconds, origin, signer, gone });
+    return await generateAndWait(services, { user, input, idempotencyKey, waitSeconds, origin, signer, gone, inputs });
   } finally {
     release();
   }
@@ -110,9 +114,10 @@ async function generateAndWait(
     origin,
     signer,
     gone,
+    inputs,
   }: Omit<Parameters<typeof generateOpenAiImages>[0], 'services'>,
 ): Promise<OpenAiImagesResponse> {
-  const submitted = await submitOpenAiJob({ db, settings, limits }, { user, input, idempotencyKey });
+  const submitted = await submitOpenAiJob({ db, settings, limits }, { user, input, idempotencyKey, inputs });
   const timeout = AbortSignal.timeout(waitSeconds * 1000);
   const job = await waitForJobEnd({ db, jobChanges, user, id: submitted.id, signal: AbortSignal.any([timeout, gone]) });
   if ((job.status === 'queued' || job.status === 'running') && gone.aborted && !timeout.aborted)
@@ -160,7 +165,12 @@ async function generateAndWait(
 /** The job an OpenAI-style request asks for, submitted like any other (the same checks, price, queue). */
 export async function submitOpenAiJob(
   { db, settings, limits }: Pick<Services, 'db' | 'settings' | 'limits'>,
-  { user, input, idempotencyKey }: { user: AuthUser; input: OpenAiImageRequest; idempotencyKey: string | undefined },
+  {
+    user,
+    input,
+    idempotencyKey,
+    inputs,
+  }: { user: AuthUser; input: OpenAiImageRequest; idempotencyKey: string | undefined; inputs?: JobInputsInput },
 ): Promise<JobView> {
   const aspectRatio = aspectRatioForSize(input.size);
   const chosen = await providerAndModel(db, input.model);
@@ -177,6 +187,7 @@ export async function submitOpenAiJob(
       ...(OPENAI_QUALITY[input.quality] ? { quality: OPENAI_QUALITY[input.quality] } : {}),
       ...(input.moderation ? { moderation: OPENAI_MODERATION[input.moderation] } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(inputs ? { inputs } : {}),
       metadata: {
         via: 'openai',
         quality: input.quality,

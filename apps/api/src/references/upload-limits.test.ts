@@ -39,7 +39,8 @@ let users = 0;
 const someone = () => h.makeUser(`uploader${++users}@example.com`);
 const storedFiles = (userId: string) => {
   try {
-    return readdirSync(path.join(h.storageDir, 'references', userId)).length;
+    // Uploads are assets now: each stored image has a thumbnail next to it, not counted here.
+    return readdirSync(path.join(h.storageDir, 'assets', userId)).filter((name) => !name.includes('.thumb.')).length;
   } catch {
     return 0;
   }

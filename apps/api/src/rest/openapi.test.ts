@@ -30,13 +30,20 @@ describe('the OpenAPI document and the docs page', () => {
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(operations.sort()).toEqual([
+      'DELETE /assets/{id}',
       'DELETE /jobs/{id}',
+      'GET /assets',
+      'GET /assets/{id}',
       'GET /jobs',
       'GET /jobs/{id}',
       'GET /jobs/{id}/webhook-deliveries',
       'GET /models',
       'GET /queue',
+      'POST /assets',
       'POST /generations',
+      'POST /images/{id}/edits',
+      'POST /images/{id}/upscale',
+      'POST /images/{id}/variations',
       'POST /jobs/{id}/retry',
       'POST /quotes',
     ]);

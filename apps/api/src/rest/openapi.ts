@@ -4,6 +4,10 @@
  * drift apart field by field.
  */
 import {
+  AssetView,
+  EditRegionRequest,
+  UpscaleRequest,
+  VaryRequest,
   ApiError,
   JobAccepted,
   JobListQuery,
@@ -83,6 +87,11 @@ export function buildOpenApiDocument(): JsonSchema {
         ModelCatalog: schemaOf(ModelCatalogView, 'output'),
         WebhookDeliveries: schemaOf(WebhookDeliveryView.array(), 'output'),
         Error: schemaOf(ApiError, 'output'),
+        Asset: schemaOf(AssetView, 'output'),
+        AssetList: schemaOf(z.object({ items: AssetView.array() }), 'output'),
+        VaryBody: schemaOf(VaryRequest.omit({ imageId: true }), 'input'),
+        UpscaleBody: schemaOf(UpscaleRequest.omit({ imageId: true }), 'input'),
+        EditBody: schemaOf(EditRegionRequest.omit({ imageId: true }), 'input'),
       },
     },
     paths: {
@@ -189,6 +198,71 @@ export function buildOpenApiDocument(): JsonSchema {
           responses: { '200': { description: 'Catalogs', content: json(ref('ModelCatalog')) }, ...COMMON_ERRORS },
         },
       },
+      '/assets': {
+        post: {
+          operationId: 'uploadAsset',
+          summary: 'Upload an image (PNG, JPEG or WebP) to name in job inputs',
+          description:
+            'The image as the raw body (Content-Type image/png, image/jpeg or image/webp) or as the `file` part of ' +
+            'multipart/form-data (optional `tags`, `description` parts). The bytes decide the type. EXIF orientation ' +
+            'is applied and metadata (GPS included) dropped. The same bytes again answer 200 with the existing asset. ' +
+            'Limits: REFERENCE_MAX_BYTES (413), REFERENCE_MAX_PIXELS, MAX_REFERENCES_PER_USER and ASSET_QUOTA_BYTES (429).',
+          requestBody: {
+            required: true,
+            content: {
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+              'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+              'image/webp': { schema: { type: 'string', format: 'binary' } },
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    tags: { type: 'string', description: 'comma-separated' },
+                    description: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': { description: 'Stored', content: json(ref('Asset')) },
+            '200': { description: 'The same bytes were stored before: that asset', content: json(ref('Asset')) },
+            ...COMMON_ERRORS,
+            '413': error('PAYLOAD_TOO_LARGE: over REFERENCE_MAX_BYTES'),
+            '415': error('UNSUPPORTED_MEDIA_TYPE: not a PNG, JPEG or WebP'),
+          },
+        },
+        get: {
+          operationId: 'listAssets',
+          summary: 'Your assets, newest first',
+          responses: { '200': { description: 'Assets', content: json(ref('AssetList')) }, ...COMMON_ERRORS },
+        },
+      },
+      '/assets/{id}': {
+        get: {
+          operationId: 'getAsset',
+          summary: 'One asset',
+          parameters: [JOB_ID],
+          responses: {
+            '200': { description: 'The asset', content: json(ref('Asset')) },
+            ...COMMON_ERRORS,
+            '404': error('No such asset (or not yours)'),
+          },
+        },
+        delete: {
+          operationId: 'deleteAsset',
+          summary: 'Delete an asset; jobs that used it keep their inputs',
+          parameters: [JOB_ID],
+          responses: {
+            '200': { description: 'Deleted' },
+            ...COMMON_ERRORS,
+            '404': error('No such asset (or not yours)'),
+          },
+        },
+      },
+      ...derivedPaths(),
       '/queue': {
         get: {
           operationId: 'getQueue',
@@ -197,5 +271,32 @@ export function buildOpenApiDocument(): JsonSchema {
         },
       },
     },
+  };
+}
+
+/** Jobs derived from a result image: each answers like POST /generations and records the image as parent. */
+function derivedPaths() {
+  const derived = (operationId: string, summary: string, body: string) => ({
+    post: {
+      operationId,
+      summary,
+      parameters: [JOB_ID],
+      requestBody: { required: body === 'EditBody', content: json(ref(body)) },
+      responses: {
+        '202': { description: 'Accepted and queued', content: json(ref('JobAccepted')) },
+        ...COMMON_ERRORS,
+        '402': error('INSUFFICIENT_CREDITS'),
+        '404': error('No such image (or not yours), or no such mask asset'),
+      },
+    },
+  });
+  return {
+    '/images/{id}/variations': derived('varyImage', 'Variations of a result image (image-to-image)', 'VaryBody'),
+    '/images/{id}/upscale': derived('upscaleImage', 'A result image upscaled 2x or 4x', 'UpscaleBody'),
+    '/images/{id}/edits': derived(
+      'editImageRegion',
+      'A result image regenerated where a mask asset is white (white = regenerate, black = keep)',
+      'EditBody',
+    ),
   };
 }

@@ -1,4 +1,4 @@
-import type { JobAccepted, JobListView, JobView, QueueStatus } from '@darkroom/core';
+import { MAX_IMAGES_PER_JOB, type JobAccepted, type JobListView, type JobView, type QueueStatus } from '@darkroom/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeHarness, TEST_PASSWORD, type Harness } from '../../test/harness.js';
 import { callTrpc, sessionCookieOf } from '../../test/http.js';
@@ -46,7 +46,7 @@ describe('REST /api/v1', () => {
     expect(error.code).toBe('BAD_INPUT');
     const byPath = Object.fromEntries(error.details.issues.map((issue) => [issue.path.join('.'), issue]));
     expect(Object.keys(byPath).sort()).toEqual(['numImages', 'priority', 'prompt']);
-    expect(byPath.numImages!.maximum).toBe(8);
+    expect(byPath.numImages!.maximum).toBe(MAX_IMAGES_PER_JOB);
     expect(byPath.priority!.values).toEqual(['low', 'normal', 'high', 'urgent']);
     expect(error.message).toContain('prompt');
   });

@@ -3,11 +3,22 @@
  * described by the OpenAPI document in openapi.ts. Auth is the same (Bearer API key or session cookie),
  * and so are the limits, since the services apply them.
  */
-import { DomainError, JobListQuery, JobRef, JobRequest, jobAcceptedFrom, type JobView } from '@darkroom/core';
+import {
+  DomainError,
+  EditRegionRequest,
+  JobListQuery,
+  JobRef,
+  JobRequest,
+  jobAcceptedFrom,
+  UpscaleRequest,
+  VaryRequest,
+  type JobView,
+} from '@darkroom/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authentication } from '../auth/authenticate.js';
 import type { AuthUser, Services } from '../context.js';
 import { quoteJob } from '../jobs/quote.js';
+import { editImageRegion, upscaleImage, varyImage } from '../jobs/derived.js';
 import { getJob, listJobs } from '../jobs/read.js';
 import { cancelJob, createJob, retryJob } from '../jobs/traced.js';
 import { listModels } from '../models/service.js';
@@ -56,6 +67,30 @@ export function registerRestRoutes(
         const user = await callerOf(request);
         return quoteJob({ db, user, settings, input: JobRequest.parse(request.body) });
       });
+      // Jobs derived from a result image: the id in the path, the rest in the body.
+      const derived =
+        <T>(
+          parse: (body: unknown) => T,
+          submit: (options: Services & { user: AuthUser; input: T }) => Promise<JobView>,
+        ) =>
+        async (request: FastifyRequest, reply: FastifyReply) => {
+          const user = await callerOf(request);
+          const body = request.body && typeof request.body === 'object' ? request.body : {};
+          const input = parse({ ...body, imageId: (request.params as { id?: string }).id });
+          return accepted(reply, await submit({ ...services, user, input }));
+        };
+      scope.post(
+        '/images/:id/variations',
+        derived((body) => VaryRequest.parse(body), varyImage),
+      );
+      scope.post(
+        '/images/:id/upscale',
+        derived((body) => UpscaleRequest.parse(body), upscaleImage),
+      );
+      scope.post(
+        '/images/:id/edits',
+        derived((body) => EditRegionRequest.parse(body), editImageRegion),
+      );
 
       scope.get('/jobs', async (request) => {
         const user = await callerOf(request);

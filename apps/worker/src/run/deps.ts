@@ -64,7 +64,7 @@ export interface PipelineDeps {
    * What an image costs on a provider (CREDIT_PRICES): a fallback that costs more than the job's price
    * (fixed at submit, what the caller agreed to) is skipped. Default: every fallback is allowed.
    */
-  priceOf?: (provider: string, quality: string | null) => number;
+  priceOf?: (provider: string, quality: string | null, kind?: string) => number;
   /**
    * Called when a run finds another worker has claimed its job (`SupersededError`): this worker was
    * declared dead, so it must stop as a whole, as it does when its heartbeat finds its row gone.

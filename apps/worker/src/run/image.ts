@@ -10,10 +10,14 @@ import {
   ModerationLevel,
   moderationWithin,
   OutputFormat,
+  PROVIDER_KINDS,
+  providersForKind,
   Quality,
   type ErrorCode,
+  type JobKind,
   type JobReference,
   type Preset,
+  type ProviderName,
 } from '@darkroom/core';
 import { JobEndedError, SupersededError, type Db, type Image, type Job, type Tx } from '@darkroom/db';
 import { encodeAs } from '@darkroom/storage';
@@ -23,6 +27,7 @@ import { imageDuration, providerLatency, providerRequests } from '../metrics.js'
 import type { PipelineDeps } from './deps.js';
 import { engineOptionsOfJob } from './engine-options.js';
 import { describeFailure, sleep } from './failure.js';
+import { inputsForImage, type RunInputs } from './inputs.js';
 import { storeImage } from './store.js';
 import { imageProgress, type ImageProgress } from './progress.js';
 import { handsBack, type RunWatch } from './watch.js';
@@ -35,10 +40,15 @@ export interface ImageRun {
   image: Image;
   providerName: string;
   references: JobReference[];
+  /** The job's image inputs with their bytes (run/inputs.ts); null for text-to-image. */
+  inputs?: RunInputs | null;
   watch: RunWatch;
 }
 
-export async function generateImage(deps: PipelineDeps, { job, image, providerName, references, watch }: ImageRun) {
+export async function generateImage(
+  deps: PipelineDeps,
+  { job, image, providerName, references, inputs = null, watch }: ImageRun,
+) {
   const { db, log } = deps;
   const { signal } = watch;
   const policy = {
@@ -106,6 +116,8 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
             : {}),
           outputFormat,
           moderation,
+          kind: (inputs?.kind ?? 'text-to-image') as JobKind,
+          ...(inputs ? { inputs: inputsForImage(inputs, image.index) } : {}),
           // A queued vendor need not start the work once the run can no longer use it.
           ...(job.deadline ? { startBy: job.deadline } : {}),
           ...(progress ? { onProgress: progress.onProgress, onPreview: progress.onPreview } : {}),
@@ -212,9 +224,15 @@ export async function generateImage(deps: PipelineDeps, { job, image, providerNa
           if (await sleep(delayMs, signal)) continue;
           return stopImage(db, image.id, watch);
         }
-        const affordable = (name: string) => !deps.priceOf || deps.priceOf(name, job.quality) <= job.creditPrice;
+        const affordable = (name: string) =>
+          !deps.priceOf || deps.priceOf(name, job.quality, job.kind) <= job.creditPrice;
+        // Only a provider that can do the job's kind (with its references) may take the image over.
+        const able = (name: string) =>
+          job.kind === 'text-to-image' ||
+          (name in PROVIDER_KINDS &&
+            providersForKind(job.kind as JobKind, inputs?.references.length ?? 0, [name as ProviderName]).length > 0);
         const next = PROVIDER_DOWN_CODES.includes(failure.code)
-          ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name))
+          ? deps.fallbackOrder?.find((name) => !tried.has(name) && affordable(name) && able(name))
           : undefined;
         if (next) {
           // The provider is down for us: the image moves to the next one, with a fresh attempt budget.

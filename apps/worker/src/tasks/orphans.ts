@@ -26,6 +26,9 @@ const RUN_FILE =
 /** The filesystem store's temporary files: the key, a random suffix, `.tmp`. */
 const TEMP_FILE = /^jobs\/[^/]+\/[^/]+\.[0-9a-f]{12}\.tmp$/;
 const CURSOR = 'orphans';
+const ASSET_CURSOR = 'asset-orphans';
+/** Asset files: `assets/<user>/<id>[.thumb].<ext>`. */
+const ASSET_FILE = /^assets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/[^/]+$/;
 
 export interface OrphanOptions {
   db: Db;
@@ -85,24 +88,74 @@ async function unclaimable(db: Db, files: { key: string; jobId: string; run: num
     left join jobs j on j.id = c.job_id
     where not exists (
         select 1 from images i where i.job_id = c.job_id and c.key in (i.storage_key, i.thumbnail_key))
+      -- A result another job took as an input outlives its own job (retention keeps it for that job).
+      and not exists (select 1 from job_inputs ji where ji.storage_key = c.key)
+      and not exists (select 1 from job_inputs ji where ji.thumbnail_key = c.key)
       and (j.id is null or j.status <> 'running' or c.run < j.attempts)`;
   return rows.map((row) => row.key);
 }
 
 /** One run of the upkeep: the page after the saved cursor, then the cursor moved on (back to the start at the end). */
 export async function collectOrphans(options: OrphanOptions): Promise<OrphanSweep> {
-  const saved = await options.db.maintenanceCursor.findUnique({ where: { name: CURSOR } });
-  const sweep = await collectOrphanPage({ ...options, ...(saved?.position ? { after: saved.position } : {}) });
-  const position = sweep.next ?? '';
-  await options.db.maintenanceCursor.upsert({
-    where: { name: CURSOR },
-    create: { name: CURSOR, position },
-    update: { position },
-  });
+  const sweep = await withCursor(options.db, CURSOR, (after) => collectOrphanPage({ ...options, after }));
+  // Uploads too: files of assets whose row is gone (a deleted account, an insert that failed after its put).
+  const assets = await withCursor(options.db, ASSET_CURSOR, (after) => collectAssetOrphanPage({ ...options, after }));
+  sweep.scanned += assets.scanned;
+  sweep.deleted.push(...assets.deleted);
+  sweep.failed.push(...assets.failed);
   if (sweep.deleted.length || sweep.failed.length)
     options.log?.info(
       { deleted: sweep.deleted.length, failed: sweep.failed.length, scanned: sweep.scanned },
       'collected orphaned files',
     );
   return sweep;
+}
+
+async function withCursor(
+  db: Db,
+  name: string,
+  collect: (after: string | undefined) => Promise<OrphanSweep>,
+): Promise<OrphanSweep> {
+  const saved = await db.maintenanceCursor.findUnique({ where: { name } });
+  const sweep = await collect(saved?.position || undefined);
+  const position = sweep.next ?? '';
+  await db.maintenanceCursor.upsert({ where: { name }, create: { name, position }, update: { position } });
+  return sweep;
+}
+
+/**
+ * Asset files (`assets/`) that no asset row and no job input names, older than the grace period: an
+ * upload writes its files before its row, so a younger file may be one whose row is on its way.
+ */
+export async function collectAssetOrphanPage(options: OrphanOptions & { after?: string }): Promise<OrphanSweep> {
+  const { db, storage, graceMs, pageSize, after } = options;
+  const page = await storage.list({ prefix: 'assets/', limit: pageSize, ...(after ? { after } : {}) });
+  const settled = Date.now() - graceMs;
+  const files = page.objects.flatMap((object) => {
+    const match = object.modifiedAt.getTime() <= settled ? ASSET_FILE.exec(object.key) : null;
+    return match ? [{ key: object.key, userId: match[1]! }] : [];
+  });
+  const doomed = files.length
+    ? (
+        await db.$queryRaw<{ key: string }[]>`
+          select c.key from unnest(${files.map((f) => f.key)}::text[], ${files.map((f) => f.userId)}::uuid[])
+            as c(key, user_id)
+          where not exists (select 1 from "references" r
+              where r.user_id = c.user_id and c.key in (r.storage_key, r.thumbnail_key))
+            and not exists (select 1 from job_inputs ji where ji.storage_key = c.key)
+            and not exists (select 1 from job_inputs ji where ji.thumbnail_key = c.key)`
+      ).map((row) => row.key)
+    : [];
+  const deleted: string[] = [];
+  const failed: string[] = [];
+  for (const key of doomed) {
+    try {
+      await storage.delete(key);
+      deleted.push(key);
+    } catch (error) {
+      failed.push(key);
+      options.log?.warn({ err: error, key }, 'orphaned asset file: delete failed; the next pass tries again');
+    }
+  }
+  return { scanned: page.objects.length, deleted, failed, next: page.next };
 }

@@ -7,19 +7,21 @@
 import { createHash } from 'node:crypto';
 import {
   engineOptionsOf,
+  kindOf,
   aspectRatioFor,
   BAND_WIDTH,
   pricePerImage,
   PRIORITY_BANDS,
   sizeFor,
   TASKS,
+  type JobKind,
   type JobRequest,
   type PriceTable,
 } from '@darkroom/core';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db, Tx } from '../client.js';
 import { domainErrorFromPostgres } from '../credits.js';
-import type { Image, Prisma } from '../generated/prisma/client.js';
+import type { Image, JobInput, Prisma } from '../generated/prisma/client.js';
 import type { JobWithImages } from '../job-views.js';
 
 export interface AcceptOptions {
@@ -41,6 +43,31 @@ export interface AcceptOptions {
   countAhead?: boolean;
   /** The W3C traceparent of the accept's span, kept on the row so the worker's run joins its trace. */
   traceParent?: string | null;
+  /** The request's inputs resolved against the caller's assets and images (none: text-to-image). */
+  inputs?: ResolvedInputs | null;
+}
+
+/** One input row as job_inputs keeps it (the storage key copied from the asset or image). */
+export interface JobInputRow {
+  slot: 'image' | 'mask' | 'reference';
+  position: number;
+  role: string | null;
+  assetId: string | null;
+  imageId: string | null;
+  storageKey: string;
+  thumbnailKey: string | null;
+  mime: string;
+  width: number;
+  height: number;
+}
+
+/** What the API resolved a request's `inputs` to, written with the job in the same statement. */
+export interface ResolvedInputs {
+  kind: JobKind;
+  /** The result image the job derives from (lineage), when its `image` is one. */
+  parentImageId: string | null;
+  options: { strength?: number; referenceMode: 'shared' | 'per-image'; upscale?: number };
+  rows: JobInputRow[];
 }
 
 export interface Accepted {
@@ -53,13 +80,21 @@ export interface Accepted {
 /** Which events call a job's webhook when the request names none (the column's default). */
 const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
 
-/** Credits per image a request is accepted at (and quoted at): the price table's entry for it. */
+/**
+ * Credits per image a request is accepted at (and quoted at): the price table's entry for its provider and
+ * model, kind (from its inputs) or quality.
+ */
 export function priceOf(request: JobRequest, prices: PriceTable): number {
-  return pricePerImage(prices, { provider: request.provider, quality: request.quality, model: request.model });
+  return pricePerImage(prices, {
+    provider: request.provider,
+    quality: request.quality,
+    model: request.model,
+    kind: kindOf(request.inputs),
+  });
 }
 
 export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Accepted> {
-  const { userId, request, prices, maxActiveJobs, batchId = null, countAhead = true } = options;
+  const { userId, request, prices, maxActiveJobs, batchId = null, countAhead = true, inputs = null } = options;
   const creditPrice = priceOf(request, prices);
   const aspectRatio = aspectRatioFor(request.preset, request.aspectRatio);
   const { width, height } = sizeFor(aspectRatio);
@@ -98,8 +133,16 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
   };
   const imageIds = Array.from({ length: request.numImages }, () => uuidv7());
   let accepted: { rank: number; accepted_at: Date; ahead: number | null } | undefined;
+  const inputRows: JobInput[] = (inputs?.rows ?? []).map((input) => ({ id: uuidv7(), jobId: row.id, ...input }));
   try {
-    [accepted] = await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
+    // A text-to-image job keeps its one plain statement; one with inputs writes them in the same one.
+    [accepted] = inputs
+      ? await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
+      select rank, accepted_at, ahead from darkroom_accept_job_with_inputs(
+        ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${PRIORITY_BANDS[request.priority]}::int,
+        ${BAND_WIDTH}::int, ${maxActiveJobs}::int, ${TASKS.generate.maxAttempts}::int, ${countAhead}::boolean,
+        ${JSON.stringify({ kind: inputs.kind, parentImageId: inputs.parentImageId, options: inputs.options, rows: inputRows })}::jsonb)`
+      : await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
       select rank, accepted_at, ahead from darkroom_accept_job(
         ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${PRIORITY_BANDS[request.priority]}::int,
         ${BAND_WIDTH}::int, ${maxActiveJobs}::int, ${TASKS.generate.maxAttempts}::int, ${countAhead}::boolean)`;
@@ -129,6 +172,10 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     finishedAt: null,
     updatedAt: createdAt,
     version: 0,
+    kind: inputs?.kind ?? 'text-to-image',
+    parentImageId: inputs?.parentImageId ?? null,
+    inputOptions: inputs ? (inputs.options as Prisma.JsonValue) : null,
+    inputs: inputRows,
     images: imageIds.map((id, index) => pendingImage(id, row.id, index, createdAt)),
   };
   return { job, ahead };

@@ -1,5 +1,6 @@
 /**
- * `expire`: retention deletes jobs that ended long enough ago, with their events and image rows.
+ * `expire`: retention deletes jobs that ended long enough ago, with their events, image and input rows.
+ * Their files go too, except one that another job still takes as an input or an asset still names.
  *
  * Rows first, files after: the rows go in one transaction that locks them (`for update skip locked`)
  * and checks again that each is still ended and past the cutoff, so a job retried at the same moment
@@ -15,14 +16,26 @@ export async function expireJobs(
 ): Promise<{ jobs: number; keys: string[] }> {
   const rows = await db.$queryRaw<{ job_id: string; keys: string[] }[]>`
     with doomed as (
-      select id from jobs
+      select id, user_id from jobs
       where status in ('succeeded', 'failed', 'canceled') and finished_at < ${cutoff}
       order by finished_at limit ${limit}::int for update skip locked),
+    candidates as (
+      select d.id as job_id, d.user_id, k.key from doomed d
+      join images i on i.job_id = d.id
+      cross join lateral (values (i.storage_key), (i.thumbnail_key)) as k(key)
+      union all
+      select d.id, d.user_id, k.key from doomed d
+      join job_inputs ji on ji.job_id = d.id
+      cross join lateral (values (ji.storage_key), (ji.thumbnail_key)) as k(key)),
     files as (
-      select d.id as job_id, coalesce(array_agg(k.key) filter (where k.key is not null), '{}') as keys
-      from doomed d
-      left join images i on i.job_id = d.id
-      left join lateral (values (i.storage_key), (i.thumbnail_key)) as k(key) on true
+      -- A file another job still takes as an input (a result varied, an asset's copied key), or that an
+      -- asset still names, stays: it goes with the last of them.
+      select d.id as job_id, coalesce(array_agg(distinct c.key) filter (where c.key is not null
+          and not exists (select 1 from job_inputs o
+            where (o.storage_key = c.key or o.thumbnail_key = c.key) and o.job_id not in (select id from doomed))
+          and not exists (select 1 from "references" r
+            where r.user_id = c.user_id and (r.storage_key = c.key or r.thumbnail_key = c.key))), '{}') as keys
+      from doomed d left join candidates c on c.job_id = d.id
       group by d.id),
     deleted as (delete from jobs where id in (select id from doomed) returning id)
     select f.job_id, f.keys from files f join deleted on deleted.id = f.job_id`;

@@ -30,7 +30,15 @@
  * - An image is stored only on a running job of the storing run's claim (the store statement locks
  *   the job row), so no image lands on a job already ended and settled.
  */
-export { acceptJob, hashJobRequest, priceOf, type AcceptOptions, type Accepted } from './accept.js';
+export {
+  acceptJob,
+  hashJobRequest,
+  priceOf,
+  type AcceptOptions,
+  type Accepted,
+  type JobInputRow,
+  type ResolvedInputs,
+} from './accept.js';
 export { endJob, endJobIn, type Ended, type Ending, type EndOptions } from './end.js';
 export { claimJob, type ClaimDecision } from './claim.js';
 export { releaseJob, type Released } from './release.js';

@@ -58,7 +58,7 @@ async function fillForm(
 }
 
 const tab = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
 const cardFor = (page: Page, prompt: string) =>
   page.getByTestId('job-card').filter({ has: page.getByRole('heading', { name: prompt }) });
 

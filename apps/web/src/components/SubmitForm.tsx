@@ -22,6 +22,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
+import { plainIssue } from '../lib/plain-words.js';
 import { useTRPC } from '../trpc.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
@@ -113,7 +114,17 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FormState>(INITIAL);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrorsNow] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  // Each refusal (here or from the API) moves focus to the first field in trouble, in the form's order.
+  const [refusals, setRefusals] = useState(0);
+  useEffect(() => {
+    if (refusals > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refusals]);
+  const setErrors = (next: Record<string, string> | ((current: Record<string, string>) => Record<string, string>)) => {
+    setErrorsNow(next);
+    if (typeof next === 'object' && Object.keys(next).length > 0) setRefusals((n) => n + 1);
+  };
   const idempotencyKey = useRef(crypto.randomUUID());
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
@@ -179,7 +190,14 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const field = issue.path[0] === 'requests' && typeof issue.path[2] === 'string' ? issue.path[2] : 'prompt';
-        setErrors({ [field]: requests.length === 0 ? 'write at least one prompt' : issue.message });
+        setErrors({
+          [field]:
+            requests.length === 0
+              ? 'Write at least one prompt, one per line.'
+              : requests.length > MAX_BATCH_SIZE
+                ? `Write at most ${MAX_BATCH_SIZE} prompts (one per line).`
+                : plainIssue({ ...issue, path: [field] }),
+        });
         return;
       }
       setErrors({});
@@ -213,7 +231,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const promptLength = form.several ? Math.max(0, ...lines.map((line) => line.length)) : form.prompt.trim().length;
 
   return (
-    <form className="submit-form" onSubmit={submit} noValidate aria-label="New images">
+    <form className="submit-form" onSubmit={submit} noValidate aria-label="New images" ref={formRef}>
       <fieldset className="preset-picker">
         <legend>Preset</legend>
         {PRESETS.map((preset) => (

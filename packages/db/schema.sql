@@ -84,6 +84,18 @@ ALTER TABLE credit_entries ADD CONSTRAINT credit_entries_user_id_fkey FOREIGN KE
 CREATE INDEX credit_entries_job_id_idx ON public.credit_entries USING btree (job_id);
 CREATE INDEX credit_entries_user_id_id_idx ON public.credit_entries USING btree (user_id, id);
 
+CREATE TABLE gallery_marks (
+    image_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    favourite boolean DEFAULT false NOT NULL,
+    removed_at timestamp(3) with time zone,
+    updated_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE gallery_marks ADD CONSTRAINT gallery_marks_pkey PRIMARY KEY (image_id);
+ALTER TABLE gallery_marks ADD CONSTRAINT gallery_marks_image_id_fkey FOREIGN KEY (image_id) REFERENCES images(id) ON UPDATE CASCADE ON DELETE CASCADE;
+ALTER TABLE gallery_marks ADD CONSTRAINT gallery_marks_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
+CREATE INDEX gallery_marks_user_id_favourite_idx ON public.gallery_marks USING btree (user_id, favourite);
+
 CREATE TABLE images (
     id uuid NOT NULL,
     job_id uuid NOT NULL,

@@ -1,5 +1,6 @@
 import { apiKeysRouter, authRouter, invitesRouter } from './auth/router.js';
 import { creditsRouter } from './credits/router.js';
+import { galleryRouter } from './gallery/router.js';
 import { jobsRouter } from './jobs/router.js';
 import { queueRouter } from './queue/router.js';
 import { referencesRouter } from './references/router.js';
@@ -11,6 +12,7 @@ export const appRouter = router({
   auth: authRouter,
   apiKeys: apiKeysRouter,
   credits: creditsRouter,
+  gallery: galleryRouter,
   invites: invitesRouter,
   jobs: jobsRouter,
   queue: queueRouter,

@@ -12,10 +12,12 @@ import { NotFoundPage } from './pages/NotFoundPage.js';
 import { useTRPC } from './trpc.js';
 
 // Views that are not the first screen load when first shown: the admin view's charts (uPlot) most of
-// all, and usage and keys, so sign-in and Create download less.
+// all, and the gallery, image view, usage and keys, so sign-in and Create download less.
 const named = <K extends string, P extends object>(load: () => Promise<Record<K, ComponentType<P>>>, name: K) =>
   lazy(() => load().then((module) => ({ default: module[name] })));
 const AdminPage = named(() => import('./pages/AdminPage.js'), 'AdminPage');
+const GalleryPage = named(() => import('./pages/GalleryPage.js'), 'GalleryPage');
+const ImagePage = named(() => import('./pages/ImagePage.js'), 'ImagePage');
 const UsagePage = named(() => import('./pages/UsagePage.js'), 'UsagePage');
 const KeysPage = named(() => import('./pages/KeysPage.js'), 'KeysPage');
 
@@ -62,6 +64,9 @@ function Session() {
           }
         >
           <Route index element={<CreatePage />} />
+          <Route path="gallery" element={<GalleryPage />} />
+          <Route path="gallery/favourites" element={<GalleryPage favourites />} />
+          <Route path="gallery/:imageId" element={<ImagePage />} />
           <Route path="history" element={<HistoryPage />} />
           <Route path="jobs/:jobId" element={<JobPage />} />
           <Route path="usage" element={<UsagePage />} />

@@ -12,3 +12,4 @@ export * from './content-policy.js';
 export * from './events.js';
 export * from './retry-policy.js';
 export * from './tasks.js';
+export * from './gallery.js';

@@ -290,7 +290,7 @@ describe('history', () => {
     const page = await openStudio(user);
     const items = page.getByTestId('history-item');
     const filters = page.getByRole('search', { name: 'Filter history' });
-    await filters.getByLabel('Project').fill('atlas');
+    await filters.getByLabel('Project').selectOption('atlas');
     await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(10);
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => items.count()).toBe(12);

@@ -12,6 +12,7 @@ import { ThemeSwitch } from './ThemeSwitch.js';
 
 const SECTIONS: { to: string; label: string; adminOnly?: boolean }[] = [
   { to: '/', label: 'Create' },
+  { to: '/gallery', label: 'Gallery' },
   { to: '/history', label: 'History' },
   { to: '/usage', label: 'Usage & credits' },
   { to: '/keys', label: 'API keys' },

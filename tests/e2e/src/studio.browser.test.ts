@@ -118,7 +118,7 @@ describe('create and follow', () => {
           .evaluateAll((els) => els.every((el) => (el as HTMLImageElement).naturalWidth > 0)),
       )
       .toBe(true);
-    expect(await card.textContent()).toMatch(/cover · 2:3 · 3 images/);
+    expect(await card.textContent()).toMatch(/Cover · 2:3 · 3 images/);
     await page.context().close();
   });
 
@@ -266,7 +266,7 @@ describe('results', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     const remix = cardFor(page, 'a remix of tide pools at night');
     await expect.poll(() => remix.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
-    expect(await remix.textContent()).toMatch(/photo · 3:2 · 1 image/);
+    expect(await remix.textContent()).toMatch(/Photo · 3:2 · 1 image/);
     await page.context().close();
   });
 });

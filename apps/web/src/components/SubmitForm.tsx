@@ -22,7 +22,8 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
-import { plainIssue } from '../lib/plain-words.js';
+import { plainIssue, plural } from '../lib/plain-words.js';
+import { loadRecentPrompts, rememberPrompt, stepRecall } from '../lib/prompt-recall.js';
 import { useTRPC } from '../trpc.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
@@ -140,14 +141,16 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
     promptRef.current?.focus();
   }, [remix]);
 
-  // What was sent: the form is cleared after a submit only if nobody typed a new prompt meanwhile.
+  // The prompt stays after a submit, to tweak and send again; it also goes into the recall list.
   const sentPrompt = useRef('');
+  const recall = useRef(-1);
+  const [announcement, setAnnouncement] = useState('');
   const done = (jobIds: string[]) => {
     onCreated(jobIds);
     idempotencyKey.current = crypto.randomUUID();
-    setForm((current) =>
-      current.prompt === sentPrompt.current ? { ...current, prompt: '', negativePrompt: '' } : current,
-    );
+    for (const line of form.several ? promptLines(sentPrompt.current) : [sentPrompt.current]) rememberPrompt(line);
+    recall.current = -1;
+    setAnnouncement(`Started ${plural(jobIds.length, 'job')}: see Jobs.`);
     void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
     // The balance in the header went down by the jobs' reservation.
     void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
@@ -266,9 +269,22 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
               ? 'a fox in the snow\na heron at dawn\na lighthouse in a storm'
               : 'a friendly dragon playing in a garden'
           }
-          onChange={(event) => set('prompt', event.target.value)}
+          onChange={(event) => {
+            recall.current = -1;
+            set('prompt', event.target.value);
+          }}
           onKeyDown={(event) => {
-            if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) submit(event);
+            if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) return submit(event);
+            // Up and down recall earlier prompts while the field is empty or shows a recalled one.
+            if ((event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || event.shiftKey || form.several) return;
+            const recent = loadRecentPrompts();
+            const showing = recall.current === -1 ? form.prompt === '' : form.prompt === recent[recall.current];
+            if (!showing) return;
+            const next = stepRecall(recent, recall.current, event.key === 'ArrowUp' ? 1 : -1);
+            if (!next) return;
+            event.preventDefault();
+            recall.current = next.at;
+            set('prompt', next.prompt);
           }}
         />
         <p
@@ -426,6 +442,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
             ? `Generate ${lines.length} job${lines.length === 1 ? '' : 's'}`
             : 'Generate'}
       </button>
+      <p className="muted" role="status" data-testid="submit-announcement">
+        {announcement}
+      </p>
       {failure.isError && !zodIssuesOf(failure.error) ? (
         <p className="form-error" role="alert" data-testid="submit-error">
           {describeRequestError(failure.error)}

@@ -16,10 +16,11 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-loop-'));
 let stack: Stack;
 let browser: Browser;
 let user: Awaited<ReturnType<typeof signUp>>;
+let admin: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
   stack = await startStack(dataDir);
   browser = await launchBrowser();
-  await signUp(stack.url, 'admin@example.com');
+  admin = await signUp(stack.url, 'admin@example.com');
   user = await signUp(stack.url, 'loop@example.com');
 });
 afterAll(async () => {
@@ -104,5 +105,32 @@ describe('API keys (defect 12)', () => {
     await row.getByRole('button', { name: 'Revoke key' }).click();
     await expect.poll(() => row.count()).toBe(0);
     await page.context().close();
+  });
+});
+
+describe('credits (point 6)', () => {
+  it('an admin gives an account credits from the admin page, with words for a bad amount', async () => {
+    const page = await openSignedIn(browser, stack.url, admin);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).click();
+    await page.getByLabel('Account email').fill('loop@example.com');
+    await page.getByLabel('Credits (negative to take back)').fill('2000000');
+    await page.getByRole('button', { name: 'Give credits' }).click();
+    await expect
+      .poll(() => page.locator('.field-error').first().textContent())
+      .toBe('The amount can be at most 1,000,000.');
+    await page.getByLabel('Credits (negative to take back)').fill('50');
+    await page.getByLabel('Note (optional)').fill('for the book');
+    await page.getByRole('button', { name: 'Give credits' }).click();
+    await expect
+      .poll(() => page.getByTestId('grant-result').textContent(), { timeout: 15_000 })
+      .toMatch(/^loop@example\.com now has \d+ credits\.$/);
+    await page.context().close();
+
+    const mine = await openSignedIn(browser, `${stack.url}`, user);
+    await mine.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Usage & credits' }).click();
+    await expect
+      .poll(() => mine.getByTestId('ledger-line').first().textContent())
+      .toMatch(/Grant · 50 credits granted/);
+    await mine.context().close();
   });
 });

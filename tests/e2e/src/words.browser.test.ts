@@ -105,7 +105,7 @@ describe('signing in', () => {
     await expect.poll(() => focusedLabel(page)).toBe('Email');
     const email = page.getByLabel('Email');
     const emailError = await email.getAttribute('aria-describedby');
-    expect(await page.locator(`#${emailError}`).textContent()).toBe('Enter your email address, like name@example.com.');
+    expect(await page.locator(`#${emailError}`).textContent()).toBe('Enter an email address, like name@example.com.');
     const passwordErrors = (await password.getAttribute('aria-describedby'))!.split(' ');
     expect(await page.locator(`#${passwordErrors[0]}`).textContent()).toBe(
       'Use at least 8 characters for the password.',

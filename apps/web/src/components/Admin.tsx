@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
+import { GrantCredits } from './GrantCredits.js';
 import { Invites } from './Invites.js';
 import { TimeChart } from './TimeChart.js';
 
@@ -158,6 +159,7 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
         </div>
       </section>
       <Invites signUpMode={signUpMode} />
+      <GrantCredits />
       <section className="panel admin-stats" aria-labelledby="global-heading">
         <h2 id="global-heading">Everyone&apos;s usage</h2>
         {stats.isError ? <p className="form-error">{describeRequestError(stats.error)}</p> : null}

@@ -42,7 +42,7 @@ export function plainIssue(issue: IssueLike): string {
       if (code === 'too_big') return `Shorten the prompt to ${count(max ?? MAX_PROMPT_LENGTH)} characters or fewer.`;
       return 'Write a prompt: say what the image should show.';
     case 'email':
-      return 'Enter your email address, like name@example.com.';
+      return 'Enter an email address, like name@example.com.';
     case 'password':
       if (code === 'too_small') return `Use at least ${count(min ?? MIN_PASSWORD_LENGTH)} characters for the password.`;
       if (code === 'too_big') return `Use at most ${count(max ?? 0)} characters for the password.`;

@@ -156,6 +156,15 @@ describe('image view', () => {
     await expect.poll(() => view.getByRole('heading', { level: 2 }).textContent()).toBe('Image 1');
     expect(await strip.first().getAttribute('aria-current')).toBe('true');
 
+    // Share link: a signed, expiring link, copied, that opens the image without signing in.
+    await view.getByRole('button', { name: 'Share link' }).click();
+    const link = (await page.getByTestId('share-link').textContent())!;
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    expect(link).toMatch(/expires=/);
+    const opened = await fetch(link);
+    expect([opened.status, opened.headers.get('content-type')]).toEqual([200, 'image/png']);
+    expect((await fetch(link.replace(/signature=[^&]+/, 'signature=forged'))).status).toBe(403);
+
     await view.getByRole('button', { name: '☆ Favourite' }).click();
     await expect
       .poll(() => view.getByRole('button', { name: '★ Favourite' }).getAttribute('aria-pressed'))

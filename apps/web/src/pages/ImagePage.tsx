@@ -76,6 +76,20 @@ function ImageDetails({
       setNote(`Copy failed: select the ${what.toLowerCase()} and copy it by hand`);
     }
   };
+  const [shared, setShared] = useState<{ url: string; expiresAt: string } | null>(null);
+  // A signed link works without signing in, until it expires (7 days, the longest the API allows).
+  const share = async () => {
+    try {
+      const response = await fetch(`/images/${image.id}/signed-url?ttlSeconds=604800`, { method: 'POST' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const link = (await response.json()) as { url: string; expiresAt: string };
+      const url = new URL(link.url, window.location.origin).href;
+      setShared({ url, expiresAt: link.expiresAt });
+      await copy('Link', url);
+    } catch {
+      setNote('Could not make a link. Try again in a moment.');
+    }
+  };
   const seconds = image.durationMs !== null ? `${(image.durationMs / 1000).toFixed(1)} s` : '–';
   return (
     <article className="image-view" data-testid="image-view" aria-labelledby="image-view-title">
@@ -161,6 +175,9 @@ function ImageDetails({
           <a className="button-link" href={image.url} download={galleryFileName(image)}>
             Download
           </a>
+          <button type="button" onClick={() => void share()}>
+            Share link
+          </button>
           <button type="button" onClick={() => void actions.remove(image).then((gone) => gone && onRemoved())}>
             Remove
           </button>
@@ -170,6 +187,14 @@ function ImageDetails({
         {job ? (
           <p>
             <Link to={`/jobs/${job.id}`}>Open its job</Link>
+          </p>
+        ) : null}
+        {shared ? (
+          <p className="share-link">
+            Anyone with this link can see the image until {new Date(shared.expiresAt).toLocaleString()}:{' '}
+            <a href={shared.url} data-testid="share-link">
+              {shared.url}
+            </a>
           </p>
         ) : null}
         {note ? (

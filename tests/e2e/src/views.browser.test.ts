@@ -47,6 +47,7 @@ describe('routes (defect 5)', () => {
     const page = await openSignedIn(browser, stack.url, admin);
     expect(await where(page)).toEqual(['/', 'Create · Darkroom']);
     const steps: [string, string, string][] = [
+      ['Gallery', '/gallery', 'Gallery · Darkroom'],
       ['History', '/history', 'History · Darkroom'],
       ['Usage & credits', '/usage', 'Usage & credits · Darkroom'],
       ['API keys', '/keys', 'API keys · Darkroom'],
@@ -87,7 +88,7 @@ describe('routes (defect 5)', () => {
 });
 
 describe('delivery (defect 15)', () => {
-  it('serves hashed assets brotli-compressed and immutable, the page unchached, admin in its own chunk', async () => {
+  it('serves hashed assets brotli-compressed and immutable, the page not cached, admin in its own chunk', async () => {
     const html = await (await fetch(`${stack.url}/`, { headers: { accept: 'text/html' } })).text();
     const script = html.match(/src="(\/assets\/index-[\w-]+\.js)"/)?.[1];
     const style = html.match(/href="(\/assets\/index-[\w-]+\.css)"/)?.[1];
@@ -145,7 +146,7 @@ describe('theme and phone (defects 2, 6, 16)', () => {
 
   it('on a phone the header is compact and no view scrolls sideways, the admin page included', async () => {
     const page = await openSignedIn(browser, stack.url, admin, { viewport: PHONE });
-    for (const pathname of ['/', '/history', '/usage', '/keys', '/admin']) {
+    for (const pathname of ['/', '/gallery', '/history', '/usage', '/keys', '/admin']) {
       await page.goto(`${stack.url}${pathname}`);
       await page.getByTestId('account-email').waitFor();
       if (pathname === '/admin') await page.getByTestId('system-status').waitFor();
@@ -200,6 +201,7 @@ describe('axe-core on every view, light and dark, desktop and phone (defects 2, 
         const views: [string, () => Promise<unknown>][] = [
           ['/', () => page.locator('[data-testid="job-card"][data-status="failed"]').first().waitFor()],
           ['/history', () => page.getByTestId('history-item').first().waitFor()],
+          ['/gallery', () => page.getByTestId('gallery-tile').first().waitFor()],
           [`/jobs/${made[3]!.id}`, () => page.getByTestId('job-badge').waitFor()],
           ['/usage', () => page.getByTestId('ledger-line').first().waitFor()],
           ['/keys', () => page.getByLabel('Key name').waitFor()],

@@ -42,7 +42,7 @@ const ended = (id: string) =>
     return ['succeeded', 'failed', 'canceled'].includes(view.status) ? view : null;
   }, 60_000);
 
-describe('routes (defect 5)', () => {
+describe('routes (defects 5, 13)', () => {
   it('every view has its own address and title; Back and Forward move between them; a reload stays', async () => {
     const page = await openSignedIn(browser, stack.url, admin);
     expect(await where(page)).toEqual(['/', 'Create · Darkroom']);
@@ -57,6 +57,9 @@ describe('routes (defect 5)', () => {
       await nav(page, link).click();
       await expect.poll(() => where(page)).toEqual([pathname, title]);
       expect(await nav(page, link).getAttribute('aria-current')).toBe('page');
+      // One main landmark on every page, and a skip link to it (defect 13).
+      expect(await page.locator('main').count()).toBe(1);
+      expect(await page.getByRole('link', { name: 'Skip to the page' }).getAttribute('href')).toBe('#main');
     }
     await page.goBack();
     await page.goBack();
@@ -78,6 +81,7 @@ describe('routes (defect 5)', () => {
     const page = await context.newPage();
     await page.goto(`${stack.url}/usage`);
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(await page.locator('main').count()).toBe(1);
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('an e2e password');
     await page.getByRole('button', { name: 'Log in' }).click();

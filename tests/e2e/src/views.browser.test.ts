@@ -91,6 +91,18 @@ describe('routes (defects 5, 13)', () => {
   });
 });
 
+describe('title (point 4)', () => {
+  it('counts the jobs in progress first in the title, and drops the count when they end', async () => {
+    const page = await openSignedIn(browser, stack.url, admin);
+    expect(await page.title()).toBe('Create · Darkroom');
+    const job = await create({ prompt: 'a slow windmill', numImages: 4, provider: 'mock' });
+    await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('(1) Create · Darkroom');
+    await ended(job.id);
+    await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('Create · Darkroom');
+    await page.context().close();
+  });
+});
+
 describe('delivery (defect 15)', () => {
   it('serves hashed assets brotli-compressed and immutable, the page not cached, admin in its own chunk', async () => {
     const html = await (await fetch(`${stack.url}/`, { headers: { accept: 'text/html' } })).text();

@@ -1,10 +1,11 @@
 import type { AccountView, JobView, SignUpMode } from '@darkroom/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { OfflineBanner } from '../lib/connection.js';
 import { follow, FOLLOWED_STORAGE_KEY, loadFollowed, saveFollowed } from '../lib/followed.js';
 import { useLive } from '../lib/live.js';
+import { useJobsInProgressTitle } from '../lib/title.js';
 import type { StudioContext } from '../studio-context.js';
 import { useTRPC } from '../trpc.js';
 import type { Remix } from './SubmitForm.js';
@@ -39,6 +40,12 @@ export function StudioLayout({
         onSignedOut();
       },
     }),
+  );
+
+  // The newest jobs, to count those in progress for the title (active jobs are the newest ones).
+  const recent = useQuery(trpc.jobs.list.queryOptions({ limit: 20 }, { refetchInterval: 5000 }));
+  useJobsInProgressTitle(
+    recent.data?.items.filter((job) => job.status === 'queued' || job.status === 'running').length ?? 0,
   );
 
   useEffect(() => saveFollowed(followed), [followed]);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, launchBrowser, openSignedIn } from './browser.js';
-import { signUp, startStack, type Stack } from './stack.js';
+import type { JobListView } from '@darkroom/core';
+import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-loop-'));
 let stack: Stack;
@@ -38,6 +39,15 @@ describe('the prompt loop', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     await expect.poll(() => page.getByTestId('submit-announcement').textContent()).toBe('Started 1 job: see Jobs.');
     expect(await prompt.inputValue()).toBe('a lantern in the rain');
+    // The same form sent again a moment later is a new job (a repeat within 3 s would be the same one).
+    await page.waitForTimeout(3500);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect
+      .poll(async () => {
+        const list = await trpc<JobListView>(stack.url, 'jobs.list', { search: 'lantern rain' }, 'query', user.apiKey);
+        return list.items.length;
+      })
+      .toBe(2);
 
     await prompt.fill('a lantern in the snow');
     // Scrolled down to Generate, as on a 1280x900 screen: the new card must come into view.

@@ -59,6 +59,9 @@ const INITIAL: FormState = {
   several: false,
 };
 
+/** A submit this soon after a success, with the form unchanged, is the same press repeated. */
+const REPEAT_WINDOW_MS = 3000;
+
 /** A job to start again from: its parameters fill the form, and `nonce` makes the same job remixable twice. */
 export interface Remix {
   job: JobView;
@@ -145,9 +148,13 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const sentPrompt = useRef('');
   const recall = useRef(-1);
   const [announcement, setAnnouncement] = useState('');
+  // The prompt stays, so a second press could send the same form again: the key that made the job is
+  // kept until the form changes or a moment has passed, so a double click or Enter pressed twice right
+  // after a success names the same job; pressing Generate again later makes a new one.
+  const keyUsedAt = useRef<number | null>(null);
   const done = (jobIds: string[]) => {
     onCreated(jobIds);
-    idempotencyKey.current = crypto.randomUUID();
+    keyUsedAt.current = Date.now();
     for (const line of form.several ? promptLines(sentPrompt.current) : [sentPrompt.current]) rememberPrompt(line);
     recall.current = -1;
     setAnnouncement(`Started ${plural(jobIds.length, 'job')}: see Jobs.`);
@@ -172,6 +179,10 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const failure = form.several ? createBatch : create;
 
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    if (keyUsedAt.current !== null) {
+      idempotencyKey.current = crypto.randomUUID();
+      keyUsedAt.current = null;
+    }
     setForm((current) => ({ ...current, [key]: value }));
     setErrors(({ [key]: _cleared, ...rest }) => rest);
   };
@@ -187,6 +198,10 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   function submit(event: FormEvent) {
     event.preventDefault();
     if (pending) return;
+    if (keyUsedAt.current !== null && Date.now() - keyUsedAt.current > REPEAT_WINDOW_MS) {
+      idempotencyKey.current = crypto.randomUUID();
+      keyUsedAt.current = null;
+    }
     if (form.several) {
       const requests = lines.map((prompt, index) => toRequest(form, prompt, `${idempotencyKey.current}:${index}`));
       const parsed = BatchRequest.safeParse({ requests });

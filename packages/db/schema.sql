@@ -97,6 +97,18 @@ CREATE TABLE engine_instances (
 ALTER TABLE engine_instances ADD CONSTRAINT engine_instances_pkey PRIMARY KEY (worker_id, provider, host);
 CREATE INDEX engine_instances_updated_at_idx ON public.engine_instances USING btree (updated_at);
 
+CREATE TABLE gallery_marks (
+    image_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    favourite boolean DEFAULT false NOT NULL,
+    removed_at timestamp(3) with time zone,
+    updated_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE gallery_marks ADD CONSTRAINT gallery_marks_pkey PRIMARY KEY (image_id);
+ALTER TABLE gallery_marks ADD CONSTRAINT gallery_marks_image_id_fkey FOREIGN KEY (image_id) REFERENCES images(id) ON UPDATE CASCADE ON DELETE CASCADE;
+ALTER TABLE gallery_marks ADD CONSTRAINT gallery_marks_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
+CREATE INDEX gallery_marks_user_id_favourite_idx ON public.gallery_marks USING btree (user_id, favourite);
+
 CREATE TABLE image_previews (
     image_id uuid NOT NULL,
     bytes bytea NOT NULL,

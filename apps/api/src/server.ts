@@ -285,6 +285,16 @@ async function registerApiDocs(app: FastifyInstance) {
   });
 }
 
+/**
+ * Files under assets/ carry a hash of their content in their name: a new build has new names, so they
+ * may be kept for a year unchecked. Everything else (index.html) is checked on each visit, so a new
+ * build is picked up at once.
+ */
+export function webCacheControl(webDistDir: string, filePath: string): string {
+  const inDist = path.isAbsolute(filePath) ? path.relative(webDistDir, filePath) : filePath.replace(/^\/+/, '');
+  return inDist.split(/[\\/]/)[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 /** The built SPA, with index.html for any other GET so client-side routes survive a reload. */
 async function serveWebApp(app: FastifyInstance, webDistDir: string) {
   const index = path.join(webDistDir, 'index.html');
@@ -296,7 +306,18 @@ async function serveWebApp(app: FastifyInstance, webDistDir: string) {
     );
     return;
   }
-  await app.register(fastifyStatic, { root: webDistDir, wildcard: false, index: 'index.html' });
+  await app.register(fastifyStatic, {
+    root: webDistDir,
+    wildcard: false,
+    index: 'index.html',
+    // The build writes .br and .gz beside each script, stylesheet and page; the smallest the browser
+    // accepts is sent, with no compressing per request.
+    preCompressed: true,
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      reply.header('cache-control', webCacheControl(webDistDir, filePath));
+    },
+  });
   app.setNotFoundHandler((request, reply) => {
     const isApi = /^\/(trpc|images|api|v1)(\/|$)/.test(request.url);
     if (request.method === 'GET' && !isApi && request.headers.accept?.includes('text/html')) {

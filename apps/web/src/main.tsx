@@ -2,6 +2,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { applyTheme, loadTheme } from './lib/theme.js';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './trpc.js';
 import './styles.css';
 
@@ -16,6 +17,9 @@ function Root() {
     </QueryClientProvider>
   );
 }
+
+// Before the first paint, so a chosen theme never flashes the other one.
+applyTheme(loadTheme());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -13,3 +13,4 @@ export * from './events.js';
 export * from './retry-policy.js';
 export * from './tasks.js';
 export * from './quote.js';
+export * from './gallery.js';

@@ -133,7 +133,7 @@ export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged
             kind: 'charge' as const,
             amount: 0,
             balanceAfter: balance.credit_balance - refunded,
-            note: `${charged} credits spent on ${charged / (job.credit_price || 1)} images`,
+            note: chargeNote(charged, charged / (job.credit_price || 1)),
           },
         ]
       : []),
@@ -220,4 +220,9 @@ export async function ledgerViolations(db: Db | Tx): Promise<string[]> {
       violations.push(`job ${job.id}: charged ${job.charged} for ${job.stored} images at ${job.price}`);
   }
   return violations;
+}
+
+/** "1 credit spent on 1 image", "4 credits spent on 2 images": the charge row's words, plurals right. */
+function chargeNote(credits: number, images: number): string {
+  return `${credits} credit${credits === 1 ? '' : 's'} spent on ${images} image${images === 1 ? '' : 's'}`;
 }

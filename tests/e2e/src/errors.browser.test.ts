@@ -45,8 +45,8 @@ describe('errors in words', () => {
 
     const card = page.getByTestId('job-card').first();
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed');
-    expect(await card.getByTestId('job-error').textContent()).toMatch(
-      /refused this prompt on safety grounds \(content filter\)\. Try rewording it\./,
+    expect(await card.getByTestId('job-error').textContent()).toBe(
+      'The provider refused this prompt on safety grounds. Edit the prompt and try again.',
     );
     expect(await card.locator('[data-testid="image-slot"][data-status="failed"]').count()).toBe(2);
     // Nothing was made, so nothing was charged: the header's balance is back to the start.
@@ -55,24 +55,11 @@ describe('errors in words', () => {
       .toContain('100 credits');
     await screenshot(page, 'failed-job-desktop');
 
-    // Retry runs it again (and the provider refuses again): the card follows the second attempt.
-    await card.getByRole('button', { name: 'Retry' }).click();
-    await expect
-      .poll(
-        async () =>
-          (
-            await trpc<JobView>(
-              stack.url,
-              'jobs.get',
-              { id: await card.getAttribute('data-job-id') },
-              'query',
-              user.apiKey,
-            )
-          ).attempts,
-        { timeout: 30_000 },
-      )
-      .toBeGreaterThanOrEqual(2);
-    await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed');
+    // The same prompt would be refused again: the way on is to edit it, and Retry is not offered.
+    expect(await card.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await card.getByRole('button', { name: 'Edit prompt' }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
+    expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('a prompt the filter refuses');
     await page.context().close();
   });
 

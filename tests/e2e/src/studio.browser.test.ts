@@ -59,7 +59,7 @@ async function fillForm(
 }
 
 const tab = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
 const cardFor = (page: Page, prompt: string) =>
   page.getByTestId('job-card').filter({ has: page.getByRole('heading', { name: prompt }) });
 
@@ -119,7 +119,7 @@ describe('create and follow', () => {
           .evaluateAll((els) => els.every((el) => (el as HTMLImageElement).naturalWidth > 0)),
       )
       .toBe(true);
-    expect(await card.textContent()).toMatch(/cover · 2:3 · 3 images/);
+    expect(await card.textContent()).toMatch(/Cover · 2:3 · 3 images/);
     await page.context().close();
   });
 
@@ -267,7 +267,7 @@ describe('results', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     const remix = cardFor(page, 'a remix of tide pools at night');
     await expect.poll(() => remix.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
-    expect(await remix.textContent()).toMatch(/photo · 3:2 · 1 image/);
+    expect(await remix.textContent()).toMatch(/Photo · 3:2 · 1 image/);
     await page.context().close();
   });
 });
@@ -291,7 +291,7 @@ describe('history', () => {
     const page = await openStudio(user);
     const items = page.getByTestId('history-item');
     const filters = page.getByRole('search', { name: 'Filter history' });
-    await filters.getByLabel('Project').fill('atlas');
+    await filters.getByLabel('Project').selectOption('atlas');
     await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(10);
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => items.count()).toBe(12);

@@ -61,6 +61,10 @@ function samples(): Record<string, Record<string, unknown>> {
     'jobs.feed': { lastEventId: '1' },
     'jobs.cancel': { id: jobId },
     'references.delete': { id: '00000000-0000-4000-8000-000000000000' },
+    'gallery.list': { limit: 5, projectId: 'p', favourites: true, cursor: '00000000-0000-4000-8000-000000000000' },
+    'gallery.get': { id: '00000000-0000-4000-8000-000000000000' },
+    'gallery.favourite': { id: '00000000-0000-4000-8000-000000000000', favourite: true },
+    'gallery.remove': { id: '00000000-0000-4000-8000-000000000000' },
   };
 }
 

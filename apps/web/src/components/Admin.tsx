@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
 import { EnginesPanel } from './EnginesPanel.js';
+import { GrantCredits } from './GrantCredits.js';
 import { Invites } from './Invites.js';
 import { TimeChart } from './TimeChart.js';
 
@@ -38,7 +39,7 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
   }, [history.data]);
 
   return (
-    <main className="admin" data-testid="admin">
+    <div className="admin" data-testid="admin">
       <section className="panel" aria-labelledby="queue-heading">
         <h2 id="queue-heading">Queue</h2>
         {queue.isError ? <p className="form-error">{describeRequestError(queue.error)}</p> : null}
@@ -90,13 +91,13 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
           </>
         ) : null}
       </section>
-      <section className="panel" aria-labelledby="failures-heading">
+      <section className="panel admin-wide" aria-labelledby="failures-heading">
         <h2 id="failures-heading">Recent failures</h2>
         {failures.isError ? <p className="form-error">{describeRequestError(failures.error)}</p> : null}
         {failures.data && failures.data.length === 0 ? <p className="empty">No job has failed.</p> : null}
         {failures.data && failures.data.length > 0 ? (
-          <div className="table-scroll">
-            <table className="ledger">
+          <div className="table-scroll" role="region" aria-labelledby="failures-heading" tabIndex={0}>
+            <table className="ledger stack-table">
               <thead>
                 <tr>
                   <th>When</th>
@@ -109,13 +110,15 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
               <tbody>
                 {failures.data.map((failure) => (
                   <tr key={failure.jobId} data-testid="failure-row">
-                    <td>{new Date(failure.finishedAt).toLocaleTimeString()}</td>
-                    <td>
+                    <td data-label="When">{new Date(failure.finishedAt).toLocaleTimeString()}</td>
+                    <td data-label="Code">
                       <code>{failure.code}</code>
                     </td>
-                    <td>{failure.provider}</td>
-                    <td>{failure.owner}</td>
-                    <td>{failure.message}</td>
+                    <td data-label="Provider">{failure.provider}</td>
+                    <td data-label="Owner">{failure.owner}</td>
+                    <td data-label="Message" className="wrap">
+                      {failure.message}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -123,12 +126,12 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
           </div>
         ) : null}
       </section>
-      <section className="panel" aria-labelledby="workers-heading">
+      <section className="panel admin-wide" aria-labelledby="workers-heading">
         <h2 id="workers-heading">Workers</h2>
         {workers.isError ? <p className="form-error">{describeRequestError(workers.error)}</p> : null}
         {workers.data && workers.data.length === 0 ? <p className="empty">No worker has checked in.</p> : null}
-        <div className="table-scroll">
-          <table className="ledger">
+        <div className="table-scroll" role="region" aria-labelledby="workers-heading" tabIndex={0}>
+          <table className="ledger stack-table">
             <thead>
               <tr>
                 <th>Worker</th>
@@ -141,15 +144,15 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
             <tbody>
               {workers.data?.map((worker) => (
                 <tr key={worker.workerId} data-testid="worker-row" data-alive={worker.alive}>
-                  <td>{worker.workerId}</td>
-                  <td>
+                  <td data-label="Worker">{worker.workerId}</td>
+                  <td data-label="Host / pid">
                     {worker.host} / {worker.pid}
                   </td>
-                  <td>
+                  <td data-label="Running">
                     {worker.running} / {worker.concurrency}
                   </td>
-                  <td>{new Date(worker.lastSeenAt).toLocaleTimeString()}</td>
-                  <td>{worker.alive ? 'alive' : 'silent'}</td>
+                  <td data-label="Last seen">{new Date(worker.lastSeenAt).toLocaleTimeString()}</td>
+                  <td data-label="State">{worker.alive ? 'alive' : 'silent'}</td>
                 </tr>
               ))}
             </tbody>
@@ -158,6 +161,7 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
       </section>
       <EnginesPanel />
       <Invites signUpMode={signUpMode} />
+      <GrantCredits />
       <section className="panel admin-stats" aria-labelledby="global-heading">
         <h2 id="global-heading">Everyone&apos;s usage</h2>
         {stats.isError ? <p className="form-error">{describeRequestError(stats.error)}</p> : null}
@@ -168,7 +172,7 @@ export function Admin({ signUpMode }: { signUpMode: SignUpMode }) {
           </div>
         ) : null}
       </section>
-    </main>
+    </div>
   );
 }
 
@@ -183,31 +187,33 @@ function FragmentRow({ label, value }: { label: string; value: number | string }
 
 function GlobalWindow({ title, window }: { title: string; window: GlobalStatsWindow }) {
   return (
-    <dl className="usage-card">
+    <section className="usage-card" aria-label={title}>
       <h3>{title}</h3>
-      <dt>Jobs</dt>
-      <dd>{window.jobs}</dd>
-      <dt>Active users</dt>
-      <dd>{window.activeUsers}</dd>
-      <dt>Success rate</dt>
-      <dd>{percent(window.successRate)}</dd>
-      <dt>Images</dt>
-      <dd>{window.images}</dd>
-      <dt>Average / p95 time</dt>
-      <dd>
-        {seconds(window.averageProcessingMs, 'ms')} / {seconds(window.p95ProcessingMs, 'ms')}
-      </dd>
-      <dt>Credits used</dt>
-      <dd>{window.creditsUsed}</dd>
-      {window.outcomesByProvider.map((row) => (
-        <FragmentRow
-          key={row.provider}
-          label={`${row.provider} ok / failed`}
-          value={`${row.succeeded} / ${row.failed}`}
-        />
-      ))}
-      <dt>Popular presets</dt>
-      <dd>{window.topPresets.map((entry) => `${entry.preset} (${entry.jobs})`).join(', ') || '–'}</dd>
-    </dl>
+      <dl>
+        <dt>Jobs</dt>
+        <dd>{window.jobs}</dd>
+        <dt>Active users</dt>
+        <dd>{window.activeUsers}</dd>
+        <dt>Success rate</dt>
+        <dd>{percent(window.successRate)}</dd>
+        <dt>Images</dt>
+        <dd>{window.images}</dd>
+        <dt>Average / p95 time</dt>
+        <dd>
+          {seconds(window.averageProcessingMs, 'ms')} / {seconds(window.p95ProcessingMs, 'ms')}
+        </dd>
+        <dt>Credits used</dt>
+        <dd>{window.creditsUsed}</dd>
+        {window.outcomesByProvider.map((row) => (
+          <FragmentRow
+            key={row.provider}
+            label={`${row.provider} ok / failed`}
+            value={`${row.succeeded} / ${row.failed}`}
+          />
+        ))}
+        <dt>Popular presets</dt>
+        <dd>{window.topPresets.map((entry) => `${entry.preset} (${entry.jobs})`).join(', ') || '–'}</dd>
+      </dl>
+    </section>
   );
 }

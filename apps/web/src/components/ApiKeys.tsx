@@ -10,6 +10,9 @@ export function ApiKeys() {
   const id = useId();
   const [name, setName] = useState('');
   const [fresh, setFresh] = useState<string | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+  // Revoking cannot be undone: the first click asks, the second (on "Revoke key") does it.
+  const [confirming, setConfirming] = useState<string | null>(null);
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
   const create = useMutation(
@@ -21,7 +24,22 @@ export function ApiKeys() {
       },
     }),
   );
-  const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => void refresh() }));
+  const revoke = useMutation(
+    trpc.apiKeys.revoke.mutationOptions({
+      onSuccess: () => {
+        setConfirming(null);
+        void refresh();
+      },
+    }),
+  );
+  async function copyKey(key: string) {
+    try {
+      await navigator.clipboard.writeText(key);
+      setCopied('Key copied');
+    } catch {
+      setCopied('Copy failed: select the key and copy it by hand');
+    }
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -55,6 +73,12 @@ export function ApiKeys() {
         <div className="new-key" role="status">
           <p>Copy this key now; it will not be shown again.</p>
           <code data-testid="new-api-key">{fresh}</code>
+          <p>
+            <button type="button" onClick={() => void copyKey(fresh)}>
+              Copy key
+            </button>{' '}
+            {copied ? <span className="muted">{copied}</span> : null}
+          </p>
         </div>
       ) : null}
       {keys.isSuccess && keys.data.length === 0 ? <p className="empty">No keys yet.</p> : null}
@@ -66,9 +90,26 @@ export function ApiKeys() {
             <span className="muted">
               {key.lastUsedAt ? `last used ${new Date(key.lastUsedAt).toLocaleString()}` : 'never used'}
             </span>
-            <button type="button" onClick={() => revoke.mutate({ id: key.id })} disabled={revoke.isPending}>
-              Revoke
-            </button>
+            {confirming === key.id ? (
+              <span className="confirm" role="group" aria-label={`Revoke ${key.name}?`}>
+                <span>Programs using it stop working at once.</span>{' '}
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => revoke.mutate({ id: key.id })}
+                  disabled={revoke.isPending}
+                >
+                  Revoke key
+                </button>{' '}
+                <button type="button" onClick={() => setConfirming(null)}>
+                  Keep it
+                </button>
+              </span>
+            ) : (
+              <button type="button" onClick={() => setConfirming(key.id)}>
+                Revoke
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -1,6 +1,7 @@
 import { LogInInput, MIN_PASSWORD_LENGTH, SignUpInput, type SignUpMode } from '@darkroom/core';
 import { useMutation } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { darkroomErrorOf } from '@darkroom/client';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, refusedFieldOf, zodIssuesOf } from '../lib/errors.js';
 import { useTRPC } from '../trpc.js';
 
@@ -33,12 +34,28 @@ export function AuthScreen({
   const needsInvite = mode === 'signUp' && signUpMode === 'invite';
   const [errors, setErrors] = useState<Record<string, string>>({});
   const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  // After every refused submit, focus goes to the first field in trouble (or the form's message), so a
+  // screen reader hears it and a keyboard user is where the fix is.
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt === 0) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-form-error]')?.focus();
+  }, [attempt]);
+  const refuse = (next: Record<string, string>) => {
+    setErrors(next);
+    setAttempt((n) => n + 1);
+  };
   const onError = (error: unknown) => {
     const fields = fieldErrors(zodIssuesOf(error));
     // A refused invite code (used, expired, revoked) is told next to its field.
     if (!Object.keys(fields).length && refusedFieldOf(error) === 'inviteCode')
       fields.inviteCode = describeRequestError(error);
-    setErrors(Object.keys(fields).length ? fields : { form: describeRequestError(error) });
+    // On the log-in form UNAUTHORIZED means the email or password is wrong, not "you were signed out".
+    const wrong = mode === 'logIn' && darkroomErrorOf(error).code === 'UNAUTHORIZED';
+    refuse(
+      Object.keys(fields).length ? fields : { form: wrong ? 'Wrong email or password.' : describeRequestError(error) },
+    );
   };
   const signUp = useMutation(trpc.auth.signUp.mutationOptions({ onSuccess: onSignedIn, onError }));
   const logIn = useMutation(trpc.auth.logIn.mutationOptions({ onSuccess: onSignedIn, onError }));
@@ -49,13 +66,14 @@ export function AuthScreen({
     if (pending) return;
     if (mode === 'logIn') {
       const parsed = LogInInput.safeParse({ email, password });
-      if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
+      if (!parsed.success) return refuse(fieldErrors(parsed.error.issues));
       setErrors({});
       return logIn.mutate(parsed.data);
     }
-    if (needsInvite && !inviteCode.trim()) return setErrors({ inviteCode: 'ask an admin for an invite code' });
     const parsed = SignUpInput.safeParse({ email, password, ...(needsInvite ? { inviteCode } : {}) });
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
+    const fields = parsed.success ? {} : fieldErrors(parsed.error.issues);
+    if (needsInvite && !inviteCode.trim()) fields.inviteCode = 'Enter the invite code an admin gave you.';
+    if (!parsed.success || Object.keys(fields).length) return refuse(fields);
     setErrors({});
     signUp.mutate(parsed.data);
   }
@@ -63,16 +81,19 @@ export function AuthScreen({
   const title = mode === 'signUp' ? 'Create your account' : 'Log in';
   return (
     <div className="app auth">
+      <a className="skip-link" href="#main">
+        Skip to the form
+      </a>
       <header className="app-header">
         <h1>Darkroom</h1>
         <p className="tagline">Ask for images; follow them as they develop.</p>
       </header>
-      <section className="panel auth-panel" aria-labelledby={`${id}-title`}>
+      <main id="main" tabIndex={-1} className="panel auth-panel" aria-labelledby={`${id}-title`}>
         <h2 id={`${id}-title`}>{title}</h2>
         {mode === 'signUp' && !hasAccounts ? (
           <p className="muted">The first account runs this Darkroom: it becomes the admin.</p>
         ) : null}
-        <form className="submit-form" onSubmit={submit} noValidate>
+        <form className="submit-form" onSubmit={submit} noValidate ref={formRef}>
           <div className="field">
             <label htmlFor={`${id}-email`}>Email</label>
             <input
@@ -82,9 +103,10 @@ export function AuthScreen({
               value={email}
               onChange={(event) => setEmail(event.target.value)}
               aria-invalid={errors.email ? true : undefined}
+              aria-describedby={errors.email ? `${id}-email-error` : undefined}
             />
             {errors.email ? (
-              <p className="field-error" role="alert">
+              <p className="field-error" role="alert" id={`${id}-email-error`}>
                 {errors.email}
               </p>
             ) : null}
@@ -99,9 +121,19 @@ export function AuthScreen({
               value={password}
               onChange={(event) => setPassword(event.target.value)}
               aria-invalid={errors.password ? true : undefined}
+              aria-describedby={
+                [errors.password ? `${id}-password-error` : null, mode === 'signUp' ? `${id}-password-rule` : null]
+                  .filter(Boolean)
+                  .join(' ') || undefined
+              }
             />
+            {mode === 'signUp' ? (
+              <p className="hint" id={`${id}-password-rule`}>
+                At least {MIN_PASSWORD_LENGTH} characters.
+              </p>
+            ) : null}
             {errors.password ? (
-              <p className="field-error" role="alert">
+              <p className="field-error" role="alert" id={`${id}-password-error`}>
                 {errors.password}
               </p>
             ) : null}
@@ -117,9 +149,10 @@ export function AuthScreen({
                 value={inviteCode}
                 onChange={(event) => setInviteCode(event.target.value)}
                 aria-invalid={errors.inviteCode ? true : undefined}
+                aria-describedby={errors.inviteCode ? `${id}-invite-error` : undefined}
               />
               {errors.inviteCode ? (
-                <p className="field-error" role="alert">
+                <p className="field-error" role="alert" id={`${id}-invite-error`}>
                   {errors.inviteCode}
                 </p>
               ) : (
@@ -128,7 +161,7 @@ export function AuthScreen({
             </div>
           ) : null}
           {errors.form ? (
-            <p className="form-error" role="alert">
+            <p className="form-error" role="alert" tabIndex={-1} data-form-error data-testid="auth-error">
               {errors.form}
             </p>
           ) : null}
@@ -152,7 +185,7 @@ export function AuthScreen({
             New accounts are made by the operator of this Darkroom.
           </p>
         )}
-      </section>
+      </main>
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import { JOB_STATUSES, PRESET_DEFINITIONS, PRESETS, type JobView } from '@darkroom/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { groupByBatch, listFilters, NO_FILTERS, type Filters } from '../lib/history.js';
+import { jobOutcome, outcomeWords } from '../lib/job-words.js';
 import { useTRPC } from '../trpc.js';
 
 const PAGE_SIZE = 10;
@@ -24,6 +25,8 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
       { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: 10_000 },
     ),
   );
+  // The projects the jobs name, to pick from (a job's projectId is set through the API).
+  const projects = useQuery(trpc.gallery.projects.queryOptions(undefined, { staleTime: 30_000 }));
   const items = history.data?.pages.flatMap((page) => page.items) ?? [];
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) =>
     setFilters((current) => ({ ...current, [key]: value }));
@@ -94,12 +97,18 @@ export function History({ onOpen }: { onOpen: (jobId: string) => void }) {
         </div>
         <div className="field">
           <label htmlFor={`${id}-project`}>Project</label>
-          <input
+          <select
             id={`${id}-project`}
             value={filters.projectId}
-            placeholder="any"
             onChange={(event) => set('projectId', event.target.value)}
-          />
+          >
+            <option value="">all</option>
+            {projects.data?.map((project) => (
+              <option key={project.projectId} value={project.projectId}>
+                {project.projectId} ({project.jobs})
+              </option>
+            ))}
+          </select>
         </div>
         <div className="field">
           <label htmlFor={`${id}-from`}>From</label>
@@ -164,7 +173,7 @@ function HistoryEntry({ job, onOpen }: { job: JobView; onOpen: (jobId: string) =
             {job.projectId ? ` · ${job.projectId}` : ''}
           </span>
         </span>
-        <span className={`badge badge-${job.status}`}>{job.status}</span>
+        <span className={`badge badge-${jobOutcome(job)}`}>{outcomeWords(jobOutcome(job))}</span>
       </button>
     </li>
   );

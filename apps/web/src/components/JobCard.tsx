@@ -1,8 +1,10 @@
 import { isTerminalStatus, type ImageView, type JobView } from '@darkroom/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { imageFileName, downloadZip } from '../lib/download.js';
-import { describeJobError, describeRequestError } from '../lib/errors.js';
+import { describeJobError, describeRequestError, isRefusal, retryCanHelp } from '../lib/errors.js';
+import { jobOutcome, jobSummary, outcomeWords } from '../lib/job-words.js';
 import { darkroomErrorOf } from '@darkroom/client';
 import { useLive } from '../lib/live.js';
 import { makePollSchedule } from '../lib/polling.js';
@@ -27,10 +29,16 @@ export function JobCard({
   jobId,
   onClose,
   onRemix,
+  onEditPrompt = onRemix,
+  closeLabel = 'Close',
 }: {
   jobId: string;
   onClose: () => void;
   onRemix: (job: JobView) => void;
+  /** A refused prompt's next step: the form, filled with this job, focus on its prompt. */
+  onEditPrompt?: (job: JobView) => void;
+  /** What the button that puts the card away says ("Close" on Create). */
+  closeLabel?: string;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -94,10 +102,21 @@ export function JobCard({
   const view = job.data;
   const active = !isTerminalStatus(view.status);
   const stopping = view.status === 'running' && cancel.isSuccess;
+  const outcome = jobOutcome(view, stopping);
+  const failures = [
+    view.error,
+    ...view.images.filter((image) => image.status === 'failed').map((image) => image.error),
+  ];
+  const hasFailures = view.status === 'failed' || outcome === 'partial';
+  const refused = hasFailures && isRefusal(failures);
+  const canRetry = hasFailures && retryCanHelp(failures);
+  // One reason, said once: the job's, or (when only some images failed) the first image's.
+  const reason = view.error ?? (outcome === 'partial' ? (failures.find((error) => error) ?? null) : null);
   const shown: LightboxImage[] = view.images
     .filter((image) => image.url)
     .map((image) => ({
       url: image.url!,
+      index: image.index,
       alt: `${view.prompt} (image ${image.index + 1})`,
       fileName: imageFileName(view.id, image.index, image.mime),
       width: image.width ?? view.width,
@@ -130,6 +149,7 @@ export function JobCard({
       className="job-card"
       data-testid="job-card"
       data-status={view.status}
+      data-outcome={outcome}
       data-job-id={view.id}
       aria-labelledby={`job-${view.id}-title`}
     >
@@ -138,23 +158,20 @@ export function JobCard({
           <h3 id={`job-${view.id}-title`} className="job-prompt" title={view.prompt}>
             {view.prompt}
           </h3>
-          <p className="muted">
-            {view.preset} · {view.aspectRatio} · {view.numImages} image{view.numImages === 1 ? '' : 's'} ·{' '}
-            {view.priority} · {view.provider}
-            {view.quality ? ` · ${view.quality} quality` : ''}
+          <p className="muted" data-testid="job-summary">
+            {jobSummary(view)}
           </p>
         </div>
-        <span className={`badge badge-${view.status}`}>{stopping ? 'stopping' : view.status}</span>
+        <span className={`badge badge-${outcome}`} data-testid="job-badge">
+          {outcomeWords(outcome)}
+        </span>
       </header>
 
       <JobProgress view={view} />
 
-      {view.error ? (
+      {reason ? (
         <p className="job-error" role="alert" data-testid="job-error">
-          {describeJobError(view.error)}{' '}
-          <span className="muted">
-            ({view.error.code}: {view.error.message})
-          </span>
+          {describeJobError(reason)}
         </p>
       ) : null}
 
@@ -172,6 +189,11 @@ export function JobCard({
       <JobTimeline jobId={view.id} version={view.version} />
 
       <footer className="job-card-footer">
+        {refused ? (
+          <button type="button" className="primary" onClick={() => onEditPrompt(view)}>
+            Edit prompt
+          </button>
+        ) : null}
         {active ? (
           <button type="button" onClick={() => cancel.mutate({ id: view.id })} disabled={cancel.isPending || stopping}>
             {stopping ? 'Stopping…' : 'Cancel'}
@@ -188,13 +210,21 @@ export function JobCard({
         <button type="button" onClick={() => onRemix(view)}>
           Remix
         </button>
-        {view.status === 'failed' || (view.status === 'succeeded' && view.counts.failed > 0) ? (
+        {canRetry ? (
           <button type="button" onClick={() => retry.mutate({ id: view.id })} disabled={retry.isPending}>
             Retry
           </button>
         ) : null}
-        <button type="button" className="ghost" onClick={onClose} aria-label={`Close job ${view.prompt}`}>
-          Close
+        <Link to={`/jobs/${view.id}`} className="button-link ghost" data-testid="job-link">
+          Link
+        </Link>
+        <button
+          type="button"
+          className="ghost"
+          onClick={onClose}
+          aria-label={closeLabel === 'Close' ? `Close job ${view.prompt}` : undefined}
+        >
+          {closeLabel}
         </button>
         {note ? (
           <span className="muted" role="status">
@@ -253,8 +283,7 @@ function ImageTile({ image, view, onOpen }: { image: ImageView; view: JobView; o
         <ImagePreview image={image} view={view} preview={image.preview} />
       ) : (
         <span className="image-placeholder">
-          {image.index + 1} ·{' '}
-          {image.status === 'failed' ? `${label}: ${image.error ? describeJobError(image.error) : ''}` : label}
+          {image.index + 1} · {label}
         </span>
       )}
     </li>

@@ -6,6 +6,8 @@ import { useEffect, useRef } from 'react';
 
 export interface LightboxImage {
   url: string;
+  /** The image's own number in its job (0-based), which a failed image before it does not shift. */
+  index: number;
   alt: string;
   fileName: string;
   width: number;
@@ -41,7 +43,7 @@ export function Lightbox({
         className="lightbox"
         role="dialog"
         aria-modal="true"
-        aria-label={`Image ${index + 1} of ${images.length}`}
+        aria-label={`Image ${image.index + 1}`}
         data-testid="lightbox"
         tabIndex={-1}
         onClick={(event) => event.stopPropagation()}
@@ -78,7 +80,8 @@ export function Lightbox({
           <button type="button" onClick={() => move(-1)} disabled={images.length < 2} aria-label="Previous image">
             ←
           </button>
-          <span data-testid="lightbox-position">
+          <strong data-testid="lightbox-title">Image {image.index + 1}</strong>
+          <span className="muted" data-testid="lightbox-position">
             {index + 1} / {images.length}
           </span>
           <button type="button" onClick={() => move(1)} disabled={images.length < 2} aria-label="Next image">

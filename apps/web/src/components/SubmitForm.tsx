@@ -22,6 +22,8 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js';
+import { plainIssue, plural } from '../lib/plain-words.js';
+import { loadRecentPrompts, rememberPrompt, stepRecall } from '../lib/prompt-recall.js';
 import { useTRPC } from '../trpc.js';
 import { EngineOptions, engineOptionsRequest, NO_ENGINE_CHOICE, type EngineChoice } from './EngineOptions.js';
 import { PresetSwatch } from './PresetSwatch.js';
@@ -57,6 +59,9 @@ const INITIAL: FormState = {
   quality: '',
   several: false,
 };
+
+/** A submit this soon after a success, with the form unchanged, is the same press repeated. */
+const REPEAT_WINDOW_MS = 3000;
 
 /** A job to start again from: its parameters fill the form, and `nonce` makes the same job remixable twice. */
 export interface Remix {
@@ -120,7 +125,17 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FormState>(INITIAL);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrorsNow] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  // Each refusal (here or from the API) moves focus to the first field in trouble, in the form's order.
+  const [refusals, setRefusals] = useState(0);
+  useEffect(() => {
+    if (refusals > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refusals]);
+  const setErrors = (next: Record<string, string> | ((current: Record<string, string>) => Record<string, string>)) => {
+    setErrorsNow(next);
+    if (typeof next === 'object' && Object.keys(next).length > 0) setRefusals((n) => n + 1);
+  };
   const [engine, setEngine] = useState<EngineChoice>(NO_ENGINE_CHOICE);
   const idempotencyKey = useRef(crypto.randomUUID());
   const promptRef = useRef<HTMLTextAreaElement>(null);
@@ -137,14 +152,20 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
     promptRef.current?.focus();
   }, [remix]);
 
-  // What was sent: the form is cleared after a submit only if nobody typed a new prompt meanwhile.
+  // The prompt stays after a submit, to tweak and send again; it also goes into the recall list.
   const sentPrompt = useRef('');
+  const recall = useRef(-1);
+  const [announcement, setAnnouncement] = useState('');
+  // The prompt stays, so a second press could send the same form again: the key that made the job is
+  // kept until the form changes or a moment has passed, so a double click or Enter pressed twice right
+  // after a success names the same job; pressing Generate again later makes a new one.
+  const keyUsedAt = useRef<number | null>(null);
   const done = (jobIds: string[]) => {
     onCreated(jobIds);
-    idempotencyKey.current = crypto.randomUUID();
-    setForm((current) =>
-      current.prompt === sentPrompt.current ? { ...current, prompt: '', negativePrompt: '' } : current,
-    );
+    keyUsedAt.current = Date.now();
+    for (const line of form.several ? promptLines(sentPrompt.current) : [sentPrompt.current]) rememberPrompt(line);
+    recall.current = -1;
+    setAnnouncement(`Started ${plural(jobIds.length, 'job')}: see Jobs.`);
     void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
     // The balance in the header went down by the jobs' reservation.
     void queryClient.invalidateQueries({ queryKey: trpc.auth.status.queryKey() });
@@ -166,6 +187,10 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const failure = form.several ? createBatch : create;
 
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    if (keyUsedAt.current !== null) {
+      idempotencyKey.current = crypto.randomUUID();
+      keyUsedAt.current = null;
+    }
     setForm((current) => ({ ...current, [key]: value }));
     setErrors(({ [key]: _cleared, ...rest }) => rest);
   };
@@ -185,6 +210,10 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   function submit(event: FormEvent) {
     event.preventDefault();
     if (pending) return;
+    if (keyUsedAt.current !== null && Date.now() - keyUsedAt.current > REPEAT_WINDOW_MS) {
+      idempotencyKey.current = crypto.randomUUID();
+      keyUsedAt.current = null;
+    }
     if (form.several) {
       const requests = lines.map((prompt, index) =>
         toRequest(form, prompt, `${idempotencyKey.current}:${index}`, engine),
@@ -193,7 +222,14 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const field = issue.path[0] === 'requests' && typeof issue.path[2] === 'string' ? issue.path[2] : 'prompt';
-        setErrors({ [field]: requests.length === 0 ? 'write at least one prompt' : issue.message });
+        setErrors({
+          [field]:
+            requests.length === 0
+              ? 'Write at least one prompt, one per line.'
+              : requests.length > MAX_BATCH_SIZE
+                ? `Write at most ${MAX_BATCH_SIZE} prompts (one per line).`
+                : plainIssue({ ...issue, path: [field] }),
+        });
         return;
       }
       setErrors({});
@@ -227,7 +263,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
   const promptLength = form.several ? Math.max(0, ...lines.map((line) => line.length)) : form.prompt.trim().length;
 
   return (
-    <form className="submit-form" onSubmit={submit} noValidate aria-label="New images">
+    <form className="submit-form" onSubmit={submit} noValidate aria-label="New images" ref={formRef}>
       <fieldset className="preset-picker">
         <legend>Preset</legend>
         {PRESETS.map((preset) => (
@@ -262,9 +298,22 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
               ? 'a fox in the snow\na heron at dawn\na lighthouse in a storm'
               : 'a friendly dragon playing in a garden'
           }
-          onChange={(event) => set('prompt', event.target.value)}
+          onChange={(event) => {
+            recall.current = -1;
+            set('prompt', event.target.value);
+          }}
           onKeyDown={(event) => {
-            if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) submit(event);
+            if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) return submit(event);
+            // Up and down recall earlier prompts while the field is empty or shows a recalled one.
+            if ((event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || event.shiftKey || form.several) return;
+            const recent = loadRecentPrompts();
+            const showing = recall.current === -1 ? form.prompt === '' : form.prompt === recent[recall.current];
+            if (!showing) return;
+            const next = stepRecall(recent, recall.current, event.key === 'ArrowUp' ? 1 : -1);
+            if (!next) return;
+            event.preventDefault();
+            recall.current = next.at;
+            set('prompt', next.prompt);
           }}
         />
         <p
@@ -424,6 +473,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
             ? `Generate ${lines.length} job${lines.length === 1 ? '' : 's'}`
             : 'Generate'}
       </button>
+      <p className="muted" role="status" data-testid="submit-announcement">
+        {announcement}
+      </p>
       {failure.isError && !zodIssuesOf(failure.error) ? (
         <p className="form-error" role="alert" data-testid="submit-error">
           {describeRequestError(failure.error)}

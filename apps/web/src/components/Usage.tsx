@@ -1,6 +1,9 @@
 import { STATS_WINDOWS, type UsageWindow } from '@darkroom/core';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
 import { describeRequestError } from '../lib/errors.js';
+import { foldLedger } from '../lib/ledger.js';
 import { useTRPC } from '../trpc.js';
 
 const WINDOW_LABELS = { '24h': 'Last 24 hours', '7d': 'Last 7 days', all: 'All time' } as const;
@@ -10,7 +13,13 @@ const seconds = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toF
 export function Usage() {
   const trpc = useTRPC();
   const stats = useQuery(trpc.stats.me.queryOptions(undefined, { refetchInterval: 15_000 }));
-  const credits = useQuery(trpc.credits.get.queryOptions({ limit: 20 }, { refetchInterval: 15_000 }));
+  // Entries, not lines: a job writes up to three. "Show more" asks for more of them (at most 500).
+  const [limit, setLimit] = useState(60);
+  const credits = useQuery(
+    trpc.credits.get.queryOptions({ limit }, { refetchInterval: 15_000, placeholderData: keepPreviousData }),
+  );
+  const lines = credits.data ? foldLedger(credits.data.entries) : [];
+  const more = credits.data !== undefined && credits.data.entries.length >= limit && limit < 500;
 
   return (
     <div className="usage">
@@ -22,7 +31,7 @@ export function Usage() {
             <p className="balance" data-testid="credit-balance">
               {credits.data.balance} credits
             </p>
-            <table className="ledger">
+            <table className="ledger stack-table">
               <thead>
                 <tr>
                   <th>When</th>
@@ -32,19 +41,23 @@ export function Usage() {
                 </tr>
               </thead>
               <tbody>
-                {credits.data.entries.map((entry) => (
-                  <tr key={entry.id}>
-                    <td>{new Date(entry.createdAt).toLocaleString()}</td>
-                    <td>
-                      {entry.kind}
-                      {entry.note ? <span className="muted"> · {entry.note}</span> : null}
+                {lines.map((line) => (
+                  <tr key={line.key} data-testid="ledger-line">
+                    <td data-label="When">{new Date(line.createdAt).toLocaleString()}</td>
+                    <td data-label="What">
+                      {line.jobId ? <Link to={`/jobs/${line.jobId}`}>Job</Link> : 'Grant'} · {line.words}
                     </td>
-                    <td>{entry.amount > 0 ? `+${entry.amount}` : entry.amount}</td>
-                    <td>{entry.balanceAfter}</td>
+                    <td data-label="Amount">{line.amount > 0 ? `+${line.amount}` : line.amount}</td>
+                    <td data-label="Balance">{line.balanceAfter}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            {more ? (
+              <button type="button" onClick={() => setLimit((n) => Math.min(500, n * 2))} disabled={credits.isFetching}>
+                Show more
+              </button>
+            ) : null}
           </>
         ) : null}
       </section>
@@ -65,26 +78,28 @@ export function Usage() {
 
 function UsageCard({ title, usage }: { title: string; usage: UsageWindow }) {
   return (
-    <dl className="usage-card" data-testid="usage-window">
+    <section className="usage-card" data-testid="usage-window" aria-label={title}>
       <h3>{title}</h3>
-      <dt>Jobs</dt>
-      <dd>{usage.jobs}</dd>
-      <dt>Succeeded / failed / canceled</dt>
-      <dd>
-        {usage.succeeded} / {usage.failed} / {usage.canceled}
-      </dd>
-      <dt>Images</dt>
-      <dd>{usage.images}</dd>
-      <dt>Average / p95 time</dt>
-      <dd>
-        {seconds(usage.averageProcessingMs)} / {seconds(usage.p95ProcessingMs)}
-      </dd>
-      <dt>Credits used</dt>
-      <dd>{usage.creditsUsed}</dd>
-      <dt>Top presets</dt>
-      <dd>{usage.topPresets.map((row) => `${row.preset} (${row.jobs})`).join(', ') || '–'}</dd>
-      <dt>Top providers</dt>
-      <dd>{usage.topProviders.map((row) => `${row.provider} (${row.jobs})`).join(', ') || '–'}</dd>
-    </dl>
+      <dl>
+        <dt>Jobs</dt>
+        <dd>{usage.jobs}</dd>
+        <dt>Succeeded / failed / canceled</dt>
+        <dd>
+          {usage.succeeded} / {usage.failed} / {usage.canceled}
+        </dd>
+        <dt>Images</dt>
+        <dd>{usage.images}</dd>
+        <dt>Average / p95 time</dt>
+        <dd>
+          {seconds(usage.averageProcessingMs)} / {seconds(usage.p95ProcessingMs)}
+        </dd>
+        <dt>Credits used</dt>
+        <dd>{usage.creditsUsed}</dd>
+        <dt>Top presets</dt>
+        <dd>{usage.topPresets.map((row) => `${row.preset} (${row.jobs})`).join(', ') || '–'}</dd>
+        <dt>Top providers</dt>
+        <dd>{usage.topProviders.map((row) => `${row.provider} (${row.jobs})`).join(', ') || '–'}</dd>
+      </dl>
+    </section>
   );
 }

@@ -6,8 +6,10 @@ import {
   describeRequestError,
   fieldErrors,
   isNetworkError,
+  isRefusal,
   refusedFieldOf,
   retryAfterSecondsOf,
+  retryCanHelp,
   zodIssuesOf,
 } from './errors.js';
 
@@ -33,7 +35,10 @@ describe('fieldErrors', () => {
     expect(result.success).toBe(false);
     const errors = fieldErrors(result.error!.issues);
     expect(Object.keys(errors).sort()).toEqual(['numImages', 'prompt']);
-    expect(errors.prompt).toMatch(/empty/);
+    expect(errors).toEqual({
+      prompt: 'Write a prompt: say what the image should show.',
+      numImages: 'Choose 1 to 8 images.',
+    });
   });
 
   it("reads the API's zodIssues from a tRPC error", () => {
@@ -43,7 +48,7 @@ describe('fieldErrors', () => {
       domainCode: 'BAD_INPUT',
       zodIssues: [{ path: ['numImages'], message: 'Too big: expected number to be <=8' }],
     });
-    expect(fieldErrors(zodIssuesOf(error))).toEqual({ numImages: 'Too big: expected number to be <=8' });
+    expect(fieldErrors(zodIssuesOf(error))).toEqual({ numImages: 'Choose 1 to 8 images.' });
     expect(zodIssuesOf(new Error('network'))).toBeNull();
   });
 });
@@ -113,5 +118,27 @@ describe('describeJobError in words', () => {
     expect(describeJobError({ code: 'transient', message: '503', retryable: true })).toMatch(/down/);
     expect(describeJobError({ code: 'timeout', message: 'x', retryable: true })).toMatch(/too long/);
     expect(describeJobError({ code: 'rate_limited', message: 'x', retryable: true })).toMatch(/rate limiting/);
+  });
+});
+
+describe('plain words for every field', () => {
+  it('never shows zod text: prompt too long, email, password, numbers', () => {
+    const long = JobRequest.safeParse({ prompt: 'x'.repeat(4100), numImages: 0 });
+    expect(fieldErrors(long.error!.issues)).toEqual({
+      prompt: 'Shorten the prompt to 4,000 characters or fewer.',
+      numImages: 'Choose 1 to 8 images.',
+    });
+    const words = Object.values(fieldErrors(JobRequest.safeParse({ prompt: '', numImages: 'x' }).error!.issues));
+    for (const word of words) expect(word).not.toMatch(/expected|Too big|Too small|Invalid/);
+  });
+});
+
+describe('retryCanHelp', () => {
+  it('offers no Retry when every failure is a refusal of the prompt', () => {
+    const refused = { code: 'content_filtered' as const, message: 'x', retryable: false };
+    const down = { code: 'transient' as const, message: 'x', retryable: true };
+    expect(retryCanHelp([refused, refused])).toBe(false);
+    expect(retryCanHelp([refused, down])).toBe(true);
+    expect(isRefusal([null, refused])).toBe(true);
   });
 });

@@ -3,18 +3,19 @@
  */
 import { darkroomErrorOf } from '@darkroom/client';
 import type { JobError } from '@darkroom/core';
+import { plainIssue, type IssueLike } from './plain-words.js';
 
-interface ZodIssueShape {
-  path: readonly PropertyKey[];
-  message: string;
-}
+type ZodIssueShape = IssueLike;
 
-/** `{ fieldName: message }` from zod issues (client-side) or the API's `error.data.zodIssues`. */
+/**
+ * `{ fieldName: message }` from zod issues (client-side) or the API's `error.data.zodIssues`, each
+ * message in plain words (`plainIssue`).
+ */
 export function fieldErrors(issues: readonly ZodIssueShape[] | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of issues ?? []) {
     const field = String(issue.path[0] ?? 'form');
-    out[field] ??= issue.message;
+    out[field] ??= plainIssue(issue);
   }
   return out;
 }
@@ -28,8 +29,8 @@ export function zodIssuesOf(error: unknown): readonly ZodIssueShape[] | null {
 const JOB_ERROR_WORDS: Partial<Record<JobError['code'], string>> = {
   rate_limited: 'The image provider is rate limiting Darkroom. Darkroom retried; try again in a minute.',
   transient: 'The image provider is down or had a temporary problem. Retrying usually works.',
-  timeout: 'The image provider took too long to answer (timeout). Retrying usually works.',
-  content_filtered: 'The provider refused this prompt on safety grounds (content filter). Try rewording it.',
+  timeout: 'The image provider took too long to answer. Retrying usually works.',
+  content_filtered: 'The provider refused this prompt on safety grounds. Edit the prompt and try again.',
   invalid_request: 'The provider could not handle this request (size or options).',
   auth: 'Darkroom could not sign in to the image provider. An operator needs to check its API key.',
   quota_exhausted: 'The image provider account has run out of quota.',
@@ -40,7 +41,21 @@ const JOB_ERROR_WORDS: Partial<Record<JobError['code'], string>> = {
   internal: 'Something went wrong inside Darkroom.',
 };
 
-/** A failed job's error as a sentence, with the provider's own message for detail. */
+/** Refusals: the same request would be refused again, so the way on is to change it, not Retry. */
+const REFUSALS: ReadonlySet<JobError['code']> = new Set(['content_filtered', 'invalid_request', 'invalid_payload']);
+
+/** Whether Retry (the same request again) can help after these failures. */
+export function retryCanHelp(errors: readonly (JobError | null)[]): boolean {
+  const known = errors.filter((error): error is JobError => error !== null);
+  return known.length === 0 || known.some((error) => !REFUSALS.has(error.code));
+}
+
+/** Whether any of these failures is a refusal of the prompt itself (so "Edit prompt" is the next step). */
+export function isRefusal(errors: readonly (JobError | null)[]): boolean {
+  return errors.some((error) => error !== null && REFUSALS.has(error.code));
+}
+
+/** A failed job's error as a sentence (never the internal code or the provider's raw message). */
 export function describeJobError(error: JobError): string {
   return JOB_ERROR_WORDS[error.code] ?? error.message;
 }

@@ -1,0 +1,138 @@
+import type { GalleryImageView } from '@darkroom/core';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useRef } from 'react';
+import { Link, NavLink, useSearchParams } from 'react-router';
+import { describeRequestError } from '../lib/errors.js';
+import { galleryFileName, useGalleryActions } from '../lib/gallery-actions.js';
+import { presetLabel } from '../lib/job-words.js';
+import { usePageTitle } from '../lib/title.js';
+import { useTRPC } from '../trpc.js';
+
+const PAGE_SIZE = 24;
+
+/**
+ * All of the account's images across jobs, newest first, loading more as the end comes into view;
+ * by project (`?project=`), or only favourites (/gallery/favourites).
+ */
+export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
+  const trpc = useTRPC();
+  const id = useId();
+  usePageTitle(favourites ? 'Favourites' : 'Gallery');
+  const [params, setParams] = useSearchParams();
+  const projectId = params.get('project') ?? '';
+  const projects = useQuery(trpc.gallery.projects.queryOptions(undefined, { staleTime: 30_000 }));
+  const images = useInfiniteQuery(
+    trpc.gallery.list.infiniteQueryOptions(
+      { limit: PAGE_SIZE, ...(projectId ? { projectId } : {}), ...(favourites ? { favourites: true } : {}) },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+    ),
+  );
+  const items = images.data?.pages.flatMap((page) => page.items) ?? [];
+  const actions = useGalleryActions();
+
+  // Infinite scroll: the next page loads when the end of the grid comes near the screen.
+  const end = useRef<HTMLDivElement>(null);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = images;
+  useEffect(() => {
+    const element = end.current;
+    if (!element || !hasNextPage) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
+      },
+      { rootMargin: '600px' },
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  return (
+    <section className="gallery" aria-labelledby={`${id}-title`}>
+      <div className="gallery-header">
+        <h2 id={`${id}-title`}>{favourites ? 'Favourites' : 'Gallery'}</h2>
+        <nav className="gallery-views" aria-label="Gallery views">
+          <NavLink to="/gallery" end className="tab">
+            All images
+          </NavLink>
+          <NavLink to="/gallery/favourites" className="tab">
+            Favourites
+          </NavLink>
+        </nav>
+        <div className="field gallery-project">
+          <label htmlFor={`${id}-project`}>Project</label>
+          <select
+            id={`${id}-project`}
+            value={projectId}
+            onChange={(event) => setParams(event.target.value ? { project: event.target.value } : {})}
+          >
+            <option value="">All projects</option>
+            {projects.data?.map((project) => (
+              <option key={project.projectId} value={project.projectId}>
+                {project.projectId} ({project.jobs})
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {images.isError ? <p className="form-error">{describeRequestError(images.error)}</p> : null}
+      {actions.error ? <p className="form-error">{describeRequestError(actions.error)}</p> : null}
+      {images.isSuccess && items.length === 0 ? (
+        <p className="empty">
+          {favourites ? 'No favourites yet: mark an image with ☆ to keep it here.' : 'No images yet. '}
+          {favourites ? null : <Link to="/">Make some</Link>}
+        </p>
+      ) : null}
+      <ul className="gallery-grid" aria-busy={images.isFetching}>
+        {items.map((image) => (
+          <GalleryTile key={image.id} image={image} actions={actions} />
+        ))}
+      </ul>
+      <div ref={end} />
+      {images.hasNextPage ? (
+        <button type="button" onClick={() => void images.fetchNextPage()} disabled={images.isFetchingNextPage}>
+          {images.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      ) : null}
+    </section>
+  );
+}
+
+function GalleryTile({ image, actions }: { image: GalleryImageView; actions: ReturnType<typeof useGalleryActions> }) {
+  const name = `${image.prompt} (image ${image.index + 1})`;
+  return (
+    <li className="gallery-tile" data-testid="gallery-tile" data-image-id={image.id}>
+      <Link to={`/gallery/${image.id}`} className="gallery-open" aria-label={`Open ${name}`}>
+        <img
+          src={image.thumbnailUrl ?? image.url}
+          alt={name}
+          width={image.width}
+          height={image.height}
+          loading="lazy"
+          style={{ aspectRatio: `${image.width} / ${image.height}` }}
+        />
+      </Link>
+      <p className="gallery-caption muted" title={image.prompt}>
+        {presetLabel(image.preset)} · {image.prompt}
+      </p>
+      <div className="gallery-actions">
+        <button
+          type="button"
+          aria-pressed={image.favourite}
+          aria-label={`Favourite ${name}`}
+          onClick={() => actions.toggleFavourite(image)}
+        >
+          {image.favourite ? '★' : '☆'}
+        </button>
+        <a href={image.url} download={galleryFileName(image)} className="button-link" aria-label={`Download ${name}`}>
+          ↓
+        </a>
+        <button type="button" aria-label={`Remix ${name}`} onClick={() => void actions.remix(image)}>
+          Remix
+        </button>
+        <button type="button" aria-label={`Remove ${name}`} onClick={() => void actions.remove(image)}>
+          Remove
+        </button>
+      </div>
+    </li>
+  );
+}

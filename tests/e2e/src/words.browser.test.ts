@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { JobView } from '@darkroom/core';
+import { MAX_IMAGES_PER_JOB, type JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE } from './browser.js';
@@ -132,10 +132,10 @@ describe('the create form', () => {
     await expect.poll(() => focusedLabel(page)).toBe('Prompt');
 
     await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse');
-    for (const count of ['9', '0', '']) {
+    for (const count of [String(MAX_IMAGES_PER_JOB + 1), '0', '']) {
       await page.getByLabel('Number of images').fill(count);
       await generate.click();
-      await expect.poll(() => fieldError('Number of images')).toBe('Choose 1 to 8 images.');
+      await expect.poll(() => fieldError('Number of images')).toBe(`Choose 1 to ${MAX_IMAGES_PER_JOB} images.`);
       await expect.poll(() => focusedLabel(page)).toBe('Number of images');
     }
 

@@ -1,4 +1,4 @@
-import { JobRequest } from '@darkroom/core';
+import { JobRequest, MAX_IMAGES_PER_JOB } from '@darkroom/core';
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import {
@@ -37,7 +37,7 @@ describe('fieldErrors', () => {
     expect(Object.keys(errors).sort()).toEqual(['numImages', 'prompt']);
     expect(errors).toEqual({
       prompt: 'Write a prompt: say what the image should show.',
-      numImages: 'Choose 1 to 8 images.',
+      numImages: `Choose 1 to ${MAX_IMAGES_PER_JOB} images.`,
     });
   });
 
@@ -46,9 +46,9 @@ describe('fieldErrors', () => {
       code: 'BAD_REQUEST',
       httpStatus: 400,
       domainCode: 'BAD_INPUT',
-      zodIssues: [{ path: ['numImages'], message: 'Too big: expected number to be <=8' }],
+      zodIssues: [{ path: ['numImages'], message: `Too big: expected number to be <=${MAX_IMAGES_PER_JOB}` }],
     });
-    expect(fieldErrors(zodIssuesOf(error))).toEqual({ numImages: 'Choose 1 to 8 images.' });
+    expect(fieldErrors(zodIssuesOf(error))).toEqual({ numImages: `Choose 1 to ${MAX_IMAGES_PER_JOB} images.` });
     expect(zodIssuesOf(new Error('network'))).toBeNull();
   });
 });
@@ -126,7 +126,7 @@ describe('plain words for every field', () => {
     const long = JobRequest.safeParse({ prompt: 'x'.repeat(4100), numImages: 0 });
     expect(fieldErrors(long.error!.issues)).toEqual({
       prompt: 'Shorten the prompt to 4,000 characters or fewer.',
-      numImages: 'Choose 1 to 8 images.',
+      numImages: `Choose 1 to ${MAX_IMAGES_PER_JOB} images.`,
     });
     const words = Object.values(fieldErrors(JobRequest.safeParse({ prompt: '', numImages: 'x' }).error!.issues));
     for (const word of words) expect(word).not.toMatch(/expected|Too big|Too small|Invalid/);

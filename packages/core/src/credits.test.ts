@@ -30,7 +30,9 @@ describe('prices', () => {
   });
 
   it('names a malformed price', () => {
-    expect(() => parsePriceTable('local:1,openai=4')).toThrow('"openai=4" is not provider[/model or /quality]:credits');
+    expect(() => parsePriceTable('local:1,openai=4')).toThrow(
+      '"openai=4" is not provider[/model, /kind or /quality]:credits',
+    );
     expect(() => parsePriceTable('comfyui/a:b:2')).toThrow('"comfyui/a:b:2" is not provider');
     expect(() => parsePriceTable('local:-1')).toThrow(/local:-1/);
   });

@@ -81,7 +81,7 @@ describe('engine choices in the web app', () => {
       await client.end();
     }
 
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Admin' }).click();
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin', exact: true }).click();
     const row = page.getByTestId('engine-row');
     await expect.poll(() => row.first().getAttribute('data-state'), { timeout: 15_000 }).toBe('down');
     await expect.poll(() => row.first().textContent()).toContain('127.0.0.1:9');

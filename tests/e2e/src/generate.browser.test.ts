@@ -76,12 +76,18 @@ describe('the web app', () => {
     await page.setViewportSize(DESKTOP);
 
     // Four local images at 1 credit each came out of the starting 100.
-    await page.getByRole('button', { name: 'Usage & credits' }).click();
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'Usage & credits', exact: true })
+      .click();
     await expect.poll(() => page.getByTestId('credit-balance').textContent()).toBe('96 credits');
     await expect.poll(() => page.getByTestId('usage-window').first().textContent()).toContain('Images4');
     await screenshot(page, 'usage-desktop');
 
-    await page.getByRole('button', { name: 'API keys' }).click();
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'API keys', exact: true })
+      .click();
     await page.getByLabel('Key name').fill('my script');
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = (await page.getByTestId('new-api-key').textContent())!;

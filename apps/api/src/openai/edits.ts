@@ -40,14 +40,24 @@ async function readForm(request: FastifyRequest): Promise<Form> {
       field: 'image',
     });
   const form: Form = { images: [], fields: {} };
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const bytes = await part.toBuffer();
-      if (part.fieldname === 'mask') form.mask = bytes;
-      else if (part.fieldname === 'image' || part.fieldname === 'image[]') form.images.push(bytes);
-    } else if (typeof part.value === 'string') {
-      form.fields[part.fieldname] = part.value;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        if (part.fieldname === 'mask') form.mask = bytes;
+        else if (part.fieldname === 'image' || part.fieldname === 'image[]') form.images.push(bytes);
+      } else if (typeof part.value === 'string') {
+        form.fields[part.fieldname] = part.value;
+      }
     }
+  } catch (error) {
+    // The multipart plugin's own limits answer with their status (413 and the like); a body that is not
+    // multipart at all, whatever its Content-Type says, is the caller's mistake, not a 500.
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status < 500) throw error;
+    throw new DomainError('BAD_INPUT', `the multipart body could not be read (${(error as Error).message})`, {
+      field: 'image',
+    });
   }
   if (form.images.length === 0)
     throw new DomainError('BAD_INPUT', 'an edit needs at least one image (the `image` part)', { field: 'image' });

@@ -16,7 +16,7 @@ export function EnginesPanel() {
       {engines.data && engines.data.instances.length === 0 ? (
         <p className="empty">No worker reports a ComfyUI or A1111 instance.</p>
       ) : null}
-      <div className="table-scroll">
+      <div className="table-scroll" role="region" aria-labelledby="engines-heading" tabIndex={0}>
         <table className="ledger">
           <thead>
             <tr>

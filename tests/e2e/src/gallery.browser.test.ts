@@ -151,7 +151,9 @@ describe('image view', () => {
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => page.evaluate(() => location.pathname)).toBe(`/gallery/${job.images[2]!.id}`);
     await expect.poll(() => view.getByRole('heading', { level: 2 }).textContent()).toBe('Image 3');
+    // One step at a time: a second press sent before the first one's page is shown moves from the old page.
     await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => view.getByRole('heading', { level: 2 }).textContent()).toBe('Image 2');
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => view.getByRole('heading', { level: 2 }).textContent()).toBe('Image 1');
     expect(await strip.first().getAttribute('aria-current')).toBe('true');

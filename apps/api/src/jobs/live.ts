@@ -179,25 +179,12 @@ async function* updatedSince(db: Db, user: AuthUser, since: Date, signal: AbortS
  * Resolves with the job's view once it has ended, or with its latest view when `signal` aborts first
  * (callers that wait synchronously, like the OpenAI-compatible endpoint, decide what a timeout means).
  */
-export async function waitForJobEnd({
-  db,
-  jobChanges,
-  user,
-  id,
-  signal,
-}: Omit<FollowOptions, 'lastEventId'> & { id: string; signal: AbortSignal }): Promise<JobView> {
-  const wake = wakeOn(signal);
-  // Subscribed before the first read, so a change between the two is not missed.
-  const unsubscribe = jobChanges.subscribe({ jobId: id }, wake.poke);
-  try {
-    for (;;) {
-      const view = await getJob({ db, user, id });
-      if (isTerminalStatus(view.status) || signal.aborted) return view;
-      await wake.wait(QUEUED_REFRESH_MS);
-    }
-  } finally {
-    unsubscribe();
-  }
+export async function waitForJobEnd(
+  options: Omit<FollowOptions, 'lastEventId'> & { id: string; signal: AbortSignal },
+): Promise<JobView> {
+  let last: JobView | undefined;
+  for await (const view of viewsUntilEnd(options)) last = view;
+  return last!;
 }
 
 /**

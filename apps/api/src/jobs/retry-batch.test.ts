@@ -34,7 +34,10 @@ describe('jobs.retry', () => {
     });
     const first = await until(created.id, (status) => status === 'succeeded' || status === 'failed');
     await flaky.stop();
-    const kept = await h.db.image.findMany({ where: { jobId: created.id, status: 'succeeded' } });
+    const kept = await h.db.image.findMany({
+      where: { jobId: created.id, status: 'succeeded' },
+      orderBy: { id: 'asc' },
+    });
     expect(first.counts.failed).toBeGreaterThan(0);
     expect(kept.length).toBeGreaterThan(0);
 
@@ -44,7 +47,10 @@ describe('jobs.retry', () => {
     const done = await until(created.id, (status) => status === 'succeeded');
 
     expect(done.counts).toEqual({ succeeded: 6, failed: 0 });
-    const after = await h.db.image.findMany({ where: { id: { in: kept.map((image) => image.id) } } });
+    const after = await h.db.image.findMany({
+      where: { id: { in: kept.map((image) => image.id) } },
+      orderBy: { id: 'asc' },
+    });
     // The images stored the first time were not touched: same finish time, one attempt each.
     expect(after.map((image) => [image.id, image.finishedAt?.getTime(), image.attempts])).toEqual(
       kept.map((image) => [image.id, image.finishedAt?.getTime(), 1]),

@@ -157,3 +157,28 @@ describe('darkroom help and bad flags', () => {
     expect(JSON.parse(page.stdout).items.every((job: JobView) => job.prompt !== 'x')).toBe(true);
   });
 });
+
+describe('darkroom while queued', () => {
+  it('shows the queue position (and wait) while queued; --timeout exits 1 and says how to follow the job', async () => {
+    // No worker: the job stays queued.
+    await worker.stop();
+    try {
+      const run = await darkroom(['generate', 'a long queue', '--timeout', '2', '--json']);
+
+      expect(run.code).toBe(1);
+      expect(run.stderr.split('\n')[0]).toMatch(/^0% queued \(position \d+(, ~\d+ s)?\)$/);
+      const { error, jobId } = JSON.parse(run.stdout) as { error: { code: string }; jobId: string };
+      expect(error.code).toBe('TIMEOUT');
+      expect(run.stderr).toContain(`follow it with: darkroom status ${jobId}`);
+    } finally {
+      worker = await startWorker(
+        loadWorkerConfig({
+          DATABASE_URL: database.url,
+          STORAGE_DIR: path.join(scratch, 'images'),
+          LOG_LEVEL: 'silent',
+          POLL_INTERVAL_MS: '200',
+        }),
+      );
+    }
+  });
+});

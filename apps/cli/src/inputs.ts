@@ -1,7 +1,6 @@
 /**
  * The CLI's image inputs: `--image`, `--mask` and `--reference role=path` files uploaded as assets
- * first (the same bytes twice are one asset), then named by id in the job's inputs; and the derived
- * commands `vary <image-id>` and `upscale <image-id>`.
+ * first (the same bytes twice are one asset), then named by id in the job's inputs.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,14 +8,13 @@ import type { DarkroomClient } from '@darkroom/client';
 import type { JobInputsInput } from '@darkroom/core';
 import { UsageError } from './exit-codes.js';
 
-export const INPUT_OPTIONS = {
-  image: { type: 'string' },
-  mask: { type: 'string' },
-  reference: { type: 'string', multiple: true },
-  strength: { type: 'string' },
-} as const;
-
-type Values = Record<string, string | boolean | string[] | undefined>;
+/** The input flags of `generate`, as parsed. */
+export interface InputFlags {
+  image?: string;
+  mask?: string;
+  reference?: string[];
+  strength?: number;
+}
 
 async function uploadFile(darkroom: DarkroomClient, flag: string, file: string): Promise<string> {
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
@@ -25,24 +23,19 @@ async function uploadFile(darkroom: DarkroomClient, flag: string, file: string):
   return (await darkroom.upload(bytes, { filename: path.basename(file) })).id;
 }
 
-/** A 0..1 number for --strength; the server checks the range and names the field. */
-export function fraction(name: string, value: string | boolean | string[] | undefined): number {
-  const number = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(number))
-    throw new UsageError(`--${name} must be a number from 0 to 1 (got ${String(value)})`);
-  return number;
-}
-
 /** Uploads the files the flags name and returns the job's inputs, or undefined when there are none. */
-export async function inputsFromFlags(darkroom: DarkroomClient, values: Values): Promise<JobInputsInput | undefined> {
-  const references = (values.reference as string[] | undefined) ?? [];
-  if (!values.image && !values.mask && references.length === 0) {
-    if (values.strength !== undefined) throw new UsageError('--strength needs --image');
+export async function inputsFromFlags(
+  darkroom: DarkroomClient,
+  flags: InputFlags,
+): Promise<JobInputsInput | undefined> {
+  const references = flags.reference ?? [];
+  if (!flags.image && !flags.mask && references.length === 0) {
+    if (flags.strength !== undefined) throw new UsageError('--strength needs --image');
     return undefined;
   }
   const inputs: JobInputsInput = {};
-  if (typeof values.image === 'string') inputs.image = await uploadFile(darkroom, 'image', values.image);
-  if (typeof values.mask === 'string') inputs.mask = await uploadFile(darkroom, 'mask', values.mask);
+  if (flags.image !== undefined) inputs.image = await uploadFile(darkroom, 'image', flags.image);
+  if (flags.mask !== undefined) inputs.mask = await uploadFile(darkroom, 'mask', flags.mask);
   if (references.length) {
     inputs.references = [];
     for (const given of references) {
@@ -52,6 +45,6 @@ export async function inputsFromFlags(darkroom: DarkroomClient, values: Values):
       inputs.references.push({ id: await uploadFile(darkroom, 'reference', file), role });
     }
   }
-  if (values.strength !== undefined) inputs.strength = fraction('strength', values.strength);
+  if (flags.strength !== undefined) inputs.strength = flags.strength;
   return inputs;
 }

@@ -11,6 +11,7 @@ import type { AppRouter } from '@darkroom/api';
 import { isTerminalStatus, pollDelay, type BackoffOptions, type JobRequestInput, type JobView } from '@darkroom/core';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource as EventSourcePolyfill } from 'eventsource';
+import { watchPreviews, type PreviewListener } from './previews.js';
 import { makeUpload } from './upload.js';
 
 export interface DarkroomClientOptions {
@@ -37,6 +38,12 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Called with every new state of the job. */
   onProgress?: (job: JobView) => void;
+  /**
+   * Called once for each new preview of a running image (engines that make them: ComfyUI, A1111, OpenAI's
+   * partial images, `local`'s passes), with its step and its bytes on request. Previews seen depend on how
+   * often views arrive: every one over the live stream, fewer when polling.
+   */
+  onPreview?: PreviewListener;
   /** Give up after this long (ms). Default: wait as long as it takes. */
   timeoutMs?: number;
   /**
@@ -91,13 +98,22 @@ export function createDarkroomClient({ url, apiKey, fetch: givenFetch, rateLimit
    * available, then by polling with backoff (a proxy that drops SSE, an API without it).
    */
   async function wait(jobId: string, options: WaitOptions = {}): Promise<JobView> {
-    const { timeoutMs, live = true } = options;
+    const { timeoutMs, live = true, onPreview, onProgress } = options;
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    if (live) {
-      const done = await followLive(jobId, options, deadline);
-      if (done) return done;
-    }
-    return poll(jobId, options, deadline);
+    const previews = onPreview ? watchPreviews({ url, fetchImpl, headers, onPreview }) : null;
+    const following: WaitOptions = previews
+      ? {
+          ...options,
+          onProgress: (job) => {
+            onProgress?.(job);
+            previews.see(job);
+          },
+        }
+      : options;
+    const done =
+      (live ? await followLive(jobId, following, deadline) : null) ?? (await poll(jobId, following, deadline));
+    await previews?.settle();
+    return done;
   }
 
   /** The job's terminal view from its live stream, or null as soon as the stream is unavailable. */
@@ -251,4 +267,5 @@ function sleep(ms: number, signal?: AbortSignal) {
 }
 
 export type { UploadBody, UploadOptions } from './upload.js';
+export type { ImagePreview, PreviewListener } from './previews.js';
 export { darkroomErrorOf, type DarkroomError, type DarkroomErrorCode, type FieldIssue } from './errors.js';

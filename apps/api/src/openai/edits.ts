@@ -14,15 +14,26 @@ import { uploadAsset } from '../assets/service.js';
 import type { AuthUser, Services } from '../context.js';
 import type { UrlSigner } from '../signed-urls.js';
 import { generateOpenAiImages } from './service.js';
+import { streamOpenAiImages } from './stream.js';
 import { OpenAiImageRequest } from './wire.js';
 
 /** Images one edit may send, as OpenAI allows. */
 const MAX_EDIT_IMAGES = 16;
 
-/** The text fields of an edit, as multipart strings (n arrives as "2"). */
+/** The text fields of an edit, as multipart strings (n arrives as "2", stream as "true"). */
 const OpenAiEditFields = OpenAiImageRequest.extend({
   n: z.coerce.number().int().min(1).max(10).default(1),
   input_fidelity: z.enum(['low', 'high']).optional(),
+  stream: z
+    .enum(['true', 'false'], { message: 'stream must be true or false' })
+    .transform((value) => value === 'true')
+    .default(false),
+  partial_images: z.coerce
+    .number({ message: 'partial_images must be a whole number from 0 to 3' })
+    .int('partial_images must be 0 to 3')
+    .min(0, 'partial_images must be 0 to 3')
+    .max(3, 'partial_images must be 0 to 3')
+    .default(0),
 });
 const OpenAiVariationFields = OpenAiEditFields.omit({ prompt: true }).extend({
   prompt: z.string().trim().min(1).max(4000).default('a variation of this image'),
@@ -123,15 +134,23 @@ export function registerOpenAiEditRoutes(
           if (!reply.raw.writableFinished) left.abort();
         });
         const header = request.headers['idempotency-key'];
+        const idempotencyKey =
+          typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
+        const gone = AbortSignal.any([left.signal, services.closing]);
+        if (input.stream && !variation) {
+          const events = 'image_edit';
+          await streamOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, reply, gone, inputs, events });
+          return reply;
+        }
         return generateOpenAiImages({
           services,
           user,
           input,
-          idempotencyKey: typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined,
+          idempotencyKey,
           waitSeconds,
           origin: `${request.protocol}://${request.host}`,
           signer,
-          gone: AbortSignal.any([left.signal, services.closing]),
+          gone,
           inputs,
         });
       };

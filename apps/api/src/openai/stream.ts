@@ -1,11 +1,12 @@
 /**
- * `stream: true` on POST /v1/images/generations: Server-Sent Events named and shaped as OpenAI's, so the
- * official SDKs' stream iterators work unchanged. Up to `partial_images` previews per image as it
- * develops (`image_generation.partial_image`, from the engine's previews), then each image as it is
- * stored (`image_generation.completed`). Everything that can refuse the request (credentials, limits,
+ * `stream: true` on POST /v1/images/generations and /v1/images/edits: Server-Sent Events named and shaped
+ * as OpenAI's, so the official SDKs' stream iterators work unchanged. Up to `partial_images` previews per
+ * image as it develops (`image_generation.partial_image` / `image_edit.partial_image`, from the engine's
+ * previews), then each image as it is stored (`image_generation.completed` / `image_edit.completed`). Everything that can refuse the request (credentials, limits,
  * the submit's checks) does so before the stream opens, as an ordinary OpenAI error.
  */
 import { isTerminalStatus, type JobView } from '@darkroom/core';
+import type { JobInputsInput } from '@darkroom/core';
 import type { FastifyReply } from 'fastify';
 import sharp from 'sharp';
 import type { AuthUser, Services } from '../context.js';
@@ -22,6 +23,8 @@ export async function streamOpenAiImages({
   waitSeconds,
   reply,
   gone,
+  inputs,
+  events = 'image_generation',
 }: {
   services: Services;
   user: AuthUser;
@@ -31,11 +34,20 @@ export async function streamOpenAiImages({
   reply: FastifyReply;
   /** Aborts when the caller disconnects (or the server stops): the stream ends, the job goes on. */
   gone: AbortSignal;
+  /** An edit's images, stored as the caller's assets. */
+  inputs?: JobInputsInput;
+  /** The events' name prefix: OpenAI names an edit's `image_edit.*`. Default `image_generation`. */
+  events?: 'image_generation' | 'image_edit';
 }): Promise<void> {
   const { db, storage, jobChanges } = services;
   const release = services.streams.acquire(user.id);
   try {
-    const submitted = await submitOpenAiJob(services, { user, input, idempotencyKey });
+    const submitted = await submitOpenAiJob(services, {
+      user,
+      input,
+      idempotencyKey,
+      ...(inputs ? { inputs } : {}),
+    });
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -74,7 +86,7 @@ export async function streamOpenAiImages({
             const stored = row?.storageKey ? await storage.get(row.storageKey) : null;
             if (!stored) continue;
             send({
-              type: 'image_generation.completed',
+              type: `${events}.completed`,
               b64_json: stored.body.toString('base64'),
               ...common(view),
               usage: {
@@ -94,7 +106,7 @@ export async function streamOpenAiImages({
           if (!preview) continue;
           sent.add(image.preview.url);
           send({
-            type: 'image_generation.partial_image',
+            type: `${events}.partial_image`,
             // The format the request names; previews are kept as webp.
             b64_json: (await sharp(Buffer.from(preview.bytes)).png().toBuffer()).toString('base64'),
             partial_image_index: sent.size - 1,

@@ -61,10 +61,10 @@ export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-/** One Server-Sent Event of a streamed generation, named and shaped as OpenAI's. */
+/** One Server-Sent Event of a streamed generation or edit, named and shaped as OpenAI's. */
 export type OpenAiStreamEvent =
   | {
-      type: 'image_generation.partial_image';
+      type: 'image_generation.partial_image' | 'image_edit.partial_image';
       b64_json: string;
       partial_image_index: number;
       created_at: number;
@@ -74,7 +74,7 @@ export type OpenAiStreamEvent =
       output_format: 'png';
     }
   | {
-      type: 'image_generation.completed';
+      type: 'image_generation.completed' | 'image_edit.completed';
       b64_json: string;
       created_at: number;
       size: string;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderErrorCode } from '../errors.js';
 import { tryJson } from '../http/json.js';
-import { codeForStatus, decodeImage, makeVendorHttp, pause, type VendorResponse } from '../http/vendor-http.js';
+import { codeForStatus, decodeImage, makeVendorHttp, type VendorResponse } from '../http/vendor-http.js';
 import { instanceUnreachable, makeEnginePool, type EnginePool } from '../engines/pool.js';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
-import { A1111ErrorBody, A1111ImagesResponse, A1111Info, A1111Progress } from './wire.js';
+import { A1111ErrorBody, A1111ImagesResponse, A1111Info } from './wire.js';
+import { readTask, watchProgress } from './progress.js';
 import { a1111Call } from './body.js';
 import { makeA1111Catalog } from './catalog.js';
 import { catalogOfInstances } from '../engines/catalog-union.js';
@@ -75,50 +76,9 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
 
   const catalog = makeA1111Catalog(http, headers, failure);
 
-  /** Reads where our task is while the blocking call runs; stops when `done` aborts. */
-  async function watchProgress(url: string, taskId: string, request: GenerateRequest, done: AbortSignal) {
-    let said = '';
-    const tell = (state: 'queued' | 'running') => {
-      if (said !== state) request.onVendorStatus?.({ state });
-      said = state;
-    };
-    while (!done.aborted) {
-      await pause(pollIntervalMs, done, http.error).catch(() => {});
-      if (done.aborted) return;
-      const state = await taskState(url, taskId, done).catch(() => 'unknown' as const);
-      if (state === 'queued') tell('queued');
-      if (state === 'queued' || done.aborted) continue;
-      const response = await http
-        .request({ url: `${url}/sdapi/v1/progress?skip_current_image=true`, headers, timeoutMs: 5000, signal: done })
-        .catch(() => null);
-      if (!response || response.status !== 200 || done.aborted) continue;
-      const parsed = A1111Progress.safeParse(tryJson(response.body));
-      if (!parsed.success || parsed.data.state.job_count === 0) continue;
-      tell('running');
-      const { sampling_step, sampling_steps } = parsed.data.state;
-      if (sampling_steps > 0) request.onProgress?.({ value: sampling_step, max: sampling_steps });
-    }
-  }
-
-  /** Where `taskId` is on the instance: `/internal/progress` is not behind --api-auth; old servers lack it. */
-  async function taskState(
-    url: string,
-    taskId: string,
-    signal?: AbortSignal,
-  ): Promise<'queued' | 'active' | 'unknown'> {
-    const response = await http.request({
-      url: `${url}/internal/progress`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id_task: taskId, id_live_preview: -1, live_preview: false }),
-      timeoutMs: 5000,
-      ...(signal ? { signal } : {}),
-    });
-    if (response.status !== 200) return 'unknown';
-    const body = tryJson(response.body) as { active?: boolean; queued?: boolean } | null;
-    if (body?.active) return 'active';
-    return body?.queued ? 'queued' : 'unknown';
-  }
+  /** Where `taskId` is on the instance (see progress.ts). */
+  const taskState = async (url: string, taskId: string, signal?: AbortSignal) =>
+    (await readTask(http, url, taskId, { want: false, known: -1 }, signal)).state;
 
   /**
    * Stops our task on the instance. The interrupt endpoint stops whatever runs, so it is sent only when
@@ -150,7 +110,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
       { taskId, loras, ...(checkpoint ? { checkpoint } : {}) },
     );
     const done = new AbortController();
-    const watching = watchProgress(url, taskId, request, done.signal);
+    const watching = watchProgress({ http, headers, pollIntervalMs, url, taskId, request, done: done.signal });
     let response: VendorResponse;
     try {
       response = await http.request({

@@ -71,6 +71,17 @@ export const A1111Progress = z.object({
   textinfo: z.string().nullish(),
 });
 
+/** `POST /internal/progress` (ProgressResponse); `live_preview` is a `data:image/...;base64,` URL. */
+export const A1111InternalProgress = z.object({
+  active: z.boolean(),
+  queued: z.boolean(),
+  completed: z.boolean().optional(),
+  progress: z.number().nullish(),
+  live_preview: z.string().nullish(),
+  id_live_preview: z.number().int().nullish(),
+  textinfo: z.string().nullish(),
+});
+
 /** `GET /sdapi/v1/sd-models` items. Any of title, model_name, hash is accepted as sd_model_checkpoint. */
 export const A1111Models = z.array(
   z.object({ title: z.string(), model_name: z.string(), hash: z.string().nullish(), filename: z.string().optional() }),

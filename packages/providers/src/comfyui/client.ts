@@ -7,6 +7,8 @@ import type { ProviderError } from '../errors.js';
 import { tryJson } from '../http/json.js';
 import { codeForStatus, decodeImage, type VendorHttp, type VendorResponse } from '../http/vendor-http.js';
 import type { GenerateRequest } from '../provider.js';
+import { previewOf } from '../engines/preview.js';
+import { FEATURE_FLAGS_MESSAGE, parsePreviewFrame } from './previews.js';
 import { ComfyEvent, ComfyHistory, ComfyPromptRefused, ComfyQueue, type ComfyHistoryEntry } from './wire.js';
 
 export type Outcome = { kind: 'done' } | { kind: 'failed'; error: ProviderError };
@@ -62,7 +64,11 @@ export function makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, work
         socket.terminate();
         reject(error);
       };
-      socket.once('open', () => resolve({ socket, early }));
+      socket.once('open', () => {
+        // Must be the first message: the server then sends previews with their prompt id (event 4).
+        socket.send(FEATURE_FLAGS_MESSAGE);
+        resolve({ socket, early });
+      });
       socket.once('error', (error: Error & { code?: string }) =>
         fail(http.error('transient', `no usable answer (websocket: ${error.code ?? error.message})`)),
       );
@@ -162,6 +168,7 @@ export function makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, work
         if (!settled) poll();
       });
       let running = false;
+      let step: { value: number; max: number } | undefined;
       const onText = (raw: Buffer) => {
         const parsed = ComfyEvent.safeParse(tryJson(raw));
         if (settled || !parsed.success || parsed.data.data.prompt_id !== id) return;
@@ -170,17 +177,33 @@ export function makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, work
           running = true;
           request.onVendorStatus?.({ state: 'running' });
         }
-        if (type === 'progress' && data.value !== undefined && data.max !== undefined)
-          request.onProgress?.({ value: data.value, max: data.max });
+        if (type === 'progress' && data.value !== undefined && data.max !== undefined) {
+          step = { value: data.value, max: data.max };
+          request.onProgress?.(step);
+        }
         if (type === 'execution_error' || type === 'execution_interrupted')
           finish(() => resolve({ kind: 'failed', error: failureOf(undefined, parsed.data) }));
         if (type === 'execution_success' || (type === 'executing' && data.node === null))
           finish(() => resolve({ kind: 'done' }));
       };
-      // Binary frames are previews (kept for the previews issue); text frames are events.
+      const onBinary = (raw: Buffer) => {
+        const frame = parsePreviewFrame(raw);
+        // A plain preview (event 1) names no prompt: on our own socket it is ours once our prompt runs.
+        if (
+          settled ||
+          !frame ||
+          !request.onPreview ||
+          (frame.promptId === undefined ? !running : frame.promptId !== id)
+        )
+          return;
+        const preview = previewOf(frame.image, step);
+        if (preview) request.onPreview(preview);
+      };
       socket.removeAllListeners('message');
       socket.on('message', (raw, isBinary) => {
-        if (!isBinary) onText(Buffer.from(raw as Buffer));
+        const bytes = raw as Buffer; // binaryType is nodebuffer
+        if (isBinary) onBinary(bytes);
+        else onText(bytes);
       });
       for (const raw of early.splice(0)) onText(raw);
       if (socket.readyState === WebSocket.CLOSED && !settled) poll();

@@ -29,6 +29,8 @@ export interface VendorRequest {
   signal?: AbortSignal;
   /** Overrides the client's timeout for this call (a `Prefer: wait` create holds the line longer). */
   timeoutMs?: number;
+  /** Told each piece of a 200 answer's body as it arrives (a stream of events); the body is still returned whole. */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 export interface VendorResponse {
@@ -111,7 +113,7 @@ export function makeVendorHttp(options: VendorHttpOptions): VendorHttp {
         ...(call.body !== undefined ? { body: call.body } : {}),
         signal: controller.signal,
       });
-      const body = await readCapped(response, maxBytes);
+      const body = await readCapped(response, maxBytes, response.status === 200 ? call.onChunk : undefined);
       if (body === null) throw error('transient', `answered more than ${maxBytes} bytes`);
       return { status: response.status, headers: response.headers, body };
     } catch (cause) {
@@ -158,7 +160,11 @@ export function makeVendorHttp(options: VendorHttpOptions): VendorHttp {
 }
 
 /** Reads the body, giving up (null) once it passes `maxBytes`, so a runaway vendor cannot fill memory. */
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer | null> {
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<Buffer | null> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
@@ -174,6 +180,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<Buffer 
       return null;
     }
     chunks.push(Buffer.from(chunk));
+    onChunk?.(chunks.at(-1)!);
   }
   return Buffer.concat(chunks);
 }

@@ -1,5 +1,6 @@
 import { openaiModeration } from '../moderation.js';
 import { editForm } from './edits.js';
+import { makeImageStreamReader, MAX_PARTIAL_IMAGES } from './stream.js';
 import { tryJson } from '../http/json.js';
 import type { OutputFormat, Quality } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
@@ -42,6 +43,11 @@ export interface OpenAIProviderOptions {
   pricePerImage?: number;
   /** Largest answer read, in bytes. Default 50 MiB. */
   maxBytes?: number;
+  /**
+   * gpt-image models only: partial images asked for (a streamed request) when the caller takes
+   * previews, 0..3; each costs extra output tokens. 0 never streams. Default 2.
+   */
+  partialImages?: number;
 }
 
 /**
@@ -110,9 +116,18 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
 
   function failure(response: VendorResponse) {
     const parsed = OpenAIErrorBody.safeParse(tryJson(response.body));
-    const detail = parsed.success ? parsed.data.error : null;
+    return failureOf(response.status, parsed.success ? parsed.data.error : null, response.headers);
+  }
+
+  /** An error answer, or an `error` event ending a stream (status 200, classified as a 500). */
+  function failureOf(
+    status: number,
+    detail: { message?: string; type?: string | null; code?: string | null } | null,
+    headers: Headers,
+  ) {
+    const response = { status: status === 200 ? 500 : status, headers };
     const message =
-      `${response.status} ${detail?.code ?? detail?.type ?? ''}: ${detail?.message ?? 'no error body'}`.replace(
+      `${status === 200 ? 'stream error' : status} ${detail?.code ?? detail?.type ?? ''}: ${detail?.message ?? 'no error body'}`.replace(
         / +:/,
         ':',
       );
@@ -137,6 +152,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       if (kind === 'upscale') throw http.error('invalid_request', 'kind upscale: OpenAI Images has no upscale');
       const edit = kind !== 'text-to-image';
       if (edit && family === 'dall-e-3') throw http.error('invalid_request', `kind ${kind}: dall-e-3 has no edits`);
+      const partialImages = Math.max(0, Math.min(MAX_PARTIAL_IMAGES, options.partialImages ?? 2));
+      // Only gpt-image models stream; a caller that takes no previews gets the plain answer.
+      const reader =
+        family === 'gpt-image' && request.onPreview && partialImages > 0
+          ? makeImageStreamReader({ prefix: edit ? 'image_edit' : 'image_generation', partialImages, request })
+          : undefined;
+      let body: string | FormData;
+      if (edit) {
+        body = await editFormFor(request);
+        if (reader) {
+          body.append('stream', 'true');
+          body.append('partial_images', String(partialImages));
+        }
+      } else {
+        const json = bodyFor(request);
+        body = JSON.stringify(reader ? { ...json, stream: true, partial_images: partialImages } : json);
+      }
       const response = await http.request({
         url: `${baseUrl}/images/${edit ? 'edits' : 'generations'}`,
         method: 'POST',
@@ -144,10 +176,19 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
         headers: edit
           ? { authorization: `Bearer ${apiKey}` }
           : { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: edit ? await editFormFor(request) : JSON.stringify(bodyFor(request)),
+        body,
         ...(request.signal ? { signal: request.signal } : {}),
+        ...(reader ? { onChunk: (chunk: Buffer) => reader.feed(chunk) } : {}),
       });
       if (response.status !== 200) throw failure(response);
+      const requestId = response.headers.get('x-request-id');
+      if (reader && (response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        const outcome = reader.outcome();
+        if (outcome.error) throw failureOf(200, outcome.error, response.headers);
+        if (!outcome.completed) throw http.error('transient', 'the stream ended without a completed image');
+        const image = await decodeImage(Buffer.from(outcome.completed, 'base64'), http.error);
+        return { ...image, seed: request.seed, providerRequestId: requestId };
+      }
       const answer = http.json(response, OpenAIImagesResponse);
       const first = answer.data[0]!;
       // Base64 is the default; a URL expires after 60 minutes, so it is fetched now, not later.
@@ -157,7 +198,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
           ? await http.download(first.url, request.signal)
           : null;
       if (!image) throw http.error('transient', 'answered 200 with neither b64_json nor url');
-      return { ...image, seed: request.seed, providerRequestId: response.headers.get('x-request-id') };
+      return { ...image, seed: request.seed, providerRequestId: requestId };
     },
   };
 }

@@ -19,6 +19,10 @@ export interface OpenAIImageRequest {
   moderation?: 'auto' | 'low';
   /** dall-e models only; gpt-image models always answer base64. */
   response_format?: 'url' | 'b64_json';
+  /** gpt-image models only: answer Server-Sent Events (see stream.ts). */
+  stream?: true;
+  /** With `stream`: partial images sent before the completed one, 0..3. */
+  partial_images?: number;
 }
 
 export const OpenAIImagesResponse = z.object({

@@ -8,10 +8,12 @@
  * `/sdapi/v1/img2img` (init image and mask decoded, 404 without an init image), `/sdapi/v1/sd-models`,
  * `/sdapi/v1/samplers` and `/sdapi/v1/loras` (outside --api-auth). An unknown
  * `override_settings.sd_model_checkpoint` is silently dropped, as A1111 does; `<lora:name:w>` prompt
- * tags are recorded per job. The prompt word "oom" fails the job with a 500 OutOfMemoryError.
+ * tags are recorded per job. The prompt word "oom" fails the job with a 500 OutOfMemoryError. Live
+ * previews (a1111-previews.ts) come every `showProgressEveryNSteps` steps (default 10, as A1111's).
  */
 import sharp from 'sharp';
 import { bodyIssues } from './a1111-validate.js';
+import { internalLivePreview, newLivePreview, setCurrentImage, type LivePreviewState } from './a1111-previews.js';
 import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
 
 export interface FakeA1111Model {
@@ -93,7 +95,15 @@ const a1111Error = (status: number, error: string, detail: string, errors = ''):
 });
 
 export async function startFakeA1111(
-  options: { auth?: string; stepMs?: number; models?: FakeA1111Model[]; loras?: string[] } = {},
+  options: {
+    auth?: string;
+    stepMs?: number;
+    models?: FakeA1111Model[];
+    loras?: string[];
+    showProgressEveryNSteps?: number;
+    /** False: a build without `/internal/progress` (404). */
+    internalProgress?: boolean;
+  } = {},
 ): Promise<FakeA1111> {
   const models = options.models ?? FAKE_A1111_MODELS;
   const loras = options.loras ?? FAKE_A1111_LORAS;
@@ -101,7 +111,8 @@ export async function startFakeA1111(
   const pending = new Set<string>();
   const finished: string[] = [];
   let interrupts = 0;
-  let current: { job: FakeA1111Job; step: number; steps: number } | null = null;
+  let current: (LivePreviewState & { job: FakeA1111Job }) | null = null;
+  const showEvery = options.showProgressEveryNSteps ?? 10;
   let lock: Promise<void> = Promise.resolve();
   let taskCounter = 0;
   const state = { stepMs: options.stepMs ?? 2 };
@@ -119,7 +130,7 @@ export async function startFakeA1111(
     pending.delete(taskId);
     try {
       const steps = Number(body.steps ?? 50);
-      current = { job, step: 0, steps };
+      current = { job, ...newLivePreview(steps) };
       for (let step = 1; step <= steps && !job.interrupted; step++) {
         await new Promise((resolve) => setTimeout(resolve, state.stepMs));
         current.step = step;
@@ -162,12 +173,24 @@ export async function startFakeA1111(
 
   const server = await startFakeHttpServer(async (incoming, url) => {
     const path = url.pathname;
-    if (path === '/internal/progress' && incoming.method === 'POST') {
-      const { id_task: id } = JSON.parse(incoming.body.toString('utf8') || '{}') as { id_task?: string };
-      const active = current?.job.taskId === id;
+    if (path === '/internal/progress' && incoming.method === 'POST' && options.internalProgress !== false) {
+      const request = JSON.parse(incoming.body.toString('utf8') || '{}') as {
+        id_task?: string;
+        id_live_preview?: unknown;
+        live_preview?: unknown;
+      };
+      const id = request.id_task;
+      const running = current;
+      const active = running !== null && running.job.taskId === id;
       const queued = id !== undefined && pending.has(id);
       const body: Record<string, unknown> = { active, queued, completed: id !== undefined && finished.includes(id) };
-      if (active) Object.assign(body, { progress: current!.step / current!.steps, eta: 1, textinfo: null });
+      if (active)
+        Object.assign(body, {
+          progress: running.step / running.steps,
+          eta: 1,
+          textinfo: null,
+          ...(await internalLivePreview(running, request, showEvery)),
+        });
       else Object.assign(body, { id_live_preview: -1, textinfo: queued ? 'In queue: 1/1' : 'Waiting...' });
       return { status: 200, json: body };
     }
@@ -213,6 +236,8 @@ export async function startFakeA1111(
     }
     if (route === 'GET /sdapi/v1/progress') {
       const running = current;
+      const withImage = url.searchParams.get('skip_current_image') !== 'true';
+      if (running && withImage) await setCurrentImage(running, showEvery);
       return {
         status: 200,
         json: {
@@ -229,7 +254,7 @@ export async function startFakeA1111(
             sampling_step: running?.step ?? 0,
             sampling_steps: running?.steps ?? 0,
           },
-          current_image: null,
+          current_image: running?.preview && withImage ? running.preview.toString('base64') : null,
           textinfo: null,
         },
       };

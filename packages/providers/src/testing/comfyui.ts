@@ -7,12 +7,16 @@
  * only that prompt). Each finished prompt writes a real PNG of the EmptyLatentImage size. `dropSockets()`
  * closes every socket (a proxy restart); prompts keep running. The prompt text "explode" makes the
  * sampler raise (execution_error); `requiredHeader` refuses HTTP and WS without it (a reverse proxy).
+ * Each sampler step also sends a binary preview frame (comfyui-previews.ts) unless `previews` is false
+ * (`--preview-method none`); `featureFlags: false` is a server too old to answer feature negotiation.
  */
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { objectInfoOf, validatePrompt, type ApiGraph } from './comfyui-nodes.js';
 import sharp from 'sharp';
 import { fakeUpload, type FakeUpload } from './comfyui-uploads.js';
+import { makeComfyPreviews } from './comfyui-previews.js';
+import type { PreviewFormat } from './preview-images.js';
 import { fakePng, startFakeHttpServer, type FakeHttpServer, type FakeReply } from './fake-http.js';
 
 interface QueueItem {
@@ -41,13 +45,27 @@ export interface FakeComfyUI extends FakeHttpServer {
   file(key: string): Buffer | undefined;
   /** Closes every WebSocket. */
   dropSockets(): void;
+  /** Binary preview frames sent, by the event type each carried (1 or 4). */
+  readonly previewsSent: { event: number; promptId: string }[];
 }
 
 export async function startFakeComfyUI(
-  options: { stepMs?: number; requiredHeader?: string } = {},
+  options: {
+    stepMs?: number;
+    requiredHeader?: string;
+    previews?: boolean;
+    previewFormat?: PreviewFormat;
+    featureFlags?: boolean;
+  } = {},
 ): Promise<FakeComfyUI> {
   const state = { stepMs: options.stepMs ?? 2 };
   const sockets = new Map<string, WebSocket>();
+  const previews = makeComfyPreviews({
+    sockets,
+    enabled: options.previews !== false,
+    format: options.previewFormat ?? 'jpeg',
+    featureFlags: options.featureFlags !== false,
+  });
   const queue: QueueItem[] = [];
   const history = new Map<string, unknown>();
   const files = new Map<string, Buffer>();
@@ -100,6 +118,7 @@ export async function startFakeComfyUI(
           await sleep(state.stepMs);
           // progress goes to the client when the prompt has one (to all sockets otherwise).
           send(clientId, 'progress', { value: step, max: steps, prompt_id: id, node });
+          await previews.send(item, node, step, steps);
         }
         const texts = Object.values(prompt)
           .filter((n) => n.class_type === 'CLIPTextEncode')
@@ -278,8 +297,11 @@ export async function startFakeComfyUI(
           sockets.get(sid)?.close();
           sockets.set(sid, ws);
           ws.on('close', () => {
-            if (sockets.get(sid) === ws) sockets.delete(sid);
+            if (sockets.get(sid) !== ws) return;
+            sockets.delete(sid);
+            previews.forget(sid);
           });
+          previews.negotiate(ws, sid);
           ws.send(
             JSON.stringify({
               type: 'status',
@@ -293,6 +315,7 @@ export async function startFakeComfyUI(
   return {
     ...server,
     prompts,
+    previewsSent: previews.sent,
     deleted,
     uploads,
     file: (key) => files.get(key),

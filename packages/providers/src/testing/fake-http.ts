@@ -24,8 +24,19 @@ export interface RecordedRequest {
 }
 
 export type FakeReply =
-  /** `delayMs`: answers only after that long (a slow vendor). */
-  | { status: number; headers?: Record<string, string>; json?: unknown; body?: string | Buffer; delayMs?: number }
+  /**
+   * `delayMs`: answers only after that long (a slow vendor). `chunks`: the body written piece by piece,
+   * `chunkGapMs` apart (a stream of events), instead of `body`.
+   */
+  | {
+      status: number;
+      headers?: Record<string, string>;
+      json?: unknown;
+      body?: string | Buffer;
+      delayMs?: number;
+      chunks?: (string | Buffer)[];
+      chunkGapMs?: number;
+    }
   /** Never answers (the client's timeout or abort must end the call). */
   | { hang: true }
   /** Closes the connection without an answer. */
@@ -85,6 +96,13 @@ export async function startFakeHttpServer(
       headers['content-type'] ??= 'application/json';
     }
     res.writeHead(reply.status, headers);
+    if (reply.chunks) {
+      for (const chunk of reply.chunks) {
+        if (res.destroyed) return;
+        res.write(chunk);
+        await new Promise((resolve) => setTimeout(resolve, reply.chunkGapMs ?? 0));
+      }
+    }
     res.end(body);
   };
   const server: Server = createServer((req, res) => {

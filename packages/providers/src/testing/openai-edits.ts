@@ -5,6 +5,7 @@
  * every part as it arrived, and answers an image of the asked size in base64.
  */
 import sharp from 'sharp';
+import { streamedAnswer, streamRefusal } from './openai-stream.js';
 import { fakePng, type FakeReply, type RecordedRequest } from './fake-http.js';
 
 /** One file part as the fake received it. */
@@ -109,6 +110,17 @@ export async function editAnswer(edit: ReceivedEdit): Promise<FakeReply> {
   const format = (edit.fields.output_format ?? 'png') as 'png' | 'jpeg' | 'webp';
   const png = await fakePng(width / 16, height / 16);
   const image = format === 'png' ? png : await sharp(png).toFormat(format).toBuffer();
+  if (edit.fields.stream === 'true') {
+    const refusal = streamRefusal(edit.fields.partial_images);
+    if (refusal) return refusal;
+    return streamedAnswer({
+      prefix: 'image_edit',
+      partials: Number(edit.fields.partial_images ?? 0),
+      image,
+      format,
+      size: edit.fields.size ?? '1024x1024',
+    });
+  }
   return {
     status: 200,
     json: {

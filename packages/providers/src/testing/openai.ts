@@ -2,12 +2,15 @@
  * A fake OpenAI Images API: `POST /v1/images/generations` checks the bearer key and the body as the
  * real one does, answers base64 (gpt-image) or a URL valid until `expireUrls()` (dall-e with
  * response_format=url), refuses prompts containing "forbidden" with `moderation_blocked`, and sends
- * `x-request-id` on every answer. `POST /v1/images/edits` is openai-edits.ts.
+ * `x-request-id` on every answer. `POST /v1/images/edits` is openai-edits.ts. `stream: true` (gpt-image
+ * models) answers Server-Sent Events (openai-stream.ts); a prompt containing "fails midway" ends such a
+ * stream with an `error` event after its partial images.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
 import { editAnswer, parseEdit, type ReceivedEdit } from './openai-edits.js';
+import { streamedAnswer, streamRefusal } from './openai-stream.js';
 
 export interface FakeOpenAI extends FakeHttpServer {
   /** Base URL to configure the adapter with (`.../v1`). */
@@ -37,9 +40,11 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
     if (request.method === 'POST' && url.pathname === '/v1/images/edits' && authorized) {
       const edit = await parseEdit(request);
       if (!('names' in edit)) return { ...edit, headers };
+      const answer = await editAnswer(edit);
+      if (!('status' in answer) || answer.status !== 200) return { ...answer, headers };
       edits.push(edit);
       generations++;
-      return { ...(await editAnswer(edit)), headers };
+      return { ...answer, headers: { ...answer.headers, ...headers } };
     }
     if (request.method !== 'POST' || !['/v1/images/generations', '/v1/images/edits'].includes(url.pathname)) {
       return {
@@ -76,6 +81,8 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
       size?: string;
       response_format?: string;
       n?: number;
+      stream?: boolean;
+      partial_images?: number;
     };
     if (!body.model || !body.prompt) {
       return {
@@ -134,12 +141,41 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
         },
       };
     }
+    if (body.stream && !body.model.startsWith('gpt-image'))
+      return {
+        status: 400,
+        headers,
+        json: {
+          error: {
+            message: `Streaming is not supported for model '${body.model}'.`,
+            type: 'invalid_request_error',
+            param: 'stream',
+            code: 'unsupported_value',
+          },
+        },
+      };
+    const refusal = body.stream ? streamRefusal(body.partial_images) : undefined;
+    if (refusal && 'status' in refusal) return { ...refusal, headers };
     const [width, height] = (body.size ?? '1024x1024').split('x').map(Number) as [number, number];
     const png = await fakePng(width / 16, height / 16);
     // gpt-image models answer in the output_format asked for.
     const format = (body as { output_format?: 'png' | 'jpeg' | 'webp' }).output_format ?? 'png';
     const image = format === 'png' ? png : await sharp(png).toFormat(format).toBuffer();
     generations++;
+    if (body.stream)
+      return {
+        ...(await streamedAnswer({
+          prefix: 'image_generation',
+          partials: body.partial_images ?? 0,
+          image,
+          format,
+          size: body.size ?? '1024x1024',
+          ...(body.prompt.includes('fails midway')
+            ? { failWith: { message: 'The server had an error while processing your request.', code: 'server_error' } }
+            : {}),
+        })),
+        headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
+      };
     if (body.response_format === 'url') {
       const name = `${randomUUID()}.png`;
       files.set(name, png);

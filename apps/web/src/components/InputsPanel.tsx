@@ -102,7 +102,6 @@ export function InputsPanel({
         }),
       )
       .catch(() => setProblem('That image is not yours or no longer exists.'));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [resultId]);
 
   const setUse = (picture: InputPicture, use: string) =>

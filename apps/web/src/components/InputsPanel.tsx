@@ -41,18 +41,22 @@ export function InputsPanel({
   const queryClient = useQueryClient();
   const id = useId();
   const fileInput = useRef<HTMLInputElement>(null);
+  const roleInput = useRef<HTMLInputElement>(null);
+  const pickingRole = useRef<string | undefined>(undefined);
   const [uploading, setUploading] = useState(0);
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [masking, setMasking] = useState(false);
   const [savingMask, setSavingMask] = useState(false);
 
+  // A preset made from references takes each new picture as its first missing role.
   const add = (picture: InputPicture, role?: string) =>
-    onChange((current) =>
-      !role && !current.image
+    onChange((current) => {
+      const wanted = role ?? needs.find((need) => !current.references.some((reference) => reference.role === need));
+      return !wanted && !current.image
         ? { ...current, image: picture, mask: null }
-        : { ...current, references: [...current.references, { picture, role: role ?? 'subject' }] },
-    );
+        : { ...current, references: [...current.references, { picture, role: wanted ?? 'subject' }] };
+    });
   const addFiles = async (files: Iterable<File>, role?: string) => {
     setProblem(null);
     for (const file of files) {
@@ -171,7 +175,7 @@ export function InputsPanel({
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <span>Images (optional): drop or paste them here, or</span>{' '}
+        <span>Drop or paste images, or</span>{' '}
         <button type="button" onClick={() => fileInput.current?.click()}>
           Choose files…
         </button>
@@ -196,10 +200,36 @@ export function InputsPanel({
         ) : null}
       </div>
       {needs.length > 0 ? (
-        <p className="hint" data-testid="preset-needs">
-          This preset needs {needs.map((role) => `a ${role} image`).join(' and ')}
-          {missing.length ? `: add ${missing.map((role) => `the ${role}`).join(' and ')}.` : ': all there.'}
-        </p>
+        <div className="preset-needs" data-testid="preset-needs">
+          <p>
+            This preset is made from {needs.map((role) => `a ${role} image`).join(' and ')}
+            {missing.length ? '.' : ': all there.'}
+          </p>
+          {missing.map((role) => (
+            <button
+              key={role}
+              type="button"
+              onClick={() => {
+                pickingRole.current = role;
+                roleInput.current?.click();
+              }}
+            >
+              Add the {role} image…
+            </button>
+          ))}
+          <input
+            ref={roleInput}
+            type="file"
+            accept="image/png,image/jpeg,image/webp"
+            hidden
+            aria-label="Choose the image for the preset"
+            data-testid="role-file"
+            onChange={(event) => {
+              void addFiles([...(event.target.files ?? [])], pickingRole.current);
+              event.target.value = '';
+            }}
+          />
+        </div>
       ) : null}
       {pictures.length > 0 ? (
         <ul className="input-thumbs" aria-label="Input images">
@@ -272,9 +302,11 @@ export function InputsPanel({
           onCancel={() => setMasking(false)}
         />
       ) : null}
-      <p className="hint" data-testid="input-kind">
-        This job: {KIND_WORDS[kind]}.
-      </p>
+      {pictures.length > 0 ? (
+        <p className="hint" data-testid="input-kind">
+          This job: {KIND_WORDS[kind]}.
+        </p>
+      ) : null}
       {cannot ? (
         <p className="field-error" role="alert" data-testid="input-provider-problem">
           {cannot}

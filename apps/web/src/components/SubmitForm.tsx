@@ -11,6 +11,7 @@ import {
   MODEL_PROVIDERS,
   PRESET_DEFINITIONS,
   PRESETS,
+  presetRolesMissing,
   pricePerImage,
   PRIORITIES,
   PROVIDER_NAMES,
@@ -236,6 +237,13 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       idempotencyKey.current = crypto.randomUUID();
       keyUsedAt.current = null;
     }
+    const [missingRole] = presetRolesMissing(form.preset, toJobInputs(inputs)?.references);
+    if (missingRole) {
+      setErrors({
+        preset: `${PRESET_DEFINITIONS[form.preset].label} is made from a ${missingRole} image: add one with “Add the ${missingRole} image…”.`,
+      });
+      return;
+    }
     const cannot = providerProblem(form.provider, inputs);
     if (cannot) {
       setAdvanced(true);
@@ -368,7 +376,13 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         />
         {error('numImages')}
       </div>
-      <InputsPanel value={inputs} onChange={setInputs} provider={form.provider} />
+      <InputsPanel
+        value={inputs}
+        onChange={setInputs}
+        provider={form.provider}
+        needs={PRESET_DEFINITIONS[form.preset].roles}
+      />
+      {error('preset')}
       <details className="advanced" open={advanced} onToggle={(event) => setAdvanced(event.currentTarget.open)}>
         <summary>Advanced</summary>
         <div className="field">

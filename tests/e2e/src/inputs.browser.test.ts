@@ -217,6 +217,60 @@ describe('image inputs in the generate form', () => {
   });
 });
 
+describe('presets that take inputs', () => {
+  it('asks for exactly the roles of Product on a model, refuses without one, and runs with both', async () => {
+    const page = await openSignedIn(browser, stack.url, user);
+    await page.getByRole('radio', { name: 'Product on a model' }).check();
+    const needs = page.getByTestId('preset-needs');
+    expect(await needs.getByRole('button').allTextContents()).toEqual([
+      'Add the product image…',
+      'Add the person image…',
+    ]);
+    const chooser = page.waitForEvent('filechooser');
+    await needs.getByRole('button', { name: 'Add the product image…' }).click();
+    await (await chooser).setFiles({ name: 'dress.png', mimeType: 'image/png', buffer: photo });
+    await expect
+      .poll(() => needs.getByRole('button').allTextContents(), { timeout: 15_000 })
+      .toEqual(['Add the person image…']);
+    await page.getByLabel('Prompt', { exact: true }).fill('a linen summer dress');
+    await page.getByLabel('Number of images').fill('1');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'made from a person image' }).count()).toBe(1);
+    expect(await page.getByTestId('job-card').count()).toBe(0);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(await seriousViolations(page), scheme).toEqual([]);
+    }
+
+    const person = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#20a0a0' } })
+      .png()
+      .toBuffer();
+    // A drop onto the zone takes the first missing role.
+    const drop = await page.evaluateHandle(
+      (bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], 'model.png', { type: 'image/png' }));
+        return transfer;
+      },
+      [...person],
+    );
+    await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: drop });
+    await expect.poll(() => page.getByTestId('input-thumb').count(), { timeout: 15_000 }).toBe(2);
+    expect(await needs.textContent()).toContain('all there');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    const card = page.getByTestId('job-card').first();
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    const job = await finished((await card.getAttribute('data-job-id'))!);
+    expect([job.preset, job.kind, job.inputs.map((input) => input.role)]).toEqual([
+      'product-on-model',
+      'reference',
+      ['product', 'person'],
+    ]);
+    expect(await card.getByTestId('job-inputs').textContent()).toContain('Reference: person');
+    await page.context().close();
+  });
+});
+
 describe('inputs from a result', () => {
   it('varies and edits a region from the image view; the new jobs link back to their parent', async () => {
     const parent = await trpc<JobView>(

@@ -99,8 +99,8 @@ export function PresetSwatch({ preset }: { preset: Preset }) {
     <svg
       className="preset-swatch"
       viewBox={VIEW_BOX[preset]}
-      width={(width * 40) / Math.max(width, height)}
-      height={(height * 40) / Math.max(width, height)}
+      width={(width * 32) / Math.max(width, height)}
+      height={(height * 32) / Math.max(width, height)}
       aria-hidden="true"
       focusable="false"
     >

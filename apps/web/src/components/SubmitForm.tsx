@@ -329,7 +329,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         <textarea
           {...field('prompt', `${id}-prompt-count`)}
           ref={promptRef}
-          rows={form.several ? 6 : 4}
+          rows={form.several ? 6 : 3}
           value={form.prompt}
           placeholder={
             form.several

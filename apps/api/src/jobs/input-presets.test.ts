@@ -6,7 +6,7 @@
 import { buildImagePrompt, PRESET_DEFINITIONS, presetRolesMissing } from '@darkroom/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../../test/harness.js';
+import { eventually, makeHarness, type Harness } from '../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -123,5 +123,21 @@ describe('presets that take inputs', () => {
       ['flatlay', 'reference', ['product']],
       ['background-swap', 'reference', ['subject']],
     ]);
+  });
+
+  it('runs with local, and a job derived from its result runs as photo (its input is the result)', async () => {
+    await h.startWorker();
+    const job = await h.caller.jobs.create({
+      prompt: 'sneakers',
+      preset: 'flatlay',
+      provider: 'local',
+      inputs: { references: [{ id: product, role: 'product' }] },
+    });
+    const done = await eventually(async () => {
+      const view = await h.caller.jobs.get({ id: job.id });
+      return view.status === 'succeeded' ? view : null;
+    });
+    const varied = await h.caller.jobs.vary({ imageId: done.images[0]!.id });
+    expect([varied.preset, varied.kind, varied.parentImageId]).toEqual(['photo', 'image-to-image', done.images[0]!.id]);
   });
 });

@@ -176,9 +176,17 @@ describe('image inputs in the generate form', () => {
     await page.context().close();
   });
 
-  it('paints with the keyboard, undoes, inverts and clears', async () => {
+  it('takes a pasted image; paints with the keyboard, undoes, inverts and clears', async () => {
     const page = await openSignedIn(browser, stack.url, user);
-    await page.getByTestId('input-files').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
+    await page.evaluate(
+      (bytes) => {
+        const clipboardData = new DataTransfer();
+        clipboardData.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+      },
+      [...photo],
+    );
+    await expect.poll(() => page.getByTestId('input-thumb').count(), { timeout: 15_000 }).toBe(1);
     await page.getByRole('button', { name: 'Paint a region to change…' }).click();
     const canvas = page.getByTestId('mask-canvas');
     const painted = () =>

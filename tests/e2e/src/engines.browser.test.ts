@@ -61,7 +61,7 @@ describe('engine choices in the web app', () => {
     await page.getByLabel(/^LoRAs/).selectOption('ink.safetensors');
     await page.getByRole('button', { name: 'Add' }).click();
     await page.getByLabel('weight of ink.safetensors').fill('0.4');
-    await page.getByText('Advanced').click();
+    await page.getByText('Steps, guidance and sampler').click();
     await page.getByLabel('Steps').fill('12');
     await page.getByLabel('Sampler').selectOption('dpmpp_2m');
     await screenshot(page, 'engine-options-desktop');

@@ -288,7 +288,7 @@ ALTER TABLE jobs ADD CONSTRAINT jobs_finished_at_when_terminal CHECK (((status =
 ALTER TABLE jobs ADD CONSTRAINT jobs_moderation_check CHECK ((moderation = ANY (ARRAY['strict'::text, 'standard'::text, 'relaxed'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_num_images_positive CHECK ((num_images >= 1));
 ALTER TABLE jobs ADD CONSTRAINT jobs_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpeg'::text, 'webp'::text])));
-ALTER TABLE jobs ADD CONSTRAINT jobs_preset_check CHECK ((preset = ANY (ARRAY['coloring-page'::text, 'cover'::text, 'illustration'::text, 'character-reference'::text, 'background'::text, 'photo'::text])));
+ALTER TABLE jobs ADD CONSTRAINT jobs_preset_check CHECK ((preset = ANY (ARRAY['coloring-page'::text, 'cover'::text, 'illustration'::text, 'character-reference'::text, 'background'::text, 'photo'::text, 'product-on-model'::text, 'flatlay'::text, 'background-swap'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_progress_percent CHECK (((progress >= 0) AND (progress <= 100)));
 ALTER TABLE jobs ADD CONSTRAINT jobs_provider_check CHECK ((provider = ANY (ARRAY['local'::text, 'mock'::text, 'openai'::text, 'stability'::text, 'replicate'::text, 'fal'::text, 'comfyui'::text, 'a1111'::text])));
 ALTER TABLE jobs ADD CONSTRAINT jobs_quality_check CHECK ((quality = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text])));

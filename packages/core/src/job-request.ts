@@ -25,6 +25,10 @@ export const PRESETS = [
   'character-reference',
   'background',
   'photo',
+  // Presets that take input images (PRESET_DEFINITIONS[preset].roles): the fashion jobs.
+  'product-on-model',
+  'flatlay',
+  'background-swap',
 ] as const;
 export const Preset = z.enum(PRESETS);
 export type Preset = z.infer<typeof Preset>;

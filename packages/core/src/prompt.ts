@@ -14,6 +14,11 @@ export interface PresetDefinition {
   aspectRatio: AspectRatio;
   /** Added to the negative prompt. */
   avoid: string;
+  /**
+   * Reference roles the preset is made from (`inputs.references[].role`), each required: submit refuses
+   * the preset without them (`presetRolesMissing`). None for text presets.
+   */
+  roles?: readonly string[];
 }
 
 /** The presets, in one table: add a row to add a preset. */
@@ -55,7 +60,40 @@ export const PRESET_DEFINITIONS: Record<Preset, PresetDefinition> = {
     aspectRatio: '3:2',
     avoid: 'illustration, cartoon, text, watermark',
   },
+  'product-on-model': {
+    label: 'Product on a model',
+    instructions:
+      'fashion photograph of the person from the person image wearing the product from the product image, full body, studio light, the product true to its colours and details',
+    aspectRatio: '3:4',
+    avoid: 'changed product design, extra logos, text, watermark',
+    roles: ['product', 'person'],
+  },
+  flatlay: {
+    label: 'Flatlay',
+    instructions:
+      'flat lay product photograph of the product from the product image, seen from directly above on a clean surface, soft even light, neatly arranged',
+    aspectRatio: '1:1',
+    avoid: 'perspective view, people, clutter, text, watermark',
+    roles: ['product'],
+  },
+  'background-swap': {
+    label: 'Background swap',
+    instructions:
+      'the subject from the subject image unchanged, placed in a new background as described, matching light and shadows',
+    aspectRatio: '1:1',
+    avoid: 'changed subject, extra objects on the subject, text, watermark',
+    roles: ['subject'],
+  },
 };
+
+/**
+ * The roles a preset needs that `references` lack, in the preset's order (empty: all there, or a text
+ * preset). Roles compare as core normalises them (lowercase, trimmed).
+ */
+export function presetRolesMissing(preset: Preset, references: readonly { role?: string }[] | undefined): string[] {
+  const present = new Set((references ?? []).map((reference) => (reference.role ?? 'subject').trim().toLowerCase()));
+  return (PRESET_DEFINITIONS[preset].roles ?? []).filter((role) => !present.has(role));
+}
 
 /** Kept for callers that only want the instruction text. */
 export const PRESET_INSTRUCTIONS: Record<Preset, string> = Object.fromEntries(

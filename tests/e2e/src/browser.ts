@@ -89,3 +89,8 @@ export async function openSignedIn(
   await page.getByTestId('account-email').waitFor();
   return page;
 }
+
+/** Opens the generate form's "Advanced" part (provider, quality, style, ...); idempotent. */
+export async function showAdvanced(page: Page): Promise<void> {
+  await page.locator('details.advanced').evaluate((details) => ((details as HTMLDetailsElement).open = true));
+}

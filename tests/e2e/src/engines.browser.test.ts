@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeBrowser, launchBrowser, openSignedIn, screenshot } from './browser.js';
+import { closeBrowser, launchBrowser, openSignedIn, screenshot, showAdvanced } from './browser.js';
 import { signUp, startStack, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-engines-'));
@@ -48,6 +48,7 @@ describe('engine choices in the web app', () => {
 
     await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse');
     await page.getByLabel('Number of images').fill('1');
+    await showAdvanced(page);
     await page.getByLabel('Provider').selectOption('comfyui');
     const model = page.getByLabel(/^Model/);
     const listId = await model.getAttribute('list');
@@ -60,7 +61,7 @@ describe('engine choices in the web app', () => {
     await page.getByLabel(/^LoRAs/).selectOption('ink.safetensors');
     await page.getByRole('button', { name: 'Add' }).click();
     await page.getByLabel('weight of ink.safetensors').fill('0.4');
-    await page.getByText('Advanced').click();
+    await page.getByText('Steps, guidance and sampler').click();
     await page.getByLabel('Steps').fill('12');
     await page.getByLabel('Sampler').selectOption('dpmpp_2m');
     await screenshot(page, 'engine-options-desktop');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE, screenshot, showAdvanced } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-errors-'));
@@ -40,6 +40,7 @@ describe('errors in words', () => {
     const page = await openStudio(user);
     await page.getByLabel('Prompt', { exact: true }).fill('a prompt the filter refuses');
     await page.getByLabel('Number of images').fill('2');
+    await showAdvanced(page);
     await page.getByLabel('Provider').selectOption('mock');
     await page.getByRole('button', { name: 'Generate' }).click();
 
@@ -84,6 +85,7 @@ describe('errors in words', () => {
     const page = await openStudio(user);
     await page.getByLabel('Prompt', { exact: true }).fill('four images on three credits');
     await page.getByLabel('Number of images').fill('4');
+    await showAdvanced(page);
     await page.getByLabel('Provider').selectOption('local');
     await expect.poll(() => page.getByTestId('cost').textContent()).toBe('Costs 4 credits · you have 3 (not enough)');
     await page.getByRole('button', { name: 'Generate' }).click();

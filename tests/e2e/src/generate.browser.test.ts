@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, closeBrowser, launchBrowser, PHONE, screenshot } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser, PHONE, screenshot, showAdvanced } from './browser.js';
 import { startStack, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-browser-'));
@@ -37,6 +37,7 @@ describe('the web app', () => {
 
     await page.getByLabel('Prompt', { exact: true }).fill('a friendly dragon playing in a garden');
     await page.getByLabel('Number of images').fill('4');
+    await showAdvanced(page);
     await page.getByLabel('Quality').selectOption('high');
     await page.getByRole('button', { name: 'Generate' }).click();
 

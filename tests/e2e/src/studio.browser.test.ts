@@ -12,7 +12,7 @@ import type { JobListView, JobView } from '@darkroom/core';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
+import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE, screenshot, showAdvanced } from './browser.js';
 import { signUp, startStack, trpc, type Stack } from './stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-studio-'));
@@ -55,6 +55,7 @@ async function fillForm(
 ) {
   await page.getByLabel('Prompt', { exact: true }).fill(prompt);
   await page.getByLabel('Number of images').fill(String(numImages));
+  await showAdvanced(page);
   await page.getByLabel('Provider').selectOption(provider);
 }
 
@@ -73,6 +74,7 @@ describe('create and follow', () => {
     const page = await openStudio(user);
     await fillForm(page, { prompt: 'a windmill at dusk', numImages: 2, provider: 'mock' });
     await expect.poll(() => page.getByTestId('cost').textContent()).toContain('Costs 2 credits');
+    await showAdvanced(page);
     await page.getByLabel('Quality').selectOption('high');
     await expect.poll(() => page.getByTestId('cost').textContent()).toContain('Costs 4 credits');
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -191,6 +193,7 @@ describe('create and follow', () => {
     await page.getByRole('checkbox', { name: 'Generate several' }).check();
     await page.getByLabel('Prompts, one per line').fill('a red fox batch\n\na grey owl batch\na green frog batch\n');
     await page.getByLabel('Number of images per prompt').fill('1');
+    await showAdvanced(page);
     await page.getByLabel('Provider').selectOption('local');
     await expect.poll(() => page.getByTestId('cost').textContent()).toContain('Costs 3 credits');
     await page.getByRole('button', { name: 'Generate 3 jobs' }).click();
@@ -213,6 +216,7 @@ describe('results', () => {
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
     await fillForm(page, { prompt: 'a gallery of tide pools', numImages: 3, provider: 'local' });
     await page.getByRole('radio', { name: 'Photo' }).check();
+    await showAdvanced(page);
     await page.getByLabel('Style (optional)').fill('watercolor');
     await page.getByRole('button', { name: 'Generate' }).click();
     const card = cardFor(page, 'a gallery of tide pools');

@@ -6,9 +6,11 @@
 import {
   DomainError,
   JobRequest,
+  PRESET_DEFINITIONS,
   type EditRegionRequest,
   type JobInputsInput,
   type JobView,
+  type Preset,
   type UpscaleRequest,
   type VaryRequest,
 } from '@darkroom/core';
@@ -31,7 +33,8 @@ async function submitDerived(
   if (!parent) throw new DomainError('NOT_FOUND', `image ${request.imageId} not found`, { field: 'imageId' });
   const { job } = parent;
   const input = JobRequest.parse({
-    preset: job.preset,
+    // An input preset (product on a model, ...) needs its references; a result made from it is a photo.
+    preset: PRESET_DEFINITIONS[job.preset as Preset].roles ? 'photo' : job.preset,
     prompt: request.prompt ?? job.prompt,
     ...(job.negativePrompt ? { negativePrompt: job.negativePrompt } : {}),
     ...(job.style ? { style: job.style } : {}),

@@ -5,18 +5,42 @@
  * exactly like a missing one. What comes out is written with the job (lifecycle's accept), storage keys
  * copied, so the job outlives the asset.
  */
-import { DomainError, kindOf, PROVIDER_KINDS, providersForKind, type JobInputs, type JobRequest } from '@darkroom/core';
+import {
+  DomainError,
+  kindOf,
+  PRESET_DEFINITIONS,
+  presetRolesMissing,
+  PROVIDER_KINDS,
+  providersForKind,
+  type JobInputs,
+  type JobRequest,
+} from '@darkroom/core';
 import type { Db, JobInputRow, ResolvedInputs, Tx } from '@darkroom/db';
 import type { AuthUser } from '../context.js';
 import type { AccountSettings } from '../env.js';
 
 /**
- * Refuses a kind the provider cannot do (`kind_not_supported`, with the enabled providers that can),
+ * Refuses a preset without the reference roles it is made from (`preset_role_missing`, naming the role),
+ * a kind the provider cannot do (`kind_not_supported`, with the enabled providers that can),
  * more references than it takes for that kind (`too_many_references`), and a per-image mode whose
  * references do not match numImages. Synchronous: no database.
  */
 export function assertInputsSupported(settings: AccountSettings, request: JobRequest, prefix = '') {
   const inputs = request.inputs;
+  const [missing] = presetRolesMissing(request.preset, inputs?.references);
+  if (missing) {
+    throw new DomainError(
+      'BAD_INPUT',
+      `preset ${request.preset} needs a reference with role ${missing} (${prefix}inputs.references[].role = "${missing}")`,
+      {
+        field: `${prefix}inputs.references`,
+        reason: 'preset_role_missing',
+        preset: request.preset,
+        role: missing,
+        roles: PRESET_DEFINITIONS[request.preset].roles,
+      },
+    );
+  }
   if (!inputs) return;
   const kind = kindOf(inputs);
   const references = inputs.references?.length ?? 0;

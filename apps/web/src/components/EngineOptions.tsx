@@ -1,7 +1,7 @@
 /**
  * The create form's choices for self-hosted engines, fed by `models.list` (what the workers last read
  * from the engines): a model picker (a datalist on the form's model field, so a name the list lacks can
- * still be typed), a LoRA picker with weights, and steps / guidance / sampler under "Advanced". Shown
+ * still be typed), a LoRA picker with weights, and steps / guidance / sampler under their own disclosure. Shown
  * only for providers that take them; `engineOptionsRequest` turns the choice into JobRequest fields.
  */
 import {
@@ -131,7 +131,7 @@ export function EngineOptions({
         )}
       </div>
       <details>
-        <summary>Advanced</summary>
+        <summary>Steps, guidance and sampler</summary>
         <div className="row">
           <div className="field">
             <label htmlFor={`${id}-steps`}>Steps</label>

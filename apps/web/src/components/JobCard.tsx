@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { imageFileName, downloadZip } from '../lib/download.js';
+import { JobInputs } from './JobInputs.js';
 import { describeJobError, describeRequestError, isRefusal, retryCanHelp } from '../lib/errors.js';
 import { jobOutcome, jobSummary, outcomeWords } from '../lib/job-words.js';
 import { darkroomErrorOf } from '@darkroom/client';
@@ -168,6 +169,7 @@ export function JobCard({
       </header>
 
       <JobProgress view={view} />
+      <JobInputs job={view} />
 
       {reason ? (
         <p className="job-error" role="alert" data-testid="job-error">
@@ -278,6 +280,13 @@ function ImageTile({ image, view, onOpen }: { image: ImageView; view: JobView; o
           >
             Download
           </a>
+          <Link
+            className="download use-as-input"
+            to={`/?input=${image.id}`}
+            aria-label={`Use image ${image.index + 1} as input`}
+          >
+            Use
+          </Link>
         </>
       ) : image.preview ? (
         <ImagePreview image={image} view={view} preview={image.preview} />

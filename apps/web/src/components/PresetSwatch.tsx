@@ -54,6 +54,31 @@ const DRAWINGS: Record<Preset, ReactElement> = {
       <rect width="48" height="32" fill="url(#vignette)" />
     </g>
   ),
+  'product-on-model': (
+    <g>
+      <rect width="30" height="40" fill="#e9e4dc" />
+      <circle cx="15" cy="8" r="4.5" fill="#c98f6b" />
+      <path d="M8 15 H22 L24 32 H6 Z" fill="#b3423a" />
+      <rect x="9" y="32" width="4" height="8" fill="#3d405b" />
+      <rect x="17" y="32" width="4" height="8" fill="#3d405b" />
+    </g>
+  ),
+  flatlay: (
+    <g>
+      <rect width="40" height="40" fill="#f1ede6" />
+      <path d="M8 8 H20 L22 12 V26 H6 V12 Z" fill="#3d6b8f" />
+      <rect x="25" y="9" width="9" height="6" rx="2" fill="#b3423a" />
+      <circle cx="29" cy="27" r="5" fill="#e0a458" />
+    </g>
+  ),
+  'background-swap': (
+    <g>
+      <rect width="40" height="40" fill="#8fb3c9" />
+      <rect width="20" height="40" fill="#e0a458" />
+      <circle cx="20" cy="22" r="9" fill="#2f3e46" />
+      <rect x="16" y="8" width="8" height="6" fill="#2f3e46" />
+    </g>
+  ),
 };
 
 const VIEW_BOX: Record<Preset, string> = {
@@ -63,6 +88,9 @@ const VIEW_BOX: Record<Preset, string> = {
   'character-reference': '0 0 30 40',
   background: '0 0 64 36',
   photo: '0 0 48 32',
+  'product-on-model': '0 0 30 40',
+  flatlay: '0 0 40 40',
+  'background-swap': '0 0 40 40',
 };
 
 export function PresetSwatch({ preset }: { preset: Preset }) {
@@ -71,8 +99,8 @@ export function PresetSwatch({ preset }: { preset: Preset }) {
     <svg
       className="preset-swatch"
       viewBox={VIEW_BOX[preset]}
-      width={(width * 40) / Math.max(width, height)}
-      height={(height * 40) / Math.max(width, height)}
+      width={(width * 32) / Math.max(width, height)}
+      height={(height * 32) / Math.max(width, height)}
       aria-hidden="true"
       focusable="false"
     >

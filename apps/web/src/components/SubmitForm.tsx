@@ -11,6 +11,7 @@ import {
   MODEL_PROVIDERS,
   PRESET_DEFINITIONS,
   PRESETS,
+  presetRolesMissing,
   pricePerImage,
   PRIORITIES,
   PROVIDER_NAMES,
@@ -25,7 +26,9 @@ import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js
 import { plainIssue, plural } from '../lib/plain-words.js';
 import { loadRecentPrompts, rememberPrompt, stepRecall } from '../lib/prompt-recall.js';
 import { useTRPC } from '../trpc.js';
+import { NO_INPUTS, providerProblem, toJobInputs, type InputsState } from '../lib/inputs-form.js';
 import { EngineOptions, engineOptionsRequest, NO_ENGINE_CHOICE, type EngineChoice } from './EngineOptions.js';
+import { InputsPanel } from './InputsPanel.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
 export interface FormState {
@@ -60,6 +63,9 @@ const INITIAL: FormState = {
   several: false,
 };
 
+/** The fields under "Advanced"; a remix that sets one opens it. */
+const ADVANCED_FIELDS = ['aspectRatio', 'provider', 'model', 'priority', 'quality', 'style', 'negativePrompt'] as const;
+
 /** A submit this soon after a success, with the form unchanged, is the same press repeated. */
 const REPEAT_WINDOW_MS = 3000;
 
@@ -91,7 +97,9 @@ export function toRequest(
   prompt: string,
   idempotencyKey: string,
   engine?: EngineChoice,
+  inputs?: InputsState,
 ): JobRequestInput {
+  const jobInputs = inputs ? toJobInputs(inputs) : undefined;
   return {
     preset: form.preset,
     prompt,
@@ -104,6 +112,7 @@ export function toRequest(
     ...(form.model.trim() && MODEL_PROVIDERS.includes(form.provider) ? { model: form.model } : {}),
     ...(form.quality ? { quality: form.quality } : {}),
     ...engineOptionsRequest(form.provider, engine),
+    ...(jobInputs ? { inputs: jobInputs } : {}),
     idempotencyKey,
   };
 }
@@ -137,6 +146,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
     if (typeof next === 'object' && Object.keys(next).length > 0) setRefusals((n) => n + 1);
   };
   const [engine, setEngine] = useState<EngineChoice>(NO_ENGINE_CHOICE);
+  const [inputs, setInputsNow] = useState<InputsState>(NO_INPUTS);
+  // Prompt, preset, count and the drop zone up front; the rest folds away so Generate stays in view.
+  const [advanced, setAdvanced] = useState(false);
   const idempotencyKey = useRef(crypto.randomUUID());
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
@@ -146,7 +158,9 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
 
   useEffect(() => {
     if (!remix) return;
-    setForm(fromJob(remix.job));
+    const next = fromJob(remix.job);
+    setForm(next);
+    setAdvanced(ADVANCED_FIELDS.some((name) => next[name] !== INITIAL[name]));
     setErrors({});
     idempotencyKey.current = crypto.randomUUID();
     promptRef.current?.focus();
@@ -195,6 +209,15 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
     setErrors(({ [key]: _cleared, ...rest }) => rest);
   };
 
+  const setInputs = (next: (current: InputsState) => InputsState) => {
+    if (keyUsedAt.current !== null) {
+      idempotencyKey.current = crypto.randomUUID();
+      keyUsedAt.current = null;
+    }
+    setInputsNow(next);
+    setErrors(({ provider: _cleared, ...rest }) => rest);
+  };
+
   const lines = form.several ? promptLines(form.prompt) : [form.prompt];
   // The API prices a submit with the same table and function.
   const price = prices.data
@@ -214,9 +237,22 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       idempotencyKey.current = crypto.randomUUID();
       keyUsedAt.current = null;
     }
+    const [missingRole] = presetRolesMissing(form.preset, toJobInputs(inputs)?.references);
+    if (missingRole) {
+      setErrors({
+        preset: `${PRESET_DEFINITIONS[form.preset].label} is made from a ${missingRole} image: add one with “Add the ${missingRole} image…”.`,
+      });
+      return;
+    }
+    const cannot = providerProblem(form.provider, inputs);
+    if (cannot) {
+      setAdvanced(true);
+      setErrors({ provider: cannot });
+      return;
+    }
     if (form.several) {
       const requests = lines.map((prompt, index) =>
-        toRequest(form, prompt, `${idempotencyKey.current}:${index}`, engine),
+        toRequest(form, prompt, `${idempotencyKey.current}:${index}`, engine, inputs),
       );
       const parsed = BatchRequest.safeParse({ requests });
       if (!parsed.success) {
@@ -237,10 +273,12 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
       createBatch.mutate({ requests });
       return;
     }
-    const request = toRequest(form, form.prompt, idempotencyKey.current, engine);
+    const request = toRequest(form, form.prompt, idempotencyKey.current, engine, inputs);
     const parsed = JobRequest.safeParse(request);
     if (!parsed.success) {
-      setErrors(fieldErrors(parsed.error.issues));
+      const found = fieldErrors(parsed.error.issues);
+      if (Object.keys(found).some((name) => (ADVANCED_FIELDS as readonly string[]).includes(name))) setAdvanced(true);
+      setErrors(found);
       return;
     }
     setErrors({});
@@ -291,7 +329,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         <textarea
           {...field('prompt', `${id}-prompt-count`)}
           ref={promptRef}
-          rows={form.several ? 6 : 4}
+          rows={form.several ? 6 : 3}
           value={form.prompt}
           placeholder={
             form.several
@@ -326,7 +364,27 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
         </p>
         {error('prompt')}
       </div>
-      <div className="row">
+      <div className="field">
+        <label htmlFor={`${id}-numImages`}>Number of images{form.several ? ' per prompt' : ''}</label>
+        <input
+          {...field('numImages')}
+          type="number"
+          min={1}
+          max={MAX_IMAGES_PER_JOB}
+          value={form.numImages}
+          onChange={(event) => set('numImages', event.target.value)}
+        />
+        {error('numImages')}
+      </div>
+      <InputsPanel
+        value={inputs}
+        onChange={setInputs}
+        provider={form.provider}
+        needs={PRESET_DEFINITIONS[form.preset].roles}
+      />
+      {error('preset')}
+      <details className="advanced" open={advanced} onToggle={(event) => setAdvanced(event.currentTarget.open)}>
+        <summary>Advanced</summary>
         <div className="field">
           <label htmlFor={`${id}-aspectRatio`}>Aspect ratio</label>
           <select
@@ -344,117 +402,106 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           {error('aspectRatio')}
         </div>
         <div className="field">
-          <label htmlFor={`${id}-numImages`}>Number of images{form.several ? ' per prompt' : ''}</label>
-          <input
-            {...field('numImages')}
-            type="number"
-            min={1}
-            max={MAX_IMAGES_PER_JOB}
-            value={form.numImages}
-            onChange={(event) => set('numImages', event.target.value)}
-          />
-          {error('numImages')}
-        </div>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-provider`}>Provider</label>
-        <select
-          {...field('provider')}
-          value={form.provider}
-          onChange={(event) => set('provider', event.target.value as FormState['provider'])}
-        >
-          {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map(
-            (entry) => (
-              <option key={entry.provider} value={entry.provider}>
-                {entry.provider}
-                {entry.creditsPerImage !== null
-                  ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)`
-                  : ''}
-              </option>
-            ),
-          )}
-        </select>
-      </div>
-      {MODEL_PROVIDERS.includes(form.provider) && (
-        <div className="field">
-          <label htmlFor={`${id}-model`}>Model (optional checkpoint, e.g. sd_xl_base_1.0.safetensors)</label>
-          <input
-            {...field('model')}
-            maxLength={MAX_MODEL_LENGTH}
-            value={form.model}
-            placeholder="the engine's default"
-            list={`${id}-models`}
-            onChange={(event) => set('model', event.target.value)}
-          />
-          {error('model')}
-          <EngineOptions provider={form.provider} modelListId={`${id}-models`} value={engine} onChange={setEngine} />
-        </div>
-      )}
-      <div className="row">
-        <div className="field">
-          <label htmlFor={`${id}-priority`}>Priority</label>
+          <label htmlFor={`${id}-provider`}>Provider</label>
           <select
-            {...field('priority')}
-            value={form.priority}
-            onChange={(event) => set('priority', event.target.value as FormState['priority'])}
+            {...field('provider')}
+            value={form.provider}
+            onChange={(event) => set('provider', event.target.value as FormState['provider'])}
           >
-            {/* Only the priorities this account may ask for (admins: all); a remixed job keeps its own. */}
-            {PRIORITIES.filter(
-              (priority) => priority === form.priority || !prices.data || prices.data.priorities.includes(priority),
-            ).map((priority) => (
-              <option key={priority} value={priority}>
-                {priority}
-              </option>
-            ))}
+            {(prices.data?.providers ?? PROVIDER_NAMES.map((provider) => ({ provider, creditsPerImage: null }))).map(
+              (entry) => (
+                <option key={entry.provider} value={entry.provider}>
+                  {entry.provider}
+                  {entry.creditsPerImage !== null
+                    ? ` (${entry.creditsPerImage} credit${entry.creditsPerImage === 1 ? '' : 's'} / image)`
+                    : ''}
+                </option>
+              ),
+            )}
           </select>
+          {error('provider')}
+        </div>
+        {MODEL_PROVIDERS.includes(form.provider) && (
+          <div className="field">
+            <label htmlFor={`${id}-model`}>Model (optional checkpoint, e.g. sd_xl_base_1.0.safetensors)</label>
+            <input
+              {...field('model')}
+              maxLength={MAX_MODEL_LENGTH}
+              value={form.model}
+              placeholder="the engine's default"
+              list={`${id}-models`}
+              onChange={(event) => set('model', event.target.value)}
+            />
+            {error('model')}
+            <EngineOptions provider={form.provider} modelListId={`${id}-models`} value={engine} onChange={setEngine} />
+          </div>
+        )}
+        <div className="row">
+          <div className="field">
+            <label htmlFor={`${id}-priority`}>Priority</label>
+            <select
+              {...field('priority')}
+              value={form.priority}
+              onChange={(event) => set('priority', event.target.value as FormState['priority'])}
+            >
+              {/* Only the priorities this account may ask for (admins: all); a remixed job keeps its own. */}
+              {PRIORITIES.filter(
+                (priority) => priority === form.priority || !prices.data || prices.data.priorities.includes(priority),
+              ).map((priority) => (
+                <option key={priority} value={priority}>
+                  {priority}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-quality`}>Quality</label>
+            <select
+              {...field('quality')}
+              value={form.quality}
+              onChange={(event) => set('quality', event.target.value as FormState['quality'])}
+            >
+              <option value="">Provider default</option>
+              {QUALITIES.map((quality) => (
+                <option key={quality} value={quality}>
+                  {quality}
+                  {prices.data
+                    ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })}/image)`
+                    : ''}
+                </option>
+              ))}
+            </select>
+            {error('quality')}
+          </div>
         </div>
         <div className="field">
-          <label htmlFor={`${id}-quality`}>Quality</label>
-          <select
-            {...field('quality')}
-            value={form.quality}
-            onChange={(event) => set('quality', event.target.value as FormState['quality'])}
-          >
-            <option value="">Provider default</option>
-            {QUALITIES.map((quality) => (
-              <option key={quality} value={quality}>
-                {quality}
-                {prices.data
-                  ? ` (${pricePerImage(prices.data.prices, { provider: form.provider, quality })}/image)`
-                  : ''}
-              </option>
+          <label htmlFor={`${id}-style`}>Style (optional)</label>
+          <input
+            {...field('style')}
+            list={`${id}-styles`}
+            value={form.style}
+            placeholder="watercolor, or your own words"
+            onChange={(event) => set('style', event.target.value)}
+          />
+          <datalist id={`${id}-styles`}>
+            {Object.keys(STYLE_PRESETS).map((style) => (
+              <option key={style} value={style} />
             ))}
-          </select>
-          {error('quality')}
+          </datalist>
+          {error('style')}
         </div>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-style`}>Style (optional)</label>
-        <input
-          {...field('style')}
-          list={`${id}-styles`}
-          value={form.style}
-          placeholder="watercolor, or your own words"
-          onChange={(event) => set('style', event.target.value)}
-        />
-        <datalist id={`${id}-styles`}>
-          {Object.keys(STYLE_PRESETS).map((style) => (
-            <option key={style} value={style} />
-          ))}
-        </datalist>
-        {error('style')}
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-negativePrompt`}>Negative prompt (optional)</label>
-        <input
-          {...field('negativePrompt')}
-          value={form.negativePrompt}
-          maxLength={MAX_NEGATIVE_PROMPT_LENGTH}
-          placeholder="text, watermark"
-          onChange={(event) => set('negativePrompt', event.target.value)}
-        />
-        {error('negativePrompt')}
-      </div>
+        <div className="field">
+          <label htmlFor={`${id}-negativePrompt`}>Negative prompt (optional)</label>
+          <input
+            {...field('negativePrompt')}
+            value={form.negativePrompt}
+            maxLength={MAX_NEGATIVE_PROMPT_LENGTH}
+            placeholder="text, watermark"
+            onChange={(event) => set('negativePrompt', event.target.value)}
+          />
+          {error('negativePrompt')}
+        </div>
+      </details>
       <p className="cost" data-testid="cost" aria-live="polite">
         {cost !== null ? (
           <>

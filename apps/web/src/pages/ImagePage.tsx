@@ -7,6 +7,8 @@ import { galleryFileName, useGalleryActions } from '../lib/gallery-actions.js';
 import { presetLabel } from '../lib/job-words.js';
 import { usePageTitle } from '../lib/title.js';
 import { useTRPC } from '../trpc.js';
+import { ImageInputActions } from '../components/ImageInputActions.js';
+import { JobInputs } from '../components/JobInputs.js';
 
 /**
  * One image at its own address (`/gallery/:imageId`): large, with everything that made it, the
@@ -157,6 +159,7 @@ function ImageDetails({
             </>
           ) : null}
         </dl>
+        {job ? <JobInputs job={job} /> : null}
         <div className="image-view-actions">
           <button type="button" onClick={() => void copy('Prompt', image.prompt)}>
             Copy prompt
@@ -181,8 +184,7 @@ function ImageDetails({
           <button type="button" onClick={() => void actions.remove(image).then((gone) => gone && onRemoved())}>
             Remove
           </button>
-          {/* The image-inputs work (issue 16) puts Vary, Upscale and "Use as input" here. */}
-          <div className="image-input-actions" data-testid="image-input-actions" />
+          <ImageInputActions image={image} />
         </div>
         {job ? (
           <p>

@@ -58,18 +58,24 @@ export function makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, work
       if (!isBinary) early.push(Buffer.from(raw as Buffer));
     });
     return new Promise((resolve, reject) => {
+      // Only until the socket opens: a job's signal outlives many images, and each left listener pins its socket.
+      const onAbort = () => fail(http.error('canceled', 'the request was canceled'));
       const fail = (error: ProviderError) => {
+        signal?.removeEventListener('abort', onAbort);
         socket.terminate();
         reject(error);
       };
-      socket.once('open', () => resolve({ socket, early }));
+      socket.once('open', () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ socket, early });
+      });
       socket.once('error', (error: Error & { code?: string }) =>
         fail(http.error('transient', `no usable answer (websocket: ${error.code ?? error.message})`)),
       );
       socket.once('unexpected-response', (_, response) =>
         fail(http.error(codeForStatus(response.statusCode ?? 500), `websocket answered ${response.statusCode}`)),
       );
-      signal?.addEventListener('abort', () => fail(http.error('canceled', 'the request was canceled')), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

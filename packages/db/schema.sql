@@ -149,7 +149,8 @@ CREATE TABLE images (
     preview_step integer,
     preview_steps integer,
     preview_version integer DEFAULT 0 NOT NULL,
-    progress integer DEFAULT 0 NOT NULL
+    progress integer DEFAULT 0 NOT NULL,
+    engine_instance text
 );
 ALTER TABLE images ADD CONSTRAINT images_pkey PRIMARY KEY (id);
 ALTER TABLE images ADD CONSTRAINT images_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;

@@ -21,3 +21,15 @@ export type EngineInstanceView = z.infer<typeof EngineInstanceView>;
 
 export const EngineInstancesView = z.object({ instances: z.array(EngineInstanceView) });
 export type EngineInstancesView = z.infer<typeof EngineInstancesView>;
+
+/** Admins: the engine instance each running image of one job is on (`admin.jobInstances`). */
+export const JobInstancesView = z.object({
+  images: z.array(
+    z.object({
+      index: z.number().int(),
+      /** `host[:port]` of the instance: never the URL's credentials. */
+      instance: z.string(),
+    }),
+  ),
+});
+export type JobInstancesView = z.infer<typeof JobInstancesView>;

@@ -50,21 +50,25 @@ export const PROVIDER_NAMES = ['local', 'mock', 'openai', 'stability', 'replicat
 export const ProviderName = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof ProviderName>;
 
-/** Providers a job may choose a model for: self-hosted engines, where the model is a checkpoint file. */
-export const MODEL_PROVIDERS: readonly ProviderName[] = ['comfyui', 'a1111'];
+/**
+ * Providers a job may choose a model for: self-hosted engines (a checkpoint file) and hosted vendors (one
+ * of the operator's `*_MODELS`: an OpenAI model, a Stability endpoint or sd3 model, a Replicate
+ * `owner/name[:version]`, a fal endpoint id).
+ */
+export const MODEL_PROVIDERS: readonly ProviderName[] = ['comfyui', 'a1111', 'openai', 'stability', 'replicate', 'fal'];
 export const MAX_MODEL_LENGTH = 200;
 
 /**
- * A model as engines name their checkpoints (`sdxl/sd_xl_base_1.0.safetensors`, `v1-5 [6ce0161689]`):
- * letters, digits, space and `. _ - / [ ] ( ) +`, no `..` or leading `/`. Whether the engine has it is
- * checked by the engine's adapter.
+ * A model as engines name their checkpoints (`sdxl/sd_xl_base_1.0.safetensors`, `v1-5 [6ce0161689]`) and
+ * vendors their models (`black-forest-labs/flux-dev:<version>`): letters, digits, space and
+ * `. _ - / [ ] ( ) + :`, no `..` or leading `/`. Whether the provider has it is checked against its catalog.
  */
 export const ModelName = z
   .string()
   .trim()
   .min(1, 'model must not be empty')
   .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters`)
-  .regex(/^[\w.\-/ [\]()+]+$/, 'model may hold letters, digits, spaces and . _ - / [ ] ( ) + only')
+  .regex(/^[\w.\-/ [\]()+:]+$/, 'model may hold letters, digits, spaces and . _ - / [ ] ( ) + : only')
   .refine(
     (name) => !name.startsWith('/') && !name.split('/').includes('..'),
     'model must be a relative name without ..',
@@ -179,7 +183,7 @@ export const JobRequest = z.object({
   seed: z.number().int().min(0).max(2_147_483_647).optional(),
   priority: Priority.default('normal'),
   provider: ProviderName.default('local'),
-  /** The checkpoint to run, for providers in MODEL_PROVIDERS only. Default: the engine's configured one. */
+  /** The model to run, for providers in MODEL_PROVIDERS only. Default: the provider's configured one. */
   model: ModelName.optional(),
   /** Engine options (engine-options.ts), for providers in ENGINE_OPTION_PROVIDERS only. Default: the engine's. */
   loras: LoraList.optional(),

@@ -64,6 +64,11 @@ export interface GenerateRequest {
   sampler?: string;
   /** The job the image belongs to, for the engines' admin view (which job an instance is making). */
   jobId?: string;
+  /**
+   * Self-hosted engines: told the instance (its URL) the image is sent to, each time one is chosen (a
+   * retry on another instance, a resume after a crash), for the admins' view of a running image.
+   */
+  onInstance?: (url: string) => void;
   /** Aborting rejects promptly with ProviderError('canceled'), and cancels the vendor's request where it can. */
   signal?: AbortSignal;
 }

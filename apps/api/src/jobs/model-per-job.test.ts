@@ -39,7 +39,7 @@ describe('model per job', () => {
     const error = await failure(h.caller.jobs.create({ prompt: 'a pier', provider: 'local', model: 'anything' }));
     expect([error?.code, error?.message]).toEqual([
       'BAD_REQUEST',
-      'provider local does not take a model; providers that do: comfyui, a1111',
+      'provider local does not take a model; providers that do: comfyui, a1111, openai, stability, replicate, fal',
     ]);
 
     const rest = await h.inject({

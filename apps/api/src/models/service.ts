@@ -1,7 +1,8 @@
 /**
  * Provider catalogs as the workers wrote them (provider_catalogs), and the submit-time check that a job's
- * model, LoRAs and sampler are ones its engine has. A provider without a catalog row (no worker has
- * read it yet) is not checked: the engine's adapter still refuses an unknown name, failing the image.
+ * model, LoRAs and sampler are ones its provider has (an engine's own lists, or a hosted vendor's
+ * configured `*_MODELS`). A provider without a catalog row (no worker has written it yet) is not
+ * checked: the worker's adapter still refuses an unknown name, failing the image.
  */
 import {
   DomainError,
@@ -41,7 +42,7 @@ type Checked = Pick<JobRequest, 'provider' | 'model' | 'loras' | 'sampler'>;
 
 /**
  * Refuses (BAD_INPUT, `details.reason` `unknown_model` | `unknown_lora` | `unknown_sampler`, naming the
- * field and listing what the provider has) a name the engine's catalog lacks, before anything is written.
+ * field and listing what the provider has) a name the provider's catalog lacks, before anything is written.
  */
 export async function assertInCatalogs(db: Db, requests: readonly { request: Checked; prefix: string }[]) {
   const providers = [
@@ -52,7 +53,7 @@ export async function assertInCatalogs(db: Db, requests: readonly { request: Che
     ),
   ];
   if (providers.length === 0) return;
-  const rows = await db.providerCatalog.findMany({ where: { provider: { in: providers }, source: 'engine' } });
+  const rows = await db.providerCatalog.findMany({ where: { provider: { in: providers } } });
   const catalogs = new Map(rows.map((row) => [row.provider, row]));
   for (const { request, prefix } of requests) {
     const catalog = catalogs.get(request.provider);

@@ -6,9 +6,7 @@ import {
   ASPECT_RATIOS,
   DomainError,
   JobRequest,
-  MODEL_PROVIDERS,
   type AspectRatio,
-  type ProviderName,
   type JobInputsInput,
   type JobView,
   type ModerationLevel,
@@ -173,7 +171,7 @@ export async function submitOpenAiJob(
   }: { user: AuthUser; input: OpenAiImageRequest; idempotencyKey: string | undefined; inputs?: JobInputsInput },
 ): Promise<JobView> {
   const aspectRatio = aspectRatioForSize(input.size);
-  const chosen = await providerAndModel(db, input.model);
+  const chosen = providerAndModel(input.model);
   return createJob({
     db,
     user,
@@ -215,16 +213,11 @@ export async function listOpenAiModels(
 }
 
 /**
- * `provider` or `provider/model` as JobRequest fields. A hosted vendor runs its configured model, so
- * naming that one is the same as naming none; any other model is passed on, and refused for a provider
- * that does not take one.
+ * `provider` or `provider/model` as JobRequest fields. Every provider with a catalog takes a model
+ * (MODEL_PROVIDERS), checked against it at submit; a model for one without (local, mock) is refused there.
  */
-async function providerAndModel(db: Db, id: string): Promise<{ provider: string; model?: string }> {
+function providerAndModel(id: string): { provider: string; model?: string } {
   const slash = id.indexOf('/');
   if (slash < 0) return { provider: id };
-  const provider = id.slice(0, slash);
-  const model = id.slice(slash + 1);
-  if (MODEL_PROVIDERS.includes(provider as ProviderName)) return { provider, model };
-  const catalog = await db.providerCatalog.findUnique({ where: { provider } });
-  return catalog?.defaultModel === model ? { provider } : { provider, model };
+  return { provider: id.slice(0, slash), model: id.slice(slash + 1) };
 }

@@ -10,6 +10,7 @@ import { darkroomErrorOf } from '@darkroom/client';
 import { useLive } from '../lib/live.js';
 import { makePollSchedule } from '../lib/polling.js';
 import { useTRPC } from '../trpc.js';
+import { EngineInstances } from './EngineInstances.js';
 import { JobProgress } from './JobProgress.js';
 import { JobTimeline } from './JobTimeline.js';
 import { Lightbox, type LightboxImage } from './Lightbox.js';
@@ -170,6 +171,7 @@ export function JobCard({
 
       <JobProgress view={view} />
       <JobInputs job={view} />
+      <EngineInstances view={view} />
 
       {reason ? (
         <p className="job-error" role="alert" data-testid="job-error">

@@ -26,6 +26,7 @@ import { activeSpan, ATTR, markFailed, withAttempt } from '@darkroom/telemetry';
 import { imageDuration, providerLatency, providerRequests } from '../metrics.js';
 import type { PipelineDeps } from './deps.js';
 import { engineOptionsOfJob } from './engine-options.js';
+import { instanceHost } from '../engine-status.js';
 import { describeFailure, sleep } from './failure.js';
 import { inputsForImage, type RunInputs } from './inputs.js';
 import { storeImage } from './store.js';
@@ -121,6 +122,15 @@ export async function generateImage(
           // A queued vendor need not start the work once the run can no longer use it.
           ...(job.deadline ? { startBy: job.deadline } : {}),
           ...(progress ? { onProgress: progress.onProgress, onPreview: progress.onPreview } : {}),
+          // Host only (never a URL's credentials), off the provider's path like the vendor status.
+          onInstance: (url) => {
+            statusWrites = statusWrites.then(() =>
+              db.image.update({ where: { id: image.id }, data: { engineInstance: instanceHost(url) } }).then(
+                () => undefined,
+                (error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not record the engine instance'),
+              ),
+            );
+          },
           onVendorStatus: (status) => {
             const said = JSON.stringify(status);
             if (said === lastStatus) return;

@@ -220,6 +220,7 @@ function pendingImage(id: string, jobId: string, index: number, createdAt: Date)
     providerRequestId: null,
     provider: null,
     model: null,
+    engineInstance: null,
     errorCode: null,
     errorMessage: null,
     startedAt: null,

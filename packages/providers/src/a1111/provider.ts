@@ -173,6 +173,7 @@ export function createA1111Provider(options: A1111ProviderOptions): ImageProvide
       for (;;) {
         // Fails with `transient` once every instance is down or was tried for this image.
         const lease = await pool.acquire(request.signal, skipped, request.jobId);
+        request.onInstance?.(lease.url);
         try {
           return await generateOn(lease.url, request);
         } catch (error) {

@@ -60,13 +60,17 @@ export function makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, work
       if (!isBinary) early.push(Buffer.from(raw as Buffer));
     });
     return new Promise((resolve, reject) => {
+      // Only until the socket opens: a job's signal outlives many images, and each left listener pins its socket.
+      const onAbort = () => fail(http.error('canceled', 'the request was canceled'));
       const fail = (error: ProviderError) => {
+        signal?.removeEventListener('abort', onAbort);
         socket.terminate();
         reject(error);
       };
       socket.once('open', () => {
         // Must be the first message: the server then sends previews with their prompt id (event 4).
         socket.send(FEATURE_FLAGS_MESSAGE);
+        signal?.removeEventListener('abort', onAbort);
         resolve({ socket, early });
       });
       socket.once('error', (error: Error & { code?: string }) =>
@@ -75,7 +79,7 @@ export function makeComfyClient({ http, headers, pollIntervalMs, timeoutMs, work
       socket.once('unexpected-response', (_, response) =>
         fail(http.error(codeForStatus(response.statusCode ?? 500), `websocket answered ${response.statusCode}`)),
       );
-      signal?.addEventListener('abort', () => fail(http.error('canceled', 'the request was canceled')), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -210,6 +210,7 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
       for (;;) {
         // Held until resume ends (or this submit fails); fails `transient` once no instance is left.
         const lease = await pool.acquire(request.signal, skipped, request.jobId);
+        request.onInstance?.(lease.url);
         try {
           return requestIdOf(lease.url, await queueOn(lease, request));
         } catch (error) {
@@ -226,6 +227,7 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         throw http.error('transient', `prompt ${id} was queued on ${url}, which is no longer configured`, undefined, {
           requestEnded: true,
         });
+      request.onInstance?.(url);
       // A prompt another (crashed) worker queued: its socket is gone, so the history and queue say when it ends.
       const session = sessions.get(id);
       sessions.delete(id);

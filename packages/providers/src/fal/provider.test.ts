@@ -50,7 +50,7 @@ describe('fal adapter', () => {
       { state: 'queued', queuePosition: 0 },
       { state: 'running' },
     ]);
-    expect([image.mime, image.width, image.seed]).toEqual(['image/png', 40, 4242]);
+    expect([image.mime, image.width, image.seed]).toEqual(['image/png', 40, 3]);
   });
 
   it('passes the start deadline as X-Fal-Request-Timeout and maps fal giving up to timeout', async () => {

@@ -2,6 +2,7 @@ import { falModerationInput } from '../moderation.js';
 import type { ProviderErrorCode } from '../errors.js';
 import { codeForStatus, makeVendorHttp, pause, retryAfterFrom, type VendorResponse } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
+import { chooseModel } from '../model-choice.js';
 import type { OutputFormat } from '@darkroom/core';
 import { abortCancelsRequest, type GenerateRequest, type ImageProvider, type InputImage } from '../provider.js';
 import {
@@ -33,6 +34,11 @@ export interface FalProviderOptions {
   baseUrl?: string;
   /** Model id, `owner/app[/path]`. Default fal-ai/flux/schnell. */
   model?: string;
+  /**
+   * Other endpoint ids a request may name (`GenerateRequest.model`, the path it is submitted to); a
+   * named endpoint runs every kind, with its input fields from the field table. Default: any.
+   */
+  models?: readonly string[];
   /** Between status polls, in ms. Default 1000. */
   pollIntervalMs?: number;
   outputFormat?: Extract<OutputFormat, 'png' | 'jpeg'>;
@@ -61,6 +67,9 @@ export interface FalProviderOptions {
  * `queue_position` is passed on as the vendor status), fetch the result, download the image at once,
  * cancel on abort.
  */
+/** A fal endpoint id: `owner/app` or `owner/app/path`. */
+const FAL_ENDPOINT_FORM = /^[\w-][\w.-]*\/[\w-][\w.-]*(\/[\w.-]+)*$/;
+
 export function createFalProvider(options: FalProviderOptions): ImageProvider {
   const { apiKey, baseUrl = 'https://queue.fal.run', model = 'fal-ai/flux/schnell', pollIntervalMs = 1000 } = options;
   const http = makeVendorHttp({
@@ -83,6 +92,15 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
     const [owner, id] = recorded.includes('#') ? recorded.split('#') : [app, recorded];
     return `${baseUrl}/${owner}/requests/${encodeURIComponent(id!)}${suffix}`;
   };
+  /** The request's own model (an endpoint id, for every kind), else the configured model or the kind's. */
+  function endpointFor(request: GenerateRequest): string {
+    const named = chooseModel(request.model, { vendor: 'fal', configured: model, allowed: options.models });
+    if (request.model === undefined || !named) return modelForKind(request, model, FAL_KIND_MODELS, options.kindModels);
+    // It becomes the URL path: owner/app[/path] only, never `..`.
+    if (!FAL_ENDPOINT_FORM.test(named) || named.split('/').includes('..'))
+      throw http.error('invalid_request', `model: "${named}" is not a fal endpoint id (owner/app or owner/app/path)`);
+    return named;
+  }
   const fieldTable = { ...FAL_INPUT_FIELDS, ...options.inputFields };
   const dataUriMaxBytes = options.dataUriMaxBytes ?? 256 * 1024;
   const storageUrl = options.storageUrl ?? 'https://rest.fal.ai';
@@ -191,7 +209,7 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
           Math.max(1, Math.floor((request.startBy.getTime() - Date.now()) / 1000)),
         );
       }
-      const endpoint = modelForKind(request, model, FAL_KIND_MODELS, options.kindModels);
+      const endpoint = endpointFor(request);
       const response = await http.request({
         url: `${baseUrl}/${endpoint}`,
         method: 'POST',
@@ -235,7 +253,7 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
             requestEnded: true,
           });
         const image = await http.download(result.images[0]!.url, request.signal);
-        return { ...image, seed: result.seed ?? request.seed, providerRequestId: id };
+        return { ...image, seed: result.seed ?? request.seed, model: endpointFor(request), providerRequestId: id };
       } catch (error) {
         if (abortCancelsRequest(request.signal)) await cancel(id).catch(() => {});
         throw error;

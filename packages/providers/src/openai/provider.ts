@@ -1,3 +1,4 @@
+import { chooseModel } from '../model-choice.js';
 import { openaiModeration } from '../moderation.js';
 import { editForm } from './edits.js';
 import { makeImageStreamReader, MAX_PARTIAL_IMAGES } from './stream.js';
@@ -26,6 +27,8 @@ export interface OpenAIProviderOptions {
   baseUrl?: string;
   /** gpt-image-1 (default), gpt-image-1-mini, dall-e-3, ... */
   model?: string;
+  /** Other models a request may name (`GenerateRequest.model`, sent as `model`). Default: any. */
+  models?: readonly string[];
   /**
    * For requests that name no quality. gpt-image: low | medium | high | auto; dall-e-3: standard | hd.
    * Default: the vendor's.
@@ -69,9 +72,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     timeoutMs: options.timeoutMs ?? 180_000,
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
   });
-  const family = model.startsWith('dall-e-3') ? 'dall-e-3' : model.startsWith('dall-e-2') ? 'dall-e-2' : 'gpt-image';
+  const familyOf = (name: string) =>
+    name.startsWith('dall-e-3') ? 'dall-e-3' : name.startsWith('dall-e-2') ? 'dall-e-2' : 'gpt-image';
+  const family = familyOf(model);
+  // The request's model (one of `models`) is sent as the `model` field; its family decides the other fields.
+  const modelFor = (request: GenerateRequest) =>
+    chooseModel(request.model, { vendor: 'openai', configured: model, allowed: options.models })!;
 
   function bodyFor(request: GenerateRequest): OpenAIImageRequest {
+    const model = modelFor(request);
+    const family = familyOf(model);
     const body: OpenAIImageRequest = {
       model,
       prompt: request.prompt,
@@ -97,6 +107,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
    */
   function editFormFor(request: GenerateRequest): Promise<FormData> {
     const body = bodyFor(request);
+    const { model } = body;
+    const family = familyOf(model);
     const shape = request.inputs?.image ?? request;
     const references = request.inputs?.references?.length ?? 0;
     if (family === 'dall-e-2' && references > 0)
@@ -151,11 +163,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       const kind = request.kind ?? 'text-to-image';
       if (kind === 'upscale') throw http.error('invalid_request', 'kind upscale: OpenAI Images has no upscale');
       const edit = kind !== 'text-to-image';
-      if (edit && family === 'dall-e-3') throw http.error('invalid_request', `kind ${kind}: dall-e-3 has no edits`);
+      const used = modelFor(request);
+      const usedFamily = familyOf(used);
+      if (edit && usedFamily === 'dall-e-3')
+        throw http.error('invalid_request', `kind ${kind}: dall-e-3 has no edits`);
       const partialImages = Math.max(0, Math.min(MAX_PARTIAL_IMAGES, options.partialImages ?? 2));
       // Only gpt-image models stream; a caller that takes no previews gets the plain answer.
       const reader =
-        family === 'gpt-image' && request.onPreview && partialImages > 0
+        usedFamily === 'gpt-image' && request.onPreview && partialImages > 0
           ? makeImageStreamReader({ prefix: edit ? 'image_edit' : 'image_generation', partialImages, request })
           : undefined;
       let body: string | FormData;
@@ -187,7 +202,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
         if (outcome.error) throw failureOf(200, outcome.error, response.headers);
         if (!outcome.completed) throw http.error('transient', 'the stream ended without a completed image');
         const image = await decodeImage(Buffer.from(outcome.completed, 'base64'), http.error);
-        return { ...image, seed: request.seed, providerRequestId: requestId };
+        return { ...image, seed: request.seed, model: used, providerRequestId: requestId };
       }
       const answer = http.json(response, OpenAIImagesResponse);
       const first = answer.data[0]!;
@@ -198,7 +213,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
           ? await http.download(first.url, request.signal)
           : null;
       if (!image) throw http.error('transient', 'answered 200 with neither b64_json nor url');
-      return { ...image, seed: request.seed, providerRequestId: requestId };
+      return { ...image, seed: request.seed, model: used, providerRequestId: requestId };
     },
   };
 }

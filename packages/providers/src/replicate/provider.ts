@@ -8,6 +8,7 @@ import {
   type VendorResponse,
 } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
+import { chooseModel } from '../model-choice.js';
 import type { OutputFormat } from '@darkroom/core';
 import {
   abortCancelsRequest,
@@ -43,6 +44,11 @@ export interface ReplicateProviderOptions {
    * `deployment:owner/name`. Default black-forest-labs/flux-schnell.
    */
   model?: string;
+  /**
+   * Other models a request may name (`GenerateRequest.model`), in the same forms; a named model runs
+   * every kind, with its input fields from the field table. Default: any.
+   */
+  models?: readonly string[];
   /**
    * Seconds the create call may hold the line for the result (`Prefer: wait`, 1-60). Default 0: the
    * create answers at once with the prediction's id, which is recorded before waiting; with a wait, a
@@ -92,6 +98,20 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
   const auth = { authorization: `Bearer ${apiKey}` };
   // Predictions that came back finished from a `Prefer: wait` create, so resume needs no extra poll.
   const finished = new Map<string, ReplicatePrediction>();
+
+  /** The request's own model (for every kind), else the configured model or the kind's. */
+  function modelFor(request: GenerateRequest): string {
+    const named = chooseModel(request.model, { vendor: 'replicate', configured: model, allowed: options.models });
+    if (request.model === undefined || !named)
+      return modelForKind(request, model, REPLICATE_KIND_MODELS, options.kindModels);
+    // It becomes a URL path: only Replicate's own forms, never `..` or a query.
+    if (!REPLICATE_MODEL_FORM.test(named))
+      throw http.error(
+        'invalid_request',
+        `model: "${named}" is not owner/name, owner/name:version or deployment:owner/name`,
+      );
+    return named;
+  }
 
   function target(model: string): { url: string; version?: string } {
     if (model.startsWith('deployment:'))
@@ -152,7 +172,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
     const image = output.startsWith('data:')
       ? await decodeImage(Buffer.from(output.slice(output.indexOf(',') + 1), 'base64'), http.error)
       : await http.download(output, request.signal);
-    return { ...image, seed: request.seed, providerRequestId: prediction.id };
+    return { ...image, seed: request.seed, model: modelFor(request), providerRequestId: prediction.id };
   }
 
   const fieldTable = { ...REPLICATE_INPUT_FIELDS, ...options.inputFields };
@@ -211,7 +231,7 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
     capabilities: { maxImagesPerRequest: 4, imageConditioning: false, maxLongSide: 1440 },
     pricePerImage: options.pricePerImage ?? 1,
     async submit(request) {
-      const kindModel = modelForKind(request, model, REPLICATE_KIND_MODELS, options.kindModels);
+      const kindModel = modelFor(request);
       const { url, version } = target(kindModel);
       const input = await inputFor(request, kindModel);
       const body: ReplicateCreateBody = { ...(version ? { version } : {}), input };
@@ -263,6 +283,9 @@ export function createReplicateProvider(options: ReplicateProviderOptions): Imag
   };
   return provider;
 }
+
+/** `owner/name`, `owner/name:version` or `deployment:owner/name`, as REPLICATE_MODEL takes them. */
+const REPLICATE_MODEL_FORM = /^(deployment:)?[\w-][\w.-]*\/[\w-][\w.-]*(:[0-9a-f]+)?$/;
 
 function replicateFormat(format: OutputFormat): string {
   return format === 'jpeg' ? 'jpg' : format;

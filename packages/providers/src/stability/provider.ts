@@ -8,6 +8,7 @@ import {
   type VendorResponse,
 } from '../http/vendor-http.js';
 import { tryJson } from '../http/json.js';
+import { chooseModel } from '../model-choice.js';
 import type { OutputFormat } from '@darkroom/core';
 import type { GenerateRequest, GeneratedImage, ImageProvider } from '../provider.js';
 import { aspectRatioOf } from '../replicate/provider.js';
@@ -30,6 +31,11 @@ export interface StabilityProviderOptions {
   endpoint?: StabilityEndpoint;
   /** The `model` field, for sd3 (sd3.5-large, sd3.5-medium, ...). */
   model?: string;
+  /**
+   * Models a request may name (`GenerateRequest.model`): `ultra` and `core` run on that generate
+   * endpoint, any other (`sd3.5-large`, ...) on `generate/sd3` as its `model` field. Default: any.
+   */
+  models?: readonly string[];
   /** Ask for JSON (base64 + finish_reason) or the image bytes (finish-reason header). Default image. */
   accept?: 'image' | 'json';
   outputFormat?: OutputFormat;
@@ -111,33 +117,64 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
     if (finishReason === 'ERROR')
       throw http.error('transient', 'the generation ended with finish_reason ERROR', undefined, { requestEnded: true });
     const image = await exactUpscale(await decodeImage(bytes, http.error), request);
-    return { ...image, seed: seed ?? request.seed, providerRequestId: requestId };
+    const model = modelUsed(request);
+    return { ...image, seed: seed ?? request.seed, ...(model ? { model } : {}), providerRequestId: requestId };
   }
 
-  /** The endpoint and form: text-to-image on the configured generate endpoint, inputs per edits.ts. */
+  /**
+   * Where a request's model runs: a job naming `ultra` or `core` runs on that endpoint, any other name
+   * is an sd3 `model`; with none, the configured endpoint and model. `model` is what the job view records.
+   */
+  function targetFor(request: GenerateRequest): { endpoint: StabilityEndpoint; model?: string } {
+    const named = chooseModel(request.model, { vendor: 'stability', configured: undefined, allowed: options.models });
+    if (named === 'ultra' || named === 'core') return { endpoint: named };
+    if (named) return { endpoint: 'sd3', model: named };
+    if (endpoint !== 'sd3') return { endpoint };
+    return { endpoint, ...(options.model ? { model: options.model } : {}) };
+  }
+
+  /** The model that makes a request's image, for the job view: none for edit, control and upscale. */
+  function modelUsed(request: GenerateRequest): string | undefined {
+    const kind = request.kind ?? 'text-to-image';
+    if (kind === 'image-to-image') return request.model ?? options.model;
+    if (kind !== 'text-to-image') return undefined;
+    const target = targetFor(request);
+    return target.model ?? target.endpoint;
+  }
+
+  /** The endpoint and form: text-to-image on the request's generate endpoint, inputs per edits.ts. */
   async function callFor(request: GenerateRequest): Promise<{ path: string; form: FormData }> {
     const kind = request.kind ?? 'text-to-image';
     const outputFormat = request.outputFormat ?? options.outputFormat ?? 'png';
     const aspectRatio = aspectRatioOf(request.width, request.height, STABILITY_ASPECT_RATIOS);
     if (kind !== 'text-to-image') {
-      return stabilityEdit(request, kind, {
+      const target = request.model ? targetFor(request) : { endpoint: 'sd3' as const, model: options.model };
+      // Only sd3's image-to-image takes a model; the edit, control and upscale endpoints have none.
+      if (request.model && (kind !== 'image-to-image' || target.endpoint !== 'sd3'))
+        throw http.error(
+          'invalid_request',
+          `model: ${request.model} cannot run ${kind} (only an sd3 model takes image-to-image; edit, control and upscale endpoints take no model)`,
+        );
+      const edit = await stabilityEdit(request, kind, {
         inpaintMode: options.inpaintMode ?? 'inpaint',
         upscaler: options.upscaler ?? 'fast',
         styleFidelity: options.styleFidelity ?? 0.5,
         controlStrength: options.controlStrength ?? 0.7,
         outputFormat,
         aspectRatio,
-        ...(options.model ? { model: options.model } : {}),
+        ...(target.model ? { model: target.model } : {}),
       });
+      return edit;
     }
+    const target = targetFor(request);
     const form = new FormData();
     form.set('prompt', request.prompt);
     if (request.negativePrompt) form.set('negative_prompt', request.negativePrompt);
     form.set('aspect_ratio', aspectRatio);
     form.set('seed', String(request.seed));
     form.set('output_format', outputFormat);
-    if (options.model) form.set('model', options.model);
-    return { path: `generate/${endpoint}`, form };
+    if (target.model) form.set('model', target.model);
+    return { path: `generate/${target.endpoint}`, form };
   }
 
   const provider: ImageProvider = {

@@ -15,6 +15,8 @@ interface FakeFalRequest {
   id: string;
   app: string;
   prompt: string;
+  /** The input's seed, answered back as the one used. */
+  seed: number | undefined;
   ahead: number;
   state: 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
   runs: number;
@@ -113,6 +115,7 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
         id,
         app,
         prompt: input.prompt,
+        seed: typeof (input as { seed?: unknown }).seed === 'number' ? (input as { seed: number }).seed : undefined,
         ahead: queueAhead,
         state: 'IN_QUEUE',
         runs: 0,
@@ -183,7 +186,8 @@ export async function startFakeFal(options: { apiKey: string; queueAhead?: numbe
         status: 200,
         json: {
           images: [{ url: `${server.url}/files/${id}.png`, width: 40, height: 40, content_type: 'image/png' }],
-          seed: 4242,
+          // fal answers the seed it used: the input's, else one it drew.
+          seed: request.seed ?? 4242,
           has_nsfw_concepts: [flagged],
           prompt: request.prompt,
         },

@@ -1,16 +1,29 @@
 /**
  * A fake OpenAI Images API: `POST /v1/images/generations` checks the bearer key and the body as the
  * real one does, answers base64 (gpt-image) or a URL valid until `expireUrls()` (dall-e with
- * response_format=url), refuses prompts containing "forbidden" with `moderation_blocked`, and sends
- * `x-request-id` on every answer. `POST /v1/images/edits` is openai-edits.ts. `stream: true` (gpt-image
- * models) answers Server-Sent Events (openai-stream.ts); a prompt containing "fails midway" ends such a
- * stream with an `error` event after its partial images.
+ * response_format=url), refuses a model openai-node does not list (`invalid_value`, param `model`) and
+ * prompts containing "forbidden" with `moderation_blocked`, and sends `x-request-id` on every answer.
+ * `POST /v1/images/edits` is openai-edits.ts. `stream: true` (gpt-image models) answers Server-Sent Events
+ * (openai-stream.ts); a prompt containing "fails midway" ends such a stream with an `error` event after its
+ * partial images.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { fakePng, startFakeHttpServer, type FakeHttpServer } from './fake-http.js';
 import { editAnswer, parseEdit, type ReceivedEdit } from './openai-edits.js';
 import { streamedAnswer, streamRefusal } from './openai-stream.js';
+
+/** The Images models openai-node's types list (../shared/ENGINES.md §3); others are refused. */
+export const OPENAI_IMAGE_MODELS = [
+  'gpt-image-1',
+  'gpt-image-1-mini',
+  'gpt-image-1.5',
+  'gpt-image-2',
+  'gpt-image-2-2026-04-21',
+  'chatgpt-image-latest',
+  'dall-e-2',
+  'dall-e-3',
+];
 
 export interface FakeOpenAI extends FakeHttpServer {
   /** Base URL to configure the adapter with (`.../v1`). */
@@ -94,6 +107,20 @@ export async function startFakeOpenAI(options: { apiKey: string }): Promise<Fake
             type: 'invalid_request_error',
             param: 'prompt',
             code: 'missing_required_parameter',
+          },
+        },
+      };
+    }
+    if (!OPENAI_IMAGE_MODELS.includes(body.model)) {
+      return {
+        status: 400,
+        headers,
+        json: {
+          error: {
+            message: `Invalid value: '${body.model}'. Supported values are: ${OPENAI_IMAGE_MODELS.map((m) => `'${m}'`).join(', ')}.`,
+            type: 'invalid_request_error',
+            param: 'model',
+            code: 'invalid_value',
           },
         },
       };

@@ -22,7 +22,7 @@ interface FakePrediction {
 export interface FakeReplicate extends FakeHttpServer {
   /** Predictions created (what Replicate bills for). */
   readonly creates: number;
-  /** Each create's model (`owner/name`, or the version) and input, in order. */
+  /** Each create's model (`owner/name`, the version, or `deployment:owner/name`) and input, in order. */
   readonly inputs: { model: string; input: Record<string, unknown> }[];
   /** Files uploaded through `POST /v1/files`. */
   readonly files: UploadedFile[];
@@ -109,11 +109,11 @@ export async function startFakeReplicate(options: { apiKey: string; pollsToFinis
         },
       };
     }
-    const create = /^\/v1\/(?:models\/([^/]+\/[^/]+)\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.exec(path);
+    const create = /^\/v1\/(?:models\/([^/]+\/[^/]+)\/|deployments\/([^/]+\/[^/]+)\/)?predictions$/.exec(path);
     if (request.method === 'POST' && create) {
       const body = JSON.parse(request.body.toString('utf8')) as { version?: string; input?: { prompt?: string } };
       if (path === '/v1/predictions' && !body.version) return problem(422, 'Invalid version', 'version is required');
-      const model = create[1] ?? body.version ?? 'deployment';
+      const model = create[1] ?? (create[2] ? `deployment:${create[2]}` : body.version!);
       const input = (body.input ?? {}) as Record<string, unknown>;
       const refusal = modelInputRefusal(model, input, fileAt);
       if (refusal) return problem(422, 'Input validation failed', `- ${refusal}`);

@@ -4,7 +4,8 @@
  * (`Accept: application/json`). With `asyncResults` (or a prompt containing "async") it answers `{id}`
  * and `GET /v2beta/results/{id}` answers 202 in-progress for `pollsToFinish` polls, then 200; results
  * answer 404 after `expireResults()` (Stability keeps them 24 hours). Prompt words: "forbidden" (403
- * content_moderation), "filtered" (finish_reason CONTENT_FILTERED). Edit, control, image-to-image
+ * content_moderation), "filtered" (finish_reason CONTENT_FILTERED). A `model` is taken by sd3 only, and
+ * only an sd3 family name (sd3.5-large, ...). Edit, control, image-to-image
  * and upscale calls are checked field by field in stability-edits.ts.
  */
 import { randomBytes } from 'node:crypto';
@@ -92,6 +93,9 @@ export async function startFakeStability(options: { apiKey: string; pollsToFinis
       lastForm = Object.fromEntries([...form.entries()].map(([key, value]) => [key, String(value)]));
       const prompt = lastForm.prompt ?? '';
       if (!prompt) return error(400, 'bad_request', 'prompt: cannot be empty');
+      // Only sd3 has a `model` field, and it takes the sd3 family's names.
+      if (lastForm.model !== undefined && (generate[1] !== 'sd3' || !/^sd3(\.5)?-[a-z-]+$/.test(lastForm.model)))
+        return error(400, 'bad_request', `model: '${lastForm.model}' is not a model of generate/${generate[1]}`);
       if (prompt.includes('forbidden'))
         return error(
           403,

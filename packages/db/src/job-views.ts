@@ -123,6 +123,7 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
     queuePosition: place.position,
     estimatedWaitSeconds: place.estimatedWaitSeconds,
     startBy: job.startBy?.toISOString() ?? null,
+    notBefore: job.notBefore?.toISOString() ?? null,
     runTimeoutSeconds: job.runTimeoutSeconds,
     counts: {
       succeeded: job.images.filter((image) => image.status === 'succeeded').length,

@@ -161,3 +161,12 @@ export function toJobEventView(row: {
 }): JobEventView {
   return { id: row.id.toString(), ...readJobEvent(row.type, row.data), createdAt: row.createdAt.toISOString() };
 }
+
+/** Following one job's timeline live (`jobs.onEvent`): resume after the timeline id a client has. */
+export const JobEventsFollowInput = z.object({
+  id: z.string().uuid(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,18}$/, 'lastEventId must be a timeline event id')
+    .nullish(),
+});

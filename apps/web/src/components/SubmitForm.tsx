@@ -25,6 +25,7 @@ import { describeRequestError, fieldErrors, zodIssuesOf } from '../lib/errors.js
 import { plainIssue, plural } from '../lib/plain-words.js';
 import { loadRecentPrompts, rememberPrompt, stepRecall } from '../lib/prompt-recall.js';
 import { useTRPC } from '../trpc.js';
+import { QuoteLine } from './QuoteLine.js';
 import { EngineOptions, engineOptionsRequest, NO_ENGINE_CHOICE, type EngineChoice } from './EngineOptions.js';
 import { PresetSwatch } from './PresetSwatch.js';
 
@@ -466,6 +467,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           'Cost: …'
         )}
       </p>
+      <QuoteLine request={form.several ? null : toRequest(form, form.prompt, idempotencyKey.current, engine)} />
       <button type="submit" className="primary" disabled={pending} aria-busy={pending}>
         {pending
           ? 'Submitting…'

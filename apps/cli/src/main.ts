@@ -30,7 +30,8 @@ const HELP = `darkroom - asynchronous image generation from the command line
 Usage:
   darkroom generate "prompt" [-n 4] [--preset cover] [-o ./out] [--no-wait] [--timeout 300]
                     [--aspect-ratio 2:3] [--style S] [--seed N] [--priority normal] [--provider local] [--quality high]
-                    [--format png|jpeg|webp] [--image photo.jpg [--mask mask.png] [--strength 0.6]]
+                    [--format png|jpeg|webp] [--not-before 2026-12-24T08:00:00Z]
+                    [--image photo.jpg [--mask mask.png] [--strength 0.6]]
                     [--reference role=path ...]   (files are uploaded as assets first; mask: white = regenerate)
   darkroom vary <image-id> [--strength 0.6] [--prompt P] [-n 1] [--no-wait] [-o ./out]
   darkroom upscale <image-id> [--factor 2|4] [--no-wait] [-o ./out]
@@ -81,6 +82,7 @@ const COMMAND_OPTIONS = {
     format: { type: 'string' },
     'negative-prompt': { type: 'string' },
     'idempotency-key': { type: 'string' },
+    'not-before': { type: 'string' },
     ...INPUT_OPTIONS,
   },
   vary: {
@@ -197,6 +199,8 @@ const COMMANDS: Record<Command, Handler> = {
       ...(values.format !== undefined ? { outputFormat: oneOf('format', values.format, OUTPUT_FORMATS) } : {}),
       ...(values['negative-prompt'] !== undefined ? { negativePrompt: String(values['negative-prompt']) } : {}),
       ...(values['idempotency-key'] !== undefined ? { idempotencyKey: String(values['idempotency-key']) } : {}),
+      // The API checks it (ISO 8601, future, at most 30 days ahead) and names the field when it refuses.
+      ...(values['not-before'] !== undefined ? { notBefore: String(values['not-before']) } : {}),
     };
     const inputs = await inputsFromFlags(context.darkroom, values);
     return follow(context, values, await context.darkroom.submit({ ...request, ...(inputs ? { inputs } : {}) }));

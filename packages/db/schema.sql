@@ -197,6 +197,7 @@ CREATE TABLE job_events (
 ALTER TABLE job_events ADD CONSTRAINT job_events_pkey PRIMARY KEY (id);
 ALTER TABLE job_events ADD CONSTRAINT job_events_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON UPDATE CASCADE ON DELETE CASCADE;
 CREATE INDEX job_events_job_id_id_idx ON public.job_events USING btree (job_id, id);
+CREATE TRIGGER job_events_webhook AFTER INSERT ON public.job_events FOR EACH ROW WHEN ((new.type = ANY (ARRAY['image_succeeded'::text, 'image_failed'::text, 'progress'::text, 'position'::text]))) EXECUTE FUNCTION darkroom_job_event_webhook();
 
 CREATE TABLE job_inputs (
     id uuid NOT NULL,
@@ -275,7 +276,9 @@ CREATE TABLE jobs (
     input_options jsonb,
     kind text DEFAULT 'text-to-image'::text NOT NULL,
     parent_image_id uuid,
-    engine_options jsonb
+    engine_options jsonb,
+    not_before timestamp(3) with time zone,
+    progress_event_at timestamp(3) with time zone
 );
 ALTER TABLE jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 ALTER TABLE jobs ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
@@ -306,6 +309,7 @@ CREATE INDEX jobs_user_id_status_queue_rank_idx ON public.jobs USING btree (user
 CREATE TRIGGER jobs_bump_version BEFORE UPDATE ON public.jobs FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION darkroom_bump_version();
 CREATE TRIGGER jobs_notify_insert AFTER INSERT ON public.jobs FOR EACH ROW EXECUTE FUNCTION darkroom_notify_job_changed();
 CREATE TRIGGER jobs_notify_update AFTER UPDATE ON public.jobs FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION darkroom_notify_job_changed();
+CREATE TRIGGER jobs_progress_event BEFORE UPDATE OF progress ON public.jobs FOR EACH ROW WHEN ((new.progress IS DISTINCT FROM old.progress)) EXECUTE FUNCTION darkroom_progress_event();
 CREATE TRIGGER jobs_search_update BEFORE INSERT OR UPDATE OF prompt, style, preset ON public.jobs FOR EACH ROW EXECUTE FUNCTION jobs_search_update();
 
 CREATE TABLE maintenance_cursors (
@@ -427,14 +431,16 @@ CREATE TABLE worker_heartbeats (
 ALTER TABLE worker_heartbeats ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 CREATE INDEX worker_heartbeats_last_seen_at_idx ON public.worker_heartbeats USING btree (last_seen_at);
 
-FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 bd5565c386b93093308eb1ace2279cb9, body: packages/db/sql/darkroom_accept_job.sql
+FUNCTION darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 597c2b2fae4d3b12a1b0440a2d7498fa, body: packages/db/sql/darkroom_accept_job.sql
 FUNCTION darkroom_accept_job_with_inputs(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean, inputs jsonb) RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer) LANGUAGE plpgsql VOLATILE -- md5 3435f8d41144d724c093e816b65587ec, body: packages/db/sql/darkroom_accept_job_with_inputs.sql
 FUNCTION darkroom_bump_version() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 81b589193630eacf07b49d6d1e7941c0, body: packages/db/sql/darkroom_bump_version.sql
 FUNCTION darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer) RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone) LANGUAGE plpgsql VOLATILE -- md5 c1a07dc7f55db960be75f4b30a974b2e, body: packages/db/sql/darkroom_claim_job.sql
+FUNCTION darkroom_job_event_webhook() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 1b5d6cf609ae9f940a66abeb1af7ef80, body: packages/db/sql/darkroom_job_event_webhook.sql
 FUNCTION darkroom_notify_api_key_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 b66c4e6ba122ba0cceedef39b2c1419c, body: packages/db/sql/darkroom_notify_api_key_changed.sql
 FUNCTION darkroom_notify_image_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 bf6f9ba4da4bd1cccfb572d8973f4531, body: packages/db/sql/darkroom_notify_image_changed.sql
 FUNCTION darkroom_notify_job_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 9e15426e16ae53b482334e5f32caa6e1, body: packages/db/sql/darkroom_notify_job_changed.sql
 FUNCTION darkroom_notify_user_changed() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 21ce1b1b0b2d7e6667bb92b06a21d9ee, body: packages/db/sql/darkroom_notify_user_changed.sql
+FUNCTION darkroom_progress_event() RETURNS trigger LANGUAGE plpgsql VOLATILE -- md5 e6a39aa8109098540b0f90b4d9cde5fd, body: packages/db/sql/darkroom_progress_event.sql
 FUNCTION darkroom_queue_place(owner uuid, band integer, band_width integer) RETURNS TABLE(rank integer, ahead integer) LANGUAGE sql STABLE -- md5 cc165042d015864b1fba88173d58835f, body: packages/db/sql/darkroom_queue_place.sql
 FUNCTION darkroom_queue_rank(owner uuid, band integer, band_width integer) RETURNS integer LANGUAGE sql STABLE -- md5 a6b7eb4d6d3fa034587b4d0cfe852005, body: packages/db/sql/darkroom_queue_rank.sql
 FUNCTION darkroom_reserve_credits(owner uuid, job uuid, amount integer, note text) RETURNS integer LANGUAGE plpgsql VOLATILE -- md5 e53ddf2b5c06c7aa3d680137a32d3943, body: packages/db/sql/darkroom_reserve_credits.sql

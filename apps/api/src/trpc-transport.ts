@@ -7,7 +7,7 @@
  */
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { JobFeedInput, JobFollowInput } from '@darkroom/core';
+import { JobEventsFollowInput, JobFeedInput, JobFollowInput } from '@darkroom/core';
 import { z, ZodError } from 'zod';
 import { fieldIssues } from './zod-issues.js';
 
@@ -48,6 +48,7 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 const SUBSCRIPTION_INPUTS = new Map<string, z.ZodType>([
   ['jobs.feed', JobFeedInput],
   ['jobs.onUpdate', JobFollowInput],
+  ['jobs.onEvent', JobEventsFollowInput],
 ]);
 
 function subscriptionInputProblem(

@@ -82,6 +82,8 @@ export function makeProgram(io: Io, exit: (code: number) => void): Command {
         .addOption(choice('--format <format>', 'the images\u2019 file format', OUTPUT_FORMATS))
         .option('--negative-prompt <text>', 'what to keep out')
         .option('--idempotency-key <key>', 'makes the submit safe to repeat')
+        // The API checks it (ISO 8601, future, at most 30 days ahead) and names the field when it refuses.
+        .option('--not-before <time>', 'start no earlier than this time (ISO 8601, e.g. 2026-12-24T08:00:00Z)')
         .option('--image <file>', 'an image to transform (image-to-image, or inpaint with --mask)')
         .option('--mask <file>', 'where to regenerate: white = regenerate, black = keep')
         .option(
@@ -100,7 +102,7 @@ export function makeProgram(io: Io, exit: (code: number) => void): Command {
       const request = {
         prompt,
         ...pick(flags, ['preset', 'aspectRatio', 'style', 'seed', 'priority', 'provider', 'quality']),
-        ...pick(flags, ['negativePrompt', 'idempotencyKey']),
+        ...pick(flags, ['negativePrompt', 'idempotencyKey', 'notBefore']),
         ...(flags.numImages !== undefined ? { numImages: flags.numImages } : {}),
         ...(flags.format !== undefined ? { outputFormat: flags.format } : {}),
       };
@@ -231,6 +233,7 @@ type GenerateFlags = WaitFlags &
     format?: (typeof OUTPUT_FORMATS)[number];
     negativePrompt?: string;
     idempotencyKey?: string;
+    notBefore?: string;
   };
 
 /** The options of every command that submits a job and may follow it. */

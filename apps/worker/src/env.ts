@@ -145,6 +145,15 @@ const WorkerEnv = z.object({
     .transform((value) => value === 'true'),
   PREVIEW_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
   PREVIEW_MAX_SIDE: z.coerce.number().int().min(32).max(512).default(256),
+  /**
+   * How often queued jobs' `position` events (and `job.position` webhooks) are written, in ms; one
+   * worker at a time does it. 0 turns them off. Default 1000.
+   */
+  POSITION_EVENTS_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || (value >= 200 && value <= 60_000), 'must be 0 (off) or 200..60000')
+    .default(1000),
   /** How often graphile-worker looks for due jobs when no notification arrives, in ms. Default 1000. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Names this worker in logs and heartbeats. Default host:pid. */

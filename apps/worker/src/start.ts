@@ -12,6 +12,7 @@ import { newSessionName, startHeartbeat, withSessionName } from './heartbeat.js'
 import { collectProcessMetrics, serveMetrics } from './metrics.js';
 import { makeProviderRegistry } from './providers.js';
 import { startCatalogRefresh } from './catalogs.js';
+import { startPositionEvents } from './positions.js';
 import { startEngineReports } from './engine-status.js';
 import { makeProviderGate } from './provider-gate.js';
 import { makeGenerateTask } from './tasks/generate.js';
@@ -152,6 +153,10 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       ),
   });
   const catalogs = startCatalogRefresh({ db, config, registry: providers, workerId, log });
+  const positions =
+    config.POSITION_EVENTS_INTERVAL_MS > 0
+      ? startPositionEvents({ db, log, intervalMs: config.POSITION_EVENTS_INTERVAL_MS })
+      : null;
   const engineReports = startEngineReports({ db, config, registry: providers, workerId, log });
   collectProcessMetrics();
   const metrics =
@@ -185,6 +190,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         clearTimeout(grace);
         await heartbeat.stop();
         await catalogs.stop();
+        await positions?.stop();
         await engineReports.stop();
         await jobChanges.close();
         await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)));

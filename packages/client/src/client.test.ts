@@ -69,6 +69,21 @@ describe('the typed client', () => {
     expect(image.headers.get('content-type')).toBe('image/png');
   });
 
+  it('schedules with notBefore, and a refused schedule is a typed error naming its field', async () => {
+    const darkroom = createDarkroomClient({ url: api.url, apiKey });
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString();
+    const quote = await darkroom.quote({ prompt: 'an hour from now', notBefore });
+    expect(quote.estimatedWaitSeconds).toBeGreaterThan(3500);
+    const job = await darkroom.submit({ prompt: 'an hour from now', notBefore });
+    expect([job.status, job.notBefore]).toEqual(['queued', notBefore]);
+    await darkroom.trpc.jobs.cancel.mutate({ id: job.id });
+
+    const refused = darkroomErrorOf(
+      await darkroom.submit({ prompt: 'late?', rejectIfLate: true }).catch((error: unknown) => error),
+    );
+    expect([refused.code, refused.details.field]).toEqual(['BAD_INPUT', 'rejectIfLate']);
+  });
+
   it('quote() answers the cost of a long prompt without submitting it', async () => {
     const darkroom = createDarkroomClient({ url: api.url, apiKey });
     const before = (await darkroom.trpc.jobs.list.query({})).items.length;

@@ -23,7 +23,24 @@ export type CreditSettlement = z.infer<typeof CreditSettlement>;
 
 export const JobEventData = {
   /** Accepted (darkroom_accept_job). */
-  created: z.strictObject({ numImages: z.number().int(), priority: Priority, batchId: z.string().optional() }),
+  created: z.strictObject({
+    numImages: z.number().int(),
+    priority: Priority,
+    batchId: z.string().optional(),
+    /** When the request asked to start no earlier than a time (ISO 8601). */
+    notBefore: z.string().optional(),
+  }),
+  /** The job's progress moved (0..100); at most one a second per job, written by the jobs row's trigger. */
+  progress: z.strictObject({ progress: z.number().int().min(0).max(100) }),
+  /**
+   * A queued job's place moved: jobs ahead of it and the expected wait (seconds; null when unknown), and
+   * the predicted start (ISO 8601). At most one a second per job, only on a change.
+   */
+  position: z.strictObject({
+    position: z.number().int().min(0),
+    estimatedWaitSeconds: z.number().nullable(),
+    predictedStartAt: z.string().nullable(),
+  }),
   /** A worker claimed it (darkroom_claim_job); `resumed` after a crash or a takeover. */
   started: z.strictObject({ attempt: z.number().int(), resumed: z.boolean(), workerId: z.string() }),
   /** The run entered a stage. */
@@ -115,6 +132,8 @@ function viewOf<T extends JobEventType>(type: T) {
  */
 export const JobEventView = z.discriminatedUnion('type', [
   viewOf('created'),
+  viewOf('progress'),
+  viewOf('position'),
   viewOf('started'),
   viewOf('stage'),
   viewOf('warning'),
@@ -142,3 +161,12 @@ export function toJobEventView(row: {
 }): JobEventView {
   return { id: row.id.toString(), ...readJobEvent(row.type, row.data), createdAt: row.createdAt.toISOString() };
 }
+
+/** Following one job's timeline live (`jobs.onEvent`): resume after the timeline id a client has. */
+export const JobEventsFollowInput = z.object({
+  id: z.string().uuid(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,18}$/, 'lastEventId must be a timeline event id')
+    .nullish(),
+});

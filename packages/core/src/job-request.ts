@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { Guidance, LoraList, SamplerName, Steps } from './engine-options.js';
 import { JobInputs } from './inputs.js';
-import { WebhookEvent, WebhookUrl } from './webhook.js';
+import { WEBHOOK_EVENTS, WebhookEvent, WebhookUrl } from './webhook.js';
 
 /** The most images one job may ask for. */
 export const MAX_IMAGES_PER_JOB = 32;
+/** How far ahead `notBefore` may be, in days. */
+export const MAX_NOT_BEFORE_DAYS = 30;
 /** Prompt bounds, counted after trimming. */
 export const MAX_PROMPT_LENGTH = 4000;
 export const MAX_NEGATIVE_PROMPT_LENGTH = 2000;
@@ -201,6 +203,16 @@ export const JobRequest = z.object({
   moderation: ModerationLevel.optional().describe(MODERATION_DESCRIPTION),
   /** The job fails with start_deadline_exceeded if no worker has started it by then (ISO 8601, future). */
   startBy: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * Start no earlier than this (ISO 8601): in the future and at most MAX_NOT_BEFORE_DAYS (30) ahead.
+   * The job is queued at once (its credits held) and waits for its time; cancel it like any queued job.
+   */
+  notBefore: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * With `startBy`: refuse the job at submit (INVALID_STATE, reason `start_by_unmeetable`, with the
+   * predicted start) when the queue's predicted start is later than `startBy`. Default false.
+   */
+  rejectIfLate: z.boolean().optional(),
   /** How long a run may take before it fails with run_timeout, in seconds. Default 600. */
   runTimeoutSeconds: z
     .number()
@@ -216,7 +228,7 @@ export const JobRequest = z.object({
   /** Darkroom POSTs the job's view here, signed (Standard Webhooks), when the job ends. Public addresses only. */
   webhookUrl: WebhookUrl.optional(),
   /** Which events call `webhookUrl`. Default `['job.finished']`. */
-  webhookEvents: z.array(WebhookEvent).min(1).max(2).optional(),
+  webhookEvents: z.array(WebhookEvent).min(1).max(WEBHOOK_EVENTS.length).optional(),
   /** Images the job is made from, by asset or result-image id (see inputs.ts; none: text-to-image). */
   inputs: JobInputs.optional(),
 });

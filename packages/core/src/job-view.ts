@@ -87,6 +87,8 @@ export const JobView = z.object({
   /** Seconds until it is expected to start, from recent throughput; null when unknown or started. */
   estimatedWaitSeconds: z.number().nullable(),
   startBy: z.string().nullable(),
+  /** Not started before this (the request's `notBefore`); null: as soon as the queue allows. */
+  notBefore: z.string().nullable().optional(),
   runTimeoutSeconds: z.number().int(),
   counts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
   images: z.array(ImageView),
@@ -167,5 +169,11 @@ export type JobFeedInput = z.infer<typeof JobFeedInput>;
  * What a webhook POSTs (signed the Standard Webhooks way): the event and the job as `jobs.get` shows
  * it at delivery. It carries the job's view, not its timeline events: `jobs.events` has those.
  */
-export const WebhookPayload = z.strictObject({ type: WebhookEvent, timestamp: z.string(), data: JobView });
+export const WebhookPayload = z.strictObject({
+  type: WebhookEvent,
+  timestamp: z.string(),
+  data: JobView,
+  /** For image.*, job.progress and job.position: the timeline event's data (e.g. `{ index }`). */
+  event: z.record(z.string(), z.unknown()).optional(),
+});
 export type WebhookPayload = z.infer<typeof WebhookPayload>;

@@ -4,9 +4,30 @@
  */
 import { z } from 'zod';
 
-/** Events a webhook is sent for: a job started running (each run), a job ended (succeeded, failed, canceled). */
-export const WEBHOOK_EVENTS = ['job.started', 'job.finished'] as const;
-export const WebhookEvent = z.enum(WEBHOOK_EVENTS);
+/**
+ * Events a webhook is sent for: a job started running (each run), a job ended (succeeded, failed,
+ * canceled); and, only when listed: an image was stored or failed for good, the job's progress moved
+ * (at most once a second), its queue position or expected start moved (at most once a second).
+ */
+export const WEBHOOK_EVENTS = [
+  'job.started',
+  'job.finished',
+  'image.succeeded',
+  'image.failed',
+  'job.progress',
+  'job.position',
+] as const;
+export const WebhookEvent = z.enum(WEBHOOK_EVENTS, {
+  error: (issue) => `unknown webhook event ${JSON.stringify(issue.input)}; known: ${WEBHOOK_EVENTS.join(', ')}`,
+});
+
+/** The timeline event (events.ts) each listed-only webhook event is sent for. */
+export const WEBHOOK_EVENT_OF_TIMELINE = {
+  image_succeeded: 'image.succeeded',
+  image_failed: 'image.failed',
+  progress: 'job.progress',
+  position: 'job.position',
+} as const satisfies Record<string, WebhookEvent>;
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
 
 /** A webhook target as a request names it: http(s), at most 2048 characters, no credentials in it. */

@@ -12,14 +12,15 @@ BEGIN
   rank := darkroom_queue_rank(owner, band, band_width);
 
   INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
-      seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, run_timeout_s,
+      seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, not_before, run_timeout_s,
       idempotency_key, request_hash, project_id, page_id, metadata, webhook_url, webhook_events,
       credit_price, credits_reserved, trace_parent, model, engine_options, updated_at)
     VALUES (job_id, owner, (job->>'batchId')::uuid, job->>'preset', job->>'prompt', job->>'negativePrompt',
       job->>'style', job->>'aspectRatio', (job->>'width')::int, (job->>'height')::int,
       (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat',
       coalesce(job->>'moderation', 'standard'), (job->>'numImages')::int,
-      (job->>'priority')::"Priority", rank, (job->>'startBy')::timestamptz, (job->>'runTimeoutSeconds')::int,
+      (job->>'priority')::"Priority", rank, (job->>'startBy')::timestamptz,
+      (job->>'notBefore')::timestamptz, (job->>'runTimeoutSeconds')::int,
       job->>'idempotencyKey', job->>'requestHash', job->>'projectId', job->>'pageId',
       nullif(job->'metadata', 'null'::jsonb), job->>'webhookUrl',
       array(SELECT jsonb_array_elements_text(job->'webhookEvents')),
@@ -32,11 +33,14 @@ BEGIN
 
   INSERT INTO job_events (job_id, type, data)
     VALUES (job_id, 'created', jsonb_strip_nulls(jsonb_build_object(
-      'numImages', (job->>'numImages')::int, 'priority', job->>'priority', 'batchId', job->>'batchId')));
+      'numImages', (job->>'numImages')::int, 'priority', job->>'priority', 'batchId', job->>'batchId',
+      'notBefore', job->>'notBefore')));
 
-  -- Same transaction as the row: a job never exists without its queue entry, or the reverse.
+  -- Same transaction as the row: a job never exists without its queue entry, or the reverse. A scheduled
+  -- job's entry is not fetched before its run_at (graphile-worker's get_job: run_at <= now()).
   PERFORM graphile_worker.add_job('generate', json_build_object('jobId', job_id::text),
-    job_key := job_id::text, priority := rank, max_attempts := task_max_attempts);
+    job_key := job_id::text, priority := rank, max_attempts := task_max_attempts,
+    run_at := coalesce((job->>'notBefore')::timestamptz, now()));
 
   IF count_ahead THEN
     SELECT count(*) INTO ahead FROM jobs j

@@ -32,3 +32,4 @@ export { enqueueJobWebhook, WEBHOOK_DELIVERY_MAX_ATTEMPTS } from './webhooks.js'
 export * as lifecycle from './lifecycle/index.js';
 export { SupersededError, JobEndedError } from './lifecycle/fences.js';
 export type { JobInputRow, ResolvedInputs } from './lifecycle/accept.js';
+export * from './positions.js';

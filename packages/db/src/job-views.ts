@@ -123,6 +123,7 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
     queuePosition: place.position,
     estimatedWaitSeconds: place.estimatedWaitSeconds,
     startBy: job.startBy?.toISOString() ?? null,
+    notBefore: job.notBefore?.toISOString() ?? null,
     runTimeoutSeconds: job.runTimeoutSeconds,
     counts: {
       succeeded: job.images.filter((image) => image.status === 'succeeded').length,
@@ -194,11 +195,30 @@ export function recentStartRate(db: Db | Tx): Promise<number | null> {
 
 export async function queuePlaceOf(
   db: Db | Tx,
-  job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>,
+  job: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'> & Partial<Pick<Job, 'notBefore'>>,
 ): Promise<QueuePlace> {
   const position = await queuePositionOf(db, job);
   if (position === null) return { position: null, estimatedWaitSeconds: null };
-  return { position, estimatedWaitSeconds: estimateWaitSeconds(position, await recentStartRate(db)) };
+  return {
+    position,
+    estimatedWaitSeconds: notBeforeWait(job, estimateWaitSeconds(position, await recentStartRate(db))),
+  };
+}
+
+/**
+ * A queued job's expected wait made no earlier than its `notBefore` (graphile-worker does not fetch its
+ * entry before then): the later of the queue's wait and the time left until then. The API's quote and
+ * submit predict the same way (apps/api/src/jobs/schedule.ts).
+ */
+export function notBeforeWait(
+  job: Partial<Pick<Job, 'notBefore'>>,
+  wait: number | null,
+  now = Date.now(),
+): number | null {
+  const left = job.notBefore ? Math.round((job.notBefore.getTime() - now) / 100) / 10 : 0;
+  // A job still waiting for its time is known not to start before it, even without a queue rate.
+  if (left <= 0) return wait;
+  return Math.max(wait ?? 0, left);
 }
 
 /**
@@ -210,7 +230,7 @@ export async function queuePlaceOf(
  */
 export async function queuePlacesOf(
   db: Db | Tx,
-  jobs: Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'>[],
+  jobs: (Pick<Job, 'id' | 'status' | 'queueRank' | 'createdAt'> & Partial<Pick<Job, 'notBefore'>>)[],
 ): Promise<Map<string, QueuePlace>> {
   const places = new Map<string, QueuePlace>();
   for (const job of jobs) places.set(job.id, { position: null, estimatedWaitSeconds: null });
@@ -226,7 +246,7 @@ export async function queuePlacesOf(
   const rate = await recentStartRate(db);
   queued.forEach((job, index) => {
     const position = Number(row!.before_first) + Number(row!.stretches[index]);
-    places.set(job.id, { position, estimatedWaitSeconds: estimateWaitSeconds(position, rate) });
+    places.set(job.id, { position, estimatedWaitSeconds: notBeforeWait(job, estimateWaitSeconds(position, rate)) });
   });
   return places;
 }

@@ -59,6 +59,7 @@ function samples(): Record<string, Record<string, unknown>> {
     'jobs.webhookDeliveries': { id: jobId },
     'jobs.onUpdate': { id: jobId, lastEventId: '1' },
     'jobs.feed': { lastEventId: '1' },
+    'jobs.onEvent': { id: jobId, lastEventId: '1' },
     'jobs.cancel': { id: jobId },
     'references.delete': { id: '00000000-0000-4000-8000-000000000000' },
     'gallery.list': { limit: 5, projectId: 'p', favourites: true, cursor: '00000000-0000-4000-8000-000000000000' },

@@ -18,6 +18,7 @@ import { assertSubmittable } from './checks.js';
 import { assertInputsSupported, resolveInputs } from './inputs.js';
 import { jobIdForIdempotencyKey } from './idempotency.js';
 import type { ServiceOptions, SubmitOptions } from './options.js';
+import { assertStartMeetable } from './schedule.js';
 
 /**
  * Every request is validated before anything is written, and the jobs go in in one transaction, one
@@ -46,6 +47,9 @@ export async function createBatch({
   const inputs: (ResolvedInputs | null)[] = [];
   for (const [index, request] of input.requests.entries())
     inputs.push(await resolveInputs({ db, user, request, prefix: `requests.${index}.` }));
+  // Each as if submitted alone (the batch's own jobs ahead of it are not counted): before anything is written.
+  for (const [index, request] of input.requests.entries())
+    await assertStartMeetable(db, user.id, request, `requests.${index}.`);
   await limits.consumeSubmits(user.id, input.requests.length);
   // One check per distinct URL, however many requests name it, all before anything is written.
   const webhookUrls = new Map<string, number>();

@@ -14,6 +14,7 @@ import type { AuthUser } from '../context.js';
 import { prioritiesFor } from '../credits/service.js';
 import type { AccountSettings } from '../env.js';
 import { assertEngineOptionsAccepted } from './engine-checks.js';
+import { assertSchedule } from './schedule.js';
 
 /**
  * Refuses a job for a provider this deployment does not run (PROVIDERS_ENABLED): it would be priced as
@@ -101,6 +102,7 @@ export function assertImageCount(settings: AccountSettings, request: JobRequest,
 /** Every refusal of one request, before anything is written; `prefix` names it inside a batch. */
 export function assertSubmittable(settings: AccountSettings, user: AuthUser, request: JobRequest, prefix = '') {
   assertStartByInFuture(request, `${prefix}startBy`);
+  assertSchedule(request, prefix);
   assertImageCount(settings, request, `${prefix}numImages`);
   assertProviderEnabled(settings, request.provider, `${prefix}provider`);
   assertModelAccepted(request, `${prefix}model`);

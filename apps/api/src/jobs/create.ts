@@ -7,6 +7,7 @@ import { assertWebhookTarget } from '../webhooks/service.js';
 import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
 import { assertInputsSupported, resolveInputs } from './inputs.js';
+import { assertStartMeetable, withNotBefore } from './schedule.js';
 import { findByIdempotencyKey } from './idempotency.js';
 import type { SubmitOptions } from './options.js';
 
@@ -34,6 +35,8 @@ export async function createJob({
   }
   // Read-only and bounded (at most 10 ids): a refused input writes nothing, not even a rate-limit point.
   const inputs = await resolveInputs({ db, user, request: input });
+  // Before the rate limit and the accept: a refused late job writes nothing and holds no credits.
+  await assertStartMeetable(db, user.id, input);
   await limits.consumeSubmits(user.id, 1);
   // After the rate limit: a DNS lookup per call must not be free to repeat.
   if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
@@ -48,9 +51,10 @@ export async function createJob({
       inputs,
     });
     jobsCreated.inc({ priority: input.priority });
+    const wait = estimateWaitSeconds(ahead!, await recentStartRate(db));
     return toJobView(job, {
       position: ahead!,
-      estimatedWaitSeconds: estimateWaitSeconds(ahead!, await recentStartRate(db)),
+      estimatedWaitSeconds: withNotBefore(ahead!, wait, job.notBefore).estimatedWaitSeconds,
     });
   } catch (error) {
     // Two submits with one key raced past the read above; the loser answers with the winner's job.

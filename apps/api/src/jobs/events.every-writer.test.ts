@@ -5,7 +5,7 @@
  * table is parsed strictly with `JobEventView`: an unknown type, a missing or an extra field fails here.
  */
 import { JOB_EVENT_TYPES, JobEventView, type ProviderName } from '@darkroom/core';
-import { lifecycle } from '@darkroom/db';
+import { lifecycle, recordQueuePositions } from '@darkroom/db';
 import { createMockProvider, ProviderError, type GenerateRequest, type ImageProvider } from '@darkroom/providers';
 import type { ImageStorage } from '@darkroom/storage';
 import { runJob, type PipelineDeps } from '@darkroom/worker';
@@ -135,6 +135,8 @@ describe('every job event written', () => {
 
     // Cancel while queued; cancel while running.
     const queued = await submit('cancel queued');
+    // The worker's position pass (once a second in a running worker) records its place in the queue.
+    expect(await recordQueuePositions(h.db)).toBeGreaterThan(0);
     await h.caller.jobs.cancel({ id: queued.id });
     const running = await submit('cancel running');
     const hanging = runJob(

@@ -4,12 +4,13 @@
  * quality) and the place darkroom_accept_job would give it
  * (darkroom_queue_place). Nothing is written and nothing is held.
  */
-import { estimateWaitSeconds, type JobRequest, type QuoteView } from '@darkroom/core';
-import { lifecycle, queuePlaceFor, recentRunSeconds, recentStartRate } from '@darkroom/db';
+import { type JobRequest, type QuoteView } from '@darkroom/core';
+import { lifecycle, recentRunSeconds } from '@darkroom/db';
 import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
 import { assertInputsSupported, resolveInputs } from './inputs.js';
 import type { SubmitOptions } from './options.js';
+import { predictStart } from './schedule.js';
 
 export async function quoteJob({
   db,
@@ -24,17 +25,14 @@ export async function quoteJob({
   await resolveInputs({ db, user, request: input });
   const pricePerImage = lifecycle.priceOf(input, settings.prices);
   const credits = pricePerImage * input.numImages;
-  const [position, rate, runSeconds, owner] = await Promise.all([
-    queuePlaceFor(db, user.id, input.priority),
-    recentStartRate(db),
+  // The submit's own prediction (schedule.ts): its place, the queue's wait, no earlier than notBefore.
+  const [prediction, runSeconds, owner] = await Promise.all([
+    predictStart(db, user.id, input),
     recentRunSeconds(db, input.provider, input.numImages),
     db.user.findUniqueOrThrow({ where: { id: user.id }, select: { creditBalance: true } }),
   ]);
-  const now = Date.now();
-  const wait = estimateWaitSeconds(position, rate);
-  // An empty queue starts a job at once, whatever the recent rate says.
-  const waitSeconds = position === 0 ? (wait ?? 0) : wait;
-  const startAt = waitSeconds === null ? null : now + waitSeconds * 1000;
+  const { position, estimatedWaitSeconds: wait, predictedStartAt } = prediction;
+  const startAt = predictedStartAt === null ? null : Date.parse(predictedStartAt);
   return {
     credits,
     pricePerImage,
@@ -42,7 +40,7 @@ export async function quoteJob({
     affordable: owner.creditBalance >= credits,
     position,
     estimatedWaitSeconds: wait,
-    predictedStartAt: startAt === null ? null : new Date(startAt).toISOString(),
+    predictedStartAt,
     predictedFinishAt:
       startAt === null || runSeconds === null ? null : new Date(startAt + runSeconds * 1000).toISOString(),
   };

@@ -7,6 +7,7 @@ import {
   UpscaleRequest,
   VaryRequest,
   JobEventView,
+  JobEventsFollowInput,
   JobFeedInput,
   JobFollowInput,
   JobListInput,
@@ -22,6 +23,7 @@ import { followJob, followMyJobs, untilClosing } from './live.js';
 import { getBatch } from './batch.js';
 import { editImageRegion, upscaleImage, varyImage } from './derived.js';
 import { listJobEvents } from './events.js';
+import { followJobEvents } from './event-stream.js';
 import { quoteJob } from './quote.js';
 import { getJob, listJobs } from './read.js';
 import { cancelJob, createBatch, createJob, retryJob } from './traced.js';
@@ -109,6 +111,20 @@ export const jobsRouter = router({
         id: input.id,
         lastEventId: input.lastEventId,
         recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
+      }),
+    ),
+  /** One job's timeline live (SSE): every event after `lastEventId`, until its `finished` event. */
+  onEvent: protectedProcedure
+    .input(JobEventsFollowInput)
+    .subscription(({ ctx: { db, jobChanges, closing, streams, user }, input, signal }) =>
+      followJobEvents({
+        db,
+        jobChanges,
+        slots: streams,
+        user,
+        signal: untilClosing(signal, closing),
+        id: input.id,
+        lastEventId: input.lastEventId,
       }),
     ),
   /** All of the caller's jobs live (SSE): a view whenever one of them changes. */

@@ -366,7 +366,7 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
     const event = await strict.inject({
       method: 'POST',
       url: '/api/v1/generations',
-      payload: { prompt: 'x', webhookEvents: ['job.progress'] },
+      payload: { prompt: 'x', webhookEvents: ['job.exploded'] },
     });
 
     expect(rest.statusCode).toBe(400);

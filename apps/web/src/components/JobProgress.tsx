@@ -3,6 +3,7 @@ import type { JobView } from '@darkroom/core';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTRPC } from '../trpc.js';
+import { startText } from './StartEstimate.js';
 
 const STAGE_LABELS: Record<string, string> = {
   references: 'Finding references',
@@ -17,7 +18,7 @@ export function JobProgress({ view }: { view: JobView }) {
   const status =
     view.status === 'queued'
       ? `${view.queuePosition === 0 ? 'Next in line' : `Queued · ${view.queuePosition ?? '?'} ahead`}${
-          view.estimatedWaitSeconds !== null ? ` · starts in ~${Math.ceil(view.estimatedWaitSeconds)} s` : ''
+          startText(view) ? ` · ${startText(view)}` : ''
         }`
       : view.status === 'running'
         ? `${stage ?? 'Running'} · ${view.counts.succeeded}/${view.numImages} done`

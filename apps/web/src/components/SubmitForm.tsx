@@ -27,6 +27,7 @@ import { plainIssue, plural } from '../lib/plain-words.js';
 import { loadRecentPrompts, rememberPrompt, stepRecall } from '../lib/prompt-recall.js';
 import { useTRPC } from '../trpc.js';
 import { NO_INPUTS, providerProblem, toJobInputs, type InputsState } from '../lib/inputs-form.js';
+import { QuoteLine } from './QuoteLine.js';
 import { EngineOptions, engineOptionsRequest, NO_ENGINE_CHOICE, type EngineChoice } from './EngineOptions.js';
 import { InputsPanel } from './InputsPanel.js';
 import { PresetSwatch } from './PresetSwatch.js';
@@ -513,6 +514,7 @@ export function SubmitForm({ onCreated, remix }: { onCreated: (jobIds: string[])
           'Cost: …'
         )}
       </p>
+      <QuoteLine request={form.several ? null : toRequest(form, form.prompt, idempotencyKey.current, engine, inputs)} />
       <button type="submit" className="primary" disabled={pending} aria-busy={pending}>
         {pending
           ? 'Submitting…'

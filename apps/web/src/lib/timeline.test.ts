@@ -31,6 +31,12 @@ describe('describeJobEvent', () => {
     const samples: { [T in JobEventType]: Extract<JobEventView, { type: T }> } = {
       created: { ...at, type: 'created', data: { numImages: 1, priority: 'low', batchId: 'b' } },
       started: { ...at, type: 'started', data: { attempt: 1, resumed: false, workerId: 'w' } },
+      progress: { ...at, type: 'progress', data: { progress: 40 } },
+      position: {
+        ...at,
+        type: 'position',
+        data: { position: 3, estimatedWaitSeconds: 40, predictedStartAt: '2026-12-05T15:00:00.000Z' },
+      },
       stage: { ...at, type: 'stage', data: { stage: 'storing' } },
       warning: { ...at, type: 'warning', data: { stage: 'references', message: 'no references' } },
       provider_status: { ...at, type: 'provider_status', data: { index: 0, provider: 'fal', state: 'queued' } },

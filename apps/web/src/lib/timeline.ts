@@ -40,6 +40,16 @@ export function describeJobEvent(event: JobEventView): string {
       return `${image(event.data.index)} done`;
     case 'image_failed':
       return `${image(event.data.index)} failed (${event.data.code}): ${event.data.message}`;
+    case 'progress':
+      return `Progress ${event.data.progress}%`;
+    case 'position':
+      return event.data.position === 0
+        ? 'Next in line'
+        : `${event.data.position} ahead in the queue${
+            event.data.estimatedWaitSeconds !== null
+              ? `; should start in about ${Math.max(1, Math.round(event.data.estimatedWaitSeconds))} s`
+              : ''
+          }`;
     case 'cancel_requested':
       return 'Cancel requested';
     case 'released':

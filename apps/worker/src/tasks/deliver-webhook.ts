@@ -13,7 +13,13 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 
 const Payload = z
-  .object({ jobId: z.string().uuid(), event: z.enum(WEBHOOK_EVENTS), messageId: z.string().min(1).max(100) })
+  .object({
+    jobId: z.string().uuid(),
+    event: z.enum(WEBHOOK_EVENTS),
+    messageId: z.string().min(1).max(100),
+    // The timeline event's data, for the events a job_events trigger queues (darkroom_job_event_webhook).
+    eventData: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
   .strict();
 
 export interface WebhookTaskOptions {
@@ -39,7 +45,7 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, outbou
       log.error({ payload, issues: parsed.error.issues }, 'deliver_webhook: malformed payload, dropped');
       return;
     }
-    const { jobId, event, messageId } = parsed.data;
+    const { jobId, event, messageId, eventData } = parsed.data;
     const job = await db.job.findUnique({
       where: { id: jobId },
       include: { ...jobViewInclude, user: { select: { webhookSecret: true } } },
@@ -51,6 +57,7 @@ export function makeDeliverWebhookTask({ db, log, maxAttempts, timeoutMs, outbou
       type: event,
       timestamp: new Date().toISOString(),
       data: toJobView(job, await queuePlaceOf(db, job)),
+      ...(eventData ? { event: eventData } : {}),
     };
     const body = JSON.stringify(message);
     const timestamp = Math.floor(Date.now() / 1000);

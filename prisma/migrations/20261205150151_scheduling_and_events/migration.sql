@@ -1,0 +1,123 @@
+-- AlterTable
+ALTER TABLE "jobs" ADD COLUMN     "not_before" TIMESTAMPTZ(3),
+ADD COLUMN     "progress_event_at" TIMESTAMPTZ(3);
+
+
+-- From packages/db/sql/darkroom_accept_job.sql.
+-- darkroom_accept_job: the current definition (source of truth). Edit it here, then run pnpm db:migration <name>.
+CREATE OR REPLACE FUNCTION public.darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean)
+ RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  job_id uuid := (job->>'id')::uuid;
+  owner uuid := (job->>'userId')::uuid;
+  active int;
+BEGIN
+  -- Its place in its owner's backlog of this priority (a quote asks darkroom_queue_place, the same rank).
+  rank := darkroom_queue_rank(owner, band, band_width);
+
+  INSERT INTO jobs (id, user_id, batch_id, preset, prompt, negative_prompt, style, aspect_ratio, width, height,
+      seed, provider, quality, output_format, moderation, num_images, priority, queue_rank, start_by, not_before, run_timeout_s,
+      idempotency_key, request_hash, project_id, page_id, metadata, webhook_url, webhook_events,
+      credit_price, credits_reserved, trace_parent, model, engine_options, updated_at)
+    VALUES (job_id, owner, (job->>'batchId')::uuid, job->>'preset', job->>'prompt', job->>'negativePrompt',
+      job->>'style', job->>'aspectRatio', (job->>'width')::int, (job->>'height')::int,
+      (job->>'seed')::int, job->>'provider', job->>'quality', job->>'outputFormat',
+      coalesce(job->>'moderation', 'standard'), (job->>'numImages')::int,
+      (job->>'priority')::"Priority", rank, (job->>'startBy')::timestamptz,
+      (job->>'notBefore')::timestamptz, (job->>'runTimeoutSeconds')::int,
+      job->>'idempotencyKey', job->>'requestHash', job->>'projectId', job->>'pageId',
+      nullif(job->'metadata', 'null'::jsonb), job->>'webhookUrl',
+      array(SELECT jsonb_array_elements_text(job->'webhookEvents')),
+      (job->>'creditPrice')::int, (job->>'creditsReserved')::int, job->>'traceParent', job->>'model',
+      nullif(job->'engineOptions', 'null'::jsonb), now())
+    RETURNING created_at INTO accepted_at;
+
+  INSERT INTO images (id, job_id, index, updated_at)
+    SELECT image.id, job_id, (image.ord - 1)::int, now() FROM unnest(image_ids) WITH ORDINALITY AS image(id, ord);
+
+  INSERT INTO job_events (job_id, type, data)
+    VALUES (job_id, 'created', jsonb_strip_nulls(jsonb_build_object(
+      'numImages', (job->>'numImages')::int, 'priority', job->>'priority', 'batchId', job->>'batchId',
+      'notBefore', job->>'notBefore')));
+
+  -- Same transaction as the row: a job never exists without its queue entry, or the reverse. A scheduled
+  -- job's entry is not fetched before its run_at (graphile-worker's get_job: run_at <= now()).
+  PERFORM graphile_worker.add_job('generate', json_build_object('jobId', job_id::text),
+    job_key := job_id::text, priority := rank, max_attempts := task_max_attempts,
+    run_at := coalesce((job->>'notBefore')::timestamptz, now()));
+
+  IF count_ahead THEN
+    SELECT count(*) INTO ahead FROM jobs j
+      WHERE j.status = 'queued' AND (j.queue_rank, j.created_at, j.id) < (rank, accepted_at, job_id);
+  END IF;
+
+  -- Takes the user's row lock, held until commit.
+  PERFORM darkroom_reserve_credits(owner, job_id, (job->>'creditsReserved')::int,
+    format('%s images x %s', job->>'numImages', job->>'creditPrice'));
+
+  SELECT count(*) INTO active FROM (
+    SELECT 1 FROM jobs j WHERE j.user_id = owner AND j.status IN ('queued', 'running') LIMIT active_cap + 1
+  ) counted;
+  IF active > active_cap THEN
+    RAISE EXCEPTION USING ERRCODE = 'DR429', MESSAGE = 'over the active-jobs cap',
+      DETAIL = json_build_object('maximum', active_cap)::text;
+  END IF;
+  RETURN NEXT;
+END
+$function$;
+
+-- From packages/db/sql/darkroom_job_event_webhook.sql.
+-- darkroom_job_event_webhook: the current definition (source of truth). Edit it here, then run pnpm db:migration <name>.
+CREATE OR REPLACE FUNCTION public.darkroom_job_event_webhook()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  -- core's WEBHOOK_EVENT_OF_TIMELINE: the webhook events sent only when the job's request lists them.
+  event text := CASE NEW.type
+    WHEN 'image_succeeded' THEN 'image.succeeded'
+    WHEN 'image_failed' THEN 'image.failed'
+    WHEN 'progress' THEN 'job.progress'
+    WHEN 'position' THEN 'job.position'
+  END;
+BEGIN
+  -- AFTER INSERT on job_events: in the writer's transaction, so a delivery is queued exactly when the
+  -- event is recorded, whoever wrote it. 25 attempts and priority -32768 are core's TASKS.deliver_webhook
+  -- and HOUSEKEEPING_PRIORITY (the same numbers darkroom_claim_job uses for job.started).
+  -- Looked up first: most jobs have no webhook, and add_job is then never planned (a database without
+  -- graphile-worker's schema, as in the migration tests, still takes progress updates).
+  IF event IS NOT NULL AND EXISTS (SELECT 1 FROM jobs j
+      WHERE j.id = NEW.job_id AND j.webhook_url IS NOT NULL AND event = ANY(j.webhook_events)) THEN
+    PERFORM graphile_worker.add_job('deliver_webhook',
+        json_build_object('jobId', NEW.job_id::text, 'event', event,
+          'messageId', 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'eventData', NEW.data),
+        max_attempts := 25, priority := -32768);
+  END IF;
+  RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE TRIGGER job_events_webhook AFTER INSERT ON public.job_events FOR EACH ROW WHEN ((new.type = ANY (ARRAY['image_succeeded'::text, 'image_failed'::text, 'progress'::text, 'position'::text]))) EXECUTE FUNCTION darkroom_job_event_webhook();
+
+-- From packages/db/sql/darkroom_progress_event.sql.
+-- darkroom_progress_event: the current definition (source of truth). Edit it here, then run pnpm db:migration <name>.
+CREATE OR REPLACE FUNCTION public.darkroom_progress_event()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- BEFORE UPDATE OF progress on jobs, so every writer (the worker's preview writes, its store, the end)
+  -- gets a `progress` timeline event without a statement of its own; at most one a second per job, so a
+  -- fast sampler does not flood the timeline or the webhooks that listen for job.progress.
+  IF NEW.progress_event_at IS NULL OR NEW.progress_event_at <= clock_timestamp() - interval '1 second' THEN
+    NEW.progress_event_at := clock_timestamp();
+    INSERT INTO job_events (job_id, type, data)
+      VALUES (NEW.id, 'progress', jsonb_build_object('progress', NEW.progress));
+  END IF;
+  RETURN NEW;
+END
+$function$;
+
+CREATE OR REPLACE TRIGGER jobs_progress_event BEFORE UPDATE OF progress ON public.jobs FOR EACH ROW WHEN ((new.progress IS DISTINCT FROM old.progress)) EXECUTE FUNCTION darkroom_progress_event();

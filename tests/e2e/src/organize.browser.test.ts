@@ -187,6 +187,16 @@ describe('image view', () => {
     await page.goto(`${stack.url}/gallery`);
     await expect.poll(() => tiles(page).count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    // The first screenful of thumbnails drawn, for the picture.
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          [...document.querySelectorAll<HTMLImageElement>('.gallery-grid img')]
+            .slice(0, 4)
+            .every((image) => image.complete && image.naturalWidth > 0),
+        ),
+      )
+      .toBe(true);
     await screenshot(page, 'gallery-phone', { fullPage: false });
     await page.setViewportSize(DESKTOP);
     await page.context().close();

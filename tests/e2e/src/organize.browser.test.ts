@@ -142,7 +142,7 @@ describe('image view', () => {
     const box = (await frame.boundingBox())!;
     const cdp = await context.newCDPSession(page);
     const y = box.y + box.height / 2;
-    const touch = (type: string, points: { x: number; y: number }[]) =>
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: { x: number; y: number }[]) =>
       cdp.send('Input.dispatchTouchEvent', {
         type,
         touchPoints: points.map((point, id) => ({ ...point, id })),
@@ -191,7 +191,7 @@ describe('image view', () => {
     await expect
       .poll(() =>
         page.evaluate(() =>
-          [...document.querySelectorAll<HTMLImageElement>('.gallery-grid img')]
+          Array.from(document.querySelectorAll<HTMLImageElement>('.gallery-grid img'))
             .slice(0, 4)
             .every((image) => image.complete && image.naturalWidth > 0),
         ),

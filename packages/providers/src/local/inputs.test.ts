@@ -223,6 +223,20 @@ describe('local with hostile inputs', () => {
     ]);
   });
 
+  it('refuses truncated images decoded side by side with whole ones, every time', async () => {
+    const image = await photo();
+    const cut = { ...image, bytes: Buffer.from(image.bytes.subarray(0, Math.floor(image.bytes.length / 2))) };
+    const outcomes = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        local.generate(base({ kind: 'image-to-image', inputs: { image: i % 3 === 0 ? image : cut } })).then(
+          () => 'made',
+          (error: unknown) => (isProviderError(error) ? error.code : String(error)),
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? 'made' : 'invalid_request')));
+  });
+
   it('gives the same bytes for the same inputs and seed, for every kind', async () => {
     const image = await photo();
     const requests = [

@@ -73,7 +73,12 @@ export async function assertDecodable(inputs: GenerateInputs | undefined): Promi
   for (const [field, image] of named) {
     if (!image) continue;
     try {
-      await sharp(image.bytes, { failOn: 'error', limitInputPixels: 8192 * 8192 }).stats();
+      // Decoded through to pixels, not `.stats()`: libvips' stats let a truncated JPEG pass now and then
+      // when other images decode at the same time (see "refuses truncated images decoded side by side").
+      await sharp(image.bytes, { failOn: 'error', limitInputPixels: 8192 * 8192 })
+        .resize(8, 8, { fit: 'fill' })
+        .raw()
+        .toBuffer();
     } catch (error) {
       throw new ProviderError('invalid_request', `local: ${field}: not a readable image (${(error as Error).message})`);
     }

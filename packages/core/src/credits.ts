@@ -114,3 +114,43 @@ export const CreditsView = z.object({
   entries: z.array(CreditEntryView),
 });
 export type CreditsView = z.infer<typeof CreditsView>;
+
+/** A page of the ledger one line per job; `cursor` is the previous page's `nextCursor`. */
+export const LedgerPageInput = z.object({
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,17}$/, 'a nextCursor from the previous page')
+    .optional(),
+});
+export type LedgerPageInput = z.input<typeof LedgerPageInput>;
+
+/**
+ * One line of the ledger: a grant, or everything one job did to the balance (its reserve, charge and
+ * refund folded). `amount` is the net change; for a job, `spent` is what it cost and `refunded` what
+ * was given back for images not made; `settled` is false while its credits are only held.
+ */
+export const LedgerLineView = z.object({
+  id: z.string(),
+  kind: z.enum(['grant', 'job']),
+  jobId: z.string().nullable(),
+  /** The job's prompt (null for grants, or when the job is gone). */
+  prompt: z.string().nullable(),
+  note: z.string().nullable(),
+  amount: z.number().int(),
+  spent: z.number().int(),
+  refunded: z.number().int(),
+  settled: z.boolean(),
+  balanceAfter: z.number().int(),
+  /** Its newest entry's time. */
+  createdAt: z.string(),
+});
+export type LedgerLineView = z.infer<typeof LedgerLineView>;
+
+export const LedgerPageView = z.object({
+  balance: z.number().int(),
+  /** Newest first (by each line's newest entry). */
+  lines: z.array(LedgerLineView),
+  nextCursor: z.string().nullable(),
+});
+export type LedgerPageView = z.infer<typeof LedgerPageView>;

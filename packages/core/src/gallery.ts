@@ -64,3 +64,23 @@ export const GalleryFavouriteInput = z.object({ id: JobId, favourite: z.boolean(
 /** The projects an account's jobs name, with how many jobs each, for the gallery's filter. */
 export const ProjectListView = z.array(z.object({ projectId: z.string(), jobs: z.number().int() }));
 export type ProjectListView = z.infer<typeof ProjectListView>;
+
+/** A project's name, as a job's `projectId` holds it. */
+export const ProjectName = z.string().trim().min(1).max(128);
+
+/** Several of the caller's images at once (the gallery's selection): at most 100, each once. */
+export const GalleryImageIds = z
+  .array(JobId)
+  .min(1)
+  .max(100)
+  .refine((ids) => new Set(ids).size === ids.length, 'each image at most once');
+
+export const GalleryBulkInput = z.object({ ids: GalleryImageIds });
+
+/**
+ * Puts the images' jobs in a project (a new name makes a new project), or out of any (null). A project
+ * belongs to a job, so every image of those jobs moves with them.
+ */
+export const GalleryMoveInput = z.object({ ids: GalleryImageIds, projectId: ProjectName.nullable() });
+
+export const ProjectRenameInput = z.object({ from: ProjectName, to: ProjectName });

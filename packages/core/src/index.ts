@@ -1,3 +1,5 @@
+// First: zod's browser config, before any schema is built (see no-eval.ts).
+import './no-eval.js';
 export * from './job.js';
 export * from './errors.js';
 export * from './backoff.js';

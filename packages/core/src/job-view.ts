@@ -91,6 +91,15 @@ export const JobView = z.object({
   notBefore: z.string().nullable().optional(),
   runTimeoutSeconds: z.number().int(),
   counts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
+  /**
+   * What the job costs: `price` per image; `reserved` is held while it runs (given back for images
+   * not made), `charged` is spent for images made. Once it ends, reserved is 0 and charged is its cost.
+   */
+  credits: z.object({
+    price: z.number().int(),
+    reserved: z.number().int(),
+    charged: z.number().int(),
+  }),
   images: z.array(ImageView),
   /** Reference images the references stage chose (empty until then, or when none matched). */
   references: z.array(JobReference),

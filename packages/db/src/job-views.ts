@@ -129,6 +129,7 @@ export function toJobView(job: JobWithImages, place: QueuePlace): JobView {
       succeeded: job.images.filter((image) => image.status === 'succeeded').length,
       failed: job.images.filter((image) => image.status === 'failed').length,
     },
+    credits: { price: job.creditPrice, reserved: job.creditsReserved, charged: job.creditsCharged },
     images: job.images.map(toImageView),
     references: (job.references as JobReference[] | null) ?? [],
     kind: job.kind as JobKind,

@@ -66,6 +66,10 @@ function samples(): Record<string, Record<string, unknown>> {
     'gallery.get': { id: '00000000-0000-4000-8000-000000000000' },
     'gallery.favourite': { id: '00000000-0000-4000-8000-000000000000', favourite: true },
     'gallery.remove': { id: '00000000-0000-4000-8000-000000000000' },
+    'gallery.removeMany': { ids: ['00000000-0000-4000-8000-000000000000'] },
+    'gallery.moveToProject': { ids: ['00000000-0000-4000-8000-000000000000'], projectId: 'p' },
+    'gallery.renameProject': { from: 'p', to: 'q' },
+    'credits.ledger': { limit: 5, cursor: '12' },
   };
 }
 

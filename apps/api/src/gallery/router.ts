@@ -1,13 +1,17 @@
 import {
+  GalleryBulkInput,
   GalleryFavouriteInput,
+  GalleryMoveInput,
   GalleryImageRef,
   GalleryImageView,
   GalleryListInput,
   GalleryListView,
   ProjectListView,
+  ProjectRenameInput,
 } from '@darkroom/core';
 import { z } from 'zod';
 import { protectedProcedure, router } from '../trpc.js';
+import { moveToProject, removeManyFromGallery, renameProject } from './organize.js';
 import { getGalleryImage, listGallery, listProjects, removeFromGallery, setFavourite } from './service.js';
 
 export const galleryRouter = router({
@@ -33,6 +37,20 @@ export const galleryRouter = router({
       await removeFromGallery({ db, user, id: input.id });
       return { removed: true as const };
     }),
+  /** The selection out of the gallery, all or none (one id not the caller's refuses the lot). */
+  removeMany: protectedProcedure
+    .input(GalleryBulkInput)
+    .output(z.object({ removed: z.number().int() }))
+    .mutation(({ ctx: { db, user }, input }) => removeManyFromGallery({ db, user, ids: input.ids })),
+  /** The selected images' jobs into a project (a new name creates it), or out of any (null). */
+  moveToProject: protectedProcedure
+    .input(GalleryMoveInput)
+    .output(z.object({ jobs: z.number().int() }))
+    .mutation(({ ctx: { db, user }, input }) => moveToProject({ db, user, ...input })),
+  renameProject: protectedProcedure
+    .input(ProjectRenameInput)
+    .output(z.object({ jobs: z.number().int() }))
+    .mutation(({ ctx: { db, user }, input }) => renameProject({ db, user, ...input })),
   /** The projects the caller's jobs name (the jobs' `projectId`), for the filters. */
   projects: protectedProcedure.output(ProjectListView).query(({ ctx: { db, user } }) => listProjects({ db, user })),
 });

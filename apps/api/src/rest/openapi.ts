@@ -20,6 +20,7 @@ import {
   WebhookDeliveryView,
 } from '@darkroom/core';
 import { z } from 'zod';
+import { organizePaths, organizeSchemas } from './openapi-organize.js';
 import { REST_PREFIX } from './routes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -92,9 +93,11 @@ export function buildOpenApiDocument(): JsonSchema {
         VaryBody: schemaOf(VaryRequest.omit({ imageId: true }), 'input'),
         UpscaleBody: schemaOf(UpscaleRequest.omit({ imageId: true }), 'input'),
         EditBody: schemaOf(EditRegionRequest.omit({ imageId: true }), 'input'),
+        ...organizeSchemas(),
       },
     },
     paths: {
+      ...organizePaths(COMMON_ERRORS),
       '/generations': {
         post: {
           operationId: 'createGeneration',

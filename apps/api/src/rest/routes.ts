@@ -25,6 +25,7 @@ import { listModels } from '../models/service.js';
 import { getQueueStatus } from '../queue/service.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { sendRestError } from './errors.js';
+import { registerOrganizeRoutes } from './organize-routes.js';
 
 export const REST_PREFIX = '/api/v1';
 
@@ -48,6 +49,7 @@ export function registerRestRoutes(
   app.register(
     async (scope) => {
       scope.setErrorHandler(sendRestError);
+      registerOrganizeRoutes(scope, services, callerOf);
 
       scope.post('/generations', async (request, reply) => {
         const user = await callerOf(request);

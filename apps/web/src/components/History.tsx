@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { describeRequestError } from '../lib/errors.js';
 import { groupByBatch, listFilters, NO_FILTERS, type Filters } from '../lib/history.js';
-import { jobOutcome, outcomeWords } from '../lib/job-words.js';
+import { jobCost, jobOutcome, outcomeWords } from '../lib/job-words.js';
 import { useTRPC } from '../trpc.js';
 
 const PAGE_SIZE = 10;
@@ -171,6 +171,9 @@ function HistoryEntry({ job, onOpen }: { job: JobView; onOpen: (jobId: string) =
             {new Date(job.createdAt).toLocaleString()} · {PRESET_DEFINITIONS[job.preset].label} · {job.numImages} image
             {job.numImages === 1 ? '' : 's'}
             {job.projectId ? ` · ${job.projectId}` : ''}
+          </span>
+          <span className="muted" data-testid="history-cost">
+            {jobCost(job)}
           </span>
         </span>
         <span className={`badge badge-${jobOutcome(job)}`}>{outcomeWords(jobOutcome(job))}</span>

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { imageFileName, downloadZip } from '../lib/download.js';
 import { JobInputs } from './JobInputs.js';
 import { describeJobError, describeRequestError, isRefusal, retryCanHelp } from '../lib/errors.js';
-import { jobOutcome, jobSummary, outcomeWords } from '../lib/job-words.js';
+import { jobOutcome, jobCost, jobSummary, outcomeWords } from '../lib/job-words.js';
 import { darkroomErrorOf } from '@darkroom/client';
 import { useLive } from '../lib/live.js';
 import { makePollSchedule } from '../lib/polling.js';
@@ -162,6 +162,9 @@ export function JobCard({
           </h3>
           <p className="muted" data-testid="job-summary">
             {jobSummary(view)}
+          </p>
+          <p className="muted" data-testid="job-cost">
+            {jobCost(view)}
           </p>
         </div>
         <span className={`badge badge-${outcome}`} data-testid="job-badge">

@@ -5,6 +5,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { OfflineBanner } from '../lib/connection.js';
 import { follow, FOLLOWED_STORAGE_KEY, loadFollowed, saveFollowed } from '../lib/followed.js';
 import { useLive } from '../lib/live.js';
+import { NotifyButton, useFinishedJobNotifications } from '../lib/notify.js';
 import { useJobsInProgressTitle } from '../lib/title.js';
 import type { StudioContext } from '../studio-context.js';
 import { useTRPC } from '../trpc.js';
@@ -47,6 +48,8 @@ export function StudioLayout({
   useJobsInProgressTitle(
     recent.data?.items.filter((job) => job.status === 'queued' || job.status === 'running').length ?? 0,
   );
+
+  useFinishedJobNotifications();
 
   useEffect(() => saveFollowed(followed), [followed]);
   // Another tab followed or closed a job: show the same cards here.
@@ -126,6 +129,7 @@ export function StudioLayout({
       </main>
       <footer className="app-footer">
         <ThemeSwitch />
+        <NotifyButton />
       </footer>
     </div>
   );

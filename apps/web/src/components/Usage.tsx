@@ -1,9 +1,8 @@
 import { STATS_WINDOWS, type UsageWindow } from '@darkroom/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { describeRequestError } from '../lib/errors.js';
-import { foldLedger } from '../lib/ledger.js';
+import { ledgerWords } from '../lib/ledger.js';
 import { useTRPC } from '../trpc.js';
 
 const WINDOW_LABELS = { '24h': 'Last 24 hours', '7d': 'Last 7 days', all: 'All time' } as const;
@@ -13,13 +12,15 @@ const seconds = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toF
 export function Usage() {
   const trpc = useTRPC();
   const stats = useQuery(trpc.stats.me.queryOptions(undefined, { refetchInterval: 15_000 }));
-  // Entries, not lines: a job writes up to three. "Show more" asks for more of them (at most 500).
-  const [limit, setLimit] = useState(60);
-  const credits = useQuery(
-    trpc.credits.get.queryOptions({ limit }, { refetchInterval: 15_000, placeholderData: keepPreviousData }),
+  // One line per job, folded by the API; "Load more" asks for the next cursor page.
+  const credits = useInfiniteQuery(
+    trpc.credits.ledger.infiniteQueryOptions(
+      { limit: 20 },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: 15_000 },
+    ),
   );
-  const lines = credits.data ? foldLedger(credits.data.entries) : [];
-  const more = credits.data !== undefined && credits.data.entries.length >= limit && limit < 500;
+  const lines = credits.data?.pages.flatMap((page) => page.lines) ?? [];
+  const balance = credits.data?.pages[0]?.balance;
 
   return (
     <div className="usage">
@@ -29,7 +30,7 @@ export function Usage() {
         {credits.data ? (
           <>
             <p className="balance" data-testid="credit-balance">
-              {credits.data.balance} credits
+              {balance} credits
             </p>
             <table className="ledger stack-table">
               <thead>
@@ -42,10 +43,17 @@ export function Usage() {
               </thead>
               <tbody>
                 {lines.map((line) => (
-                  <tr key={line.key} data-testid="ledger-line">
+                  <tr key={line.id} data-testid="ledger-line">
                     <td data-label="When">{new Date(line.createdAt).toLocaleString()}</td>
                     <td data-label="What">
-                      {line.jobId ? <Link to={`/jobs/${line.jobId}`}>Job</Link> : 'Grant'} · {line.words}
+                      {line.jobId ? (
+                        <Link to={`/jobs/${line.jobId}`} title={line.prompt ?? undefined}>
+                          Job
+                        </Link>
+                      ) : (
+                        'Grant'
+                      )}{' '}
+                      · {ledgerWords(line)}
                     </td>
                     <td data-label="Amount">{line.amount > 0 ? `+${line.amount}` : line.amount}</td>
                     <td data-label="Balance">{line.balanceAfter}</td>
@@ -53,9 +61,9 @@ export function Usage() {
                 ))}
               </tbody>
             </table>
-            {more ? (
-              <button type="button" onClick={() => setLimit((n) => Math.min(500, n * 2))} disabled={credits.isFetching}>
-                Show more
+            {credits.hasNextPage ? (
+              <button type="button" onClick={() => void credits.fetchNextPage()} disabled={credits.isFetchingNextPage}>
+                {credits.isFetchingNextPage ? 'Loading…' : 'Load more'}
               </button>
             ) : null}
           </>

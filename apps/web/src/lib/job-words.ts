@@ -45,3 +45,15 @@ export function jobSummary(view: JobView): string {
     .filter(Boolean)
     .join(' · ');
 }
+
+/**
+ * "Cost: 4 credits", or "Cost: up to 8 credits (held while it runs)" before it ends; what was given
+ * back for images not made is said too, so the card, History and the ledger tell the same story.
+ */
+export function jobCost(view: Pick<JobView, 'status' | 'numImages' | 'credits'>): string {
+  const { price, reserved, charged } = view.credits;
+  if (view.status === 'queued' || view.status === 'running')
+    return `Cost: up to ${plural(charged + reserved, 'credit')} (held while it runs)`;
+  const back = price * view.numImages - charged;
+  return `Cost: ${plural(charged, 'credit')}${back > 0 && price > 0 ? ` (${back} given back for images not made)` : ''}`;
+}

@@ -1,7 +1,8 @@
 import type { GalleryImageView } from '@darkroom/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link, NavLink, useSearchParams } from 'react-router';
+import { GallerySelection, RenameProject } from '../components/GallerySelection.js';
 import { describeRequestError } from '../lib/errors.js';
 import { galleryFileName, useGalleryActions } from '../lib/gallery-actions.js';
 import { presetLabel } from '../lib/job-words.js';
@@ -29,6 +30,12 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
   );
   const items = images.data?.pages.flatMap((page) => page.items) ?? [];
   const actions = useGalleryActions();
+  // Selecting: each tile gets a checkbox and the bar acts on the chosen ones (ids still shown only).
+  const [selecting, setSelecting] = useState(false);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const selected = items.filter((image) => chosen.includes(image.id));
+  const toggle = (imageId: string) =>
+    setChosen((ids) => (ids.includes(imageId) ? ids.filter((other) => other !== imageId) : [...ids, imageId]));
 
   // Infinite scroll: the next page loads when the end of the grid comes near the screen.
   const end = useRef<HTMLDivElement>(null);
@@ -73,7 +80,22 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
             ))}
           </select>
         </div>
+        {projectId ? <RenameProject projectId={projectId} onRenamed={(to) => setParams({ project: to })} /> : null}
+        {selecting ? null : (
+          <button type="button" onClick={() => setSelecting(true)}>
+            Select
+          </button>
+        )}
       </div>
+      {selecting ? (
+        <GallerySelection
+          selected={selected}
+          shown={items}
+          projects={projects.data ?? []}
+          onSelect={setChosen}
+          onDone={() => (setSelecting(false), setChosen([]))}
+        />
+      ) : null}
       {images.isError ? <p className="form-error">{describeRequestError(images.error)}</p> : null}
       {actions.error ? <p className="form-error">{describeRequestError(actions.error)}</p> : null}
       {images.isSuccess && items.length === 0 ? (
@@ -84,7 +106,13 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
       ) : null}
       <ul className="gallery-grid" aria-busy={images.isFetching}>
         {items.map((image) => (
-          <GalleryTile key={image.id} image={image} actions={actions} />
+          <GalleryTile
+            key={image.id}
+            image={image}
+            actions={actions}
+            selected={selecting ? chosen.includes(image.id) : null}
+            onToggle={() => toggle(image.id)}
+          />
         ))}
       </ul>
       <div ref={end} />
@@ -97,10 +125,35 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
   );
 }
 
-function GalleryTile({ image, actions }: { image: GalleryImageView; actions: ReturnType<typeof useGalleryActions> }) {
+function GalleryTile({
+  image,
+  actions,
+  selected,
+  onToggle,
+}: {
+  image: GalleryImageView;
+  actions: ReturnType<typeof useGalleryActions>;
+  /** null when not selecting. */
+  selected: boolean | null;
+  onToggle: () => void;
+}) {
   const name = `${image.prompt} (image ${image.index + 1})`;
   return (
-    <li className="gallery-tile" data-testid="gallery-tile" data-image-id={image.id}>
+    <li
+      className="gallery-tile"
+      data-testid="gallery-tile"
+      data-image-id={image.id}
+      data-selected={selected ?? undefined}
+    >
+      {selected !== null ? (
+        <input
+          type="checkbox"
+          className="gallery-check"
+          checked={selected}
+          onChange={onToggle}
+          aria-label={`Select ${name}`}
+        />
+      ) : null}
       <Link to={`/gallery/${image.id}`} className="gallery-open" aria-label={`Open ${name}`}>
         <img
           src={image.thumbnailUrl ?? image.url}

@@ -1,9 +1,10 @@
 import type { GalleryImageView, JobView } from '@darkroom/core';
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { describeRequestError } from '../lib/errors.js';
 import { galleryFileName, useGalleryActions } from '../lib/gallery-actions.js';
+import { useTouchGestures } from '../lib/gestures.js';
 import { presetLabel } from '../lib/job-words.js';
 import { usePageTitle } from '../lib/title.js';
 import { useTRPC } from '../trpc.js';
@@ -18,25 +19,43 @@ export function ImagePage() {
   const { imageId = '' } = useParams();
   const trpc = useTRPC();
   const navigate = useNavigate();
-  const image = useQuery(trpc.gallery.get.queryOptions({ id: imageId }));
+  // The previous image stays on screen until the next one's facts arrive: stepping never flashes "Loading".
+  const image = useQuery(trpc.gallery.get.queryOptions({ id: imageId }, { placeholderData: keepPreviousData }));
   const job = useQuery(trpc.jobs.get.queryOptions({ id: image.data?.jobId ?? '' }, { enabled: !!image.data }));
   usePageTitle(image.data ? `Image ${image.data.index + 1} · ${image.data.prompt.slice(0, 40)}` : 'Image');
   const strip = (job.data?.images ?? []).filter((other) => other.url);
-  const at = strip.findIndex((other) => other.id === imageId);
+
+  // Where the last step went, before the router has shown it: a key held down or pressed fast sends
+  // several steps within one render, and each must start from the previous step, not from the page.
+  const pending = useRef<string | null>(null);
+  const current = useRef({ imageId, strip });
+  current.current = { imageId, strip };
+  useEffect(() => {
+    if (pending.current === imageId) pending.current = null;
+  }, [imageId]);
+  const step = useCallback(
+    (delta: 1 | -1) => {
+      const { imageId: shown, strip: images } = current.current;
+      const from = images.findIndex((other) => other.id === (pending.current ?? shown));
+      if (images.length < 2 || from < 0) return;
+      const next = images[(from + delta + images.length) % images.length]!;
+      pending.current = next.id;
+      void navigate(`/gallery/${next.id}`, { replace: true });
+    },
+    [navigate],
+  );
 
   useEffect(() => {
-    if (strip.length < 2 || at < 0) return;
     const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (target?.closest('input, textarea, select')) return;
-      const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-      if (!step) return;
+      if (event.target instanceof Element && event.target.closest('input, textarea, select')) return;
+      const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+      if (!delta) return;
       event.preventDefault();
-      void navigate(`/gallery/${strip[(at + step + strip.length) % strip.length]!.id}`, { replace: true });
+      step(delta);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [strip, at, navigate]);
+  }, [step]);
 
   if (image.isError)
     return (
@@ -49,9 +68,11 @@ export function ImagePage() {
   if (!image.data) return <p className="muted">Loading the image…</p>;
   return (
     <ImageDetails
+      key={image.data.id}
       image={image.data}
       job={job.data ?? null}
       strip={strip}
+      onStep={step}
       onRemoved={() => void navigate('/gallery', { replace: true })}
     />
   );
@@ -61,14 +82,18 @@ function ImageDetails({
   image,
   job,
   strip,
+  onStep,
   onRemoved,
 }: {
   image: GalleryImageView;
   job: JobView | null;
   strip: JobView['images'];
+  onStep: (delta: 1 | -1) => void;
   onRemoved: () => void;
 }) {
   const actions = useGalleryActions();
+  const frame = useRef<HTMLDivElement>(null);
+  const scale = useTouchGestures(frame, onStep);
   const [note, setNote] = useState<string | null>(null);
   const copy = async (what: string, text: string) => {
     try {
@@ -96,13 +121,15 @@ function ImageDetails({
   return (
     <article className="image-view" data-testid="image-view" aria-labelledby="image-view-title">
       <div className="image-view-main">
-        <img
-          src={image.url}
-          alt={`${image.prompt} (image ${image.index + 1})`}
-          width={image.width}
-          height={image.height}
-          style={{ aspectRatio: `${image.width} / ${image.height}` }}
-        />
+        <div className="image-view-frame" ref={frame} data-testid="image-frame" data-scale={scale.toFixed(2)}>
+          <img
+            src={image.url}
+            alt={`${image.prompt} (image ${image.index + 1})`}
+            width={image.width}
+            height={image.height}
+            style={{ aspectRatio: `${image.width} / ${image.height}`, transform: `scale(${scale})` }}
+          />
+        </div>
         {strip.length > 1 ? (
           <nav className="filmstrip" aria-label="Images of this job">
             {strip.map((other) => (

@@ -165,8 +165,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       const edit = kind !== 'text-to-image';
       const used = modelFor(request);
       const usedFamily = familyOf(used);
-      if (edit && usedFamily === 'dall-e-3')
-        throw http.error('invalid_request', `kind ${kind}: dall-e-3 has no edits`);
+      if (edit && usedFamily === 'dall-e-3') throw http.error('invalid_request', `kind ${kind}: dall-e-3 has no edits`);
       const partialImages = Math.max(0, Math.min(MAX_PARTIAL_IMAGES, options.partialImages ?? 2));
       // Only gpt-image models stream; a caller that takes no previews gets the plain answer.
       const reader =

@@ -4,6 +4,7 @@
  */
 import {
   DomainError,
+  kindOf,
   MODEL_PROVIDERS,
   promptFilterMatch,
   type JobRequest,
@@ -35,16 +36,39 @@ export function assertProviderEnabled(settings: AccountSettings, provider: Provi
 }
 
 /**
- * Refuses a model for a provider that does not take one (hosted vendors run their configured model):
- * `details.reason` is `model_not_accepted`, with the providers that do.
+ * Refuses a model for a provider that does not take one (`details.reason` `model_not_accepted`, with the
+ * providers that do), and a named hosted model that cannot run the job's kind (`model_cannot_run_kind`):
+ * the adapters refuse those too, but only at the worker, after the job was queued and credits held.
  */
-export function assertModelAccepted(request: Pick<JobRequest, 'provider' | 'model'>, field: string) {
-  if (request.model === undefined || MODEL_PROVIDERS.includes(request.provider)) return;
-  throw new DomainError(
-    'BAD_INPUT',
-    `provider ${request.provider} does not take a model; providers that do: ${MODEL_PROVIDERS.join(', ')}`,
-    { field, reason: 'model_not_accepted', provider: request.provider, accepts: MODEL_PROVIDERS },
-  );
+export function assertModelAccepted(request: Pick<JobRequest, 'provider' | 'model' | 'inputs'>, field: string) {
+  if (request.model === undefined) return;
+  if (!MODEL_PROVIDERS.includes(request.provider)) {
+    throw new DomainError(
+      'BAD_INPUT',
+      `provider ${request.provider} does not take a model; providers that do: ${MODEL_PROVIDERS.join(', ')}`,
+      { field, reason: 'model_not_accepted', provider: request.provider, accepts: MODEL_PROVIDERS },
+    );
+  }
+  const kind = kindOf(request.inputs);
+  const cannot = namedModelCannot(request.provider, request.model, kind);
+  if (!cannot) return;
+  throw new DomainError('BAD_INPUT', `model ${request.model} cannot run ${kind} on ${request.provider}: ${cannot}`, {
+    field,
+    reason: 'model_cannot_run_kind',
+    provider: request.provider,
+    model: request.model,
+    kind,
+  });
+}
+
+/** Why a named hosted model cannot run a kind (as its adapter decides), or null when it can. */
+function namedModelCannot(provider: ProviderName, model: string, kind: string): string | null {
+  if (provider === 'stability' && kind !== 'text-to-image') {
+    if (kind === 'image-to-image' && model !== 'ultra' && model !== 'core') return null;
+    return 'only an sd3 model takes image-to-image; the edit, control and upscale endpoints take no model';
+  }
+  if (provider === 'openai' && model.startsWith('dall-e-3') && kind !== 'text-to-image') return 'dall-e-3 has no edits';
+  return null;
 }
 
 /**

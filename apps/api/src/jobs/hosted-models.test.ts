@@ -139,4 +139,37 @@ describe('a hosted vendor model chosen per job', () => {
     });
     expect([await h.db.job.count(), await balance(), replicate.creates]).toEqual([jobs, credits, creates]);
   });
+
+  it("refuses a named model that cannot run the job's kind at submit, naming it: nothing written, no credit held", async () => {
+    const [jobs, credits] = [await h.db.job.count(), await balance()];
+    const image = '0190b7e4-1111-7000-8000-000000000001';
+    const error = await h.caller.jobs
+      .create({ prompt: 'x', provider: 'openai', model: 'dall-e-3', inputs: { image } })
+      .then(
+        () => null,
+        (e: unknown) => e as { code: string; message: string },
+      );
+    expect([error?.code, error?.message]).toEqual([
+      'BAD_REQUEST',
+      'model dall-e-3 cannot run image-to-image on openai: dall-e-3 has no edits',
+    ]);
+    const rest = await h.inject({
+      method: 'POST',
+      url: '/api/v1/generations',
+      payload: {
+        prompt: 'x',
+        provider: 'openai',
+        model: 'dall-e-3',
+        inputs: { image, mask: '0190b7e4-1111-7000-8000-000000000002' },
+      },
+    });
+    expect(rest.statusCode).toBe(400);
+    expect(rest.json().error.details).toMatchObject({
+      field: 'model',
+      reason: 'model_cannot_run_kind',
+      kind: 'inpaint',
+    });
+    // The same model for text-to-image is taken (the first test of this file runs it).
+    expect([await h.db.job.count(), await balance()]).toEqual([jobs, credits]);
+  });
 });

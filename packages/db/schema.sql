@@ -92,7 +92,8 @@ CREATE TABLE engine_instances (
     down_until timestamp(3) with time zone,
     in_flight integer NOT NULL,
     job_ids text[],
-    updated_at timestamp(3) with time zone NOT NULL
+    updated_at timestamp(3) with time zone NOT NULL,
+    engine_queue integer
 );
 ALTER TABLE engine_instances ADD CONSTRAINT engine_instances_pkey PRIMARY KEY (worker_id, provider, host);
 CREATE INDEX engine_instances_updated_at_idx ON public.engine_instances USING btree (updated_at);

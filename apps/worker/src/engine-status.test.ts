@@ -31,9 +31,10 @@ describe('engine instance reports', () => {
     await reportEngines({ db: database.db, config, registry, workerId: 'w-report' });
 
     const rows = await database.db.engineInstance.findMany({ orderBy: { state: 'asc' } });
-    expect(rows.map((r) => [r.workerId, r.provider, r.host, r.state, r.inFlight])).toEqual([
-      ['w-report', 'comfyui', '127.0.0.1:9', 'down', 0],
-      ['w-report', 'comfyui', new URL(comfyui.url).host, 'healthy', 0],
+    // The engine's own queue (ComfyUI GET /queue: nothing running or waiting) where it answered.
+    expect(rows.map((r) => [r.workerId, r.provider, r.host, r.state, r.inFlight, r.engineQueue])).toEqual([
+      ['w-report', 'comfyui', '127.0.0.1:9', 'down', 0, null],
+      ['w-report', 'comfyui', new URL(comfyui.url).host, 'healthy', 0, 0],
     ]);
     expect(JSON.stringify(rows)).not.toContain('hunter2');
     expect(rows[0]!.downUntil!.getTime()).toBeGreaterThan(Date.now());

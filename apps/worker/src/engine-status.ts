@@ -41,6 +41,7 @@ export async function reportEngines(options: {
           downUntil: state.downUntil === null ? null : new Date(state.downUntil),
           inFlight: state.busy,
           jobIds: state.jobIds,
+          engineQueue: state.queue,
           updatedAt: now,
         }));
       }),

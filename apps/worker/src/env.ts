@@ -322,7 +322,7 @@ const WorkerEnv = z.object({
   FAL_MODELS: modelList,
   /** How often this worker reads its engines' catalogs into provider_catalogs, in ms. Default 300 000 (5 min). */
   CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
-  /** How often each engine instance gets a cheap health check (A1111 /internal/ping, ComfyUI /system_stats), in ms. Default 15 000. */
+  /** How often each engine instance gets a cheap health check (A1111 /internal/ping, ComfyUI /queue), in ms. Default 15 000. */
   ENGINE_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 
   /** The mock provider's latency range in ms, `min-max` or one number. Default 0. */

@@ -14,6 +14,8 @@ export const EngineInstanceView = z.object({
   inFlight: z.number().int(),
   /** The jobs those images belong to. */
   jobIds: z.array(z.string()),
+  /** Prompts the engine has running or waiting from every client (ComfyUI); null where it does not say (A1111). */
+  engineQueue: z.number().int().nullable(),
   /** When the worker last checked it (ISO 8601). */
   checkedAt: z.string(),
 });

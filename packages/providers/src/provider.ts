@@ -160,6 +160,11 @@ export interface EngineInstanceState {
   downUntil: number | null;
   /** The jobs (GenerateRequest.jobId) it is making for this process now. */
   jobIds: string[];
+  /**
+   * Prompts the engine itself has running or waiting, from every client (ComfyUI's `GET /queue`); null
+   * where the engine does not say (A1111 has no such endpoint) or did not answer.
+   */
+  queue: number | null;
 }
 
 /** What an engine has, as read from it (`ImageProvider.catalog`): the names a job may choose. */
@@ -193,7 +198,7 @@ export interface ImageProvider {
    */
   catalog?(signal?: AbortSignal): Promise<ProviderCatalog>;
   /**
-   * Self-hosted engines: one cheap GET per instance (A1111 `/internal/ping`, ComfyUI `/system_stats`),
+   * Self-hosted engines: one cheap GET per instance (A1111 `/internal/ping`, ComfyUI `/queue`, which also gives its queue length),
    * marking each up or down, then every instance's state.
    */
   checkHealth?(signal?: AbortSignal): Promise<EngineInstanceState[]>;

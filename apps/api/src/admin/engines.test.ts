@@ -20,6 +20,7 @@ describe('admin.engines', () => {
           state: 'healthy',
           inFlight: 1,
           jobIds: ['0190a000-0000-7000-8000-000000000001'],
+          engineQueue: 3,
           updatedAt: now,
         },
         {
@@ -46,9 +47,9 @@ describe('admin.engines', () => {
     });
 
     const { instances } = await h.admin.caller.admin.engines();
-    expect(instances.map((i) => [i.provider, i.host, i.state, i.inFlight, i.jobIds.length])).toEqual([
-      ['a1111', 'gpu3:7860', 'down', 0, 0],
-      ['comfyui', 'gpu1:8188', 'healthy', 1, 1],
+    expect(instances.map((i) => [i.provider, i.host, i.state, i.inFlight, i.jobIds.length, i.engineQueue])).toEqual([
+      ['a1111', 'gpu3:7860', 'down', 0, 0, null],
+      ['comfyui', 'gpu1:8188', 'healthy', 1, 1, 3],
     ]);
     expect(instances[0]!.downUntil).not.toBeNull();
     await expect(h.caller.admin.engines()).rejects.toMatchObject({ code: 'FORBIDDEN' });

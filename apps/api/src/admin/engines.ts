@@ -22,6 +22,7 @@ export async function listEngineInstances({ db }: { db: Db }): Promise<EngineIns
       downUntil: row.downUntil?.toISOString() ?? null,
       inFlight: row.inFlight,
       jobIds: row.jobIds,
+      engineQueue: row.engineQueue,
       checkedAt: row.updatedAt.toISOString(),
     })),
   };

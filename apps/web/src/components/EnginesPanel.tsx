@@ -24,6 +24,7 @@ export function EnginesPanel() {
               <th>Host</th>
               <th>State</th>
               <th>In flight</th>
+              <th>Engine queue</th>
               <th>Jobs</th>
               <th>Worker</th>
             </tr>
@@ -43,6 +44,7 @@ export function EnginesPanel() {
                     : `down${instance.downUntil ? ` until ${new Date(instance.downUntil).toLocaleTimeString()}` : ''}`}
                 </td>
                 <td>{instance.inFlight}</td>
+                <td>{instance.engineQueue ?? '-'}</td>
                 <td>{instance.jobIds.map((jobId) => jobId.slice(0, 8)).join(', ') || '-'}</td>
                 <td>{instance.workerId}</td>
               </tr>

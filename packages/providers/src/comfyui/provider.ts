@@ -254,7 +254,8 @@ export function createComfyUIProvider(options: ComfyUIProviderOptions): ImagePro
         session?.lease.release();
       }
     },
-    checkHealth: (signal) => checkPoolHealth(pool, http, options.urls, '/system_stats', headers, signal),
+    // GET /queue answers as cheaply as /system_stats and says how much the engine has to do, from every client.
+    checkHealth: (signal) => checkPoolHealth(pool, http, options.urls, '/queue', headers, signal, comfyQueueLength),
     catalog: (signal) =>
       catalogOfInstances('comfyui', options.urls, (url) => readComfyCatalog(http, headers, url, signal)),
     async cancel(requestId) {
@@ -276,4 +277,11 @@ function requestIdOf(url: string, id: string) {
 function parseRequestId(requestId: string) {
   const space = requestId.indexOf(' ');
   return { id: requestId.slice(0, space), url: requestId.slice(space + 1) };
+}
+
+/** Prompts running plus pending in ComfyUI's `GET /queue` answer (`queue_running`, `queue_pending` lists). */
+export function comfyQueueLength(body: unknown): number | null {
+  const queue = body as { queue_running?: unknown; queue_pending?: unknown } | null;
+  if (!queue || !Array.isArray(queue.queue_running) || !Array.isArray(queue.queue_pending)) return null;
+  return queue.queue_running.length + queue.queue_pending.length;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createA1111Provider } from '../a1111/provider.js';
-import { createComfyUIProvider } from '../comfyui/provider.js';
+import { comfyQueueLength, createComfyUIProvider } from '../comfyui/provider.js';
 import { startFakeA1111, type FakeA1111 } from '../testing/a1111.js';
 import { startFakeComfyUI, type FakeComfyUI } from '../testing/comfyui.js';
 import { startFakeHttpServer, until } from '../testing/fake-http.js';
@@ -21,18 +21,30 @@ afterAll(async () => {
 });
 
 describe('engine health checks', () => {
-  it('marks an instance that does not answer down and one that does up, with the job each is making', async () => {
+  it('marks an instance that does not answer down and one that does up, with the job each is making and its queue', async () => {
+    const before = comfy.prompts.length;
     const provider = createComfyUIProvider({ urls: [dead, comfy.url], pollIntervalMs: 10, steps: 20 });
     const running = provider.generate({ prompt: 'a', preset: 'photo', width: 64, height: 64, seed: 1, jobId: 'job-7' });
     await until(() => comfy.running !== null);
+    // Another client of the same ComfyUI (another worker, or someone on its own UI) queues behind it.
+    const other = createComfyUIProvider({ urls: [comfy.url], pollIntervalMs: 10, steps: 2 });
+    const behind = other.generate({ prompt: 'b', preset: 'photo', width: 64, height: 64, seed: 2, jobId: 'job-8' });
+    await until(() => comfy.prompts.length === before + 2);
     const states = await provider.checkHealth!();
-    expect(states.map((s) => [s.url, s.downUntil === null, s.busy, s.jobIds])).toEqual([
-      [dead, false, 0, []],
-      [comfy.url, true, 1, ['job-7']],
+    expect(states.map((s) => [s.url, s.downUntil === null, s.busy, s.jobIds, s.queue])).toEqual([
+      [dead, false, 0, [], null],
+      [comfy.url, true, 1, ['job-7'], 2],
     ]);
-    expect(comfy.requests.some((r) => r.path === '/system_stats')).toBe(true);
-    await running;
-    expect((await provider.checkHealth!())[1]!.jobIds).toEqual([]);
+    expect(comfy.requests.some((r) => r.path === '/queue' && r.method === 'GET')).toBe(true);
+    await Promise.all([running, behind]);
+    expect((await provider.checkHealth!())[1]).toMatchObject({ jobIds: [], queue: 0 });
+  });
+
+  it("reads the queue length from ComfyUI's answer, null when it is not that shape", () => {
+    expect(comfyQueueLength({ queue_running: [[1]], queue_pending: [[2], [3]] })).toBe(3);
+    expect(comfyQueueLength({ queue_running: [] })).toBeNull();
+    expect(comfyQueueLength('<html>')).toBeNull();
+    expect(comfyQueueLength(null)).toBeNull();
   });
 
   it('puts a down instance back once it answers again, on A1111 by /internal/ping', async () => {
@@ -41,5 +53,7 @@ describe('engine health checks', () => {
     expect((await provider.checkHealth!())[0]!.downUntil).not.toBeNull();
     expect((await provider.checkHealth!())[0]!.downUntil).toBeNull();
     expect(a1111.requests.filter((r) => r.path === '/internal/ping')).toHaveLength(2);
+    // A1111 has no queue endpoint: its queue is not known, rather than guessed.
+    expect((await provider.checkHealth!())[0]!.queue).toBeNull();
   });
 });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "engine_instances" ADD COLUMN     "engine_queue" INTEGER;
+

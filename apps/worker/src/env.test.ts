@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, IMAGE_RETRY } from '@darkroom/core';
 import { imageRetryPolicy, loadWorkerConfig, WORKER_ENV_VARIABLES } from './env.js';
-import { makeProviderRegistry } from './providers.js';
+import { makeProviderRegistry, providersConfigOf } from './providers.js';
 import { BUILTIN_IMG2IMG } from '@darkroom/providers';
 
 const KEY = 'sk-config-test-0123456789';
@@ -50,6 +50,35 @@ describe('worker provider configuration', () => {
 
     expect(failureOf({ A1111_URLS: 'http://gpu1:7860,ftp://gpu2' })).toContain('"ftp://gpu2" is not an http(s) URL');
     expect(failureOf({ A1111_URLS: 'gpu1:7860' })).toContain('A1111_URLS');
+  });
+
+  it("reads the vendors' input options (kind models, input fields, Stability modes) into the adapters, refusing bad ones by name", () => {
+    const config = loadWorkerConfig({
+      PROVIDERS_ENABLED: 'local,replicate,fal,stability',
+      REPLICATE_API_TOKEN: 'r8_config_test_0123456789',
+      FAL_KEY: 'fal-config:0123456789',
+      STABILITY_API_KEY: KEY,
+      REPLICATE_KIND_MODELS: 'inpaint=acme/fill, upscale=acme/esrgan',
+      REPLICATE_INPUT_FIELDS: JSON.stringify({ 'acme/fill': { image: 'input_image', mask: 'mask_image' } }),
+      FAL_KIND_MODELS: 'image-to-image=fal-ai/acme/restyle',
+      STABILITY_INPAINT_MODE: 'erase',
+      STABILITY_UPSCALER: 'conservative',
+    });
+    const providers = providersConfigOf(config);
+    expect(providers.replicate).toMatchObject({
+      kindModels: { inpaint: 'acme/fill', upscale: 'acme/esrgan' },
+      inputFields: { 'acme/fill': { image: 'input_image', mask: 'mask_image' } },
+    });
+    expect(providers.fal).toMatchObject({ kindModels: { 'image-to-image': 'fal-ai/acme/restyle' }, inputFields: {} });
+    expect(providers.stability).toMatchObject({ inpaintMode: 'erase', upscaler: 'conservative' });
+
+    expect(failureOf({ REPLICATE_KIND_MODELS: 'colorize=acme/x' })).toMatch(
+      /REPLICATE_KIND_MODELS.*"colorize=acme\/x" is not kind=owner\/name/s,
+    );
+    expect(failureOf({ FAL_INPUT_FIELDS: '{"acme/x": {"image": "in put"}}' })).toContain('FAL_INPUT_FIELDS');
+    expect(failureOf({ REPLICATE_INPUT_FIELDS: '{not json' })).toMatch(/REPLICATE_INPUT_FIELDS.*is not JSON/s);
+    expect(failureOf({ REPLICATE_INPUT_FIELDS: '{"acme/x": {"imgae": "image"}}' })).toContain('REPLICATE_INPUT_FIELDS');
+    expect(failureOf({ STABILITY_UPSCALER: 'creative' })).toContain('STABILITY_UPSCALER');
   });
 
   it('refuses to start with a ComfyUI template that lacks what text-to-image needs, naming the file', () => {

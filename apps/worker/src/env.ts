@@ -104,6 +104,70 @@ const engineUrls = z
     return [...new Set(urls.map((url) => url.replace(/\/+$/, '')))];
   });
 
+const INPUT_KINDS = ['image-to-image', 'inpaint', 'reference', 'upscale'] as const;
+
+/** `inpaint=owner/name,upscale=owner/name`: the model each kind with inputs runs on (Replicate, fal). */
+const kindModels = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const out: Partial<Record<(typeof INPUT_KINDS)[number], string>> = {};
+    for (const part of (text ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const [kind, model] = part.split('=').map((p) => p.trim());
+      if (!INPUT_KINDS.includes(kind as never) || !model || !/^[\w.-]+\/[\w./:-]+$/.test(model)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${part}" is not kind=owner/name (kinds: ${INPUT_KINDS.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      out[kind as (typeof INPUT_KINDS)[number]] = model;
+    }
+    return out;
+  });
+
+const fieldName = z
+  .string()
+  .regex(/^[A-Za-z_][\w{}]*$/, 'a field name')
+  .max(64);
+/** JSON `{ "owner/name": { "image": "input_image", "mask": "mask", ... } }`: a model's input fields (Replicate, fal). */
+const inputFields = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (!text?.trim()) return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[\w.-]+\/[\w./:-]+$/, 'a model as owner/name'),
+      z.strictObject({
+        image: fieldName.optional(),
+        mask: fieldName.optional(),
+        strength: fieldName.optional(),
+        references: z
+          .strictObject({
+            field: fieldName,
+            as: z.enum(['single', 'list', 'numbered']),
+            max: z.number().int().min(1).max(16),
+          })
+          .optional(),
+        scale: fieldName.optional(),
+        prompt: z.boolean().optional(),
+        negativePrompt: fieldName.optional(),
+        shape: z.enum(['aspect_ratio', 'image_size']).optional(),
+      }),
+    ),
+  );
+
 /** Jobs one engine instance runs at once from this worker. Default 1: one GPU makes one image at a time. */
 const instanceConcurrency = z.coerce.number().int().min(1).max(16).default(1);
 
@@ -260,6 +324,10 @@ const WorkerEnv = z.object({
   STABILITY_ENDPOINT: z.enum(['ultra', 'core', 'sd3']).default('core'),
   /** The sd3 endpoint's model, e.g. sd3.5-large. */
   STABILITY_MODEL: z.string().min(1).optional(),
+  /** What an inpaint job runs on Stability: `inpaint` (default; the prompt fills the mask) or `erase`. */
+  STABILITY_INPAINT_MODE: z.enum(['inpaint', 'erase']).default('inpaint'),
+  /** Stability's upscaler for upscale jobs: `fast` (default) or `conservative`. */
+  STABILITY_UPSCALER: z.enum(['fast', 'conservative']).default('fast'),
 
   REPLICATE_API_TOKEN: apiKey,
   /** Default https://api.replicate.com */
@@ -274,6 +342,10 @@ const WorkerEnv = z.object({
     .default('black-forest-labs/flux-schnell'),
   /** Seconds a create may wait for the result (`Prefer: wait`); 0 (default) records the id first. */
   REPLICATE_WAIT_SECONDS: z.coerce.number().int().min(0).max(60).default(0),
+  /** The model each kind with inputs runs on, `kind=owner/name` comma-separated (docs/providers.md). Default: the built-in table. */
+  REPLICATE_KIND_MODELS: kindModels,
+  /** JSON: which input field of a model takes the image, mask, strength, references (docs/providers.md). Added to the built-in table. */
+  REPLICATE_INPUT_FIELDS: inputFields,
 
   FAL_KEY: apiKey,
   /** Default https://queue.fal.run */
@@ -283,6 +355,10 @@ const WorkerEnv = z.object({
     .string()
     .regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'write owner/app or owner/app/path')
     .default('fal-ai/flux/schnell'),
+  /** As REPLICATE_KIND_MODELS, for fal endpoint ids. */
+  FAL_KIND_MODELS: kindModels,
+  /** As REPLICATE_INPUT_FIELDS, for fal endpoint ids. */
+  FAL_INPUT_FIELDS: inputFields,
 
   /** AUTOMATIC1111 / Forge / SD.Next servers (started with `--api`), comma-separated. */
   A1111_URLS: engineUrls,

@@ -50,6 +50,8 @@ export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
       apiKey: config.STABILITY_API_KEY.reveal(),
       endpoint: config.STABILITY_ENDPOINT,
       models: config.STABILITY_MODELS,
+      inpaintMode: config.STABILITY_INPAINT_MODE,
+      upscaler: config.STABILITY_UPSCALER,
       pollIntervalMs,
       ...(config.STABILITY_BASE_URL ? { baseUrl: config.STABILITY_BASE_URL } : {}),
       ...(config.STABILITY_MODEL ? { model: config.STABILITY_MODEL } : {}),
@@ -62,6 +64,8 @@ export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
       model: config.REPLICATE_MODEL,
       models: config.REPLICATE_MODELS,
       waitSeconds: config.REPLICATE_WAIT_SECONDS,
+      kindModels: config.REPLICATE_KIND_MODELS,
+      inputFields: config.REPLICATE_INPUT_FIELDS,
       pollIntervalMs,
       ...(config.REPLICATE_BASE_URL ? { baseUrl: config.REPLICATE_BASE_URL } : {}),
     };
@@ -72,6 +76,8 @@ export function providersConfigOf(config: WorkerConfig): ProvidersConfig {
       apiKey: config.FAL_KEY.reveal(),
       model: config.FAL_MODEL,
       models: config.FAL_MODELS,
+      kindModels: config.FAL_KIND_MODELS,
+      inputFields: config.FAL_INPUT_FIELDS,
       pollIntervalMs,
       ...(config.FAL_BASE_URL ? { baseUrl: config.FAL_BASE_URL } : {}),
     };

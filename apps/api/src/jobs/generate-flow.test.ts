@@ -82,7 +82,12 @@ describe('create -> worker -> succeeded', () => {
     await eventually(async () => (await h.caller.jobs.get({ id: created.id })).status === 'succeeded');
     const events = await h.db.jobEvent.findMany({ where: { jobId: created.id }, orderBy: { id: 'asc' } });
 
-    expect(events.map((event) => event.type)).toEqual([
+    // `progress` and `position` are throttled observations (at most one a second): whether one lands
+    // depends on timing, so they are checked for their place, not counted.
+    const types = events.map((event) => event.type);
+    const observed = types.flatMap((type, i) => (type === 'progress' || type === 'position' ? [i] : []));
+    expect(observed.every((i) => i > types.indexOf('created') && i < types.indexOf('finished'))).toBe(true);
+    expect(types.filter((type) => type !== 'progress' && type !== 'position')).toEqual([
       'created',
       'started',
       'stage',

@@ -45,7 +45,7 @@ describe('the web app', () => {
     await card.waitFor();
     // The card says what was asked for, quality included.
     await expect
-      .poll(() => card.locator('.job-card-header .muted').textContent())
+      .poll(() => card.getByTestId('job-summary').textContent())
       .toMatch(/4 images · normal · local\s* · high quality/);
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
     const images = card.getByTestId('job-image');

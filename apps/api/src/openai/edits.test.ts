@@ -72,6 +72,8 @@ describe('OpenAI-compatible edits, through the openai SDK', () => {
   });
 
   it("answers a mask of another size, and a missing image, with OpenAI's 400 naming the parameter", async () => {
+    const assets = () => h.db.reference.findMany({ where: { userId: h.user.id }, select: { id: true } });
+    const before = (await assets()).map((asset) => asset.id).sort();
     const wrongSize = await client.images
       .edit({
         model: 'local',
@@ -86,5 +88,32 @@ describe('OpenAI-compatible edits, through the openai SDK', () => {
       .edit({ model: 'local', image: await toFile(Buffer.from('not a png'), 'x.png'), prompt: 'x' })
       .catch((error: unknown) => error);
     expect(notImage).toBeInstanceOf(OpenAI.BadRequestError);
+    // The refused requests keep none of the images they uploaded.
+    expect((await assets()).map((asset) => asset.id).sort()).toEqual(before);
+  });
+
+  it('a refused edit takes back the images it uploaded, but never one the caller already had', async () => {
+    const owned = await photo(77);
+    const upload = await h.inject({
+      method: 'POST',
+      url: '/api/v1/assets',
+      headers: { 'content-type': 'image/png' },
+      payload: owned,
+    });
+    expect(upload.statusCode).toBeLessThan(300);
+    const assets = async () =>
+      (await h.db.reference.findMany({ where: { userId: h.user.id }, select: { id: true } })).map((a) => a.id).sort();
+    const before = await assets();
+    // Refused at submit (a provider not enabled here), after both images were stored.
+    const refused = await client.images
+      .edit({
+        model: 'stability',
+        image: [await toFile(owned, 'owned.png'), await toFile(await photo(78), 'new.png')],
+        prompt: 'x',
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(await assets()).toEqual(before);
+    expect(before).toContain(upload.json().id);
   });
 });

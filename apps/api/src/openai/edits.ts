@@ -10,7 +10,7 @@ import { DomainError, type JobInputsInput } from '@darkroom/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { uploadAsset } from '../assets/service.js';
+import { deleteAsset, uploadAsset } from '../assets/service.js';
 import type { AuthUser, Services } from '../context.js';
 import type { UrlSigner } from '../signed-urls.js';
 import { generateOpenAiImages } from './service.js';
@@ -121,39 +121,67 @@ export function registerOpenAiEditRoutes(
         if (!user) return reply;
         const form = await readForm(request);
         const input = (variation ? OpenAiVariationFields : OpenAiEditFields).parse(form.fields);
-        const store = async (body: Buffer) =>
-          (await uploadAsset({ db: services.db, storage: services.storage, user, body, limits })).asset.id;
-        const [image, ...others] = await Promise.all(form.images.map(store));
-        const inputs: JobInputsInput = {
-          image: image!,
-          ...(others.length ? { references: others.map((id) => ({ id, role: 'subject' })) } : {}),
-          ...(form.mask && !variation ? { mask: await store(await maskFromOpenAi(form.mask)) } : {}),
+        // Uploads this request made (not ones it found already stored): a refusal takes them back.
+        const created: string[] = [];
+        const store = async (body: Buffer) => {
+          const upload = await uploadAsset({ db: services.db, storage: services.storage, user, body, limits });
+          if (upload.created) created.push(upload.asset.id);
+          return upload.asset.id;
         };
-        const left = new AbortController();
-        reply.raw.on('close', () => {
-          if (!reply.raw.writableFinished) left.abort();
-        });
-        const header = request.headers['idempotency-key'];
-        const idempotencyKey =
-          typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
-        const gone = AbortSignal.any([left.signal, services.closing]);
-        if (input.stream && !variation) {
-          const events = 'image_edit';
-          await streamOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, reply, gone, inputs, events });
-          return reply;
+        try {
+          const [image, ...others] = await Promise.all(form.images.map(store));
+          const inputs: JobInputsInput = {
+            image: image!,
+            ...(others.length ? { references: others.map((id) => ({ id, role: 'subject' })) } : {}),
+            ...(form.mask && !variation ? { mask: await store(await maskFromOpenAi(form.mask)) } : {}),
+          };
+          const left = new AbortController();
+          reply.raw.on('close', () => {
+            if (!reply.raw.writableFinished) left.abort();
+          });
+          const header = request.headers['idempotency-key'];
+          const idempotencyKey =
+            typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
+          const gone = AbortSignal.any([left.signal, services.closing]);
+          if (input.stream && !variation) {
+            const events = 'image_edit';
+            await streamOpenAiImages({
+              services,
+              user,
+              input,
+              idempotencyKey,
+              waitSeconds,
+              reply,
+              gone,
+              inputs,
+              events,
+            });
+            return reply;
+          }
+          return await generateOpenAiImages({
+            services,
+            user,
+            input,
+            idempotencyKey,
+            waitSeconds,
+            origin: `${request.protocol}://${request.host}`,
+            signer,
+            gone,
+            inputs,
+          });
+        } catch (error) {
+          await forgetUnused(user, created);
+          throw error;
         }
-        return generateOpenAiImages({
-          services,
-          user,
-          input,
-          idempotencyKey,
-          waitSeconds,
-          origin: `${request.protocol}://${request.host}`,
-          signer,
-          gone,
-          inputs,
-        });
       };
+    /** Deletes the assets no job took: once a job holds an input, the asset is that job's to keep. */
+    const forgetUnused = async (user: AuthUser, ids: string[]) => {
+      if (ids.length === 0) return;
+      const used = await services.db.jobInput.findMany({ where: { assetId: { in: ids } }, select: { assetId: true } });
+      const kept = new Set(used.map((row) => row.assetId));
+      for (const id of ids.filter((id) => !kept.has(id)))
+        await deleteAsset({ db: services.db, storage: services.storage, user, id }).catch(() => undefined);
+    };
     edits.post('/images/edits', { bodyLimit: (MAX_EDIT_IMAGES + 1) * limits.maxBytes }, handle(false));
     edits.post('/images/variations', { bodyLimit: 2 * limits.maxBytes }, handle(true));
   });

@@ -75,6 +75,10 @@ describe('worker provider configuration', () => {
     expect(failureOf({ REPLICATE_KIND_MODELS: 'colorize=acme/x' })).toMatch(
       /REPLICATE_KIND_MODELS.*"colorize=acme\/x" is not kind=owner\/name/s,
     );
+    // The kinds come from core's JobKind; text-to-image has no kind model, and the message lists the rest.
+    expect(failureOf({ FAL_KIND_MODELS: 'text-to-image=acme/x' })).toMatch(
+      /FAL_KIND_MODELS.*"text-to-image=acme\/x" is not kind=owner\/name \(kinds: image-to-image, inpaint, reference, upscale\)/s,
+    );
     expect(failureOf({ FAL_INPUT_FIELDS: '{"acme/x": {"image": "in put"}}' })).toContain('FAL_INPUT_FIELDS');
     expect(failureOf({ REPLICATE_INPUT_FIELDS: '{not json' })).toMatch(/REPLICATE_INPUT_FIELDS.*is not JSON/s);
     expect(failureOf({ REPLICATE_INPUT_FIELDS: '{"acme/x": {"imgae": "image"}}' })).toContain('REPLICATE_INPUT_FIELDS');

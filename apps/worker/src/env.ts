@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   CreditPricesEnv,
   IMAGE_RETRY,
+  JobKind,
   ModerationLevel,
   parseConfig,
   PROVIDER_NAMES,
@@ -104,7 +105,8 @@ const engineUrls = z
     return [...new Set(urls.map((url) => url.replace(/\/+$/, '')))];
   });
 
-const INPUT_KINDS = ['image-to-image', 'inpaint', 'reference', 'upscale'] as const;
+/** The kinds made from image inputs: every JobKind but text-to-image, which runs on the provider's own model. */
+const INPUT_KINDS = JobKind.exclude(['text-to-image']).options;
 
 /** `inpaint=owner/name,upscale=owner/name`: the model each kind with inputs runs on (Replicate, fal). */
 const kindModels = z

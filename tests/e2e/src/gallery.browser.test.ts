@@ -3,54 +3,34 @@
  * across jobs in a grid that loads more as it scrolls, by project, favourites, remix, remove; one image
  * at its own address with what made it, copy prompt and seed, a filmstrip and the arrow keys.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
-import { DESKTOP, closeBrowser, launchBrowser, openSignedIn, PHONE } from './browser.js';
-import { eventually, signUp, startStack, trpc, type Stack } from './stack.js';
+import { DESKTOP, openSignedIn, PHONE } from './browser.js';
+import { startGalleryStack, type GalleryStack } from './gallery-stack.js';
+import { trpc, type Stack } from './stack.js';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-gallery-'));
+let setup: GalleryStack | undefined;
 let stack: Stack;
 let browser: Browser;
-let user: Awaited<ReturnType<typeof signUp>>;
-const jobs: JobView[] = [];
+let user: GalleryStack['user'];
+let jobs: JobView[];
 beforeAll(async () => {
-  stack = await startStack(dataDir);
-  browser = await launchBrowser();
-  await signUp(stack.url, 'admin@example.com');
-  user = await signUp(stack.url, 'gallery@example.com');
   // 32 images over 6 jobs (more than one page of 24); the last job in a project.
-  for (let i = 0; i < 6; i++) {
-    const job = await trpc<JobView>(
-      stack.url,
-      'jobs.create',
-      {
-        prompt: `gallery picture ${i}`,
-        numImages: i === 5 ? 2 : 6,
-        provider: 'local',
-        style: 'watercolor',
-        ...(i === 5 ? { projectId: 'atlas' } : {}),
-      },
-      'mutation',
-      user.apiKey,
-    );
-    jobs.push(job);
-  }
-  for (const job of jobs)
-    await eventually(async () => {
-      const view = await trpc<JobView>(stack.url, 'jobs.get', { id: job.id }, 'query', user.apiKey);
-      return view.status === 'succeeded' ? view : null;
-    }, 60_000);
+  setup = await startGalleryStack(
+    'gallery',
+    Array.from({ length: 6 }, (_, i) => ({
+      prompt: `gallery picture ${i}`,
+      numImages: i === 5 ? 2 : 6,
+      provider: 'local',
+      style: 'watercolor',
+      ...(i === 5 ? { projectId: 'atlas' } : {}),
+    })),
+  );
+  ({ stack, browser, user, jobs } = setup);
 });
-afterAll(async () => {
-  await closeBrowser(browser);
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 async function openAt(pathname: string, viewport = DESKTOP): Promise<Page> {
   const page = await openSignedIn(browser, stack.url, user, { viewport });

@@ -4,48 +4,29 @@
  * view, fast arrow presses that each count, a swipe and a pinch on touch. Saves the README's gallery,
  * image view and phone screenshots.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { GalleryListView, JobView } from '@darkroom/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
-import { closeBrowser, DESKTOP, launchBrowser, openSignedIn, PHONE, screenshot } from './browser.js';
-import { eventually, signUp, startStack, trpc, type Stack } from './stack.js';
+import { DESKTOP, openSignedIn, PHONE, screenshot } from './browser.js';
+import { startGalleryStack, type GalleryStack } from './gallery-stack.js';
+import { trpc, type Stack } from './stack.js';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkroom-e2e-organize-'));
+let setup: GalleryStack | undefined;
 let stack: Stack;
 let browser: Browser;
-let user: Awaited<ReturnType<typeof signUp>>;
-const jobs: JobView[] = [];
+let user: GalleryStack['user'];
+let jobs: JobView[];
 const PROMPTS = ['a lighthouse at dusk, ink', 'a fox in the snow', 'a paper boat on a pond'];
 beforeAll(async () => {
-  stack = await startStack(dataDir);
-  browser = await launchBrowser();
-  await signUp(stack.url, 'admin@example.com');
-  user = await signUp(stack.url, 'organize@example.com');
-  for (const [i, prompt] of PROMPTS.entries())
-    jobs.push(
-      await trpc<JobView>(
-        stack.url,
-        'jobs.create',
-        { prompt, numImages: i === 0 ? 5 : 2, provider: 'local', style: 'watercolor' },
-        'mutation',
-        user.apiKey,
-      ),
-    );
-  for (const [i, job] of jobs.entries())
-    jobs[i] = await eventually(async () => {
-      const view = await trpc<JobView>(stack.url, 'jobs.get', { id: job.id }, 'query', user.apiKey);
-      return view.status === 'succeeded' ? view : null;
-    }, 60_000);
+  setup = await startGalleryStack(
+    'organize',
+    PROMPTS.map((prompt, i) => ({ prompt, numImages: i === 0 ? 5 : 2, provider: 'local', style: 'watercolor' })),
+  );
+  ({ stack, browser, user, jobs } = setup);
 });
-afterAll(async () => {
-  await closeBrowser(browser);
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const tiles = (page: Page) => page.getByTestId('gallery-tile');
 const gallery = (input: object = {}) =>

@@ -1,41 +1,24 @@
 import type { JobView } from '@darkroom/core';
-import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../../test/harness.js';
+import { makeGalleryHarness, trpcCodeOf, type GalleryHarness } from '../../test/gallery-harness.js';
+import type { Harness } from '../../test/harness.js';
 
 let h: Harness;
 let mine: JobView[];
-let theirs: JobView;
-let other: Awaited<ReturnType<Harness['makeUser']>>;
+let other: GalleryHarness['other'];
 beforeAll(async () => {
-  h = await makeHarness();
-  other = await h.makeUser('other@example.com');
-  mine = [];
-  for (const [i, projectId] of [undefined, 'book', undefined].entries())
-    mine.push(
-      await h.caller.jobs.create({
-        prompt: `gallery ${i}`,
-        numImages: 2,
-        provider: 'local',
-        ...(projectId ? { projectId } : {}),
-      }),
-    );
-  theirs = await other.caller.jobs.create({ prompt: 'not yours', numImages: 1, provider: 'local' });
-  await h.startWorker();
-  for (const [caller, job] of [...mine.map((job) => [h.caller, job] as const), [other.caller, theirs] as const]) {
-    for (let view = job; view.status !== 'succeeded'; view = await caller.jobs.get({ id: job.id })) {
-      if (['failed', 'canceled'].includes(view.status)) throw new Error(`job ${job.id} ${view.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  ({ h, mine, other } = await makeGalleryHarness(
+    [undefined, 'book', undefined].map((projectId, i) => ({
+      prompt: `gallery ${i}`,
+      numImages: 2,
+      provider: 'local',
+      ...(projectId ? { projectId } : {}),
+    })),
+  ));
 }, 60_000);
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: TRPCError) => error.code,
-  );
+const code = trpcCodeOf;
 
 describe('gallery.list', () => {
   it("pages the caller's images across jobs newest first with a cursor, each exactly once, nobody else's", async () => {

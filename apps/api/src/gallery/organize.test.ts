@@ -1,32 +1,20 @@
 import type { JobView } from '@darkroom/core';
-import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../../test/harness.js';
+import { makeGalleryHarness, trpcCodeOf, type GalleryHarness } from '../../test/gallery-harness.js';
+import type { Harness } from '../../test/harness.js';
 
 let h: Harness;
-let other: Awaited<ReturnType<Harness['makeUser']>>;
-const mine: JobView[] = [];
+let other: GalleryHarness['other'];
+let mine: JobView[];
 let theirs: JobView;
 beforeAll(async () => {
-  h = await makeHarness();
-  other = await h.makeUser('other@example.com');
-  for (let i = 0; i < 3; i++)
-    mine.push(await h.caller.jobs.create({ prompt: `organize ${i}`, numImages: 2, provider: 'local' }));
-  theirs = await other.caller.jobs.create({ prompt: 'not yours', numImages: 1, provider: 'local' });
-  await h.startWorker();
-  for (const [caller, job] of [...mine.map((job) => [h.caller, job] as const), [other.caller, theirs] as const])
-    for (let view = job; view.status !== 'succeeded'; view = await caller.jobs.get({ id: job.id })) {
-      if (['failed', 'canceled'].includes(view.status)) throw new Error(`job ${job.id} ${view.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  ({ h, other, mine, theirs } = await makeGalleryHarness(
+    [0, 1, 2].map((i) => ({ prompt: `organize ${i}`, numImages: 2, provider: 'local' })),
+  ));
 }, 60_000);
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: TRPCError) => error.code,
-  );
+const code = trpcCodeOf;
 const imagesOf = async (job: JobView) => (await h.caller.jobs.get({ id: job.id })).images.map((image) => image.id);
 
 describe('gallery bulk actions and projects', () => {

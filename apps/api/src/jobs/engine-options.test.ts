@@ -4,25 +4,15 @@
  * with nothing written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../../test/harness.js';
+import { makeEnginesHarness } from '../../test/engines-harness.js';
+import type { Harness } from '../../test/harness.js';
+import { refusalOf } from '../../test/refusal.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await makeHarness({
-    settings: {
-      startingCredits: 50,
-      enabledProviders: ['local', 'a1111', 'comfyui'],
-      prices: { local: 1, a1111: 1, comfyui: 1 },
-    },
-  });
+  h = await makeEnginesHarness();
 });
 afterAll(() => h.close());
-
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => null,
-    (e: unknown) => e as { code: string; message: string },
-  );
 
 describe('engine options per job', () => {
   it('keeps LoRAs, steps, guidance and sampler on the job for an engine', async () => {
@@ -52,7 +42,7 @@ describe('engine options per job', () => {
     ['sampler', { sampler: 'euler' }],
   ])('refuses %s for a provider that does not take it, over tRPC and REST, nothing written', async (field, extra) => {
     const before = await h.db.job.count();
-    const error = await failure(h.caller.jobs.create({ prompt: 'a pier', provider: 'local', ...extra }));
+    const error = await refusalOf(h.caller.jobs.create({ prompt: 'a pier', provider: 'local', ...extra }));
     expect([error?.code, error?.message]).toEqual([
       'BAD_REQUEST',
       `provider local does not take ${field}; providers that do: comfyui, a1111`,
@@ -71,7 +61,7 @@ describe('engine options per job', () => {
     [{ loras: Array.from({ length: 9 }, () => ({ name: 'a' })) }, 'at most 8 LoRAs'],
   ])('refuses %j out of range, naming the limit, nothing written', async (extra, text) => {
     const before = await h.db.job.count();
-    const error = await failure(h.caller.jobs.create({ prompt: 'a pier', provider: 'a1111', ...extra }));
+    const error = await refusalOf(h.caller.jobs.create({ prompt: 'a pier', provider: 'a1111', ...extra }));
     expect(error?.code).toBe('BAD_REQUEST');
     expect(error?.message).toContain(text);
     expect(await h.db.job.count()).toBe(before);

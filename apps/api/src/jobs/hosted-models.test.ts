@@ -16,6 +16,7 @@ import {
 } from '@darkroom/providers/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeHarness, type Harness } from '../../test/harness.js';
+import { refusalOf } from '../../test/refusal.js';
 
 const OPENAI_KEY = 'sk-hosted-models-0123456789';
 const REPLICATE_KEY = 'r8_hosted_models_0123456789';
@@ -115,10 +116,7 @@ describe('a hosted vendor model chosen per job', () => {
 
   it('refuses a model the catalog lacks, listing what the provider has: nothing written, no credit reserved', async () => {
     const [jobs, credits, creates] = [await h.db.job.count(), await balance(), replicate.creates];
-    const error = await h.caller.jobs.create({ prompt: 'x', provider: 'openai', model: 'gpt-image-2' }).then(
-      () => null,
-      (e: unknown) => e as { code: string; message: string },
-    );
+    const error = await refusalOf(h.caller.jobs.create({ prompt: 'x', provider: 'openai', model: 'gpt-image-2' }));
     expect([error?.code, error?.message]).toEqual([
       'BAD_REQUEST',
       'openai has no model "gpt-image-2"; it has: gpt-image-1, dall-e-3, gpt-image-1-mini',
@@ -143,12 +141,9 @@ describe('a hosted vendor model chosen per job', () => {
   it("refuses a named model that cannot run the job's kind at submit, naming it: nothing written, no credit held", async () => {
     const [jobs, credits] = [await h.db.job.count(), await balance()];
     const image = '0190b7e4-1111-7000-8000-000000000001';
-    const error = await h.caller.jobs
-      .create({ prompt: 'x', provider: 'openai', model: 'dall-e-3', inputs: { image } })
-      .then(
-        () => null,
-        (e: unknown) => e as { code: string; message: string },
-      );
+    const error = await refusalOf(
+      h.caller.jobs.create({ prompt: 'x', provider: 'openai', model: 'dall-e-3', inputs: { image } }),
+    );
     expect([error?.code, error?.message]).toEqual([
       'BAD_REQUEST',
       'model dall-e-3 cannot run image-to-image on openai: dall-e-3 has no edits',

@@ -4,25 +4,15 @@
  * anything is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from '../../test/harness.js';
+import { makeEnginesHarness } from '../../test/engines-harness.js';
+import type { Harness } from '../../test/harness.js';
+import { refusalOf } from '../../test/refusal.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await makeHarness({
-    settings: {
-      startingCredits: 50,
-      enabledProviders: ['local', 'a1111', 'comfyui'],
-      prices: { local: 1, a1111: 1, comfyui: 1 },
-    },
-  });
+  h = await makeEnginesHarness();
 });
 afterAll(() => h.close());
-
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => null,
-    (e: unknown) => e as { code: string; message: string },
-  );
 
 describe('model per job', () => {
   it('keeps the model on the job for an engine that takes one', async () => {
@@ -36,7 +26,7 @@ describe('model per job', () => {
 
   it('is refused for a provider that does not take a model, over tRPC and REST, nothing written', async () => {
     const before = await h.db.job.count();
-    const error = await failure(h.caller.jobs.create({ prompt: 'a pier', provider: 'local', model: 'anything' }));
+    const error = await refusalOf(h.caller.jobs.create({ prompt: 'a pier', provider: 'local', model: 'anything' }));
     expect([error?.code, error?.message]).toEqual([
       'BAD_REQUEST',
       'provider local does not take a model; providers that do: comfyui, a1111, openai, stability, replicate, fal',
@@ -52,7 +42,7 @@ describe('model per job', () => {
       code: 'BAD_INPUT',
       details: { field: 'model', reason: 'model_not_accepted' },
     });
-    const batch = await failure(
+    const batch = await refusalOf(
       h.caller.jobs.createBatch({
         requests: [
           { prompt: 'ok', provider: 'comfyui', model: 'a.safetensors' },
@@ -71,7 +61,7 @@ describe('model per job', () => {
     ['a control character', 'model\nname', 'letters, digits'],
     ['a LoRA tag', '<lora:x:1>', 'letters, digits'],
   ])('refuses a model that is %s, naming the field', async (_, model, text) => {
-    const error = await failure(h.caller.jobs.create({ prompt: 'a pier', provider: 'comfyui', model }));
+    const error = await refusalOf(h.caller.jobs.create({ prompt: 'a pier', provider: 'comfyui', model }));
     expect(error?.code).toBe('BAD_REQUEST');
     expect(error?.message).toContain(text);
   });

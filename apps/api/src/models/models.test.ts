@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../../test/harness.js';
+import { refusalOf } from '../../test/refusal.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -42,12 +43,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h.close());
-
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => null,
-    (e: unknown) => e as { code: string; message: string; cause?: { details?: unknown } },
-  );
 
 describe('models', () => {
   it('models.list and GET /api/v1/models list the enabled providers catalogs', async () => {
@@ -113,7 +108,7 @@ describe('models', () => {
     [{ sampler: 'warp' }, 'sampler', 'comfyui has no sampler "warp"; it has: euler, dpmpp_2m'],
   ])('refuses %j, naming the field and listing what the engine has, nothing written', async (extra, field, message) => {
     const before = await h.db.job.count();
-    const error = await failure(h.caller.jobs.create({ prompt: 'a pier', provider: 'comfyui', ...extra }));
+    const error = await refusalOf(h.caller.jobs.create({ prompt: 'a pier', provider: 'comfyui', ...extra }));
     expect([error?.code, error?.message]).toEqual(['BAD_REQUEST', message]);
     const rest = await h.inject({
       method: 'POST',
@@ -121,7 +116,7 @@ describe('models', () => {
       payload: { prompt: 'x', provider: 'comfyui', ...extra },
     });
     expect(rest.json().error).toMatchObject({ code: 'BAD_INPUT', details: { field } });
-    const batch = await failure(
+    const batch = await refusalOf(
       h.caller.jobs.createBatch({ requests: [{ prompt: 'ok' }, { prompt: 'no', provider: 'comfyui', ...extra }] }),
     );
     expect(batch?.message).toBe(message);

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { deleteAsset, uploadAsset } from '../assets/service.js';
 import type { AuthUser, Services } from '../context.js';
 import type { UrlSigner } from '../signed-urls.js';
+import { openAiRequestScope } from './request-scope.js';
 import { generateOpenAiImages } from './service.js';
 import { streamOpenAiImages } from './stream.js';
 import { OpenAiImageRequest } from './wire.js';
@@ -135,14 +136,7 @@ export function registerOpenAiEditRoutes(
             ...(others.length ? { references: others.map((id) => ({ id, role: 'subject' })) } : {}),
             ...(form.mask && !variation ? { mask: await store(await maskFromOpenAi(form.mask)) } : {}),
           };
-          const left = new AbortController();
-          reply.raw.on('close', () => {
-            if (!reply.raw.writableFinished) left.abort();
-          });
-          const header = request.headers['idempotency-key'];
-          const idempotencyKey =
-            typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
-          const gone = AbortSignal.any([left.signal, services.closing]);
+          const { idempotencyKey, gone } = openAiRequestScope(request, reply, services.closing);
           if (input.stream && !variation) {
             const events = 'image_edit';
             await streamOpenAiImages({

@@ -17,6 +17,7 @@ import {
 } from './service.js';
 import { streamOpenAiImages } from './stream.js';
 import { registerOpenAiEditRoutes } from './edits.js';
+import { openAiRequestScope } from './request-scope.js';
 import { OpenAiImageRequest, type OpenAiErrorBody } from './wire.js';
 
 export function registerOpenAiRoutes(
@@ -145,17 +146,8 @@ export function registerOpenAiRoutes(
         const user = await callerOf(request, reply);
         if (!user) return reply;
         const input = OpenAiImageRequest.parse(request.body);
-        // OpenAI's SDKs send one Idempotency-Key per logical request and keep it across their own retries.
-        const header = request.headers['idempotency-key'];
-        const idempotencyKey =
-          typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
+        const { idempotencyKey, gone } = openAiRequestScope(request, reply, services.closing);
         const origin = `${request.protocol}://${request.host}`;
-        // The socket closing before the answer is sent means the caller left.
-        const left = new AbortController();
-        reply.raw.on('close', () => {
-          if (!reply.raw.writableFinished) left.abort();
-        });
-        const gone = AbortSignal.any([left.signal, services.closing]);
         if (input.stream) {
           await streamOpenAiImages({ services, user, input, idempotencyKey, waitSeconds, reply, gone });
           return reply;

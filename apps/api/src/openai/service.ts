@@ -69,14 +69,7 @@ export const OPENAI_URL_TTL_SECONDS = 3600;
 
 export async function generateOpenAiImages({
   services,
-  user,
-  input,
-  idempotencyKey,
-  waitSeconds,
-  origin,
-  signer,
-  gone,
-  inputs,
+  ...request
 }: {
   services: Services;
   user: AuthUser;
@@ -94,9 +87,9 @@ export async function generateOpenAiImages({
 }): Promise<OpenAiImagesResponse> {
   // A waiting request holds a connection for up to waitSeconds: it takes a stream slot, before the job
   // is submitted, so a refusal leaves nothing behind.
-  const release = services.streams.acquire(user.id);
+  const release = services.streams.acquire(request.user.id);
   try {
-    return await generateAndWait(services, { user, input, idempotencyKey, waitSeconds, origin, signer, gone, inputs });
+    return await generateAndWait(services, request);
   } finally {
     release();
   }

@@ -5,7 +5,7 @@
 import type { AssetView, ReferenceView } from '@darkroom/core';
 import type { Db } from '@darkroom/db';
 import type { ImageStorage } from '@darkroom/storage';
-import { assertRoomForAsset, deleteAsset, listAssets, uploadAsset } from '../assets/service.js';
+import { deleteAsset, listAssets, uploadAsset } from '../assets/service.js';
 import type { AuthUser } from '../context.js';
 import type { ReferenceLimits } from '../env.js';
 
@@ -13,8 +13,6 @@ export function toReferenceView(asset: AssetView): ReferenceView {
   const { id, mime, width, height, bytes, tags, description, palette, createdAt } = asset;
   return { id, url: `/references/${id}/file`, mime, width, height, bytes, tags, description, palette, createdAt };
 }
-
-export const assertRoomForReference = assertRoomForAsset;
 
 /** Stores an upload as an asset (or answers the same bytes' existing one); see uploadAsset. */
 export async function uploadReference(options: {

@@ -33,7 +33,7 @@ import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
 import { assertStorableText } from './storable-text.js';
-import { registerLeanTrpcReads } from './trpc-lean-reads.js';
+import { registerLeanTrpcCalls } from './trpc-lean-calls.js';
 import { guardTrpcTransport, sendWholeTrpcAnswers } from './trpc-transport.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
@@ -192,7 +192,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
     // The polled queries skip the fetch adapter (trpc-lean-reads.ts); the plugin serves the rest.
-    registerLeanTrpcReads(scope, trpcOptions);
+    registerLeanTrpcCalls(scope, trpcOptions);
     await scope.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
   });
 

@@ -2,7 +2,7 @@ import { makeJob } from '@darkroom/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../test/harness.js';
-import { LEAN_QUERIES } from './trpc-lean-reads.js';
+import { LEAN_MUTATIONS, LEAN_QUERIES } from './trpc-lean-calls.js';
 
 let h: Harness;
 let server: FastifyInstance;
@@ -46,9 +46,9 @@ async function bothRoads(path: string, input: unknown, headers: Record<string, s
   };
 }
 
-describe('the lean road for polled queries', () => {
-  it('serves only queries', () => {
-    expect(LEAN_QUERIES).toEqual(['jobs.get', 'jobs.list', 'queue.status']);
+describe('the lean road for polled queries and the submit', () => {
+  it('serves the polled queries and the submit', () => {
+    expect([LEAN_QUERIES, LEAN_MUTATIONS]).toEqual([['jobs.get', 'jobs.list', 'queue.status'], ['jobs.create']]);
   });
 
   it("answers as tRPC's adapter does: own job, another user's, missing, hostile ids, no key, bad key", async () => {
@@ -141,5 +141,89 @@ describe('the lean road for polled queries', () => {
     });
     expect(response.headers['content-length']).toBe(String(Buffer.byteLength(response.body)));
     expect(response.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('submits as the adapter does: a good job, bad and hostile input, no key, a body that is not JSON', async () => {
+    const post = (url: string, payload: string, headers: Record<string, string>) =>
+      server.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
+    const both = async (payload: string, headers: Record<string, string>) => {
+      const lean = await post('/trpc/jobs.create', payload, headers);
+      const batched = await post('/trpc/jobs.create?batch=1', `{"0":${payload}}`, headers);
+      return [
+        { status: lean.statusCode, body: lean.json() as Record<string, unknown>, vary: lean.headers.vary },
+        {
+          status: batched.statusCode,
+          body: (batched.json() as Record<string, unknown>[])[0]!,
+          vary: batched.headers.vary,
+        },
+      ] as const;
+    };
+    const refusals: [string, Record<string, string>, number][] = [
+      [JSON.stringify({ prompt: '' }), h.headers, 400],
+      [JSON.stringify({ prompt: 'x'.repeat(100_000) }), h.headers, 400],
+      [JSON.stringify({ prompt: 'nul \u0000 inside' }), h.headers, 400],
+      [JSON.stringify({ prompt: 'a fox', numImages: 1e9 }), h.headers, 400],
+      [JSON.stringify({ prompt: 'a fox', provider: "'; drop table jobs; --" }), h.headers, 400],
+      ['{"prompt":"a fox","__proto__":{"role":"admin"}}', {}, 401],
+      ['null', h.headers, 400],
+      ['[1,2]', h.headers, 400],
+      [JSON.stringify({ prompt: 'a fox' }), {}, 401],
+      [JSON.stringify({ prompt: 'a fox' }), bearer(`dk_00000000_${'A'.repeat(43)}`), 401],
+    ];
+    const before = await h.db.job.count();
+    for (const [payload, headers, status] of refusals) {
+      const [lean, adapter] = await both(payload, headers);
+      expect({ payload: payload.slice(0, 80), ...lean }).toEqual({ payload: payload.slice(0, 80), ...adapter });
+      expect([payload.slice(0, 80), lean.status]).toEqual([payload.slice(0, 80), status]);
+    }
+    expect(await h.db.job.count()).toBe(before);
+
+    const [made, madeByAdapter] = await both(JSON.stringify({ prompt: 'a lean fox', numImages: 2 }), h.headers);
+    expect([made.status, madeByAdapter.status]).toEqual([200, 200]);
+    const view = (answer: typeof made) => (answer.body as { result: { data: { id: string } } }).result.data;
+    expect(Object.keys(view(made)).sort()).toEqual(Object.keys(view(madeByAdapter)).sort());
+    expect(await h.caller.jobs.get({ id: view(made).id })).toMatchObject({ prompt: 'a lean fox', numImages: 2 });
+
+    // Not JSON, or no body: tRPC's own reading refuses it, as before.
+    const broken = await post('/trpc/jobs.create', '{"prompt": ', h.headers);
+    expect([broken.statusCode, (broken.json() as { error: { data: { code: string } } }).error.data.code]).toEqual([
+      400,
+      'BAD_REQUEST',
+    ]);
+    const empty = await server.inject({ method: 'POST', url: '/trpc/jobs.create', headers: h.headers });
+    const emptyByAdapter = await server.inject({ method: 'POST', url: '/trpc/jobs.createBatch', headers: h.headers });
+    expect(empty.statusCode).toBe(emptyByAdapter.statusCode);
+    expect(await h.db.job.count()).toBe(before + 2);
+  });
+
+  it('builds no fetch Request for what it answers itself (the cost it exists to save)', async () => {
+    const job = await makeJob({ db: h.db, user: h.user, request: { prompt: 'counted' } });
+    const Original = globalThis.Request;
+    let built = 0;
+    globalThis.Request = class extends Original {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args);
+        built++;
+      }
+    };
+    try {
+      const input = encodeURIComponent(JSON.stringify({ id: job.id }));
+      const lean = await server.inject({ method: 'GET', url: `/trpc/jobs.get?input=${input}`, headers: h.headers });
+      const created = await server.inject({
+        method: 'POST',
+        url: '/trpc/jobs.create',
+        payload: JSON.stringify({ prompt: 'counted too' }),
+        headers: { ...h.headers, 'content-type': 'application/json' },
+      });
+      expect([lean.statusCode, created.statusCode, built]).toEqual([200, 200, 0]);
+      const batched = await server.inject({
+        method: 'GET',
+        url: `/trpc/jobs.get?batch=1&input=${encodeURIComponent(`{"0":${JSON.stringify({ id: job.id })}}`)}`,
+        headers: h.headers,
+      });
+      expect([batched.statusCode, built]).toEqual([200, 1]);
+    } finally {
+      globalThis.Request = Original;
+    }
   });
 });

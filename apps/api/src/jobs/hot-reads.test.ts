@@ -3,7 +3,7 @@ import { pgPoolOf } from '@darkroom/db';
 import { countStatements, makeJob } from '@darkroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../../test/harness.js';
-import { hotJobView } from './hot-reads.js';
+import { hotJobView, hotServableImage } from './hot-reads.js';
 import { findJobView } from './read.js';
 
 let h: Harness;
@@ -107,5 +107,31 @@ describe('the hot job read', () => {
       .$executeRaw`update jobs set status = 'succeeded', finished_at = now(), credits_reserved = 0 where id = ${job.id}::uuid`;
     const { statements } = await countStatements(() => h.caller.jobs.get({ id: job.id }));
     expect(statements).toBe(1);
+  });
+
+  it("finds a servable image as the Prisma read does: own, another user's, unfinished, any owner's", async () => {
+    const other = await h.makeUser('hot-images@example.com');
+    const mine = await makeJob({ db: h.db, user: h.user, request: { prompt: 'my images', numImages: 2 } });
+    const theirs = await makeJob({ db: h.db, user: other.user, request: { prompt: 'their image' } });
+    await h.db.$executeRaw`update images set status = 'succeeded', storage_key = 'k/' || id, mime = 'image/png',
+      bytes = 10, finished_at = now() where (job_id = ${mine.id}::uuid and index = 0) or job_id = ${theirs.id}::uuid`;
+    const images = await h.db.image.findMany({ where: { jobId: { in: [mine.id, theirs.id] } } });
+    const prisma = (id: string, userId?: string) =>
+      h.db.image.findFirst({
+        where: { id, status: 'succeeded', ...(userId ? { job: { userId } } : {}) },
+        select: { id: true, storageKey: true, thumbnailKey: true, mime: true, bytes: true },
+      });
+    const found: string[] = [];
+    for (const image of images) {
+      for (const userId of [h.user.id, other.user.id, undefined]) {
+        const hot = await hotServableImage(h.db, { id: image.id, userId }, unused);
+        expect(hot).toEqual(await prisma(image.id, userId));
+        if (hot) found.push(`${image.jobId === mine.id ? 'mine' : 'theirs'}:${image.index}:${userId ?? 'any'}`);
+      }
+    }
+    // The pending image is never served; each finished one only to its owner, or to anyone unowned.
+    const me = h.user.id;
+    const them = other.user.id;
+    expect(found.sort()).toEqual([`mine:0:${me}`, 'mine:0:any', `theirs:0:${them}`, 'theirs:0:any'].sort());
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The hottest read (a client polling its job) without Prisma's client runtime: the job, its images and
- * its inputs in one prepared statement through the node-postgres pool Prisma itself uses (pgPoolOf).
+ * The hottest reads (a client polling its job, then fetching its images) without Prisma's client
+ * runtime: the job, its images and its inputs in one prepared statement, and an image's owner check in
+ * another, through the node-postgres pool Prisma itself uses (pgPoolOf).
  * Under load Prisma's query compiler and result mapping were the largest single cost of a status read
  * (docs/performance.md, "Status reads"). The row is shaped as Prisma's model is (same field names and
  * types) and goes through the same toJobView, so the answer is the same one: hot-reads.test.ts compares
@@ -60,4 +61,35 @@ export async function hotJobView(
   const job = rows[0];
   // Rare: only a queued job has a place, and its count reads the queue checkpoints kept per client.
   return job ? toJobView(job, await queuePlaceOf(db, job)) : null;
+}
+
+/** What serving an image needs of its row. */
+export interface ServableImage {
+  id: string;
+  storageKey: string | null;
+  thumbnailKey: string | null;
+  mime: string | null;
+  bytes: number | null;
+}
+
+const SERVABLE_IMAGE = {
+  name: 'darkroom_hot_servable_image',
+  text: `select i.id, i.storage_key as "storageKey", i.thumbnail_key as "thumbnailKey", i.mime, i.bytes
+    from images i join jobs j on j.id = i.job_id
+    where i.id = $1::uuid and i.status = 'succeeded' and ($2::uuid is null or j.user_id = $2::uuid)`,
+};
+
+/**
+ * A finished image `userId` owns (any owner's when undefined: an admin, or a signed link), for
+ * GET /images/:id; the same rule as the Prisma read it replaces, in one prepared statement.
+ */
+export async function hotServableImage(
+  db: Db,
+  { id, userId }: { id: string; userId?: string },
+  viaPrisma: () => Promise<ServableImage | null>,
+): Promise<ServableImage | null> {
+  const pool = pgPoolOf(db);
+  if (!pool || !UUID.test(id)) return viaPrisma();
+  const { rows } = await pool.query<ServableImage>({ ...SERVABLE_IMAGE, values: [id, userId ?? null] });
+  return rows[0] ?? null;
 }

@@ -1,7 +1,7 @@
 // The status-read baseline: a bare Node `http` server (no framework, no ORM) that answers
 // GET /trpc/jobs.get?input={"id":...} with `Authorization: Bearer <key>` by running the same SQL
-// Darkroom runs (key + owner by prefix, the job by id and owner, its images, and for a queued job its
-// queue place) through `pg`, and answering the same JSON. Run as a child process by status.mjs;
+// Darkroom runs (key + owner by prefix, the job by id and owner, its images, its input images, and for
+// a queued job its queue place) through `pg`, and answering the same JSON. Run as a child process by status.mjs;
 // prints `listening on http://...`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -37,6 +37,9 @@ const server = http.createServer(async (request, response) => {
       .rows[0];
     if (!job) return send(response, 404, { error: 'not found' });
     const images = (await pool.query(`select * from images where job_id = $1 order by index asc`, [job.id])).rows;
+    const inputs = (
+      await pool.query(`select * from job_inputs where job_id = $1 order by slot asc, position asc`, [job.id])
+    ).rows;
     let position = null;
     let estimatedWaitSeconds = null;
     if (job.status === 'queued') {
@@ -50,7 +53,7 @@ const server = http.createServer(async (request, response) => {
       );
       estimatedWaitSeconds = estimateWaitSeconds(position, await startRate());
     }
-    send(response, 200, { result: { data: view(job, images, position, estimatedWaitSeconds) } });
+    send(response, 200, { result: { data: view(job, images, inputs, position, estimatedWaitSeconds) } });
   } catch (error) {
     send(response, 500, { error: error.message });
   }
@@ -74,7 +77,7 @@ function send(response, status, body) {
 
 const iso = (date) => date?.toISOString() ?? null;
 
-function view(job, images, position, estimatedWaitSeconds) {
+function view(job, images, inputs, position, estimatedWaitSeconds) {
   return {
     id: job.id,
     batchId: job.batch_id,
@@ -90,6 +93,8 @@ function view(job, images, position, estimatedWaitSeconds) {
     numImages: job.num_images,
     priority: job.priority,
     provider: job.provider,
+    model: job.model,
+    engineOptions: job.engine_options ?? null,
     quality: job.quality,
     outputFormat: job.output_format,
     width: job.width,
@@ -104,11 +109,13 @@ function view(job, images, position, estimatedWaitSeconds) {
     queuePosition: position,
     estimatedWaitSeconds,
     startBy: iso(job.start_by),
+    notBefore: iso(job.not_before),
     runTimeoutSeconds: job.run_timeout_s,
     counts: {
       succeeded: images.filter((image) => image.status === 'succeeded').length,
       failed: images.filter((image) => image.status === 'failed').length,
     },
+    credits: { price: job.credit_price, reserved: job.credits_reserved, charged: job.credits_charged },
     images: images.map((image) => ({
       id: image.id,
       index: image.index,
@@ -123,12 +130,38 @@ function view(job, images, position, estimatedWaitSeconds) {
       error: image.error_code ? { code: image.error_code, message: image.error_message ?? '', retryable: false } : null,
       prompt: image.prompt,
       attempts: image.attempts,
+      progress: image.status === 'succeeded' ? 100 : image.progress,
+      preview:
+        image.status === 'running' && image.preview_version > 0
+          ? {
+              url: `/images/${image.id}/preview?v=${image.preview_version}`,
+              step: image.preview_step,
+              steps: image.preview_steps,
+            }
+          : null,
+      model: image.model,
     })),
     references: job.references ?? [],
+    kind: job.kind,
+    inputs: inputs.map((input) => ({
+      slot: input.slot,
+      position: input.position,
+      role: input.role,
+      assetId: input.asset_id,
+      imageId: input.image_id,
+      url: `/inputs/${input.id}`,
+      thumbnailUrl: input.thumbnail_key ? `/inputs/${input.id}/thumbnail` : null,
+      mime: input.mime,
+      width: input.width,
+      height: input.height,
+    })),
+    inputOptions: job.input_options ?? null,
+    parentImageId: job.parent_image_id,
     createdAt: iso(job.created_at),
     startedAt: iso(job.started_at),
     finishedAt: iso(job.finished_at),
     updatedAt: iso(job.updated_at),
+    version: images.reduce((sum, image) => sum + image.version, job.version),
   };
 }
 

@@ -3,6 +3,7 @@ import type { ImageStorage } from '@darkroom/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Authentication } from './auth/authenticate.js';
+import { hotServableImage } from './jobs/hot-reads.js';
 import { MAX_SIGNED_URL_TTL_SECONDS, type UrlSigner } from './signed-urls.js';
 
 const ImageParams = z.object({ id: z.string().uuid() });
@@ -59,10 +60,12 @@ export function registerImageRoutes(
       if (user.role !== 'admin') owner = { userId: user.id };
     }
     const image = params.success
-      ? await db.image.findFirst({
-          where: { id: params.data.id, status: 'succeeded', ...(owner ? { job: owner } : {}) },
-          select: { id: true, storageKey: true, thumbnailKey: true, mime: true, bytes: true },
-        })
+      ? await hotServableImage(db, { id: params.data.id, userId: owner?.userId }, () =>
+          db.image.findFirst({
+            where: { id: params.data.id, status: 'succeeded', ...(owner ? { job: owner } : {}) },
+            select: { id: true, storageKey: true, thumbnailKey: true, mime: true, bytes: true },
+          }),
+        )
       : null;
     const notFound = {
       error: { code: 'NOT_FOUND', message: variant === 'image' ? 'image not found' : 'thumbnail not found' },

@@ -33,6 +33,7 @@ import { buildOpenApiDocument } from './rest/openapi.js';
 import { REST_PREFIX, registerRestRoutes } from './rest/routes.js';
 import { appRouter, type AppRouter } from './router.js';
 import { assertStorableText } from './storable-text.js';
+import { registerLeanTrpcCalls } from './trpc-lean-calls.js';
 import { guardTrpcTransport, sendWholeTrpcAnswers } from './trpc-transport.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './unavailable.js';
 
@@ -171,28 +172,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(async (scope) => {
     guardTrpcTransport(scope);
     sendWholeTrpcAnswers(scope);
-    await scope.register(fastifyTRPCPlugin, {
-      prefix: '/trpc',
-      trpcOptions: {
-        router: appRouter,
-        // One request, one handful of calls: 50 sign-ups in one batch used to make 50 funded accounts.
-        maxBatchSize: settings.trpcMaxBatchSize,
-        createContext,
-        onError({ error, path: procedure }) {
-          if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
-        },
-        // A rate-limited call says when to come back, as HTTP clients expect.
-        responseMeta({ errors }) {
-          if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE'))
-            return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
-          const retryAfter = errors
-            .map((error) => error.cause)
-            .find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
-          const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
-          return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
-        },
-      } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
-    });
+    const trpcOptions = {
+      router: appRouter,
+      // One request, one handful of calls: 50 sign-ups in one batch used to make 50 funded accounts.
+      maxBatchSize: settings.trpcMaxBatchSize,
+      createContext,
+      onError({ error, path: procedure }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, procedure }, 'procedure failed');
+      },
+      // A rate-limited call says when to come back, as HTTP clients expect.
+      responseMeta({ errors }) {
+        if (errors.some((error) => error.code === 'SERVICE_UNAVAILABLE'))
+          return { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) };
+        const retryAfter = errors
+          .map((error) => error.cause)
+          .find((cause) => isDomainError(cause) && cause.code === 'RATE_LIMITED');
+        const seconds = isDomainError(retryAfter) ? retryAfter.details?.retryAfterSeconds : undefined;
+        return typeof seconds === 'number' ? { headers: new Headers({ 'Retry-After': String(seconds) }) } : {};
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
+    // The polled queries skip the fetch adapter (trpc-lean-reads.ts); the plugin serves the rest.
+    registerLeanTrpcCalls(scope, trpcOptions);
+    await scope.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
   });
 
   // Every other route: text Postgres cannot store is a bad request (a ZodError each scope answers in its shape).

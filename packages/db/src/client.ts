@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export type Db = PrismaClient;
@@ -12,10 +13,25 @@ export interface DbOptions {
   poolSize?: number;
 }
 
+const pools = new WeakMap<Db, pg.Pool>();
+
 /** A Prisma 7 client over node-postgres. The caller owns it and must `$disconnect()` it. */
 export function makeDb({ url, poolSize = 10 }: DbOptions): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  // The pool is made here rather than by the adapter so the hottest reads can share it without
+  // Prisma's client runtime (pgPoolOf); the adapter still ends it on `$disconnect()`.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   // A burst of submits queues for the pool's connections; Prisma's default 2 s wait for one would turn
   // a busy moment into failed requests, so transactions wait longer for a connection (not to run).
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 15_000 } });
+  const db = new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 15_000 } });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * The node-postgres pool under a client made by makeDb (the same connections, the same size), for
+ * statements too hot for Prisma's client runtime; undefined for any other client.
+ */
+export function pgPoolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db);
 }

@@ -1,13 +1,15 @@
 /** Reading jobs: one job, a page of the caller's jobs (filtered, searched). */
 import { DomainError, type JobListInput, type JobListView, type JobView } from '@darkroom/core';
 import { jobViewInclude, queuePlaceOf, queuePlacesOf, toJobView, type Db, type Prisma, type Tx } from '@darkroom/db';
+import { hotJobView } from './hot-reads.js';
 import { visibleTo, type ServiceOptions } from './options.js';
 
 /** The most jobs a prompt search looks at (the newest that match). */
 const MAX_SEARCH_MATCHES = 2000;
 
 export async function getJob({ db, user, id }: ServiceOptions & { id: string }): Promise<JobView> {
-  const view = await findJobView(db, { id, ...visibleTo(user) });
+  const where = { id, ...visibleTo(user) };
+  const view = await hotJobView(db, where, () => findJobView(db, where));
   // Another user's job answers exactly like a missing one.
   if (!view) throw new DomainError('NOT_FOUND', `job ${id} not found`);
   return view;

@@ -82,7 +82,10 @@ export class WaitLine {
     const at = this.places.indexOf(place as Waiting);
     if (at < 0) return;
     this.places.splice(at, 1);
-    if (at === 0) this.places[0]?.arm();
+    if (at !== 0) return;
+    // A wake the leaver did not use (it took a slot, or gave up, while a release was heard) goes on.
+    if ((place as Waiting).woken) this.places[0]?.wake();
+    else this.places[0]?.arm();
   }
 
   /** A slot may be free: the first in line looks. */

@@ -19,7 +19,7 @@ import { jobDuration, jobsFinished } from './metrics.js';
 import type { PipelineDeps } from './run/deps.js';
 import { generateImage, runModeration } from './run/image.js';
 import { loadInputs, MissingInputError } from './run/inputs.js';
-import { chooseReferences, preparePrompts } from './run/stages.js';
+import { chooseReferences, preparePrompts, recordReferences } from './run/stages.js';
 import { handsBack, watchRun, type StopReason } from './run/watch.js';
 
 export type { PipelineDeps } from './run/deps.js';
@@ -103,14 +103,16 @@ async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome>
   let leftForOthers = false;
   let broke: unknown;
   try {
-    // The claim entered the references stage; each stage's write also enters the next one.
-    const references = await chooseReferences(deps, started);
+    // The claim entered the references stage; the prompts' write records the choice and enters the next.
+    const chosen = await chooseReferences(deps, started);
+    const { references } = chosen;
     const inputs = await loadInputs(deps, started).catch((error: unknown) => {
       if (!(error instanceof MissingInputError)) throw error;
       return error;
     });
     // An input's file is gone from storage: no provider and no retry can make these images.
     if (inputs instanceof MissingInputError) {
+      await recordReferences(db, jobId, chosen);
       await endRun(
         deps,
         jobId,
@@ -119,7 +121,7 @@ async function runClaimed(deps: PipelineDeps, started: Job): Promise<RunOutcome>
       );
       return { kind: 'finished' };
     }
-    const images = await preparePrompts(db, started);
+    const images = await preparePrompts(db, started, chosen);
     // Pending and running images are made; so are canceled ones of a job still running (a worker
     // killed during an older version's shutdown left them so). Failed images stay failed.
     const todo = images.filter((image) => image.status !== 'succeeded' && image.status !== 'failed');

@@ -8,6 +8,7 @@ import { ProviderError } from '@darkroom/providers';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { WaitLine } from './wait-line.js';
 
 const CHANNEL = 'darkroom_provider_slot';
 
@@ -46,10 +47,15 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
   listener.on('error', (error) => log.warn({ err: error }, 'provider gate listener error'));
   await listener.connect();
   await listener.query(`listen ${CHANNEL}`);
-  const waiters = new Set<{ provider: string; wake: () => void }>();
-  listener.on('notification', (message) => {
-    for (const waiter of waiters) if (waiter.provider === message.payload) waiter.wake();
-  });
+  const lines = new Map<string, WaitLine>();
+  const lineOf = (provider: string) => {
+    let line = lines.get(provider);
+    if (!line) lines.set(provider, (line = new WaitLine(pollMs)));
+    return line;
+  };
+  // One released slot wakes one waiter (the longest waiting), not all of them: with 32 waiters a wake
+  // of every one cost 32 statements per release and starved the releases themselves of connections.
+  listener.on('notification', (message) => lines.get(message.payload ?? '')?.wakeFirst());
 
   const prepared = new Map<string, Promise<void>>();
   const ensureSlots = (provider: string, count: number) => {
@@ -87,42 +93,47 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
     return limiter;
   };
 
-  async function tryAcquire(provider: string, concurrency: number): Promise<number | null> {
-    const { rows } = await pool.query<{ slot: number }>(
-      `update provider_leases set holder = $3, acquired_at = now(), expires_at = now() + make_interval(secs => $4::float8 / 1000)
-       where (provider, slot) = (
-         select provider, slot from provider_leases
-         where provider = $1 and slot < $2 and (holder is null or expires_at < now())
-         order by slot limit 1 for update skip locked)
-       returning slot`,
+  /**
+   * Takes a free slot, if there is one, and answers whether more looked free (the statement's snapshot,
+   * before its own take): then the next waiter is worth waking at once rather than at the next release.
+   */
+  async function tryAcquire(provider: string, concurrency: number): Promise<{ slot: number | null; more: boolean }> {
+    const { rows } = await pool.query<{ slot: number | null; free: number }>(
+      `with taken as (
+         update provider_leases set holder = $3, acquired_at = now(), expires_at = now() + make_interval(secs => $4::float8 / 1000)
+         where (provider, slot) = (
+           select provider, slot from provider_leases
+           where provider = $1 and slot < $2 and (holder is null or expires_at < now())
+           order by slot limit 1 for update skip locked)
+         returning slot)
+       select (select slot from taken) as slot,
+         (select count(*) from provider_leases where provider = $1 and slot < $2 and (holder is null or expires_at < now()))::int as free`,
       [provider, concurrency, workerId, leaseMs],
     );
-    return rows[0]?.slot ?? null;
+    const slot = rows[0]?.slot ?? null;
+    return { slot, more: (rows[0]?.free ?? 0) > (slot === null ? 0 : 1) };
   }
 
-  function nextWake(provider: string, signal: AbortSignal) {
-    return new Promise<void>((resolve, reject) => {
-      const waiter = {
-        provider,
-        wake: () => {
-          cleanup();
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new ProviderError('canceled', 'canceled while waiting for a provider slot'));
-      };
-      const timer = setTimeout(waiter.wake, pollMs * (0.5 + Math.random()));
-      const cleanup = () => {
-        clearTimeout(timer);
-        waiters.delete(waiter);
-        signal.removeEventListener('abort', onAbort);
-      };
-      if (signal.aborted) return onAbort();
-      waiters.add(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  /** A slot of `provider`, in the order callers asked in this process; aborting stops the wait. */
+  async function acquire(provider: string, concurrency: number, signal: AbortSignal): Promise<number> {
+    const line = lineOf(provider);
+    const place = line.join(signal);
+    try {
+      // The first in line looks at once; the others when a release (or a take that saw more free) wakes them.
+      let look = line.isFirst(place);
+      for (;;) {
+        if (!look) await place.turn();
+        look = false;
+        const got = await tryAcquire(provider, concurrency);
+        if (got.slot !== null) {
+          line.leave(place);
+          if (got.more) line.wakeFirst();
+          return got.slot;
+        }
+      }
+    } finally {
+      line.leave(place);
+    }
   }
 
   async function waitForRate(provider: string, perMinute: number, signal: AbortSignal) {
@@ -144,8 +155,7 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
       const { concurrency, requestsPerMinute } = limitsFor(provider);
       await ensureSlots(provider, concurrency);
       await waitForRate(provider, requestsPerMinute, signal);
-      let slot: number | null;
-      while ((slot = await tryAcquire(provider, concurrency)) === null) await nextWake(provider, signal);
+      const slot = await acquire(provider, concurrency, signal);
       // Renewed while held: a vendor call may outlast the lease, and a lease that lapsed under a live
       // call would let another worker take the slot (two calls in flight where one is allowed). The
       // lease only lapses when its holder stops renewing: it died, or lost the database.
@@ -172,7 +182,7 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
                update provider_leases set holder = null, acquired_at = null, expires_at = null
                where provider = $1 and slot = $2 and holder = $3 returning provider)
              select pg_notify($4, provider) from released`,
-            [provider, slot!, workerId, CHANNEL],
+            [provider, slot, workerId, CHANNEL],
           )
           .catch((error) =>
             log.warn(
@@ -183,7 +193,7 @@ export async function makeProviderGate(options: ProviderGateOptions): Promise<Pr
       }
     },
     async close() {
-      for (const waiter of waiters) waiter.wake();
+      for (const line of lines.values()) line.closeAll();
       await listener.end().catch(() => {});
       await pool.end();
     },

@@ -105,8 +105,8 @@ export function postgresErrorOf(error: unknown): { originalCode?: string; detail
  * again is harmless (nothing is held any more).
  */
 export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged: number; refunded: number }> {
-  // Three statements (the job locked with its stored images counted, both balances moved, the ledger
-  // entries): this runs at the end of every job.
+  // Two statements (the job locked with its stored images counted; both balances moved with their
+  // ledger entries): this runs at the end of every job.
   const [job] = await tx.$queryRaw<
     { user_id: string; credits_reserved: number; credits_charged: number; credit_price: number; succeeded: number }[]
   >`
@@ -117,40 +117,23 @@ export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged
   const due = Math.max(0, job.succeeded * job.credit_price - job.credits_charged);
   const charged = Math.min(due, job.credits_reserved);
   const refunded = job.credits_reserved - charged;
-  const [balance] = await tx.$queryRaw<{ credit_balance: number }[]>`
+  // The charge entry's balance is the one before the refund: the charge moved no balance (the credits
+  // were taken when held), the refund gives some back. Charge first, then refund, as ids order them.
+  await tx.$executeRaw`
     with settled as (
       update jobs set credits_reserved = 0, credits_charged = credits_charged + ${charged}::int, updated_at = now()
-      where id = ${jobId}::uuid)
-    update users set credit_balance = credit_balance + ${refunded}::int, updated_at = now()
-    where id = ${job.user_id}::uuid returning credit_balance`;
-  if (!balance) return { charged, refunded };
-  const entries = [
-    ...(charged > 0
-      ? [
-          {
-            userId: job.user_id,
-            jobId,
-            kind: 'charge' as const,
-            amount: 0,
-            balanceAfter: balance.credit_balance - refunded,
-            note: chargeNote(charged, charged / (job.credit_price || 1)),
-          },
-        ]
-      : []),
-    ...(refunded > 0
-      ? [
-          {
-            userId: job.user_id,
-            jobId,
-            kind: 'refund' as const,
-            amount: refunded,
-            balanceAfter: balance.credit_balance,
-            note: 'credits held for images not produced',
-          },
-        ]
-      : []),
-  ];
-  if (entries.length > 0) await tx.creditEntry.createMany({ data: entries });
+      where id = ${jobId}::uuid),
+    balance as (
+      update users set credit_balance = credit_balance + ${refunded}::int, updated_at = now()
+      where id = ${job.user_id}::uuid returning credit_balance)
+    insert into credit_entries (user_id, job_id, kind, amount, balance_after, note)
+    select ${job.user_id}::uuid, ${jobId}::uuid, entry.kind::"CreditEntryKind", entry.amount, balance.credit_balance - entry.less, entry.note
+    from balance, (values
+      (1, 'charge', 0, ${refunded}::int, ${chargeNote(charged, charged / (job.credit_price || 1))}::text, ${charged > 0}::boolean),
+      (2, 'refund', ${refunded}::int, 0, 'credits held for images not produced', ${refunded > 0}::boolean)
+    ) as entry(ord, kind, amount, less, note, wanted)
+    where entry.wanted
+    order by entry.ord`;
   return { charged, refunded };
 }
 

@@ -1,56 +1,20 @@
 /**
  * The stages before generating: references chosen, then each image's exact prompt and seed written.
- * Each stage's write also enters the next stage, in one statement.
+ * The choice, the prompts and both stage changes are one statement (they were three round trips).
  */
-import { buildImagePrompt, imageSeed, jobEvent, type JobReference, type Preset, type Stage } from '@darkroom/core';
+import { buildImagePrompt, imageSeed, jobEvent, type JobReference, type Preset } from '@darkroom/core';
 import type { Db, Image, Job } from '@darkroom/db';
 import { findReferences } from '../references.js';
 import type { PipelineDeps } from './deps.js';
 
-/** Enters `stage`: the job's stage and its timeline event, in one statement. */
-export async function setStage(db: Db, jobId: string, stage: Stage) {
-  const event = jobEvent('stage', { stage });
-  await db.$executeRaw`
-    with entered as (update jobs set stage = ${stage}::"JobStage", updated_at = now() where id = ${jobId}::uuid returning id)
-    insert into job_events (job_id, type, data) select id, ${event.type}, ${JSON.stringify(event.data)}::jsonb from entered`;
-}
-
 /**
- * Writes each image's exact prompt and seed before anything is generated, and enters the generating
- * stage, in one statement.
+ * The references chosen for the run: what an earlier run chose (kept), or a search now. Nothing is
+ * written here: the choice is recorded with the prompts (`preparePrompts`), in one statement. A failing
+ * search must not fail the job: it is recorded as a warning and the job goes on without references.
  */
-export async function preparePrompts(db: Db, job: Job): Promise<Image[]> {
-  const prompt = buildImagePrompt({ preset: job.preset as Preset, prompt: job.prompt, style: job.style });
-  const images = await db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } });
-  const unprepared = images.filter((image) => image.prompt === null);
-  if (unprepared.length === 0) {
-    await setStage(db, job.id, 'generating');
-    return images;
-  }
-  const seeds = unprepared.map((image) => imageSeed(job.seed ?? 0, image.index));
-  const generating = jobEvent('stage', { stage: 'generating' });
-  await db.$executeRaw`
-    with prepared as (
-      update images set prompt = ${prompt}, seed = given.seed, updated_at = now()
-      from unnest(${unprepared.map((image) => image.id)}::uuid[], ${seeds}::int[]) as given(id, seed)
-      where images.id = given.id),
-    entered as (update jobs set stage = 'generating', updated_at = now() where id = ${job.id}::uuid returning id)
-    insert into job_events (job_id, type, data) select id, ${generating.type}, ${JSON.stringify(generating.data)}::jsonb from entered`;
-  return images.map((image) =>
-    image.prompt !== null ? image : { ...image, prompt, seed: imageSeed(job.seed ?? 0, image.index) },
-  );
-}
-
-/**
- * Finds and records the job's references. A failing search must not fail the job: it is recorded as a
- * warning and the job goes on without references.
- */
-export async function chooseReferences(deps: PipelineDeps, job: Job): Promise<JobReference[]> {
+export async function chooseReferences(deps: PipelineDeps, job: Job): Promise<ChosenReferences> {
   // A resumed run keeps what the first run chose.
-  if (Array.isArray(job.references)) {
-    await setStage(deps.db, job.id, 'prompts');
-    return job.references as unknown as JobReference[];
-  }
+  if (Array.isArray(job.references)) return { references: job.references as unknown as JobReference[], fresh: false };
   let references: JobReference[] = [];
   try {
     references = await findReferences(deps.db, job);
@@ -67,12 +31,54 @@ export async function chooseReferences(deps: PipelineDeps, job: Job): Promise<Jo
       },
     });
   }
-  // The choice and the next stage in one statement.
+  return { references, fresh: true };
+}
+
+export interface ChosenReferences {
+  references: JobReference[];
+  /** Chosen by this run, so not on the job row yet. */
+  fresh: boolean;
+}
+
+/**
+ * Records the references and enters the prompts stage, for a run that ends before its prompts (an
+ * input's file is missing): the timeline reads as it would have.
+ */
+export async function recordReferences(db: Db, jobId: string, { references, fresh }: ChosenReferences) {
   const prompts = jobEvent('stage', { stage: 'prompts' });
-  await deps.db.$executeRaw`
+  await db.$executeRaw`
     with entered as (
-      update jobs set "references" = ${JSON.stringify(references)}::jsonb, stage = 'prompts', updated_at = now()
-      where id = ${job.id}::uuid returning id)
+      update jobs set "references" = coalesce(${fresh ? JSON.stringify(references) : null}::jsonb, "references"), stage = 'prompts', updated_at = now()
+      where id = ${jobId}::uuid returning id)
     insert into job_events (job_id, type, data) select id, ${prompts.type}, ${JSON.stringify(prompts.data)}::jsonb from entered`;
-  return references;
+}
+
+/**
+ * Records the references, writes each image's exact prompt and seed, and passes through the prompts
+ * stage into generating, in one statement (both stage events, in order, as two writes made them).
+ */
+export async function preparePrompts(db: Db, job: Job, chosen: ChosenReferences): Promise<Image[]> {
+  const prompt = buildImagePrompt({ preset: job.preset as Preset, prompt: job.prompt, style: job.style });
+  const images = await db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } });
+  const unprepared = images.filter((image) => image.prompt === null);
+  const seeds = unprepared.map((image) => imageSeed(job.seed ?? 0, image.index));
+  const prompts = jobEvent('stage', { stage: 'prompts' });
+  const generating = jobEvent('stage', { stage: 'generating' });
+  await db.$executeRaw`
+    with prepared as (
+      update images set prompt = ${prompt}, seed = given.seed, updated_at = now()
+      from unnest(${unprepared.map((image) => image.id)}::uuid[], ${seeds}::int[]) as given(id, seed)
+      where images.id = given.id),
+    entered as (
+      update jobs set "references" = coalesce(${chosen.fresh ? JSON.stringify(chosen.references) : null}::jsonb, "references"),
+        stage = 'generating', updated_at = now()
+      where id = ${job.id}::uuid returning id)
+    insert into job_events (job_id, type, data)
+    select entered.id, stage.type, stage.data from entered, (values
+      (1, ${prompts.type}, ${JSON.stringify(prompts.data)}::jsonb),
+      (2, ${generating.type}, ${JSON.stringify(generating.data)}::jsonb)) as stage(ord, type, data)
+    order by stage.ord`;
+  return images.map((image) =>
+    image.prompt !== null ? image : { ...image, prompt, seed: imageSeed(job.seed ?? 0, image.index) },
+  );
 }

@@ -19,6 +19,8 @@ const AdminPage = named(() => import('./pages/AdminPage.js'), 'AdminPage');
 const GalleryPage = named(() => import('./pages/GalleryPage.js'), 'GalleryPage');
 const ImagePage = named(() => import('./pages/ImagePage.js'), 'ImagePage');
 const UsagePage = named(() => import('./pages/UsagePage.js'), 'UsagePage');
+const CollectionsPage = named(() => import('./pages/CollectionsPage.js'), 'CollectionsPage');
+const CollectionPage = named(() => import('./pages/CollectionPage.js'), 'CollectionPage');
 const KeysPage = named(() => import('./pages/KeysPage.js'), 'KeysPage');
 
 /**
@@ -67,6 +69,8 @@ function Session() {
           <Route path="gallery" element={<GalleryPage />} />
           <Route path="gallery/favourites" element={<GalleryPage favourites />} />
           <Route path="gallery/:imageId" element={<ImagePage />} />
+          <Route path="collections" element={<CollectionsPage />} />
+          <Route path="collections/:collectionId" element={<CollectionPage />} />
           <Route path="history" element={<HistoryPage />} />
           <Route path="jobs/:jobId" element={<JobPage />} />
           <Route path="usage" element={<UsagePage />} />

@@ -1,3 +1,6 @@
 import { darkroomTestConfig } from '../../vitest.shared.js';
 
-export default darkroomTestConfig('@darkroom/db', { test: { globalSetup: ['./test/global-setup.ts'] } });
+// The files share one module graph (`isolate: false`): see docs/testing.md, "Suite time".
+export default darkroomTestConfig('@darkroom/db', {
+  test: { globalSetup: ['./test/global-setup.ts'], isolate: false },
+});

@@ -1,3 +1,4 @@
 import { darkroomTestConfig } from '../../vitest.shared.js';
 
-export default darkroomTestConfig('@darkroom/storage');
+// The files share one module graph (`isolate: false`): see docs/testing.md, "Suite time".
+export default darkroomTestConfig('@darkroom/storage', { test: { isolate: false } });

@@ -387,8 +387,9 @@ const WorkerEnv = z.object({
   COMFYUI_STEPS: z.coerce.number().int().min(1).max(10_000).optional(),
 
   /**
-   * Time between the local provider's passes (sketch, colour, detail) while previews are on, in ms: a
-   * demo or test sees the image develop as a GPU engine's would. Default 0 (as fast as the CPU renders).
+   * How long each of the local provider's first passes (sketch, colour) takes, in ms, whether or not
+   * previews are on: a demo or test sees the image develop as a GPU engine's would, and an engine's
+   * steps take their time watched or not. Default 0 (as fast as the CPU renders).
    */
   LOCAL_PASS_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Models listed for each hosted vendor (GET /v1/models, models.list), comma-separated; the `*_MODEL` is always listed. */

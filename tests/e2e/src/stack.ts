@@ -2,11 +2,12 @@
  * Runs Darkroom the way a newcomer does (`node scripts/start.mjs`, what `npm start` ends in) as a child
  * process with its own data directory, and stops it the way Ctrl-C does: SIGINT to its process group.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trackResource } from '@darkroom/core/tracked-resources';
+import { inject } from 'vitest';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -24,7 +25,19 @@ export interface Stack {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-export async function startStack(dataDir: string, env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Starts Darkroom on `dataDir`. An empty one gets a copy of the run's migrated cluster
+ * (global-setup.ts) unless `fresh`, or the stack has its own DATABASE_URL.
+ */
+export async function startStack(
+  dataDir: string,
+  env: Record<string, string> = {},
+  { fresh = false }: { fresh?: boolean } = {},
+): Promise<Stack> {
+  if (!fresh && !env.DATABASE_URL && readdirSync(dataDir).length === 0) {
+    // `cp -a` keeps the owner: as root the cluster belongs to the `postgres` user, who alone may run it.
+    execFileSync('cp', ['-a', `${inject('clusterTemplate')}/.`, dataDir]);
+  }
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: repoRoot,
     env: { ...process.env, PORT: '0', DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },

@@ -16,7 +16,7 @@ afterAll(async () => {
 
 describe('the start command', () => {
   it('keeps jobs and images across a restart, and Ctrl-C leaves no process behind', async () => {
-    stack = await startStack(dataDir);
+    stack = await startStack(dataDir, {}, { fresh: true });
     // The banner says how to read embedded Postgres's password (its file), never the password itself.
     const password = decodeURIComponent(new URL(stack.databaseUrl).password);
     expect(password.length).toBeGreaterThanOrEqual(32);

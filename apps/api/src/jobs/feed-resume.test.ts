@@ -2,6 +2,7 @@
  * jobs.feed resumed with Last-Event-ID over real HTTP (SSE): every job changed since then is sent, not
  * only the first page, and an id the feed never gave out is a 400 rather than "from the beginning".
  */
+import type { JobView } from '@darkroom/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../../test/harness.js';
 
@@ -13,11 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Job ids the feed sends until `count` distinct ones arrived (or 20 s passed), then closes the stream. */
-async function feedIds(lastEventId: string, count: number): Promise<Set<string>> {
+/** The views the feed sends until `count` distinct jobs arrived (or 20 s passed), then closes the stream. */
+async function feedViews(lastEventId: string, count: number): Promise<Map<string, JobView>> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 20_000);
-  const ids = new Set<string>();
+  const views = new Map<string, JobView>();
   try {
     const response = await fetch(
       `${base}/trpc/jobs.feed?input=${encodeURIComponent(JSON.stringify({ lastEventId }))}`,
@@ -29,11 +30,11 @@ async function feedIds(lastEventId: string, count: number): Promise<Set<string>>
     for await (const chunk of response.body!) {
       buffered += decoder.decode(chunk as Uint8Array, { stream: true });
       for (const match of buffered.matchAll(/^data: (\{.*\})$/gm)) {
-        const id = (JSON.parse(match[1]!) as { id?: string }).id;
-        if (id) ids.add(id);
+        const view = JSON.parse(match[1]!) as JobView;
+        if (view.id) views.set(view.id, view);
       }
       buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
-      if (ids.size >= count) break;
+      if (views.size >= count) break;
     }
   } catch (error) {
     if (!abort.signal.aborted) throw error;
@@ -41,7 +42,7 @@ async function feedIds(lastEventId: string, count: number): Promise<Set<string>>
     clearTimeout(timer);
     abort.abort();
   }
-  return ids;
+  return views;
 }
 
 describe('jobs.feed resume', () => {
@@ -54,8 +55,22 @@ describe('jobs.feed resume', () => {
       });
       created.push(...batch.jobs.map((job) => job.id));
     }
-    const ids = await feedIds(before, created.length);
-    expect(created.filter((id) => !ids.has(id))).toEqual([]);
+    const views = await feedViews(before, created.length);
+    expect(created.filter((id) => !views.has(id))).toEqual([]);
+  });
+
+  it('sends each queued job of a page with its own place in the queue, as jobs.get reads it', async () => {
+    const before = String(Date.now() - 1);
+    const batch = await h.caller.jobs.createBatch({
+      requests: Array.from({ length: 12 }, (_, j) => ({ prompt: `placed ${j}` })),
+    });
+    const views = await feedViews(before, 12);
+    const places = (view: JobView) => [view.id, view.status, view.queuePosition];
+    const got = batch.jobs.map((job) => places(views.get(job.id)!));
+    const want = await Promise.all(batch.jobs.map(async (job) => places(await h.caller.jobs.get({ id: job.id }))));
+    expect(got).toEqual(want);
+    // Nothing runs these jobs: each is queued, behind the ones before it.
+    expect(new Set(got.map(([, , position]) => position)).size).toBe(12);
   });
 
   it('refuses an event id it never gave out, with BAD_REQUEST naming the field', async () => {

@@ -5,7 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { isTerminalStatus, type JobView } from '@darkroom/core';
-import { jobViewInclude, queuePlaceOf, toJobView, type Db, type JobChangeFeed, type JobWithImages } from '@darkroom/db';
+import {
+  jobViewInclude,
+  queuePlacesOf,
+  toJobView,
+  type Db,
+  type JobChangeFeed,
+  type JobWithImages,
+} from '@darkroom/db';
 import { tracked } from '@trpc/server';
 import type { AuthUser } from '../context.js';
 import { getJob } from './read.js';
@@ -121,8 +128,7 @@ async function* streamMyJobs(
           include: jobViewInclude,
           orderBy: { updatedAt: 'asc' },
         });
-        for (const job of jobs)
-          yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
+        yield* viewsOf(db, jobs);
       }
       await wake.wait(credentials.cap(IDLE_REFRESH_MS));
       if (signal?.aborted || !(await credentials.stand())) return;
@@ -168,11 +174,21 @@ async function* updatedSince(db: Db, user: AuthUser, since: Date, signal: AbortS
       orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
       take: FEED_PAGE,
     });
-    for (const job of jobs) yield tracked(String(job.updatedAt.getTime()), toJobView(job, await queuePlaceOf(db, job)));
+    yield* viewsOf(db, jobs);
     if (jobs.length < FEED_PAGE || signal?.aborted) return;
     const last = jobs.at(-1)!;
     after = { updatedAt: last.updatedAt, id: last.id };
   }
+}
+
+/**
+ * A page of jobs as feed events. The queue places come from one statement for the page: a burst of
+ * submits (a batch, a client's many tabs) wakes the feed with many queued jobs at once, and a count per
+ * job, one after another, held the last of them back by the sum.
+ */
+async function* viewsOf(db: Db, jobs: JobWithImages[]) {
+  const places = await queuePlacesOf(db, jobs);
+  for (const job of jobs) yield tracked(String(job.updatedAt.getTime()), toJobView(job, places.get(job.id)!));
 }
 
 /**

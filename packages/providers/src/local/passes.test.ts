@@ -48,4 +48,18 @@ describe('local previews', () => {
     });
     await expect(result).rejects.toMatchObject({ code: 'canceled' });
   });
+
+  it("takes the passes' time when nobody watches too, so previews cost only their pictures", async () => {
+    // A lower bound only: timers never fire early, so this cannot fail on a slow machine.
+    const started = performance.now();
+    await createLocalProvider({ passMs: 150 }).generate(request);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+  });
+
+  it('stops the unwatched passes when canceled', async () => {
+    const controller = new AbortController();
+    const result = createLocalProvider({ passMs: 600_000 }).generate({ ...request, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(result).rejects.toMatchObject({ code: 'canceled' });
+  });
 });

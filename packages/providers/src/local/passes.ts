@@ -38,7 +38,7 @@ export async function renderPasses(
 }
 
 /** Waits `ms`; answers true when `signal` was aborted first. */
-function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(true);
   if (ms <= 0) return Promise.resolve(false);
   return new Promise((resolve) => {

@@ -9,7 +9,7 @@ import {
   upscale,
   type LocalResult,
 } from './inputs.js';
-import { renderPasses } from './passes.js';
+import { pause, renderPasses } from './passes.js';
 import { buildScene } from './scene.js';
 
 /**
@@ -19,8 +19,9 @@ import { buildScene } from './scene.js';
  */
 export interface LocalProviderOptions {
   /**
-   * Time between the passes of a developing image (sketch, colour, detail), in ms, when the caller asks
-   * for previews (LOCAL_PASS_MS): 0 renders as fast as the CPU can. Default 0.
+   * Time each of the first two passes of an image (sketch, colour) takes, in ms (LOCAL_PASS_MS), whether
+   * or not the caller asks for previews: a stand-in for an engine's steps, which take their time whether
+   * anyone watches or not. 0 renders as fast as the CPU can. Default 0.
    */
   passMs?: number;
 }
@@ -60,6 +61,10 @@ async function work(request: GenerateRequest, passMs: number): Promise<LocalResu
           passMs,
           ...(request.signal ? { signal: request.signal } : {}),
         });
+        throwIfCanceled(request.signal);
+      } else if (passMs > 0) {
+        // Nobody watches, but the passes take their time all the same (only their pictures are skipped).
+        await pause(2 * passMs, request.signal);
         throwIfCanceled(request.signal);
       }
       const bytes = await renderScene(request, request.width, request.height, palette);

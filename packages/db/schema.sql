@@ -68,6 +68,28 @@ CREATE INDEX api_keys_user_id_idx ON public.api_keys USING btree (user_id);
 CREATE TRIGGER api_keys_notify_delete AFTER DELETE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION darkroom_notify_api_key_changed();
 CREATE TRIGGER api_keys_notify_update AFTER UPDATE ON public.api_keys FOR EACH ROW WHEN (((old.revoked_at IS DISTINCT FROM new.revoked_at) OR (old.hash IS DISTINCT FROM new.hash) OR (old.prefix IS DISTINCT FROM new.prefix) OR (old.user_id IS DISTINCT FROM new.user_id))) EXECUTE FUNCTION darkroom_notify_api_key_changed();
 
+CREATE TABLE collection_images (
+    collection_id uuid NOT NULL,
+    image_id uuid NOT NULL,
+    added_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+ALTER TABLE collection_images ADD CONSTRAINT collection_images_pkey PRIMARY KEY (collection_id, image_id);
+ALTER TABLE collection_images ADD CONSTRAINT collection_images_collection_id_fkey FOREIGN KEY (collection_id) REFERENCES collections(id) ON UPDATE CASCADE ON DELETE CASCADE;
+ALTER TABLE collection_images ADD CONSTRAINT collection_images_image_id_fkey FOREIGN KEY (image_id) REFERENCES images(id) ON UPDATE CASCADE ON DELETE CASCADE;
+CREATE INDEX collection_images_collection_id_added_at_idx ON public.collection_images USING btree (collection_id, added_at);
+CREATE INDEX collection_images_image_id_idx ON public.collection_images USING btree (image_id);
+
+CREATE TABLE collections (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    created_at timestamp(3) with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    updated_at timestamp(3) with time zone NOT NULL
+);
+ALTER TABLE collections ADD CONSTRAINT collections_pkey PRIMARY KEY (id);
+ALTER TABLE collections ADD CONSTRAINT collections_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE;
+CREATE UNIQUE INDEX collections_user_id_name_key ON public.collections USING btree (user_id, name);
+
 CREATE TABLE credit_entries (
     id bigint DEFAULT nextval('credit_entries_id_seq'::regclass) NOT NULL,
     user_id uuid NOT NULL,

@@ -1,6 +1,7 @@
 import { adminRouter } from './admin/router.js';
 import { apiKeysRouter, authRouter, invitesRouter } from './auth/router.js';
 import { creditsRouter } from './credits/router.js';
+import { collectionsRouter } from './gallery/collections-router.js';
 import { galleryRouter } from './gallery/router.js';
 import { jobsRouter } from './jobs/router.js';
 import { modelsRouter } from './models/router.js';
@@ -15,6 +16,7 @@ export const appRouter = router({
   admin: adminRouter,
   auth: authRouter,
   apiKeys: apiKeysRouter,
+  collections: collectionsRouter,
   credits: creditsRouter,
   gallery: galleryRouter,
   invites: invitesRouter,

@@ -1,3 +1,6 @@
+// First of all: zod must not probe for eval (the CSP refuses it) when the first schema is built, and
+// the bundle may build one before core's index runs.
+import '@darkroom/core/no-eval';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';

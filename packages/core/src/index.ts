@@ -16,3 +16,4 @@ export * from './retry-policy.js';
 export * from './tasks.js';
 export * from './quote.js';
 export * from './gallery.js';
+export * from './collections.js';

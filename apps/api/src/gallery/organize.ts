@@ -4,11 +4,15 @@
  * like a missing one) refuses the whole request and writes nothing.
  */
 import { DomainError } from '@darkroom/core';
-import type { Prisma } from '@darkroom/db';
+import type { Prisma, Tx } from '@darkroom/db';
 import type { ServiceOptions } from '../jobs/options.js';
 
 /** The caller's gallery images among `ids` (with their jobs), or NOT_FOUND naming the first missing one. */
-async function ownImages({ db, user, ids }: ServiceOptions & { ids: string[] }) {
+export async function ownImages({
+  db,
+  user,
+  ids,
+}: Omit<ServiceOptions, 'db'> & { db: ServiceOptions['db'] | Tx; ids: string[] }) {
   const where: Prisma.ImageWhereInput = {
     id: { in: ids },
     status: 'succeeded',
@@ -23,19 +27,20 @@ async function ownImages({ db, user, ids }: ServiceOptions & { ids: string[] }) 
   return rows;
 }
 
-/** Takes every image out of the gallery (their jobs keep them); answers how many. */
+/** Takes every image out of the gallery and its collections (their jobs keep them); answers how many. */
 export async function removeManyFromGallery({ db, user, ids }: ServiceOptions & { ids: string[] }) {
   await ownImages({ db, user, ids });
   const removedAt = new Date();
-  await db.$transaction(
-    ids.map((imageId) =>
+  await db.$transaction([
+    ...ids.map((imageId) =>
       db.galleryMark.upsert({
         where: { imageId },
         create: { imageId, userId: user.id, removedAt },
         update: { removedAt, favourite: false },
       }),
     ),
-  );
+    db.collectionImage.deleteMany({ where: { imageId: { in: ids } } }),
+  ]);
   return { removed: ids.length };
 }
 

@@ -12,7 +12,7 @@ import {
 import { imageUrl, type Prisma } from '@darkroom/db';
 import type { ServiceOptions } from '../jobs/options.js';
 
-const include = {
+export const include = {
   job: {
     select: {
       prompt: true,
@@ -33,7 +33,7 @@ const include = {
 
 type ImageRow = Prisma.ImageGetPayload<{ include: typeof include }> & { galleryMarks?: { favourite: boolean }[] };
 
-function toView(row: ImageRow, favourite: boolean): GalleryImageView {
+export function toView(row: ImageRow, favourite: boolean): GalleryImageView {
   const { job } = row;
   return {
     id: row.id,
@@ -63,7 +63,7 @@ function toView(row: ImageRow, favourite: boolean): GalleryImageView {
 }
 
 /** The caller's made images that are still in the gallery. */
-function shown(userId: string): Prisma.ImageWhereInput {
+export function shown(userId: string): Prisma.ImageWhereInput {
   return {
     status: 'succeeded',
     storageKey: { not: null },
@@ -133,15 +133,19 @@ export async function setFavourite({
   return getGalleryImage({ db, user, id });
 }
 
-/** Takes an image out of the gallery and its favourites; the job it belongs to still shows it. */
+/** Takes an image out of the gallery, its favourites and its collections; the job it belongs to still shows it. */
 export async function removeFromGallery({ db, user, id }: ServiceOptions & { id: string }): Promise<void> {
   await getGalleryImage({ db, user, id });
   const removedAt = new Date();
-  await db.galleryMark.upsert({
-    where: { imageId: id },
-    create: { imageId: id, userId: user.id, removedAt },
-    update: { removedAt, favourite: false },
-  });
+  await db.$transaction([
+    db.galleryMark.upsert({
+      where: { imageId: id },
+      create: { imageId: id, userId: user.id, removedAt },
+      update: { removedAt, favourite: false },
+    }),
+    // Out of the gallery is out of every collection too.
+    db.collectionImage.deleteMany({ where: { imageId: id } }),
+  ]);
 }
 
 /** The projects the caller's jobs name, most used first. */

@@ -3,6 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { darkroomErrorOf } from '@darkroom/client';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { describeRequestError, fieldErrors, refusedFieldOf, zodIssuesOf } from '../lib/errors.js';
+import { loadStudio } from '../studio-loader.js';
 import { useTRPC } from '../trpc.js';
 
 /** A code in the link an admin shared (`/?invite=inv_...`) fills the field. */
@@ -93,7 +94,7 @@ export function AuthScreen({
         {mode === 'signUp' && !hasAccounts ? (
           <p className="muted">The first account runs this Darkroom: it becomes the admin.</p>
         ) : null}
-        <form className="submit-form" onSubmit={submit} noValidate ref={formRef}>
+        <form className="submit-form" onSubmit={submit} onInput={() => void loadStudio()} noValidate ref={formRef}>
           <div className="field">
             <label htmlFor={`${id}-email`}>Email</label>
             <input

@@ -5,6 +5,7 @@
 import type { GalleryImageView, ProjectListView } from '@darkroom/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
+import { CollectionMenu } from './CollectionMenu.js';
 import { downloadZip } from '../lib/download.js';
 import { describeRequestError } from '../lib/errors.js';
 import { galleryFileName } from '../lib/gallery-actions.js';
@@ -109,6 +110,7 @@ export function GallerySelection({
           Move
         </button>
       </form>
+      {none ? null : <CollectionMenu imageIds={ids} summary="Add to collection" />}
       <button type="button" onClick={onDone}>
         Done
       </button>

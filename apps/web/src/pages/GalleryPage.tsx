@@ -1,11 +1,12 @@
-import type { GalleryImageView } from '@darkroom/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import { Link, NavLink, useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
+import { CollectionMenu } from '../components/CollectionMenu.js';
 import { GallerySelection, RenameProject } from '../components/GallerySelection.js';
+import { GalleryTile, tileName } from '../components/GalleryTile.js';
+import { GalleryViews } from '../components/GalleryViews.js';
 import { describeRequestError } from '../lib/errors.js';
-import { galleryFileName, useGalleryActions } from '../lib/gallery-actions.js';
-import { presetLabel } from '../lib/job-words.js';
+import { useGalleryActions } from '../lib/gallery-actions.js';
 import { usePageTitle } from '../lib/title.js';
 import { useTRPC } from '../trpc.js';
 
@@ -57,14 +58,7 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
     <section className="gallery" aria-labelledby={`${id}-title`}>
       <div className="gallery-header">
         <h2 id={`${id}-title`}>{favourites ? 'Favourites' : 'Gallery'}</h2>
-        <nav className="gallery-views" aria-label="Gallery views">
-          <NavLink to="/gallery" end className="tab">
-            All images
-          </NavLink>
-          <NavLink to="/gallery/favourites" className="tab">
-            Favourites
-          </NavLink>
-        </nav>
+        <GalleryViews />
         <div className="field gallery-project">
           <label htmlFor={`${id}-project`}>Project</label>
           <select
@@ -112,7 +106,9 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
             actions={actions}
             selected={selecting ? chosen.includes(image.id) : null}
             onToggle={() => toggle(image.id)}
-          />
+          >
+            <CollectionMenu imageIds={[image.id]} label={`Collect ${tileName(image)}`} />
+          </GalleryTile>
         ))}
       </ul>
       <div ref={end} />
@@ -122,70 +118,5 @@ export function GalleryPage({ favourites = false }: { favourites?: boolean }) {
         </button>
       ) : null}
     </section>
-  );
-}
-
-function GalleryTile({
-  image,
-  actions,
-  selected,
-  onToggle,
-}: {
-  image: GalleryImageView;
-  actions: ReturnType<typeof useGalleryActions>;
-  /** null when not selecting. */
-  selected: boolean | null;
-  onToggle: () => void;
-}) {
-  const name = `${image.prompt} (image ${image.index + 1})`;
-  return (
-    <li
-      className="gallery-tile"
-      data-testid="gallery-tile"
-      data-image-id={image.id}
-      data-selected={selected ?? undefined}
-    >
-      {selected !== null ? (
-        <input
-          type="checkbox"
-          className="gallery-check"
-          checked={selected}
-          onChange={onToggle}
-          aria-label={`Select ${name}`}
-        />
-      ) : null}
-      <Link to={`/gallery/${image.id}`} className="gallery-open" aria-label={`Open ${name}`}>
-        <img
-          src={image.thumbnailUrl ?? image.url}
-          alt={name}
-          width={image.width}
-          height={image.height}
-          loading="lazy"
-          style={{ aspectRatio: `${image.width} / ${image.height}` }}
-        />
-      </Link>
-      <p className="gallery-caption muted" title={image.prompt}>
-        {presetLabel(image.preset)} · {image.prompt}
-      </p>
-      <div className="gallery-actions">
-        <button
-          type="button"
-          aria-pressed={image.favourite}
-          aria-label={`Favourite ${name}`}
-          onClick={() => actions.toggleFavourite(image)}
-        >
-          {image.favourite ? '★' : '☆'}
-        </button>
-        <a href={image.url} download={galleryFileName(image)} className="button-link" aria-label={`Download ${name}`}>
-          ↓
-        </a>
-        <button type="button" aria-label={`Remix ${name}`} onClick={() => void actions.remix(image)}>
-          Remix
-        </button>
-        <button type="button" aria-label={`Remove ${name}`} onClick={() => void actions.remove(image)}>
-          Remove
-        </button>
-      </div>
-    </li>
   );
 }

@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { describeRequestError } from '../lib/errors.js';
+import { CollectionMenu } from '../components/CollectionMenu.js';
 import { galleryFileName, useGalleryActions } from '../lib/gallery-actions.js';
 import { useTouchGestures } from '../lib/gestures.js';
 import { presetLabel } from '../lib/job-words.js';
@@ -212,6 +213,7 @@ function ImageDetails({
             Remove
           </button>
           <ImageInputActions image={image} />
+          <CollectionMenu imageIds={[image.id]} label="Collections for this image" summary="Collections" />
         </div>
         {job ? (
           <p>

@@ -3,8 +3,14 @@
 // watches, as an engine's steps take their time), once with PREVIEWS=false and once with PREVIEWS=true,
 // alternating (off, on, off, on) so drift in the machine's load falls on both. With previews on, the
 // worker also renders, encodes, writes and announces a preview per pass: that is what the comparison
-// prices. Each round submits JOBS one-image jobs at once and times them until all have succeeded
-// (throughput), while one `jobs.feed` subscriber (SSE, one API process) receives every change.
+// prices. Each round submits JOBS one-image jobs at once to one API process and times them until all
+// have succeeded (throughput), while one `jobs.feed` subscriber (SSE) on a second API process receives
+// every change. The target is timed on the updates that come after every submit has answered; the
+// views that come before (the burst of 16 creates at once, then the first claims) are shown apart.
+// Measured on 2 cores, the burst's load still slows the views of the next few hundred ms, with
+// previews on or off alike: that tail is the p99 of both (docs/performance.md).
+// (Two API processes, as a deployment has replicas; the submits go to one, the subscriber is on the
+// other.)
 //
 // Delivery is timed from the commit: a bare LISTEN on the jobs channel, in this process, hears each
 // job's NOTIFY as its transaction commits; each update the subscriber receives (a view whose `updatedAt`
@@ -26,12 +32,18 @@ const PASS_MS = 500;
 export async function previewsScenario() {
   const stack = await startStack('live-previews');
   try {
-    const api = await stack.startApi();
-    const apiKey = await signUpForKey(api.url, 'previews@bench.example');
-    const darkroom = createDarkroomClient({ url: api.url, apiKey });
+    // Two API processes, as a deployment has replicas: the submits go to one, the subscriber follows
+    // on the other, so what is timed is the delivery, not the burst of creates on the same thread.
+    const submitApi = await stack.startApi();
+    const followApi = await stack.startApi();
+    const apiKey = await signUpForKey(submitApi.url, 'previews@bench.example');
+    const clients = {
+      submit: createDarkroomClient({ url: submitApi.url, apiKey }),
+      follow: createDarkroomClient({ url: followApi.url, apiKey }),
+    };
     const rounds = { off: [], on: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const previews of ['off', 'on']) rounds[previews].push(await runRound(stack, darkroom, previews, round));
+      for (const previews of ['off', 'on']) rounds[previews].push(await runRound(stack, clients, previews, round));
     }
     const total = (mode) => {
       const jobs = rounds[mode].reduce((sum, row) => sum + row.jobs, 0);
@@ -42,7 +54,8 @@ export async function previewsScenario() {
     const on = total('on');
     const delays = (mode, pick, from = 'commit') =>
       summarize(rounds[mode].flatMap((row) => row.delays.filter(pick).map((d) => d[from])));
-    const onAll = delays('on', () => true);
+    const running = (d) => !d.burst;
+    const onAll = delays('on', running);
     const ratio = on.jobsPerSecond / off.jobsPerSecond;
     return {
       [`${JOBS} one-image local jobs per round, ${ROUNDS} rounds each, worker ${CONCURRENCY} at a time, ${PASS_MS} ms passes`]:
@@ -55,18 +68,24 @@ export async function previewsScenario() {
             previewsSeen: rounds.on.reduce((sum, row) => sum + row.previewsSeen, 0),
           },
         ],
-      'job update commit (NOTIFY at a bare LISTEN) -> feed subscriber on the API process (ms)': [
-        { previews: 'off', updates: 'all', ...delays('off', () => true) },
-        { previews: 'on', updates: 'all', ...onAll },
+      'job update commit (NOTIFY at a bare LISTEN) -> feed subscriber on the other API process (ms)': [
+        { previews: 'off', updates: 'after the submits answered', ...delays('off', running) },
+        { previews: 'on', updates: 'after the submits answered', ...onAll },
         { previews: 'on', updates: 'carrying a new preview', ...delays('on', (d) => d.preview) },
+        { previews: 'off', updates: 'during the burst of submits', ...delays('off', (d) => d.burst) },
+        { previews: 'on', updates: 'during the burst of submits', ...delays('on', (d) => d.burst) },
       ],
-      'the same updates from their updatedAt (start of the writing transaction; errs long) (ms)': [
-        { previews: 'off', updates: 'all', ...delays('off', () => true, 'updatedAt') },
-        { previews: 'on', updates: 'all', ...delays('on', () => true, 'updatedAt') },
+      'the same from their updatedAt (start of the writing transaction; errs long) (ms)': [
+        { previews: 'off', updates: 'after the submits answered', ...delays('off', running, 'updatedAt') },
+        { previews: 'on', updates: 'after the submits answered', ...delays('on', running, 'updatedAt') },
         { previews: 'on', updates: 'carrying a new preview', ...delays('on', (d) => d.preview, 'updatedAt') },
       ],
       target: [
-        { target: 'previews on: p99 <= 100 ms', value: onAll.p99, met: onAll.p99 !== null && onAll.p99 <= 100 },
+        {
+          target: 'previews on, after the submits answered: commit -> subscriber p99 <= 100 ms',
+          value: onAll.p99,
+          met: onAll.p99 !== null && onAll.p99 <= 100,
+        },
         { target: 'throughput on within 10 % of off', value: `${Math.round(ratio * 100)} %`, met: ratio >= 0.9 },
       ],
     };
@@ -75,7 +94,7 @@ export async function previewsScenario() {
   }
 }
 
-async function runRound(stack, darkroom, previews, round) {
+async function runRound(stack, { submit, follow }, previews, round) {
   const worker = await stack.startWorker({
     WORKER_ID: `previews-${previews}-${round}`,
     WORKER_CONCURRENCY: String(CONCURRENCY),
@@ -95,11 +114,12 @@ async function runRound(stack, darkroom, previews, round) {
   });
   await listener.query('LISTEN darkroom_jobs');
   let previewsSeen = 0;
+  let burst = true;
   const ids = new Set();
   const done = new Set();
   let allDone;
   const finished = new Promise((resolve) => (allDone = resolve));
-  const subscription = darkroom.trpc.jobs.feed.subscribe(undefined, {
+  const subscription = follow.trpc.jobs.feed.subscribe(undefined, {
     onData: ({ data: job }) => {
       const arrived = performance.now();
       const sinceUpdatedAt = Date.now() - Date.parse(job.updatedAt);
@@ -120,7 +140,7 @@ async function runRound(stack, darkroom, previews, round) {
       if (lastUpdate.get(job.id) !== job.updatedAt) {
         // The bare listener may hear a commit a moment after the API did: then 0, and the late
         // announcement is charged to the next view (long, not short).
-        delays.push({ commit: since === undefined ? 0 : arrived - since, updatedAt: sinceUpdatedAt, preview });
+        delays.push({ commit: since === undefined ? 0 : arrived - since, updatedAt: sinceUpdatedAt, preview, burst });
       }
       lastUpdate.set(job.id, job.updatedAt);
       if (job.status === 'succeeded') done.add(job.id);
@@ -132,14 +152,15 @@ async function runRound(stack, darkroom, previews, round) {
     const started = performance.now();
     const jobs = await Promise.all(
       Array.from({ length: JOBS }, (_, i) =>
-        darkroom.submit({ prompt: `preview round ${round} job ${i}`, provider: 'local', numImages: 1, seed: i }),
+        submit.submit({ prompt: `preview round ${round} job ${i}`, provider: 'local', numImages: 1, seed: i }),
       ),
     );
+    burst = false;
     for (const job of jobs) ids.add(job.id);
     // Views may have arrived before the submits answered; a poll settles any end missed that way.
     const poll = setInterval(async () => {
       for (const id of ids)
-        if (!done.has(id) && (await darkroom.trpc.jobs.get.query({ id })).status === 'succeeded') done.add(id);
+        if (!done.has(id) && (await follow.trpc.jobs.get.query({ id })).status === 'succeeded') done.add(id);
       if (done.size === JOBS) allDone();
     }, 2000);
     await Promise.race([finished, sleep(300_000).then(() => Promise.reject(new Error('previews round timed out')))]);

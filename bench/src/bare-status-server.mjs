@@ -1,7 +1,8 @@
 // The status-read baseline: a bare Node `http` server (no framework, no ORM) that answers
 // GET /trpc/jobs.get?input={"id":...} with `Authorization: Bearer <key>` by running the same SQL
-// Darkroom runs (key + owner by prefix, the job by id and owner, its images, its input images, and for
-// a queued job its queue place) through `pg`, and answering the same JSON. Run as a child process by status.mjs;
+// Darkroom runs (key + owner by prefix at most every 10 s, the job by id and owner with its images and
+// input images in one statement, and for a queued job its queue place) through `pg`, and answering the
+// same JSON. Run as a child process by status.mjs;
 // prints `listening on http://...`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -13,19 +14,38 @@ const KEY = /^Bearer\s+dk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/i;
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 let rate = { at: 0, value: null };
 
+// What Darkroom does per read (apps/api/src/jobs/hot-reads.ts, auth/authenticate.ts): one prepared statement
+// for the job with its images and inputs, and the key looked up at most every 10 s per process.
+const JOB = {
+  name: 'bare_job_view',
+  text: `select j.*,
+      coalesce((select json_agg(i.* order by i.index) from images i where i.job_id = j.id), '[]'::json) as images,
+      coalesce((select json_agg(x.* order by x.slot, x.position) from job_inputs x where x.job_id = j.id), '[]'::json)
+        as inputs
+    from jobs j where j.id = $1 and j.user_id = $2`,
+};
+const keys = new Map();
+async function keyOf(prefix) {
+  const cached = keys.get(prefix);
+  if (cached && Date.now() - cached.at < 10_000) return cached.key;
+  const key = (
+    await pool.query(
+      `select k.id, k.hash, k.revoked_at, k.last_used_at, u.id as user_id, u.email, u.role
+       from api_keys k join users u on u.id = k.user_id where k.prefix = $1`,
+      [prefix],
+    )
+  ).rows[0];
+  keys.set(prefix, { at: Date.now(), key });
+  return key;
+}
+
 const server = http.createServer(async (request, response) => {
   try {
     const url = new URL(request.url, 'http://localhost');
     if (url.pathname !== '/trpc/jobs.get') return send(response, 404, { error: 'not found' });
     const auth = KEY.exec(request.headers.authorization ?? '');
     if (!auth) return send(response, 401, { error: 'unauthorized' });
-    const key = (
-      await pool.query(
-        `select k.id, k.hash, k.revoked_at, k.last_used_at, u.id as user_id, u.email, u.role
-         from api_keys k join users u on u.id = k.user_id where k.prefix = $1`,
-        [`dk_${auth[1]}`],
-      )
-    ).rows[0];
+    const key = await keyOf(`dk_${auth[1]}`);
     const given = Buffer.from(sha256(auth[0].replace(/^Bearer\s+/i, '')), 'hex');
     if (!key || key.revoked_at || !timingSafeEqual(given, Buffer.from(key.hash, 'hex')))
       return send(response, 401, { error: 'unauthorized' });
@@ -33,13 +53,9 @@ const server = http.createServer(async (request, response) => {
       await pool.query(`update api_keys set last_used_at = now() where id = $1`, [key.id]);
     }
     const { id } = JSON.parse(url.searchParams.get('input') ?? '{}');
-    const job = (await pool.query(`select * from jobs where id = $1 and user_id = $2 limit 1`, [id, key.user_id]))
-      .rows[0];
+    const job = (await pool.query({ ...JOB, values: [id, key.user_id] })).rows[0];
     if (!job) return send(response, 404, { error: 'not found' });
-    const images = (await pool.query(`select * from images where job_id = $1 order by index asc`, [job.id])).rows;
-    const inputs = (
-      await pool.query(`select * from job_inputs where job_id = $1 order by slot asc, position asc`, [job.id])
-    ).rows;
+    const { images, inputs } = job;
     let position = null;
     let estimatedWaitSeconds = null;
     if (job.status === 'queued') {

@@ -8,9 +8,9 @@
  * - API key: `dk_<prefix>_<secret>` for programs, sent as `Authorization: Bearer`; shown once.
  */
 import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './limits.js';
 
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 256;
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH };
 
 export const Email = z.string().trim().toLowerCase().email().max(254);
 

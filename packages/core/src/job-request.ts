@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { Guidance, LoraList, SamplerName, Steps } from './engine-options.js';
 import { JobInputs } from './inputs.js';
+import { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH } from './limits.js';
 import { WEBHOOK_EVENTS, WebhookEvent, WebhookUrl } from './webhook.js';
 
-/** The most images one job may ask for. */
-export const MAX_IMAGES_PER_JOB = 32;
+export { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH };
+
 /** How far ahead `notBefore` may be, in days. */
 export const MAX_NOT_BEFORE_DAYS = 30;
-/** Prompt bounds, counted after trimming. */
-export const MAX_PROMPT_LENGTH = 4000;
+/** The negative prompt's bound, counted after trimming (the prompt's is in limits.ts). */
 export const MAX_NEGATIVE_PROMPT_LENGTH = 2000;
 /** Caller bookkeeping (`metadata`) is stored as JSON and bounded by its serialised size. */
 export const MAX_METADATA_BYTES = 8192;

@@ -1,10 +1,14 @@
-import { LogInInput, MIN_PASSWORD_LENGTH, SignUpInput, type SignUpMode } from '@darkroom/core';
+import type { SignUpMode } from '@darkroom/core';
+import { MIN_PASSWORD_LENGTH } from '@darkroom/core/limits';
 import { useMutation } from '@tanstack/react-query';
 import { darkroomErrorOf } from '@darkroom/client';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { loadAuthSchemas } from '../auth-schemas-loader.js';
 import { describeRequestError, fieldErrors, refusedFieldOf, zodIssuesOf } from '../lib/errors.js';
 import { loadStudio } from '../studio-loader.js';
 import { useTRPC } from '../trpc.js';
+
+const prefetchSchemas = () => void loadAuthSchemas().catch(() => undefined);
 
 /** A code in the link an admin shared (`/?invite=inv_...`) fills the field. */
 const inviteInLink = () => new URLSearchParams(window.location.search).get('invite') ?? '';
@@ -61,10 +65,22 @@ export function AuthScreen({
   const signUp = useMutation(trpc.auth.signUp.mutationOptions({ onSuccess: onSignedIn, onError }));
   const logIn = useMutation(trpc.auth.logIn.mutationOptions({ onSuccess: onSignedIn, onError }));
   const pending = signUp.isPending || logIn.isPending;
+  // Between a submit and its schemas' arrival a second submit is ignored, as during the request.
+  const checking = useRef(false);
 
-  function submit(event: FormEvent) {
+  async function submit(event: FormEvent) {
     event.preventDefault();
-    if (pending) return;
+    if (pending || checking.current) return;
+    checking.current = true;
+    let schemas: Awaited<ReturnType<typeof loadAuthSchemas>>;
+    try {
+      schemas = await loadAuthSchemas();
+    } catch {
+      return refuse({ form: 'Cannot reach Darkroom to check the form. Try again in a moment.' });
+    } finally {
+      checking.current = false;
+    }
+    const { LogInInput, SignUpInput } = schemas;
     if (mode === 'logIn') {
       const parsed = LogInInput.safeParse({ email, password });
       if (!parsed.success) return refuse(fieldErrors(parsed.error.issues));
@@ -94,7 +110,16 @@ export function AuthScreen({
         {mode === 'signUp' && !hasAccounts ? (
           <p className="muted">The first account runs this Darkroom: it becomes the admin.</p>
         ) : null}
-        <form className="submit-form" onSubmit={submit} onInput={() => void loadStudio()} noValidate ref={formRef}>
+        <form
+          className="submit-form"
+          onSubmit={(event) => void submit(event)}
+          // The first touch fetches the form's schemas (and typing, the studio), so both are usually in
+          // by submit; a failed fetch is told at submit.
+          onFocus={prefetchSchemas}
+          onInput={() => (prefetchSchemas(), void loadStudio())}
+          noValidate
+          ref={formRef}
+        >
           <div className="field">
             <label htmlFor={`${id}-email`}>Email</label>
             <input

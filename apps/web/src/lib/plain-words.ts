@@ -3,7 +3,8 @@
  * <=8") is for developers; every form reads issues through `plainIssue`, from the shared schema on the
  * client or from the API's `zodIssues` (which carry the same code and limits).
  */
-import { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH, MIN_PASSWORD_LENGTH } from '@darkroom/core';
+// The zod-free module: the landing page reads these words without loading any schema.
+import { MAX_IMAGES_PER_JOB, MAX_PROMPT_LENGTH, MIN_PASSWORD_LENGTH } from '@darkroom/core/limits';
 
 export interface IssueLike {
   path: readonly PropertyKey[];

@@ -8,6 +8,7 @@ import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
 import { assertInputsSupported, resolveInputs } from './inputs.js';
 import { assertStartMeetable, withNotBefore } from './schedule.js';
+import { acceptOverPool } from './hot-accept.js';
 import { findByIdempotencyKey } from './idempotency.js';
 import type { SubmitOptions } from './options.js';
 
@@ -15,8 +16,8 @@ import type { SubmitOptions } from './options.js';
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Accepts a job: counts it against the submit rate, then in one statement (lifecycle's accept) inserts
- * it, reserves numImages x price credits (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
+ * Accepts a job: counts it against the submit rate, then in one statement (lifecycle's accept, sent as a
+ * prepared statement over the pool: hot-accept.ts) inserts it, reserves numImages x price credits (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
  */
 export async function createJob({
   db,
@@ -41,7 +42,7 @@ export async function createJob({
   // After the rate limit: a DNS lookup per call must not be free to repeat.
   if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
   try {
-    const { job, ahead } = await lifecycle.acceptJob(db, {
+    const { job, ahead } = await acceptOverPool(db, {
       traceParent: currentTraceParent(),
       userId: user.id,
       request: input,

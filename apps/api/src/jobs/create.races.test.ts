@@ -12,13 +12,15 @@ const CONCURRENT = 32;
 
 let h: Harness;
 let capped: Harness;
+let limited: Harness;
 beforeAll(async () => {
-  [h, capped] = await Promise.all([
+  [h, capped, limited] = await Promise.all([
     makeHarness(),
     makeHarness({ settings: { maxActiveJobsPerUser: 5, submitsPerMinute: 1000 } }),
+    makeHarness({ settings: { submitsPerMinute: 9 } }),
   ]);
 });
-afterAll(() => Promise.all([h.close(), capped.close()]));
+afterAll(() => Promise.all([h.close(), capped.close(), limited.close()]));
 
 async function submitAll(caller: Harness['caller'], prompt: string) {
   const results = await Promise.allSettled(
@@ -77,5 +79,26 @@ describe('jobs.create racing on one account', () => {
     expect(balanceBefore - balanceAfter).toBe(reserved);
     // A refusal leaves no ledger entry behind: only the accepted jobs' reservations remain.
     expect(await capped.db.creditEntry.count({ where: { userId: user.id, kind: 'reserve' } })).toBe(5);
+  });
+
+  it(`accepts exactly the per-minute submit budget of ${CONCURRENT} concurrent submits, counted in the accept`, async () => {
+    const { user, caller } = await limited.makeUser('rate-race@darkroom.test');
+
+    const { accepted, refused } = await submitAll(caller, 'rate race');
+
+    expect(accepted).toHaveLength(9);
+    expect(new Set(refused.map(domainCodeOf))).toEqual(new Set(['RATE_LIMITED']));
+    const details = refused.map((error) => ((error as TRPCError).cause as { details?: unknown }).details);
+    for (const detail of details) expect(detail).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+    expect((refused[0] as TRPCError).message).toMatch(/^more than 9 jobs submitted in a minute; try again in \d+ s$/);
+    expect(await limited.db.job.count({ where: { userId: user.id } })).toBe(9);
+    // The counter is rate-limiter-flexible's row: a batch counted through the library shares the budget.
+    const [counter] = await limited.db.$queryRaw<{ points: number }[]>`
+      select points from rate_limits where key = ${`submits:${user.id}`}`;
+    expect(counter?.points).toBe(9);
+    const batch = await caller.jobs
+      .createBatch({ requests: [{ prompt: 'one more', provider: 'mock' }] })
+      .catch((error: unknown) => error);
+    expect(domainCodeOf(batch)).toBe('RATE_LIMITED');
   });
 });

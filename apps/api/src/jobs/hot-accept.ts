@@ -6,8 +6,11 @@
  * the submit's own cost"). The statement, the row it writes and the answer are lifecycle's own: only
  * the transport changes, and a Postgres error keeps the shape lifecycle and create.ts read (its
  * SQLSTATE as the adapter's `originalCode`), so every refusal is the same typed error.
+ * With a `SubmitCounter`, the text-to-image accept also counts the submit against its per-minute budget
+ * in the same statement (darkroom_accept_job's `submits`), instead of a round trip and commit of its own.
  */
 import { lifecycle, pgPoolOf, type Db } from '@darkroom/db';
+import type { SubmitCounter } from '../rate-limits.js';
 
 type Pool = NonNullable<ReturnType<typeof pgPoolOf>>;
 type AcceptOptions = Parameters<typeof lifecycle.acceptJob>[1];
@@ -39,12 +42,30 @@ function asAdapterError(error: unknown): unknown {
   });
 }
 
+/** darkroom_accept_job with its `submits` argument after acceptJob's seven, in their order. */
+const COUNTED_ACCEPT = {
+  name: 'darkroom_hot_accept_counted',
+  text: `select rank, accepted_at, ahead from darkroom_accept_job($1::jsonb, $2::uuid[], $3::int, $4::int,
+    $5::int, $6::int, $7::boolean, $8::jsonb)`,
+};
+
+/** Whether acceptJob's statement is the seven-argument darkroom_accept_job COUNTED_ACCEPT extends. */
+const isPlainAccept = (text: string, values: unknown[]) =>
+  values.length === 7 && /\bdarkroom_accept_job\(/.test(text) && /::boolean\)\s*$/.test(text);
+
 /** Just the `$queryRaw` acceptJob calls, over the pool. */
-function rawQueriesOver(pool: Pool): Db {
+function rawQueriesOver(pool: Pool, submits: SubmitCounter | null): Db {
   const client = {
     async $queryRaw(strings: TemplateStringsArray, ...values: unknown[]) {
+      let statement = statementFor(strings);
+      if (submits) {
+        // Never accept without counting: a statement of another shape here is a bug, not a fallback.
+        if (!isPlainAccept(statement.text, values)) throw new Error('acceptJob sent an accept hot-accept cannot count');
+        statement = COUNTED_ACCEPT;
+        values = [...values, JSON.stringify(submits)];
+      }
       try {
-        const { rows } = await pool.query({ ...statementFor(strings), values });
+        const { rows } = await pool.query({ ...statement, values });
         return rows;
       } catch (error) {
         throw asAdapterError(error);
@@ -56,16 +77,36 @@ function rawQueriesOver(pool: Pool): Db {
 
 const clients = new WeakMap<Pool, Db>();
 
+/** darkroom_accept_job's refusal of a submit over its per-minute budget (`submits`). */
+export const SUBMITS_REFUSED = 'DR430';
+
+/**
+ * Whether acceptOverPool can count a submit in its statement: a text-to-image job (one with inputs is
+ * accepted by darkroom_accept_job_with_inputs) on a client made by makeDb.
+ */
+export function countsInAccept(db: Db, options: Pick<AcceptOptions, 'inputs'>): boolean {
+  return pgPoolOf(db) !== undefined && !options.inputs;
+}
+
 /**
  * lifecycle's acceptJob with its statement over the pool; through Prisma for a client made elsewhere
- * than makeDb (no pool of ours).
+ * than makeDb (no pool of ours). `submits`, only where countsInAccept, counts the submit in the same
+ * statement.
  */
-export function acceptOverPool(db: Db, options: AcceptOptions): ReturnType<typeof lifecycle.acceptJob> {
+export function acceptOverPool(
+  db: Db,
+  options: AcceptOptions,
+  submits: SubmitCounter | null = null,
+): ReturnType<typeof lifecycle.acceptJob> {
   const pool = pgPoolOf(db);
+  if (submits) {
+    if (!pool || !countsInAccept(db, options)) throw new Error('this accept cannot count its submit');
+    return lifecycle.acceptJob(rawQueriesOver(pool, submits), options);
+  }
   if (!pool) return lifecycle.acceptJob(db, options);
   let client = clients.get(pool);
   if (!client) {
-    client = rawQueriesOver(pool);
+    client = rawQueriesOver(pool, null);
     clients.set(pool, client);
   }
   return lifecycle.acceptJob(client, options);

@@ -63,6 +63,10 @@ describe('jobs.create racing on one account', () => {
       select count(*)::int as queued from graphile_worker._private_jobs
       where key in (select id::text from jobs where user_id = ${user.id}::uuid)`;
     expect([jobs, queue?.queued]).toEqual([affordable + 1, affordable + 1]);
+    // Every submit spent a point of the per-minute budget, refused ones too (the probe's included).
+    const [counter] = await h.db.$queryRaw<{ points: number }[]>`
+      select points from rate_limits where key = ${`submits:${user.id}`}`;
+    expect(counter?.points).toBe(CONCURRENT + 1);
   });
 
   it(`accepts exactly up to the active-jobs cap of ${CONCURRENT} concurrent submits, refusing the rest`, async () => {

@@ -1,5 +1,5 @@
 /** Submitting one job. */
-import { estimateWaitSeconds, type JobRequest, type JobView } from '@darkroom/core';
+import { estimateWaitSeconds, isDomainError, type JobRequest, type JobView } from '@darkroom/core';
 import { lifecycle, postgresErrorOf, recentStartRate, toJobView } from '@darkroom/db';
 import { currentTraceParent } from '@darkroom/telemetry';
 import { jobsCreated } from '../metrics.js';
@@ -69,6 +69,14 @@ export async function createJob({
     if (refused?.originalCode === SUBMITS_REFUSED) {
       const { msBeforeNext } = JSON.parse(refused.detail ?? '{}') as { msBeforeNext: number };
       throw limits.submitsRefusal(msBeforeNext);
+    }
+    // A submit refused for its credits or the active-jobs cap still spends a point, as when it was counted
+    // before the accept: the budget bounds the work a caller can make, refused or not. The refusal is
+    // the answer even when this count is the one over the budget.
+    if (countInAccept && isDomainError(error) && ['INSUFFICIENT_CREDITS', 'RATE_LIMITED'].includes(error.code)) {
+      await limits.consumeSubmits(user.id, 1).catch((counted: unknown) => {
+        if (!isDomainError(counted)) throw counted;
+      });
     }
     // Two submits with one key raced past the read above; the loser answers with the winner's job.
     if (input.idempotencyKey && postgresErrorOf(error)?.originalCode === UNIQUE_VIOLATION) {

@@ -240,3 +240,31 @@ describe('darkroom keys and credentials', () => {
     expect(unreachable.stderr).toContain('cannot reach Darkroom');
   });
 });
+
+describe('darkroom collections', () => {
+  it('creates, fills, lists, empties, renames and deletes a collection; another account gets not found (exit 4)', async () => {
+    const job = await finished(
+      jsonOf<JobView>(await darkroom(['generate', 'a board', '-n', '2', '--no-wait', '--json'])).id,
+    );
+    const images = job.images.map((image) => image.id);
+    const board = jsonOf<{ id: string }>(await darkroom(['collections', 'create', 'Harbour', '--json']));
+    const added = await darkroom(['collections', 'add', board.id, ...images]);
+    const removed = await darkroom(['collections', 'remove', board.id, images[0]!]);
+    const renamed = await darkroom(['collections', 'rename', board.id, 'Harbour, kept']);
+    const listed = jsonOf<{ name: string; images: number }[]>(await darkroom(['collections', 'list', '--json']));
+    const strangerKey = await signUpForKey('stranger@example.com');
+    const theirs = await darkroom(['collections', 'delete', board.id], { DARKROOM_API_KEY: strangerKey });
+    const tooLong = await darkroom(['collections', 'create', 'x'.repeat(81)]);
+    const deleted = await darkroom(['collections', 'delete', board.id]);
+
+    expect(added.stdout.trim()).toBe(`${board.id}  Harbour  2 images`);
+    expect(removed.stdout.trim()).toBe(`${board.id}  Harbour  1 image`);
+    expect(renamed.stdout.trim()).toBe(`${board.id}  Harbour, kept  1 image`);
+    expect(listed.map((item) => [item.name, item.images])).toEqual([['Harbour, kept', 1]]);
+    expect(theirs.code).toBe(4);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('name');
+    expect(deleted.code).toBe(0);
+    expect((await darkroom(['collections', 'list'])).stdout.trim()).toBe('no collections');
+  });
+});

@@ -13,6 +13,7 @@ import {
   PROVIDER_NAMES,
   QUALITIES,
 } from '@darkroom/core';
+import { defineCollectionCommands } from './collections.js';
 import { makeContext, print, type CommandContext, type GlobalFlags, type Io } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { follow, summary, truncate, type WaitFlags } from './follow.js';
@@ -217,6 +218,7 @@ export function makeProgram(io: Io, exit: (code: number) => void): Command {
     print(context, revoked, () => `revoked ${revoked.id}`);
     return EXIT.OK;
   });
+  defineCollectionCommands(program, define);
   return program;
 }
 

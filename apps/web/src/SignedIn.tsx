@@ -2,8 +2,7 @@
  * The signed-in app: the studio's pages, each at its own URL, and the live stream. Its own chunk, so
  * the sign-up page a new visitor lands on downloads none of it (App loads it once someone is signed in).
  */
-import type { AccountView, SignUpMode } from '@darkroom/core';
-import { lazy, type ComponentType } from 'react';
+import { lazy, type ComponentProps, type ComponentType } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { StudioLayout } from './components/StudioLayout.js';
 import { LiveUpdates } from './lib/live.js';
@@ -24,15 +23,7 @@ const CollectionsPage = named(() => import('./pages/CollectionsPage.js'), 'Colle
 const CollectionPage = named(() => import('./pages/CollectionPage.js'), 'CollectionPage');
 const KeysPage = named(() => import('./pages/KeysPage.js'), 'KeysPage');
 
-export function SignedIn({
-  account,
-  signUpMode,
-  onSignedOut,
-}: {
-  account: AccountView;
-  signUpMode: SignUpMode;
-  onSignedOut: () => void;
-}) {
+export function SignedIn({ account, signUpMode, onSignedOut }: ComponentProps<typeof StudioLayout>) {
   // The live stream is the signed-in account's: it starts with the studio and ends with it.
   return (
     <BrowserRouter>

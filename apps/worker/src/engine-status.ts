@@ -2,7 +2,7 @@
  * Every ENGINE_HEALTH_INTERVAL_MS this worker checks each engine instance of its pools (a cheap GET) and
  * writes what it sees into `engine_instances`: host (never the URL's credentials), healthy or down until
  * when, calls in flight and the jobs they belong to. The admin view reads the rows of live workers; a
- * stopping worker deletes its own.
+ * stopping worker deletes its own, and the recovery sweep deletes a killed one's (heartbeat.ts).
  */
 import type { Db } from '@darkroom/db';
 import type { Logger } from 'pino';

@@ -18,7 +18,10 @@ afterAll(() => database.drop());
 const longAgo = () => new Date(Date.now() - 60_000);
 let slots = 0;
 
-/** A worker's row as its last beat left it, with a provider slot and a graphile job locked in its name. */
+/**
+ * A worker's row as its last beat left it, with a provider slot and a graphile job locked in its name,
+ * and its last report of an engine instance.
+ */
 async function silentWorker(workerId: string, lastSeenAt = longAgo()) {
   const sessionName = newSessionName();
   const graphileId = `pool-${workerId}`;
@@ -42,6 +45,9 @@ async function silentWorker(workerId: string, lastSeenAt = longAgo()) {
       acquiredAt: lastSeenAt,
       expiresAt: new Date(Date.now() + 600_000),
     },
+  });
+  await database.db.engineInstance.create({
+    data: { workerId, provider: 'comfyui', host: 'gpu-1:8188', state: 'healthy', inFlight: 1, updatedAt: lastSeenAt },
   });
   const [{ id }] = await database.db.$queryRaw<
     [{ id: string }]
@@ -79,6 +85,7 @@ describe('recoverDeadWorkers', () => {
     expect(await database.db.workerHeartbeat.findUnique({ where: { workerId: 'w-paused' } })).toBeNull();
     expect(await database.db.providerLease.count({ where: { holder: 'w-paused' } })).toBe(0);
     expect(await lockedBy(paused.graphileJobId)).toBeNull();
+    expect(await database.db.engineInstance.count({ where: { workerId: 'w-paused' } })).toBe(0);
     await session.end().catch(() => {});
   });
 
@@ -91,6 +98,7 @@ describe('recoverDeadWorkers', () => {
       expect((await session.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
       expect(await lockedBy(alive.graphileJobId)).toBe('pool-w-alive');
       expect(await database.db.providerLease.count({ where: { holder: 'w-alive' } })).toBe(1);
+      expect(await database.db.engineInstance.count({ where: { workerId: 'w-alive' } })).toBe(1);
     } finally {
       await session.end();
       await database.db.workerHeartbeat.delete({ where: { workerId: 'w-alive' } });

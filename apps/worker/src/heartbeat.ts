@@ -196,11 +196,16 @@ async function terminateSessions(
   }
 }
 
-/** What dead processes held: graphile-worker's locks on their jobs, and their provider slots. */
+/**
+ * What dead processes held: graphile-worker's locks on their jobs, their provider slots, and their
+ * reports of engine instances (the admin view hides stale reports, but a killed worker never deletes
+ * its own, and worker ids are new each deploy: without this the table only grows).
+ */
 async function releaseHoldings(db: Db | Tx, workerIds: string[], graphileIds: string[]) {
   if (graphileIds.length > 0) await db.$executeRaw`select graphile_worker.force_unlock_workers(${graphileIds}::text[])`;
   await db.providerLease.updateMany({
     where: { holder: { in: workerIds } },
     data: { holder: null, acquiredAt: null, expiresAt: null },
   });
+  await db.engineInstance.deleteMany({ where: { workerId: { in: workerIds } } });
 }

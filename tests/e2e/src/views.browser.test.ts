@@ -42,6 +42,23 @@ const ended = (id: string) =>
     return ['succeeded', 'failed', 'canceled'].includes(view.status) ? view : null;
   }, 60_000);
 
+// A collection of two finished images, made once for the views that show collections.
+let board: Promise<string> | undefined;
+const aBoard = () =>
+  (board ??= (async () => {
+    const job = await ended((await create({ prompt: 'a harbour at noon', numImages: 2, provider: 'local' })).id);
+    const { id } = await trpc<{ id: string }>(
+      stack.url,
+      'collections.create',
+      { name: 'Harbour studies' },
+      'mutation',
+      admin.apiKey,
+    );
+    const imageIds = job.images.map((image) => image.id);
+    await trpc(stack.url, 'collections.add', { id, imageIds }, 'mutation', admin.apiKey);
+    return id;
+  })());
+
 describe('routes (defects 5, 13)', () => {
   it('every view has its own address and title; Back and Forward move between them; a reload stays', async () => {
     const page = await openSignedIn(browser, stack.url, admin);
@@ -157,6 +174,34 @@ describe('delivery (defect 15)', () => {
     await expect.poll(() => scripts.some((file) => /\/SignedIn-/.test(file))).toBe(true);
     await context.close();
   });
+
+  it('paints the landing page with the stylesheet in the HTML: styled with scripts off, no stylesheet fetched', async () => {
+    // Scripts off: what shows is what the HTML alone paints, before any script runs.
+    const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark', javaScriptEnabled: false });
+    const page = await context.newPage();
+    const sheets: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'stylesheet') sheets.push(new URL(request.url()).pathname);
+    });
+    await page.goto(stack.url);
+    await page.waitForLoadState('networkidle');
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe(
+      'rgb(20, 19, 18)',
+    );
+    expect(sheets).toEqual([]);
+    await context.close();
+
+    // With scripts, neither the landing page nor the studio's chunks fetch the inlined stylesheet again.
+    const signedIn = await openSignedIn(browser, stack.url, admin);
+    signedIn.on('request', (request) => {
+      if (request.resourceType() === 'stylesheet') sheets.push(new URL(request.url()).pathname);
+    });
+    await signedIn.goto(`${stack.url}/admin`);
+    await signedIn.getByTestId('system-status').waitFor();
+    await signedIn.waitForLoadState('networkidle');
+    expect(sheets.filter((sheet) => /\/index-/.test(sheet))).toEqual([]);
+    await signedIn.context().close();
+  });
 });
 
 describe('theme and phone (defects 2, 6, 16)', () => {
@@ -184,11 +229,15 @@ describe('theme and phone (defects 2, 6, 16)', () => {
   });
 
   it('on a phone the header is compact and no view scrolls sideways, the admin page included', async () => {
+    const boardId = await aBoard();
     const page = await openSignedIn(browser, stack.url, admin, { viewport: PHONE });
-    for (const pathname of ['/', '/gallery', '/history', '/usage', '/keys', '/admin']) {
+    const collection = `/collections/${boardId}`;
+    for (const pathname of ['/', '/gallery', '/history', '/usage', '/keys', '/admin', '/collections', collection]) {
       await page.goto(`${stack.url}${pathname}`);
       await page.getByTestId('account-email').waitFor();
       if (pathname === '/admin') await page.getByTestId('system-status').waitFor();
+      if (pathname === '/collections') await page.getByTestId('collection-tile').first().waitFor();
+      if (pathname === collection) await page.getByTestId('gallery-tile').nth(1).waitFor();
       const { width, header } = await page.evaluate(() => ({
         width: document.documentElement.scrollWidth,
         header: document.querySelector('.app-header')!.getBoundingClientRect().height,
@@ -210,6 +259,7 @@ describe('axe-core on every view, light and dark, desktop and phone (defects 2, 
       create({ prompt: 'a heron in reeds', numImages: 3, provider: 'mock' }),
     ]);
     await Promise.all(made.map((job) => ended(job.id)));
+    const boardId = await aBoard();
     const running = await create({ prompt: 'a slow lighthouse', numImages: 8, provider: 'mock' });
     const followed = [running, ...made].map((job) => job.id);
 
@@ -245,6 +295,8 @@ describe('axe-core on every view, light and dark, desktop and phone (defects 2, 
           ['/usage', () => page.getByTestId('ledger-line').first().waitFor()],
           ['/keys', () => page.getByLabel('Key name').waitFor()],
           ['/admin', () => page.getByTestId('failure-row').first().waitFor()],
+          ['/collections', () => page.getByTestId('collection-tile').first().waitFor()],
+          [`/collections/${boardId}`, () => page.getByTestId('gallery-tile').nth(1).waitFor()],
         ];
         for (const [pathname, ready] of views) {
           await page.goto(`${stack.url}${pathname}`);

@@ -1,6 +1,6 @@
 /**
- * Engine instances as the workers last reported them (engine_instances). A worker that stopped
- * reporting (killed, not stopped) leaves rows behind; those older than STALE_AFTER_MS are not shown.
+ * Engine instances as the workers last reported them (engine_instances). A killed worker's rows stay
+ * until the recovery sweep buries it (about 30 s); those older than STALE_AFTER_MS are not shown.
  */
 import type { EngineInstancesView, EngineInstanceView } from '@darkroom/core';
 import type { Db } from '@darkroom/db';

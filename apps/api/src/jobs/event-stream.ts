@@ -9,6 +9,7 @@ import { DomainError, toJobEventView } from '@darkroom/core';
 import type { Db, JobChangeFeed } from '@darkroom/db';
 import { tracked } from '@trpc/server';
 import type { AuthUser } from '../context.js';
+import { credentialCheck, type FollowOptions } from './live.js';
 import { visibleTo } from './options.js';
 import type { StreamSlots } from './stream-slots.js';
 
@@ -25,6 +26,8 @@ export interface FollowEventsOptions {
   id: string;
   /** The id of the last event the client has (a timeline id); none: the whole timeline first. */
   lastEventId: string | null | undefined;
+  /** As for `jobs.onUpdate`: a revoked key or ended session ends the stream. */
+  recheck?: FollowOptions['recheck'];
 }
 
 export async function followJobEvents(options: FollowEventsOptions) {
@@ -37,7 +40,11 @@ export async function followJobEvents(options: FollowEventsOptions) {
   return streamEvents(options, release);
 }
 
-async function* streamEvents({ db, jobChanges, signal, id, lastEventId }: FollowEventsOptions, release: () => void) {
+async function* streamEvents(
+  { db, jobChanges, signal, id, lastEventId, recheck }: FollowEventsOptions,
+  release: () => void,
+) {
+  const credentials = credentialCheck(recheck);
   let poke: (() => void) | null = null;
   let poked = false;
   const wake = () => {
@@ -64,7 +71,7 @@ async function* streamEvents({ db, jobChanges, signal, id, lastEventId }: Follow
       if (signal?.aborted) return;
       if (!poked) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, REFRESH_MS);
+          const timer = setTimeout(resolve, credentials.cap(REFRESH_MS));
           poke = () => {
             clearTimeout(timer);
             resolve();
@@ -72,7 +79,7 @@ async function* streamEvents({ db, jobChanges, signal, id, lastEventId }: Follow
         });
         poke = null;
       }
-      if (signal?.aborted) return;
+      if (signal?.aborted || !(await credentials.stand())) return;
     }
   } finally {
     unsubscribe();

@@ -25,7 +25,7 @@ const IDLE_REFRESH_MS = 15_000;
 /** Jobs one feed read sends at most. */
 const FEED_PAGE = 100;
 
-interface FollowOptions {
+export interface FollowOptions {
   db: Db;
   jobChanges: JobChangeFeed;
   /** A slot per open stream (per user and per process); none in callers that hold their own. */
@@ -144,7 +144,7 @@ async function* streamMyJobs(
  * more than its interval, `stand` answers false once they no longer hold (then the stream ends, and a
  * client that reconnects is asked for credentials again).
  */
-function credentialCheck(recheck: FollowOptions['recheck']) {
+export function credentialCheck(recheck: FollowOptions['recheck']) {
   let last = Date.now();
   return {
     cap: (ms: number) => (recheck ? Math.min(ms, recheck.everyMs) : ms),

@@ -17,6 +17,7 @@ import {
   JobView,
   QuoteView,
 } from '@darkroom/core';
+import type { AuthUser, Context } from '../context.js';
 import { protectedProcedure, router } from '../trpc.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { followJob, followMyJobs, untilClosing } from './live.js';
@@ -101,45 +102,20 @@ export const jobsRouter = router({
   /** One job live (SSE): its view now, then on every change, until it ends. Resumes from `lastEventId`. */
   onUpdate: protectedProcedure
     .input(JobFollowInput)
-    .subscription(({ ctx: { db, jobChanges, closing, streams, stillAuthenticated, settings, user }, input, signal }) =>
-      followJob({
-        db,
-        jobChanges,
-        slots: streams,
-        user,
-        signal: untilClosing(signal, closing),
-        id: input.id,
-        lastEventId: input.lastEventId,
-        recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
-      }),
+    .subscription(({ ctx, input, signal }) =>
+      followJob({ ...streamScope(ctx, signal), id: input.id, lastEventId: input.lastEventId }),
     ),
   /** One job's timeline live (SSE): every event after `lastEventId`, until its `finished` event. */
   onEvent: protectedProcedure
     .input(JobEventsFollowInput)
-    .subscription(({ ctx: { db, jobChanges, closing, streams, user }, input, signal }) =>
-      followJobEvents({
-        db,
-        jobChanges,
-        slots: streams,
-        user,
-        signal: untilClosing(signal, closing),
-        id: input.id,
-        lastEventId: input.lastEventId,
-      }),
+    .subscription(({ ctx, input, signal }) =>
+      followJobEvents({ ...streamScope(ctx, signal), id: input.id, lastEventId: input.lastEventId }),
     ),
   /** All of the caller's jobs live (SSE): a view whenever one of them changes. */
   feed: protectedProcedure
     .input(JobFeedInput)
-    .subscription(({ ctx: { db, jobChanges, closing, streams, stillAuthenticated, settings, user }, input, signal }) =>
-      followMyJobs({
-        db,
-        jobChanges,
-        slots: streams,
-        user,
-        signal: untilClosing(signal, closing),
-        lastEventId: input?.lastEventId,
-        recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
-      }),
+    .subscription(({ ctx, input, signal }) =>
+      followMyJobs({ ...streamScope(ctx, signal), lastEventId: input?.lastEventId }),
     ),
   /** Cancels the caller's job (an admin: any job); a queued one gets its credits back at once. */
   cancel: protectedProcedure
@@ -151,3 +127,22 @@ export const jobsRouter = router({
       return job;
     }),
 });
+
+/**
+ * What every live stream gets from its request: a stream slot, an end when the server closes, and a
+ * look at its credentials every `streamRecheckMs`, so a revoked key or a logged-out session stops
+ * receiving the account's jobs however long the stream lasts (a scheduled job can wait 30 days).
+ */
+function streamScope(
+  { db, jobChanges, closing, streams, stillAuthenticated, settings, user }: Context & { user: AuthUser },
+  signal: AbortSignal | undefined,
+) {
+  return {
+    db,
+    jobChanges,
+    slots: streams,
+    user,
+    signal: untilClosing(signal, closing),
+    recheck: { stillAuthenticated, everyMs: settings.streamRecheckMs },
+  };
+}

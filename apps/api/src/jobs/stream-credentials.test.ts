@@ -13,10 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Opens jobs.feed; `ended` resolves (true) when the server ends the stream, or false after 10 s. */
-async function openFeed(headers: Record<string, string>) {
+/**
+ * Opens a live stream (jobs.feed unless told); `ended` resolves (true) when the server ends the stream,
+ * or false after 10 s.
+ */
+async function openFeed(headers: Record<string, string>, procedure = 'jobs.feed', input?: unknown) {
   const abort = new AbortController();
-  const response = await fetch(`${base}/trpc/jobs.feed`, { headers, signal: abort.signal });
+  const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const response = await fetch(`${base}/trpc/${procedure}${query}`, { headers, signal: abort.signal });
   expect(response.status).toBe(200);
   const reader = response.body!.getReader();
   const ended = (async () => {
@@ -44,6 +48,24 @@ describe('a live stream whose credentials end', () => {
     expect(settled).toBe('open');
     kept.close();
   });
+
+  // A queued job (no worker runs here) keeps both of its streams open until something ends them.
+  for (const procedure of ['jobs.onUpdate', 'jobs.onEvent']) {
+    it(`ends ${procedure} on a job once its API key is revoked`, async () => {
+      const doomed = await h.caller.apiKeys.create({ name: `doomed ${procedure}` });
+      const job = await h.caller.jobs.create({ prompt: `a stream on ${procedure}`, provider: 'mock' });
+      const kept = await openFeed(h.headers, procedure, { id: job.id });
+      const stream = await openFeed({ authorization: `Bearer ${doomed.key}` }, procedure, { id: job.id });
+      await h.caller.apiKeys.revoke({ id: doomed.apiKey.id });
+      expect(await stream.ended).toBe(true);
+      const settled = await Promise.race([
+        kept.ended,
+        new Promise((resolve) => setTimeout(() => resolve('open'), 1500)),
+      ]);
+      expect(settled).toBe('open');
+      kept.close();
+    });
+  }
 
   it('ends once its session logs out', async () => {
     const logIn = await fetch(`${base}/trpc/auth.logIn`, {

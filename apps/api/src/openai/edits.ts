@@ -137,32 +137,12 @@ export function registerOpenAiEditRoutes(
             ...(form.mask && !variation ? { mask: await store(await maskFromOpenAi(form.mask)) } : {}),
           };
           const { idempotencyKey, gone } = openAiRequestScope(request, reply, services.closing);
+          const call = { services, user, input, idempotencyKey, waitSeconds, gone, inputs };
           if (input.stream && !variation) {
-            const events = 'image_edit';
-            await streamOpenAiImages({
-              services,
-              user,
-              input,
-              idempotencyKey,
-              waitSeconds,
-              reply,
-              gone,
-              inputs,
-              events,
-            });
+            await streamOpenAiImages({ ...call, reply, events: 'image_edit' });
             return reply;
           }
-          return await generateOpenAiImages({
-            services,
-            user,
-            input,
-            idempotencyKey,
-            waitSeconds,
-            origin: `${request.protocol}://${request.host}`,
-            signer,
-            gone,
-            inputs,
-          });
+          return await generateOpenAiImages({ ...call, origin: `${request.protocol}://${request.host}`, signer });
         } catch (error) {
           await forgetUnused(user, created);
           throw error;

@@ -20,6 +20,7 @@ import {
   WebhookDeliveryView,
 } from '@darkroom/core';
 import { z } from 'zod';
+import { collectionPaths, collectionSchemas } from './openapi-collections.js';
 import { organizePaths, organizeSchemas } from './openapi-organize.js';
 import { REST_PREFIX } from './routes.js';
 
@@ -94,10 +95,12 @@ export function buildOpenApiDocument(): JsonSchema {
         UpscaleBody: schemaOf(UpscaleRequest.omit({ imageId: true }), 'input'),
         EditBody: schemaOf(EditRegionRequest.omit({ imageId: true }), 'input'),
         ...organizeSchemas(),
+        ...collectionSchemas(),
       },
     },
     paths: {
       ...organizePaths(COMMON_ERRORS),
+      ...collectionPaths(COMMON_ERRORS),
       '/generations': {
         post: {
           operationId: 'createGeneration',

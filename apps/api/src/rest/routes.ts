@@ -26,6 +26,7 @@ import { getQueueStatus } from '../queue/service.js';
 import { listWebhookDeliveries } from '../webhooks/service.js';
 import { sendRestError } from './errors.js';
 import { registerOrganizeRoutes } from './organize-routes.js';
+import { registerCollectionRoutes } from '../gallery/collections-routes.js';
 
 export const REST_PREFIX = '/api/v1';
 
@@ -50,6 +51,7 @@ export function registerRestRoutes(
     async (scope) => {
       scope.setErrorHandler(sendRestError);
       registerOrganizeRoutes(scope, services, callerOf);
+      registerCollectionRoutes(scope, services, callerOf);
 
       scope.post('/generations', async (request, reply) => {
         const user = await callerOf(request);

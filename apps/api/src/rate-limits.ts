@@ -10,9 +10,25 @@ import type { AccountSettings } from './env.js';
 
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 
+/**
+ * What darkroom_accept_job needs to count a submit itself (its `submits` argument): rate-limiter-flexible's
+ * key for the user, the points, the limit, its window and the API's clock, so both count the same budget.
+ */
+export interface SubmitCounter {
+  key: string;
+  points: number;
+  limit: number;
+  nowMs: number;
+  windowMs: number;
+}
+
 export interface RateLimits {
   /** Counts `count` submitted jobs against the user's per-minute budget, or throws RATE_LIMITED. */
   consumeSubmits(userId: string, count: number): Promise<void>;
+  /** The same count made inside the accept's own statement (jobs/hot-accept.ts): one round trip fewer. */
+  submitCounter(userId: string, count: number): SubmitCounter;
+  /** The RATE_LIMITED consumeSubmits throws, for a count the accept refused (`msBeforeNext` to its reset). */
+  submitsRefusal(msBeforeNext: number): DomainError;
   /**
    * Counts one log-in attempt from the address, and for the account from that address, or throws
    * RATE_LIMITED. Per account and address, not per account: a stranger guessing from elsewhere locks
@@ -40,7 +56,9 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
       points,
       duration,
     });
-  const submits = limiter('submits', settings.submitsPerMinute, 60);
+  const SUBMITS_WINDOW_SECONDS = 60;
+  const submits = limiter('submits', settings.submitsPerMinute, SUBMITS_WINDOW_SECONDS);
+  const submitsMessage = `more than ${settings.submitsPerMinute} jobs submitted in a minute`;
   const loginAccount = limiter('login-account-ip', settings.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS);
   const accountFrom = (email: string, ip: string) => `${email} ${ip}`;
   const loginIp = limiter('login-ip', settings.loginAttemptsPerIp, LOGIN_WINDOW_SECONDS);
@@ -54,7 +72,19 @@ export function makeRateLimits(pool: pg.Pool, settings: AccountSettings): RateLi
 
   return {
     async consumeSubmits(userId, count) {
-      await consume(submits, userId, count, `more than ${settings.submitsPerMinute} jobs submitted in a minute`);
+      await consume(submits, userId, count, submitsMessage);
+    },
+    submitCounter(userId, count) {
+      return {
+        key: submits.getKey(userId),
+        points: count,
+        limit: settings.submitsPerMinute,
+        nowMs: Date.now(),
+        windowMs: SUBMITS_WINDOW_SECONDS * 1000,
+      };
+    },
+    submitsRefusal(msBeforeNext) {
+      return rateLimited(submitsMessage, msBeforeNext);
     },
     async consumeLoginAttempt(email, ip) {
       await consume(loginIp, ip, 1, 'too many log-in attempts from this address');
@@ -109,10 +139,14 @@ async function consume(
     await limiter.consume(key, points);
   } catch (rejection) {
     if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    throw new DomainError('RATE_LIMITED', `${message}; try again in ${retryAfterSeconds} s`, {
-      ...details,
-      retryAfterSeconds,
-    });
+    throw rateLimited(message, rejection.msBeforeNext, details);
   }
+}
+
+function rateLimited(message: string, msBeforeNext: number, details: Record<string, unknown> = {}): DomainError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new DomainError('RATE_LIMITED', `${message}; try again in ${retryAfterSeconds} s`, {
+    ...details,
+    retryAfterSeconds,
+  });
 }

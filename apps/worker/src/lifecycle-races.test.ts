@@ -251,7 +251,7 @@ describe('storing what was paid for', () => {
 describe('the sweep', () => {
   it('ends a running job whose worker vanished, past its run deadline: failed abandoned, credits refunded, webhook-ready', async () => {
     const job = await queuedJob(2);
-    expect(await lifecycle.claimJob(database.db, job.id, 'gone', 0)).toEqual({ outcome: 'run' });
+    expect((await lifecycle.claimJob(database.db, job.id, 'gone', 0)).outcome).toBe('run');
     await database.db
       .$executeRaw`update jobs set deadline = now() - interval '2 minutes', updated_at = now() - interval '2 minutes' where id = ${job.id}::uuid`;
     const balanceBefore = (await database.db.user.findUniqueOrThrow({ where: { id: userId } })).creditBalance;

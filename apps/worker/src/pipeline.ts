@@ -40,7 +40,7 @@ export async function runJob(deps: PipelineDeps, jobId: string): Promise<RunOutc
   if (claim.kind === 'over') return { kind: 'finished' };
   const started = claim.job;
   // `job.run` continues the trace of the request that accepted the job (its traceparent is on the row,
-  // read only once claimed, so the span is dated from before the claim).
+  // answered by the claim, so the span is dated from before the claim).
   return withSpan(
     'job.run',
     {
@@ -205,12 +205,8 @@ async function claimStart(deps: PipelineDeps, jobId: string): Promise<Claim> {
   const { db, log } = deps;
   const claim = await lifecycle.claimJob(db, jobId, deps.workerId, deps.maxRunningPerUser ?? 0);
   switch (claim.outcome) {
-    case 'run': {
-      const job = await db.job.findUnique({ where: { id: jobId } });
-      // Claimed but gone before the read: only a retention sweep deletes jobs, and only ended ones.
-      if (!job) return { kind: 'over' };
-      return { kind: 'run', job };
-    }
+    case 'run':
+      return { kind: 'run', job: claim.job };
     case 'deferred':
       return { kind: 'deferred', queueRank: claim.queueRank };
     case 'finish':

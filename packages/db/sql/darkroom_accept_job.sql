@@ -1,5 +1,5 @@
 -- darkroom_accept_job: the current definition (source of truth). Edit it here, then run pnpm db:migration <name>.
-CREATE OR REPLACE FUNCTION public.darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean)
+CREATE OR REPLACE FUNCTION public.darkroom_accept_job(job jsonb, image_ids uuid[], band integer, band_width integer, active_cap integer, task_max_attempts integer, count_ahead boolean, submits jsonb DEFAULT NULL::jsonb)
  RETURNS TABLE(rank integer, accepted_at timestamp with time zone, ahead integer)
  LANGUAGE plpgsql
 AS $function$
@@ -7,7 +7,22 @@ DECLARE
   job_id uuid := (job->>'id')::uuid;
   owner uuid := (job->>'userId')::uuid;
   active int;
+  used int;
+  resets bigint;
 BEGIN
+  -- `submits` (a single submit from the API): its per-minute counter, counted here rather than in a round
+  -- trip of its own. The key and arithmetic are rate-limiter-flexible's consume (apps/api/src/rate-limits.ts),
+  -- whose clock (`nowMs`) the API passes, so batches counted through the library share the same budget.
+  -- A caller already over it is refused before anything is written.
+  IF submits IS NOT NULL THEN
+    SELECT r.points, r.expire INTO used, resets FROM rate_limits r
+      WHERE r.key = submits->>'key' AND r.expire > (submits->>'nowMs')::bigint;
+    IF used + (submits->>'points')::int > (submits->>'limit')::int THEN
+      RAISE EXCEPTION USING ERRCODE = 'DR430', MESSAGE = 'over the submit rate',
+        DETAIL = json_build_object('msBeforeNext', resets - (submits->>'nowMs')::bigint)::text;
+    END IF;
+  END IF;
+
   -- Its place in its owner's backlog of this priority (a quote asks darkroom_queue_place, the same rank).
   rank := darkroom_queue_rank(owner, band, band_width);
 
@@ -45,6 +60,22 @@ BEGIN
   IF count_ahead THEN
     SELECT count(*) INTO ahead FROM jobs j
       WHERE j.status = 'queued' AND (j.queue_rank, j.created_at, j.id) < (rank, accepted_at, job_id);
+  END IF;
+
+  -- Counted last before the user's row lock (the same user's submits queue there anyway), so the counter's
+  -- row is not held across the work above; a refusal after this point rolls the count back with the job.
+  IF submits IS NOT NULL THEN
+    INSERT INTO rate_limits AS r (key, points, expire)
+      VALUES (submits->>'key', (submits->>'points')::int,
+        (submits->>'nowMs')::bigint + (submits->>'windowMs')::bigint)
+      ON CONFLICT (key) DO UPDATE SET
+        points = CASE WHEN r.expire <= (submits->>'nowMs')::bigint THEN excluded.points ELSE r.points + excluded.points END,
+        expire = CASE WHEN r.expire <= (submits->>'nowMs')::bigint THEN excluded.expire ELSE r.expire END
+      RETURNING r.points, r.expire INTO used, resets;
+    IF used > (submits->>'limit')::int THEN
+      RAISE EXCEPTION USING ERRCODE = 'DR430', MESSAGE = 'over the submit rate',
+        DETAIL = json_build_object('msBeforeNext', resets - (submits->>'nowMs')::bigint)::text;
+    END IF;
   END IF;
 
   -- Takes the user's row lock, held until commit.

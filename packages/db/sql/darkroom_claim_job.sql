@@ -1,6 +1,6 @@
 -- darkroom_claim_job: the current definition (source of truth). Edit it here, then run pnpm db:migration <name>.
 CREATE OR REPLACE FUNCTION public.darkroom_claim_job(job uuid, worker text, running_cap integer, new_seed integer, webhook_max_attempts integer)
- RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone)
+ RETURNS TABLE(outcome text, queue_rank integer, start_by timestamp with time zone, claimed jobs)
  LANGUAGE plpgsql
 AS $function$
 DECLARE
@@ -46,7 +46,8 @@ BEGIN
       -- A job without a seed gets one now, so a resumed run draws the same images.
       seed = coalesce(found_job.seed, new_seed),
       updated_at = now()
-    WHERE id = job;
+    WHERE id = job
+    RETURNING * INTO claimed;
   INSERT INTO job_events (job_id, type, data) VALUES
     (job, 'started', jsonb_build_object('attempt', found_job.attempts + 1, 'resumed', found_job.status = 'running', 'workerId', worker)),
     (job, 'stage', '{"stage":"references"}'::jsonb);
@@ -56,6 +57,7 @@ BEGIN
       json_build_object('jobId', job::text, 'event', 'job.started', 'messageId', 'msg_' || replace(gen_random_uuid()::text, '-', '')),
       max_attempts := webhook_max_attempts, priority := -32768);
   END IF;
+  -- The claimed row goes back with the decision, so the worker need not read it again.
   outcome := 'run';
   queue_rank := found_job.queue_rank;
   RETURN NEXT;

@@ -105,36 +105,10 @@ export function postgresErrorOf(error: unknown): { originalCode?: string; detail
  * again is harmless (nothing is held any more).
  */
 export async function settleJobCredits(tx: Tx, jobId: string): Promise<{ charged: number; refunded: number }> {
-  // Two statements (the job locked with its stored images counted; both balances moved with their
-  // ledger entries): this runs at the end of every job.
-  const [job] = await tx.$queryRaw<
-    { user_id: string; credits_reserved: number; credits_charged: number; credit_price: number; succeeded: number }[]
-  >`
-    select user_id, credits_reserved, credits_charged, credit_price,
-      (select count(*)::int from images where job_id = jobs.id and status = 'succeeded') as succeeded
-    from jobs where id = ${jobId}::uuid for update`;
-  if (!job || job.credits_reserved === 0) return { charged: 0, refunded: 0 };
-  const due = Math.max(0, job.succeeded * job.credit_price - job.credits_charged);
-  const charged = Math.min(due, job.credits_reserved);
-  const refunded = job.credits_reserved - charged;
-  // The charge entry's balance is the one before the refund: the charge moved no balance (the credits
-  // were taken when held), the refund gives some back. Charge first, then refund, as ids order them.
-  await tx.$executeRaw`
-    with settled as (
-      update jobs set credits_reserved = 0, credits_charged = credits_charged + ${charged}::int, updated_at = now()
-      where id = ${jobId}::uuid),
-    balance as (
-      update users set credit_balance = credit_balance + ${refunded}::int, updated_at = now()
-      where id = ${job.user_id}::uuid returning credit_balance)
-    insert into credit_entries (user_id, job_id, kind, amount, balance_after, note)
-    select ${job.user_id}::uuid, ${jobId}::uuid, entry.kind::"CreditEntryKind", entry.amount, balance.credit_balance - entry.less, entry.note
-    from balance, (values
-      (1, 'charge', 0, ${refunded}::int, ${chargeNote(charged, charged / (job.credit_price || 1))}::text, ${charged > 0}::boolean),
-      (2, 'refund', ${refunded}::int, 0, 'credits held for images not produced', ${refunded > 0}::boolean)
-    ) as entry(ord, kind, amount, less, note, wanted)
-    where entry.wanted
-    order by entry.ord`;
-  return { charged, refunded };
+  // darkroom_settle_credits (packages/db/sql), the same one darkroom_end_job settles with: one statement.
+  const [settled] = await tx.$queryRaw<{ charged: number; refunded: number }[]>`
+    select charged, refunded from darkroom_settle_credits(${jobId}::uuid)`;
+  return { charged: settled!.charged, refunded: settled!.refunded };
 }
 
 /**
@@ -203,9 +177,4 @@ export async function ledgerViolations(db: Db | Tx): Promise<string[]> {
       violations.push(`job ${job.id}: charged ${job.charged} for ${job.stored} images at ${job.price}`);
   }
   return violations;
-}
-
-/** "1 credit spent on 1 image", "4 credits spent on 2 images": the charge row's words, plurals right. */
-function chargeNote(credits: number, images: number): string {
-  return `${credits} credit${credits === 1 ? '' : 's'} spent on ${images} image${images === 1 ? '' : 's'}`;
 }

@@ -29,6 +29,7 @@ import { engineOptionsOfJob } from './engine-options.js';
 import { instanceHost } from '../engine-status.js';
 import { describeFailure, sleep } from './failure.js';
 import { inputsForImage, type RunInputs } from './inputs.js';
+import { execHot, IMAGE_STARTED } from './hot.js';
 import { storeImage } from './store.js';
 import { imageProgress, type ImageProgress } from './progress.js';
 import { handsBack, type RunWatch } from './watch.js';
@@ -83,7 +84,8 @@ export async function generateImage(
       attemptsHere++;
       const attemptOnce = async () => {
         const startedAt = new Date();
-        await db.image.update({ where: { id: image.id }, data: { status: 'running', attempts: attempt, startedAt } });
+        if ((await execHot(db, IMAGE_STARTED, [image.id, attempt, startedAt])) === 0)
+          throw new Error(`image ${image.id} is gone`);
         let lastStatus = '';
         let statusWrites = Promise.resolve();
         const progress = deps.previews

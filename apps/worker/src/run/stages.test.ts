@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineDeps } from './deps.js';
 import { runJob } from '../pipeline.js';
+import { IMAGES_OF_JOB, queryHot } from './hot.js';
 import { chooseReferences, preparePrompts } from './stages.js';
 
 let database: TestDatabase;
@@ -147,5 +148,19 @@ describe('the stages before generating', () => {
     expect([after.status, after.errorCode]).toEqual(['failed', 'invalid_request']);
     expect(after.references).toEqual([]);
     expect(await stageEvents(job.id)).toEqual(['references', 'prompts']);
+  });
+
+  it("reads a job's images off Prisma's runtime exactly as Prisma reads them (stored, failed and pending ones)", async () => {
+    const job = await claimedJob('three ways', 3);
+    await runJob(deps, job.id);
+    const images = await database.db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } });
+    await database.db.image.update({
+      where: { id: images[1]!.id },
+      data: { status: 'failed', errorCode: 'timeout', errorMessage: 'slow', palette: { dominant: '#fff' } },
+    });
+    await database.db.image.update({ where: { id: images[2]!.id }, data: { status: 'pending', finishedAt: null } });
+    expect(await queryHot(database.db, IMAGES_OF_JOB, [job.id])).toEqual(
+      await database.db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } }),
+    );
   });
 });

@@ -6,6 +6,7 @@ import { buildImagePrompt, imageSeed, jobEvent, type JobReference, type Preset }
 import type { Db, Image, Job } from '@darkroom/db';
 import { findReferences } from '../references.js';
 import type { PipelineDeps } from './deps.js';
+import { execHot, IMAGES_OF_JOB, queryHot, type HotStatement } from './hot.js';
 
 /**
  * The references chosen for the run: what an earlier run chose (kept), or a search now. Nothing is
@@ -59,26 +60,39 @@ export async function recordReferences(db: Db, jobId: string, { references, fres
  */
 export async function preparePrompts(db: Db, job: Job, chosen: ChosenReferences): Promise<Image[]> {
   const prompt = buildImagePrompt({ preset: job.preset as Preset, prompt: job.prompt, style: job.style });
-  const images = await db.image.findMany({ where: { jobId: job.id }, orderBy: { index: 'asc' } });
+  const images = await queryHot<Image>(db, IMAGES_OF_JOB, [job.id]);
   const unprepared = images.filter((image) => image.prompt === null);
   const seeds = unprepared.map((image) => imageSeed(job.seed ?? 0, image.index));
   const prompts = jobEvent('stage', { stage: 'prompts' });
   const generating = jobEvent('stage', { stage: 'generating' });
-  await db.$executeRaw`
-    with prepared as (
-      update images set prompt = ${prompt}, seed = given.seed, updated_at = now()
-      from unnest(${unprepared.map((image) => image.id)}::uuid[], ${seeds}::int[]) as given(id, seed)
-      where images.id = given.id),
-    entered as (
-      update jobs set "references" = coalesce(${chosen.fresh ? JSON.stringify(chosen.references) : null}::jsonb, "references"),
-        stage = 'generating', updated_at = now()
-      where id = ${job.id}::uuid returning id)
-    insert into job_events (job_id, type, data)
-    select entered.id, stage.type, stage.data from entered, (values
-      (1, ${prompts.type}, ${JSON.stringify(prompts.data)}::jsonb),
-      (2, ${generating.type}, ${JSON.stringify(generating.data)}::jsonb)) as stage(ord, type, data)
-    order by stage.ord`;
+  await execHot(db, PROMPTS_WRITTEN, [
+    prompt,
+    unprepared.map((image) => image.id),
+    seeds,
+    chosen.fresh ? JSON.stringify(chosen.references) : null,
+    job.id,
+    prompts.type,
+    JSON.stringify(prompts.data),
+    generating.type,
+    JSON.stringify(generating.data),
+  ]);
   return images.map((image) =>
     image.prompt !== null ? image : { ...image, prompt, seed: imageSeed(job.seed ?? 0, image.index) },
   );
 }
+
+const PROMPTS_WRITTEN: HotStatement = {
+  name: 'darkroom_prompts_written',
+  text: `with prepared as (
+      update images set prompt = $1::text, seed = given.seed, updated_at = now()
+      from unnest($2::uuid[], $3::int[]) as given(id, seed)
+      where images.id = given.id),
+    entered as (
+      update jobs set "references" = coalesce($4::jsonb, "references"), stage = 'generating', updated_at = now()
+      where id = $5::uuid returning id)
+    insert into job_events (job_id, type, data)
+    select entered.id, stage.type, stage.data from entered, (values
+      (1, $6::text, $7::jsonb),
+      (2, $8::text, $9::jsonb)) as stage(ord, type, data)
+    order by stage.ord`,
+};

@@ -9,6 +9,7 @@ import { paletteOf, type GeneratedImage } from '@darkroom/providers';
 import { formatInfo, imageKey, makeThumbnail, thumbnailKey } from '@darkroom/storage';
 import type { PipelineDeps } from './deps.js';
 import { sleep } from './failure.js';
+import { execHot, type HotStatement } from './hot.js';
 
 export interface StoreInput {
   job: Job;
@@ -73,24 +74,26 @@ async function storeOnce(
   // images' (a done one counts 100, a running one its step progress) and only goes up. The image's
   // preview, if it had one, goes with it.
   const succeeded = jobEvent('image_succeeded', { index: image.index });
-  const recorded = await db.$executeRaw`
-    with fence as (
-      select id from jobs where id = ${job.id}::uuid and attempts = ${job.attempts}::int and status = 'running' for no key update),
-    stored as (
-      update images set status = 'succeeded', storage_key = ${key}, thumbnail_key = ${thumbnail}, mime = ${format.mime},
-        width = ${result.width}::int, height = ${result.height}::int, bytes = ${bytes.length}::int,
-        provider_request_id = ${result.providerRequestId}, model = ${result.model ?? null}, palette = coalesce(${palette ? JSON.stringify(palette) : null}::jsonb, palette),
-        started_at = ${callStartedAt}, finished_at = ${finishedAt}, duration_ms = ${callMs}::int, error_code = null, error_message = null,
-        progress = 100, updated_at = now()
-      where id = ${image.id}::uuid and exists (select 1 from fence)
-      returning job_id),
-    event as (insert into job_events (job_id, type, data) select job_id, ${succeeded.type}, ${JSON.stringify(succeeded.data)}::jsonb from stored),
-    preview as (delete from image_previews where image_id = ${image.id}::uuid and exists (select 1 from stored))
-    update jobs set progress = greatest(progress, least(99, (100 + (
-        select coalesce(sum(case when status in ('succeeded', 'failed') then 100 else progress end), 0)
-        from images where job_id = ${job.id}::uuid and id <> ${image.id}::uuid
-      )) / ${job.numImages}::int)), updated_at = now()
-    where id in (select job_id from stored)`;
+  const recorded = await execHot(db, IMAGE_STORED, [
+    job.id,
+    job.attempts,
+    image.id,
+    key,
+    thumbnail,
+    format.mime,
+    result.width,
+    result.height,
+    bytes.length,
+    result.providerRequestId,
+    result.model ?? null,
+    palette ? JSON.stringify(palette) : null,
+    callStartedAt,
+    finishedAt,
+    callMs,
+    succeeded.type,
+    JSON.stringify(succeeded.data),
+    job.numImages,
+  ]);
   if (recorded > 0) return;
   // Fenced out: these files are nobody's (a new owner writes under its own run's keys).
   await Promise.allSettled([storage.delete(key), ...(thumbnail ? [storage.delete(thumbnail)] : [])]);
@@ -119,3 +122,25 @@ async function storeThumbnail(
     return null;
   }
 }
+
+/** The stored image, its event, its preview dropped and the job's progress: one statement (above). */
+const IMAGE_STORED: HotStatement = {
+  name: 'darkroom_image_stored',
+  text: `with fence as (
+      select id from jobs where id = $1::uuid and attempts = $2::int and status = 'running' for no key update),
+    stored as (
+      update images set status = 'succeeded', storage_key = $4::text, thumbnail_key = $5::text, mime = $6::text,
+        width = $7::int, height = $8::int, bytes = $9::int,
+        provider_request_id = $10::text, model = $11::text, palette = coalesce($12::jsonb, palette),
+        started_at = $13::timestamptz, finished_at = $14::timestamptz, duration_ms = $15::int, error_code = null, error_message = null,
+        progress = 100, updated_at = now()
+      where id = $3::uuid and exists (select 1 from fence)
+      returning job_id),
+    event as (insert into job_events (job_id, type, data) select job_id, $16::text, $17::jsonb from stored),
+    preview as (delete from image_previews where image_id = $3::uuid and exists (select 1 from stored))
+    update jobs set progress = greatest(progress, least(99, (100 + (
+        select coalesce(sum(case when status in ('succeeded', 'failed') then 100 else progress end), 0)
+        from images where job_id = $1::uuid and id <> $3::uuid
+      )) / $18::int)), updated_at = now()
+    where id in (select job_id from stored)`,
+};

@@ -13,7 +13,7 @@
  *   accept   accept.ts, darkroom_accept_job: the row, its images, `created`, the queue entry, credits held.
  *   claim    claim.ts, darkroom_claim_job: queued (or running, after a crash) -> running; attempts + 1.
  *   release  release.ts: running -> queued, stored images kept, run deadline cleared.
- *   end      end.ts: the ONE writer of succeeded, failed and canceled.
+ *   end      end.ts, darkroom_end_job: the ONE writer of succeeded, failed and canceled, one statement.
  *   cancel   cancel.ts: queued -> end(canceled); running -> cancel requested (its worker ends it).
  *   promote  promote.ts: low-priority queued jobs move up a band after waiting.
  *   sweep    sweep.ts: start deadlines passed, abandoned jobs -> end(failed).

@@ -106,5 +106,5 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
-export { countStatements } from './statements.js';
+export { countStatements, dyingBefore } from './statements.js';
 export { makeJob, type MakeJobOptions } from './jobs.js';

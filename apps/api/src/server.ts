@@ -305,6 +305,7 @@ async function serveWebApp(app: FastifyInstance, webDistDir: string) {
         .type('text/plain')
         .send('The web app is not built: run `npm start` (or `pnpm --filter @darkroom/web build`).'),
     );
+    answerNotFound(app, { spa: false });
     return;
   }
   await app.register(fastifyStatic, {
@@ -319,13 +320,27 @@ async function serveWebApp(app: FastifyInstance, webDistDir: string) {
       reply.header('cache-control', webCacheControl(webDistDir, filePath));
     },
   });
+  answerNotFound(app, { spa: true });
+}
+
+/**
+ * A path no route serves answers 404 in the API's error shape, built web app or not (a client that
+ * normalises `/jobs/./retry` to `/jobs/retry` reaches no route); with the web app, a browser's GET
+ * outside the API gets index.html, so client-side routes survive a reload.
+ */
+function answerNotFound(app: FastifyInstance, { spa }: { spa: boolean }) {
   app.setNotFoundHandler((request, reply) => {
     const isApi = /^\/(trpc|images|api|v1)(\/|$)/.test(request.url);
-    if (request.method === 'GET' && !isApi && request.headers.accept?.includes('text/html')) {
+    if (spa && request.method === 'GET' && !isApi && request.headers.accept?.includes('text/html')) {
       return reply.sendFile('index.html');
     }
-    return reply
-      .code(404)
-      .send({ error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` } });
+    // The OpenAI-compatible routes answer as OpenAI does for an unknown URL, so its SDKs read the error.
+    if (/^\/v1(\/|$)/.test(request.url)) {
+      const message = `Invalid URL (${request.method} ${request.url.split('?')[0]})`;
+      return reply.code(404).send({ error: { message, type: 'invalid_request_error', param: null, code: null } });
+    }
+    return reply.code(404).send({
+      error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}`, details: null },
+    });
   });
 }

@@ -211,8 +211,10 @@ describe('runJob on self-hosted engines', () => {
     }
   });
 
+  // Steps of 10 s: the image cannot finish before the cancel reaches it however loaded the machine is,
+  // and the fake ends the step at once when interrupted.
   it('canceling a running a1111 job interrupts the server', async () => {
-    a1111.stepMs = 40;
+    a1111.stepMs = 10_000;
     try {
       const job = await queuedJob('a1111', 'a long exposure');
       const interrupts = a1111.interrupts;
@@ -229,7 +231,7 @@ describe('runJob on self-hosted engines', () => {
   });
 
   it('canceling a running comfyui job interrupts that prompt', async () => {
-    comfyui.stepMs = 40;
+    comfyui.stepMs = 10_000;
     try {
       const job = await queuedJob('comfyui', 'a slow tide');
       const running = runJob(deps({ cancelCheckMs: 20 }), job.id);

@@ -1,4 +1,11 @@
-import { MAX_IMAGES_PER_JOB, type JobAccepted, type JobListView, type JobView, type QueueStatus } from '@darkroom/core';
+import {
+  ApiError,
+  MAX_IMAGES_PER_JOB,
+  type JobAccepted,
+  type JobListView,
+  type JobView,
+  type QueueStatus,
+} from '@darkroom/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeHarness, TEST_PASSWORD, type Harness } from '../../test/harness.js';
 import { callTrpc, sessionCookieOf } from '../../test/http.js';
@@ -63,6 +70,31 @@ describe('REST /api/v1', () => {
     expect([broken.statusCode, broken.json().error.code]).toEqual([400, 'BAD_INPUT']);
     expect([badId.statusCode, badId.json().error.code]).toEqual([400, 'BAD_INPUT']);
     expect(badId.json().error.details.issues[0].path).toEqual(['id']);
+  });
+
+  it('answers a path no route serves with 404 in the same error shape (a client folds /jobs/./retry to /jobs/retry)', async () => {
+    for (const [method, url] of [
+      ['POST', '/api/v1/jobs/retry'],
+      ['GET', '/api/v1/no-such-thing'],
+      ['POST', '/nothing/here'],
+    ] as const) {
+      const response = await h.inject({ method, url });
+      expect([url, response.statusCode, ApiError.safeParse(response.json()).success]).toEqual([url, 404, true]);
+      expect(response.json().error.code).toBe('NOT_FOUND');
+    }
+    // Under /v1, OpenAI's own shape for an unknown URL.
+    const openAi = await h.inject({ method: 'POST', url: '/v1/images/nothing' });
+    expect([openAi.statusCode, openAi.json()]).toEqual([
+      404,
+      {
+        error: {
+          message: 'Invalid URL (POST /v1/images/nothing)',
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      },
+    ]);
   });
 
   it('answers 401 without credentials and with a revoked-looking key, in the error shape', async () => {

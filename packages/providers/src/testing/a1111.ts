@@ -111,6 +111,7 @@ export async function startFakeA1111(
   const pending = new Set<string>();
   const finished: string[] = [];
   let interrupts = 0;
+  let wakeStep: (() => void) | null = null;
   let current: (LivePreviewState & { job: FakeA1111Job }) | null = null;
   const showEvery = options.showProgressEveryNSteps ?? 10;
   let lock: Promise<void> = Promise.resolve();
@@ -132,7 +133,16 @@ export async function startFakeA1111(
       const steps = Number(body.steps ?? 50);
       current = { job, ...newLivePreview(steps) };
       for (let step = 1; step <= steps && !job.interrupted; step++) {
-        await new Promise((resolve) => setTimeout(resolve, state.stepMs));
+        // An interrupt ends the step being slept through at once, however long a step is.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, state.stepMs);
+          wakeStep = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeStep = null;
+        if (job.interrupted) break;
         current.step = step;
       }
       const prompt = String(body.prompt ?? '');
@@ -262,6 +272,7 @@ export async function startFakeA1111(
     if (route === 'POST /sdapi/v1/interrupt') {
       interrupts++;
       if (current) current.job.interrupted = true;
+      wakeStep?.();
       return { status: 200, json: {} };
     }
     if (route === 'GET /sdapi/v1/samplers')

@@ -26,6 +26,8 @@ interface QueueItem {
   clientId: string | undefined;
   outputs: string[];
   interrupted: boolean;
+  /** Ends the step being slept through, so an interrupt takes effect at once however long a step is. */
+  wake?: () => void;
 }
 
 export interface FakeComfyUI extends FakeHttpServer {
@@ -92,7 +94,6 @@ export async function startFakeComfyUI(
     const data = { status: { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } } };
     for (const socket of sockets.values()) socket.send(JSON.stringify({ type: 'status', data }));
   };
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   async function execute(item: QueueItem) {
     const { id, clientId, prompt } = item;
@@ -115,7 +116,14 @@ export async function startFakeComfyUI(
       if (type === 'KSampler') {
         const steps = Number(inputs.steps);
         for (let step = 1; step <= steps && !item.interrupted; step++) {
-          await sleep(state.stepMs);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, state.stepMs);
+            item.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          if (item.interrupted) break;
           // progress goes to the client when the prompt has one (to all sockets otherwise).
           send(clientId, 'progress', { value: step, max: steps, prompt_id: id, node });
           await previews.send(item, node, step, steps);
@@ -252,7 +260,10 @@ export async function startFakeComfyUI(
       if (route === 'POST /interrupt') {
         const json = incoming.body.length > 0 ? (body() as { prompt_id?: string }) : null;
         interrupts.push(json);
-        if (running && (!json?.prompt_id || json.prompt_id === running.id)) running.interrupted = true;
+        if (running && (!json?.prompt_id || json.prompt_id === running.id)) {
+          running.interrupted = true;
+          running.wake?.();
+        }
         return { status: 200 };
       }
       const historyMatch = /^\/history\/([^/]+)$/.exec(path);

@@ -20,6 +20,12 @@ export function makeDb({ url, poolSize = 10 }: DbOptions): Db {
   // The pool is made here rather than by the adapter so the hottest reads can share it without
   // Prisma's client runtime (pgPoolOf); the adapter still ends it on `$disconnect()`.
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server ends (a restart, pg_terminate_backend, a dropped database) is an
+  // 'error' on the pool, which throws in the process when nobody listens; the adapter listens only once
+  // Prisma has connected, and the hot statements (pgPoolOf) may use the pool before it does. The pool has
+  // already dropped that connection and opens a new one when asked, and a query in flight gets its own
+  // error, so there is nothing more to do here.
+  pool.on('error', () => {});
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   // A burst of submits queues for the pool's connections; Prisma's default 2 s wait for one would turn
   // a busy moment into failed requests, so transactions wait longer for a connection (not to run).

@@ -8,18 +8,7 @@ import {
   MAX_IMAGES_PER_COLLECTION,
 } from '@darkroom/core';
 import { z } from 'zod';
-
-type JsonSchema = Record<string, unknown>;
-const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    unrepresentable: 'any',
-  });
-  return json as JsonSchema;
-};
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+import { json, ref, schemaOf, type JsonSchema } from './openapi-kit.js';
 
 export function collectionSchemas(): Record<string, JsonSchema> {
   return {

@@ -8,18 +8,8 @@ import {
   ProjectRenameInput,
 } from '@darkroom/core';
 import { z } from 'zod';
+import { json, ref, schemaOf, type JsonSchema } from './openapi-kit.js';
 
-type JsonSchema = Record<string, unknown>;
-const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    unrepresentable: 'any',
-  });
-  return json as JsonSchema;
-};
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const counted = (name: string) => schemaOf(z.object({ [name]: z.number().int() }), 'output');
 
 export function organizeSchemas(): Record<string, JsonSchema> {

@@ -21,22 +21,10 @@ import {
 } from '@darkroom/core';
 import { z } from 'zod';
 import { collectionPaths, collectionSchemas } from './openapi-collections.js';
+import { json, ref, schemaOf, type JsonSchema } from './openapi-kit.js';
 import { organizePaths, organizeSchemas } from './openapi-organize.js';
 import { REST_PREFIX } from './routes.js';
 
-type JsonSchema = Record<string, unknown>;
-
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return json;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const error = (description: string) => ({ description, content: json(ref('Error')) });
 
 const JOB_ID = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };

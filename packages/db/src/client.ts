@@ -41,3 +41,26 @@ export function makeDb({ url, poolSize = 10 }: DbOptions): Db {
 export function pgPoolOf(db: Db): pg.Pool | undefined {
   return pools.get(db);
 }
+
+/** A statement sent prepared (named) over pgPoolOf's pool: each connection parses and plans it once. */
+export interface HotStatement {
+  name: string;
+  text: string;
+}
+
+/**
+ * Runs a read as a prepared statement over the pool under a client made by makeDb, off Prisma's client
+ * runtime (for statements every job or request sends); through Prisma for any other client. Its rows.
+ */
+export async function queryHot<R>(db: Db, statement: HotStatement, values: unknown[]): Promise<R[]> {
+  const pool = pgPoolOf(db);
+  if (!pool) return db.$queryRawUnsafe<R[]>(statement.text, ...values);
+  return (await pool.query({ ...statement, values })).rows as R[];
+}
+
+/** queryHot for a write: how many rows it changed. */
+export async function execHot(db: Db, statement: HotStatement, values: unknown[]): Promise<number> {
+  const pool = pgPoolOf(db);
+  if (!pool) return db.$executeRawUnsafe(statement.text, ...values);
+  return (await pool.query({ ...statement, values })).rowCount ?? 0;
+}

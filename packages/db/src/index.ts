@@ -1,4 +1,4 @@
-export { makeDb, pgPoolOf, type Db, type DbOptions, type Tx } from './client.js';
+export { execHot, makeDb, pgPoolOf, queryHot, type Db, type DbOptions, type HotStatement, type Tx } from './client.js';
 export { Prisma } from './generated/prisma/client.js';
 export type {
   Job,

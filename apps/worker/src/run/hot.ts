@@ -2,30 +2,10 @@
  * The run's per-image writes, sent as named (prepared) statements through the node-postgres pool under
  * the Prisma client (pgPoolOf) instead of Prisma's client runtime: every image of every job sends them,
  * and a worker under load spent more of its one thread in Prisma's runtime and query compiler than in
- * the image work (docs/performance.md, issue 20, points 3 and 4). A client made elsewhere than makeDb
- * (no pool of ours) sends the same SQL through Prisma.
+ * the image work (docs/performance.md, issue 20, points 3 and 4). Sent with @darkroom/db's queryHot and
+ * execHot, which fall back to Prisma for a client made elsewhere than makeDb.
  */
-import { pgPoolOf, type Db, type Image } from '@darkroom/db';
-
-export interface HotStatement {
-  /** The prepared statement's name: each connection parses and plans it once. */
-  name: string;
-  text: string;
-}
-
-/** Runs a read; answers its rows. */
-export async function queryHot<R>(db: Db, statement: HotStatement, values: unknown[]): Promise<R[]> {
-  const pool = pgPoolOf(db);
-  if (!pool) return db.$queryRawUnsafe<R[]>(statement.text, ...values);
-  return (await pool.query({ ...statement, values })).rows as R[];
-}
-
-/** Runs a write; answers how many rows it changed. */
-export async function execHot(db: Db, statement: HotStatement, values: unknown[]): Promise<number> {
-  const pool = pgPoolOf(db);
-  if (!pool) return db.$executeRawUnsafe(statement.text, ...values);
-  return (await pool.query({ ...statement, values })).rowCount ?? 0;
-}
+import type { HotStatement, Image } from '@darkroom/db';
 
 /** An image's attempt starts: what Prisma's `image.update` sent, without its runtime. */
 export const IMAGE_STARTED: HotStatement = {

@@ -19,7 +19,7 @@ import {
   type Preset,
   type ProviderName,
 } from '@darkroom/core';
-import { JobEndedError, SupersededError, type Db, type Image, type Job, type Tx } from '@darkroom/db';
+import { JobEndedError, SupersededError, type Db, type Image, type Job, type Tx, execHot } from '@darkroom/db';
 import { encodeAs } from '@darkroom/storage';
 import { isProviderError, type GenerateRequest, type GeneratedImage } from '@darkroom/providers';
 import { activeSpan, ATTR, markFailed, withAttempt } from '@darkroom/telemetry';
@@ -29,7 +29,7 @@ import { engineOptionsOfJob } from './engine-options.js';
 import { instanceHost } from '../engine-status.js';
 import { describeFailure, sleep } from './failure.js';
 import { inputsForImage, type RunInputs } from './inputs.js';
-import { execHot, IMAGE_STARTED } from './hot.js';
+import { IMAGE_STARTED } from './hot.js';
 import { storeImage } from './store.js';
 import { imageProgress, type ImageProgress } from './progress.js';
 import { handsBack, type RunWatch } from './watch.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lifecycle } from '@darkroom/db';
+import { lifecycle, queryHot } from '@darkroom/db';
 import { createTestDatabase, type TestDatabase } from '@darkroom/db/testing';
 import { createLocalProvider } from '@darkroom/providers';
 import { createFilesystemStorage } from '@darkroom/storage';
@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineDeps } from './deps.js';
 import { runJob } from '../pipeline.js';
-import { IMAGES_OF_JOB, queryHot } from './hot.js';
+import { IMAGES_OF_JOB } from './hot.js';
 import { chooseReferences, preparePrompts } from './stages.js';
 
 let database: TestDatabase;

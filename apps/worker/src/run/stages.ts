@@ -3,10 +3,10 @@
  * The choice, the prompts and both stage changes are one statement (they were three round trips).
  */
 import { buildImagePrompt, imageSeed, jobEvent, type JobReference, type Preset } from '@darkroom/core';
-import type { Db, Image, Job } from '@darkroom/db';
+import { type Db, type Image, type Job, execHot, queryHot, type HotStatement } from '@darkroom/db';
 import { findReferences } from '../references.js';
 import type { PipelineDeps } from './deps.js';
-import { execHot, IMAGES_OF_JOB, queryHot, type HotStatement } from './hot.js';
+import { IMAGES_OF_JOB } from './hot.js';
 
 /**
  * The references chosen for the run: what an earlier run chose (kept), or a search now. Nothing is

@@ -4,12 +4,11 @@
  * again for bytes we already hold.
  */
 import { decideRetry, jobEvent, STORE_RETRY, type OutputFormat } from '@darkroom/core';
-import { JobEndedError, SupersededError, type Image, type Job } from '@darkroom/db';
+import { JobEndedError, SupersededError, type Image, type Job, execHot, type HotStatement } from '@darkroom/db';
 import { paletteOf, type GeneratedImage } from '@darkroom/providers';
 import { formatInfo, imageKey, makeThumbnail, thumbnailKey } from '@darkroom/storage';
 import type { PipelineDeps } from './deps.js';
 import { sleep } from './failure.js';
-import { execHot, type HotStatement } from './hot.js';
 
 export interface StoreInput {
   job: Job;

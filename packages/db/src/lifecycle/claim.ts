@@ -5,7 +5,7 @@
  * row answered with it (the worker read it again after, a statement per job).
  */
 import { randomSeed } from '@darkroom/core';
-import { pgPoolOf, type Db } from '../client.js';
+import { queryHot, type Db } from '../client.js';
 import type { Job } from '../generated/prisma/client.js';
 import { WEBHOOK_DELIVERY_MAX_ATTEMPTS } from '../webhooks.js';
 
@@ -101,10 +101,7 @@ type ClaimRow = Job & {
  */
 export async function claimJob(db: Db, jobId: string, workerId: string, runningCap: number): Promise<ClaimDecision> {
   const values = [jobId, workerId, runningCap, randomSeed(), WEBHOOK_DELIVERY_MAX_ATTEMPTS];
-  const pool = pgPoolOf(db);
-  const [claim] = pool
-    ? (await pool.query<ClaimRow>({ ...CLAIM, values })).rows
-    : await db.$queryRawUnsafe<ClaimRow[]>(CLAIM.text, ...values);
+  const [claim] = await queryHot<ClaimRow>(db, CLAIM, values);
   const { outcome, claimQueueRank, claimStartBy, ...job } = claim!;
   switch (outcome) {
     case 'run':

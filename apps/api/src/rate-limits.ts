@@ -4,29 +4,18 @@
  * limit by landing on another replica.
  */
 import { DomainError } from '@darkroom/core';
+import type { lifecycle } from '@darkroom/db';
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AccountSettings } from './env.js';
 
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 
-/**
- * What darkroom_accept_job needs to count a submit itself (its `submits` argument): rate-limiter-flexible's
- * key for the user, the points, the limit, its window and the API's clock, so both count the same budget.
- */
-export interface SubmitCounter {
-  key: string;
-  points: number;
-  limit: number;
-  nowMs: number;
-  windowMs: number;
-}
-
 export interface RateLimits {
   /** Counts `count` submitted jobs against the user's per-minute budget, or throws RATE_LIMITED. */
   consumeSubmits(userId: string, count: number): Promise<void>;
-  /** The same count made inside the accept's own statement (jobs/hot-accept.ts): one round trip fewer. */
-  submitCounter(userId: string, count: number): SubmitCounter;
+  /** The same count made inside the accept's own statement (lifecycle's acceptJob `submits`): one round trip fewer. */
+  submitCounter(userId: string, count: number): lifecycle.SubmitCount;
   /** The RATE_LIMITED consumeSubmits throws, for a count the accept refused (`msBeforeNext` to its reset). */
   submitsRefusal(msBeforeNext: number): DomainError;
   /**

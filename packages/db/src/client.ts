@@ -38,8 +38,8 @@ export function makeDb({ url, poolSize = 10 }: DbOptions): Db {
  * The node-postgres pool under a client made by makeDb (the same connections, the same size), for
  * statements too hot for Prisma's client runtime; undefined for any other client.
  */
-export function pgPoolOf(db: Db): pg.Pool | undefined {
-  return pools.get(db);
+export function pgPoolOf(db: Db | Tx): pg.Pool | undefined {
+  return pools.get(db as Db);
 }
 
 /** A statement sent prepared (named) over pgPoolOf's pool: each connection parses and plans it once. */
@@ -52,14 +52,14 @@ export interface HotStatement {
  * Runs a read as a prepared statement over the pool under a client made by makeDb, off Prisma's client
  * runtime (for statements every job or request sends); through Prisma for any other client. Its rows.
  */
-export async function queryHot<R>(db: Db, statement: HotStatement, values: unknown[]): Promise<R[]> {
+export async function queryHot<R>(db: Db | Tx, statement: HotStatement, values: unknown[]): Promise<R[]> {
   const pool = pgPoolOf(db);
   if (!pool) return db.$queryRawUnsafe<R[]>(statement.text, ...values);
   return (await pool.query({ ...statement, values })).rows as R[];
 }
 
 /** queryHot for a write: how many rows it changed. */
-export async function execHot(db: Db, statement: HotStatement, values: unknown[]): Promise<number> {
+export async function execHot(db: Db | Tx, statement: HotStatement, values: unknown[]): Promise<number> {
   const pool = pgPoolOf(db);
   if (!pool) return db.$executeRawUnsafe(statement.text, ...values);
   return (await pool.query({ ...statement, values })).rowCount ?? 0;

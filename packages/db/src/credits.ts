@@ -95,8 +95,15 @@ export function creditRefusal(error: unknown): DomainError | null {
 
 /** The Postgres error (SQLSTATE, DETAIL) behind a failed raw query, when that is what it is. */
 export function postgresErrorOf(error: unknown): { originalCode?: string; detail?: string } | undefined {
-  return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; detail?: string } } } } | null)
-    ?.meta?.driverAdapterError?.cause;
+  const viaPrisma = (
+    error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; detail?: string } } } } | null
+  )?.meta?.driverAdapterError?.cause;
+  if (viaPrisma) return viaPrisma;
+  // A statement sent over the pool itself (queryHot) fails with node-postgres's DatabaseError: its
+  // SQLSTATE is `code`.
+  const { code, detail } = (error ?? {}) as { code?: unknown; detail?: unknown };
+  if (!(error instanceof Error) || typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  return { originalCode: code, ...(typeof detail === 'string' ? { detail } : {}) };
 }
 
 /**

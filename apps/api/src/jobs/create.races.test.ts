@@ -1,6 +1,6 @@
 /**
- * One account's submits racing each other: the accept (hot-accept.ts, one prepared statement over the
- * pool) reserves credits and checks the active-jobs cap under the user's row lock, so however many
+ * One account's submits racing each other: the accept (lifecycle's acceptJob, one prepared statement over
+ * the pool) reserves credits and checks the active-jobs cap under the user's row lock, so however many
  * arrive at once, exactly as many are accepted as the balance or the cap allows, and the balance and
  * ledger come out exact.
  */

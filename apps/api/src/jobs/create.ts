@@ -8,7 +8,6 @@ import { assertInCatalogs } from '../models/service.js';
 import { assertSubmittable } from './checks.js';
 import { assertInputsSupported, resolveInputs } from './inputs.js';
 import { assertStartMeetable, withNotBefore } from './schedule.js';
-import { acceptOverPool, countsInAccept, SUBMITS_REFUSED } from './hot-accept.js';
 import { findByIdempotencyKey } from './idempotency.js';
 import type { SubmitOptions } from './options.js';
 
@@ -16,8 +15,8 @@ import type { SubmitOptions } from './options.js';
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Accepts a job in one statement (lifecycle's accept, sent as a prepared statement over the pool:
- * hot-accept.ts) that counts it against the submit rate, inserts it, reserves numImages x price credits
+ * Accepts a job in one statement (lifecycle's accept, a prepared statement over the pool) that counts it
+ * against the submit rate, inserts it, reserves numImages x price credits
  * (INSUFFICIENT_CREDITS when short) and checks the active-jobs cap.
  */
 export async function createJob({
@@ -41,23 +40,21 @@ export async function createJob({
   await assertStartMeetable(db, user.id, input);
   // A plain submit is counted inside the accept's statement (one round trip instead of two); one with a
   // webhook is counted first, because a DNS lookup per call must not be free to repeat.
-  const countInAccept = !input.webhookUrl && countsInAccept(db, { inputs });
+  // One with inputs is counted first too: its statement (darkroom_accept_job_with_inputs) does not count.
+  const countInAccept = !input.webhookUrl && !inputs;
   if (!countInAccept) await limits.consumeSubmits(user.id, 1);
   if (input.webhookUrl) await assertWebhookTarget({ db, user, settings, url: input.webhookUrl, field: 'webhookUrl' });
   try {
-    const { job, ahead } = await acceptOverPool(
-      db,
-      {
-        traceParent: currentTraceParent(),
-        userId: user.id,
-        request: input,
-        requestHash,
-        prices: settings.prices,
-        maxActiveJobs: settings.maxActiveJobsPerUser,
-        inputs,
-      },
-      countInAccept ? limits.submitCounter(user.id, 1) : null,
-    );
+    const { job, ahead } = await lifecycle.acceptJob(db, {
+      traceParent: currentTraceParent(),
+      userId: user.id,
+      request: input,
+      requestHash,
+      prices: settings.prices,
+      maxActiveJobs: settings.maxActiveJobsPerUser,
+      inputs,
+      submits: countInAccept ? limits.submitCounter(user.id, 1) : null,
+    });
     jobsCreated.inc({ priority: input.priority });
     const wait = estimateWaitSeconds(ahead!, await recentStartRate(db));
     return toJobView(job, {
@@ -66,7 +63,7 @@ export async function createJob({
     });
   } catch (error) {
     const refused = postgresErrorOf(error);
-    if (refused?.originalCode === SUBMITS_REFUSED) {
+    if (refused?.originalCode === lifecycle.SUBMITS_REFUSED) {
       const { msBeforeNext } = JSON.parse(refused.detail ?? '{}') as { msBeforeNext: number };
       throw limits.submitsRefusal(msBeforeNext);
     }

@@ -19,7 +19,7 @@ import {
   type PriceTable,
 } from '@darkroom/core';
 import { v7 as uuidv7 } from 'uuid';
-import type { Db, Tx } from '../client.js';
+import { queryHot, type Db, type HotStatement, type Tx } from '../client.js';
 import { domainErrorFromPostgres } from '../credits.js';
 import type { Image, JobInput, Prisma } from '../generated/prisma/client.js';
 import type { JobWithImages } from '../job-views.js';
@@ -45,7 +45,36 @@ export interface AcceptOptions {
   traceParent?: string | null;
   /** The request's inputs resolved against the caller's assets and images (none: text-to-image). */
   inputs?: ResolvedInputs | null;
+  /**
+   * Counts the submit against its per-minute budget in the same statement (darkroom_accept_job's
+   * `submits`; text-to-image only): refused with SUBMITS_REFUSED, its DETAIL `{ msBeforeNext }`.
+   */
+  submits?: SubmitCount | null;
 }
+
+/** rate-limiter-flexible's row for the caller's budget, as the API's limiter would count it. */
+export interface SubmitCount {
+  key: string;
+  points: number;
+  limit: number;
+  nowMs: number;
+  windowMs: number;
+}
+
+/** darkroom_accept_job's SQLSTATE for a submit over its per-minute budget (`submits`). */
+export const SUBMITS_REFUSED = 'DR430';
+
+// Named, so each connection parses and plans them once: every submit sends one (queryHot).
+const ACCEPT: HotStatement = {
+  name: 'darkroom_accept_job',
+  text: `select rank, accepted_at, ahead
+    from darkroom_accept_job($1::jsonb, $2::uuid[], $3::int, $4::int, $5::int, $6::int, $7::boolean, $8::jsonb)`,
+};
+const ACCEPT_WITH_INPUTS: HotStatement = {
+  name: 'darkroom_accept_job_with_inputs',
+  text: `select rank, accepted_at, ahead
+    from darkroom_accept_job_with_inputs($1::jsonb, $2::uuid[], $3::int, $4::int, $5::int, $6::int, $7::boolean, $8::jsonb)`,
+};
 
 /** One input row as job_inputs keeps it (the storage key copied from the asset or image). */
 export interface JobInputRow {
@@ -135,18 +164,32 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
   const imageIds = Array.from({ length: request.numImages }, () => uuidv7());
   let accepted: { rank: number; accepted_at: Date; ahead: number | null } | undefined;
   const inputRows: JobInput[] = (inputs?.rows ?? []).map((input) => ({ id: uuidv7(), jobId: row.id, ...input }));
-  try {
+  const submits = options.submits ?? null;
+  if (submits && inputs) throw new Error('acceptJob: a submit with inputs is counted before its accept');
+  const values = [
+    JSON.stringify(row),
+    imageIds,
+    PRIORITY_BANDS[request.priority],
+    BAND_WIDTH,
+    maxActiveJobs,
+    TASKS.generate.maxAttempts,
+    countAhead,
     // A text-to-image job keeps its one plain statement; one with inputs writes them in the same one.
-    [accepted] = inputs
-      ? await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
-      select rank, accepted_at, ahead from darkroom_accept_job_with_inputs(
-        ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${PRIORITY_BANDS[request.priority]}::int,
-        ${BAND_WIDTH}::int, ${maxActiveJobs}::int, ${TASKS.generate.maxAttempts}::int, ${countAhead}::boolean,
-        ${JSON.stringify({ kind: inputs.kind, parentImageId: inputs.parentImageId, options: inputs.options, rows: inputRows })}::jsonb)`
-      : await db.$queryRaw<{ rank: number; accepted_at: Date; ahead: number | null }[]>`
-      select rank, accepted_at, ahead from darkroom_accept_job(
-        ${JSON.stringify(row)}::jsonb, ${imageIds}::uuid[], ${PRIORITY_BANDS[request.priority]}::int,
-        ${BAND_WIDTH}::int, ${maxActiveJobs}::int, ${TASKS.generate.maxAttempts}::int, ${countAhead}::boolean)`;
+    inputs
+      ? JSON.stringify({
+          kind: inputs.kind,
+          parentImageId: inputs.parentImageId,
+          options: inputs.options,
+          rows: inputRows,
+        })
+      : submits && JSON.stringify(submits),
+  ];
+  try {
+    [accepted] = await queryHot<{ rank: number; accepted_at: Date; ahead: number | null }>(
+      db,
+      inputs ? ACCEPT_WITH_INPUTS : ACCEPT,
+      values,
+    );
   } catch (error) {
     throw domainErrorFromPostgres(error) ?? error;
   }

@@ -51,13 +51,16 @@ async function finished(id: string): Promise<JobView> {
   });
 }
 
-/** Mock jobs until one ends as `wanted` says (each image is refused with chance 1/2). */
+/**
+ * Mock jobs until one ends as `wanted` says (each image is refused with chance 1/2). The seeds are fixed
+ * and the mock's draw is per (prompt, image seed, attempt), so the same tries end the same way every run.
+ */
 async function mockJobUntil(numImages: number, wanted: (view: JobView) => boolean): Promise<JobView> {
   for (let i = 0; i < 12; i++) {
     const job = await trpc<JobView>(
       stack.url,
       'jobs.create',
-      { prompt: `a koi pond, take ${i} of ${numImages}`, numImages, provider: 'mock' },
+      { prompt: `a koi pond, take ${i} of ${numImages}`, numImages, provider: 'mock', seed: 1000 + i },
       'mutation',
       user.apiKey,
     );

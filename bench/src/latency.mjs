@@ -54,6 +54,7 @@ export async function latencyScenario() {
       await sleep(5);
     }
     await stopChild(worker);
+    await stack.statements(`Darkroom, ${SAMPLES + 20} serial one-image jobs`);
 
     let started = null;
     const runner = await run({

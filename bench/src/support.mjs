@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { migrateDatabase, startEmbeddedPostgres } from '@darkroom/db';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,16 +19,35 @@ export const UNLIMITED_ACCOUNT = {
   MAX_ACTIVE_JOBS_PER_USER: '1000000',
 };
 
+// BENCH_PG_STATEMENTS=N prints, after each measured row of the scenarios that call
+// `stack.statements(label)`, the N statements Postgres spent most time on (pg_stat_statements).
+const PG_STATEMENTS = Number(process.env.BENCH_PG_STATEMENTS ?? 0);
+// BENCH_PG_SETTINGS='name=value;name=value' passes more server settings to the bench's Postgres (e.g.
+// auto_explain's), and BENCH_PG_LOG=1 prints its log lines.
+const PG_SETTINGS = Object.fromEntries(
+  (process.env.BENCH_PG_SETTINGS ?? '')
+    .split(';')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+);
+
 export async function startStack(name, { onPostgresLog } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `darkroom-bench-${name}-`));
   const postgres = await startEmbeddedPostgres({
     dataDir: path.join(dir, 'pg'),
     ephemeral: true,
-    onLog: onPostgresLog,
+    onLog: onPostgresLog ?? (process.env.BENCH_PG_LOG ? (line) => console.error(`postgres: ${line}`) : undefined),
+    settings: {
+      ...(PG_STATEMENTS > 0
+        ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' }
+        : {}),
+      ...PG_SETTINGS,
+    },
   });
   const children = [];
   const cleanups = [];
   await migrateDatabase(postgres.url);
+  if (PG_STATEMENTS > 0) await sql(postgres.url, 'create extension if not exists pg_stat_statements');
 
   const spawnChild = (script, env, readyPattern, nodeArgs = []) => {
     const child = spawn(process.execPath, [...nodeArgs, script], {
@@ -83,6 +103,24 @@ export async function startStack(name, { onPostgresLog } = {}) {
     onStop(cleanup) {
       cleanups.push(cleanup);
     },
+    /**
+     * With BENCH_PG_STATEMENTS=N: prints the N statements Postgres spent most time on since the last
+     * call (total and mean time, calls, rows; nested plpgsql statements included), then resets.
+     */
+    async statements(label) {
+      if (PG_STATEMENTS <= 0) return;
+      const rows = await sql(
+        postgres.url,
+        `select round(total_exec_time::numeric, 1) as total_ms, calls,
+           round((total_exec_time / greatest(calls, 1))::numeric, 3) as mean_ms, rows,
+           left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+         from pg_stat_statements where query not like '%pg_stat_statements%'
+         order by total_exec_time desc limit ${PG_STATEMENTS}`,
+      );
+      console.log(`\n-- Postgres statements, ${label} (top ${PG_STATEMENTS} by total time)`);
+      console.table(rows);
+      await sql(postgres.url, 'select pg_stat_statements_reset()');
+    },
     async stop() {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
       await Promise.all(children.map(stopChild));
@@ -90,6 +128,17 @@ export async function startStack(name, { onPostgresLog } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One statement on its own connection. */
+async function sql(url, text) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 export async function stopChild(child) {

@@ -48,7 +48,8 @@ export async function throughputScenario() {
     }
     const succeeded = async () =>
       Number((await client.query(`select count(*) as n from jobs where status = 'succeeded'`)).rows[0].n);
-    const drain = async (submit) => {
+    const drain = async (label, submit) => {
+      await stack.statements(`before ${label}`);
       const before = await succeeded();
       const started = performance.now();
       let submittedMs = 0;
@@ -65,6 +66,7 @@ export async function throughputScenario() {
          where id in (select id from jobs order by created_at desc limit $1)`,
         [JOBS],
       );
+      await stack.statements(label);
       return {
         jobs: JOBS,
         seconds: round1(seconds),
@@ -75,7 +77,7 @@ export async function throughputScenario() {
       };
     };
 
-    const singles = await drain(async () => {
+    const singles = await drain('singles', async () => {
       let next = 0;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
@@ -86,7 +88,7 @@ export async function throughputScenario() {
         }),
       );
     });
-    const batches = await drain(async () => {
+    const batches = await drain('batches', async () => {
       let next = 0;
       await Promise.all(
         Array.from({ length: BATCH_CLIENTS }, async () => {

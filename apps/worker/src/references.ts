@@ -5,10 +5,13 @@
  * Earlier results are searched among the owner's newest RESULT_WINDOW finished jobs, not their whole
  * history: a prompt's words match most of an active account's jobs (the same subjects come back), and
  * ranking every match made each job's run grow with the account's age (242 -> 685 ms over 40,000 jobs).
- * The window costs a bounded index range (jobs by owner and finish time) whatever the history.
+ * The window costs a bounded index range (jobs by owner and finish time) whatever the history. The
+ * search is one SQL function, darkroom_find_references (packages/db/sql/), which keeps the planner on
+ * that range even when the owner's statistics are stale: as a plain query it read every job of a fast-
+ * growing account instead, and was half of Postgres's CPU in the throughput bench (docs/performance.md).
  */
 import { MAX_REFERENCES_PER_JOB, type JobReference } from '@darkroom/core';
-import type { Db, Job } from '@darkroom/db';
+import { queryHot, type Db, type HotStatement, type Job } from '@darkroom/db';
 
 /** How many of the owner's newest finished jobs the search of earlier results looks through. */
 export const RESULT_WINDOW = 500;
@@ -26,26 +29,13 @@ export async function findReferences(
 ): Promise<JobReference[]> {
   const terms = searchTerms(`${job.prompt} ${job.style ?? ''}`);
   if (!terms) return [];
-  const rows = await db.$queryRaw<
-    { source: 'upload' | 'result'; id: string; palette: string[] | null; tags: string[]; rank: number }[]
-  >`
-    with q as (select websearch_to_tsquery('english', ${terms}) as query)
-    select source, id, palette, tags, rank from (
-      select 'upload' as source, r.id::text as id, r.palette, r.tags, ts_rank(r.search, q.query)::float8 as rank, r.created_at as at
-      from "references" r, q
-      where r.user_id = ${job.userId}::uuid and r.search @@ q.query
-      union all
-      select 'result', i.id::text, i.palette, array_remove(array[j.style, j.preset], null), ts_rank(j.search, q.query)::float8, i.created_at
-      from (
-        select id, style, preset, search from jobs
-        where user_id = ${job.userId}::uuid and finished_at is not null and id <> ${job.id}::uuid
-        order by finished_at desc
-        limit ${RESULT_WINDOW}::int
-      ) j join images i on i.job_id = j.id, q
-      where i.status = 'succeeded' and i.palette is not null and j.search @@ q.query
-    ) found
-    order by rank desc, at desc
-    limit ${limit}`;
+  const rows = await queryHot<{
+    source: 'upload' | 'result';
+    id: string;
+    palette: string[] | null;
+    tags: string[];
+    rank: number;
+  }>(db, FIND_REFERENCES, [job.id, job.userId, terms, RESULT_WINDOW, limit]);
   return rows.map((row) => ({
     source: row.source,
     id: row.id,
@@ -54,3 +44,9 @@ export async function findReferences(
     rank: Math.round(row.rank * 1e4) / 1e4,
   }));
 }
+
+/** One prepared statement per worker connection: every job's run sends it. */
+const FIND_REFERENCES: HotStatement = {
+  name: 'darkroom_find_references',
+  text: 'select source, id, palette, tags, rank from darkroom_find_references($1::uuid, $2::uuid, $3::text, $4::int, $5::int)',
+};

@@ -2,6 +2,7 @@
  * Settling a job's held credits writes both balances and the ledger in one statement: the entries must
  * read as they did when they were written one by one (charge, then refund; each with its balance).
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerViolations, settleJobCredits } from './credits.js';
 import { createTestDatabase, type TestDatabase } from './testing/index.js';
@@ -12,13 +13,16 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-async function heldJob(email: string, statuses: ('succeeded' | 'failed')[]) {
+async function heldJob(email: string, statuses: ('succeeded' | 'failed')[], owner?: { id: string }) {
   const { db } = database;
   // The balance after holding 10 per image, as accept leaves it (the hold is its own ledger entry).
-  const user = await db.user.create({ data: { email, creditBalance: 100 - 10 * statuses.length } });
-  await db.creditEntry.create({
-    data: { userId: user.id, kind: 'grant', amount: 100, balanceAfter: 100, note: 'start' },
-  });
+  const user = owner
+    ? await db.user.update({ where: { id: owner.id }, data: { creditBalance: { decrement: 10 * statuses.length } } })
+    : await db.user.create({ data: { email, creditBalance: 100 - 10 * statuses.length } });
+  if (!owner)
+    await db.creditEntry.create({
+      data: { userId: user.id, kind: 'grant', amount: 100, balanceAfter: 100, note: 'start' },
+    });
   const job = await db.job.create({
     data: {
       userId: user.id,
@@ -47,7 +51,7 @@ async function heldJob(email: string, statuses: ('succeeded' | 'failed')[]) {
       jobId: job.id,
       kind: 'reserve',
       amount: -10 * statuses.length,
-      balanceAfter: 100 - 10 * statuses.length,
+      balanceAfter: user.creditBalance,
       note: 'held',
     },
   });
@@ -96,5 +100,35 @@ describe('settleJobCredits', () => {
       ['reserve', 90],
       ['refund', 100],
     ]);
+  });
+
+  it("settles an owner's fully made jobs side by side; one that refunds waits for them", async () => {
+    const { db } = database;
+    const first = await heldJob('busy@example.com', ['succeeded']);
+    const second = await heldJob('', ['succeeded', 'succeeded'], first.user);
+    const refunding = await heldJob('', ['failed'], first.user);
+    const connect = () => new pg.Client({ connectionString: database.url });
+    const [a, b, c] = [connect(), connect(), connect()];
+    await Promise.all([a, b, c].map((client) => client.connect()));
+    try {
+      for (const client of [a, b, c]) await client.query(`begin; set local lock_timeout = '2s'`);
+      await a.query('select * from darkroom_settle_credits($1)', [first.job.id]);
+      // Nothing refunded: the owner's balance is read, not written, so the second need not wait for the
+      // first's commit (it did: each held the owner's row until its job's end committed).
+      await b.query('select * from darkroom_settle_credits($1)', [second.job.id]);
+      // A refund writes the balance: it waits for both, and gives up here after its lock timeout.
+      await expect(c.query('select * from darkroom_settle_credits($1)', [refunding.job.id])).rejects.toMatchObject({
+        code: '55P03',
+      });
+      await c.query('rollback');
+      await a.query('commit');
+      await b.query('commit');
+    } finally {
+      await Promise.all([a, b, c].map((client) => client.end()));
+    }
+    await db.$transaction((tx) => settleJobCredits(tx, refunding.job.id));
+    // 100 - 10 - 20 - 10 held; 10 back for the failed image; every entry's balance in order.
+    expect((await db.user.findUniqueOrThrow({ where: { id: first.user.id } })).creditBalance).toBe(70);
+    expect(await ledgerViolations(db)).toEqual([]);
   });
 });

@@ -20,6 +20,8 @@ export interface EmbeddedPostgresOptions {
   ephemeral?: boolean;
   /** Receives Postgres's own log lines. Default: dropped. */
   onLog?: (line: string) => void;
+  /** More server settings, each passed as `-c name=value` (e.g. `shared_preload_libraries`). */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgres {
@@ -45,7 +47,7 @@ const PASSWORD_FILE = 'darkroom.password';
  * are detached, because they would stop Postgres before workers have drained.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const { dataDir, database = 'darkroom', ephemeral = false, onLog = () => {} } = options;
+  const { dataDir, database = 'darkroom', ephemeral = false, onLog = () => {}, settings = {} } = options;
   const parent = path.dirname(path.resolve(dataDir));
   mkdirSync(parent, { recursive: true });
   await stopOrphanedPostmaster(dataDir);
@@ -88,6 +90,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c',
       'max_connections=300',
       ...(ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     runAsPostgresUser: isRoot,
     onLog,

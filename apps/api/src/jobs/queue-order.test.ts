@@ -35,6 +35,31 @@ describe('queue order', () => {
       await h.callerFor((job === single ? b : a).user).jobs.cancel({ id: job.id });
   });
 
+  it('answers the place of a submit behind a longer queue than the accept counts', async () => {
+    // AHEAD_COUNTED_UP_TO (1,000) + 200 queued jobs of another account, all ahead (an older, lower rank).
+    const other = await h.makeUser('long-queue@example.com');
+    await h.db.$executeRaw`
+      insert into jobs (id, user_id, preset, prompt, aspect_ratio, width, height, provider, num_images, status,
+        queue_rank, attempts, credit_price, credits_reserved, credits_charged, created_at, updated_at, progress)
+      select uuidv7(), ${other.user.id}::uuid, 'illustration', 'bulk ' || n, '1:1', 512, 512, 'mock', 1, 'queued',
+        -100000, 0, 1, 1, 0, now() - interval '1 hour' + n * interval '1 ms', now(), 0
+      from generate_series(1, 1200) n`;
+    try {
+      const c = await h.makeUser('behind@example.com');
+      const job = await c.caller.jobs.create({ prompt: 'behind a long queue', provider: 'mock' });
+      const [counted] = await h.db.$queryRaw<{ ahead: bigint }[]>`
+        select count(*) as ahead from jobs where status = 'queued'
+          and (queue_rank, created_at, id) < (select queue_rank, created_at, id from jobs where id = ${job.id}::uuid)`;
+      const ahead = Number(counted!.ahead);
+      expect(ahead).toBeGreaterThanOrEqual(1200);
+      expect(job.queuePosition).toBe(ahead);
+      expect((await c.caller.jobs.get({ id: job.id })).queuePosition).toBe(ahead);
+      await c.caller.jobs.cancel({ id: job.id });
+    } finally {
+      await h.db.$executeRaw`delete from jobs where user_id = ${other.user.id}::uuid`;
+    }
+  });
+
   it("gives every queued job on a jobs.list page and in a batch the place jobs.get gives it, other users' jobs interleaved", async () => {
     const a = await h.makeUser('lister@example.com');
     const b = await h.makeUser('interleaver@example.com');

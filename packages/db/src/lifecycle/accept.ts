@@ -22,7 +22,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { queryHot, type Db, type HotStatement, type Tx } from '../client.js';
 import { domainErrorFromPostgres } from '../credits.js';
 import type { Image, JobInput, Prisma } from '../generated/prisma/client.js';
-import type { JobWithImages } from '../job-views.js';
+import { queuePositionOf, type JobWithImages } from '../job-views.js';
 
 export interface AcceptOptions {
   userId: string;
@@ -105,6 +105,12 @@ export interface Accepted {
   /** Queued jobs ahead of it; null when `countAhead` was false. */
   ahead: number | null;
 }
+
+/**
+ * How far darkroom_accept_job counts the queue ahead of a new job. A longer queue's place is read after
+ * the accept from the queue checkpoints (queuePositionOf), a short count instead of the whole queue.
+ */
+export const AHEAD_COUNTED_UP_TO = 1000;
 
 /** Which events call a job's webhook when the request names none (the column's default). */
 const DEFAULT_WEBHOOK_EVENTS = ['job.finished'];
@@ -223,6 +229,8 @@ export async function acceptJob(db: Db | Tx, options: AcceptOptions): Promise<Ac
     inputs: inputRows,
     images: imageIds.map((id, index) => pendingImage(id, row.id, index, createdAt)),
   };
+  // A queue longer than the accept counts: the place from the checkpoints, after the commit.
+  if (ahead !== null && ahead >= AHEAD_COUNTED_UP_TO) return { job, ahead: await queuePositionOf(db, job) };
   return { job, ahead };
 }
 

@@ -12,8 +12,8 @@
  * POSITION_EVENTS_PER_PASS events are written per pass, head first. Without that cap a queue draining at
  * 45 jobs/s made ~1,800 events a second at 10,000 queued (every job near the head each second, deeper
  * ones each time they moved a tenth), each an insert and a NOTIFY that every API and worker process
- * read: more than the runs themselves cost Postgres (docs/performance.md, issue 20). A job the cap
- * passes over gets its event in a later pass, still throttled by the same rules.
+ * read (docs/performance.md, issue 20). A job the cap passes over gets its event in a later pass, still
+ * throttled by the same rules.
  */
 import type { Db } from './client.js';
 import { recentStartRate } from './job-views.js';
@@ -55,7 +55,7 @@ export async function recordQueuePositions(db: Db): Promise<number> {
       where last.position is null
         or (last.position <> p.position and last.created_at <= now() - interval '1 second'
             and abs(last.position - p.position) * 10 >= last.position)
-      -- The queue's order, as the head was read: the pass stops at the cap without looking further.
+      -- Head first: the queue's order, as the head was read.
       order by p.queue_rank, p.created_at, p.id
       limit ${POSITION_EVENTS_PER_PASS}::int),
     written as (

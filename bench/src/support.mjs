@@ -119,7 +119,11 @@ export async function startStack(name, { onPostgresLog } = {}) {
       );
       console.log(`\n-- Postgres statements, ${label} (top ${PG_STATEMENTS} by total time)`);
       console.table(rows);
-      await sql(postgres.url, 'select pg_stat_statements_reset()');
+      await this.resetStatements();
+    },
+    /** With BENCH_PG_STATEMENTS: forgets what Postgres has counted so far (a row's start). */
+    async resetStatements() {
+      if (PG_STATEMENTS > 0) await sql(postgres.url, 'select pg_stat_statements_reset()');
     },
     async stop() {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

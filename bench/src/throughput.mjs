@@ -49,7 +49,7 @@ export async function throughputScenario() {
     const succeeded = async () =>
       Number((await client.query(`select count(*) as n from jobs where status = 'succeeded'`)).rows[0].n);
     const drain = async (label, submit) => {
-      await stack.statements(`before ${label}`);
+      await stack.resetStatements();
       const before = await succeeded();
       const started = performance.now();
       let submittedMs = 0;

@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-/** Finished jobs of `userId` with one stored image each, finished `minutesAgo` (a value per job). */
+/**
+ * Finished jobs of `userId` with one stored image each, finished `minutesAgo` (a value per job), and
+ * `queued` more of theirs still waiting.
+ */
 async function finishedJobs(userId: string, prompt: string, minutesAgo: number[], queued = 0) {
   const jobs = minutesAgo.map((minutes) => ({
     id: randomUUID(),
